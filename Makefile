@@ -1,0 +1,157 @@
+# vstress: GNU Makefile.
+#   make                  core binary + every plugin under plugins/
+#   make PLUGINS="db skeleton"   a subset of plugins
+#   make check            build and run every test (installs missing packages)
+#   make SAN=1 check      the same with ASan+UBSan (separate build dir)
+#   make valgrind         the C suites under valgrind, children traced
+#   make demo             the full suite against the reference agent
+#   make install PREFIX=/usr/local
+#   make deps             install the Debian packages needed (idempotent)
+#   WERROR=               build without -Werror (it is on by default, as in CI)
+
+VERSION     := 0.1.0
+PREFIX      ?= /usr/local
+CC          ?= cc
+SAN         ?=
+WERROR      ?= -Werror
+
+ifeq ($(SAN),1)
+BUILD       ?= build-san
+SANFLAGS    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD       ?= build
+SANFLAGS    :=
+endif
+
+PKGS        := jansson inih libwebsockets libcurl openssl
+PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN        := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+               -Wpointer-arith -Wwrite-strings -Wundef -Wvla -Wcast-qual -Wnull-dereference \
+               -Werror=implicit-function-declaration $(WERROR)
+CFLAGS      ?= -O2 -g
+ALL_CFLAGS  := -std=c11 -D_GNU_SOURCE -DVS_VERSION=\"$(VERSION)\" -DVS_PREFIX=\"$(PREFIX)\" \
+               -Iinclude -Icore $(WARN) -fstack-protector-strong -MMD -MP $(SANFLAGS) $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS     += $(SANFLAGS)
+
+# Core: every core/*.c; main.c only in the binary, the rest also in a static
+# library that the unit tests link.
+CORE_SRCS   := $(sort $(wildcard core/*.c))
+CORE_LIB_SRCS := $(filter-out core/main.c,$(CORE_SRCS))
+CORE_LIB    := $(BUILD)/libvscore.a
+BIN         := $(BUILD)/vstress
+
+# Plugins: one folder each; every .c in the folder goes into <name>.so.
+# A folder may hold plugin.mk setting LIBS_<name> (and CFLAGS_<name>).
+ALL_PLUGINS := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard plugins/*/*.c)))))
+PLUGINS     ?= $(ALL_PLUGINS)
+-include $(wildcard plugins/*/plugin.mk)
+PLUGIN_SOS  := $(patsubst %,$(BUILD)/plugins/%.so,$(PLUGINS))
+PLUGIN_CFLAGS := -fPIC -fvisibility=hidden
+PLUGIN_LDFLAGS := -shared -Wl,-z,defs -Wl,--as-needed
+
+# Test fixtures: hostile and friendly plugins, one .c each.
+FIXTURE_SRCS := $(sort $(wildcard tests/fixtures/*.c))
+FIXTURE_SOS := $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%.so,$(FIXTURE_SRCS))
+
+# Unit tests (cmocka): tests/unit/test_*.c, each linked with the core library
+# and the fake host.
+UNIT_SRCS   := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+FAKEHOST_SRCS := $(sort $(wildcard tests/fakehost/*.c))
+FAKEHOST_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(FAKEHOST_SRCS))
+
+# Plugin unit tests: plugins/<name>/tests/test_*.c, linked with the fake host;
+# they dlopen the built plugin (VSTRESS_TEST_PLUGIN_DIR).
+PTEST_SRCS  := $(sort $(wildcard $(patsubst %,plugins/%/tests/test_*.c,$(PLUGINS))))
+PTEST_BINS  := $(foreach s,$(PTEST_SRCS),$(BUILD)/tests/$(word 2,$(subst /, ,$(s)))_$(basename $(notdir $(s))))
+
+BENCH_SRCS  := $(sort $(wildcard bench/*.c))
+BENCH_BINS  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+
+# Plugin sources are found per target (secondary expansion).
+.SECONDEXPANSION:
+
+.PHONY: all core plugins fixtures tests check check-c valgrind demo deps install clean bench world
+
+all: core plugins
+
+core: $(BIN)
+plugins: $(PLUGIN_SOS)
+fixtures: $(FIXTURE_SOS)
+tests: $(UNIT_BINS) $(PTEST_BINS) fixtures
+bench: $(BENCH_BINS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(CORE_LIB): $(patsubst %.c,$(BUILD)/obj/%.o,$(CORE_LIB_SRCS))
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BIN): $(BUILD)/obj/core/main.o $(CORE_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -ldl -lm -lpthread
+
+# One pattern rule for every plugin (fio's engine template).
+$(BUILD)/plugins/%.so: $$(wildcard plugins/%/*.c) include/vstress/plugin.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PLUGIN_CFLAGS) $(CFLAGS_$*) $(PLUGIN_LDFLAGS) $(LDFLAGS) -o $@ \
+		$(filter %.c,$^) $(LIBS_$*) -lm
+
+$(BUILD)/fixtures/%.so: tests/fixtures/%.c include/vstress/plugin.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PLUGIN_CFLAGS) $(PLUGIN_LDFLAGS) $(LDFLAGS) -o $@ $< -ljansson
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(CORE_LIB) $(FAKEHOST_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(FAKEHOST_OBJS) $(CORE_LIB) $(PKG_LIBS) -lcmocka -ldl -lm -lpthread
+
+define ptest_rule
+$(BUILD)/tests/$(word 2,$(subst /, ,$(1)))_$(basename $(notdir $(1))): $(1) $(FAKEHOST_OBJS) $(CORE_LIB)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(ALL_CFLAGS) -Itests/fakehost $$(LDFLAGS) -o $$@ $$< $(FAKEHOST_OBJS) $(CORE_LIB) $$(PKG_LIBS) \
+		$$(LIBS_$(word 2,$(subst /, ,$(1)))) -lcmocka -ldl -lm -lpthread
+endef
+$(foreach s,$(PTEST_SRCS),$(eval $(call ptest_rule,$(s))))
+
+$(BUILD)/bench/%: bench/%.c $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O2 $(LDFLAGS) -o $@ $< $(CORE_LIB) $(PKG_LIBS) -ldl -lm -lpthread
+
+# --- running -------------------------------------------------------------
+deps:
+	@scripts/deps.sh
+
+# Everything, as CI runs it: installs what is missing, then the C suites,
+# the integration tests, the plugin tests and the reference agent's pytest.
+check:
+	@scripts/deps.sh --quiet
+	@$(MAKE) --no-print-directory all tests
+	@BUILD=$(BUILD) SAN=$(SAN) scripts/check.sh
+
+valgrind:
+	@$(MAKE) --no-print-directory all tests
+	@BUILD=$(BUILD) VALGRIND=1 scripts/check.sh --c-only
+
+demo:
+	@scripts/deps.sh --quiet
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) scripts/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/vstress/plugins \
+		$(DESTDIR)$(PREFIX)/include/vstress $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+		$(DESTDIR)$(PREFIX)/share/vstress/conf.d
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/vstress
+	install -m 755 $(PLUGIN_SOS) $(DESTDIR)$(PREFIX)/lib/vstress/plugins/
+	install -m 644 include/vstress/*.h $(DESTDIR)$(PREFIX)/include/vstress/
+	install -m 644 conf.d/*.ini $(DESTDIR)$(PREFIX)/share/vstress/conf.d/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' scripts/vstress.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/vstress.pc
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

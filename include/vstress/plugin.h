@@ -1,0 +1,188 @@
+/* vstress plugin ABI.
+ *
+ * A plugin is a shared object exporting exactly one symbol, VS_PLUGIN_SYMBOL,
+ * a `const struct vs_plugin` built with VS_PLUGIN(...).  The core checks
+ * abi_version and struct_size before reading anything else.
+ *
+ * Plugins never link against core symbols: everything the core offers comes
+ * through `const struct vs_host *`, a table that only grows at its end.  A
+ * plugin built against a newer header checks VS_HOST_HAS(host, member) before
+ * calling an entry an older core may lack.
+ *
+ * Ownership, for every entry below:
+ *  - strings passed in by the plugin are copied by the core before returning;
+ *  - strings returned by the core are borrowed and stay valid until the
+ *    plugin's teardown returns, unless stated otherwise;
+ *  - json_t passed to attach() is stolen (the core takes the reference).
+ *
+ * Lifecycle, in one forked child per plugin (or in-process with --no-fork):
+ *   setup -> run -> teardown.  teardown always runs, also after setup failed
+ *   or run was interrupted by the deadline, and must cope with *state == NULL
+ *   or a half-built state.  Hooks return an enum vs_rc.
+ */
+#ifndef VSTRESS_PLUGIN_H
+#define VSTRESS_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VS_ABI_VERSION 1u
+#define VS_PLUGIN_SYMBOL "vstress_plugin"
+
+typedef struct json_t json_t; /* jansson; plugins include <jansson.h> themselves */
+typedef struct vs_ctx vs_ctx; /* opaque, owned by the core */
+typedef struct vs_pacer vs_pacer;
+
+/* Hook return codes; the plugin's final status is derived from them and from
+ * its checks (any failed check makes a plugin "failed"). */
+enum vs_rc {
+	VS_OK = 0,      /* ran; status comes from its checks */
+	VS_FAIL = 1,    /* failed (reason() says why) */
+	VS_SKIP = 2,    /* cannot run here, e.g. a missing API key (reason() required) */
+	VS_ECONFIG = 3, /* bad configuration */
+	VS_ERROR = 4,   /* internal error in the plugin */
+};
+
+enum vs_check_status { VS_CHECK_PASS = 0, VS_CHECK_FAIL = 1, VS_CHECK_SKIP = 2 };
+
+enum vs_log_level { VS_LOG_ERROR = 0, VS_LOG_WARN = 1, VS_LOG_INFO = 2, VS_LOG_DEBUG = 3 };
+
+enum vs_opt_type {
+	VS_OPT_STRING = 0,
+	VS_OPT_INT,      /* decimal, optional sign */
+	VS_OPT_DOUBLE,
+	VS_OPT_BOOL,     /* true/false/yes/no/on/off/1/0 */
+	VS_OPT_DURATION, /* number with unit: 250ms, 2s, 1.5m; bare number = ms */
+	VS_OPT_LIST,     /* comma separated */
+};
+
+#define VS_OPT_REQUIRED 0x1u /* must be set (no default) */
+#define VS_OPT_SECRET 0x2u   /* never printed: redacted in logs, describe, results */
+
+/* One accepted key of the plugin's INI section.  Terminated by {0}. */
+struct vs_option {
+	const char *key;
+	enum vs_opt_type type;
+	const char *def;  /* default as INI text; NULL = unset */
+	const char *help; /* one line */
+	unsigned flags;   /* VS_OPT_* */
+};
+
+/* The check comparison operators accepted by check_value(). */
+#define VS_LT "<"
+#define VS_LE "<="
+#define VS_GT ">"
+#define VS_GE ">="
+#define VS_EQ "=="
+
+struct vs_host {
+	uint32_t abi_version; /* VS_ABI_VERSION of the core */
+	uint32_t size;        /* sizeof(struct vs_host) of the core */
+
+	/* --- configuration ------------------------------------------------ */
+	/* Effective value of one of the plugin's declared options (after
+	 * profile overlay, ${VAR} interpolation and defaults), or NULL when
+	 * unset.  Borrowed. */
+	const char *(*opt)(vs_ctx *c, const char *key);
+	/* Typed readers: 0 on success (also when unset: *out keeps its value
+	 * and 1 is returned), -1 on a malformed value, which is also reported
+	 * as a config error naming file:line. */
+	int (*opt_int)(vs_ctx *c, const char *key, long long *out);
+	int (*opt_double)(vs_ctx *c, const char *key, double *out);
+	int (*opt_bool)(vs_ctx *c, const char *key, int *out);
+	int (*opt_ms)(vs_ctx *c, const char *key, long long *out_ms);
+	/* Any key of any section ([vstress], [target], another plugin), after
+	 * overlay and interpolation; NULL when unset.  Borrowed. */
+	const char *(*conf)(vs_ctx *c, const char *section, const char *key);
+
+	/* --- logging and verdicts ----------------------------------------- */
+	/* To the plugin's log file (results/<run>/<plugin>.log) and, at the
+	 * run's verbosity, to the terminal.  Secrets from VS_OPT_SECRET
+	 * options are redacted from the text. */
+	void (*log)(vs_ctx *c, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+	/* The reason shown with a skip, failure or error.  Last call wins. */
+	void (*reason)(vs_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+	/* Record a named check with an explicit verdict. */
+	void (*check)(vs_ctx *c, const char *name, int status, const char *fmt, ...)
+		__attribute__((format(printf, 4, 5)));
+	/* Record a check whose verdict is `measured <op> threshold`
+	 * (op is one of VS_LT ... VS_EQ); returns the verdict. */
+	int (*check_value)(vs_ctx *c, const char *name, double measured, const char *op, double threshold,
+			   const char *unit);
+
+	/* --- metrics -------------------------------------------------------- */
+	/* A histogram metric; the same name returns the same id.  unit is part
+	 * of the reported key names (e.g. "ms" -> p99_ms).  Values are
+	 * recorded in that unit as integers: use "us" or "ns" for fine
+	 * latencies.  Returns -1 on error. */
+	int (*metric)(vs_ctx *c, const char *name, const char *unit);
+	void (*record)(vs_ctx *c, int metric, int64_t value);
+	/* Latency measured from the intended start (coordinated omission
+	 * corrected): records end-intended into `metric`, and end-start into
+	 * the companion "<name>_uncorrected".  Times from now_ns(); the metric's
+	 * unit must be "ns", "us" or "ms". */
+	void (*record_latency)(vs_ctx *c, int metric, uint64_t intended_ns, uint64_t start_ns, uint64_t end_ns);
+	/* A named counter (monotonic sum). */
+	void (*count)(vs_ctx *c, const char *name, int64_t delta);
+
+	/* --- time and deadline ---------------------------------------------- */
+	uint64_t (*now_ns)(void); /* CLOCK_MONOTONIC */
+	/* Non-zero once the deadline is near or vstress is stopping: return
+	 * from run() promptly. */
+	int (*should_stop)(vs_ctx *c);
+	/* Milliseconds left before the plugin's deadline (<= 0 when past). */
+	int64_t (*remaining_ms)(vs_ctx *c);
+	/* The run's seed, mixed with the plugin name: replayable randomness. */
+	uint64_t (*seed)(vs_ctx *c);
+
+	/* --- pacing (wrk2-style) -------------------------------------------- */
+	/* rate in events per second; poisson != 0 gives exponential gaps drawn
+	 * from the run's seed.  The pacer is owned by the caller. */
+	vs_pacer *(*pacer_new)(vs_ctx *c, double rate_per_s, int poisson);
+	/* Sleeps until the next intended start (or returns at once when
+	 * behind) and returns that intended start in now_ns() time; returns 0
+	 * when should_stop() became true while waiting. */
+	uint64_t (*pacer_wait)(vs_pacer *p);
+	void (*pacer_free)(vs_pacer *p);
+
+	/* --- results --------------------------------------------------------- */
+	/* Path for an artifact file named `name` in the run's results folder
+	 * (results/<run>/<name>); the file is listed in the summary.  Returns
+	 * 0, or -1 if buf is too small or name is not a plain file name. */
+	int (*artifact)(vs_ctx *c, const char *name, char *buf, size_t len);
+	/* Attach structured data to the plugin's "data" object under key;
+	 * steals the reference. */
+	void (*attach)(vs_ctx *c, const char *key, json_t *steal);
+};
+
+/* True when the core's table is large enough to contain `member`. */
+#define VS_HOST_HAS(h, member) \
+	((h)->size >= offsetof(struct vs_host, member) + sizeof(((struct vs_host *)0)->member))
+
+struct vs_plugin {
+	uint32_t abi_version; /* == VS_ABI_VERSION, checked first */
+	uint32_t struct_size; /* == sizeof(struct vs_plugin) at build time */
+	const char *name;     /* == .so basename == INI section */
+	const char *version;  /* the plugin's own version, copied to results */
+	const char *description;
+	const char *const *requires;     /* NULL-terminated plugin names, or NULL */
+	const struct vs_option *options; /* {0}-terminated, or NULL */
+	int (*setup)(const struct vs_host *h, vs_ctx *c, void **state);
+	int (*run)(const struct vs_host *h, vs_ctx *c, void *state);
+	int (*teardown)(const struct vs_host *h, vs_ctx *c, void *state);
+};
+
+#define VS_PLUGIN(...)                                                          \
+	__attribute__((visibility("default"))) const struct vs_plugin vstress_plugin = { \
+		.abi_version = VS_ABI_VERSION,                                      \
+		.struct_size = sizeof(struct vs_plugin),                            \
+		__VA_ARGS__}
+
+#ifdef __cplusplus
+}
+#endif
+#endif
