@@ -36,6 +36,8 @@ extern "C" {
 typedef struct json_t json_t; /* jansson; plugins include <jansson.h> themselves */
 typedef struct vs_ctx vs_ctx; /* opaque, owned by the core */
 typedef struct vs_pacer vs_pacer;
+struct vs_world;             /* include/vstress/world.h: the stand-in server API */
+typedef struct vs_wctx vs_wctx; /* opaque, owned by the world */
 
 /* Hook return codes; the plugin's final status is derived from them and from
  * its checks (any failed check makes a plugin "failed"). */
@@ -174,6 +176,11 @@ struct vs_plugin {
 	int (*setup)(const struct vs_host *h, vs_ctx *c, void **state);
 	int (*run)(const struct vs_host *h, vs_ctx *c, void *state);
 	int (*teardown)(const struct vs_host *h, vs_ctx *c, void *state);
+	/* Optional: register this plugin's stand-in (a local server speaking
+	 * its provider's wire protocol) with the world process.  Called once
+	 * in the world process, never in the plugin's run child.  Read only
+	 * when struct_size covers it. */
+	int (*world)(const struct vs_world *w, vs_wctx *wc);
 };
 
 #define VS_PLUGIN(...)                                                          \
