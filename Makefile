@@ -40,6 +40,11 @@ LDFLAGS     += $(SANFLAGS)
 CORE_SRCS   := $(sort $(wildcard core/*.c))
 CORE_LIB_SRCS := $(filter-out core/main.c,$(CORE_SRCS))
 CORE_LIB    := $(BUILD)/libvscore.a
+# core/util: position-independent helpers (audio, signing, Telnyx messages)
+# linked statically into the core and into any plugin that wants them.
+UTIL_SRCS   := $(sort $(wildcard core/util/*.c))
+UTIL_LIB    := $(BUILD)/libvsutil.a
+UTIL_LIBS   := -lflite_cmu_us_slt -lflite_usenglish -lflite_cmulex -lflite
 BIN         := $(BUILD)/vstress
 
 # Plugins: one folder each; every .c in the folder goes into <name>.so.
@@ -91,11 +96,20 @@ $(CORE_LIB): $(patsubst %.c,$(BUILD)/obj/%.o,$(CORE_LIB_SRCS))
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
-$(BIN): $(BUILD)/obj/core/main.o $(CORE_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -ldl -lm -lpthread
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+
+$(UTIL_LIB): $(patsubst %.c,$(BUILD)/pic/%.o,$(UTIL_SRCS))
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BIN): $(BUILD)/obj/core/main.o $(CORE_LIB) $(UTIL_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(UTIL_LIBS) -ldl -lm -lpthread
 
 # One pattern rule for every plugin (fio's engine template).
-$(BUILD)/plugins/%.so: $$(wildcard plugins/%/*.c) include/vstress/plugin.h
+$(BUILD)/plugins/%.so: $$(wildcard plugins/%/*.c) include/vstress/plugin.h $(UTIL_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(PLUGIN_CFLAGS) $(CFLAGS_$*) $(PLUGIN_LDFLAGS) $(LDFLAGS) -o $@ \
 		$(filter %.c,$^) $(LIBS_$*) -lm
@@ -104,21 +118,22 @@ $(BUILD)/fixtures/%.so: tests/fixtures/%.c include/vstress/plugin.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(PLUGIN_CFLAGS) $(PLUGIN_LDFLAGS) $(LDFLAGS) -o $@ $< -ljansson
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(CORE_LIB) $(FAKEHOST_OBJS)
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(CORE_LIB) $(UTIL_LIB) $(FAKEHOST_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(FAKEHOST_OBJS) $(CORE_LIB) $(PKG_LIBS) -lcmocka -ldl -lm -lpthread
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(FAKEHOST_OBJS) $(CORE_LIB) $(UTIL_LIB) $(PKG_LIBS) $(UTIL_LIBS) \
+		-lcmocka -ldl -lm -lpthread
 
 define ptest_rule
-$(BUILD)/tests/$(word 2,$(subst /, ,$(1)))_$(basename $(notdir $(1))): $(1) $(FAKEHOST_OBJS) $(CORE_LIB)
+$(BUILD)/tests/$(word 2,$(subst /, ,$(1)))_$(basename $(notdir $(1))): $(1) $(FAKEHOST_OBJS) $(CORE_LIB) $(UTIL_LIB)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(ALL_CFLAGS) -Itests/fakehost $$(LDFLAGS) -o $$@ $$< $(FAKEHOST_OBJS) $(CORE_LIB) $$(PKG_LIBS) \
-		$$(LIBS_$(word 2,$(subst /, ,$(1)))) -lcmocka -ldl -lm -lpthread
+	$$(CC) $$(ALL_CFLAGS) -Itests/fakehost $$(LDFLAGS) -o $$@ $$< $(FAKEHOST_OBJS) $(CORE_LIB) $(UTIL_LIB) \
+		$$(PKG_LIBS) $$(LIBS_$(word 2,$(subst /, ,$(1)))) $(UTIL_LIBS) -lcmocka -ldl -lm -lpthread
 endef
 $(foreach s,$(PTEST_SRCS),$(eval $(call ptest_rule,$(s))))
 
-$(BUILD)/bench/%: bench/%.c $(CORE_LIB)
+$(BUILD)/bench/%: bench/%.c $(CORE_LIB) $(UTIL_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -O2 $(LDFLAGS) -o $@ $< $(CORE_LIB) $(PKG_LIBS) -ldl -lm -lpthread
+	$(CC) $(ALL_CFLAGS) -O2 $(LDFLAGS) -o $@ $< $(CORE_LIB) $(UTIL_LIB) $(PKG_LIBS) $(UTIL_LIBS) -ldl -lm -lpthread
 
 # --- running -------------------------------------------------------------
 deps:
