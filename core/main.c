@@ -1,0 +1,633 @@
+/* vstress: command line. */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "config.h"
+#include "pacer.h"
+#include "plan.h"
+#include "registry.h"
+#include "results.h"
+#include "run.h"
+#include "runner.h"
+
+#define EXIT_PASS 0
+#define EXIT_CHECKS 1
+#define EXIT_USAGE 2
+#define EXIT_INTERRUPTED 3
+
+/* The world process (core/world_main.c); weak so a core without it still links. */
+int vs_world_main(int argc, char **argv) __attribute__((weak));
+
+struct cli {
+	const char *cmd;
+	const char **configs;
+	size_t nconfigs;
+	const char **sets;
+	size_t nsets;
+	const char **plugin_dirs;
+	size_t ndirs;
+	const char *profile;
+	const char *results;
+	const char *seed;
+	const char *timeout;
+	char **only;
+	char **skip;
+	int no_deps, strict, no_fork, verbose;
+	const char *arg; /* describe NAME */
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vstress [options] COMMAND\n"
+		"\n"
+		"commands:\n"
+		"  run                 run the selected plugins, write results/<run-id>/test_summary.json\n"
+		"  list                discovered plugins, versions, dependencies, enabled or not and why\n"
+		"  describe PLUGIN     a plugin's options, defaults and help\n"
+		"  check-config        validate the manifest and print the run order\n"
+		"  world               start the stand-in world alone and print its URLs\n"
+		"\n"
+		"options:\n"
+		"  -c, --config DIR|FILE   manifest (repeatable; default ./conf.d); later overrides earlier\n"
+		"  -s, --set SEC.KEY=VAL   override one manifest value (repeatable)\n"
+		"  -P, --plugin-dir DIR    search DIR for plugins first (repeatable; also VSTRESS_PLUGIN_PATH)\n"
+		"  -p, --profile NAME      overlay [section:NAME] sections (default: [vstress] profile or hermetic)\n"
+		"      --only A,B          run only these (and their dependencies unless --no-deps)\n"
+		"      --skip X,Y          do not run these; their dependents are skipped\n"
+		"      --no-deps           with --only: do not pull in dependencies\n"
+		"  -r, --results DIR       results root (default: [vstress] results_dir or ./results)\n"
+		"      --seed N            seed for every random choice (default: time based, recorded)\n"
+		"      --timeout DUR       default per-plugin timeout (default 300s)\n"
+		"      --strict            skipped plugins fail the run\n"
+		"      --no-fork           run plugins in-process (for gdb); no deadline enforcement\n"
+		"  -v, --verbose           more output (-vv: debug); -q, --quiet: only the verdict\n"
+		"  -h, --help              this text;  -V, --version: the version\n"
+		"\n"
+		"exit codes: 0 all passed (skips allowed unless --strict), 1 a check or plugin failed,\n"
+		"            2 usage or configuration error, 3 interrupted\n");
+}
+
+static char **split_list(const char *s)
+{
+	char *copy = vs_xstrdup(s), *tok, *save;
+	char **out = NULL;
+	size_t n = 0;
+
+	for (tok = strtok_r(copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		out = vs_xrealloc(out, (n + 2) * sizeof(*out));
+		out[n++] = vs_xstrdup(tok);
+		out[n] = NULL;
+	}
+	free(copy);
+	return out;
+}
+
+static void free_list(char **l)
+{
+	size_t i;
+
+	for (i = 0; l && l[i]; i++)
+		free(l[i]);
+	free(l);
+}
+
+static void push(const char ***v, size_t *n, const char *s)
+{
+	*v = vs_xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = s;
+}
+
+static int parse_cli(int argc, char **argv, struct cli *cli)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},   {"set", required_argument, NULL, 's'},
+		{"plugin-dir", required_argument, NULL, 'P'}, {"profile", required_argument, NULL, 'p'},
+		{"only", required_argument, NULL, 'O'},     {"skip", required_argument, NULL, 'S'},
+		{"no-deps", no_argument, NULL, 'D'},        {"results", required_argument, NULL, 'r'},
+		{"seed", required_argument, NULL, 'E'},     {"timeout", required_argument, NULL, 'T'},
+		{"strict", no_argument, NULL, 'X'},         {"no-fork", no_argument, NULL, 'F'},
+		{"verbose", no_argument, NULL, 'v'},        {"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},           {"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0}};
+	int ch;
+
+	/* Options may come before or after the command (GNU permutation). */
+	while ((ch = getopt_long(argc, argv, "c:s:P:p:r:vqhV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': push(&cli->configs, &cli->nconfigs, optarg); break;
+		case 's': push(&cli->sets, &cli->nsets, optarg); break;
+		case 'P': push(&cli->plugin_dirs, &cli->ndirs, optarg); break;
+		case 'p': cli->profile = optarg; break;
+		case 'O': free_list(cli->only); cli->only = split_list(optarg); break;
+		case 'S': free_list(cli->skip); cli->skip = split_list(optarg); break;
+		case 'D': cli->no_deps = 1; break;
+		case 'r': cli->results = optarg; break;
+		case 'E': cli->seed = optarg; break;
+		case 'T': cli->timeout = optarg; break;
+		case 'X': cli->strict = 1; break;
+		case 'F': cli->no_fork = 1; break;
+		case 'v': cli->verbose = cli->verbose < 0 ? 1 : cli->verbose + 1; break;
+		case 'q': cli->verbose = -1; break;
+		case 'h': usage(stdout); exit(0);
+		case 'V': printf("vstress %s (plugin ABI %u)\n", VS_VERSION, VS_ABI_VERSION); exit(0);
+		default: usage(stderr); return -1;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return -1;
+	}
+	cli->cmd = argv[optind];
+	if (optind + 1 < argc)
+		cli->arg = argv[optind + 1];
+	if (optind + 2 < argc && strcmp(cli->cmd, "world")) {
+		fprintf(stderr, "vstress: unexpected argument '%s'\n", argv[optind + 2]);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- setup shared by the commands -------------------------------------- */
+
+struct env {
+	struct vs_config cfg;
+	struct vs_registry reg;
+};
+
+static void add_builtin_dirs(struct vs_registry *r)
+{
+	char exe[PATH_MAX], *dir;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n > 0) {
+		exe[n] = '\0';
+		dir = dirname(exe);
+		{
+			char *p = vs_xasprintf("%s/plugins", dir);
+			struct stat st;
+
+			if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+				vs_registry_add_dir(r, p);
+			free(p);
+		}
+	}
+	vs_registry_add_dir(r, VS_PREFIX "/lib/vstress/plugins");
+}
+
+static int load_env(struct cli *cli, struct env *env)
+{
+	struct vs_err err = {0};
+	const char *v;
+	char *path, *tok, *save;
+	struct stat st;
+	size_t i;
+
+	vs_config_init(&env->cfg);
+	vs_registry_init(&env->reg);
+	if (!cli->nconfigs) {
+		if (stat("conf.d", &st) == 0 && vs_config_load(&env->cfg, "conf.d", &err))
+			goto bad;
+	}
+	for (i = 0; i < cli->nconfigs; i++)
+		if (vs_config_load(&env->cfg, cli->configs[i], &err))
+			goto bad;
+	for (i = 0; i < cli->nsets; i++)
+		if (vs_config_set(&env->cfg, cli->sets[i], &err))
+			goto bad;
+	/* The profile: command line, else [vstress] profile (base section only). */
+	free(env->cfg.profile);
+	env->cfg.profile = NULL;
+	v = cli->profile ? cli->profile : vs_config_get(&env->cfg, "vstress", "profile", &err);
+	env->cfg.profile = vs_xstrdup(v && *v ? v : "hermetic");
+	if (err.set)
+		goto bad;
+
+	for (i = 0; i < cli->ndirs; i++)
+		vs_registry_add_dir(&env->reg, cli->plugin_dirs[i]);
+	if ((v = getenv("VSTRESS_PLUGIN_PATH")) && *v) {
+		path = vs_xstrdup(v);
+		for (tok = strtok_r(path, ":", &save); tok; tok = strtok_r(NULL, ":", &save))
+			vs_registry_add_dir(&env->reg, tok);
+		free(path);
+	}
+	if ((v = vs_config_get(&env->cfg, "vstress", "plugin_dir", &err)) && *v) {
+		path = vs_xstrdup(v);
+		for (tok = strtok_r(path, ":", &save); tok; tok = strtok_r(NULL, ":", &save))
+			vs_registry_add_dir(&env->reg, tok);
+		free(path);
+	}
+	add_builtin_dirs(&env->reg);
+	vs_registry_scan(&env->reg);
+	return 0;
+bad:
+	fprintf(stderr, "vstress: %s\n", err.msg);
+	return -1;
+}
+
+static void free_env(struct env *env)
+{
+	vs_config_free(&env->cfg);
+	vs_registry_free(&env->reg);
+}
+
+/* Required options of selected plugins must have a value. */
+static size_t check_required(struct vs_config *c, struct vs_plan *plan, char **msgs, size_t max, size_t n)
+{
+	size_t i;
+	const struct vs_option *o;
+	struct vs_err err = {0};
+	const char *v;
+	const struct vs_section *s;
+
+	for (i = 0; i < plan->n; i++) {
+		if (!plan->items[i].pl->desc)
+			continue;
+		for (o = plan->items[i].pl->desc->options; o && o->key; o++) {
+			if (!(o->flags & VS_OPT_REQUIRED))
+				continue;
+			v = vs_config_get(c, plan->items[i].name, o->key, &err);
+			if (v && *v)
+				continue;
+			s = vs_config_section(c, plan->items[i].name);
+			if (n < max)
+				msgs[n++] = s ? vs_xasprintf("%s:%d: [%s] missing required option '%s' (%s)", s->file,
+							     s->line, plan->items[i].name, o->key, o->help ? o->help : "")
+					      : vs_xasprintf("[%s] missing required option '%s' (no [%s] section)",
+							     plan->items[i].name, o->key, plan->items[i].name);
+		}
+	}
+	return n;
+}
+
+static int prepare(struct cli *cli, struct env *env, struct vs_plan *plan, int quiet_ok)
+{
+	struct vs_selection sel = {.only = cli->only, .skip = cli->skip, .no_deps = cli->no_deps};
+	struct vs_err err = {0};
+	char *msgs[64];
+	size_t n, i;
+
+	n = vs_validate(&env->cfg, &env->reg, msgs, VS_ARRAY_LEN(msgs));
+	if (vs_plan_build(&env->cfg, &env->reg, &sel, plan, &err)) {
+		if (n < VS_ARRAY_LEN(msgs))
+			msgs[n++] = vs_xstrdup(err.msg);
+	} else {
+		n = check_required(&env->cfg, plan, msgs, VS_ARRAY_LEN(msgs), n);
+	}
+	for (i = 0; i < n; i++) {
+		fprintf(stderr, "vstress: %s\n", msgs[i]);
+		free(msgs[i]);
+	}
+	(void)quiet_ok;
+	return n ? -1 : 0;
+}
+
+/* ---- list / describe / check-config ------------------------------------- */
+
+static int cmd_list(struct cli *cli, struct env *env)
+{
+	struct vs_plan plan = {0};
+	struct vs_selection sel = {.only = cli->only, .skip = cli->skip, .no_deps = cli->no_deps};
+	struct vs_err err = {0};
+	size_t i, j;
+	int planned = vs_plan_build(&env->cfg, &env->reg, &sel, &plan, &err) == 0;
+
+	printf("%-16s %-9s %-24s %-s\n", "PLUGIN", "VERSION", "REQUIRES", "STATE");
+	for (i = 0; i < env->reg.n; i++) {
+		struct vs_loaded *l = &env->reg.p[i];
+		const struct vs_plugin *d = l->desc;
+		char req[256] = "";
+		const char *const *r;
+		const char *state = "not in the manifest (no section)";
+		char *why = NULL;
+
+		for (r = d ? d->requires : NULL; r && *r; r++) {
+			if (*req)
+				strncat(req, ",", sizeof(req) - strlen(req) - 1);
+			strncat(req, *r, sizeof(req) - strlen(req) - 1);
+		}
+		if (!d) {
+			why = vs_xasprintf("unusable: %s", l->error);
+			state = why;
+		} else if (planned) {
+			for (j = 0; j < plan.n; j++)
+				if (!strcmp(plan.items[j].name, l->name))
+					break;
+			if (j < plan.n)
+				state = plan.items[j].skip_reason ? plan.items[j].skip_reason : "enabled";
+			else if (vs_config_section(&env->cfg, l->name))
+				state = cli->only ? "not selected (--only)" : "disabled in the manifest or --skip";
+		}
+		printf("%-16s %-9s %-24s %s\n", l->name, d && d->version ? d->version : "-", *req ? req : "-", state);
+		if (cli->verbose > 0)
+			printf("%16s %s%s%s\n", "", l->path, l->shadows ? " (shadows " : "",
+			       l->shadows ? l->shadows : "");
+		if (l->shadows)
+			printf("%16s note: %s is shadowed by %s\n", "", l->shadows, l->path);
+		free(why);
+	}
+	if (!planned)
+		printf("\nmanifest: %s\n", err.msg);
+	vs_plan_free(&plan);
+	return 0;
+}
+
+static const char *const opt_types[] = {"string", "int", "number", "bool", "duration", "list"};
+
+static int cmd_describe(struct cli *cli, struct env *env)
+{
+	struct vs_loaded *l;
+	const struct vs_option *o;
+	const char *const *r;
+	struct vs_err err = {0};
+	const char *v;
+
+	if (!cli->arg) {
+		fprintf(stderr, "vstress: describe needs a plugin name\n");
+		return EXIT_USAGE;
+	}
+	l = vs_registry_find(&env->reg, cli->arg);
+	if (!l) {
+		const char *s = vs_registry_suggest(&env->reg, cli->arg);
+
+		fprintf(stderr, "vstress: no plugin named '%s'%s%s%s\n", cli->arg, s ? "; did you mean '" : "",
+			s ? s : "", s ? "'?" : "");
+		return EXIT_USAGE;
+	}
+	if (!l->desc) {
+		fprintf(stderr, "vstress: %s (%s): %s\n", l->name, l->path, l->error);
+		return EXIT_USAGE;
+	}
+	printf("%s %s\n  %s\n  file: %s\n", l->desc->name, l->desc->version ? l->desc->version : "",
+	       l->desc->description ? l->desc->description : "", l->path);
+	printf("  requires:");
+	for (r = l->desc->requires; r && *r; r++)
+		printf(" %s", *r);
+	printf("%s\n\n  options ([%s] section; also enabled, depends, timeout, path):\n",
+	       l->desc->requires && *l->desc->requires ? "" : " (nothing)", l->desc->name);
+	for (o = l->desc->options; o && o->key; o++) {
+		v = vs_config_get(&env->cfg, l->desc->name, o->key, &err);
+		printf("    %-22s %-8s default: %s%s\n", o->key, opt_types[o->type],
+		       (o->flags & VS_OPT_SECRET) && o->def ? "(secret)" : o->def ? o->def : "(none)",
+		       o->flags & VS_OPT_REQUIRED ? "  [required]" : "");
+		if (o->help)
+			printf("    %-22s %s\n", "", o->help);
+		if (v)
+			printf("    %-22s manifest: %s\n", "", (o->flags & VS_OPT_SECRET) ? (*v ? "(set, secret)" : "(empty)") : v);
+	}
+	return 0;
+}
+
+static int cmd_check_config(struct cli *cli, struct env *env)
+{
+	struct vs_plan plan = {0};
+	size_t i, j;
+
+	if (prepare(cli, env, &plan, 0))
+		return EXIT_USAGE;
+	printf("profile %s; %zu config file(s); run order:\n", env->cfg.profile, env->cfg.nfiles);
+	for (i = 0; i < plan.n; i++) {
+		printf("  %zu. %s", i + 1, plan.items[i].name);
+		for (j = 0; j < plan.items[i].ndeps; j++)
+			printf("%s%s", j ? ", " : " (after ", plan.items[i].deps[j]);
+		printf("%s%s%s\n", plan.items[i].ndeps ? ")" : "", plan.items[i].skip_reason ? ": will be skipped: " : "",
+		       plan.items[i].skip_reason ? plan.items[i].skip_reason : "");
+	}
+	vs_plan_free(&plan);
+	return 0;
+}
+
+/* ---- run ------------------------------------------------------------------ */
+
+static int is_secret(const char *section, const char *key, void *arg)
+{
+	struct env *env = arg;
+	struct vs_loaded *l = vs_registry_find(&env->reg, section);
+	const struct vs_option *o = l && l->desc ? vs_plugin_option(l->desc, key) : NULL;
+
+	/* Unknown keys and [target] env.* may hold keys too: keep them out. */
+	if (!strncmp(key, "env.", 4))
+		return 1;
+	return o ? (o->flags & VS_OPT_SECRET) != 0 : 0;
+}
+
+static const char *status_color(const char *s)
+{
+	if (!strcmp(s, "passed"))
+		return "\033[32m";
+	if (!strcmp(s, "skipped"))
+		return "\033[33m";
+	return "\033[31m";
+}
+
+static int dep_gate(struct vs_run *run, struct vs_plan *plan, size_t idx, struct vs_result *res)
+{
+	struct vs_item *it = &plan->items[idx];
+	size_t i, j;
+
+	(void)run;
+	if (it->skip_reason) {
+		vs_result_set(res, "skipped", "%s", it->skip_reason);
+		return 1;
+	}
+	for (i = 0; i < it->ndeps; i++)
+		for (j = 0; j < idx; j++)
+			if (!strcmp(plan->items[j].name, it->deps[i]) && strcmp(res[(long)j - (long)idx].status, "passed")) {
+				vs_result_set(res, "skipped", "dependency %s did not pass (%s)", it->deps[i],
+					      res[(long)j - (long)idx].status);
+				return 1;
+			}
+	return 0;
+}
+
+static int setup_run(struct cli *cli, struct env *env, struct vs_run *run)
+{
+	struct vs_err err = {0};
+	const char *v;
+	long long ll;
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	int rc;
+
+	memset(run, 0, sizeof(*run));
+	run->cfg = &env->cfg;
+	run->interrupted = &interrupted;
+	run->verbose = cli->verbose;
+	run->no_fork = cli->no_fork;
+	run->tty = isatty(STDERR_FILENO);
+	run->color = run->tty && !getenv("NO_COLOR");
+	run->strict = cli->strict;
+	v = vs_config_get(&env->cfg, "vstress", "strict", &err);
+	if (v && !vs_parse_bool(v, &rc) && rc)
+		run->strict = 1;
+	run->sigfigs = 3;
+	v = vs_config_get(&env->cfg, "vstress", "hist_sigfigs", &err);
+	if (v && (vs_parse_int(v, &ll) || ll < 1 || ll > 5)) {
+		fprintf(stderr, "vstress: [vstress] hist_sigfigs = '%s' must be 1..5\n", v);
+		return -1;
+	}
+	if (v)
+		run->sigfigs = (int)ll;
+	run->timeout_ms = 300000;
+	v = cli->timeout ? cli->timeout : vs_config_get(&env->cfg, "vstress", "timeout", &err);
+	if (v && vs_parse_ms(v, &run->timeout_ms)) {
+		fprintf(stderr, "vstress: timeout '%s' is not a duration (e.g. 90s)\n", v);
+		return -1;
+	}
+	run->grace_ms = 5000;
+	v = vs_config_get(&env->cfg, "vstress", "kill_grace", &err);
+	if (v && vs_parse_ms(v, &run->grace_ms)) {
+		fprintf(stderr, "vstress: [vstress] kill_grace '%s' is not a duration\n", v);
+		return -1;
+	}
+	v = cli->seed ? cli->seed : vs_config_get(&env->cfg, "vstress", "seed", &err);
+	if (v && *v) {
+		if (vs_parse_int(v, &ll)) {
+			fprintf(stderr, "vstress: seed '%s' is not an integer\n", v);
+			return -1;
+		}
+		run->seed = (uint64_t)ll;
+	} else {
+		run->seed = (uint64_t)now ^ vs_now_ns() ^ ((uint64_t)getpid() << 32);
+		run->seed &= 0x7fffffffffffffffull;
+	}
+	v = cli->results ? cli->results : vs_config_get(&env->cfg, "vstress", "results_dir", &err);
+	run->results_root = vs_xstrdup(v && *v ? v : "results");
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	run->run_id = vs_xasprintf("%s-%ld", stamp, (long)getpid());
+	run->dir = vs_xasprintf("%s/%s", run->results_root, run->run_id);
+	if ((rc = vs_mkdirs(run->dir, 0755))) {
+		fprintf(stderr, "vstress: cannot create %s: %s\n", run->dir, strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+static long long item_timeout(struct vs_run *run, struct vs_item *it)
+{
+	struct vs_err err = {0};
+	const char *v = vs_config_get(run->cfg, it->name, "timeout", &err);
+	long long ms;
+
+	return v && !vs_parse_ms(v, &ms) ? ms : run->timeout_ms;
+}
+
+static int cmd_run(struct cli *cli, struct env *env)
+{
+	struct vs_plan plan = {0};
+	struct vs_run run;
+	struct vs_result *res = NULL;
+	char digest[80], *started = NULL;
+	const char *run_status;
+	size_t i;
+	int failed = 0, skipped = 0, passed = 0, rc = EXIT_USAGE;
+	uint64_t t0 = vs_now_ns();
+
+	if (prepare(cli, env, &plan, 0))
+		return EXIT_USAGE;
+	if (setup_run(cli, env, &run))
+		goto out;
+	vs_runner_install_signals(&interrupted);
+	vs_config_digest(&env->cfg, is_secret, env, digest);
+	started = vs_iso_now();
+	res = vs_xcalloc(plan.n ? plan.n : 1, sizeof(*res));
+	if (run.verbose >= 0)
+		fprintf(stderr, "vstress %s: run %s, profile %s, seed %llu, %zu plugin(s)\n", VS_VERSION, run.run_id,
+			env->cfg.profile, (unsigned long long)run.seed, plan.n);
+	for (i = 0; i < plan.n; i++) {
+		struct vs_item *it = &plan.items[i];
+
+		it->timeout_ms = item_timeout(&run, it);
+		vs_result_init(&res[i], it->name, it->pl->desc ? it->pl->desc->version : NULL);
+		if (interrupted) {
+			vs_result_set(&res[i], "skipped", "not run: vstress was interrupted");
+		} else if (!it->pl->desc) {
+			vs_result_set(&res[i], "error", "%s: %s", it->pl->path, it->pl->error);
+		} else if (!dep_gate(&run, &plan, i, &res[i])) {
+			vs_runner_run(&run, it, &res[i], (int)i + 1, (int)plan.n);
+		}
+		if (run.tty && run.verbose >= 0)
+			fprintf(stderr, "\r\033[K");
+		if (run.verbose >= 0)
+			fprintf(stderr, "[%zu/%zu] %-16s %s%-12s%s %7.1fs  %d passed, %d failed%s%s\n", i + 1, plan.n,
+				it->name, run.color ? status_color(res[i].status) : "", res[i].status,
+				run.color ? "\033[0m" : "", res[i].duration_ms / 1000.0, res[i].npass, res[i].nfail,
+				res[i].reason ? "  - " : "", res[i].reason ? res[i].reason : "");
+		if (!strcmp(res[i].status, "passed"))
+			passed++;
+		else if (!strcmp(res[i].status, "skipped"))
+			skipped++;
+		else
+			failed++;
+	}
+	run_status = interrupted ? "interrupted" : (failed || (run.strict && skipped)) ? "failed" : "passed";
+	if (vs_summary_write(&run, res, plan.n, run_status, started, (vs_now_ns() - t0) / 1e6, digest)) {
+		fprintf(stderr, "vstress: cannot write the summary in %s\n", run.dir);
+		rc = EXIT_CHECKS;
+	} else {
+		rc = interrupted ? EXIT_INTERRUPTED : strcmp(run_status, "passed") ? EXIT_CHECKS : EXIT_PASS;
+	}
+	fprintf(stderr, "%s: %d passed, %d failed, %d skipped; summary: %s/test_summary.json\n", run_status, passed,
+		failed, skipped, run.dir);
+	for (i = 0; i < plan.n; i++)
+		vs_result_free(&res[i]);
+out:
+	free(res);
+	free(started);
+	free(run.run_id);
+	free(run.dir);
+	free(run.results_root);
+	vs_plan_free(&plan);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = {0};
+	struct env env;
+	int rc = EXIT_USAGE;
+
+	if (argc > 1 && !strcmp(argv[1], "world")) {
+		if (!vs_world_main) {
+			fprintf(stderr, "vstress: this build has no world\n");
+			return EXIT_USAGE;
+		}
+		return vs_world_main(argc - 1, argv + 1);
+	}
+	if (parse_cli(argc, argv, &cli))
+		goto out;
+	if (load_env(&cli, &env))
+		goto out;
+	if (!strcmp(cli.cmd, "run"))
+		rc = cmd_run(&cli, &env);
+	else if (!strcmp(cli.cmd, "list"))
+		rc = cmd_list(&cli, &env);
+	else if (!strcmp(cli.cmd, "describe"))
+		rc = cmd_describe(&cli, &env);
+	else if (!strcmp(cli.cmd, "check-config"))
+		rc = cmd_check_config(&cli, &env);
+	else {
+		fprintf(stderr, "vstress: unknown command '%s' (run, list, describe, check-config, world)\n", cli.cmd);
+		rc = EXIT_USAGE;
+	}
+	free_env(&env);
+out:
+	free(cli.configs);
+	free(cli.sets);
+	free(cli.plugin_dirs);
+	free_list(cli.only);
+	free_list(cli.skip);
+	return rc;
+}

@@ -1,0 +1,49 @@
+/* Per-plugin results, fed by events (JSON objects) from the plugin's child
+ * over a pipe, or directly with --no-fork; and the run summary. */
+#ifndef VS_RESULTS_H
+#define VS_RESULTS_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "run.h"
+
+struct vs_result {
+	char *name;
+	char *version;
+	const char *status; /* passed failed skipped config_error error timed_out crashed no_result interrupted */
+	char *reason;
+	char *started_at; /* ISO 8601 UTC */
+	double duration_ms;
+	json_t *checks;    /* array */
+	json_t *metrics;   /* object: name -> summary */
+	json_t *counters;  /* object */
+	json_t *artifacts; /* array of file names */
+	json_t *data;      /* object */
+	json_t *config_errors; /* array of messages */
+	int ended;   /* the child reported its end */
+	int rc;      /* rc of run (or setup when it failed) */
+	int teardown_rc;
+	int nfail, npass, nskip;
+	char *log_file;
+	size_t bytes;      /* event bytes received */
+	int bad_events;
+};
+
+void vs_result_init(struct vs_result *r, const char *name, const char *version);
+void vs_result_free(struct vs_result *r);
+/* Take one event (borrowed); returns 0, or -1 for a malformed one. */
+int vs_result_ingest(struct vs_result *r, json_t *ev);
+void vs_result_set(struct vs_result *r, const char *status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Status names, and whether a status counts as a failure of the run. */
+int vs_status_is_failure(const char *status);
+
+/* Write results/<run>/test_summary.json and junit.xml atomically.
+ * run_status: passed, failed, interrupted or config_error. */
+int vs_summary_write(struct vs_run *run, struct vs_result *res, size_t n, const char *run_status,
+		     const char *started_at, double duration_ms, const char *digest);
+
+char *vs_iso_now(void);
+
+#endif

@@ -1,0 +1,29 @@
+/* State of one `vstress run`, shared by the runner, the host table and the
+ * report writer. */
+#ifndef VS_RUN_H
+#define VS_RUN_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "plan.h"
+
+struct vs_run {
+	struct vs_config *cfg;
+	char *run_id;
+	char *dir;        /* results/<run-id> */
+	char *results_root;
+	uint64_t seed;
+	int sigfigs;
+	long long timeout_ms; /* default per plugin */
+	long long grace_ms;   /* SIGTERM -> SIGKILL */
+	int no_fork;
+	int verbose;  /* -1 quiet, 0 normal, 1 -v, 2 -vv */
+	int tty;
+	int color;
+	int strict;
+	volatile sig_atomic_t *interrupted;
+};
+
+#endif
