@@ -1,0 +1,327 @@
+"""Provider failover: LLM OpenAI -> Gemini -> Anthropic, TTS Cartesia -> ElevenLabs.
+
+Why not Pipecat's ServiceSwitcher (pipecat 1.14 has ``ServiceSwitcherStrategyFailover``)?
+It switches only after the active service reports itself unusable, it does not
+re-issue the failed request on the next service, and it has no notion of a
+*stalled* provider (no first-token timeout), so a hung provider means dead air
+for the caller (pipecat#5337: a switch does not cancel an in-flight request).
+Here each request walks the provider list in order:
+
+* a provider whose circuit breaker refuses the call is skipped;
+* the first token (LLM) / first audio chunk (TTS) must arrive within
+  LLM_FIRST_TOKEN_TIMEOUT_SECONDS / TTS_FIRST_AUDIO_TIMEOUT_SECONDS, else the
+  attempt counts as a failure and the *same* request goes to the next provider;
+* once output has started, a mid-stream failure ends that reply (no replay, so
+  the caller never hears the same words twice).
+
+When every LLM fails, ``on_all_failed`` runs; the call session wires it to
+:class:`TelnyxFallbackService` (speak FALLBACK_MESSAGE, transfer to the
+tenant's fallback number, row in ``system_errors``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Awaitable, Callable
+
+from pipecat.frames.frames import (
+    EndFrame,
+    Frame,
+    LLMContextFrame,
+    LLMFullResponseEndFrame,
+    LLMFullResponseStartFrame,
+    LLMTextFrame,
+    TTSAudioRawFrame,
+)
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+from pipecat.services.tts_service import TTSService
+
+from .providers import LLM_CLIENTS, TTS_CLIENTS, error_class, split_system
+
+log = logging.getLogger("agent.failover")
+
+
+class AllProvidersFailed(RuntimeError):
+    pass
+
+
+class UsageSink:
+    """Receives usage; the call session writes it to provider_usage."""
+
+    async def usage(self, service: str, provider: str, model: str, **kw) -> None:  # pragma: no cover
+        pass
+
+    def provider_used(self, service: str, provider: str, ttfb_ms: int) -> None:  # pragma: no cover
+        pass
+
+
+class LLMFailover:
+    """Walks the LLM providers for one request; usable without a pipeline (tests, tools)."""
+
+    def __init__(self, rt, clients=None):
+        self.rt = rt
+        s = rt.settings
+        names = [n.strip() for n in s.llm_providers.split(",") if n.strip()]
+        self.clients = clients or [LLM_CLIENTS[n](s, s.llm_total_timeout_seconds) for n in names]
+
+    async def stream(self, messages: list[dict], on_first: Callable[[str, int], Awaitable[None]] | None = None):
+        """Yield text chunks from the first provider that answers in time.  Raises AllProvidersFailed."""
+        s = self.rt.settings
+        system, convo = split_system(messages, s.system_prompt)
+        errors = []
+        prev = None
+        for client in self.clients:
+            breaker = self.rt.breakers.get(f"llm:{client.name}")
+            if not breaker.allow():
+                errors.append(f"{client.name}: circuit open")
+                continue
+            if prev is not None:
+                self.rt.metrics.inc("agent_provider_failovers_total", {"service": "llm", "from": prev, "to": client.name})
+            prev = client.name
+            t0 = time.monotonic()
+            gen = client.stream(system, convo, s.llm_max_tokens)
+            try:
+                first = await asyncio.wait_for(gen.__anext__(), s.llm_first_token_timeout_seconds)
+            except StopAsyncIteration:
+                first = ""
+            except BaseException as e:
+                await _aclose(gen)
+                if isinstance(e, asyncio.CancelledError):
+                    raise
+                cls = error_class(e)
+                breaker.record_failure(f"{cls}: {e}"[:200])
+                self.rt.metrics.inc("agent_provider_errors_total", {"provider": client.name, "error_class": cls})
+                errors.append(f"{client.name}: {cls}: {e}"[:300])
+                log.warning("LLM %s failed (%s): %s", client.name, cls, e)
+                continue
+            ttfb_ms = int((time.monotonic() - t0) * 1000)
+            if on_first is not None:
+                await on_first(client.name, ttfb_ms)
+            try:
+                if first:
+                    yield first
+                async for chunk in gen:
+                    yield chunk
+                breaker.record_success()
+            except asyncio.CancelledError:
+                await _aclose(gen)
+                raise
+            except Exception as e:  # mid-stream: end this reply, do not replay on another provider
+                cls = error_class(e)
+                breaker.record_failure(f"mid-stream {cls}: {e}"[:200])
+                self.rt.metrics.inc("agent_provider_errors_total", {"provider": client.name, "error_class": cls})
+                log.warning("LLM %s failed mid-stream (%s): %s", client.name, cls, e)
+            finally:
+                self.last_client = client
+            return
+        raise AllProvidersFailed("; ".join(errors) or "no LLM provider configured")
+
+    async def close(self):
+        for c in self.clients:
+            try:
+                await c.close()
+            except Exception:
+                pass
+
+
+async def _aclose(gen) -> None:
+    try:
+        await gen.aclose()
+    except BaseException:
+        pass
+
+
+class FailoverLLMProcessor(FrameProcessor):
+    """Pipecat processor: LLMContextFrame in, LLMFullResponseStart/Text/End frames out."""
+
+    def __init__(self, rt, *, sink: UsageSink | None = None, on_all_failed=None, clients=None, **kwargs):
+        super().__init__(name="FailoverLLM", **kwargs)
+        self.rt = rt
+        self.failover = LLMFailover(rt, clients)
+        self.sink = sink
+        self.on_all_failed = on_all_failed
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection):
+        await super().process_frame(frame, direction)
+        if isinstance(frame, LLMContextFrame):
+            await self._respond(frame.context.get_messages())
+        else:
+            await self.push_frame(frame, direction)
+
+    async def _respond(self, messages: list) -> None:
+        started = False
+        used = {}
+
+        async def on_first(name, ttfb_ms):
+            used["name"], used["ttfb"] = name, ttfb_ms
+            if self.sink is not None:
+                self.sink.provider_used("llm", name, ttfb_ms)
+
+        try:
+            async for chunk in self.failover.stream([m for m in messages if isinstance(m, dict)], on_first):
+                if not started:
+                    await self.push_frame(LLMFullResponseStartFrame())
+                    started = True
+                await self.push_frame(LLMTextFrame(chunk))
+        except AllProvidersFailed as e:
+            log.error("all LLM providers failed: %s", e)
+            self.rt.metrics.inc("agent_llm_all_failed_total", {})
+            if self.on_all_failed is not None:
+                await self.on_all_failed(str(e))
+            return
+        finally:
+            if started:
+                await self.push_frame(LLMFullResponseEndFrame())
+            client = getattr(self.failover, "last_client", None)
+            if client is not None and used and self.sink is not None:
+                inp, out = client.usage
+                await self.sink.usage("llm", client.name, client.model, input_tokens=inp, output_tokens=out)
+
+    async def cleanup(self):
+        await super().cleanup()
+        await self.failover.close()
+
+
+class FailoverTTSService(TTSService):
+    """Pipecat TTS service whose ``run_tts`` walks Cartesia -> ElevenLabs."""
+
+    def __init__(self, rt, *, sink: UsageSink | None = None, clients=None, sample_rate: int = 8000, **kwargs):
+        super().__init__(sample_rate=sample_rate, push_start_frame=True, push_stop_frames=True, **kwargs)
+        self.rt = rt
+        self.sink = sink
+        s = rt.settings
+        names = [n.strip() for n in s.tts_providers.split(",") if n.strip()]
+        self.clients = clients or [TTS_CLIENTS[n](s, s.tts_first_audio_timeout_seconds) for n in names]
+        self._out_rate = sample_rate
+        self.all_failed_count = 0
+
+    def can_generate_metrics(self) -> bool:
+        return True
+
+    def available(self) -> bool:
+        return any(self.rt.breakers.get(f"tts:{c.name}").state != "OPEN" for c in self.clients)
+
+    async def run_tts(self, text: str, context_id: str):
+        s = self.rt.settings
+        rate = self.sample_rate or self._out_rate
+        prev = None
+        for client in self.clients:
+            breaker = self.rt.breakers.get(f"tts:{client.name}")
+            if not breaker.allow():
+                continue
+            if prev is not None:
+                self.rt.metrics.inc("agent_provider_failovers_total", {"service": "tts", "from": prev, "to": client.name})
+            prev = client.name
+            t0 = time.monotonic()
+            gen = client.synthesize(text, rate)
+            try:
+                first = await asyncio.wait_for(gen.__anext__(), s.tts_first_audio_timeout_seconds)
+            except BaseException as e:
+                await _aclose(gen)
+                if isinstance(e, asyncio.CancelledError):
+                    raise
+                if isinstance(e, StopAsyncIteration):
+                    e = RuntimeError("no audio")
+                cls = error_class(e)
+                breaker.record_failure(f"{cls}: {e}"[:200])
+                self.rt.metrics.inc("agent_provider_errors_total", {"provider": client.name, "error_class": cls})
+                log.warning("TTS %s failed (%s): %s", client.name, cls, e)
+                continue
+            if self.sink is not None:
+                self.sink.provider_used("tts", client.name, int((time.monotonic() - t0) * 1000))
+            await self.stop_ttfb_metrics()
+            try:
+                yield TTSAudioRawFrame(audio=first, sample_rate=rate, num_channels=1, context_id=context_id)
+                async for chunk in gen:
+                    if chunk:
+                        yield TTSAudioRawFrame(audio=chunk, sample_rate=rate, num_channels=1, context_id=context_id)
+                breaker.record_success()
+            except asyncio.CancelledError:
+                await _aclose(gen)
+                raise
+            except Exception as e:
+                cls = error_class(e)
+                breaker.record_failure(f"mid-stream {cls}: {e}"[:200])
+                self.rt.metrics.inc("agent_provider_errors_total", {"provider": client.name, "error_class": cls})
+            if self.sink is not None:
+                await self.sink.usage("tts", client.name, client.model, characters=len(text))
+            return
+        self.all_failed_count += 1
+        self.rt.metrics.inc("agent_tts_all_failed_total", {})
+        log.error("all TTS providers failed for %r", text[:60])
+
+
+class TelnyxFallbackService:
+    """All LLMs down: apologise, transfer the caller to a human, log to system_errors/transfers.
+
+    The message is spoken through the pipeline TTS when a TTS provider is
+    available, else with Telnyx Call Control ``speak``.  Then Call Control
+    ``transfer`` to the number's fallback (phone_numbers.fallback_number, else
+    tenants.fallback_number, else DEFAULT_FALLBACK_NUMBER); with no number the
+    call is hung up.
+    """
+
+    def __init__(self, rt, call_control_id: str, *, tenant_id=None, fallback_number: str | None = None,
+                 call_log_id=None, say: Callable[[str], Awaitable[bool]] | None = None):
+        self.rt = rt
+        self.call_control_id = call_control_id
+        self.tenant_id = tenant_id
+        self.fallback_number = fallback_number or rt.settings.default_fallback_number or None
+        self.call_log_id = call_log_id
+        self.say = say  # async (text) -> True if spoken through the pipeline
+        self.triggered = False
+
+    async def trigger(self, reason: str) -> str:
+        """Returns 'transferred', 'hung_up', 'transfer_failed' or 'already_triggered'."""
+        if self.triggered:
+            return "already_triggered"
+        self.triggered = True
+        rt, s, cid = self.rt, self.rt.settings, self.call_control_id
+        rt.metrics.inc("agent_fallback_total", {})
+        await rt.record_error(
+            "llm", "all_providers_failed", f"All LLM providers failed: {reason}",
+            call_control_id=cid, tenant_id=self.tenant_id,
+            details={"fallback_number": self.fallback_number, "providers": s.llm_providers},
+        )
+        spoken = False
+        if self.say is not None:
+            try:
+                spoken = await self.say(s.fallback_message)
+            except Exception as e:
+                log.warning("pipeline could not speak the fallback message: %s", e)
+        if not spoken:
+            await rt.callcontrol.speak(cid, s.fallback_message)
+            await asyncio.sleep(min(4.0, 0.06 * len(s.fallback_message)))
+        if s.has_fault("no_fallback_transfer"):
+            return "no_transfer_fault"
+        if not self.fallback_number:
+            await rt.record_error("fallback", "no_fallback_number", "No fallback number; hanging up",
+                                  call_control_id=cid, tenant_id=self.tenant_id, severity="warning")
+            await rt.callcontrol.hangup(cid)
+            return "hung_up"
+        r = await rt.callcontrol.transfer(cid, self.fallback_number)
+        rt.metrics.inc("agent_fallback_transfers_total", {"ok": str(r.ok).lower()})
+        await rt.db.try_execute(
+            "INSERT INTO transfers (call_control_id, call_log_id, tenant_id, to_number, reason, status, http_status)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            cid, self.call_log_id, self.tenant_id, self.fallback_number, "all_llm_providers_failed",
+            "sent" if r.ok else "failed", r.status,
+        )
+        await rt.db.try_execute(
+            "UPDATE call_logs SET transferred_to = $2, status = 'transferred', end_reason = 'fallback_transfer'"
+            " WHERE call_control_id = $1",
+            cid, self.fallback_number,
+        )
+        if not r.ok:
+            await rt.record_error("fallback", "transfer_failed", f"transfer failed: {r.error}",
+                                  call_control_id=cid, tenant_id=self.tenant_id)
+            return "transfer_failed"
+        return "transferred"
+
+
+__all__ = [
+    "AllProvidersFailed", "EndFrame", "FailoverLLMProcessor", "FailoverTTSService", "LLMFailover",
+    "TelnyxFallbackService", "UsageSink",
+]

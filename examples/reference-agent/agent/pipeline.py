@@ -1,0 +1,409 @@
+"""WebSocket /media/{call_id}: one Telnyx media stream = one Pipecat pipeline.
+
+    transport.input (TelnyxFrameSerializer, PCMU 8 kHz)
+      -> DeepgramSTTService (DEEPGRAM_BASE_URL)
+      -> user aggregator (Silero VAD + LocalSmartTurnAnalyzerV3, both bundled in the wheel)
+      -> FailoverLLMProcessor (OpenAI -> Gemini -> Anthropic)
+      -> FailoverTTSService (Cartesia -> ElevenLabs)
+      -> transport.output -> assistant aggregator
+
+The serializer's auto hang-up is disabled (its URL is hard-coded to
+api.telnyx.com); hang-ups go through our Call Control client at TELNYX_API_BASE.
+GREETING is spoken as soon as the stream starts, so "first reply" is measurable.
+call_logs is finalised in ``finally`` (normal end, disconnect, exception).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+
+from fastapi import WebSocket
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from .costs import record_usage
+from .failover import FailoverLLMProcessor, FailoverTTSService, TelnyxFallbackService, UsageSink
+from .telnyx_webhook import lookup_route
+
+log = logging.getLogger("agent.pipeline")
+
+START_TIMEOUT_SECONDS = 10.0
+
+
+class CallSession(UsageSink):
+    def __init__(self, rt, websocket: WebSocket, call_id: str):
+        self.rt = rt
+        self.ws = websocket
+        self.call_id = call_id
+        self.stream_id = None
+        self.from_number = self.to_number = None
+        self.encoding = "PCMU"
+        self.tenant_id = None
+        self.fallback_number = None
+        self.call_log_id = None
+        self.worker = None
+        self.context = None
+        self.t_start = time.monotonic()
+        self.first_reply_ms = None
+        self.turns = 0
+        self.end_reason = "caller_hangup"
+        self.error = None
+        self.llm_provider = self.tts_provider = None
+        self.fallback: TelnyxFallbackService | None = None
+        self._ended = asyncio.Event()
+        self._pending_turn: dict = {}
+        self._bot_speaking = asyncio.Event()
+        self._bot_stopped = asyncio.Event()
+
+    # ---- UsageSink
+    async def usage(self, service, provider, model, **kw):
+        await record_usage(self.rt, call_control_id=self.call_id, tenant_id=self.tenant_id,
+                           provider=provider, service=service, model=model, **kw)
+
+    def provider_used(self, service, provider, ttfb_ms):
+        if service == "llm":
+            self.llm_provider = provider
+            self._pending_turn["llm_ttfb_ms"] = ttfb_ms
+        else:
+            self.tts_provider = provider
+            self._pending_turn.setdefault("tts_ttfb_ms", ttfb_ms)
+
+    # ---- control from outside
+    def remote_hangup(self, cause=None):
+        self.end_reason = f"hangup:{cause or 'unknown'}"
+        if self.worker is not None:
+            self.rt.spawn(self.worker.cancel(reason="call.hangup"), name=f"cancel-{self.call_id}")
+
+    async def shutdown(self):
+        self.end_reason = "agent_shutdown"
+        await self.rt.callcontrol.hangup(self.call_id)
+        if self.worker is not None:
+            await self.worker.cancel(reason="shutdown")
+        try:
+            await asyncio.wait_for(self._ended.wait(), 5)
+        except asyncio.TimeoutError:
+            pass
+
+    # ---- handshake
+    async def read_start(self) -> bool:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            raw = await asyncio.wait_for(self.ws.receive_text(), remaining)
+            try:
+                msg = json.loads(raw)
+            except ValueError:
+                continue
+            ev = msg.get("event")
+            if ev == "start":
+                st = msg.get("start") or {}
+                self.stream_id = msg.get("stream_id") or st.get("stream_id") or "unknown"
+                self.call_id = st.get("call_control_id") or self.call_id
+                self.from_number, self.to_number = st.get("from"), st.get("to")
+                self.encoding = ((st.get("media_format") or {}).get("encoding") or "PCMU").upper()
+                if self.encoding not in ("PCMU", "PCMA"):
+                    self.encoding = "PCMU"
+                return True
+            if ev == "stop":
+                return False
+
+    async def load_call(self) -> None:
+        db = self.rt.db
+        try:
+            row = await db.fetchrow(
+                "INSERT INTO call_logs (call_control_id, from_number, to_number, status, media_started_at)"
+                " VALUES ($1, $2, $3, 'in_progress', now())"
+                " ON CONFLICT (call_control_id) DO UPDATE SET status = 'in_progress',"
+                " media_started_at = now(), from_number = COALESCE(call_logs.from_number, EXCLUDED.from_number),"
+                " to_number = COALESCE(call_logs.to_number, EXCLUDED.to_number)"
+                " RETURNING id, tenant_id, to_number",
+                self.call_id, self.from_number, self.to_number,
+            )
+            self.call_log_id, self.tenant_id = row["id"], row["tenant_id"]
+            route = await lookup_route(self.rt, row["to_number"])
+            if route is not None:
+                self.fallback_number = route["fallback_number"]
+                if self.tenant_id is None:
+                    self.tenant_id = route["tenant_id"]
+                    await db.try_execute("UPDATE call_logs SET tenant_id = $2 WHERE id = $1", self.call_log_id, self.tenant_id)
+                self.route = route
+        except Exception as e:
+            log.warning("call %s: database unavailable at call start: %s", self.call_id, e)
+
+    # ---- pipeline
+    def build(self):
+        from pipecat.audio.turn.smart_turn.local_smart_turn_v3 import LocalSmartTurnAnalyzerV3
+        from pipecat.audio.vad.silero import SileroVADAnalyzer
+        from pipecat.audio.vad.vad_analyzer import VADParams
+        from pipecat.pipeline.pipeline import Pipeline
+        from pipecat.pipeline.worker import PipelineParams, PipelineWorker
+        from pipecat.processors.aggregators.llm_context import LLMContext
+        from pipecat.processors.aggregators.llm_response_universal import (
+            LLMContextAggregatorPair,
+            LLMUserAggregatorParams,
+        )
+        from pipecat.serializers.telnyx import TelnyxFrameSerializer
+        from pipecat.services.deepgram.stt import DeepgramSTTService
+        from pipecat.transports.websocket.fastapi import FastAPIWebsocketParams, FastAPIWebsocketTransport
+        from pipecat.turns.user_stop import SpeechTimeoutUserTurnStopStrategy, TurnAnalyzerUserTurnStopStrategy
+        from pipecat.turns.user_turn_strategies import UserTurnStrategies
+
+        s = self.rt.settings
+        route = getattr(self, "route", None)
+        system_prompt = (route and route["system_prompt"]) or s.system_prompt
+        self.greeting = (route and route["greeting"]) or s.greeting
+
+        serializer = TelnyxFrameSerializer(
+            stream_id=self.stream_id,
+            outbound_encoding=self.encoding,
+            inbound_encoding="PCMU",
+            call_control_id=self.call_id,
+            params=TelnyxFrameSerializer.InputParams(auto_hang_up=False),
+        )
+        transport = FastAPIWebsocketTransport(
+            websocket=self.ws,
+            params=FastAPIWebsocketParams(
+                audio_in_enabled=True, audio_out_enabled=True, add_wav_header=False, serializer=serializer,
+            ),
+        )
+        stt = DeepgramSTTService(
+            api_key=s.deepgram_api_key or "missing", base_url=s.deepgram_base_url,
+            settings=DeepgramSTTService.Settings(model=s.deepgram_model),
+        )
+        self.context = LLMContext(messages=[{"role": "system", "content": system_prompt}])
+        stop = (
+            [TurnAnalyzerUserTurnStopStrategy(turn_analyzer=LocalSmartTurnAnalyzerV3())]
+            if s.smart_turn_enabled else [SpeechTimeoutUserTurnStopStrategy()]
+        )
+        aggregators = LLMContextAggregatorPair(
+            self.context,
+            user_params=LLMUserAggregatorParams(
+                vad_analyzer=SileroVADAnalyzer(params=VADParams(stop_secs=s.vad_stop_secs)),
+                user_turn_strategies=UserTurnStrategies(stop=stop),
+            ),
+        )
+        self.fallback = TelnyxFallbackService(
+            self.rt, self.call_id, tenant_id=self.tenant_id, fallback_number=self.fallback_number,
+            call_log_id=self.call_log_id, say=self._say_and_wait,
+        )
+        llm = FailoverLLMProcessor(self.rt, sink=self, on_all_failed=self._on_all_llm_failed)
+        self.tts = FailoverTTSService(self.rt, sink=self, sample_rate=8000)
+        pipeline = Pipeline([
+            transport.input(), stt, aggregators.user(), llm, self.tts, transport.output(), aggregators.assistant(),
+        ])
+        self.worker = PipelineWorker(
+            pipeline,
+            params=PipelineParams(audio_in_sample_rate=8000, audio_out_sample_rate=8000,
+                                  enable_metrics=True, enable_usage_metrics=True),
+            observers=[_CallObserver(self)],
+            idle_timeout_secs=300,
+            enable_rtvi=False,
+        )
+
+        @transport.event_handler("on_client_connected")
+        async def _connected(_t, _c):
+            self.rt.spawn(self._greet(), name=f"greet-{self.call_id}")
+
+        @transport.event_handler("on_client_disconnected")
+        async def _disconnected(_t, _c):
+            await self.worker.cancel(reason="client disconnected")
+
+    async def _greet(self):
+        from pipecat.frames.frames import TTSSpeakFrame
+
+        s = self.rt.settings
+        if s.has_fault("slow_first_reply"):
+            await asyncio.sleep(s.fault_slow_first_reply_seconds)
+        if self.greeting:
+            self.context.add_message({"role": "assistant", "content": self.greeting})
+            self._pending_turn = {"kind": "greeting", "t_user_stop": self.t_start, "bot_text": self.greeting}
+            await self.worker.queue_frames([TTSSpeakFrame(self.greeting)])
+
+    async def _say_and_wait(self, text: str) -> bool:
+        from pipecat.frames.frames import TTSSpeakFrame
+
+        if self.worker is None or not self.tts.available():
+            return False
+        failed_before = self.tts.all_failed_count
+        self._bot_stopped.clear()
+        self._bot_speaking.clear()
+        await self.worker.queue_frames([TTSSpeakFrame(text)])
+        try:
+            await asyncio.wait_for(self._bot_speaking.wait(), self.rt.settings.tts_first_audio_timeout_seconds * 2 + 1)
+        except asyncio.TimeoutError:
+            return False
+        if self.tts.all_failed_count != failed_before:
+            return False
+        try:
+            await asyncio.wait_for(self._bot_stopped.wait(), 0.1 * len(text) + 5)
+        except asyncio.TimeoutError:
+            pass
+        return True
+
+    async def _on_all_llm_failed(self, reason: str):
+        self.end_reason = "fallback_transfer"
+        self.rt.spawn(self.fallback.trigger(reason), name=f"fallback-{self.call_id}")
+
+    # ---- observer callbacks
+    async def on_user_stopped(self, t: float):
+        self._pending_turn = {"kind": "turn", "t_user_stop": t - self.rt.settings.vad_stop_secs}
+
+    async def on_transcript(self, text: str):
+        self._pending_turn["user_text"] = (self._pending_turn.get("user_text", "") + " " + text).strip()
+
+    async def on_bot_started(self, t: float):
+        self._bot_speaking.set()
+        self._bot_stopped.clear()
+        if self.first_reply_ms is None:
+            self.first_reply_ms = int((t - self.t_start) * 1000)
+            self.rt.metrics.inc("agent_first_reply_ms_sum", {}, self.first_reply_ms)
+            self.rt.metrics.inc("agent_first_reply_ms_count", {})
+        pt, self._pending_turn = self._pending_turn, {}
+        if "t_user_stop" not in pt:
+            return
+        latency = int((t - pt["t_user_stop"]) * 1000)
+        self.turns += 1
+        if pt.get("kind") != "greeting":
+            self.rt.metrics.inc("agent_turns_total", {})
+            self.rt.metrics.inc("agent_turn_latency_ms_sum", {}, latency)
+            self.rt.metrics.inc("agent_turn_latency_ms_count", {})
+        if self.call_log_id is not None:
+            await self.rt.db.try_execute(
+                "INSERT INTO call_turns (call_log_id, turn_index, kind, user_text, bot_text, latency_ms, llm_ttfb_ms,"
+                " tts_ttfb_ms, llm_provider, tts_provider) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)"
+                " ON CONFLICT (call_log_id, turn_index) DO NOTHING",
+                self.call_log_id, self.turns, pt.get("kind", "turn"), pt.get("user_text"), pt.get("bot_text"),
+                latency, pt.get("llm_ttfb_ms"), pt.get("tts_ttfb_ms"),
+                self.llm_provider if pt.get("kind") != "greeting" else None, self.tts_provider,
+            )
+
+    async def on_bot_stopped(self):
+        self._bot_stopped.set()
+
+    # ---- lifecycle
+    async def run(self):
+        from pipecat.workers.runner import WorkerRunner
+
+        rt = self.rt
+        status = "completed"
+        try:
+            if not await self.read_start():
+                self.end_reason = "no_start_message"
+                status = "failed"
+                return
+            rt.active_calls[self.call_id] = self
+            await self.load_call()
+            self.build()
+            runner = WorkerRunner(handle_sigint=False, handle_sigterm=False)
+            await runner.run(self.worker)
+        except (WebSocketDisconnect, asyncio.TimeoutError) as e:
+            self.end_reason = f"disconnect:{type(e).__name__}"
+        except asyncio.CancelledError:
+            self.end_reason = "cancelled"
+            status = "failed"
+            raise
+        except Exception as e:
+            log.exception("call %s crashed", self.call_id)
+            status, self.error, self.end_reason = "failed", f"{type(e).__name__}: {e}", "exception"
+            await rt.record_error("pipeline", type(e).__name__, str(e), call_control_id=self.call_id,
+                                  tenant_id=self.tenant_id)
+        finally:
+            self._ended.set()
+            if not rt.settings.has_fault("leak_calls"):
+                rt.active_calls.pop(self.call_id, None)
+            rt.metrics.inc("agent_calls_total", {"outcome": status if self.end_reason != "fallback_transfer" else "fallback"})
+            await self.finalize(status)
+            if self.ws.client_state == WebSocketState.CONNECTED:
+                try:
+                    await self.ws.close()
+                except Exception:
+                    pass
+
+    async def finalize(self, status: str):
+        duration_s = time.monotonic() - self.t_start
+        if self.stream_id is not None:
+            await record_usage(self.rt, call_control_id=self.call_id, tenant_id=self.tenant_id, provider="deepgram",
+                               service="stt", model=self.rt.settings.deepgram_model, audio_seconds=round(duration_s, 3))
+        await self.rt.db.try_execute(
+            "INSERT INTO call_logs (call_control_id, from_number, to_number, status) VALUES ($1, $2, $3, $4)"
+            " ON CONFLICT (call_control_id) DO NOTHING",
+            self.call_id, self.from_number, self.to_number, status,
+        )
+        await self.rt.db.try_execute(
+            "UPDATE call_logs SET ended_at = COALESCE(ended_at, now()), duration_ms = $2, first_reply_ms = $3,"
+            " turn_count = $4, end_reason = COALESCE(end_reason, $5),"
+            " status = CASE WHEN status = 'transferred' THEN status ELSE $6 END,"
+            " llm_provider = $7, tts_provider = $8, error = $9 WHERE call_control_id = $1",
+            self.call_id, int(duration_s * 1000), self.first_reply_ms, self.turns, self.end_reason, status,
+            self.llm_provider, self.tts_provider, self.error,
+        )
+
+
+def _make_observer_class():
+    from pipecat.frames.frames import (
+        BotStartedSpeakingFrame,
+        BotStoppedSpeakingFrame,
+        LLMTextFrame,
+        TranscriptionFrame,
+        VADUserStoppedSpeakingFrame,
+    )
+    from pipecat.observers.base_observer import BaseObserver
+
+    class CallObserver(BaseObserver):
+        def __init__(self, session: CallSession):
+            super().__init__()
+            self.s = session
+            self._seen: set[int] = set()
+
+        async def on_push_frame(self, data):
+            f = data.frame
+            if not isinstance(f, (BotStartedSpeakingFrame, BotStoppedSpeakingFrame, VADUserStoppedSpeakingFrame,
+                                  TranscriptionFrame, LLMTextFrame)):
+                return
+            if f.id in self._seen:
+                return
+            self._seen.add(f.id)
+            if len(self._seen) > 5000:
+                self._seen.clear()
+            now = time.monotonic()
+            if isinstance(f, BotStartedSpeakingFrame):
+                await self.s.on_bot_started(now)
+            elif isinstance(f, BotStoppedSpeakingFrame):
+                await self.s.on_bot_stopped()
+            elif isinstance(f, VADUserStoppedSpeakingFrame):
+                await self.s.on_user_stopped(now)
+            elif isinstance(f, TranscriptionFrame):
+                await self.s.on_transcript(f.text)
+            elif isinstance(f, LLMTextFrame):
+                pt = self.s._pending_turn
+                pt["bot_text"] = pt.get("bot_text", "") + f.text
+
+    return CallObserver
+
+
+_observer_cls = None
+
+
+def _CallObserver(session):
+    global _observer_cls
+    if _observer_cls is None:
+        _observer_cls = _make_observer_class()
+    return _observer_cls(session)
+
+
+async def handle_media_websocket(rt, websocket: WebSocket, call_id: str) -> None:
+    if rt.shutting_down:
+        await websocket.close(code=1001)
+        return
+    if len(rt.active_calls) >= rt.settings.max_concurrent_calls:
+        await websocket.close(code=1013)
+        rt.metrics.inc("agent_calls_rejected_total", {"reason": "max_concurrent_calls"})
+        await rt.record_error("media", "capacity", "MAX_CONCURRENT_CALLS reached", call_control_id=call_id,
+                              severity="warning")
+        return
+    await websocket.accept()
+    await CallSession(rt, websocket, call_id).run()
