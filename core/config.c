@@ -53,6 +53,29 @@ struct parse_state {
 	struct vs_err *err;
 };
 
+static void add_section(struct vs_config *c, const char *name, const char *profile, const char *file, int line);
+
+/* inih calls the handler only for keys, so sections without keys are
+ * recorded here, from the raw line. */
+static void note_section(struct parse_state *ps, const char *line)
+{
+	const char *p = line, *end;
+	char *name, *colon;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p != '[' || !(end = strchr(p, ']')))
+		return;
+	name = strndup(p + 1, (size_t)(end - p - 1));
+	if (!name)
+		return;
+	colon = strchr(name, ':');
+	if (colon)
+		*colon = '\0';
+	add_section(ps->c, name, colon ? colon + 1 : NULL, ps->file, ps->line);
+	free(name);
+}
+
 static char *reader(char *str, int num, void *stream)
 {
 	struct parse_state *ps = stream;
@@ -72,6 +95,7 @@ static char *reader(char *str, int num, void *stream)
 				   VS_INI_MAX_LINE - 2);
 		ps->too_long = 1;
 	}
+	note_section(ps, str);
 	return str;
 }
 

@@ -501,6 +501,20 @@ static void h_attach(vs_ctx *c, const char *key, json_t *steal)
 	vs_ctx_emit(c, json_pack("{s:s,s:s,s:o}", "ev", "data", "key", key, "value", steal));
 }
 
+static int64_t h_percentile(vs_ctx *c, int metric, double p, int64_t *count_out)
+{
+	int64_t v = -1;
+
+	pthread_mutex_lock(&c->mu);
+	if (metric >= 0 && (size_t)metric < c->nm) {
+		v = vs_hist_percentile(c->m[metric].h, p);
+		if (count_out)
+			*count_out = vs_hist_count(c->m[metric].h);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return v;
+}
+
 const struct vs_host vs_host_table = {
 	.abi_version = VS_ABI_VERSION,
 	.size = sizeof(struct vs_host),
@@ -527,6 +541,7 @@ const struct vs_host vs_host_table = {
 	.pacer_free = h_pacer_free,
 	.artifact = h_artifact,
 	.attach = h_attach,
+	.percentile = h_percentile,
 };
 
 /* ---- lifecycle ------------------------------------------------------------ */

@@ -360,6 +360,7 @@ static int visit(struct graph *g, struct node *nd, struct vs_plan *out, char **s
 	out->items[out->n].ndeps = nd->ndeps;
 	out->items[out->n].skip_reason = nd->skip_reason;
 	nd->deps = NULL;
+	nd->ndeps = 0;
 	nd->skip_reason = NULL;
 	out->n++;
 	return 0;

@@ -159,6 +159,12 @@ struct vs_host {
 	/* Attach structured data to the plugin's "data" object under key;
 	 * steals the reference. */
 	void (*attach)(vs_ctx *c, const char *key, json_t *steal);
+
+	/* --- appended entries: check VS_HOST_HAS() before use ---------------- */
+	/* The value at percentile p (0..100) of a metric recorded so far, in
+	 * its unit; count_out (if non-NULL) receives the number of samples.
+	 * Returns -1 for an unknown metric. */
+	int64_t (*percentile)(vs_ctx *c, int metric, double p, int64_t *count_out);
 };
 
 /* True when the core's table is large enough to contain `member`. */
