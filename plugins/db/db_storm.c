@@ -294,7 +294,12 @@ int db_storm(struct db *d)
 		snprintf(fails + l, sizeof(fails) - l, "%s%.8s x%lld (%.160s)", i ? ", " : "", t[i].state, t[i].n,
 			 t[i].first);
 	}
-	if (ok == n)
+	if (ok == n && VS_HOST_HAS(h, percentile) && h->percentile)
+		db_check(d, "storm.connect", VS_CHECK_PASS,
+			 "%lld/%lld connections opened (connect p50 %lld us, p99 %lld us), peak %lld seen at once", n, n,
+			 (long long)h->percentile(d->c, lat, 50, NULL), (long long)h->percentile(d->c, lat, 99, NULL),
+			 peak);
+	else if (ok == n)
 		db_check(d, "storm.connect", VS_CHECK_PASS, "%lld/%lld connections opened, peak %lld seen at once", n, n,
 			 peak);
 	else

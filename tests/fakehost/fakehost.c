@@ -478,6 +478,36 @@ static void h_record_latency(vs_ctx *c, int metric, uint64_t intended_ns, uint64
 	metric_push(fh, u, ns_to_unit(end_ns >= start_ns ? end_ns - start_ns : 0, unit));
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Nearest rank over a sorted copy: exact, unlike the core's histogram. */
+static int64_t h_percentile(vs_ctx *c, int metric, double p, int64_t *count_out)
+{
+	struct fakehost *fh = c->fh;
+	struct fh_metric *m;
+	int64_t *v, r;
+	size_t k;
+	if (metric < 0 || (size_t)metric >= fh->nmetrics)
+		return -1;
+	m = &fh->metrics[metric];
+	if (count_out)
+		*count_out = (int64_t)m->n;
+	if (!m->n)
+		return 0;
+	v = xrealloc(NULL, m->n * sizeof(*v));
+	memcpy(v, m->v, m->n * sizeof(*v));
+	qsort(v, m->n, sizeof(*v), cmp_i64);
+	p = p < 0 ? 0 : p > 100 ? 100 : p;
+	k = (size_t)ceil(p / 100.0 * (double)m->n);
+	r = v[k ? k - 1 : 0];
+	free(v);
+	return r;
+}
+
 static void h_count(vs_ctx *c, const char *name, int64_t delta)
 {
 	struct fakehost *fh = c->fh;
@@ -655,6 +685,7 @@ struct fakehost *fh_new(const char *plugin_name)
 		.pacer_free = h_pacer_free,
 		.artifact = h_artifact,
 		.attach = h_attach,
+		.percentile = h_percentile,
 	};
 	return fh;
 }
@@ -760,8 +791,11 @@ int fh_load(struct fakehost *fh, const char *so_path)
 		fprintf(stderr, "fakehost: %s: no symbol %s\n", so_path, VS_PLUGIN_SYMBOL);
 		goto out;
 	}
-	if (p->abi_version != VS_ABI_VERSION || p->struct_size != sizeof(struct vs_plugin)) {
-		fprintf(stderr, "fakehost: %s: abi %u/size %u, expected %u/%zu\n", so_path, p->abi_version,
+	/* entries appended after teardown (world) are optional: older plugins are smaller */
+	if (p->abi_version != VS_ABI_VERSION || p->struct_size < offsetof(struct vs_plugin, teardown) +
+							       sizeof(p->teardown) ||
+	    p->struct_size > sizeof(struct vs_plugin)) {
+		fprintf(stderr, "fakehost: %s: abi %u/size %u, expected %u/<= %zu\n", so_path, p->abi_version,
 			p->struct_size, VS_ABI_VERSION, sizeof(struct vs_plugin));
 		goto out;
 	}
