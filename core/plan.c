@@ -288,8 +288,8 @@ static int pull(struct vs_config *c, struct vs_registry *r, struct graph *g, con
 	if (!g->v[idx].pl) {
 		if (wanted_by) {
 			err->set = 0;
-			vs_err_set(err, "plugin '%s' depends on '%s', which was not found (searched %zu plugin folders)",
-				   wanted_by, name, r->ndirs);
+			vs_err_set(err, "plugin '%s' depends on '%s', which was not found in any plugin folder",
+				   wanted_by, name);
 		}
 		return -1;
 	}

@@ -78,8 +78,9 @@ static void classify(struct vs_result *res, int wstatus, int timed_out, int kill
 					 : "; ended on SIGTERM without finishing");
 		return;
 	}
-	if (interrupted && !res->ended) {
-		vs_result_set(res, "interrupted", "vstress was interrupted");
+	if (interrupted) {
+		/* Whatever it reported is kept, but a cut-short run is no pass. */
+		vs_result_set(res, "interrupted", "vstress was interrupted while it ran");
 		return;
 	}
 	if (res->ended) {

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Run every test suite and end with one plain line: "check: N passed, N failed".
+# Each suite's output goes to $BUILD/check-logs/<suite>.log; its tests are
+# counted from TAP lines (ok / not ok), a pytest summary, or a plain
+# "N passed, N failed" line.  A suite that exits non-zero without a counted
+# failure counts as one failure.
+#   BUILD=build scripts/check.sh [--c-only]
+#   VALGRIND=1: C test binaries and the vstress binary run under valgrind
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+export BUILD
+logs="$BUILD/check-logs"
+mkdir -p "$logs"
+c_only=0
+[ "${1:-}" = "--c-only" ] && c_only=1
+
+total_pass=0 total_fail=0 failed_suites=()
+
+count() { # log rc -> sets p f
+	local log=$1 rc=$2 line
+	p=$(grep -cE '^ok [0-9]+' "$log" || true)
+	f=$(grep -cE '^not ok [0-9]+' "$log" || true)
+	if [ "$p" = 0 ] && [ "$f" = 0 ]; then
+		line=$(grep -E '^(=+ )?([0-9]+ (passed|failed|skipped|errors?|deselected|xfailed|xpassed)(, )?)+.* in [0-9.]+s' "$log" | tail -1)
+		if [ -n "$line" ]; then
+			p=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+' || echo 0)
+			f=$(( $(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+' || echo 0) + $(grep -oE '[0-9]+ errors?' <<<"$line" | grep -oE '[0-9]+' || echo 0) ))
+		else
+			line=$(grep -E '^([A-Za-z_-]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+			if [ -n "$line" ]; then
+				p=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+')
+				f=$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+')
+			fi
+		fi
+	fi
+	p=${p:-0}
+	f=${f:-0}
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi
+	if [ "$rc" = 0 ] && [ "$p" = 0 ] && [ "$f" = 0 ]; then f=1; echo "  (no test was counted)" >>"$log"; fi
+}
+
+suite() { # name command...
+	local name=$1 log rc start
+	shift
+	log="$logs/$name.log"
+	start=$(date +%s)
+	"$@" >"$log" 2>&1
+	rc=$?
+	count "$log" "$rc"
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+	printf '%-28s %4d passed, %3d failed  (%ss)%s\n' "$name" "$p" "$f" "$(( $(date +%s) - start ))" \
+		"$([ "$f" != 0 ] && echo "  -> $log")"
+	if [ "$f" != 0 ]; then
+		failed_suites+=("$name")
+		grep -E '^not ok|FAILED|Error|error:' "$log" | head -20 | sed 's/^/    /'
+	fi
+}
+
+vg=()
+if [ "${VALGRIND:-0}" = 1 ]; then
+	vg=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --trace-children=yes
+		--track-fds=no --suppressions=tests/valgrind.supp)
+fi
+export CMOCKA_MESSAGE_OUTPUT=TAP
+
+# A throwaway PostgreSQL shared by every suite that needs one.
+pg_dir=""
+cleanup() { [ -n "$pg_dir" ] && scripts/pg-throwaway.sh stop "$pg_dir"; }
+trap cleanup EXIT
+if [ $c_only = 0 ] || [ -z "${DATABASE_URL:-}" ]; then
+	if out=$(scripts/pg-throwaway.sh start); then
+		eval "$out"
+		pg_dir=$VSTRESS_PG_DIR
+	else
+		echo "check: could not start a throwaway PostgreSQL" >&2
+	fi
+fi
+
+# C unit tests (core and plugins; plugin tests that need a database find
+# DATABASE_URL in the environment, and load plugins from VSTRESS_TEST_PLUGIN_DIR).
+export VSTRESS_TEST_PLUGIN_DIR="$BUILD/plugins" VSTRESS_TEST_FIXTURE_DIR="$BUILD/fixtures"
+for t in "$BUILD"/tests/*; do
+	[ -x "$t" ] && [ -f "$t" ] || continue
+	suite "c:$(basename "$t")" "${vg[@]}" "$t"
+done
+
+# Integration tests of the real binary.
+for t in tests/integration/test_*.sh; do
+	[ -x "$t" ] || continue
+	VSTRESS_WRAP="${vg[*]}" suite "it:$(basename "$t" .sh)" "$t"
+done
+
+if [ $c_only = 0 ]; then
+	# Other suites a folder brings along: tests/*/run.sh (plugins/*/tests/run.sh
+	# are for running one plugin's tests alone; their binaries ran above).
+	for t in tests/*/run.sh; do
+		[ -x "$t" ] || continue
+		suite "$(basename "$(dirname "$t")"):run" "$t"
+	done
+	if [ -x examples/reference-agent/scripts/test.sh ]; then
+		suite "agent:pytest" examples/reference-agent/scripts/test.sh
+	fi
+fi
+
+echo
+[ ${#failed_suites[@]} -gt 0 ] && echo "failed suites: ${failed_suites[*]}"
+echo "check: $total_pass passed, $total_fail failed"
+[ "$total_fail" = 0 ]

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# The real binary against golden manifests and hostile fixture plugins.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/integration/lib.sh
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+FX=(-P "$BUILD/fixtures" -P "$BUILD/plugins")
+empty="$tmp/empty.ini"
+: >"$empty"
+
+# --- basics -------------------------------------------------------------
+out=$(vs --version)
+check "--version prints the version" grep -q "^vstress [0-9]" <<<"$out"
+vs --help >/dev/null
+check "--help exits 0" [ $? = 0 ]
+vs bogus >/dev/null 2>&1
+check "unknown command exits 2" [ $? = 2 ]
+
+# --- golden bad manifests: exact message, exit 2 --------------------------
+for f in tests/manifests/bad/*.ini; do
+	want=$(sed -n 's/^; expect: //p' "$f")
+	got=$(vs -c "$f" "${FX[@]}" check-config 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc = 2 ] && grep -qxF "vstress: $want" <<<"$got"; then
+		ok "bad manifest $(basename "$f"): exact message"
+	else
+		not_ok "bad manifest $(basename "$f"): exact message" "rc=$rc want 'vstress: $want' got '$got'"
+	fi
+done
+
+# --- list / describe --------------------------------------------------------
+out=$(vs -c "$empty" "${FX[@]}" list)
+check "list shows a wrong-ABI plugin as unusable" grep -q "fx_badabi .*unusable: built for plugin ABI 99" <<<"$out"
+check "list shows a non-plugin .so" grep -q "fx_nodesc .*not a vstress plugin" <<<"$out"
+check "list shows the skeleton's version" grep -qE "^skeleton +1\.0\.0" <<<"$out"
+check "list shows requirements" grep -qE "^fx_needs_fail +0\.0\.1 +fx_fail" <<<"$out"
+out=$(vs -c "$empty" "${FX[@]}" describe skeleton)
+check "describe lists options with defaults and help" grep -q "requests .*int .*default: 50" <<<"$out"
+out=$(vs -c "$empty" "${FX[@]}" describe skeletn 2>&1)
+check "describe suggests the nearest name" grep -q "did you mean 'skeleton'" <<<"$out"
+
+# --- a passing run and its results -------------------------------------------
+vs -q -c conf.d "${FX[@]}" -r "$tmp/r1" run --only skeleton
+check "run --only skeleton exits 0" [ $? = 0 ]
+S="$tmp/r1/latest/test_summary.json"
+check "results/latest points at the run" [ -f "$S" ]
+check "summary: schema, status, run id" json "$S" \
+	's["schema_version"] == 1 and s["status"] == "passed" and s["run_id"] and s["config_digest"].startswith("sha256:")'
+check "summary: skeleton passed with checks" json "$S" \
+	'[p["status"] for p in s["plugins"]] == ["passed"] and s["plugins"][0]["checks_passed"] == 2'
+check "summary: latency metric with percentiles and histogram" json "$S" \
+	'(lambda m: m["count"] == 50 and m["p50_us"] <= m["p99_us"] <= m["max_us"] and m["hist"].startswith("VSH1:"))(s["plugins"][0]["metrics"]["latency"])'
+check "summary: uncorrected companion metric" json "$S" '"latency_uncorrected" in s["plugins"][0]["metrics"]'
+check "junit.xml written" grep -q '<testsuite name="skeleton"' "$tmp/r1/latest/junit.xml"
+check "per-plugin log written" grep -q "greeting: hello" "$tmp/r1/latest/skeleton.log"
+check "no temp files left" bash -c "! ls $tmp/r1/latest/ | grep -q tmp"
+
+# A check that fails makes the run exit 1.
+vs -q -c conf.d -s skeleton.p99_max=0ms "${FX[@]}" -r "$tmp/r2" run --only skeleton
+check "a failed check exits 1" [ $? = 1 ]
+check "failed check recorded with value and threshold" json "$tmp/r2/latest/test_summary.json" \
+	'(lambda c: c["status"] == "fail" and c["threshold"] == 0 and c["op"] == "<")([c for c in s["plugins"][0]["checks"] if c["name"] == "p99 latency"][0])'
+
+# --- hostile fixtures: every one classified, the summary still valid -----------
+vs -q -c tests/manifests/hostile.ini "${FX[@]}" -r "$tmp/h" run
+check "hostile run exits 1" [ $? = 1 ]
+H="$tmp/h/latest/test_summary.json"
+expect_status() { json "$H" "[p for p in s['plugins'] if p['name'] == '$1'][0]['status'] == '$2'"; }
+for pair in fx_pass:passed fx_fail:failed fx_skip:skipped fx_segv:crashed fx_abort:crashed fx_loop:timed_out \
+	fx_sleep:timed_out fx_exit0:no_result fx_badabi:error fx_nodesc:error fx_big:passed fx_needs_fail:skipped; do
+	check "hostile: ${pair%%:*} is ${pair#*:}" expect_status "${pair%%:*}" "${pair#*:}"
+done
+check "hostile: crash reason names the signal" json "$H" \
+	'[p for p in s["plugins"] if p["name"] == "fx_segv"][0]["reason"].startswith("killed by SIGSEGV")'
+check "hostile: what a crashing plugin reported is kept" json "$H" \
+	'[p for p in s["plugins"] if p["name"] == "fx_segv"][0]["checks"][0]["name"] == "reported before"'
+check "hostile: skip reason kept" json "$H" \
+	'[p for p in s["plugins"] if p["name"] == "fx_skip"][0]["reason"] == "no API key (set FX_KEY)"'
+check "hostile: dependent of a failed plugin says why" json "$H" \
+	'[p for p in s["plugins"] if p["name"] == "fx_needs_fail"][0]["reason"] == "dependency fx_fail did not pass (failed)"'
+check "hostile: megabytes of output do not lose events" json "$H" \
+	'[p for p in s["plugins"] if p["name"] == "fx_big"][0]["checks_passed"] == 2001'
+check "hostile: the run completes with a summary" json "$H" 's["status"] == "failed" and len(s["plugins"]) == 12'
+# Children are forks of vstress: they carry its command line, with the results dir.
+no_procs() { ! pgrep -f "[v]stress.*$1" >/dev/null; }
+check "hostile: no process left behind" no_procs "$tmp/h"
+
+
+# --- selection ------------------------------------------------------------------
+sel="$tmp/sel.ini"
+printf '[vstress]\ntimeout = 10s\n[fx_pass]\n[fx_fail]\n[fx_needs_fail]\n' >"$sel"
+vs -q -c "$sel" "${FX[@]}" -r "$tmp/s1" run --only fx_needs_fail
+check "--only pulls in dependencies" json "$tmp/s1/latest/test_summary.json" \
+	'[p["name"] for p in s["plugins"]] == ["fx_fail", "fx_needs_fail"]'
+vs -q -c "$sel" "${FX[@]}" -r "$tmp/s2" run --only fx_needs_fail --no-deps
+check "--no-deps runs the plugin alone" json "$tmp/s2/latest/test_summary.json" \
+	'[(p["name"], p["status"]) for p in s["plugins"]] == [("fx_needs_fail", "passed")]'
+vs -q -c "$sel" "${FX[@]}" -r "$tmp/s3" run --skip fx_fail
+check "--skip skips dependents with the reason" json "$tmp/s3/latest/test_summary.json" \
+	'[(p["name"], p["status"], p["reason"]) for p in s["plugins"]] == [("fx_pass", "passed", None), ("fx_needs_fail", "skipped", "dependency fx_fail was skipped (--skip)")]'
+printf '[fx_skip]\n' >"$tmp/skip.ini"
+vs -q -c "$tmp/skip.ini" "${FX[@]}" -r "$tmp/s4" run
+check "a skip passes the run" [ $? = 0 ]
+vs -q -c "$tmp/skip.ini" "${FX[@]}" -r "$tmp/s5" run --strict
+check "--strict makes a skip fail the run" [ $? = 1 ]
+
+# --- options: interpolation, profiles, overrides, secrets --------------------------
+o="$tmp/opts.ini"
+printf '[fx_opts]\nname = ${FX_NAME:-dflt}\ntoken = s3cr3t-token-value\n[fx_opts:live]\ncount = 9\n' >"$o"
+vs -q -c "$o" "${FX[@]}" -r "$tmp/o1" run
+check "\${VAR:-default} uses the default when unset" json "$tmp/o1/latest/test_summary.json" \
+	'"count=3 pause=10ms name=dflt" in s["plugins"][0]["checks"][0]["message"]'
+FX_NAME=fromenv vs -q -c "$o" "${FX[@]}" -r "$tmp/o2" run --profile live
+check "environment value and profile overlay" json "$tmp/o2/latest/test_summary.json" \
+	'"count=9 pause=10ms name=fromenv" in s["plugins"][0]["checks"][0]["message"] and s["profile"] == "live"'
+check "secrets never reach results or logs" bash -c "! grep -rq 's3cr3t-token-value' $tmp/o1 $tmp/o2"
+check "secrets are redacted, not dropped" grep -q "the token is \*\*\*" "$tmp/o1/latest/fx_opts.log"
+printf '[fx_opts]\ncount = 5\n' >"$tmp/over.ini"
+vs -q -c "$o" -c "$tmp/over.ini" -s fx_opts.pause=20ms "${FX[@]}" -r "$tmp/o3" run
+check "a later file and --set override earlier values" json "$tmp/o3/latest/test_summary.json" \
+	'"count=5 pause=20ms" in s["plugins"][0]["checks"][0]["message"]'
+
+# --- duplicates and exports ----------------------------------------------------------
+mkdir -p "$tmp/dup"
+cp "$BUILD/fixtures/fx_pass.so" "$tmp/dup/"
+out=$(vs -c "$empty" -P "$tmp/dup" "${FX[@]}" list)
+check "a duplicate plugin name is reported as shadowed" grep -q "note: $BUILD/fixtures/fx_pass.so is shadowed by $tmp/dup/fx_pass.so" <<<"$out"
+exports_ok=1
+for so in "$BUILD"/plugins/*.so; do
+	syms=$(nm -D --defined-only "$so" | awk '{print $3}' | grep -v '^_' | sort -u)
+	[ "$syms" = "vstress_plugin" ] || { exports_ok=0; echo "# $so exports: $syms"; }
+done
+check "every plugin exports exactly one symbol" [ $exports_ok = 1 ]
+
+# --- interruption ---------------------------------------------------------------------
+printf '[vstress]\ntimeout = 30s\n[fx_sleep]\n[fx_pass]\n' >"$tmp/int.ini"
+"$BUILD/vstress" -q -c "$tmp/int.ini" "${FX[@]}" -r "$tmp/i" run &
+pid=$!
+sleep 1
+kill -INT $pid
+wait $pid
+rc=$?
+check "SIGINT exits 3" [ $rc = 3 ]
+check "SIGINT still writes a summary marked interrupted" json "$tmp/i/latest/test_summary.json" \
+	's["status"] == "interrupted" and s["interrupted"] and [p["status"] for p in s["plugins"]] == ["interrupted", "skipped"]'
+check "no child left after SIGINT" no_procs "$tmp/i"
+
+finish
