@@ -1,0 +1,39 @@
+/* telnyx: descriptor.  The probe is not written yet; the world hook
+ * serves the Telnyx Call Control stand-in (standin.c). */
+#include "vstress/plugin.h"
+#include "standin.h"
+
+static const struct vs_option options[] = {
+	{"api_key", VS_OPT_STRING, NULL, "stand-in: the accepted key (unset: any Bearer key)", VS_OPT_SECRET},
+	{"strict_calls", VS_OPT_BOOL, "false", "stand-in: unknown call_control_id answers 422 90015", 0},
+	{"port", VS_OPT_INT, NULL, "stand-in: fixed port (default: from --port-base)", 0},
+	{0},
+};
+
+static int not_yet(const struct vs_host *h, vs_ctx *c)
+{
+	h->reason(c, "probe not implemented yet");
+	return VS_SKIP;
+}
+
+static int setup(const struct vs_host *h, vs_ctx *c, void **state)
+{
+	*state = NULL;
+	return not_yet(h, c);
+}
+
+static int run(const struct vs_host *h, vs_ctx *c, void *state)
+{
+	(void)state;
+	return not_yet(h, c);
+}
+
+static int teardown(const struct vs_host *h, vs_ctx *c, void *state)
+{
+	(void)h, (void)c, (void)state;
+	return VS_OK;
+}
+
+VS_PLUGIN(.name = "telnyx", .version = "0.1.0",
+	  .description = "Telnyx Call Control: probe (to come) and stand-in", .options = options,
+	  .setup = setup, .run = run, .teardown = teardown, .world = telnyx_standin);

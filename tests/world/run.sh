@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# World fidelity suite: builds the world and the stand-in plugins, starts
+# the world on ephemeral loopback ports, then runs pytest with the real
+# provider SDKs against it.  Usage: tests/world/run.sh [pytest args...]
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+BUILD=${BUILD:-build}
+STANDINS="llm_openai llm_anthropic llm_gemini stt_deepgram tts_cartesia tts_elevenlabs telnyx"
+
+plugins=()
+for p in $STANDINS; do
+	[ -f "plugins/$p/plugin.c" ] && plugins+=("$p")
+done
+make --no-print-directory "$BUILD/libvscore.a" $(for p in "${plugins[@]}"; do printf "%s/plugins/%s.so " "$BUILD" "$p"; done) >/dev/null
+
+# The world binary: `vstress world` once the CLI has it, else a test main.
+mkdir -p "$BUILD/world"
+WORLD_BIN="$BUILD/world/vstress-world"
+if [ ! -x "$WORLD_BIN" ] || [ "$BUILD/libvscore.a" -nt "$WORLD_BIN" ]; then
+	${CC:-cc} -std=c11 -D_GNU_SOURCE -Iinclude -Icore -O2 -g -o "$WORLD_BIN" tests/world/world_main.c \
+		"$BUILD/libvscore.a" $(pkg-config --libs jansson libwebsockets libcurl openssl inih) -ldl -lm -lpthread
+fi
+
+# Python: the reference agent's venv when it exists, else our own pinned one.
+VENV="examples/reference-agent/.venv"
+if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import openai, telnyx, pytest' 2>/dev/null; then
+	VENV="tests/world/.venv"
+	if [ ! -x "$VENV/bin/python" ]; then
+		python3 -m venv "$VENV"
+		"$VENV/bin/pip" install -q -r tests/world/requirements.txt
+	fi
+fi
+
+TMP=$(mktemp -d)
+WPID=
+cleanup() {
+	if [ -n "$WPID" ]; then kill "$WPID" 2>/dev/null || true; wait "$WPID" 2>/dev/null || true; fi
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+"$WORLD_BIN" --plugin-dir "$BUILD/plugins" --only "$(IFS=,; echo "${plugins[*]}")" \
+	--config conf.d/30-world.ini --config tests/world/world-test.ini --port-base 0 \
+	--urls-file "$TMP/urls.json" >"$TMP/world.out" 2>"$TMP/world.err" &
+WPID=$!
+for _ in $(seq 100); do
+	grep -q '^vstress world: ready' "$TMP/world.out" 2>/dev/null && break
+	kill -0 "$WPID" 2>/dev/null || { cat "$TMP/world.err" >&2; echo "world exited" >&2; exit 1; }
+	sleep 0.1
+done
+cat "$TMP/world.out"
+export VSTRESS_WORLD_URLS="$TMP/urls.json"
+set +e
+(cd tests/world && "$ROOT/$VENV/bin/python" -m pytest -q "$@")
+rc=$?
+set -e
+if [ $rc -ne 0 ]; then
+	echo "--- world log (last 60 lines) ---" >&2
+	tail -n 60 "$TMP/world.err" >&2
+fi
+exit $rc
