@@ -113,6 +113,7 @@ static void tally(struct fail_tally *t, size_t *nt, const char *state, const cha
 		else
 			(*nt)++;
 		snprintf(t[i].state, sizeof(t[i].state), "%s", state);
+		t[i].n = 0;
 		snprintf(t[i].first, sizeof(t[i].first), "%s", msg);
 	}
 	t[i].n++;
