@@ -249,7 +249,7 @@ int db_cleanup(struct db *d)
 			rc = -1;
 			continue;
 		}
-		db_check(d, name, VS_CHECK_PASS, "deleted %s rows vstress created (%zu inserted and returned)",
+		db_check(d, name, VS_CHECK_PASS, "deleted the %s rows vstress created (write test and mixed load; %zu by the write test)",
 			 PQcmdTuples(r), t->nkeys);
 		PQclear(r);
 	}
