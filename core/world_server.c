@@ -432,6 +432,13 @@ static void http_ws_upgrade(struct world *W, struct wconn *c, const struct wrout
 		wresp_finish(rs);
 		return;
 	}
+	if (r->wsh.on_upgrade && r->wsh.on_upgrade(&w_api, r->owner, &c->rq, rs, r->arg) != 0) {
+		if (!rs->started)
+			wresp_error(rs, 403, NULL);
+		c->keepalive = 0;
+		wresp_finish(rs);
+		return;
+	}
 	struct wbuf h = {0};
 	wbuf_printf(&h,
 		    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"

@@ -68,6 +68,10 @@ struct vs_ws_handlers {
 	 * what ws_set_data() holds.  `code` is the close code seen or sent,
 	 * 1006 when none. */
 	void (*on_close)(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int code, void *arg);
+	/* Optional, before the 101: return 0 to accept, or fill `rs` (e.g.
+	 * resp_error(rs, 401, NULL)) and return non-zero to refuse the
+	 * handshake with that HTTP response (authentication). */
+	int (*on_upgrade)(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_wresp *rs, void *arg);
 };
 
 /* Stream modes for resp_stream(). */

@@ -1,0 +1,1 @@
+LIBS_stt_deepgram = $(UTIL_LIB) -ljansson

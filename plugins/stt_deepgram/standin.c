@@ -1,0 +1,353 @@
+/* Deepgram live transcription stand-in: WebSocket /v1/listen.
+ * Audio frames go through an energy detector (vs_vad); each speech segment
+ * is "transcribed" as the next phrase of the configured list (scripted
+ * mode).  Sends Results (interim and final, is_final/speech_final,
+ * from_finalize), SpeechStarted and UtteranceEnd when asked, Metadata at
+ * the end; handles KeepAlive, Finalize, CloseStream and closes 1011 after
+ * 10 s without audio or KeepAlive, as the real service does. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "vstress/util/ulaw.h"
+#include "vstress/util/vad.h"
+#include "vstress/world.h"
+#include "standin.h"
+
+struct dg {
+	int rate, mulaw, interim, vad_events;
+	long utterance_end_ms;
+	long idle_ms;
+	struct vs_vad vad;
+	int16_t frame[VS_VAD_MAX_FRAME];
+	int nframe;
+	int64_t samples;      /* received so far */
+	int speaking;
+	int64_t seg_start;    /* samples */
+	int64_t last_interim; /* samples */
+	int phrase;           /* next phrase index */
+	uint64_t last_activity;
+	long idle_timer;
+	char request_id[40];
+	int closing;
+};
+
+static const char *model_uuid = "1ed36bac-f71c-4f3f-a31f-02fd6525c489";
+
+static void uuid4(const struct vs_world *w, vs_wctx *wc, char *buf, size_t len)
+{
+	uint64_t a = w->rand(wc), b = w->rand(wc);
+	snprintf(buf, len, "%08x-%04x-4%03x-%04x-%012llx", (unsigned)(a >> 32), (unsigned)(a >> 16) & 0xffff,
+		 (unsigned)a & 0xfff, (unsigned)((b >> 48) & 0x3fff) | 0x8000, (unsigned long long)(b & 0xffffffffffffull));
+}
+
+static int dg_error(const struct vs_world *w, vs_wctx *wc, vs_wresp *rs, int status, int mid_stream,
+		    const char *message)
+{
+	(void)mid_stream;
+	char rid[40];
+	uuid4(w, wc, rid, sizeof rid);
+	const char *code = status == 401   ? "INVALID_AUTH"
+			   : status == 402 ? "ASR_PAYMENT_REQUIRED"
+			   : status == 429 ? "TOO_MANY_REQUESTS"
+			   : status == 400 ? "Bad Request"
+					   : "INTERNAL_SERVER_ERROR";
+	const char *msg = message ? message
+			  : status == 401 ? "Invalid credentials."
+			  : status == 429 ? "Too many requests. Please try again later."
+					  : "The service encountered an unexpected error.";
+	w->resp_header(rs, "dg-error", msg);
+	w->resp_header(rs, "dg-request-id", rid);
+	w->count(wc, "errors", 1);
+	return w->resp_json_steal(rs, status, json_pack("{s:s,s:s,s:s}", "err_code", code, "err_msg", msg, "request_id", rid));
+}
+
+static const char *phrase_at(const struct vs_world *w, vs_wctx *wc, int idx, char *buf, size_t len)
+{
+	const char *fixed = w->conf(wc, "transcript");
+	if (fixed && *fixed) {
+		snprintf(buf, len, "%s", fixed);
+		return buf;
+	}
+	const char *list = w->conf(wc, "phrases");
+	if (!list || !*list)
+		list = "hello there";
+	int n = 1;
+	for (const char *p = list; *p; p++)
+		n += *p == '|';
+	idx %= n;
+	const char *p = list;
+	for (int i = 0; i < idx; i++)
+		p = strchr(p, '|') + 1;
+	const char *e = strchr(p, '|');
+	snprintf(buf, len, "%.*s", (int)(e ? (size_t)(e - p) : strlen(p)), p);
+	return buf;
+}
+
+static int send_json(const struct vs_world *w, vs_ws *ws, uint32_t delay, json_t *j)
+{
+	char *s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (!s)
+		return -1;
+	int rc = w->ws_send_text(ws, delay, s, strlen(s));
+	free(s);
+	return rc;
+}
+
+/* A Results message with `nwords` of `text` spread over [t0, t1]. */
+static json_t *results(struct dg *d, const char *text, int nwords, double t0, double t1, int is_final,
+		       int speech_final, int from_finalize)
+{
+	json_t *words = json_array();
+	char tr[1024] = "";
+	char *copy = strdup(text);
+	int total = 0;
+	for (const char *p = text; *p;) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		total++;
+		while (*p && *p != ' ')
+			p++;
+	}
+	if (nwords < 0 || nwords > total)
+		nwords = total;
+	double step = total ? (t1 - t0) / total : 0;
+	char *save = NULL;
+	int i = 0;
+	for (char *tok = copy ? strtok_r(copy, " ", &save) : NULL; tok && i < nwords; tok = strtok_r(NULL, " ", &save), i++) {
+		char low[128];
+		size_t k = 0;
+		for (const char *c = tok; *c && k + 1 < sizeof low; c++)
+			if (*c != ',' && *c != '.' && *c != '?' && *c != '!')
+				low[k++] = (char)((*c >= 'A' && *c <= 'Z') ? *c - 'A' + 'a' : *c);
+		low[k] = '\0';
+		json_array_append_new(words, json_pack("{s:s,s:f,s:f,s:f,s:s}", "word", low, "start", t0 + step * i, "end",
+						       t0 + step * (i + 1), "confidence", 0.98, "punctuated_word", tok));
+		size_t tl = strlen(tr);
+		snprintf(tr + tl, sizeof tr - tl, "%s%s", tl ? " " : "", tok);
+	}
+	free(copy);
+	return json_pack("{s:s,s:[i,i],s:f,s:f,s:b,s:b,s:b,s:{s:[{s:s,s:f,s:o}]},s:{s:s,s:s,s:{s:s,s:s,s:s}}}", "type",
+			 "Results", "channel_index", 0, 1, "duration", t1 - t0, "start", t0, "is_final", is_final,
+			 "speech_final", speech_final, "from_finalize", from_finalize, "channel", "alternatives",
+			 "transcript", tr, "confidence", nwords ? 0.98 : 0.0, "words", words, "metadata", "request_id",
+			 d->request_id, "model_uuid", model_uuid, "model_info", "name", "general-nova-3", "version",
+			 "2025-04-17.21547", "arch", "nova-3");
+}
+
+/* The end of a speech segment: the final transcript of the next phrase. */
+static void end_segment(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struct dg *d, int64_t end_sample,
+			int from_finalize)
+{
+	char buf[1024];
+	const char *text = phrase_at(w, wc, d->phrase++, buf, sizeof buf);
+	double t0 = (double)d->seg_start / d->rate, t1 = (double)end_sample / d->rate;
+	uint32_t delay = (uint32_t)w->conf_double(wc, "final_delay_ms", 50);
+	send_json(w, ws, delay, results(d, text, -1, t0, t1, 1, !from_finalize, from_finalize));
+	w->count(wc, "transcripts", 1);
+	w->count(wc, "characters", (double)strlen(text));
+	if (d->utterance_end_ms > 0)
+		send_json(w, ws, (uint32_t)d->utterance_end_ms,
+			  json_pack("{s:s,s:[i,i],s:f}", "type", "UtteranceEnd", "channel", 0, 1, "last_word_end", t1));
+	d->speaking = 0;
+}
+
+static void feed(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struct dg *d, const int16_t *x, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		d->frame[d->nframe++] = x[i];
+		if (d->nframe < d->vad.frame)
+			continue;
+		d->nframe = 0;
+		struct vs_vad_event ev[2];
+		int ne = vs_vad_feed(&d->vad, d->frame, ev);
+		for (int k = 0; k < ne; k++) {
+			if (ev[k].type == VS_VAD_START && !d->speaking) {
+				d->speaking = 1;
+				d->seg_start = d->last_interim = ev[k].sample;
+				if (d->vad_events)
+					send_json(w, ws, 0,
+						  json_pack("{s:s,s:[i,i],s:f}", "type", "SpeechStarted", "channel", 0, 1,
+							    "timestamp", (double)ev[k].sample / d->rate));
+			} else if (ev[k].type == VS_VAD_END && d->speaking) {
+				end_segment(w, wc, ws, d, ev[k].sample, 0);
+			}
+		}
+		d->samples += d->vad.frame;
+		/* interim results about every 500 ms of speech */
+		if (d->speaking && d->interim && d->samples - d->last_interim >= d->rate / 2) {
+			char buf[1024];
+			const char *text = phrase_at(w, wc, d->phrase, buf, sizeof buf);
+			int words = (int)((d->samples - d->seg_start) / (d->rate * 3 / 10)); /* ~ a word per 300 ms */
+			d->last_interim = d->samples;
+			if (words > 0)
+				send_json(w, ws, 0, results(d, text, words, (double)d->seg_start / d->rate,
+							    (double)d->samples / d->rate, 0, 0, 0));
+		}
+	}
+}
+
+static void idle_check(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void *arg)
+{
+	struct dg *d = arg;
+	d->idle_timer = 0;
+	if (d->closing)
+		return;
+	if (w->now_ms() - d->last_activity >= (uint64_t)d->idle_ms) {
+		/* NET-0001: no audio or KeepAlive for too long */
+		w->count(wc, "idle_timeouts", 1);
+		w->ws_close(ws, 0, 1011, "Deepgram did not receive audio data or a text message within the timeout "
+					 "window. See https://dpgr.am/net0001");
+		d->closing = 1;
+		return;
+	}
+	d->idle_timer = w->ws_timer(ws, 500, idle_check, d);
+}
+
+static int on_open(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void *arg)
+{
+	(void)arg;
+	const vs_wreq *rq = w->ws_request(ws);
+	struct dg *d = calloc(1, sizeof *d);
+	if (!d)
+		return -1;
+	const char *sr = w->req_query(rq, "sample_rate"), *enc = w->req_query(rq, "encoding");
+	const char *ir = w->req_query(rq, "interim_results"), *ve = w->req_query(rq, "vad_events");
+	const char *ue = w->req_query(rq, "utterance_end_ms"), *ep = w->req_query(rq, "endpointing");
+	d->rate = sr ? atoi(sr) : 16000;
+	if (d->rate < 8000 || d->rate > 48000)
+		d->rate = 16000;
+	d->mulaw = enc && !strcasecmp(enc, "mulaw");
+	d->interim = ir && !strcmp(ir, "true");
+	d->vad_events = ve && !strcmp(ve, "true");
+	d->utterance_end_ms = ue ? atol(ue) : 0;
+	d->idle_ms = (long)w->conf_double(wc, "idle_timeout_ms", 10000);
+	struct vs_vad_cfg cfg = {.rate = d->rate, .frame_ms = 20,
+				 .threshold_dbfs = w->conf_double(wc, "threshold_dbfs", -40),
+				 .hangover_ms = ep && atoi(ep) > 0 ? atoi(ep) : (int)w->conf_double(wc, "hangover_ms", 300)};
+	vs_vad_init(&d->vad, &cfg);
+	uuid4(w, wc, d->request_id, sizeof d->request_id);
+	d->last_activity = w->now_ms();
+	w->ws_set_data(ws, d);
+	d->idle_timer = w->ws_timer(ws, 500, idle_check, d);
+	w->count(wc, "streams", 1);
+	return 0;
+}
+
+static void close_stream(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struct dg *d)
+{
+	if (d->speaking)
+		end_segment(w, wc, ws, d, d->samples, 1);
+	char created[40];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+	send_json(w, ws, 0,
+		  json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:i,s:[s],s:{s:{s:s,s:s,s:s}}}", "type", "Metadata",
+			    "transaction_key", "deprecated", "request_id", d->request_id, "sha256",
+			    "0000000000000000000000000000000000000000000000000000000000000000", "created", created,
+			    "duration", (double)d->samples / d->rate, "channels", 1, "models", model_uuid, "model_info",
+			    model_uuid, "name", "general-nova-3", "version", "2025-04-17.21547", "arch", "nova-3"));
+	w->ws_close(ws, 0, 1000, NULL);
+	d->closing = 1;
+}
+
+static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int binary, const void *data, size_t len,
+		      void *arg)
+{
+	(void)arg;
+	struct dg *d = w->ws_data(ws);
+	if (!d || d->closing)
+		return 0;
+	d->last_activity = w->now_ms();
+	if (binary) {
+		int16_t buf[4096];
+		const uint8_t *u = data;
+		if (d->mulaw) {
+			for (size_t off = 0; off < len;) {
+				size_t n = len - off < 4096 ? len - off : 4096;
+				vs_ulaw_decode_buf(u + off, n, buf);
+				feed(w, wc, ws, d, buf, n);
+				off += n;
+			}
+			w->count(wc, "audio_in_s", (double)len / d->rate);
+		} else {
+			size_t ns = len / 2;
+			for (size_t off = 0; off < ns;) {
+				size_t n = ns - off < 4096 ? ns - off : 4096;
+				memcpy(buf, u + 2 * off, n * 2); /* little-endian host */
+				feed(w, wc, ws, d, buf, n);
+				off += n;
+			}
+			w->count(wc, "audio_in_s", (double)ns / d->rate);
+		}
+		return 0;
+	}
+	json_t *j = json_loadb(data, len, 0, NULL);
+	const char *type = json_string_value(json_object_get(j, "type"));
+	if (!type) {
+		/* the real service answers unparseable text with an error close */
+		json_decref(j);
+		w->ws_close(ws, 0, 1008, "DATA-0000");
+		d->closing = 1;
+		return 0;
+	}
+	if (!strcmp(type, "Finalize")) {
+		if (d->speaking) {
+			end_segment(w, wc, ws, d, d->samples, 1);
+			vs_vad_init(&d->vad, &d->vad.cfg); /* the segment is closed */
+			d->vad.pos = d->samples;
+		} else {
+			double t = (double)d->samples / d->rate;
+			send_json(w, ws, 0, results(d, "", 0, t, t, 1, 0, 1));
+		}
+	} else if (!strcmp(type, "CloseStream")) {
+		close_stream(w, wc, ws, d);
+	}
+	/* KeepAlive: last_activity is enough */
+	json_decref(j);
+	return 0;
+}
+
+static void on_close(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int code, void *arg)
+{
+	(void)wc, (void)code, (void)arg;
+	free(w->ws_data(ws));
+	w->ws_set_data(ws, NULL);
+}
+
+/* Authorization: Token <key> (the SDK), or Bearer, or ?token= */
+static int on_upgrade(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_wresp *rs, void *arg)
+{
+	(void)arg;
+	const char *want = w->conf(wc, "api_key");
+	const char *auth = w->req_header(rq, "Authorization");
+	const char *key = w->req_query(rq, "token");
+	if (auth && (!strncasecmp(auth, "Token ", 6) || !strncasecmp(auth, "Bearer ", 7)))
+		key = strchr(auth, ' ') + 1;
+	if (!key || !*key || (want && *want && strcmp(key, want)))
+		return dg_error(w, wc, rs, 401, 0, NULL) || 1;
+	return 0;
+}
+
+static const struct vs_ws_handlers handlers = {
+	.on_open = on_open, .on_message = on_message, .on_close = on_close, .on_upgrade = on_upgrade};
+
+int stt_deepgram_standin(const struct vs_world *w, vs_wctx *wc)
+{
+	if (w->abi_version != VS_WORLD_ABI_VERSION || !VS_WORLD_HAS(w, export_env))
+		return VS_ERROR;
+	int rc = 0;
+	rc |= w->add_ws_route(wc, "/v1/listen", &handlers, NULL);
+	rc |= w->set_error_builder(wc, dg_error);
+	rc |= w->export_env(wc, "DEEPGRAM_BASE_URL", "{ws}");
+	return rc ? VS_ERROR : VS_OK;
+}
