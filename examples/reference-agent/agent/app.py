@@ -57,6 +57,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
+        if settings.preload_pipeline:
+            from .pipeline import preload
+
+            preload()
         try:
             await rt.db.pool()  # migrate + seed; failure is not fatal
         except DatabaseUnavailable as e:

@@ -188,10 +188,13 @@ class FailoverTTSService(TTSService):
     """Pipecat TTS service whose ``run_tts`` walks Cartesia -> ElevenLabs."""
 
     def __init__(self, rt, *, sink: UsageSink | None = None, clients=None, sample_rate: int = 8000, **kwargs):
+        from pipecat.services.settings import TTSSettings
+
+        s = rt.settings
+        kwargs.setdefault("settings", TTSSettings(model="+".join(s.tts_providers.split(",")), voice="default", language="en"))
         super().__init__(sample_rate=sample_rate, push_start_frame=True, push_stop_frames=True, **kwargs)
         self.rt = rt
         self.sink = sink
-        s = rt.settings
         names = [n.strip() for n in s.tts_providers.split(",") if n.strip()]
         self.clients = clients or [TTS_CLIENTS[n](s, s.tts_first_audio_timeout_seconds) for n in names]
         self._out_rate = sample_rate

@@ -299,7 +299,8 @@ class CallSession(UsageSink):
             await self.load_call()
             self.build()
             runner = WorkerRunner(handle_sigint=False, handle_sigterm=False)
-            await runner.run(self.worker)
+            await runner.add_workers(self.worker)
+            await runner.run()
         except (WebSocketDisconnect, asyncio.TimeoutError) as e:
             self.end_reason = f"disconnect:{type(e).__name__}"
         except asyncio.CancelledError:
@@ -393,6 +394,25 @@ def _CallObserver(session):
     if _observer_cls is None:
         _observer_cls = _make_observer_class()
     return _observer_cls(session)
+
+
+def preload() -> None:
+    """Import the heavy modules (pipecat, SDKs) once at start-up, not on the first call (~5 s on 2 cores)."""
+    import anthropic  # noqa: F401
+    import openai  # noqa: F401
+    from google import genai  # noqa: F401
+    from pipecat.audio.turn.smart_turn.local_smart_turn_v3 import LocalSmartTurnAnalyzerV3  # noqa: F401
+    from pipecat.audio.vad.silero import SileroVADAnalyzer  # noqa: F401
+    from pipecat.pipeline.worker import PipelineWorker  # noqa: F401
+    from pipecat.processors.aggregators.llm_response_universal import LLMContextAggregatorPair  # noqa: F401
+    from pipecat.serializers.telnyx import TelnyxFrameSerializer  # noqa: F401
+    from pipecat.services.deepgram.stt import DeepgramSTTService  # noqa: F401
+    from pipecat.transports.websocket.fastapi import FastAPIWebsocketTransport  # noqa: F401
+    from pipecat.workers.runner import WorkerRunner  # noqa: F401
+
+    global _observer_cls
+    if _observer_cls is None:
+        _observer_cls = _make_observer_class()
 
 
 async def handle_media_websocket(rt, websocket: WebSocket, call_id: str) -> None:

@@ -104,7 +104,8 @@ class GeminiClient(LLMClient):
         self.model = s.gemini_model
         self._c = genai.Client(
             api_key=s.google_api_key or "missing",
-            http_options=types.HttpOptions(base_url=s.google_gemini_base_url, timeout=int(timeout * 1000)),
+            http_options=types.HttpOptions(base_url=s.google_gemini_base_url, timeout=int(timeout * 1000),
+                                           retry_options=types.HttpRetryOptions(attempts=1)),
         )
 
     async def stream(self, system, messages, max_tokens):
