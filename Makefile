@@ -44,7 +44,8 @@ CORE_LIB    := $(BUILD)/libvscore.a
 # linked statically into the core and into any plugin that wants them.
 UTIL_SRCS   := $(sort $(wildcard core/util/*.c))
 UTIL_LIB    := $(BUILD)/libvsutil.a
-UTIL_LIBS   := -lflite_cmu_us_slt -lflite_usenglish -lflite_cmulex -lflite
+UTIL_LIBS   := -lflite_cmu_us_slt -lflite_cmu_us_kal16 -lflite_cmu_us_kal -lflite_cmu_us_rms -lflite_cmu_us_awb \
+               -lflite_usenglish -lflite_cmulex -lflite
 BIN         := $(BUILD)/vstress
 
 # Plugins: one folder each; every .c in the folder goes into <name>.so.
@@ -126,7 +127,8 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(CORE_LIB) $(UTIL_LIB) $(FAKEHOST_OB
 define ptest_rule
 $(BUILD)/tests/$(word 2,$(subst /, ,$(1)))_$(basename $(notdir $(1))): $(1) $(FAKEHOST_OBJS) $(CORE_LIB) $(UTIL_LIB)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(ALL_CFLAGS) -Itests/fakehost $$(LDFLAGS) -o $$@ $$< $(FAKEHOST_OBJS) $(CORE_LIB) $(UTIL_LIB) \
+	$$(CC) $$(ALL_CFLAGS) $$(CFLAGS_$(word 2,$(subst /, ,$(1)))) -Itests/fakehost $$(LDFLAGS) -o $$@ $$< \
+		$(FAKEHOST_OBJS) $(CORE_LIB) $(UTIL_LIB) \
 		$$(PKG_LIBS) $$(LIBS_$(word 2,$(subst /, ,$(1)))) $(UTIL_LIBS) -lcmocka -ldl -lm -lpthread
 endef
 $(foreach s,$(PTEST_SRCS),$(eval $(call ptest_rule,$(s))))

@@ -17,6 +17,7 @@
 #include "results.h"
 #include "run.h"
 #include "runner.h"
+#include "services.h"
 
 #define EXIT_PASS 0
 #define EXIT_CHECKS 1
@@ -430,16 +431,21 @@ static const char *status_color(const char *s)
 	return "\033[31m";
 }
 
-static int dep_gate(struct vs_run *run, struct vs_plan *plan, size_t idx, struct vs_result *res)
+static int dep_gate(struct vs_services *sv, struct vs_plan *plan, size_t idx, struct vs_result *res)
 {
 	struct vs_item *it = &plan->items[idx];
+	const char *why;
 	size_t i, j;
 
-	(void)run;
 	if (it->skip_reason) {
 		vs_result_set(res, "skipped", "%s", it->skip_reason);
 		return 1;
 	}
+	for (i = 0; i < it->ndeps; i++)
+		if (vs_is_service(it->deps[i]) && (why = vs_service_unavailable(sv, it->deps[i]))) {
+			vs_result_set(res, "skipped", "dependency %s is not available: %s", it->deps[i], why);
+			return 1;
+		}
 	for (i = 0; i < it->ndeps; i++)
 		for (j = 0; j < idx; j++)
 			if (!strcmp(plan->items[j].name, it->deps[i]) && strcmp(res[(long)j - (long)idx].status, "passed")) {
@@ -529,6 +535,7 @@ static int cmd_run(struct cli *cli, struct env *env)
 	struct vs_plan plan = {0};
 	struct vs_run run;
 	struct vs_result *res = NULL;
+	struct vs_services sv;
 	char digest[80], *started = NULL;
 	const char *run_status;
 	size_t i;
@@ -546,6 +553,7 @@ static int cmd_run(struct cli *cli, struct env *env)
 	if (run.verbose >= 0)
 		fprintf(stderr, "vstress %s: run %s, profile %s, seed %llu, %zu plugin(s)\n", VS_VERSION, run.run_id,
 			env->cfg.profile, (unsigned long long)run.seed, plan.n);
+	vs_services_start(&sv, &run, &plan, &env->reg);
 	for (i = 0; i < plan.n; i++) {
 		struct vs_item *it = &plan.items[i];
 
@@ -555,7 +563,7 @@ static int cmd_run(struct cli *cli, struct env *env)
 			vs_result_set(&res[i], "skipped", "not run: vstress was interrupted");
 		} else if (!it->pl->desc) {
 			vs_result_set(&res[i], "error", "%s: %s", it->pl->path, it->pl->error);
-		} else if (!dep_gate(&run, &plan, i, &res[i])) {
+		} else if (!dep_gate(&sv, &plan, i, &res[i])) {
 			vs_runner_run(&run, it, &res[i], (int)i + 1, (int)plan.n);
 		}
 		if (run.tty && run.verbose >= 0)
@@ -572,8 +580,12 @@ static int cmd_run(struct cli *cli, struct env *env)
 		else
 			failed++;
 	}
+	vs_services_stop(&sv, &run);
+	if ((plan.needs_target && !sv.target.started) || (plan.needs_world && !sv.world.started))
+		failed++; /* a service the run needed did not come up */
 	run_status = interrupted ? "interrupted" : (failed || (run.strict && skipped)) ? "failed" : "passed";
-	if (vs_summary_write(&run, res, plan.n, run_status, started, (vs_now_ns() - t0) / 1e6, digest)) {
+	if (vs_summary_write(&run, res, plan.n, run_status, started, (vs_now_ns() - t0) / 1e6, digest,
+			     vs_services_json(&sv))) {
 		fprintf(stderr, "vstress: cannot write the summary in %s\n", run.dir);
 		rc = EXIT_CHECKS;
 	} else {
@@ -583,6 +595,7 @@ static int cmd_run(struct cli *cli, struct env *env)
 		failed, skipped, run.dir);
 	for (i = 0; i < plan.n; i++)
 		vs_result_free(&res[i]);
+	vs_services_free(&sv);
 out:
 	free(res);
 	free(started);

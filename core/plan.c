@@ -168,6 +168,11 @@ size_t vs_validate(struct vs_config *c, struct vs_registry *r, char **msgs, size
 
 /* ---- plan ------------------------------------------------------------- */
 
+int vs_is_service(const char *name)
+{
+	return !strcmp(name, "world") || !strcmp(name, "target");
+}
+
 struct node {
 	char *name;
 	struct vs_loaded *pl;
@@ -280,7 +285,7 @@ static int pull(struct vs_config *c, struct vs_registry *r, struct graph *g, con
 	char *list, *tok, *save;
 	size_t i, idx;
 
-	if (nd)
+	if (nd || vs_is_service(name))
 		return 0;
 	nd = gadd(g, name);
 	idx = (size_t)(nd - g->v);
@@ -421,6 +426,13 @@ int vs_plan_build(struct vs_config *c, struct vs_registry *r, const struct vs_se
 		}
 	}
 	/* A loaded but unusable plugin stays in the plan: the run reports it as an error. */
+	for (i = 0; i < g.n; i++)
+		for (j = 0; j < g.v[i].ndeps; j++) {
+			if (!strcmp(g.v[i].deps[j], "world"))
+				out->needs_world = 1;
+			else if (!strcmp(g.v[i].deps[j], "target"))
+				out->needs_target = 1;
+		}
 	out->items = vs_xcalloc(g.n ? g.n : 1, sizeof(*out->items));
 	stack = vs_xcalloc(g.n + 1, sizeof(*stack));
 	for (i = 0; i < g.n; i++)

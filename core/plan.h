@@ -27,7 +27,13 @@ struct vs_item {
 struct vs_plan {
 	struct vs_item *items; /* in run order */
 	size_t n;
+	int needs_world;  /* a selected plugin depends on the built-in service "world" */
+	int needs_target; /* ... or on "target" (the system under test) */
 };
+
+/* "world" and "target" are services the core starts, not plugins; plugins
+ * name them in requires/depends like any dependency. */
+int vs_is_service(const char *name);
 
 /* Names of the core's own sections and their keys. */
 int vs_core_section(const char *name);

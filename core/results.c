@@ -287,7 +287,7 @@ static char *junit_text(struct vs_result *res, size_t n)
 }
 
 int vs_summary_write(struct vs_run *run, struct vs_result *res, size_t n, const char *run_status,
-		     const char *started_at, double duration_ms, const char *digest)
+		     const char *started_at, double duration_ms, const char *digest, json_t *services_steal)
 {
 	json_t *root = json_object(), *plugins = json_array(), *counts = json_object(), *host = json_object(), *files;
 	struct utsname u;
@@ -329,6 +329,7 @@ int vs_summary_write(struct vs_run *run, struct vs_result *res, size_t n, const 
 	json_object_set_new(root, "status", json_string(run_status));
 	json_object_set_new(root, "interrupted", json_boolean(!strcmp(run_status, "interrupted")));
 	json_object_set_new(root, "counts", counts);
+	json_object_set_new(root, "services", services_steal ? services_steal : json_object());
 	json_object_set_new(root, "plugins", plugins);
 
 	text = json_dumps(root, JSON_INDENT(2) | JSON_ENSURE_ASCII);

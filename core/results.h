@@ -42,7 +42,7 @@ int vs_status_is_failure(const char *status);
 /* Write results/<run>/test_summary.json and junit.xml atomically.
  * run_status: passed, failed, interrupted or config_error. */
 int vs_summary_write(struct vs_run *run, struct vs_result *res, size_t n, const char *run_status,
-		     const char *started_at, double duration_ms, const char *digest);
+		     const char *started_at, double duration_ms, const char *digest, json_t *services_steal);
 
 char *vs_iso_now(void);
 

@@ -84,6 +84,7 @@ check "hostile: megabytes of output do not lose events" json "$H" \
 check "hostile: the run completes with a summary" json "$H" 's["status"] == "failed" and len(s["plugins"]) == 12'
 # Children are forks of vstress: they carry its command line, with the results dir.
 no_procs() { ! pgrep -f "[v]stress.*$1" >/dev/null; }
+no_procs_cmd() { ! pgrep -f "[${1:0:1}]${1:1}" >/dev/null; }
 check "hostile: no process left behind" no_procs "$tmp/h"
 
 
@@ -145,5 +146,32 @@ check "SIGINT exits 3" [ $rc = 3 ]
 check "SIGINT still writes a summary marked interrupted" json "$tmp/i/latest/test_summary.json" \
 	's["status"] == "interrupted" and s["interrupted"] and [p["status"] for p in s["plugins"]] == ["interrupted", "skipped"]'
 check "no child left after SIGINT" no_procs "$tmp/i"
+
+# --- services: the target, launched and stopped by the core ----------------------------
+t="$tmp/target.ini"
+cat >"$t" <<'INI'
+[world]
+enabled = false
+[target]
+mode = launch
+command = exec python3 -m http.server --bind 127.0.0.1 ${VSTRESS_TARGET_PORT}
+base_url = http://127.0.0.1:${VSTRESS_TARGET_PORT}
+health_path = /
+ready_timeout = 20s
+env.VS_FROM_MANIFEST = yes
+[fx_pass]
+depends = target
+INI
+vs -q -c "$t" "${FX[@]}" -r "$tmp/t1" run
+check "a launched target: dependents run" [ $? = 0 ]
+check "summary records the target as ready" json "$tmp/t1/latest/test_summary.json" \
+	's["services"]["target"]["status"] == "ready" and s["plugins"][0]["status"] == "passed"'
+check "target output captured in target.log" grep -q "GET / HTTP" "$tmp/t1/latest/target.log"
+check "the target is stopped after the run" no_procs_cmd "http.server --bind 127.0.0.1"
+sed -e 's/^command = .*/command = echo no such agent; exit 3/' "$t" >"$tmp/target_bad.ini"
+vs -q -c "$tmp/target_bad.ini" "${FX[@]}" -r "$tmp/t2" run
+check "a target that dies fails the run" [ $? = 1 ]
+check "its dependents are skipped with the target's own words" json "$tmp/t2/latest/test_summary.json" \
+	'"exited before" in s["plugins"][0]["reason"] and "no such agent" in s["plugins"][0]["reason"] and s["plugins"][0]["status"] == "skipped"'
 
 finish
