@@ -1,0 +1,1 @@
+LIBS_llm_anthropic = -ljansson
