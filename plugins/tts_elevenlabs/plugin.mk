@@ -1,0 +1,3 @@
+# vs_synth (core/util) registers every compiled-in flite voice.
+LIBS_tts_elevenlabs = $(UTIL_LIB) -lflite_cmu_us_slt -lflite_cmu_us_kal16 -lflite_cmu_us_kal -lflite_cmu_us_rms \
+	-lflite_cmu_us_awb -lflite_usenglish -lflite_cmulex -lflite -ljansson
