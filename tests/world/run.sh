@@ -34,15 +34,22 @@ fi
 
 TMP=$(mktemp -d)
 WPID=
+EPID=
 cleanup() {
 	if [ -n "$WPID" ]; then kill "$WPID" 2>/dev/null || true; wait "$WPID" 2>/dev/null || true; fi
+	if [ -n "$EPID" ]; then kill "$EPID" 2>/dev/null || true; wait "$EPID" 2>/dev/null || true; fi
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
 
+# A TCP echo upstream for the Postgres fault proxy (protocol-blind).
+python3 tests/world/echo_upstream.py "$TMP/echo.port" &
+EPID=$!
+for _ in $(seq 50); do [ -f "$TMP/echo.port" ] && break; sleep 0.1; done
+
 "$WORLD_BIN" --plugin-dir "$BUILD/plugins" --only "$(IFS=,; echo "${plugins[*]}")" \
 	--config conf.d/30-world.ini --config tests/world/world-test.ini --port-base 0 \
-	--urls-file "$TMP/urls.json" >"$TMP/world.out" 2>"$TMP/world.err" &
+	--urls-file "$TMP/urls.json" --pg-upstream "127.0.0.1:$(cat "$TMP/echo.port")" >"$TMP/world.out" 2>"$TMP/world.err" &
 WPID=$!
 for _ in $(seq 100); do
 	grep -q '^vstress world: ready' "$TMP/world.out" 2>/dev/null && break
