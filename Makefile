@@ -148,6 +148,12 @@ check:
 	@$(MAKE) --no-print-directory all tests
 	@BUILD=$(BUILD) SAN=$(SAN) scripts/check.sh
 
+# Only the C suites (unit, plugin and integration tests): for the sanitizer
+# build, `make SAN=1 check-c`.
+check-c:
+	@$(MAKE) --no-print-directory all tests
+	@BUILD=$(BUILD) SAN=$(SAN) scripts/check.sh --c-only
+
 valgrind:
 	@$(MAKE) --no-print-directory all tests
 	@BUILD=$(BUILD) VALGRIND=1 scripts/check.sh --c-only

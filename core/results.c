@@ -286,6 +286,37 @@ static char *junit_text(struct vs_result *res, size_t n)
 	return buf;
 }
 
+/* errors.log (the seed plan's artifact): every failure the run saw, one per
+ * line, plugin by plugin: non-passing statuses with their reason, failed
+ * checks with their message, configuration errors. */
+static char *errors_text(struct vs_result *res, size_t n)
+{
+	char *buf = NULL;
+	size_t len = 0, i, j;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		struct vs_result *r = &res[i];
+
+		if (strcmp(r->status, "passed"))
+			fprintf(f, "%s: %s: %s\n", r->name, r->status, r->reason ? r->reason : "(no reason given)");
+		for (j = 0; j < json_array_size(r->checks); j++) {
+			json_t *c = json_array_get(r->checks, j);
+
+			if (!strcmp(json_string_value(json_object_get(c, "status")), "fail"))
+				fprintf(f, "%s: check %s failed: %s\n", r->name,
+					json_string_value(json_object_get(c, "name")),
+					json_string_value(json_object_get(c, "message")));
+		}
+		for (j = 0; j < json_array_size(r->config_errors); j++)
+			fprintf(f, "%s: config: %s\n", r->name, json_string_value(json_array_get(r->config_errors, j)));
+	}
+	fclose(f);
+	return buf;
+}
+
 int vs_summary_write(struct vs_run *run, struct vs_result *res, size_t n, const char *run_status,
 		     const char *started_at, double duration_ms, const char *digest, json_t *services_steal)
 {
@@ -341,6 +372,12 @@ int vs_summary_write(struct vs_run *run, struct vs_result *res, size_t n, const 
 	jx = junit_text(res, n);
 	free(path);
 	path = vs_xasprintf("%s/junit.xml", run->dir);
+	if (!jx || vs_write_atomic(path, jx, strlen(jx)))
+		goto out;
+	free(jx);
+	jx = errors_text(res, n);
+	free(path);
+	path = vs_xasprintf("%s/errors.log", run->dir);
 	if (!jx || vs_write_atomic(path, jx, strlen(jx)))
 		goto out;
 	/* results/latest -> <run-id>, replaced atomically. */

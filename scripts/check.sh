@@ -106,5 +106,6 @@ fi
 
 echo
 [ ${#failed_suites[@]} -gt 0 ] && echo "failed suites: ${failed_suites[*]}"
+echo "$total_pass $total_fail" >"$logs/totals$([ "${VALGRIND:-0}" = 1 ] && echo -valgrind)"
 echo "check: $total_pass passed, $total_fail failed"
 [ "$total_fail" = 0 ]
