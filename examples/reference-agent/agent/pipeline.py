@@ -249,10 +249,19 @@ class CallSession(UsageSink):
         self.rt.spawn(self.fallback.trigger(reason), name=f"fallback-{self.call_id}")
 
     # ---- observer callbacks
-    async def on_user_stopped(self, t: float):
-        self._pending_turn = {"kind": "turn", "t_user_stop": t - self.rt.settings.vad_stop_secs}
+    async def on_user_stopped(self, t: float, vad: bool = True):
+        """VAD stop (speech really ended, minus stop_secs) or, without VAD, the aggregator's turn stop."""
+        pt = self._pending_turn
+        if not vad and pt.get("kind") == "turn" and "t_user_stop" in pt:
+            return  # the VAD stop already marked this turn
+        user_text = pt.get("user_text") if pt.get("kind") == "turn" else None
+        self._pending_turn = {"kind": "turn", "t_user_stop": t - (self.rt.settings.vad_stop_secs if vad else 0.0)}
+        if user_text:
+            self._pending_turn["user_text"] = user_text
 
     async def on_transcript(self, text: str):
+        if self._pending_turn.get("kind") != "turn":
+            self._pending_turn = {"kind": "turn"}
         self._pending_turn["user_text"] = (self._pending_turn.get("user_text", "") + " " + text).strip()
 
     async def on_bot_started(self, t: float):
@@ -350,6 +359,7 @@ def _make_observer_class():
         BotStoppedSpeakingFrame,
         LLMTextFrame,
         TranscriptionFrame,
+        UserStoppedSpeakingFrame,
         VADUserStoppedSpeakingFrame,
     )
     from pipecat.observers.base_observer import BaseObserver
@@ -363,7 +373,7 @@ def _make_observer_class():
         async def on_push_frame(self, data):
             f = data.frame
             if not isinstance(f, (BotStartedSpeakingFrame, BotStoppedSpeakingFrame, VADUserStoppedSpeakingFrame,
-                                  TranscriptionFrame, LLMTextFrame)):
+                                  UserStoppedSpeakingFrame, TranscriptionFrame, LLMTextFrame)):
                 return
             if f.id in self._seen:
                 return
@@ -377,6 +387,8 @@ def _make_observer_class():
                 await self.s.on_bot_stopped()
             elif isinstance(f, VADUserStoppedSpeakingFrame):
                 await self.s.on_user_stopped(now)
+            elif isinstance(f, UserStoppedSpeakingFrame):
+                await self.s.on_user_stopped(now, vad=False)
             elif isinstance(f, TranscriptionFrame):
                 await self.s.on_transcript(f.text)
             elif isinstance(f, LLMTextFrame):

@@ -93,18 +93,31 @@ class FakeElevenLabs:
 
 
 class FakeDeepgram:
-    """Accepts the live-listen websocket and ignores the audio."""
+    """Accepts the live-listen websocket; optionally sends one final transcript after some audio."""
 
-    def __init__(self):
+    def __init__(self, transcript: str | None = None, after_bytes: int = 16000):
         self.connections = 0
         self.bytes = 0
+        self.transcript = transcript
+        self.after_bytes = after_bytes
+        self.paths: list[str] = []
 
     async def handler(self, ws):
         self.connections += 1
+        self.paths.append(ws.request.path)
+        sent = False
         try:
             async for raw in ws:
                 if isinstance(raw, bytes):
                     self.bytes += len(raw)
+                if self.transcript and not sent and self.bytes >= self.after_bytes:
+                    sent = True
+                    await ws.send(json.dumps({
+                        "type": "Results", "channel_index": [0, 1], "duration": 1.0, "start": 0.0,
+                        "is_final": True, "speech_final": True, "from_finalize": False,
+                        "channel": {"alternatives": [{"transcript": self.transcript, "confidence": 0.99, "words": []}]},
+                        "metadata": {"request_id": "r1", "model_uuid": "u1",
+                                     "model_info": {"name": "general-nova-3", "version": "1", "arch": "nova-3"}}}))
         except websockets.ConnectionClosed:
             pass
 

@@ -103,3 +103,53 @@ async def test_tts_failover_to_elevenlabs(db_url, agent_factory):
         assert row["tts_provider"] == "elevenlabs"
         m = (await a.http.get("/metrics")).text
         assert 'agent_provider_errors_total{error_class="auth",provider="cartesia"} 1' in m
+
+
+async def test_full_turn_transcript_llm_tts(db_url, agent_factory):
+    from fakes import FakeHTTPLLM
+
+    async with FakeCartesia() as cart, FakeDeepgram(transcript="what are your hours") as dg, \
+            FakeHTTPLLM("ok", text="We open at nine.") as oa:
+        a = await agent_factory(make_settings(
+            db_url, cartesia_base_url=cart.url, deepgram_base_url=dg.url, openai_base_url=oa.base + "/v1",
+            greeting="Hi.", smart_turn_enabled=False))
+        cid = "v3:e2e-turn"
+        await _call(a, cid, seconds=5.0, to="+1000")
+        assert dg.paths and dg.paths[0].startswith("/v1/listen")
+        assert oa.requests, "LLM never called"
+        assert any(m.get("content") == "what are your hours" for m in oa.requests[0]["messages"])
+        assert any("We open at nine." in t for t in cart.transcripts), cart.transcripts
+        row, conn = await _wait_ended(db_url, cid)
+        try:
+            turns = await conn.fetch("SELECT * FROM call_turns WHERE call_log_id = $1 ORDER BY turn_index", row["id"])
+            assert [t["kind"] for t in turns][:2] == ["greeting", "turn"], turns
+            assert turns[1]["llm_provider"] == "openai" and turns[1]["latency_ms"] is not None
+            use = await conn.fetchrow("SELECT * FROM provider_usage WHERE call_control_id = $1 AND provider = 'openai'", cid)
+            assert use["input_tokens"] == 20 and use["output_tokens"] == 7
+        finally:
+            await conn.close()
+
+
+async def test_all_llms_down_during_call_speaks_fallback_and_transfers(db_url, recorder, agent_factory):
+    from fakes import FakeHTTPLLM
+
+    async with FakeCartesia() as cart, FakeDeepgram(transcript="I need help") as dg, FakeHTTPLLM("500") as bad:
+        a = await agent_factory(make_settings(
+            db_url, telnyx_api_base=recorder.base, cartesia_base_url=cart.url, deepgram_base_url=dg.url,
+            openai_base_url=bad.base + "/v1", anthropic_base_url=bad.base, google_gemini_base_url=bad.base,
+            seed_phone_numbers=f"{KNOWN}=+15550009999", greeting="Hi.", smart_turn_enabled=False))
+        cid = "v3:e2e-fallback"
+        await _call(a, cid, seconds=5.0)
+        assert any(a.settings.fallback_message in t for t in cart.transcripts), cart.transcripts
+        await recorder.wait_for(1)
+        assert recorder.actions(cid) == ["transfer"]  # spoken through the pipeline, so no Call Control speak
+        assert recorder.commands[0][2]["to"] == "+15550009999"
+        row, conn = await _wait_ended(db_url, cid)
+        try:
+            assert row["status"] == "transferred" and row["transferred_to"] == "+15550009999"
+            assert row["end_reason"] == "fallback_transfer"
+            err = await conn.fetchrow("SELECT * FROM system_errors WHERE call_control_id = $1", cid)
+            assert err["error_class"] == "all_providers_failed"
+            assert await conn.fetchval("SELECT count(*) FROM transfers WHERE call_control_id = $1", cid) == 1
+        finally:
+            await conn.close()
