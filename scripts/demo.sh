@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# make demo: the full suite against the reference agent, hermetic.
+#   - a throwaway PostgreSQL for the agent (stopped at the end, also on Ctrl-C)
+#   - vstress starts the world and launches the agent through [target],
+#     runs every enabled plugin with the hermetic profile, stops them
+#   - prints the verdict; results in results/latest/ (test_summary.json,
+#     junit.xml, errors.log, per-plugin logs, target.log, world.log)
+# Extra arguments go to `vstress run` (e.g. --only db, -v).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+
+pg_dir=""
+cleanup() {
+	[ -n "$pg_dir" ] && scripts/pg-throwaway.sh stop "$pg_dir"
+	pg_dir=""
+}
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT TERM
+
+out=$(scripts/pg-throwaway.sh start) || { echo "demo: could not start PostgreSQL" >&2; exit 2; }
+eval "$out"
+pg_dir=$VSTRESS_PG_DIR
+echo "demo: throwaway PostgreSQL at $PGHOST:$PGPORT"
+
+# vstress forwards SIGINT to its children and still writes the summary.
+"$BUILD/vstress" run --profile hermetic "$@" &
+vs=$!
+trap 'kill -INT $vs 2>/dev/null' INT TERM
+wait $vs
+rc=$?
+while kill -0 $vs 2>/dev/null; do wait $vs; rc=$?; done
+trap cleanup EXIT
+
+echo
+if [ -f results/latest/test_summary.json ]; then
+	python3 - results/latest/test_summary.json <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+print(f"run {s['run_id']}: {s['status'].upper()}  ({s['duration_ms'] / 1000:.1f} s, profile {s['profile']})")
+for name, sv in s.get("services", {}).items():
+    if sv.get("status") != "not needed":
+        print(f"  service {name:<8} {sv['status']}" + (f" - {sv['error']}" if sv.get("error") else ""))
+for p in s["plugins"]:
+    line = f"  {p['name']:<16} {p['status']:<12} {p['checks_passed']:>4} checks passed, {p['checks_failed']} failed"
+    if p.get("reason"):
+        line += f"  - {p['reason'][:160]}"
+    print(line)
+print("details: results/latest/ (test_summary.json, errors.log, junit.xml, *.log)")
+PY
+fi
+exit $rc
