@@ -24,8 +24,8 @@
 #define EXIT_USAGE 2
 #define EXIT_INTERRUPTED 3
 
-/* The world process (core/world_main.c); weak so a core without it still links. */
-int vs_world_main(int argc, char **argv) __attribute__((weak));
+#include "world_main.h"
+
 
 struct cli {
 	const char *cmd;
@@ -613,10 +613,6 @@ int main(int argc, char **argv)
 	int rc = EXIT_USAGE;
 
 	if (argc > 1 && !strcmp(argv[1], "world")) {
-		if (!vs_world_main) {
-			fprintf(stderr, "vstress: this build has no world\n");
-			return EXIT_USAGE;
-		}
 		return vs_world_main(argc - 1, argv + 1);
 	}
 	if (parse_cli(argc, argv, &cli))

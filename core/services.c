@@ -57,6 +57,8 @@ static char *tail(const char *path, size_t max)
 	fseek(f, size > (long)max ? size - (long)max : 0, SEEK_SET);
 	buf = vs_xcalloc(max + 1, 1);
 	n = fread(buf, 1, max, f);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' ' || buf[n - 1] == '\r'))
+		n--;
 	buf[n] = '\0';
 	fclose(f);
 	return buf;
