@@ -47,11 +47,12 @@ python3 tests/world/echo_upstream.py "$TMP/echo.port" &
 EPID=$!
 for _ in $(seq 50); do [ -f "$TMP/echo.port" ] && break; sleep 0.1; done
 
-"$WORLD_BIN" --plugin-dir "$BUILD/plugins" --only "$(IFS=,; echo "${plugins[*]}")" \
+# WORLD_WRAP="valgrind --leak-check=full" runs the world under a tool.
+${WORLD_WRAP:-} "$WORLD_BIN" --plugin-dir "$BUILD/plugins" --only "$(IFS=,; echo "${plugins[*]}")" \
 	--config conf.d/30-world.ini --config tests/world/world-test.ini --port-base 0 \
 	--urls-file "$TMP/urls.json" --pg-upstream "127.0.0.1:$(cat "$TMP/echo.port")" >"$TMP/world.out" 2>"$TMP/world.err" &
 WPID=$!
-for _ in $(seq 100); do
+for _ in $(seq 300); do
 	grep -q '^vstress world: ready' "$TMP/world.out" 2>/dev/null && break
 	kill -0 "$WPID" 2>/dev/null || { cat "$TMP/world.err" >&2; echo "world exited" >&2; exit 1; }
 	sleep 0.1
