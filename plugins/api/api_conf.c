@@ -1,0 +1,207 @@
+/* api plugin: the options and reading them. */
+#include "api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const struct vs_option api_options[] = {
+	{"base_url", VS_OPT_STRING, "${VSTRESS_TARGET_URL}", "the target's base URL (unset: the plugin skips)", 0},
+	{"request_timeout", VS_OPT_DURATION, "10s", "one request gives up after this long (capped by the deadline)", 0},
+	{"max_body", VS_OPT_INT, "1048576", "largest response body read, in bytes; a larger one fails its check", 0},
+	{"pace", VS_OPT_DOUBLE, "50", "requests per second of the sequential checks (intended start times)", 0},
+	{"health_path", VS_OPT_STRING, "/health", "health endpoint", 0},
+	{"health_status", VS_OPT_INT, "200", "expected status of the health endpoint", 0},
+	{"health_body", VS_OPT_STRING, "{\"status\":\"ok\"}",
+	 "expected health body, JSON: every key must be present with this value (extra keys allowed; empty: not checked)",
+	 0},
+	{"login_path", VS_OPT_STRING, "/api/auth/session", "POST here creates a session (empty: no auth checks)", 0},
+	{"login_body", VS_OPT_STRING, "{\"username\":\"{username}\",\"password\":\"{password}\"}",
+	 "JSON body of the login; {username} and {password} are replaced (JSON-escaped)", 0},
+	{"username", VS_OPT_STRING, "admin", "login user", 0},
+	{"password", VS_OPT_STRING, "${AUTH_PASSWORD}", "login password (unset: auth checks skip)", VS_OPT_SECRET},
+	{"token_field", VS_OPT_STRING, "token", "field of the login answer holding the token (dotted path)", 0},
+	{"verify_path", VS_OPT_STRING, "/api/auth/verify", "GET here with the token must answer 2xx (empty: skipped)", 0},
+	{"logout_path", VS_OPT_STRING, "/api/auth/logout", "POST here revokes the token (empty: skipped)", 0},
+	{"protected_path", VS_OPT_STRING, "/api/admin/tenants",
+	 "a GET route that needs the token: missing/invalid/expired/revoked tokens must be refused there", 0},
+	{"unauthorized_status", VS_OPT_INT, "401", "status expected for a refused token", 0},
+	{"session_ttl", VS_OPT_DURATION, "3600s", "the target's session lifetime; the expiry check waits ttl + 1s", 0},
+	{"max_wait", VS_OPT_DURATION, "30s", "longest single wait (expiry, rate window); longer ones skip their check",
+	 0},
+	{"cleanup_path", VS_OPT_STRING, "/api/admin/sessions/cleanup", "POST here deletes dead sessions (empty: skipped)",
+	 0},
+	{"openapi_path", VS_OPT_STRING, "/openapi.json", "OpenAPI document; every parameterless GET is called (empty: skipped)",
+	 0},
+	{"exclude", VS_OPT_LIST, NULL, "GET paths not called (exact, or a prefix ending in *)", 0},
+	{"rate_limit_path", VS_OPT_STRING, "/api/auth/verify", "path of the rate-limit burst (empty: skipped)", 0},
+	{"rate_limit_per_minute", VS_OPT_INT, "200", "the target's limit per window", 0},
+	{"rate_limit_extra", VS_OPT_INT, "20", "the burst sends limit + this many requests", 0},
+	{"concurrency", VS_OPT_INT, "10", "requests in flight during the burst", 0},
+	{"rate_window", VS_OPT_DURATION, "60s", "the limiter's window: recovery is expected after it", 0},
+	{0},
+};
+
+/* ${VAR}, ${VAR:-default} and $$, like the core's manifest values. */
+char *api_expand(const char *raw)
+{
+	size_t cap = strlen(raw) + 1, len = 0;
+	char *out = malloc(cap), *tmp;
+	const char *p = raw;
+
+	if (!out)
+		return NULL;
+	while (*p) {
+		const char *val = NULL, *end;
+		char name[256], *def, one[2] = {0, 0};
+		size_t n;
+
+		if (p[0] == '$' && p[1] == '$') {
+			val = "$";
+			p += 2;
+		} else if (p[0] == '$' && p[1] == '{' && (end = strchr(p + 2, '}')) && (size_t)(end - p - 2) < sizeof(name)) {
+			memcpy(name, p + 2, (size_t)(end - p - 2));
+			name[end - p - 2] = '\0';
+			def = strstr(name, ":-");
+			if (def) {
+				*def = '\0';
+				def += 2;
+			}
+			val = getenv(name);
+			if (!val || !*val)
+				val = def ? def : "";
+			p = end + 1;
+		} else {
+			one[0] = *p++;
+			val = one;
+		}
+		n = strlen(val);
+		if (len + n + 1 > cap) {
+			cap = (len + n + 1) * 2;
+			tmp = realloc(out, cap);
+			if (!tmp) {
+				free(out);
+				return NULL;
+			}
+			out = tmp;
+		}
+		memcpy(out + len, val, n);
+		len += n;
+	}
+	out[len] = '\0';
+	return out;
+}
+
+static int str_opt(struct api *a, const char *key, char **out)
+{
+	const char *v = a->h->opt(a->c, key);
+	*out = api_expand(v ? v : "");
+	return *out ? 0 : -1;
+}
+
+static int split_list(const char *v, char ***out, size_t *n)
+{
+	char *copy = strdup(v ? v : ""), *save = NULL, *t;
+	int rc = -1;
+
+	*out = NULL;
+	*n = 0;
+	if (!copy)
+		return -1;
+	for (t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		char **grown;
+		while (*t == ' ' || *t == '\t')
+			t++;
+		for (char *e = t + strlen(t); e > t && (e[-1] == ' ' || e[-1] == '\t'); e--)
+			e[-1] = '\0';
+		if (!*t)
+			continue;
+		grown = realloc(*out, (*n + 1) * sizeof(**out));
+		if (!grown)
+			goto out;
+		*out = grown;
+		if (!((*out)[*n] = strdup(t)))
+			goto out;
+		(*n)++;
+	}
+	rc = 0;
+out:
+	free(copy);
+	return rc;
+}
+
+static int pos(struct api *a, const char *key, long long v, long long min)
+{
+	if (v >= min)
+		return 0;
+	a->h->reason(a->c, "[api] %s = %lld: must be >= %lld", key, v, min);
+	return -1;
+}
+
+int api_conf_load(struct api *a)
+{
+	const struct vs_host *h = a->h;
+	vs_ctx *c = a->c;
+	size_t n;
+
+	a->health_status = 200;
+	a->unauth_status = 401;
+	a->ttl_ms = 3600000;
+	a->max_wait_ms = 30000;
+	a->req_timeout_ms = 10000;
+	a->max_body = 1 << 20;
+	a->rl_limit = 200;
+	a->rl_extra = 20;
+	a->rl_concurrency = 10;
+	a->rl_window_ms = 60000;
+	a->pace = 50;
+	if (str_opt(a, "base_url", &a->base) || str_opt(a, "health_path", &a->health_path) ||
+	    str_opt(a, "health_body", &a->health_body) || str_opt(a, "login_path", &a->login_path) ||
+	    str_opt(a, "login_body", &a->login_body) || str_opt(a, "username", &a->username) ||
+	    str_opt(a, "password", &a->password) || str_opt(a, "token_field", &a->token_field) ||
+	    str_opt(a, "verify_path", &a->verify_path) || str_opt(a, "logout_path", &a->logout_path) ||
+	    str_opt(a, "protected_path", &a->protected_path) || str_opt(a, "cleanup_path", &a->cleanup_path) ||
+	    str_opt(a, "openapi_path", &a->openapi_path) || str_opt(a, "rate_limit_path", &a->rl_path))
+		return VS_ERROR;
+	if (split_list(h->opt(c, "exclude"), &a->exclude, &a->nexclude))
+		return VS_ERROR;
+	n = strlen(a->base);
+	while (n && a->base[n - 1] == '/')
+		a->base[--n] = '\0';
+	if (h->opt_int(c, "health_status", &a->health_status) < 0 ||
+	    h->opt_int(c, "unauthorized_status", &a->unauth_status) < 0 ||
+	    h->opt_ms(c, "session_ttl", &a->ttl_ms) < 0 || h->opt_ms(c, "max_wait", &a->max_wait_ms) < 0 ||
+	    h->opt_ms(c, "request_timeout", &a->req_timeout_ms) < 0 || h->opt_int(c, "max_body", &a->max_body) < 0 ||
+	    h->opt_int(c, "rate_limit_per_minute", &a->rl_limit) < 0 ||
+	    h->opt_int(c, "rate_limit_extra", &a->rl_extra) < 0 || h->opt_int(c, "concurrency", &a->rl_concurrency) < 0 ||
+	    h->opt_ms(c, "rate_window", &a->rl_window_ms) < 0 || h->opt_double(c, "pace", &a->pace) < 0)
+		return VS_ECONFIG;
+	if (pos(a, "request_timeout", a->req_timeout_ms, 1) || pos(a, "max_body", a->max_body, 1) ||
+	    pos(a, "rate_limit_per_minute", a->rl_limit, 1) || pos(a, "rate_limit_extra", a->rl_extra, 1) ||
+	    pos(a, "concurrency", a->rl_concurrency, 1) || pos(a, "rate_window", a->rl_window_ms, 0) ||
+	    pos(a, "session_ttl", a->ttl_ms, 0))
+		return VS_ECONFIG;
+	if (!(a->pace > 0)) {
+		h->reason(c, "[api] pace = %g: must be > 0", a->pace);
+		return VS_ECONFIG;
+	}
+	if (a->rl_concurrency > 256)
+		a->rl_concurrency = 256;
+	return VS_OK;
+}
+
+void api_conf_free(struct api *a)
+{
+	char **strs[] = {&a->base,        &a->health_path,  &a->health_body,    &a->login_path, &a->login_body,
+			 &a->username,    &a->password,     &a->token_field,    &a->verify_path, &a->logout_path,
+			 &a->protected_path, &a->cleanup_path, &a->openapi_path, &a->rl_path};
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+		free(*strs[i]);
+		*strs[i] = NULL;
+	}
+	for (size_t i = 0; i < a->nexclude; i++)
+		free(a->exclude[i]);
+	free(a->exclude);
+	a->exclude = NULL;
+	a->nexclude = 0;
+}
