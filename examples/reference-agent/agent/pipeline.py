@@ -77,6 +77,8 @@ class CallSession(UsageSink):
             self.rt.spawn(self.worker.cancel(reason="call.hangup"), name=f"cancel-{self.call_id}")
 
     async def shutdown(self):
+        if self._ended.is_set():  # already finished (only with the leak_calls fault)
+            return
         self.end_reason = "agent_shutdown"
         await self.rt.callcontrol.hangup(self.call_id)
         if self.worker is not None:

@@ -205,6 +205,7 @@ def make_settings(db_url: str, **kw) -> Settings:
         auth_password="secret",
         session_cleanup_interval_seconds=3600,
         telnyx_api_key="KEY_test",
+        telnyx_api_base="http://127.0.0.1:9/v2",
         unknown_hangup_max_wait_seconds=0.2,
         # no real provider is ever contacted by tests: point everything at a closed port
         openai_base_url="http://127.0.0.1:9/v1",

@@ -153,3 +153,17 @@ async def test_all_llms_down_during_call_speaks_fallback_and_transfers(db_url, r
             assert await conn.fetchval("SELECT count(*) FROM transfers WHERE call_control_id = $1", cid) == 1
         finally:
             await conn.close()
+
+
+async def test_faults_slow_first_reply_and_leak_calls(db_url, agent_factory):
+    async with FakeCartesia() as cart, FakeDeepgram() as dg:
+        a = await agent_factory(make_settings(
+            db_url, cartesia_base_url=cart.url, deepgram_base_url=dg.url, greeting="Hi.",
+            faults=frozenset({"slow_first_reply", "leak_calls"}), fault_slow_first_reply_seconds=1.0))
+        cid = "v3:e2e-slow"
+        await _call(a, cid, seconds=2.0, to="+1000")
+        row, conn = await _wait_ended(db_url, cid)
+        await conn.close()
+        assert row["first_reply_ms"] >= 1000
+        assert cid in a.rt.active_calls  # leaked on purpose
+        assert "agent_active_calls 1" in (await a.http.get("/metrics")).text

@@ -121,3 +121,29 @@ async def test_fault_no_signature_check_accepts_forgery(db_url, recorder, signin
     body = event("call.answered", {"call_control_id": "v3:f"})
     r = await a.http.post("/api/telnyx/webhook", content=body, headers={"content-type": "application/json"})
     assert r.status_code == 200
+
+
+async def test_fault_no_dedupe_acts_twice(db_url, recorder, signing_key, agent_factory):
+    a = await _agent(db_url, recorder, signing_key, agent_factory, faults=frozenset({"no_dedupe"}))
+    cid = "v3:nodedupe"
+    body = event("call.initiated", initiated(cid, KNOWN), event_id="evt-dup")
+    for _ in range(2):
+        r = await a.http.post("/api/telnyx/webhook", content=body, headers=sign(signing_key, body))
+        assert r.json()["status"] == "accepted"
+    await recorder.wait_for(2)
+    assert recorder.actions(cid) == ["answer", "answer"]
+
+
+async def test_admin_creates_tenant_and_routes_its_number(db_url, recorder, signing_key, agent_factory):
+    a = await _agent(db_url, recorder, signing_key, agent_factory)
+    tok = await a.login()
+    r = await a.http.post("/api/admin/tenants", headers={"Authorization": f"Bearer {tok}"},
+                          json={"name": "acme", "fallback_number": "+15550000001",
+                                "phone_numbers": ["+15552220000", {"number": "+15552220001", "fallback_number": "+1555"}]})
+    assert r.status_code == 201
+    tenants = (await a.http.get("/api/admin/tenants", headers={"Authorization": f"Bearer {tok}"})).json()["tenants"]
+    acme = [t for t in tenants if t["name"] == "acme"][0]
+    assert {p["number"] for p in acme["phone_numbers"]} == {"+15552220000", "+15552220001"}
+    body = event("call.initiated", initiated("v3:acme", "+15552220000"))
+    r = await a.http.post("/api/telnyx/webhook", content=body, headers=sign(signing_key, body))
+    assert r.json()["action"] == "answer" and r.json()["tenant_id"] == acme["id"]
