@@ -290,6 +290,8 @@ static int prepare(struct cli *cli, struct env *env, struct vs_plan *plan, int q
 		free(msgs[i]);
 	}
 	(void)quiet_ok;
+	if (n)
+		vs_plan_free(plan);
 	return n ? -1 : 0;
 }
 

@@ -64,6 +64,10 @@ if [ "${VALGRIND:-0}" = 1 ]; then
 		--track-fds=no --suppressions=tests/valgrind.supp)
 fi
 export CMOCKA_MESSAGE_OUTPUT=TAP
+# Sanitizer build: let crash fixtures really die by their signal (the runner
+# must classify them), and fail on any report.
+export ASAN_OPTIONS="handle_segv=0:handle_sigbus=0:handle_abort=0:detect_leaks=1:abort_on_error=0"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 
 # A throwaway PostgreSQL shared by every suite that needs one.
 pg_dir=""
