@@ -89,7 +89,8 @@ static void refused(struct api *a, const char *name, const char *token, const ch
 		a->h->check(a->c, name, VS_CHECK_PASS, "GET %s %s: %ld", a->protected_path, label, r.status);
 	else
 		a->h->check(a->c, name, VS_CHECK_FAIL, "GET %s %s: %ld (expected %lld)%s: %s", a->protected_path, label,
-			    r.status, a->unauth_status, api_status_class(r.status) == 2 ? ", the token was accepted" : "",
+			    r.status, a->unauth_status,
+			    api_status_class(r.status) != 2 ? "" : token ? ", the token was accepted" : ", the route is not protected",
 			    api_snippet(&r, snip, sizeof(snip)));
 	api_resp_free(&r);
 }

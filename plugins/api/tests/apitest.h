@@ -41,7 +41,8 @@ static inline struct fakehost *at_host(const char *url)
 	struct fakehost *fh = fh_new("api");
 	assert_non_null(fh);
 	assert_int_equal(fh_load(fh, at_so("api")), 0);
-	fh_set_opt(fh, "base_url", url);
+	if (url) /* NULL: the default (fh_set_opt(.., NULL) would hide it) */
+		fh_set_opt(fh, "base_url", url);
 	fh_set_opt(fh, "password", TGT_PASSWORD);
 	fh_set_opt(fh, "session_ttl", "2s");
 	fh_set_opt(fh, "max_wait", "10s");
