@@ -290,6 +290,15 @@ static int api_export_env(vs_wctx *wc, const char *name, const char *value)
 	return 0;
 }
 
+static int api_at_exit(vs_wctx *wc, void (*fn)(void *arg), void *arg)
+{
+	if (!wc->in_hook)
+		return -1;
+	wc->exit_fn = fn;
+	wc->exit_arg = arg;
+	return 0;
+}
+
 static void api_resp_status(vs_wresp *rs, int s) { wresp_status(rs, s); }
 static void api_resp_header(vs_wresp *rs, const char *n, const char *v) { wresp_header(rs, n, v); }
 static int api_resp_body(vs_wresp *rs, uint32_t d, const void *b, size_t n) { return wresp_body(rs, d, b, n); }
@@ -341,4 +350,5 @@ const struct vs_world w_api = {
 	.subscribe = api_subscribe,
 	.base_url = api_base_url,
 	.export_env = api_export_env,
+	.at_exit = api_at_exit,
 };

@@ -152,8 +152,8 @@ struct vs_wctx {
 	char url_http[64], url_ws[64];
 	struct wkv env[8];
 	size_t nenv;
-	struct wdialogue *dlg;
-	int dlg_tried;
+	void (*exit_fn)(void *);
+	void *exit_arg;
 	int in_hook;
 };
 

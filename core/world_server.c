@@ -887,6 +887,8 @@ void world_free(struct world *W)
 	}
 	for (size_t i = 0; i < W->nctx; i++) {
 		vs_wctx *wc = W->ctx[i];
+		if (wc->exit_fn)
+			wc->exit_fn(wc->exit_arg);
 		free(wc->ctr);
 		for (size_t k = 0; k < wc->nenv; k++) {
 			free(wc->env[k].k);

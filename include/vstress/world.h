@@ -186,6 +186,9 @@ struct vs_world {
 	 * (written to --urls-file, e.g. OPENAI_BASE_URL).  "{http}" and
 	 * "{ws}" in value expand to the base URLs.  Only inside the hook. */
 	int (*export_env)(vs_wctx *wc, const char *name, const char *value);
+	/* fn(arg) runs when the world exits, before the plugin is unloaded:
+	 * free what the hook allocated.  Only inside the hook. */
+	int (*at_exit)(vs_wctx *wc, void (*fn)(void *arg), void *arg);
 };
 
 #define VS_WORLD_HAS(w, member) \

@@ -382,9 +382,19 @@ static int h_calls(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_
 	return rc;
 }
 
+static void tx_free(void *arg)
+{
+	(void)arg;
+	for (size_t i = 0; i < g_tx.ncalls; i++)
+		json_decref(g_tx.calls[i].command_ids);
+	free(g_tx.calls);
+	json_decref(g_tx.log);
+	memset(&g_tx, 0, sizeof g_tx);
+}
+
 int telnyx_standin(const struct vs_world *w, vs_wctx *wc)
 {
-	if (w->abi_version != VS_WORLD_ABI_VERSION || !VS_WORLD_HAS(w, export_env))
+	if (w->abi_version != VS_WORLD_ABI_VERSION || !VS_WORLD_HAS(w, at_exit))
 		return VS_ERROR;
 	g_tx.w = w;
 	g_tx.wc = wc;
@@ -398,5 +408,6 @@ int telnyx_standin(const struct vs_world *w, vs_wctx *wc)
 	rc |= w->set_error_builder(wc, tx_error);
 	rc |= w->export_env(wc, "TELNYX_BASE_URL", "{http}/v2");
 	rc |= w->export_env(wc, "TELNYX_API_BASE", "{http}");
+	rc |= w->at_exit(wc, tx_free, NULL);
 	return rc ? VS_ERROR : VS_OK;
 }

@@ -12,6 +12,12 @@ plugins=()
 for p in $STANDINS; do
 	[ -f "plugins/$p/plugin.c" ] && plugins+=("$p")
 done
+# The Makefile's plugin rule does not track world.h: rebuild when it changed.
+for p in "${plugins[@]}"; do
+	if [ -f "$BUILD/plugins/$p.so" ] && [ include/vstress/world.h -nt "$BUILD/plugins/$p.so" ]; then
+		rm -f "$BUILD/plugins/$p.so"
+	fi
+done
 make --no-print-directory "$BUILD/libvscore.a" $(for p in "${plugins[@]}"; do printf "%s/plugins/%s.so " "$BUILD" "$p"; done) >/dev/null
 
 # The world binary: `vstress world` once the CLI has it, else a test main.
