@@ -619,8 +619,10 @@ int main(int argc, char **argv)
 	}
 	if (parse_cli(argc, argv, &cli))
 		goto out;
-	if (load_env(&cli, &env))
+	if (load_env(&cli, &env)) {
+		free_env(&env);
 		goto out;
+	}
 	if (!strcmp(cli.cmd, "run"))
 		rc = cmd_run(&cli, &env);
 	else if (!strcmp(cli.cmd, "list"))
