@@ -749,7 +749,7 @@ static int next_timeout(struct world *W)
 {
 	uint64_t now = w_now_ms(), next = now + 100; /* faults windows, refusals */
 	for (struct wconn *c = W->conns; c; c = c->next) {
-		if (c->qh && !c->want_write) {
+		if (c->qh && !c->want_write && c->state != C_CLOSING) {
 			uint64_t d = c->qh->due > c->next_write ? c->qh->due : c->next_write;
 			if (d < next)
 				next = d;

@@ -146,7 +146,7 @@ async def test_latency(control):
     control.fault(target="openai", kind="latency", ms=400)
     t0 = time.monotonic()
     await client().chat.completions.create(model="gpt-4.1", messages=[{"role": "user", "content": "hi"}])
-    assert time.monotonic() - t0 >= 0.4
+    assert time.monotonic() - t0 >= 0.38  # ms clock
 
 
 async def test_stall_times_out(control):
