@@ -172,7 +172,24 @@ class CallSession(UsageSink):
                 audio_in_enabled=True, audio_out_enabled=True, add_wav_header=False, serializer=serializer,
             ),
         )
-        stt = DeepgramSTTService(
+        class _DeepgramSTT(DeepgramSTTService):
+            """Does not hold the pipeline start (and the greeting) hostage to Deepgram's handshake.
+
+            Pipecat 1.14's ``_connect`` waits until the connection is up or its retries give up
+            (10+ s with backoff); here it waits at most STT_CONNECT_TIMEOUT_SECONDS and lets the
+            connection task keep trying in the background (audio before that is dropped).
+            """
+
+            async def _connect(self_inner):
+                self_inner._quick_failure_tracker.reset()
+                self_inner._connection_settled.clear()
+                self_inner._connection_task = self_inner.create_task(self_inner._connection_handler())
+                try:
+                    await asyncio.wait_for(self_inner._connection_settled.wait(), s.stt_connect_timeout_seconds)
+                except asyncio.TimeoutError:
+                    log.warning("call %s: Deepgram not connected yet, continuing", self.call_id)
+
+        stt = _DeepgramSTT(
             api_key=s.deepgram_api_key or "missing", base_url=s.deepgram_base_url,
             settings=DeepgramSTTService.Settings(model=s.deepgram_model),
         )
@@ -205,6 +222,15 @@ class CallSession(UsageSink):
             idle_timeout_secs=300,
             enable_rtvi=False,
         )
+
+        @self.worker.event_handler("on_pipeline_error")
+        async def _pipeline_error(_w, frame):
+            name = getattr(frame.processor, "name", "") or ""
+            provider = "deepgram" if "Deepgram" in name else name or "pipeline"
+            cat = getattr(getattr(frame, "category", None), "value", None) or "other"
+            self.rt.metrics.inc("agent_provider_errors_total", {"provider": provider, "error_class": str(cat).lower()})
+            await self.rt.record_error("pipeline", f"{provider}:{cat}", str(frame.error)[:1000],
+                                       call_control_id=self.call_id, tenant_id=self.tenant_id, severity="warning")
 
         @transport.event_handler("on_client_connected")
         async def _connected(_t, _c):

@@ -84,6 +84,7 @@ class Settings:
     deepgram_api_key: str = ""
     deepgram_base_url: str = "wss://api.deepgram.com"
     deepgram_model: str = "nova-3-general"
+    stt_connect_timeout_seconds: float = 1.5
     openai_api_key: str = ""
     openai_base_url: str = "https://api.openai.com/v1"
     openai_model: str = "gpt-4o"
@@ -188,6 +189,7 @@ def load_settings() -> Settings:
         deepgram_api_key=_str("DEEPGRAM_API_KEY", d.deepgram_api_key),
         deepgram_base_url=_str("DEEPGRAM_BASE_URL", d.deepgram_base_url).rstrip("/"),
         deepgram_model=_str("DEEPGRAM_MODEL", d.deepgram_model),
+        stt_connect_timeout_seconds=_float("STT_CONNECT_TIMEOUT_SECONDS", d.stt_connect_timeout_seconds),
         openai_api_key=_str("OPENAI_API_KEY", d.openai_api_key),
         openai_base_url=_str("OPENAI_BASE_URL", d.openai_base_url).rstrip("/"),
         openai_model=_str("OPENAI_MODEL", d.openai_model),
