@@ -110,7 +110,7 @@ $(BIN): $(BUILD)/obj/core/main.o $(CORE_LIB) $(UTIL_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(UTIL_LIBS) -ldl -lm -lpthread
 
 # One pattern rule for every plugin (fio's engine template).
-$(BUILD)/plugins/%.so: $$(wildcard plugins/%/*.c) include/vstress/plugin.h $(UTIL_LIB)
+$(BUILD)/plugins/%.so: $$(wildcard plugins/%/*.c plugins/%/*.h) $(wildcard include/vstress/*.h) $(UTIL_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(PLUGIN_CFLAGS) $(CFLAGS_$*) $(PLUGIN_LDFLAGS) $(LDFLAGS) -o $@ \
 		$(filter %.c,$^) $(LIBS_$*) -lm

@@ -124,6 +124,8 @@ static void maybe_flush_locked(struct vs_ctx *c)
 
 /* ---- configuration ----------------------------------------------------- */
 
+static void bad_value(vs_ctx *c, const char *key, const char *v, const char *what);
+
 static const char *h_conf(vs_ctx *c, const char *section, const char *key)
 {
 	struct vs_err err = {0};
@@ -141,11 +143,25 @@ static const char *h_opt(vs_ctx *c, const char *key)
 {
 	const char *v = h_conf(c, c->item->name, key);
 	const struct vs_option *o;
+	struct vs_err err = {0};
+	char *d;
 
 	if (v)
 		return v;
 	o = vs_plugin_option(c->desc, key);
-	return o ? o->def : NULL;
+	if (!o || !o->def || !strchr(o->def, '$'))
+		return o ? o->def : NULL;
+	/* Defaults are interpolated like manifest values (${VSTRESS_TARGET_URL}). */
+	d = vs_interpolate(o->def, &err);
+	if (!d) {
+		bad_value(c, key, o->def, "a valid default (unterminated ${)");
+		return NULL;
+	}
+	pthread_mutex_lock(&c->mu);
+	c->defaults = vs_xrealloc(c->defaults, (c->ndefaults + 1) * sizeof(*c->defaults));
+	c->defaults[c->ndefaults++] = d;
+	pthread_mutex_unlock(&c->mu);
+	return d;
 }
 
 static void bad_value(vs_ctx *c, const char *key, const char *v, const char *what)
@@ -569,13 +585,16 @@ int vs_ctx_init(struct vs_ctx *c, struct vs_run *run, struct vs_item *item, int 
 	for (o = c->desc->options; o && o->key; o++) {
 		if (!(o->flags & VS_OPT_SECRET))
 			continue;
+		char *dv = NULL;
+
 		v = vs_config_get(run->cfg, item->name, o->key, &err);
-		if (!v)
-			v = o->def;
+		if (!v && o->def)
+			v = dv = vs_interpolate(o->def, &err);
 		if (v && strlen(v) >= 4) {
 			c->secrets = vs_xrealloc(c->secrets, (c->nsecrets + 1) * sizeof(*c->secrets));
 			c->secrets[c->nsecrets++] = vs_xstrdup(v);
 		}
+		free(dv);
 	}
 	return 0;
 }
@@ -593,6 +612,9 @@ void vs_ctx_free(struct vs_ctx *c)
 		free(c->k[i].name);
 	for (i = 0; i < c->nsecrets; i++)
 		free(c->secrets[i]);
+	for (i = 0; i < c->ndefaults; i++)
+		free(c->defaults[i]);
+	free(c->defaults);
 	free(c->m);
 	free(c->k);
 	free(c->secrets);

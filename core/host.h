@@ -44,7 +44,8 @@ struct vs_ctx {
 	int term_fd;               /* the terminal's stderr, for -v */
 	char **secrets;
 	size_t nsecrets;
-	char *scratch_reason;
+	char **defaults;           /* interpolated option defaults handed out */
+	size_t ndefaults;
 	int write_failed;
 };
 
