@@ -1,5 +1,6 @@
 /* Fake vstress host: see fakehost.h. */
 #include "fakehost.h"
+#include "config.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
@@ -59,6 +60,8 @@ struct fakehost {
 	struct vs_ctx ctx;
 	struct vs_host host;
 	char *name;
+	char **idefs; /* interpolated defaults handed out, as the core does */
+	size_t nidefs;
 	struct fh_kv *kv;
 	size_t nkv;
 	struct fh_check *checks;
@@ -174,9 +177,21 @@ static const char *h_opt(vs_ctx *c, const char *key)
 	if (fh->plugin && !o)
 		fprintf(stderr, "fakehost: plugin %s read undeclared option '%s'\n", fh->name, key);
 	e = kv_find(fh, NULL, key);
-	if (e)
-		return e->value;
-	return o ? o->def : NULL;
+	if (e && e->value)
+		return e->value; /* fh_set_opt(fh, key, NULL) restores the default */
+	if (!o || !o->def || !strchr(o->def, '$'))
+		return o ? o->def : NULL;
+	{
+		/* Defaults are interpolated from the environment, like the core. */
+		struct vs_err err = {0};
+		char *d = vs_interpolate(o->def, &err);
+
+		if (!d)
+			return o->def;
+		fh->idefs = xrealloc(fh->idefs, (fh->nidefs + 1) * sizeof(*fh->idefs));
+		fh->idefs[fh->nidefs++] = d;
+		return d;
+	}
 }
 
 static const char *h_conf(vs_ctx *c, const char *section, const char *key)
@@ -711,6 +726,9 @@ void fh_free(struct fakehost *fh)
 {
 	if (!fh)
 		return;
+	for (size_t i = 0; i < fh->nidefs; i++)
+		free(fh->idefs[i]);
+	free(fh->idefs);
 	for (size_t i = 0; i < fh->nkv; i++) {
 		free(fh->kv[i].section);
 		free(fh->kv[i].key);
