@@ -59,8 +59,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         if settings.preload_pipeline:
             from .pipeline import preload
+            from .providers import shared_llm_clients
 
             preload()
+            shared_llm_clients(rt)  # SDK clients (SSL contexts) once, not on the first call
         try:
             await rt.db.pool()  # migrate + seed; failure is not fatal
         except DatabaseUnavailable as e:

@@ -38,7 +38,7 @@ from pipecat.frames.frames import (
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.services.tts_service import TTSService
 
-from .providers import LLM_CLIENTS, TTS_CLIENTS, error_class, split_system
+from .providers import TTS_CLIENTS, error_class, shared_llm_clients, split_system
 
 log = logging.getLogger("agent.failover")
 
@@ -62,9 +62,9 @@ class LLMFailover:
 
     def __init__(self, rt, clients=None):
         self.rt = rt
-        s = rt.settings
-        names = [n.strip() for n in s.llm_providers.split(",") if n.strip()]
-        self.clients = clients or [LLM_CLIENTS[n](s, s.llm_total_timeout_seconds) for n in names]
+        self.clients = clients or shared_llm_clients(rt)
+        self.last_client = None
+        self.last_usage: dict = {}
 
     async def stream(self, messages: list[dict], on_first: Callable[[str, int], Awaitable[None]] | None = None):
         """Yield text chunks from the first provider that answers in time.  Raises AllProvidersFailed."""
@@ -81,7 +81,8 @@ class LLMFailover:
                 self.rt.metrics.inc("agent_provider_failovers_total", {"service": "llm", "from": prev, "to": client.name})
             prev = client.name
             t0 = time.monotonic()
-            gen = client.stream(system, convo, s.llm_max_tokens)
+            usage: dict = {}
+            gen = client.stream(system, convo, s.llm_max_tokens, usage)
             try:
                 first = await asyncio.wait_for(gen.__anext__(), s.llm_first_token_timeout_seconds)
             except StopAsyncIteration:
@@ -115,15 +116,12 @@ class LLMFailover:
                 log.warning("LLM %s failed mid-stream (%s): %s", client.name, cls, e)
             finally:
                 self.last_client = client
+                self.last_usage = usage
             return
         raise AllProvidersFailed("; ".join(errors) or "no LLM provider configured")
 
     async def close(self):
-        for c in self.clients:
-            try:
-                await c.close()
-            except Exception:
-                pass
+        """Clients are shared by the process (closed with the Runtime)."""
 
 
 async def _aclose(gen) -> None:
@@ -174,9 +172,9 @@ class FailoverLLMProcessor(FrameProcessor):
         finally:
             if started:
                 await self.push_frame(LLMFullResponseEndFrame())
-            client = getattr(self.failover, "last_client", None)
+            client = self.failover.last_client
             if client is not None and used and self.sink is not None:
-                inp, out = client.usage
+                inp, out = self.failover.last_usage.get("tokens", (0, 0))
                 await self.sink.usage("llm", client.name, client.model, input_tokens=inp, output_tokens=out)
 
     async def cleanup(self):

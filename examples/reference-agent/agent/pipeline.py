@@ -138,8 +138,6 @@ class CallSession(UsageSink):
 
     # ---- pipeline
     def build(self):
-        from pipecat.audio.turn.smart_turn.local_smart_turn_v3 import LocalSmartTurnAnalyzerV3
-        from pipecat.audio.vad.silero import SileroVADAnalyzer
         from pipecat.audio.vad.vad_analyzer import VADParams
         from pipecat.pipeline.pipeline import Pipeline
         from pipecat.pipeline.worker import PipelineParams, PipelineWorker
@@ -172,6 +170,8 @@ class CallSession(UsageSink):
                 audio_in_enabled=True, audio_out_enabled=True, add_wav_header=False, serializer=serializer,
             ),
         )
+        _share_deepgram_client()
+
         class _DeepgramSTT(DeepgramSTTService):
             """Does not hold the pipeline start (and the greeting) hostage to Deepgram's handshake.
 
@@ -194,14 +194,16 @@ class CallSession(UsageSink):
             settings=DeepgramSTTService.Settings(model=s.deepgram_model),
         )
         self.context = LLMContext(messages=[{"role": "system", "content": system_prompt}])
+        from .models import make_turn_analyzer, make_vad
+
         stop = (
-            [TurnAnalyzerUserTurnStopStrategy(turn_analyzer=LocalSmartTurnAnalyzerV3())]
+            [TurnAnalyzerUserTurnStopStrategy(turn_analyzer=make_turn_analyzer(s.share_model_sessions))]
             if s.smart_turn_enabled else [SpeechTimeoutUserTurnStopStrategy()]
         )
         aggregators = LLMContextAggregatorPair(
             self.context,
             user_params=LLMUserAggregatorParams(
-                vad_analyzer=SileroVADAnalyzer(params=VADParams(stop_secs=s.vad_stop_secs)),
+                vad_analyzer=make_vad(VADParams(stop_secs=s.vad_stop_secs), s.share_model_sessions),
                 user_turn_strategies=UserTurnStrategies(stop=stop),
             ),
         )
@@ -436,6 +438,30 @@ def _CallObserver(session):
     return _observer_cls(session)
 
 
+def _share_deepgram_client() -> None:
+    """One AsyncDeepgramClient per (key, URL) for the process instead of one per call.
+
+    Pipecat builds a new SDK client (an httpx client = SSL context setup, ~70 ms of
+    event-loop time on this machine) for every DeepgramSTTService; each live connection
+    is still its own websocket.
+    """
+    import pipecat.services.deepgram.stt as dg_mod
+
+    if getattr(dg_mod, "_agent_shared_client", False):
+        return
+    real = dg_mod.AsyncDeepgramClient
+    cache: dict = {}
+
+    def factory(*, api_key, environment=None, **kw):
+        key = (api_key, getattr(environment, "production", None), getattr(environment, "base", None))
+        if key not in cache:
+            cache[key] = real(api_key=api_key, environment=environment, **kw) if environment else real(api_key=api_key, **kw)
+        return cache[key]
+
+    dg_mod.AsyncDeepgramClient = factory
+    dg_mod._agent_shared_client = True
+
+
 def preload() -> None:
     """Import the heavy modules (pipecat, SDKs) once at start-up, not on the first call (~5 s on 2 cores)."""
     import anthropic  # noqa: F401
@@ -450,6 +476,11 @@ def preload() -> None:
     from pipecat.transports.websocket.fastapi import FastAPIWebsocketTransport  # noqa: F401
     from pipecat.workers.runner import WorkerRunner  # noqa: F401
 
+    from .models import silero_session, smart_turn_session
+
+    silero_session()
+    smart_turn_session()
+    _share_deepgram_client()
     global _observer_cls
     if _observer_cls is None:
         _observer_cls = _make_observer_class()

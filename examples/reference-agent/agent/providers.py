@@ -48,13 +48,18 @@ def split_system(messages: list[dict], default_system: str) -> tuple[str, list[d
 
 
 class LLMClient:
+    """One per provider per process, shared by all calls (creating SDK clients costs SSL setup).
+
+    ``stream`` writes (input_tokens, output_tokens) into the caller's ``usage`` dict.
+    """
+
     name = "llm"
     model = ""
 
     def __init__(self):
-        self.usage = (0, 0)
+        pass
 
-    def stream(self, system: str, messages: list[dict], max_tokens: int) -> AsyncIterator[str]:
+    def stream(self, system: str, messages: list[dict], max_tokens: int, usage: dict) -> AsyncIterator[str]:
         raise NotImplementedError
 
     async def close(self) -> None:
@@ -72,8 +77,7 @@ class OpenAIClient(LLMClient):
         self._c = AsyncOpenAI(api_key=s.openai_api_key or "missing", base_url=s.openai_base_url,
                               max_retries=0, timeout=timeout)
 
-    async def stream(self, system, messages, max_tokens):
-        self.usage = (0, 0)
+    async def stream(self, system, messages, max_tokens, usage):
         resp = await self._c.chat.completions.create(
             model=self.model,
             messages=[{"role": "system", "content": system}, *messages],
@@ -83,7 +87,7 @@ class OpenAIClient(LLMClient):
         )
         async for chunk in resp:
             if chunk.usage:
-                self.usage = (chunk.usage.prompt_tokens or 0, chunk.usage.completion_tokens or 0)
+                usage["tokens"] = (chunk.usage.prompt_tokens or 0, chunk.usage.completion_tokens or 0)
             for ch in chunk.choices or []:
                 if ch.delta and ch.delta.content:
                     yield ch.delta.content
@@ -108,8 +112,7 @@ class GeminiClient(LLMClient):
                                            retry_options=types.HttpRetryOptions(attempts=1)),
         )
 
-    async def stream(self, system, messages, max_tokens):
-        self.usage = (0, 0)
+    async def stream(self, system, messages, max_tokens, usage):
         t = self._types
         contents = [
             t.Content(role="model" if m["role"] == "assistant" else "user", parts=[t.Part(text=m["content"])])
@@ -120,7 +123,7 @@ class GeminiClient(LLMClient):
         async for chunk in stream:
             um = getattr(chunk, "usage_metadata", None)
             if um is not None:
-                self.usage = (um.prompt_token_count or 0, um.candidates_token_count or 0)
+                usage["tokens"] = (um.prompt_token_count or 0, um.candidates_token_count or 0)
             try:
                 text = chunk.text
             except Exception:
@@ -140,8 +143,7 @@ class AnthropicClient(LLMClient):
         self._c = AsyncAnthropic(api_key=s.anthropic_api_key or "missing", base_url=s.anthropic_base_url,
                                  max_retries=0, timeout=timeout)
 
-    async def stream(self, system, messages, max_tokens):
-        self.usage = (0, 0)
+    async def stream(self, system, messages, max_tokens, usage):
         inp = out = 0
         resp = await self._c.messages.create(
             model=self.model, system=system, messages=messages, max_tokens=max_tokens, stream=True
@@ -155,13 +157,33 @@ class AnthropicClient(LLMClient):
                 out = ev.usage.output_tokens or 0
                 if getattr(ev.usage, "input_tokens", None):
                     inp = ev.usage.input_tokens
-            self.usage = (inp, out)
+            usage["tokens"] = (inp, out)
 
     async def close(self):
         await self._c.close()
 
 
 LLM_CLIENTS = {"openai": OpenAIClient, "gemini": GeminiClient, "anthropic": AnthropicClient}
+
+
+def shared_llm_clients(rt) -> list[LLMClient]:
+    """The process-wide LLM clients in LLM_PROVIDERS order (created on first use)."""
+    s = rt.settings
+    cache = rt.__dict__.setdefault("_llm_clients", {})
+    out = []
+    for n in [n.strip() for n in s.llm_providers.split(",") if n.strip()]:
+        if n not in cache:
+            cache[n] = LLM_CLIENTS[n](s, s.llm_total_timeout_seconds)
+        out.append(cache[n])
+    return out
+
+
+async def close_llm_clients(rt) -> None:
+    for c in rt.__dict__.pop("_llm_clients", {}).values():
+        try:
+            await c.close()
+        except Exception:
+            pass
 
 
 class TTSClient:

@@ -81,5 +81,8 @@ class Runtime:
         )
 
     async def close(self) -> None:
+        from .providers import close_llm_clients
+
+        await close_llm_clients(self)
         await self.callcontrol.close()
         await self.db.close()

@@ -128,6 +128,7 @@ class Settings:
     vad_stop_secs: float = 0.2
     smart_turn_enabled: bool = True
     preload_pipeline: bool = True
+    share_model_sessions: bool = True
     # --- fault injection (for the harness's self-tests only)
     faults: frozenset = field(default_factory=frozenset)
     fault_slow_first_reply_seconds: float = 5.0
@@ -232,6 +233,7 @@ def load_settings() -> Settings:
         vad_stop_secs=_float("VAD_STOP_SECS", d.vad_stop_secs),
         smart_turn_enabled=_bool("SMART_TURN_ENABLED", d.smart_turn_enabled),
         preload_pipeline=_bool("PRELOAD_PIPELINE", d.preload_pipeline),
+        share_model_sessions=_bool("SHARE_MODEL_SESSIONS", d.share_model_sessions),
         faults=faults,
         fault_slow_first_reply_seconds=_float(
             "FAULT_SLOW_FIRST_REPLY_SECONDS", d.fault_slow_first_reply_seconds

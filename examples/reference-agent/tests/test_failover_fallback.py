@@ -42,7 +42,7 @@ async def test_stalled_openai_fails_over_to_anthropic(db_url):
             assert used[0][0] == "anthropic"
             assert oa.requests and oa.requests[0]["model"] == "gpt-4o" and oa.requests[0]["stream"] is True
             assert an.requests[0]["system"] == "be brief"
-            assert f.last_client.usage == (30, 9)
+            assert f.last_usage["tokens"] == (30, 9)
             assert rt.metrics.get("agent_provider_errors_total", {"provider": "openai", "error_class": "timeout"}) == 1
             assert sum(rt.metrics.get("agent_provider_errors_total", {"provider": "gemini", "error_class": c})
                        for c in ("connectivity", "timeout")) == 1
