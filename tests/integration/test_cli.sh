@@ -115,6 +115,11 @@ check "\${VAR:-default} uses the default when unset" json "$tmp/o1/latest/test_s
 FX_NAME=fromenv vs -q -c "$o" "${FX[@]}" -r "$tmp/o2" run --profile live
 check "environment value and profile overlay" json "$tmp/o2/latest/test_summary.json" \
 	'"count=9 pause=10ms name=fromenv" in s["plugins"][0]["checks"][0]["message"] and s["profile"] == "live"'
+check "option defaults are interpolated too" json "$tmp/o1/latest/test_summary.json" \
+	'"where=nowhere" in s["plugins"][0]["checks"][0]["message"]'
+FX_WHERE=here vs -q -c "$o" "${FX[@]}" -r "$tmp/o4" run
+check "an option default takes the environment's value" json "$tmp/o4/latest/test_summary.json" \
+	'"where=here" in s["plugins"][0]["checks"][0]["message"]'
 check "secrets never reach results or logs" bash -c "! grep -rq 's3cr3t-token-value' $tmp/o1 $tmp/o2"
 check "secrets are redacted, not dropped" grep -q "the token is \*\*\*" "$tmp/o1/latest/fx_opts.log"
 printf '[fx_opts]\ncount = 5\n' >"$tmp/over.ini"
