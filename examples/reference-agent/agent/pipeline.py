@@ -221,7 +221,7 @@ class CallSession(UsageSink):
             params=PipelineParams(audio_in_sample_rate=8000, audio_out_sample_rate=8000,
                                   enable_metrics=True, enable_usage_metrics=True),
             observers=[_CallObserver(self)],
-            idle_timeout_secs=300,
+            idle_timeout_secs=s.call_idle_timeout_seconds,
             enable_rtvi=False,
         )
 
@@ -233,6 +233,10 @@ class CallSession(UsageSink):
             self.rt.metrics.inc("agent_provider_errors_total", {"provider": provider, "error_class": str(cat).lower()})
             await self.rt.record_error("pipeline", f"{provider}:{cat}", str(frame.error)[:1000],
                                        call_control_id=self.call_id, tenant_id=self.tenant_id, severity="warning")
+
+        @self.worker.event_handler("on_idle_timeout")
+        async def _idle(_w):
+            self.end_reason = "idle_timeout"
 
         @transport.event_handler("on_client_connected")
         async def _connected(_t, _c):
@@ -352,6 +356,9 @@ class CallSession(UsageSink):
             await rt.record_error("pipeline", type(e).__name__, str(e), call_control_id=self.call_id,
                                   tenant_id=self.tenant_id)
         finally:
+            if self.end_reason in ("idle_timeout", "exception") and self.stream_id is not None:
+                # the caller is still on the line: end the call ourselves (serializer auto hang-up is off)
+                rt.spawn(rt.callcontrol.hangup(self.call_id), name=f"hangup-{self.call_id}")
             self._ended.set()
             if not rt.settings.has_fault("leak_calls"):
                 rt.active_calls.pop(self.call_id, None)

@@ -54,6 +54,7 @@ class Settings:
     public_ws_url: str = "ws://127.0.0.1:8080"
     log_level: str = "INFO"
     max_concurrent_calls: int = 50
+    call_idle_timeout_seconds: float = 300.0
     # --- database
     database_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
     db_pool_min: int = 1
@@ -156,6 +157,7 @@ def load_settings() -> Settings:
         public_ws_url=_str("AGENT_PUBLIC_WS_URL", d.public_ws_url).rstrip("/"),
         log_level=_str("LOG_LEVEL", d.log_level),
         max_concurrent_calls=_int("MAX_CONCURRENT_CALLS", d.max_concurrent_calls),
+        call_idle_timeout_seconds=_float("CALL_IDLE_TIMEOUT_SECONDS", d.call_idle_timeout_seconds),
         database_url=_str("DATABASE_URL", d.database_url),
         db_pool_min=_int("DB_POOL_MIN", d.db_pool_min),
         db_pool_max=_int("DB_POOL_MAX", d.db_pool_max),

@@ -167,3 +167,16 @@ async def test_faults_slow_first_reply_and_leak_calls(db_url, agent_factory):
         assert row["first_reply_ms"] >= 1000
         assert cid in a.rt.active_calls  # leaked on purpose
         assert "agent_active_calls 1" in (await a.http.get("/metrics")).text
+
+
+async def test_ten_concurrent_calls(db_url, agent_factory):
+    async with FakeCartesia() as cart, FakeDeepgram() as dg:
+        a = await agent_factory(make_settings(db_url, cartesia_base_url=cart.url, deepgram_base_url=dg.url,
+                                              greeting="Hello there."))
+        results = await asyncio.gather(*[_call(a, f"v3:conc-{i}", seconds=2.0, to="+1") for i in range(10)])
+        assert all(any(m.get("event") == "media" for m in got) for got in results)
+        for i in range(10):
+            row, conn = await _wait_ended(db_url, f"v3:conc-{i}")
+            await conn.close()
+            assert row["status"] == "completed" and row["first_reply_ms"] < 5000, dict(row)
+        assert a.rt.active_calls == {}
