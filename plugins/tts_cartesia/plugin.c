@@ -1,10 +1,19 @@
-/* tts_cartesia: descriptor.  The probe is not written yet; the world hook
- * serves the Cartesia stand-in (standin.c). */
+/* tts_cartesia: descriptor.  The probe (probe.c, on the shared TTS probe in
+ * core/util/ttsprobe.c) synthesises `requests` sentences over Cartesia's
+ * WebSocket; the world hook serves the Cartesia stand-in (standin.c). */
 #include "vstress/plugin.h"
+#include "vstress/util/ttsprobe.h"
+#include "probe.h"
 #include "standin.h"
 
 static const struct vs_option options[] = {
-	{"api_key", VS_OPT_STRING, NULL, "stand-in: the accepted key (unset: any key)", VS_OPT_SECRET},
+	{"url", VS_OPT_STRING, "${VSTRESS_WORLD_TTS_CARTESIA_WS:-wss://api.cartesia.ai}",
+	 "probe: Cartesia WebSocket base (/tts/websocket is appended)", 0},
+	{"api_key", VS_OPT_STRING, "${CARTESIA_API_KEY}",
+	 "probe: the key sent (empty: skip); stand-in: the accepted key (unset: any key)", VS_OPT_SECRET},
+	{"model", VS_OPT_STRING, "sonic-3.5", "probe: model_id", 0},
+	{"voice_id", VS_OPT_STRING, "a0e99841-438c-4a64-b679-ae501e7d6091", "probe: voice id", 0},
+	VS_TTS_PROBE_OPTIONS("100"),
 	{"voice", VS_OPT_STRING, "slt", "stand-in: flite voice of the synthesised speech", 0},
 	{"ttfa_ms", VS_OPT_DURATION, "150", "stand-in: time to first audio of a context", 0},
 	{"chunk_ms", VS_OPT_DURATION, "40", "stand-in: audio per chunk message", 0},
@@ -13,30 +22,12 @@ static const struct vs_option options[] = {
 	{0},
 };
 
-static int not_yet(const struct vs_host *h, vs_ctx *c)
-{
-	h->reason(c, "probe not implemented yet");
-	return VS_SKIP;
-}
-
 static int setup(const struct vs_host *h, vs_ctx *c, void **state)
 {
-	*state = NULL;
-	return not_yet(h, c);
+	return vs_tts_setup(h, c, &ca_proto, state);
 }
 
-static int run(const struct vs_host *h, vs_ctx *c, void *state)
-{
-	(void)state;
-	return not_yet(h, c);
-}
-
-static int teardown(const struct vs_host *h, vs_ctx *c, void *state)
-{
-	(void)h, (void)c, (void)state;
-	return VS_OK;
-}
-
-VS_PLUGIN(.name = "tts_cartesia", .version = "0.1.0",
-	  .description = "Cartesia TTS: probe (to come) and stand-in", .options = options,
-	  .setup = setup, .run = run, .teardown = teardown, .world = tts_cartesia_standin);
+VS_PLUGIN(.name = "tts_cartesia", .version = "0.2.0",
+	  .description = "Cartesia TTS: WebSocket probe (TTFA, RTF, audio validity, cost) and stand-in",
+	  .options = options, .setup = setup, .run = vs_tts_run, .teardown = vs_tts_teardown,
+	  .world = tts_cartesia_standin);

@@ -1,0 +1,14 @@
+/* One blocking HTTP request with libcurl (JSON body), bounded by a timeout:
+ * for control APIs such as the world's /_vstress/faults.  Link -lcurl. */
+#ifndef VSTRESS_UTIL_HTTPC_H
+#define VSTRESS_UTIL_HTTPC_H
+
+#include <stddef.h>
+
+/* method "GET", "POST", "DELETE"...; body (JSON) may be NULL.  Returns 0
+ * with *status and *resp (malloc'd, NUL-terminated, may be NULL) set, or
+ * -1 with err set when no HTTP answer came. */
+int vs_httpc(const char *method, const char *url, const char *body, int timeout_ms, long *status, char **resp,
+	     char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,192 @@
+/* tts_cartesia probe: one request over Cartesia's WebSocket as Pipecat
+ * speaks it (main branch): X-API-Key + Cartesia-Version headers, the text
+ * as a continue:true message, then the empty continue:false flush; reads
+ * chunk / timestamps / flush_done / done / error, every one of which must
+ * carry our context_id. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "vstress/util/speechq.h"
+#include "vstress/util/ttsprobe.h"
+#include "vstress/util/wsclient.h"
+#include "probe.h"
+
+#define CARTESIA_VERSION "2026-03-01"
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int left_ms(const struct vs_tts_req *r)
+{
+	int64_t left = (int64_t)r->timeout_ms - (int64_t)((mono_ns() - r->t_start) / 1000000);
+	return left > 0 ? (int)left : 0;
+}
+
+static void fail(struct vs_tts_req *r, int cls, const char *msg)
+{
+	r->cls = cls;
+	snprintf(r->msg, sizeof r->msg, "%s", msg);
+}
+
+/* A failure of the socket: handshake refusal, close, timeout. */
+void ca_ws_fail(struct vs_tts_req *r, const struct vs_wsc_err *e, int got_any)
+{
+	switch (e->fail) {
+	case VS_WSC_F_HANDSHAKE:
+		fail(r, e->http_status ? vs_tts_class_of_status(e->http_status) : VS_TTS_MALFORMED, e->msg);
+		break;
+	case VS_WSC_F_TIMEOUT:
+		fail(r, VS_TTS_TIMEOUT, e->msg);
+		break;
+	case VS_WSC_F_TOOBIG:
+		fail(r, VS_TTS_MALFORMED, e->msg);
+		break;
+	case VS_WSC_F_CONNECT:
+		fail(r, VS_TTS_CONNECT, e->msg);
+		break;
+	case VS_WSC_F_CLOSED:
+		fail(r, e->close_code == 1011 && !got_any ? VS_TTS_SERVER_ERROR : VS_TTS_CLOSED_EARLY, e->msg);
+		break;
+	default:
+		fail(r, VS_TTS_CLOSED_EARLY, e->msg[0] ? e->msg : "connection failed");
+	}
+}
+
+static int send_msg(struct vs_wsc *ws, struct vs_tts_req *r, json_t *j)
+{
+	char *s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	int rc = s ? vs_wsc_send(ws, 0, s, strlen(s), left_ms(r)) : -1;
+	free(s);
+	return rc;
+}
+
+static json_t *request(const struct vs_tts_cfg *cfg, const struct vs_tts_req *r, const char *text, int cont)
+{
+	return json_pack("{s:s,s:b,s:s,s:s,s:{s:s,s:s},s:{s:s,s:s,s:i},s:b,s:b,s:s}", "transcript", text, "continue",
+			 cont, "context_id", r->context_id, "model_id", cfg->model ? cfg->model : "sonic-3.5", "voice",
+			 "mode", "id", "id", cfg->voice_id ? cfg->voice_id : "", "output_format", "container", "raw",
+			 "encoding", cfg->encoding, "sample_rate", cfg->sample_rate, "add_timestamps", 1,
+			 "use_normalized_timestamps", 0, "language", "en");
+}
+
+/* One server message: 1 done, 0 continue, -1 r failed. */
+static int on_msg(struct vs_tts_req *r, const struct vs_wsc_msg *m)
+{
+	json_error_t je;
+	json_t *j = m->binary ? NULL : json_loadb(m->data, m->len, 0, &je);
+	int rc = -1;
+	char buf[256];
+	r->messages++;
+	if (!json_is_object(j)) {
+		snprintf(buf, sizeof buf, "unparseable message %ld: %.60s", r->messages, m->binary ? "(binary)" : m->data);
+		fail(r, VS_TTS_MALFORMED, buf);
+		goto out;
+	}
+	const char *type = json_string_value(json_object_get(j, "type"));
+	const char *ctx = json_string_value(json_object_get(j, "context_id"));
+	if (!type || !ctx) {
+		fail(r, VS_TTS_MALFORMED, !type ? "message without type" : "message without context_id");
+		goto out;
+	}
+	if (strcmp(ctx, r->context_id)) {
+		rc = 0; /* another context's message: Pipecat drops it */
+		goto out;
+	}
+	if (!strcmp(type, "chunk")) {
+		const char *data = json_string_value(json_object_get(j, "data"));
+		if (!data || vs_tts_add_b64(r, data, strlen(data))) {
+			fail(r, VS_TTS_MALFORMED, "chunk without base64 data");
+			goto out;
+		}
+		if (!r->t_first && r->audio_len)
+			r->t_first = mono_ns();
+		rc = 0;
+	} else if (!strcmp(type, "timestamps")) {
+		const json_t *wt = json_object_get(j, "word_timestamps");
+		if (!json_is_array(json_object_get(wt, "words")) || !json_is_array(json_object_get(wt, "start"))) {
+			fail(r, VS_TTS_MALFORMED, "timestamps without word_timestamps.words/start");
+			goto out;
+		}
+		rc = 0;
+	} else if (!strcmp(type, "flush_done")) {
+		rc = 0;
+	} else if (!strcmp(type, "done")) {
+		r->t_end = mono_ns();
+		rc = 1;
+	} else if (!strcmp(type, "error")) {
+		int st = (int)json_integer_value(json_object_get(j, "status_code"));
+		const char *code = json_string_value(json_object_get(j, "error_code"));
+		const char *msg = json_string_value(json_object_get(j, "message"));
+		const char *title = json_string_value(json_object_get(j, "title"));
+		snprintf(buf, sizeof buf, "error %d %s: %s", st, code ? code : "?", msg ? msg : title ? title : "");
+		int cls = vs_tts_class_of_status(st);
+		if (code && (strstr(code, "credit") || strstr(code, "quota")))
+			cls = VS_TTS_QUOTA;
+		fail(r, cls, buf);
+	} else {
+		snprintf(buf, sizeof buf, "unknown message type '%.40s'", type);
+		fail(r, VS_TTS_MALFORMED, buf);
+	}
+out:
+	json_decref(j);
+	return rc;
+}
+
+static void session(const struct vs_tts_cfg *cfg, struct vs_tts_req *r)
+{
+	char url[2048], h_key[512];
+	struct vs_wsc *ws = NULL;
+	struct vs_wsc_err e;
+	const char *path = strstr(cfg->url, "/tts/websocket") ? "" : "/tts/websocket";
+	snprintf(url, sizeof url, "%s%s", cfg->url, path);
+	snprintf(h_key, sizeof h_key, "X-API-Key: %s", cfg->api_key);
+	const char *headers[] = {h_key, "Cartesia-Version: " CARTESIA_VERSION, NULL};
+	struct vs_wsc_cfg wc = {.url = url, .headers = headers, .timeout_ms = r->timeout_ms, .max_message = 8u << 20};
+	r->t_start = mono_ns();
+	if (vs_wsc_connect(&ws, &wc, &e)) {
+		ca_ws_fail(r, &e, 0);
+		goto out;
+	}
+	r->t_sent = mono_ns();
+	char text[4096];
+	snprintf(text, sizeof text, "%s ", r->text); /* Pipecat sends sentences with a trailing space */
+	if (send_msg(ws, r, request(cfg, r, text, 1)) || send_msg(ws, r, request(cfg, r, "", 0))) {
+		ca_ws_fail(r, vs_wsc_error(ws), 0);
+		goto out;
+	}
+	for (;;) {
+		struct vs_wsc_msg m;
+		int got = vs_wsc_recv(ws, left_ms(r), &m);
+		if (got == 0) {
+			fail(r, VS_TTS_TIMEOUT, r->t_first ? "audio stopped before done" : "no audio within request_timeout");
+			goto out;
+		}
+		if (got < 0) {
+			ca_ws_fail(r, vs_wsc_error(ws), r->messages > 0);
+			goto out;
+		}
+		int st = on_msg(r, &m);
+		if (st < 0)
+			goto out;
+		if (st > 0)
+			break;
+	}
+	r->cls = r->audio_len ? VS_TTS_OK : VS_TTS_MALFORMED;
+	if (!r->audio_len)
+		fail(r, VS_TTS_MALFORMED, "done without any audio");
+	vs_wsc_close(ws, 1000, 300);
+out:
+	vs_wsc_free(ws);
+}
+
+const struct vs_tts_proto ca_proto = {
+	.plugin = "tts_cartesia", .key_env = "CARTESIA_API_KEY", .fault_target = "cartesia", .session = session};

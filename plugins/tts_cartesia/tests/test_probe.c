@@ -1,0 +1,168 @@
+/* tts_cartesia probe against the real world: all ok without faults; every
+ * fault kind lands in its class; a missing key skips; audio validity. */
+#include "worldproc.h"
+
+#include <math.h>
+
+#include "vstress/util/speechq.h"
+
+static int group_setup(void **st)
+{
+	(void)st;
+	return wp_start("tts_cartesia", "plugins/tts_cartesia/tests/world-test.ini");
+}
+
+static int group_teardown(void **st)
+{
+	(void)st;
+	wp_stop();
+	return 0;
+}
+
+static struct fakehost *host(int requests)
+{
+	char n[16];
+	struct fakehost *fh = fh_new("tts_cartesia");
+	assert_non_null(fh);
+	assert_int_equal(fh_load(fh, wp_so("tts_cartesia")), 0);
+	fh_set_opt(fh, "url", wp_url("tts_cartesia", "ws"));
+	fh_set_opt(fh, "control", wp_url("control", NULL));
+	fh_set_opt(fh, "api_key", "vstress-test-key");
+	snprintf(n, sizeof n, "%d", requests);
+	fh_set_opt(fh, "requests", n);
+	fh_set_opt(fh, "concurrency", "2");
+	fh_set_opt(fh, "texts", "Hello there.,Thank you for calling.,See you on Tuesday.");
+	fh_set_opt(fh, "request_timeout", "4s");
+	fh_set_opt(fh, "price_per_1k_chars", "0.05");
+	fh_set_deadline_ms(fh, 60000);
+	return fh;
+}
+
+static void all_ok(void **st)
+{
+	(void)st;
+	struct fakehost *fh = host(6);
+	assert_int_equal(fh_run(fh), VS_OK);
+	assert_counter(fh, "ok", 6);
+	assert_check(fh, "ok_rate", VS_CHECK_PASS);
+	assert_check(fh, "ttfa_p95", VS_CHECK_PASS);
+	assert_check(fh, "audio_valid", VS_CHECK_PASS);
+	assert_check(fh, "rtf_p95", VS_CHECK_PASS);
+	assert_int_equal(fh_metric_count(fh, "ttfa"), 6);
+	assert_true(fh_counter(fh, "characters") > 0);
+	assert_true(fh_counter(fh, "cost_microusd") > 0);
+	assert_false(fh_anywhere_contains(fh, "vstress-test-key"));
+	fh_free(fh);
+}
+
+static void mulaw_8k(void **st)
+{
+	(void)st;
+	struct fakehost *fh = host(2);
+	fh_set_opt(fh, "encoding", "pcm_mulaw");
+	fh_set_opt(fh, "sample_rate", "8000");
+	assert_int_equal(fh_run(fh), VS_OK);
+	assert_counter(fh, "ok", 2);
+	assert_check(fh, "audio_valid", VS_CHECK_PASS);
+	fh_free(fh);
+}
+
+/* One faulted request of three, sequentially: the class is counted. */
+static void one_fault(const char *spec, const char *cls)
+{
+	struct fakehost *fh = host(3);
+	fh_set_opt(fh, "concurrency", "1");
+	fh_set_opt(fh, "request_timeout", "1500ms");
+	fh_set_opt(fh, "faults", spec);
+	assert_int_equal(fh_run(fh), VS_OK);
+	if (fh_counter(fh, cls) != 1 || fh_counter(fh, "ok") != 2) {
+		wp_dump(fh);
+		fprintf(stderr, "%s\n", fh_log_text(fh));
+		fail_msg("fault %s: %s=%lld ok=%lld", spec, cls, (long long)fh_counter(fh, cls),
+			 (long long)fh_counter(fh, "ok"));
+	}
+	assert_check(fh, "ok_rate", VS_CHECK_FAIL);
+	assert_check(fh, "audio_valid", VS_CHECK_PASS);
+	fh_free(fh);
+}
+
+static void faults_classified(void **st)
+{
+	(void)st;
+	one_fault("error:status=429:max_hits=1", "rate_limit");
+	one_fault("error:status=401:max_hits=1", "auth");
+	one_fault("error:status=402:max_hits=1", "quota");
+	one_fault("error:status=503:max_hits=1", "server_error");
+	one_fault("close:after_messages=2:max_hits=1", "closed_early");
+	one_fault("malformed:after_messages=1:max_hits=1", "malformed");
+	one_fault("stall:max_hits=1", "timeout");
+}
+
+static void faults_removed_after(void **st)
+{
+	(void)st;
+	struct fakehost *fh = host(2);
+	assert_int_equal(fh_run(fh), VS_OK); /* nothing left over from the fault runs */
+	assert_counter(fh, "ok", 2);
+	fh_free(fh);
+}
+
+static void missing_key_skips(void **st)
+{
+	(void)st;
+	struct fakehost *fh = host(1);
+	fh_set_opt(fh, "api_key", "");
+	assert_int_equal(fh_run(fh), VS_SKIP);
+	assert_string_equal(fh_reason(fh), "CARTESIA_API_KEY not set");
+	fh_free(fh);
+}
+
+static void nothing_listening_is_connect(void **st)
+{
+	(void)st;
+	struct fakehost *fh = host(1);
+	fh_set_opt(fh, "url", "ws://127.0.0.1:1"); /* nothing listens: connect class */
+	assert_int_equal(fh_run(fh), VS_OK);
+	assert_counter(fh, "connect", 1);
+	assert_check(fh, "ok_rate", VS_CHECK_FAIL);
+	assert_check(fh, "audio_valid", VS_CHECK_SKIP);
+	fh_free(fh);
+}
+
+static void audio_validity(void **st)
+{
+	(void)st;
+	int16_t pcm[16000];
+	for (int i = 0; i < 16000; i++)
+		pcm[i] = (int16_t)(8000 * sin(i * 0.05));
+	struct vs_audio_check a = {.enc = VS_AENC_S16LE, .rate = 16000, .chars = 12, .min_ms_per_char = 25,
+				   .max_ms_per_char = 250, .floor_dbfs = -50};
+	assert_int_equal(vs_audio_judge((const uint8_t *)pcm, sizeof pcm, &a), 1);
+	assert_int_equal(a.samples, 16000);
+	/* an odd byte count is not whole samples */
+	assert_int_equal(vs_audio_judge((const uint8_t *)pcm, sizeof pcm - 1, &a), 0);
+	assert_non_null(strstr(a.why, "whole number"));
+	/* silence */
+	int16_t zero[8000] = {0};
+	assert_int_equal(vs_audio_judge((const uint8_t *)zero, sizeof zero, &a), 0);
+	assert_non_null(strstr(a.why, "silent"));
+	/* 1 s for 200 characters: too short; for 2 characters: too long */
+	a.chars = 200;
+	assert_int_equal(vs_audio_judge((const uint8_t *)pcm, sizeof pcm, &a), 0);
+	assert_non_null(strstr(a.why, "too short"));
+	a.chars = 2;
+	assert_int_equal(vs_audio_judge((const uint8_t *)pcm, sizeof pcm, &a), 0);
+	assert_non_null(strstr(a.why, "too long"));
+	assert_int_equal(vs_audio_judge(NULL, 0, &a), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(audio_validity),    cmocka_unit_test(missing_key_skips),
+		cmocka_unit_test(all_ok),            cmocka_unit_test(mulaw_8k),
+		cmocka_unit_test(faults_classified), cmocka_unit_test(faults_removed_after),
+		cmocka_unit_test(nothing_listening_is_connect),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
