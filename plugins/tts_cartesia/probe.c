@@ -30,7 +30,7 @@ static int left_ms(const struct vs_tts_req *r)
 	return left > 0 ? (int)left : 0;
 }
 
-static void fail(struct vs_tts_req *r, int cls, const char *msg)
+static void req_fail(struct vs_tts_req *r, int cls, const char *msg)
 {
 	r->cls = cls;
 	snprintf(r->msg, sizeof r->msg, "%s", msg);
@@ -41,22 +41,22 @@ void ca_ws_fail(struct vs_tts_req *r, const struct vs_wsc_err *e, int got_any)
 {
 	switch (e->fail) {
 	case VS_WSC_F_HANDSHAKE:
-		fail(r, e->http_status ? vs_tts_class_of_status(e->http_status) : VS_TTS_MALFORMED, e->msg);
+		req_fail(r, e->http_status ? vs_tts_class_of_status(e->http_status) : VS_TTS_MALFORMED, e->msg);
 		break;
 	case VS_WSC_F_TIMEOUT:
-		fail(r, VS_TTS_TIMEOUT, e->msg);
+		req_fail(r, VS_TTS_TIMEOUT, e->msg);
 		break;
 	case VS_WSC_F_TOOBIG:
-		fail(r, VS_TTS_MALFORMED, e->msg);
+		req_fail(r, VS_TTS_MALFORMED, e->msg);
 		break;
 	case VS_WSC_F_CONNECT:
-		fail(r, VS_TTS_CONNECT, e->msg);
+		req_fail(r, VS_TTS_CONNECT, e->msg);
 		break;
 	case VS_WSC_F_CLOSED:
-		fail(r, e->close_code == 1011 && !got_any ? VS_TTS_SERVER_ERROR : VS_TTS_CLOSED_EARLY, e->msg);
+		req_fail(r, e->close_code == 1011 && !got_any ? VS_TTS_SERVER_ERROR : VS_TTS_CLOSED_EARLY, e->msg);
 		break;
 	default:
-		fail(r, VS_TTS_CLOSED_EARLY, e->msg[0] ? e->msg : "connection failed");
+		req_fail(r, VS_TTS_CLOSED_EARLY, e->msg[0] ? e->msg : "connection failed");
 	}
 }
 
@@ -88,13 +88,13 @@ static int on_msg(struct vs_tts_req *r, const struct vs_wsc_msg *m)
 	r->messages++;
 	if (!json_is_object(j)) {
 		snprintf(buf, sizeof buf, "unparseable message %ld: %.60s", r->messages, m->binary ? "(binary)" : m->data);
-		fail(r, VS_TTS_MALFORMED, buf);
+		req_fail(r, VS_TTS_MALFORMED, buf);
 		goto out;
 	}
 	const char *type = json_string_value(json_object_get(j, "type"));
 	const char *ctx = json_string_value(json_object_get(j, "context_id"));
 	if (!type || !ctx) {
-		fail(r, VS_TTS_MALFORMED, !type ? "message without type" : "message without context_id");
+		req_fail(r, VS_TTS_MALFORMED, !type ? "message without type" : "message without context_id");
 		goto out;
 	}
 	if (strcmp(ctx, r->context_id)) {
@@ -104,7 +104,7 @@ static int on_msg(struct vs_tts_req *r, const struct vs_wsc_msg *m)
 	if (!strcmp(type, "chunk")) {
 		const char *data = json_string_value(json_object_get(j, "data"));
 		if (!data || vs_tts_add_b64(r, data, strlen(data))) {
-			fail(r, VS_TTS_MALFORMED, "chunk without base64 data");
+			req_fail(r, VS_TTS_MALFORMED, "chunk without base64 data");
 			goto out;
 		}
 		if (!r->t_first && r->audio_len)
@@ -113,7 +113,7 @@ static int on_msg(struct vs_tts_req *r, const struct vs_wsc_msg *m)
 	} else if (!strcmp(type, "timestamps")) {
 		const json_t *wt = json_object_get(j, "word_timestamps");
 		if (!json_is_array(json_object_get(wt, "words")) || !json_is_array(json_object_get(wt, "start"))) {
-			fail(r, VS_TTS_MALFORMED, "timestamps without word_timestamps.words/start");
+			req_fail(r, VS_TTS_MALFORMED, "timestamps without word_timestamps.words/start");
 			goto out;
 		}
 		rc = 0;
@@ -131,10 +131,10 @@ static int on_msg(struct vs_tts_req *r, const struct vs_wsc_msg *m)
 		int cls = vs_tts_class_of_status(st);
 		if (code && (strstr(code, "credit") || strstr(code, "quota")))
 			cls = VS_TTS_QUOTA;
-		fail(r, cls, buf);
+		req_fail(r, cls, buf);
 	} else {
 		snprintf(buf, sizeof buf, "unknown message type '%.40s'", type);
-		fail(r, VS_TTS_MALFORMED, buf);
+		req_fail(r, VS_TTS_MALFORMED, buf);
 	}
 out:
 	json_decref(j);
@@ -167,7 +167,7 @@ static void session(const struct vs_tts_cfg *cfg, struct vs_tts_req *r)
 		struct vs_wsc_msg m;
 		int got = vs_wsc_recv(ws, left_ms(r), &m);
 		if (got == 0) {
-			fail(r, VS_TTS_TIMEOUT, r->t_first ? "audio stopped before done" : "no audio within request_timeout");
+			req_fail(r, VS_TTS_TIMEOUT, r->t_first ? "audio stopped before done" : "no audio within request_timeout");
 			goto out;
 		}
 		if (got < 0) {
@@ -182,7 +182,7 @@ static void session(const struct vs_tts_cfg *cfg, struct vs_tts_req *r)
 	}
 	r->cls = r->audio_len ? VS_TTS_OK : VS_TTS_MALFORMED;
 	if (!r->audio_len)
-		fail(r, VS_TTS_MALFORMED, "done without any audio");
+		req_fail(r, VS_TTS_MALFORMED, "done without any audio");
 	vs_wsc_close(ws, 1000, 300);
 out:
 	vs_wsc_free(ws);

@@ -1,10 +1,19 @@
-/* tts_elevenlabs: descriptor.  The probe is not written yet; the world hook
- * serves the ElevenLabs stand-in (standin.c). */
+/* tts_elevenlabs: descriptor.  The probe (probe.c, on the shared TTS probe in
+ * core/util/ttsprobe.c) synthesises `requests` sentences over ElevenLabs'
+ * multi-stream-input WebSocket; the world hook serves the stand-in. */
 #include "vstress/plugin.h"
+#include "vstress/util/ttsprobe.h"
+#include "probe.h"
 #include "standin.h"
 
 static const struct vs_option options[] = {
-	{"api_key", VS_OPT_STRING, NULL, "stand-in: the accepted key (unset: any key)", VS_OPT_SECRET},
+	{"url", VS_OPT_STRING, "${VSTRESS_WORLD_TTS_ELEVENLABS_WS:-wss://api.elevenlabs.io}",
+	 "probe: ElevenLabs WebSocket base (/v1/text-to-speech/{voice}/multi-stream-input is appended)", 0},
+	{"api_key", VS_OPT_STRING, "${ELEVENLABS_API_KEY}",
+	 "probe: the key sent (empty: skip); stand-in: the accepted key (unset: any key)", VS_OPT_SECRET},
+	{"model", VS_OPT_STRING, "eleven_flash_v2_5", "probe: model_id", 0},
+	{"voice_id", VS_OPT_STRING, "21m00Tcm4TlvDq8ikWAM", "probe: voice id", 0},
+	VS_TTS_PROBE_OPTIONS("50"),
 	{"voice", VS_OPT_STRING, "slt", "stand-in: flite voice of the synthesised speech", 0},
 	{"ttfa_ms", VS_OPT_DURATION, "150", "stand-in: time to first audio of a context", 0},
 	{"inactivity_timeout_ms", VS_OPT_DURATION, "20000", "stand-in: close 1008 after this long without text", 0},
@@ -14,30 +23,12 @@ static const struct vs_option options[] = {
 	{0},
 };
 
-static int not_yet(const struct vs_host *h, vs_ctx *c)
-{
-	h->reason(c, "probe not implemented yet");
-	return VS_SKIP;
-}
-
 static int setup(const struct vs_host *h, vs_ctx *c, void **state)
 {
-	*state = NULL;
-	return not_yet(h, c);
+	return vs_tts_setup(h, c, &el_proto, state);
 }
 
-static int run(const struct vs_host *h, vs_ctx *c, void *state)
-{
-	(void)state;
-	return not_yet(h, c);
-}
-
-static int teardown(const struct vs_host *h, vs_ctx *c, void *state)
-{
-	(void)h, (void)c, (void)state;
-	return VS_OK;
-}
-
-VS_PLUGIN(.name = "tts_elevenlabs", .version = "0.1.0",
-	  .description = "ElevenLabs TTS: probe (to come) and stand-in", .options = options,
-	  .setup = setup, .run = run, .teardown = teardown, .world = tts_elevenlabs_standin);
+VS_PLUGIN(.name = "tts_elevenlabs", .version = "0.2.0",
+	  .description = "ElevenLabs TTS: multi-stream-input probe (TTFA, RTF, audio validity, cost) and stand-in",
+	  .options = options, .setup = setup, .run = vs_tts_run, .teardown = vs_tts_teardown,
+	  .world = tts_elevenlabs_standin);
