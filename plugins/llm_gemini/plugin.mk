@@ -1,1 +1,4 @@
-LIBS_llm_gemini = -ljansson
+# llm_gemini: the shared LLM probe (libvsutil.a: llm_*.c, sse.c) on libcurl
+# and jansson.
+LIBS_llm_gemini = $(UTIL_LIB) $(shell pkg-config --libs libcurl jansson) -lpthread
+CFLAGS_llm_gemini = $(shell pkg-config --cflags libcurl jansson)
