@@ -233,6 +233,10 @@ static int on_open(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void *arg)
 				 .threshold_dbfs = w->conf_double(wc, "threshold_dbfs", -40),
 				 .hangover_ms = ep && atoi(ep) > 0 ? atoi(ep) : (int)w->conf_double(wc, "hangover_ms", 300)};
 	vs_vad_init(&d->vad, &cfg);
+	/* a probe's hint (docs/world.md): start the phrase cycle at this index,
+	 * so that a stream per sample is answered with that sample's transcript */
+	const char *ph = w->req_query(rq, "vstress_phrase");
+	d->phrase = ph && atoi(ph) > 0 ? atoi(ph) : 0;
 	uuid4(w, wc, d->request_id, sizeof d->request_id);
 	d->last_activity = w->now_ms();
 	w->ws_set_data(ws, d);
