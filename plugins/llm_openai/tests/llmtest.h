@@ -1,0 +1,179 @@
+/* Helpers of the llm_* plugin tests: the REAL world (`vstress world`) as a
+ * subprocess serving one stand-in, its URLs, and the plugin in a fake host
+ * pointed at it.  The world runs outside valgrind (VALGRIND_OPTS skip).
+ *   VSTRESS_TEST_PLUGIN_DIR  the built plugins (default build/plugins)
+ *   VSTRESS_TEST_BIN         the vstress binary (default <plugin dir>/../vstress) */
+#ifndef VSTRESS_LLMTEST_H
+#define VSTRESS_LLMTEST_H
+
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "fakehost.h"
+
+struct lt_world {
+	pid_t pid;
+	char urls[256];
+	char control[128];
+	char http[128];
+};
+
+static inline const char *lt_plugin_dir(void)
+{
+	const char *d = getenv("VSTRESS_TEST_PLUGIN_DIR");
+	return d && *d ? d : "build/plugins";
+}
+
+static inline const char *lt_so(const char *name)
+{
+	static char path[600];
+	snprintf(path, sizeof(path), "%s/%s.so", lt_plugin_dir(), name);
+	return path;
+}
+
+static inline void lt_sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+/* Starts `vstress world --only standin` on ephemeral ports; 0 or -1. */
+static inline int lt_world_start(struct lt_world *w, const char *standin)
+{
+	char bin[600];
+	const char *b = getenv("VSTRESS_TEST_BIN");
+	memset(w, 0, sizeof(*w));
+	if (b && *b)
+		snprintf(bin, sizeof(bin), "%s", b);
+	else
+		snprintf(bin, sizeof(bin), "%s/../vstress", lt_plugin_dir());
+	snprintf(w->urls, sizeof(w->urls), "/tmp/vstress-llmtest-%d-%s.json", (int)getpid(), standin);
+	unlink(w->urls);
+	setenv("VALGRIND_OPTS", "--trace-children-skip=*vstress", 1);
+	w->pid = fork();
+	if (w->pid < 0)
+		return -1;
+	if (w->pid == 0) {
+		if (!getenv("FH_VERBOSE"))
+			freopen("/dev/null", "w", stdout), freopen("/dev/null", "w", stderr);
+		execl(bin, bin, "world", "--plugin-dir", lt_plugin_dir(), "--config", "conf.d", "--only", standin,
+		      "--urls-file", w->urls, "-q", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 200; i++) {
+		json_t *j = json_load_file(w->urls, 0, NULL);
+		const char *ctl = json_string_value(json_object_get(j, "control"));
+		const char *http =
+			json_string_value(json_object_get(json_object_get(json_object_get(j, "standins"), standin), "http"));
+		if (ctl && http) {
+			snprintf(w->control, sizeof(w->control), "%s", ctl);
+			snprintf(w->http, sizeof(w->http), "%s", http);
+			json_decref(j);
+			lt_sleep_ms(50);
+			return 0;
+		}
+		json_decref(j);
+		if (waitpid(w->pid, NULL, WNOHANG) == w->pid) {
+			fprintf(stderr, "world exited early (%s)\n", bin);
+			w->pid = 0;
+			return -1;
+		}
+		lt_sleep_ms(50);
+	}
+	return -1;
+}
+
+static inline void lt_world_stop(struct lt_world *w)
+{
+	if (w->pid > 0) {
+		kill(w->pid, SIGTERM);
+		waitpid(w->pid, NULL, 0);
+		w->pid = 0;
+	}
+	unlink(w->urls);
+}
+
+static inline void lt_dump(struct fakehost *fh)
+{
+	for (size_t i = 0; i < fh_check_count(fh); i++) {
+		const char *n, *m;
+		int st;
+		fh_check_at(fh, i, &n, &st, &m);
+		fprintf(stderr, "  %s %s: %s\n", st == VS_CHECK_PASS ? "pass" : st == VS_CHECK_FAIL ? "FAIL" : "skip", n, m);
+	}
+	fprintf(stderr, "  reason: %s\n", fh_reason(fh) ? fh_reason(fh) : "");
+}
+
+/* The plugin aimed at the world's stand-in, quick test settings. */
+static inline struct fakehost *lt_host(const char *plugin, const struct lt_world *w, const char *key)
+{
+	struct fakehost *fh = fh_new(plugin);
+	assert_non_null(fh);
+	assert_int_equal(fh_load(fh, lt_so(plugin)), 0);
+	fh_set_opt(fh, "base_url", w->http);
+	fh_set_opt(fh, "control_url", w->control);
+	fh_set_opt(fh, "api_key", key);
+	fh_set_opt(fh, "requests", "12");
+	fh_set_opt(fh, "concurrency", "12");
+	fh_set_opt(fh, "rate", "100");
+	fh_set_opt(fh, "request_timeout", "5s");
+	fh_set_opt(fh, "prices", "conf.d/prices.ini");
+	fh_set_deadline_ms(fh, 60000);
+	return fh;
+}
+
+#define assert_check(fh, name, status)                                                                      \
+	do {                                                                                                \
+		int st_ = fh_check_status((fh), (name));                                                    \
+		if (st_ != (status)) {                                                                      \
+			lt_dump(fh);                                                                        \
+			fail_msg("check %s: status %d, expected %d (%s)", (name), st_, (status),           \
+				 fh_check_message((fh), (name)) ? fh_check_message((fh), (name)) : "absent"); \
+		}                                                                                           \
+	} while (0)
+
+/* The probe under world faults; returns the host for more asserts. */
+static inline struct fakehost *lt_faulted(const char *plugin, const struct lt_world *w, const char *key,
+					  const char *faults, const char *timeout)
+{
+	struct fakehost *fh = lt_host(plugin, w, key);
+	fh_set_opt(fh, "faults", faults);
+	if (timeout)
+		fh_set_opt(fh, "request_timeout", timeout);
+	int rc = fh_run(fh);
+	if (rc != VS_OK) {
+		lt_dump(fh);
+		fail_msg("run rc %d under faults %s", rc, faults);
+	}
+	assert_check(fh, "classified", VS_CHECK_PASS);
+	return fh;
+}
+
+static inline int64_t lt_class(struct fakehost *fh, const char *cls)
+{
+	char n[64];
+	snprintf(n, sizeof(n), "requests_%s", cls);
+	return fh_counter(fh, n);
+}
+
+/* No fault left behind in the world. */
+static inline void lt_no_faults_left(const struct lt_world *w)
+{
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "curl -s %s/_vstress/faults | grep -q '\"data\": *\\[\\]'", w->control);
+	assert_int_equal(system(cmd), 0);
+}
+
+#endif
