@@ -223,10 +223,18 @@ static int service_until(struct vs_wsc *w, uint64_t deadline, int (*done)(const 
 		uint64_t now = mono_ns();
 		if (now >= deadline)
 			return 0;
+		/* lws 4.1 does not always leave its poll() for a sul timer armed
+		 * between services (seen with a paced sender: 10 s stalls), so
+		 * poll without blocking and sleep at most 2 ms in between. */
 		lws_sul_schedule(w->ctx, 0, &w->sul, sul_cb, (lws_usec_t)((deadline - now) / 1000 + 1));
-		if (lws_service(w->ctx, 0) < 0) {
+		if (lws_service(w->ctx, -1) < 0) {
 			set_err(w, VS_WSC_F_INTERNAL, "lws_service failed");
 			w->closed = 1;
+		}
+		if (!done(w)) {
+			uint64_t left = deadline > mono_ns() ? deadline - mono_ns() : 0;
+			struct timespec ts = {0, (long)(left < 2000000 ? left : 2000000)};
+			nanosleep(&ts, NULL);
 		}
 	}
 	lws_sul_cancel(&w->sul);

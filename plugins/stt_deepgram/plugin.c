@@ -28,6 +28,8 @@ static const struct vs_option options[] = {
 	{"faults", VS_OPT_LIST, NULL, "probe: world faults during the probe, kind[:param=value]... (hermetic)", 0},
 	{"control", VS_OPT_STRING, "${VSTRESS_WORLD_CONTROL}", "probe: the world's control API (for faults)", 0},
 	{"phrases", VS_OPT_STRING, "hello there", "stand-in: transcripts of successive speech segments, '|' separated", 0},
+	{"phrases_file", VS_OPT_STRING, NULL,
+	 "stand-in: phrases from a file (one a line, or a manifest's <wav>|<transcript>); wins over phrases", 0},
 	{"transcript", VS_OPT_STRING, NULL, "stand-in: one fixed transcript for every segment", 0},
 	{"threshold_dbfs", VS_OPT_DOUBLE, "-40", "stand-in: speech energy threshold", 0},
 	{"hangover_ms", VS_OPT_DURATION, "300", "stand-in: silence that ends a segment (endpointing= wins)", 0},

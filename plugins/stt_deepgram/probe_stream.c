@@ -183,7 +183,9 @@ void dg_stream(const struct dg_cfg *cfg, struct dg_sample *s)
 			goto out;
 		}
 		if (!left_ms(&t)) {
-			s_fail(s, VS_TTS_TIMEOUT, "request_timeout while streaming audio");
+			char tb[120];
+			snprintf(tb, sizeof tb, "request_timeout (%d ms) while streaming audio (chunk %zu)", cfg->timeout_ms, k);
+			s_fail(s, VS_TTS_TIMEOUT, tb);
 			goto out;
 		}
 	}

@@ -66,6 +66,40 @@ static int dg_error(const struct vs_world *w, vs_wctx *wc, vs_wresp *rs, int sta
 	return w->resp_json_steal(rs, status, json_pack("{s:s,s:s,s:s}", "err_code", code, "err_msg", msg, "request_id", rid));
 }
 
+/* Phrase idx (cycled) of a file: one phrase a line, or a probe manifest's
+ * "<wav>|<transcript>" lines; '#' comments and empty lines skipped. */
+static int phrase_from_file(const char *path, int idx, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096];
+	int n = 0, k = 0, found = 0;
+	if (!f)
+		return 0;
+	for (int pass = 0; pass < 2 && !found; pass++) {
+		rewind(f);
+		while (fgets(line, sizeof line, f)) {
+			line[strcspn(line, "\r\n")] = '\0';
+			if (!*line || *line == '#')
+				continue;
+			if (pass == 0) {
+				n++;
+			} else if (k++ == idx % n) {
+				const char *bar = strchr(line, '|');
+				const char *src = bar ? bar + 1 : line;
+				size_t l = strlen(src) < len ? strlen(src) : len - 1;
+				memcpy(buf, src, l);
+				buf[l] = '\0';
+				found = 1;
+				break;
+			}
+		}
+		if (!n)
+			break;
+	}
+	fclose(f);
+	return found;
+}
+
 static const char *phrase_at(const struct vs_world *w, vs_wctx *wc, int idx, char *buf, size_t len)
 {
 	const char *fixed = w->conf(wc, "transcript");
@@ -73,6 +107,9 @@ static const char *phrase_at(const struct vs_world *w, vs_wctx *wc, int idx, cha
 		snprintf(buf, len, "%s", fixed);
 		return buf;
 	}
+	const char *file = w->conf(wc, "phrases_file");
+	if (file && *file && phrase_from_file(file, idx, buf, len))
+		return buf;
 	const char *list = w->conf(wc, "phrases");
 	if (!list || !*list)
 		list = "hello there";
