@@ -1,0 +1,183 @@
+/* The call simulator: vstress plays Telnyx and the caller on the media
+ * WebSocket (telnyx-protocol.md §5) and measures the agent from the audio it
+ * hears.  See docs/calls.md for the caller-script format and the measures.
+ *
+ * Threads: one engine = one libwebsockets context + one service thread that
+ * runs every call (200+ concurrent calls work).  vs_call_start / wait / free
+ * may be called from any thread.  Scripts are immutable once loaded and may
+ * be shared by any number of concurrent calls. */
+#ifndef VSTRESS_CALL_H
+#define VSTRESS_CALL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct json_t json_t;
+
+/* --- caller scripts (call_script.c) ---------------------------------- */
+
+enum vs_step_kind {
+	VS_STEP_SAY = 0,     /* say = <text>          flite, [call] voice */
+	VS_STEP_WAV,         /* wav = <path>          PCM16 mono WAV, any rate */
+	VS_STEP_TONE,        /* tone = <duration>     freq = 440, level = -12dB */
+	VS_STEP_SILENCE,     /* silence = <duration> */
+	VS_STEP_NOISE,       /* noise = <duration>    level = -50dB (white) */
+	VS_STEP_DTMF,        /* dtmf = <digits>       one `dtmf` event each + 200 ms */
+	VS_STEP_WAIT_REPLY,  /* wait_reply = <timeout> */
+	VS_STEP_BARGE_IN,    /* barge_in = <text>     after = 500ms, timeout = 10s */
+	VS_STEP_HANGUP,      /* hangup = yes */
+};
+
+struct vs_call_measure_cfg {
+	double vad_threshold_dbfs; /* -40: agent/caller speech above this (RMS of 20 ms) */
+	int vad_hangover_ms;       /* 60: VAD hangover on the agent's audio */
+	int gap_ms;                /* 200: agent silence > this inside a reply is a gap */
+	int turn_end_ms;           /* 800: agent silence >= this ends a reply */
+	int late_ms;               /* 5: a frame sent > this after its slot is late */
+	int max_call_ms;           /* 120000: the caller hangs up after this */
+};
+
+struct vs_call_step {
+	enum vs_step_kind kind;
+	int line;            /* line of the action key in the script */
+	char *arg;           /* text / path / digits as written (strdup) */
+	uint8_t *ulaw;       /* rendered audio (say/wav/tone/silence/noise/barge_in), */
+	size_t n;            /*   padded to whole 20 ms frames (160 bytes) */
+	int64_t speech_start; /* sample offsets in ulaw of the caller's speech */
+	int64_t speech_end;   /*   (VAD, sample-accurate); -1 when silent */
+	int duration_ms;     /* silence/noise/tone length, wait_reply/barge timeout */
+	int after_ms;        /* barge_in: delay after the agent's onset */
+	int freq_hz;         /* tone */
+	double level_dbfs;   /* tone/noise */
+};
+
+struct vs_call_script {
+	char *path;           /* file name used in messages */
+	char *name;
+	uint64_t seed;
+	char voice[16];
+	struct vs_call_measure_cfg m;
+	struct vs_call_step *steps;
+	size_t nsteps;
+};
+
+/* Parse and render (flite synthesis, WAV loading, noise) a script.  Errors
+ * are "file:line: message".  0 or -1. */
+int vs_call_script_load(const char *path, struct vs_call_script **out, char *err, size_t errlen);
+/* Same from memory; name is used as the file name in messages and relative
+ * wav paths are resolved against base_dir (NULL = cwd). */
+int vs_call_script_parse(const char *text, const char *name, const char *base_dir, struct vs_call_script **out,
+			 char *err, size_t errlen);
+void vs_call_script_free(struct vs_call_script *s);
+const char *vs_step_kind_name(enum vs_step_kind k);
+/* "250ms", "2s", "1.5s", "1m", bare number = ms.  0 or -1. */
+int vs_call_parse_ms(const char *s, int *ms);
+/* "-30dB", "-30 dBFS", "-30".  0 or -1. */
+int vs_call_parse_db(const char *s, double *db);
+
+/* --- results (call_result.c) ------------------------------------------ */
+
+enum vs_hangup_by { VS_HANGUP_NONE = 0, VS_HANGUP_CALLER, VS_HANGUP_AGENT, VS_HANGUP_ERROR };
+
+struct vs_call_turn {
+	int step;            /* index of the wait_reply step (0-based) */
+	int replied;
+	double ref_ms;       /* end of the caller's utterance (or stream start) */
+	double latency_ms;   /* agent onset - ref_ms */
+	int talk_over;       /* the agent was already speaking at ref_ms */
+};
+
+struct vs_call_gap {
+	double at_ms;        /* agent speech stopped here ... */
+	double duration_ms;  /* ... and resumed this much later */
+};
+
+struct vs_call_false_trigger {
+	double at_ms;
+	int step;            /* the silence/noise step it started in */
+};
+
+struct vs_call_barge {
+	int step;
+	double at_ms;          /* caller's barge-in audio starts */
+	double agent_stop_ms;  /* agent audio ended this long after (-1: never / not speaking) */
+	double clear_ms;       /* first `clear` after the barge-in (-1: none) */
+};
+
+struct vs_call_seg {
+	int64_t on, off; /* agent speech, samples at 8 kHz since stream start */
+};
+
+struct vs_call_result {
+	char stream_id[64];
+	char script[64];
+	int ok;                    /* connected, streamed and hung up cleanly */
+	char error[256];
+	enum vs_hangup_by hangup_by;
+	int timed_out;             /* hung up by max_call_ms */
+	double connect_ms;         /* WebSocket connect + upgrade */
+	double duration_ms;        /* stream start -> hang-up */
+	double first_reply_ms;     /* stream start -> agent's first audio (-1 none) */
+	uint64_t frames_sent;      /* caller media messages (20 ms each) */
+	uint64_t frames_received;  /* agent media messages */
+	uint64_t samples_received; /* agent audio, samples */
+	uint64_t late_frames;
+	double max_late_ms;
+	uint64_t marks_received, marks_echoed, clears_received, dtmf_sent;
+	uint64_t bad_messages;     /* agent messages that failed to parse */
+	int talk_over;             /* agent started while the caller spoke */
+	struct vs_call_turn *turns;
+	size_t nturns;
+	struct vs_call_gap *gaps;
+	size_t ngaps;
+	struct vs_call_false_trigger *false_triggers;
+	size_t nfalse;
+	struct vs_call_barge *barges;
+	size_t nbarges;
+	struct vs_call_seg *segs;  /* agent speech segments as the VAD saw them */
+	size_t nsegs;
+};
+
+const char *vs_hangup_by_name(enum vs_hangup_by h);
+/* New reference: the result as JSON (units in key names). */
+json_t *vs_call_result_json(const struct vs_call_result *r);
+void vs_call_result_clear(struct vs_call_result *r);
+
+/* --- the engine (call_engine.c) ---------------------------------------- */
+
+struct vs_call_engine;
+struct vs_call;
+
+struct vs_call_engine_opts {
+	int max_calls;    /* 0 = 1024 */
+	int tls_insecure; /* wss: accept self-signed certificates */
+};
+
+int vs_call_engine_new(struct vs_call_engine **out, const struct vs_call_engine_opts *o, char *err, size_t errlen);
+/* Stops the service thread; calls still running are aborted first. */
+void vs_call_engine_free(struct vs_call_engine *e);
+
+/* What Telnyx would put in `start`; NULL fields are generated. Copied. */
+struct vs_call_params {
+	const char *stream_url;   /* ws:// or wss://host[:port]/path (required) */
+	const char *stream_id;
+	const char *call_control_id;
+	const char *call_session_id;
+	const char *from, *to;
+	const char *client_state;
+	const char *auth_token;   /* sent as x-telnyx-streaming-auth-token */
+};
+
+/* Start one call: connect to stream_url, send connected + start, play the
+ * script paced in real time.  The script must outlive the call. 0 or -1. */
+int vs_call_start(struct vs_call_engine *e, const struct vs_call_script *s, const struct vs_call_params *p,
+		  struct vs_call **out);
+/* Wait until the call ended; 0, or -1 after timeout_ms (< 0 = forever). */
+int vs_call_wait(struct vs_call *c, int timeout_ms);
+int vs_call_done(struct vs_call *c);
+/* Valid once the call is done; owned by the call. */
+const struct vs_call_result *vs_call_get_result(const struct vs_call *c);
+/* Aborts (hangs up) a running call, waits for it, frees it. */
+void vs_call_free(struct vs_call *c);
+
+#endif

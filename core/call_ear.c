@@ -1,0 +1,168 @@
+/* The caller's ear: playout queue + VAD + marks (see call_int.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "call_int.h"
+
+int call_ear_init(struct call_ear *e, const struct vs_call_measure_cfg *m)
+{
+	struct vs_vad_cfg vc = {
+		.rate = CALL_RATE,
+		.frame_ms = 20,
+		.threshold_dbfs = m->vad_threshold_dbfs,
+		.hangover_ms = m->vad_hangover_ms,
+		.min_speech_ms = 20,
+	};
+
+	memset(e, 0, sizeof(*e));
+	vs_vad_init(&e->vad, &vc);
+	e->last_on = e->last_off = -1;
+	e->qcap = CALL_RATE * 2;
+	e->q = malloc(e->qcap * sizeof(*e->q));
+	return e->q ? 0 : -1;
+}
+
+void call_ear_free(struct call_ear *e)
+{
+	for (size_t i = 0; i < e->nmarks; i++)
+		free(e->marks[i].name);
+	free(e->marks);
+	free(e->q);
+	free(e->segs);
+	free(e->clears);
+	memset(e, 0, sizeof(*e));
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	size_t ncap;
+	void *n;
+
+	if (need <= *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 16;
+	while (ncap < need)
+		ncap *= 2;
+	n = realloc(*p, ncap * elem);
+	if (!n)
+		return -1;
+	*p = n;
+	*cap = ncap;
+	return 0;
+}
+
+int call_ear_push(struct call_ear *e, int64_t now_idx, const int16_t *pcm, size_t n)
+{
+	if (e->qlen == 0)
+		e->qstart = now_idx > e->pos ? now_idx : e->pos;
+	if (e->qlen + n > e->qcap) {
+		size_t ncap = e->qcap;
+		int16_t *nq;
+
+		while (ncap < e->qlen + n)
+			ncap *= 2;
+		if (ncap > (size_t)CALL_RATE * 600)
+			return -1; /* more than 10 minutes queued */
+		nq = malloc(ncap * sizeof(*nq));
+		if (!nq)
+			return -1;
+		for (size_t i = 0; i < e->qlen; i++)
+			nq[i] = e->q[(e->qhead + i) % e->qcap];
+		free(e->q);
+		e->q = nq;
+		e->qcap = ncap;
+		e->qhead = 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		e->q[(e->qhead + e->qlen + i) % e->qcap] = pcm[i];
+	e->qlen += n;
+	return 0;
+}
+
+static void on_event(struct call_ear *e, const struct vs_vad_event *ev)
+{
+	if (ev->type == VS_VAD_START) {
+		if (grow((void **)&e->segs, &e->capsegs, e->nsegs + 1, sizeof(*e->segs)) == 0) {
+			e->segs[e->nsegs].on = ev->sample;
+			e->segs[e->nsegs].off = -1;
+			e->nsegs++;
+		}
+		e->speaking = 1;
+		e->last_on = ev->sample;
+	} else if (ev->type == VS_VAD_END) {
+		if (e->nsegs && e->segs[e->nsegs - 1].off < 0)
+			e->segs[e->nsegs - 1].off = ev->sample;
+		e->speaking = 0;
+		e->last_off = ev->sample;
+	}
+}
+
+void call_ear_advance(struct call_ear *e, int64_t now_idx)
+{
+	int16_t fr[CALL_FRAME];
+	struct vs_vad_event ev[2];
+
+	while (e->pos + CALL_FRAME <= now_idx) {
+		for (int j = 0; j < CALL_FRAME; j++) {
+			int64_t idx = e->pos + j;
+
+			if (e->qlen && idx >= e->qstart) {
+				fr[j] = e->q[e->qhead];
+				e->qhead = (e->qhead + 1) % e->qcap;
+				e->qlen--;
+				e->qstart++;
+			} else {
+				fr[j] = 0;
+			}
+		}
+		for (int k = vs_vad_feed(&e->vad, fr, ev), i = 0; i < k; i++)
+			on_event(e, &ev[i]);
+		e->pos += CALL_FRAME;
+	}
+}
+
+int call_ear_mark(struct call_ear *e, const char *name)
+{
+	char *dup = strdup(name);
+
+	if (!dup || grow((void **)&e->marks, &e->capmarks, e->nmarks + 1, sizeof(*e->marks)) != 0) {
+		free(dup);
+		return -1;
+	}
+	e->marks[e->nmarks].name = dup;
+	e->marks[e->nmarks].at = e->qlen ? e->qstart + (int64_t)e->qlen : 0;
+	e->nmarks++;
+	return 0;
+}
+
+int call_ear_clear(struct call_ear *e, int64_t now_idx)
+{
+	e->qlen = 0;
+	e->qhead = 0;
+	for (size_t i = 0; i < e->nmarks; i++)
+		e->marks[i].at = 0;
+	if (grow((void **)&e->clears, &e->capclears, e->nclears + 1, sizeof(*e->clears)) != 0)
+		return -1;
+	e->clears[e->nclears++] = now_idx;
+	return 0;
+}
+
+char *call_ear_due_mark(struct call_ear *e)
+{
+	char *name;
+
+	if (!e->nmarks || e->marks[0].at > e->pos)
+		return NULL;
+	name = e->marks[0].name;
+	memmove(e->marks, e->marks + 1, (e->nmarks - 1) * sizeof(*e->marks));
+	e->nmarks--;
+	return name;
+}
+
+void call_ear_finish(struct call_ear *e)
+{
+	struct vs_vad_event ev;
+
+	if (vs_vad_flush(&e->vad, &ev))
+		on_event(e, &ev);
+}

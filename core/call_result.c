@@ -1,0 +1,216 @@
+/* Measurements from the agent's audio, and the result as JSON. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "call_int.h"
+
+#define MS(samples) ((double)(samples) / (CALL_RATE / 1000.0))
+
+const char *vs_hangup_by_name(enum vs_hangup_by h)
+{
+	switch (h) {
+	case VS_HANGUP_CALLER:
+		return "caller";
+	case VS_HANGUP_AGENT:
+		return "agent";
+	case VS_HANGUP_ERROR:
+		return "error";
+	default:
+		return "none";
+	}
+}
+
+void vs_call_result_clear(struct vs_call_result *r)
+{
+	free(r->turns);
+	free(r->gaps);
+	free(r->false_triggers);
+	free(r->barges);
+	free(r->segs);
+	r->turns = NULL;
+	r->gaps = NULL;
+	r->false_triggers = NULL;
+	r->barges = NULL;
+	r->segs = NULL;
+	r->nturns = r->ngaps = r->nfalse = r->nbarges = r->nsegs = 0;
+}
+
+static const struct call_step_log *step_at(const struct vs_call *c, int64_t idx)
+{
+	for (size_t i = 0; i < c->nlog; i++)
+		if (idx >= c->log[i].start && idx < c->log[i].end)
+			return &c->log[i];
+	return NULL;
+}
+
+static int is_speaking_step(enum vs_step_kind k)
+{
+	return k == VS_STEP_SAY || k == VS_STEP_WAV || k == VS_STEP_TONE || k == VS_STEP_DTMF ||
+	       k == VS_STEP_BARGE_IN;
+}
+
+int call_result_compute(struct vs_call *c)
+{
+	struct vs_call_result *r = &c->res;
+	const struct vs_call_measure_cfg *m = &c->s->m;
+	const struct vs_call_seg *sg;
+	size_t ns;
+	int64_t gap = (int64_t)m->gap_ms * CALL_RATE / 1000;
+	int64_t turn_end = (int64_t)m->turn_end_ms * CALL_RATE / 1000;
+
+	call_ear_finish(&c->ear);
+	sg = c->ear.segs;
+	ns = c->ear.nsegs;
+	r->segs = calloc(ns + 1, sizeof(*r->segs));
+	r->turns = calloc(c->nlog + 1, sizeof(*r->turns));
+	r->barges = calloc(c->nlog + 1, sizeof(*r->barges));
+	r->gaps = calloc(ns + 1, sizeof(*r->gaps));
+	r->false_triggers = calloc(ns + 1, sizeof(*r->false_triggers));
+	if (!r->segs || !r->turns || !r->barges || !r->gaps || !r->false_triggers)
+		return -1;
+	memcpy(r->segs, sg, ns * sizeof(*sg));
+	r->nsegs = ns;
+	r->first_reply_ms = ns ? MS(sg[0].on) : -1;
+
+	for (size_t i = 0; i < ns; i++) {
+		int64_t silence = i ? sg[i].on - sg[i - 1].off : -1;
+
+		/* gaps: short silences inside one reply */
+		if (i && silence > gap && silence < turn_end) {
+			r->gaps[r->ngaps].at_ms = MS(sg[i - 1].off);
+			r->gaps[r->ngaps].duration_ms = MS(silence);
+			r->ngaps++;
+		}
+		/* a new agent turn: where did it start? */
+		if (i == 0 || silence >= turn_end) {
+			const struct call_step_log *st = step_at(c, sg[i].on);
+
+			if (st && (st->kind == VS_STEP_SILENCE || st->kind == VS_STEP_NOISE)) {
+				r->false_triggers[r->nfalse].at_ms = MS(sg[i].on);
+				r->false_triggers[r->nfalse].step = st->step;
+				r->nfalse++;
+			} else if (st && st->kind != VS_STEP_BARGE_IN && is_speaking_step(st->kind) &&
+				   (st->speech_end < 0 || sg[i].on < st->speech_end)) {
+				r->talk_over++;
+			}
+		}
+	}
+
+	for (size_t i = 0; i < c->nlog; i++) {
+		const struct call_step_log *st = &c->log[i];
+
+		if (st->kind == VS_STEP_WAIT_REPLY) {
+			struct vs_call_turn *t = &r->turns[r->nturns++];
+			int64_t ref = 0;
+
+			/* reference: the end of the caller's last utterance before */
+			for (size_t j = i; j-- > 0;) {
+				if (is_speaking_step(c->log[j].kind) && c->log[j].speech_end >= 0) {
+					ref = c->log[j].speech_end;
+					break;
+				}
+			}
+			t->step = st->step;
+			t->ref_ms = MS(ref);
+			t->latency_ms = -1;
+			for (size_t k = 0; k < ns; k++) {
+				if (sg[k].on < ref && (sg[k].off < 0 || sg[k].off > ref))
+					t->talk_over = 1;
+				if (sg[k].on >= ref && sg[k].on < st->end) {
+					t->replied = 1;
+					t->latency_ms = MS(sg[k].on - ref);
+					break;
+				}
+			}
+		} else if (st->kind == VS_STEP_BARGE_IN) {
+			struct vs_call_barge *b = &r->barges[r->nbarges++];
+
+			b->step = st->step;
+			b->at_ms = st->barge_at >= 0 ? MS(st->barge_at) : -1;
+			b->agent_stop_ms = -1;
+			b->clear_ms = -1;
+			if (st->barge_at < 0)
+				continue;
+			for (size_t k = 0; k < ns; k++)
+				if (sg[k].on <= st->barge_at && (sg[k].off < 0 || sg[k].off > st->barge_at)) {
+					if (sg[k].off >= 0)
+						b->agent_stop_ms = MS(sg[k].off - st->barge_at);
+					break;
+				}
+			for (size_t k = 0; k < c->ear.nclears; k++)
+				if (c->ear.clears[k] >= st->barge_at) {
+					b->clear_ms = MS(c->ear.clears[k] - st->barge_at);
+					break;
+				}
+		}
+	}
+	return 0;
+}
+
+static json_t *num_or_null(double v)
+{
+	return v < 0 ? json_null() : json_real(v);
+}
+
+json_t *vs_call_result_json(const struct vs_call_result *r)
+{
+	json_t *o = json_object();
+	json_t *turns = json_array(), *gaps = json_array(), *ft = json_array(), *barges = json_array(),
+	       *segs = json_array();
+
+	if (!o || !turns || !gaps || !ft || !barges || !segs) {
+		json_decref(o);
+		json_decref(turns);
+		json_decref(gaps);
+		json_decref(ft);
+		json_decref(barges);
+		json_decref(segs);
+		return NULL;
+	}
+	json_object_set_new(o, "stream_id", json_string(r->stream_id));
+	json_object_set_new(o, "script", json_string(r->script));
+	json_object_set_new(o, "ok", json_boolean(r->ok));
+	json_object_set_new(o, "error", r->error[0] ? json_string(r->error) : json_null());
+	json_object_set_new(o, "hangup_by", json_string(vs_hangup_by_name(r->hangup_by)));
+	json_object_set_new(o, "timed_out", json_boolean(r->timed_out));
+	json_object_set_new(o, "connect_ms", json_real(r->connect_ms));
+	json_object_set_new(o, "duration_ms", json_real(r->duration_ms));
+	json_object_set_new(o, "first_reply_ms", num_or_null(r->first_reply_ms));
+	json_object_set_new(o, "frames_sent", json_integer((json_int_t)r->frames_sent));
+	json_object_set_new(o, "frames_received", json_integer((json_int_t)r->frames_received));
+	json_object_set_new(o, "samples_received", json_integer((json_int_t)r->samples_received));
+	json_object_set_new(o, "late_frames", json_integer((json_int_t)r->late_frames));
+	json_object_set_new(o, "max_late_ms", json_real(r->max_late_ms));
+	json_object_set_new(o, "marks_received", json_integer((json_int_t)r->marks_received));
+	json_object_set_new(o, "marks_echoed", json_integer((json_int_t)r->marks_echoed));
+	json_object_set_new(o, "clears_received", json_integer((json_int_t)r->clears_received));
+	json_object_set_new(o, "dtmf_sent", json_integer((json_int_t)r->dtmf_sent));
+	json_object_set_new(o, "bad_messages", json_integer((json_int_t)r->bad_messages));
+	json_object_set_new(o, "talk_over", json_integer(r->talk_over));
+	for (size_t i = 0; i < r->nturns; i++)
+		json_array_append_new(turns, json_pack("{s:i, s:b, s:f, s:o, s:b}", "step", r->turns[i].step + 1,
+						       "replied", r->turns[i].replied, "ref_ms", r->turns[i].ref_ms,
+						       "latency_ms", num_or_null(r->turns[i].latency_ms), "talk_over",
+						       r->turns[i].talk_over));
+	for (size_t i = 0; i < r->ngaps; i++)
+		json_array_append_new(gaps, json_pack("{s:f, s:f}", "at_ms", r->gaps[i].at_ms, "duration_ms",
+						      r->gaps[i].duration_ms));
+	for (size_t i = 0; i < r->nfalse; i++)
+		json_array_append_new(ft, json_pack("{s:f, s:i}", "at_ms", r->false_triggers[i].at_ms, "step",
+						    r->false_triggers[i].step + 1));
+	for (size_t i = 0; i < r->nbarges; i++)
+		json_array_append_new(barges, json_pack("{s:i, s:o, s:o, s:o}", "step", r->barges[i].step + 1, "at_ms",
+							num_or_null(r->barges[i].at_ms), "agent_stop_ms",
+							num_or_null(r->barges[i].agent_stop_ms), "clear_ms",
+							num_or_null(r->barges[i].clear_ms)));
+	for (size_t i = 0; i < r->nsegs; i++)
+		json_array_append_new(segs, json_pack("[f, o]", MS(r->segs[i].on),
+						      r->segs[i].off < 0 ? json_null() : json_real(MS(r->segs[i].off))));
+	json_object_set_new(o, "turns", turns);
+	json_object_set_new(o, "gaps", gaps);
+	json_object_set_new(o, "false_triggers", ft);
+	json_object_set_new(o, "barge_ins", barges);
+	json_object_set_new(o, "agent_speech_ms", segs);
+	return o;
+}
