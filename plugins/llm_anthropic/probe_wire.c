@@ -73,8 +73,8 @@ void an_event(struct llm_result *r, const char *event, const char *data, size_t 
 
 	if (!event[0]) /* the SDK drops data without a known event: line */
 		return;
-	if (!strcmp(event, "ping"))
-		return;
+	/* every event's data must be JSON, ping included (the SDK skips ping
+	 * unread; a cut ping is still a broken stream) */
 	j = json_loadb(data, len, 0, &je);
 	if (!json_is_object(j)) {
 		llm_result_fail(r, LLM_MALFORMED, "unparseable %s event (%s): %.80s", event, j ? "not an object" : je.text,

@@ -130,6 +130,8 @@ static inline struct fakehost *lt_host(const char *plugin, const struct lt_world
 	fh_set_opt(fh, "rate", "100");
 	fh_set_opt(fh, "request_timeout", "5s");
 	fh_set_opt(fh, "prices", "conf.d/prices.ini");
+	if (!strcmp(plugin, "llm_anthropic")) /* its tests turn the suite on where they want it */
+		fh_set_opt(fh, "adversarial", "");
 	fh_set_deadline_ms(fh, 60000);
 	return fh;
 }
