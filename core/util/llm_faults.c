@@ -144,7 +144,7 @@ int llm_faults_parse(struct llm_probe *p, json_t **out, char *err, size_t errlen
 			json_object_set_new(f, "target", json_string(p->w->standin));
 		if (p->nfault < sizeof(p->fault) / sizeof(p->fault[0])) {
 			struct llm_fault *lf = &p->fault[p->nfault++];
-			char *d = json_dumps(f, JSON_COMPACT | JSON_SORT_KEYS);
+			char *d = json_dumps(f, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(6));
 			snprintf(lf->label, sizeof(lf->label), "%s", d ? d : "?");
 			free(d);
 			lf->expect = cls;
