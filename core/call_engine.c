@@ -20,14 +20,16 @@
 
 struct vs_call_engine {
 	struct lws_context *ctx;
-	pthread_t thr;
-	int thr_started;
+	pthread_t thr, ticker;
+	int thr_started, ticker_started;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int stop;
 	struct vs_call *pending; /* under mu: to connect */
 	struct vs_call *active;  /* service thread only */
 	int tls_insecure;
+	unsigned abort_gen;      /* under mu: bumped by each abort request */
+	unsigned abort_seen;     /* service thread */
 };
 
 static uint64_t now_ns(void)
@@ -248,8 +250,9 @@ static int next_frame(struct vs_call *c, uint8_t out[CALL_FRAME])
 					return 0;
 				c->phase = 2;
 				c->clip_pos = 0;
-				/* the barge-in starts with the caller's first audible sample */
-				l->barge_at = at + (st->speech_start > 0 ? st->speech_start : 0);
+				/* the barge-in starts with the frame that carries the caller's
+				 * first audible sample (the agent gets it at that frame's slot) */
+				l->barge_at = at + (st->speech_start > 0 ? st->speech_start / CALL_FRAME * CALL_FRAME : 0);
 				if (st->speech_end >= 0)
 					l->speech_end = at + st->speech_end;
 			}
@@ -553,7 +556,14 @@ static void engine_wakeup(struct vs_call_engine *e)
 		}
 		call_connect(e, todo);
 	}
-	/* aborts of running calls */
+	/* aborts of running calls (only when one was requested) */
+	pthread_mutex_lock(&e->mu);
+	if (e->abort_gen == e->abort_seen) {
+		pthread_mutex_unlock(&e->mu);
+		return;
+	}
+	e->abort_seen = e->abort_gen;
+	pthread_mutex_unlock(&e->mu);
 	for (struct vs_call *c = e->active; c; c = c->next) {
 		int ab;
 
@@ -639,6 +649,30 @@ static const struct lws_protocols call_protocols[] = {
 	{NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
+/* lws 4.1 does not always leave poll() for a sul timer armed between
+ * services (also seen by core/util/wsclient.c), which would make frames late
+ * when the sockets are quiet.  A ticker wakes the service thread every
+ * millisecond with lws_cancel_service(), so timers are never missed while
+ * poll() still returns at once for socket events. */
+static void *ticker_main(void *arg)
+{
+	struct vs_call_engine *e = arg;
+	struct timespec ts = {0, 1000000};
+
+	for (;;) {
+		int stop;
+
+		pthread_mutex_lock(&e->mu);
+		stop = e->stop;
+		pthread_mutex_unlock(&e->mu);
+		if (stop)
+			break;
+		nanosleep(&ts, NULL);
+		lws_cancel_service(e->ctx);
+	}
+	return NULL;
+}
+
 static void *service_main(void *arg)
 {
 	struct vs_call_engine *e = arg;
@@ -694,10 +728,19 @@ int vs_call_engine_new(struct vs_call_engine **out, const struct vs_call_engine_
 		goto out;
 	}
 	e->thr_started = 1;
+	if (pthread_create(&e->ticker, NULL, ticker_main, e) != 0) {
+		snprintf(err, errlen, "cannot start the ticker thread");
+		goto out;
+	}
+	e->ticker_started = 1;
 	*out = e;
 	e = NULL;
 	rc = 0;
 out:
+	if (e && e->thr_started) {
+		vs_call_engine_free(e);
+		e = NULL;
+	}
 	if (e) {
 		if (e->ctx)
 			lws_context_destroy(e->ctx);
@@ -719,6 +762,8 @@ void vs_call_engine_free(struct vs_call_engine *e)
 		lws_cancel_service(e->ctx);
 		pthread_join(e->thr, NULL);
 	}
+	if (e->ticker_started)
+		pthread_join(e->ticker, NULL);
 	lws_context_destroy(e->ctx);
 	pthread_mutex_destroy(&e->mu);
 	pthread_cond_destroy(&e->cv);
@@ -881,8 +926,10 @@ void vs_call_free(struct vs_call *c)
 		return;
 	pthread_mutex_lock(&c->e->mu);
 	done = c->done;
-	if (!done)
+	if (!done) {
 		c->abort_req = 1;
+		c->e->abort_gen++;
+	}
 	pthread_mutex_unlock(&c->e->mu);
 	if (!done) {
 		lws_cancel_service(c->e->ctx);

@@ -132,10 +132,12 @@ int call_result_compute(struct vs_call *c)
 			b->clear_ms = -1;
 			if (st->barge_at < 0)
 				continue;
+			/* the agent segment playing when the barge-in frame was due (the
+			 * ear plays whole frames, so it may end within that frame) */
 			for (size_t k = 0; k < ns; k++)
-				if (sg[k].on <= st->barge_at && (sg[k].off < 0 || sg[k].off > st->barge_at)) {
+				if (sg[k].on <= st->barge_at && (sg[k].off < 0 || sg[k].off >= st->barge_at - CALL_FRAME)) {
 					if (sg[k].off >= 0)
-						b->agent_stop_ms = MS(sg[k].off - st->barge_at);
+						b->agent_stop_ms = sg[k].off > st->barge_at ? MS(sg[k].off - st->barge_at) : 0;
 					break;
 				}
 			for (size_t k = 0; k < c->ear.nclears; k++)

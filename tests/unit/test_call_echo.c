@@ -346,6 +346,7 @@ static void test_200_calls(void **state)
 		(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, replied, sum / (replied ? replied : 1),
 		worst, (unsigned long long)frames, (unsigned long long)late, max_late);
 	assert_int_equal(replied, N);
+	assert_true(worst <= 10.0); /* 5 ms alone; a shared 2-core box under 200 calls gets 10 */
 	json_decref(st);
 	for (int i = 0; i < N; i++)
 		vs_call_free(calls[i]);
