@@ -73,6 +73,10 @@ FAKEHOST_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(FAKEHOST_SRCS))
 PTEST_SRCS  := $(sort $(wildcard $(patsubst %,plugins/%/tests/test_*.c,$(PLUGINS))))
 PTEST_BINS  := $(foreach s,$(PTEST_SRCS),$(BUILD)/tests/$(word 2,$(subst /, ,$(s)))_$(basename $(notdir $(s))))
 
+# The echo target: a tiny C agent with exactly known reply timing that the
+# call-measurement proofs drive (tests/echo_target).
+ECHO_TARGET := $(BUILD)/tests/echo_target
+
 BENCH_SRCS  := $(sort $(wildcard bench/*.c))
 BENCH_BINS  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
@@ -86,7 +90,7 @@ all: core plugins
 core: $(BIN)
 plugins: $(PLUGIN_SOS)
 fixtures: $(FIXTURE_SOS)
-tests: $(UNIT_BINS) $(PTEST_BINS) fixtures
+tests: $(UNIT_BINS) $(PTEST_BINS) $(ECHO_TARGET) fixtures
 bench: $(BENCH_BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -123,6 +127,12 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(CORE_LIB) $(UTIL_LIB) $(FAKEHOST_OB
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(FAKEHOST_OBJS) $(CORE_LIB) $(UTIL_LIB) $(PKG_LIBS) $(UTIL_LIBS) \
 		-lcmocka -ldl -lm -lpthread
+
+$(ECHO_TARGET): $(wildcard tests/echo_target/*.c) $(UTIL_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^) $(UTIL_LIB) $(PKG_LIBS) $(UTIL_LIBS) -lm -lpthread
+
+$(BUILD)/tests/test_call_echo: $(ECHO_TARGET)
 
 define ptest_rule
 $(BUILD)/tests/$(word 2,$(subst /, ,$(1)))_$(basename $(notdir $(1))): $(1) $(FAKEHOST_OBJS) $(CORE_LIB) $(UTIL_LIB)

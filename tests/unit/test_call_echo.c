@@ -7,7 +7,7 @@
 #include <cmocka.h>
 #include <math.h>
 
-#include "call.h"
+#include "vstress/util/call.h"
 #include "call_echo_helpers.h"
 
 #define TOL_MS 5.0

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "call.h"
+#include "vstress/util/call.h"
 #include "vstress/util/wav.h"
 
 static void expect_error(const char *text, const char *want)

@@ -1,5 +1,5 @@
 /* Caller scripts: INI parsing (inih) and rendering to mu-law audio. */
-#include "call.h"
+#include "vstress/util/call.h"
 
 #include <ctype.h>
 #include <errno.h>

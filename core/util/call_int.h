@@ -5,7 +5,7 @@
 #include <libwebsockets.h>
 #include <pthread.h>
 
-#include "call.h"
+#include "vstress/util/call.h"
 #include "vstress/util/vad.h"
 
 #define CALL_FRAME 160
