@@ -116,19 +116,41 @@ static void test_errors_name_file_and_line(void **state)
 	teardown(NULL);
 	setup(NULL);
 
+	/* Lines longer than inih's own buffer are read whole. */
 	memset(line, 'x', sizeof(line) - 1);
 	line[sizeof(line) - 1] = '\0';
 	memcpy(line, "k = ", 4);
 	{
-		char *text = vs_xasprintf("[s]\n%s\n", line);
+		char *text = vs_xasprintf("[s]\n; %s\n%s ; trailing comment\nafter = 1\n", line, line);
 
 		write_file("long.ini", text);
 		free(text);
 	}
 	memset(&err, 0, sizeof(err));
 	vs_config_init(&c);
+	assert_int_equal(vs_config_load(&c, dir, &err), 0);
+	assert_int_equal(strlen(vs_config_get(&c, "s", "k", &err)), sizeof(line) - 1 - 4);
+	assert_int_equal(vs_config_entry(&c, "s", "k")->line, 3);
+	assert_string_equal(vs_config_get(&c, "s", "after", &err), "1");
+	vs_config_free(&c);
+	teardown(NULL);
+	setup(NULL);
+
+	{
+		char *huge = vs_xmalloc(70000);
+		char *text;
+
+		memset(huge, 'y', 69999);
+		huge[69999] = '\0';
+		text = vs_xasprintf("[s]\nk = %s\n", huge);
+		write_file("huge.ini", text);
+		free(text);
+		free(huge);
+	}
+	memset(&err, 0, sizeof(err));
+	vs_config_init(&c);
 	assert_int_equal(vs_config_load(&c, dir, &err), -1);
-	assert_non_null(strstr(err.msg, "long.ini:2: line longer than"));
+	assert_non_null(strstr(err.msg, "huge.ini:2: line longer than 65536 characters"));
 	vs_config_free(&c);
 	teardown(NULL);
 	setup(NULL);
