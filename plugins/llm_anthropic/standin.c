@@ -11,7 +11,7 @@
 
 #include "vstress/world.h"
 #include "standin.h"
-#include "standin_text.h"
+#include "vstress/util/standin_text.h"
 
 static const char *err_type(int status, const char **msg)
 {
@@ -33,7 +33,7 @@ static int an_error(const struct vs_world *w, vs_wctx *wc, vs_wresp *rs, int sta
 	const char *msg;
 	const char *type = err_type(status, &msg);
 	char rid[40];
-	st_make_id(rid, sizeof rid, "req_011C", w->rand(wc));
+	vs_st_make_id(rid, sizeof rid, "req_011C", w->rand(wc));
 	w->count(wc, "errors", 1);
 	if (mid_stream) {
 		json_t *e = json_pack("{s:s,s:{s:s,s:s}}", "type", "error", "error", "type", type, "message",
@@ -72,7 +72,7 @@ static char *last_user(const json_t *messages, int *after_tool)
 				if (t && !strcmp(t, "tool_result"))
 					*after_tool = 1;
 			}
-		return st_content_text(content);
+		return vs_st_content_text(content);
 	}
 	return strdup("");
 }
@@ -150,15 +150,15 @@ static int h_messages(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, 
 		text = "Okay.";
 	if (!text)
 		text = "";
-	tok = st_tokens(text, &ntok);
-	long in = st_count_tokens_json(messages) + st_count_tokens_json(json_object_get(req, "system")) +
-		  (tools ? st_count_tokens_json(tools) : 0);
+	tok = vs_st_tokens(text, &ntok);
+	long in = vs_st_count_tokens_json(messages) + vs_st_count_tokens_json(json_object_get(req, "system")) +
+		  (tools ? vs_st_count_tokens_json(tools) : 0);
 	long out_tokens = (long)ntok + (tool ? (long)strlen(rep.tool_args) / 4 + 5 : 0);
 	uint32_t ttft = (uint32_t)w->conf_double(wc, "ttft_ms", 300);
 	uint32_t per = (uint32_t)w->conf_double(wc, "token_ms", 30);
 	char id[48], tid[48];
-	st_make_id(id, sizeof id, "msg_01", w->rand(wc));
-	st_make_id(tid, sizeof tid, "toolu_01", w->rand(wc));
+	vs_st_make_id(id, sizeof id, "msg_01", w->rand(wc));
+	vs_st_make_id(tid, sizeof tid, "toolu_01", w->rand(wc));
 	w->count(wc, "tokens_in", (double)in);
 	w->count(wc, "tokens_out", (double)out_tokens);
 	w->count(wc, "characters", (double)strlen(text));
@@ -233,7 +233,7 @@ static int h_messages(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, 
 	ev(w, rs, 0, "message_stop", json_pack("{s:s}", "type", "message_stop"));
 out:
 	if (tok)
-		st_tokens_free(tok, ntok);
+		vs_st_tokens_free(tok, ntok);
 	free(user);
 	json_decref(req);
 	return rc;

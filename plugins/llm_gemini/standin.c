@@ -10,7 +10,7 @@
 
 #include "vstress/world.h"
 #include "standin.h"
-#include "standin_text.h"
+#include "vstress/util/standin_text.h"
 
 static const char *status_name(int status)
 {
@@ -85,7 +85,7 @@ static char *last_user(const json_t *contents, int *after_tool)
 		json_array_foreach(parts, k, p)
 			if (i == n - 1 && get2(p, "functionResponse", "function_response"))
 				*after_tool = 1;
-		return st_content_text(parts);
+		return vs_st_content_text(parts);
 	}
 	return strdup("");
 }
@@ -159,13 +159,13 @@ static int handle(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_w
 		text = "Okay.";
 	if (tool)
 		text = ""; /* Gemini answers a function call alone */
-	tok = st_tokens(text, &ntok);
-	long in = st_count_tokens_json(contents) + st_count_tokens_json(get2(req, "systemInstruction", "system_instruction"));
+	tok = vs_st_tokens(text, &ntok);
+	long in = vs_st_count_tokens_json(contents) + vs_st_count_tokens_json(get2(req, "systemInstruction", "system_instruction"));
 	long out_tokens = (long)ntok + (tool ? (long)strlen(rep.tool_args) / 4 + 5 : 0);
 	uint32_t ttft = (uint32_t)w->conf_double(wc, "ttft_ms", 300);
 	uint32_t per = (uint32_t)w->conf_double(wc, "token_ms", 30);
 	char rid[40];
-	st_make_id(rid, sizeof rid, "", w->rand(wc));
+	vs_st_make_id(rid, sizeof rid, "", w->rand(wc));
 	w->count(wc, "tokens_in", (double)in);
 	w->count(wc, "tokens_out", (double)out_tokens);
 	w->count(wc, "characters", (double)strlen(text));
@@ -213,7 +213,7 @@ static int handle(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_w
 	}
 out:
 	if (tok)
-		st_tokens_free(tok, ntok);
+		vs_st_tokens_free(tok, ntok);
 	free(user);
 	json_decref(req);
 	return rc;

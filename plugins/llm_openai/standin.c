@@ -10,7 +10,7 @@
 
 #include "vstress/world.h"
 #include "standin.h"
-#include "standin_text.h"
+#include "vstress/util/standin_text.h"
 
 static const char *err_type(int status, const char **code, const char **msg)
 {
@@ -63,7 +63,7 @@ static int oa_error(const struct vs_world *w, vs_wctx *wc, vs_wresp *rs, int sta
 		return rc;
 	}
 	char rid[40];
-	st_make_id(rid, sizeof rid, "req_", w->rand(wc));
+	vs_st_make_id(rid, sizeof rid, "req_", w->rand(wc));
 	w->resp_header(rs, "x-request-id", rid);
 	return w->resp_json_steal(rs, status, e);
 }
@@ -81,7 +81,7 @@ static char *last_user(const json_t *messages, int *after_tool)
 		const json_t *m = json_array_get(messages, i);
 		const char *role = json_string_value(json_object_get(m, "role"));
 		if (role && !strcmp(role, "user"))
-			return st_content_text(json_object_get(m, "content"));
+			return vs_st_content_text(json_object_get(m, "content"));
 	}
 	return strdup("");
 }
@@ -165,14 +165,14 @@ static int h_chat(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_w
 	}
 	if (!tool && (!text || !*text))
 		text = "Okay.";
-	tok = st_tokens(tool ? "" : text, &ntok);
-	long prompt = st_count_tokens_json(messages) + (tools ? st_count_tokens_json(tools) : 0);
+	tok = vs_st_tokens(tool ? "" : text, &ntok);
+	long prompt = vs_st_count_tokens_json(messages) + (tools ? vs_st_count_tokens_json(tools) : 0);
 	long completion = (long)ntok + (tool ? (long)strlen(rep.tool_args) / 4 + 5 : 0);
 	uint32_t ttft = (uint32_t)w->conf_double(wc, "ttft_ms", 300);
 	uint32_t per = (uint32_t)w->conf_double(wc, "token_ms", 30);
 	char id[48], callid[48];
-	st_make_id(id, sizeof id, "chatcmpl-", w->rand(wc));
-	st_make_id(callid, sizeof callid, "call_", w->rand(wc));
+	vs_st_make_id(id, sizeof id, "chatcmpl-", w->rand(wc));
+	vs_st_make_id(callid, sizeof callid, "call_", w->rand(wc));
 	long created = (long)time(NULL);
 	w->count(wc, "tokens_in", (double)prompt);
 	w->count(wc, "tokens_out", (double)completion);
@@ -251,7 +251,7 @@ static int h_chat(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_w
 	w->resp_sse(rs, 0, NULL, "[DONE]");
 out:
 	if (tok)
-		st_tokens_free(tok, ntok);
+		vs_st_tokens_free(tok, ntok);
 	free(user);
 	json_decref(req);
 	return rc;

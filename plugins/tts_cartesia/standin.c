@@ -14,7 +14,7 @@
 #include "vstress/util/b64.h"
 #include "vstress/world.h"
 #include "standin.h"
-#include "standin_audio.h"
+#include "vstress/util/standin_audio.h"
 
 struct cctx {
 	struct cctx *next;
@@ -131,7 +131,7 @@ static void pump(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void *arg)
 			continue;
 		}
 		if (c->off < c->len) {
-			size_t bytes = (size_t)(chunk_ms * c->rate / 1000.0) * ta_bytes_per_sample(c->enc);
+			size_t bytes = (size_t)(chunk_ms * c->rate / 1000.0) * vs_ta_bytes_per_sample(c->enc);
 			if (bytes > c->len - c->off)
 				bytes = c->len - c->off;
 			char *b64 = malloc(vs_b64_enc_len(bytes) + 1);
@@ -141,7 +141,7 @@ static void pump(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void *arg)
 						    "data", b64, "done", 0, "status_code", 206, "step_time", 12.5));
 			free(b64);
 			c->off += bytes;
-			w->count(wc, "audio_out_s", (double)bytes / ta_bytes_per_sample(c->enc) / c->rate);
+			w->count(wc, "audio_out_s", (double)bytes / vs_ta_bytes_per_sample(c->enc) / c->rate);
 		}
 		if (c->off >= c->len && c->done_pending) {
 			send_json(w, ws, 0, json_pack("{s:s,s:s,s:b,s:i}", "type", "done", "context_id", c->id, "done", 1,
@@ -215,7 +215,7 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 		       "model_id, voice, output_format and transcript are required.");
 		goto out;
 	}
-	int enc = ta_encoding(json_string_value(json_object_get(of, "encoding")));
+	int enc = vs_ta_encoding(json_string_value(json_object_get(of, "encoding")));
 	int rate = (int)json_integer_value(json_object_get(of, "sample_rate"));
 	if (enc < 0 || rate < 8000 || rate > 48000) {
 		ws_err(w, wc, ws, id, 400, "invalid_request", "Invalid output format",
@@ -235,7 +235,7 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 		size_t n;
 		double secs;
 		char err[200];
-		if (ta_speak(transcript, w->conf(wc, "voice"), c->rate, c->enc, &pcm, &n, &secs, err, sizeof err) < 0) {
+		if (vs_ta_speak(transcript, w->conf(wc, "voice"), c->rate, c->enc, &pcm, &n, &secs, err, sizeof err) < 0) {
 			ws_err(w, wc, ws, id, 500, "internal_error", "Synthesis failed", err);
 			ctx_drop(cc, c);
 			goto out;
@@ -310,8 +310,8 @@ static int on_upgrade(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, 
 
 static void wav_header(uint8_t h[44], size_t data_len, int rate, int enc)
 {
-	unsigned bps = (unsigned)ta_bytes_per_sample(enc);
-	unsigned fmt = enc == TA_F32LE ? 3 : enc == TA_MULAW ? 7 : enc == TA_ALAW ? 6 : 1;
+	unsigned bps = (unsigned)vs_ta_bytes_per_sample(enc);
+	unsigned fmt = enc == VS_TA_F32LE ? 3 : enc == VS_TA_MULAW ? 7 : enc == VS_TA_ALAW ? 6 : 1;
 	uint32_t v[] = {(uint32_t)(36 + data_len), 16, (uint32_t)rate, (uint32_t)rate * bps, (uint32_t)data_len};
 	memcpy(h, "RIFF", 4);
 	memcpy(h + 4, &v[0], 4);
@@ -343,7 +343,7 @@ static int h_bytes(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_
 	const json_t *of = json_object_get(j, "output_format");
 	const char *transcript = json_string_value(json_object_get(j, "transcript"));
 	const char *container = json_string_value(json_object_get(of, "container"));
-	int enc = ta_encoding(json_string_value(json_object_get(of, "encoding")));
+	int enc = vs_ta_encoding(json_string_value(json_object_get(of, "encoding")));
 	int rate = (int)json_integer_value(json_object_get(of, "sample_rate"));
 	if (!transcript || !*transcript || !of || enc < 0 || rate < 8000 || rate > 48000 ||
 	    !json_object_get(j, "voice") || !json_object_get(j, "model_id")) {
@@ -353,7 +353,7 @@ static int h_bytes(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_
 	size_t n;
 	double secs;
 	char err[200];
-	if (ta_speak(transcript, w->conf(wc, "voice"), rate, enc, &pcm, &n, &secs, err, sizeof err) < 0) {
+	if (vs_ta_speak(transcript, w->conf(wc, "voice"), rate, enc, &pcm, &n, &secs, err, sizeof err) < 0) {
 		ca_error(w, wc, rs, 500, 0, err);
 		goto out;
 	}

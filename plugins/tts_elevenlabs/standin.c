@@ -14,7 +14,7 @@
 #include "vstress/util/b64.h"
 #include "vstress/world.h"
 #include "standin.h"
-#include "standin_audio.h"
+#include "vstress/util/standin_audio.h"
 
 struct piece {
 	size_t end;      /* byte offset in the context buffer where it ends */
@@ -110,7 +110,7 @@ static void pump(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void *arg)
 	int pending = 0;
 	ec->timer = 0;
 	double chunk_ms = w->conf_double(wc, "chunk_ms", 50), rt = w->conf_double(wc, "realtime", 2);
-	size_t bps = ta_bytes_per_sample(ec->enc);
+	size_t bps = vs_ta_bytes_per_sample(ec->enc);
 	for (struct ectx *c = ec->ctx, *next; c; c = next) {
 		next = c->next;
 		if (now < c->not_before) {
@@ -235,7 +235,7 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 	size_t n;
 	double secs;
 	char err[200];
-	if (ta_speak(text, w->conf(wc, "voice"), ec->rate, ec->enc, &pcm, &n, &secs, err, sizeof err) < 0) {
+	if (vs_ta_speak(text, w->conf(wc, "voice"), ec->rate, ec->enc, &pcm, &n, &secs, err, sizeof err) < 0) {
 		w->log(wc, VS_LOG_WARN, "synthesis: %s", err);
 		goto out;
 	}
@@ -282,7 +282,7 @@ static int on_open(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void *arg)
 	if (!ec)
 		return -1;
 	const char *of = w->req_query(w->ws_request(ws), "output_format");
-	ec->enc = of && !strncmp(of, "ulaw_", 5) ? TA_MULAW : TA_S16LE;
+	ec->enc = of && !strncmp(of, "ulaw_", 5) ? VS_TA_MULAW : VS_TA_S16LE;
 	ec->rate = of ? atoi(strchr(of, '_') ? strchr(of, '_') + 1 : "24000") : 24000;
 	if (ec->rate < 8000 || ec->rate > 48000)
 		ec->rate = 24000;

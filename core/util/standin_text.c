@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "standin_text.h"
+#include "vstress/util/standin_text.h"
 
-char **st_tokens(const char *text, size_t *n)
+char **vs_st_tokens(const char *text, size_t *n)
 {
 	size_t cap = 16, k = 0;
 	char **t = malloc(cap * sizeof *t);
@@ -37,7 +37,7 @@ char **st_tokens(const char *text, size_t *n)
 	return t;
 }
 
-void st_tokens_free(char **t, size_t n)
+void vs_st_tokens_free(char **t, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(t[i]);
@@ -61,14 +61,14 @@ static void count_rec(const json_t *j, long *chars)
 	}
 }
 
-long st_count_tokens_json(const json_t *j)
+long vs_st_count_tokens_json(const json_t *j)
 {
 	long chars = 0;
 	count_rec(j, &chars);
 	return chars / 4 + 1;
 }
 
-char *st_content_text(const json_t *content)
+char *vs_st_content_text(const json_t *content)
 {
 	if (json_is_string(content))
 		return strdup(json_string_value(content));
@@ -96,7 +96,7 @@ char *st_content_text(const json_t *content)
 	return out;
 }
 
-void st_make_id(char *buf, size_t len, const char *prefix, unsigned long long r)
+void vs_st_make_id(char *buf, size_t len, const char *prefix, unsigned long long r)
 {
 	snprintf(buf, len, "%s%016llx", prefix, r);
 }

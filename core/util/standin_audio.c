@@ -6,24 +6,24 @@
 
 #include "vstress/util/synth.h"
 #include "vstress/util/ulaw.h"
-#include "standin_audio.h"
+#include "vstress/util/standin_audio.h"
 
-int ta_encoding(const char *name)
+int vs_ta_encoding(const char *name)
 {
 	if (!name || !strcasecmp(name, "pcm_s16le") || !strcasecmp(name, "pcm") || !strcasecmp(name, "linear16"))
-		return TA_S16LE;
+		return VS_TA_S16LE;
 	if (!strcasecmp(name, "pcm_f32le"))
-		return TA_F32LE;
+		return VS_TA_F32LE;
 	if (!strcasecmp(name, "pcm_mulaw") || !strcasecmp(name, "ulaw") || !strcasecmp(name, "mulaw"))
-		return TA_MULAW;
+		return VS_TA_MULAW;
 	if (!strcasecmp(name, "pcm_alaw") || !strcasecmp(name, "alaw"))
-		return TA_ALAW;
+		return VS_TA_ALAW;
 	return -1;
 }
 
-size_t ta_bytes_per_sample(int enc)
+size_t vs_ta_bytes_per_sample(int enc)
 {
-	return enc == TA_F32LE ? 4 : enc == TA_S16LE ? 2 : 1;
+	return enc == VS_TA_F32LE ? 4 : enc == VS_TA_S16LE ? 2 : 1;
 }
 
 /* G.711 A-law of one sample. */
@@ -41,7 +41,7 @@ static uint8_t alaw_encode(int16_t pcm)
 	return (uint8_t)((sign | (exp << 4) | mant) ^ 0xd5) ^ 0x80;
 }
 
-int ta_speak(const char *text, const char *voice, int rate, int enc, uint8_t **out, size_t *len, double *seconds,
+int vs_ta_speak(const char *text, const char *voice, int rate, int enc, uint8_t **out, size_t *len, double *seconds,
 	     char *err, size_t errlen)
 {
 	int16_t *pcm = NULL;
@@ -51,7 +51,7 @@ int ta_speak(const char *text, const char *voice, int rate, int enc, uint8_t **o
 	*seconds = 0;
 	if (vs_synth(text, voice, rate, &pcm, &n, err, errlen) < 0)
 		return -1;
-	size_t bps = ta_bytes_per_sample(enc);
+	size_t bps = vs_ta_bytes_per_sample(enc);
 	uint8_t *o = malloc(n * bps + 1);
 	if (!o) {
 		free(pcm);
@@ -59,15 +59,15 @@ int ta_speak(const char *text, const char *voice, int rate, int enc, uint8_t **o
 	}
 	for (size_t i = 0; i < n; i++) {
 		switch (enc) {
-		case TA_F32LE: {
+		case VS_TA_F32LE: {
 			float f = (float)pcm[i] / 32768.0f;
 			memcpy(o + 4 * i, &f, 4);
 			break;
 		}
-		case TA_MULAW:
+		case VS_TA_MULAW:
 			o[i] = vs_ulaw_encode(pcm[i]);
 			break;
-		case TA_ALAW:
+		case VS_TA_ALAW:
 			o[i] = alaw_encode(pcm[i]);
 			break;
 		default:
