@@ -52,12 +52,11 @@ struct api {
 	json_t *data;
 };
 
-/* api_conf.c: options, with ${VAR} and ${VAR:-default} expanded (the core
- * does not expand option defaults). */
+/* api_conf.c: options (the core interpolates ${VAR} in values and defaults;
+ * these copies are ours to free). */
 extern const struct vs_option api_options[];
 int api_conf_load(struct api *a);
 void api_conf_free(struct api *a);
-char *api_expand(const char *raw);
 
 /* api_http.c */
 int api_http_init(struct api *a);

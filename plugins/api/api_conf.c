@@ -42,60 +42,11 @@ const struct vs_option api_options[] = {
 	{0},
 };
 
-/* ${VAR}, ${VAR:-default} and $$, like the core's manifest values. */
-char *api_expand(const char *raw)
-{
-	size_t cap = strlen(raw) + 1, len = 0;
-	char *out = malloc(cap), *tmp;
-	const char *p = raw;
-
-	if (!out)
-		return NULL;
-	while (*p) {
-		const char *val = NULL, *end;
-		char name[256], *def, one[2] = {0, 0};
-		size_t n;
-
-		if (p[0] == '$' && p[1] == '$') {
-			val = "$";
-			p += 2;
-		} else if (p[0] == '$' && p[1] == '{' && (end = strchr(p + 2, '}')) && (size_t)(end - p - 2) < sizeof(name)) {
-			memcpy(name, p + 2, (size_t)(end - p - 2));
-			name[end - p - 2] = '\0';
-			def = strstr(name, ":-");
-			if (def) {
-				*def = '\0';
-				def += 2;
-			}
-			val = getenv(name);
-			if (!val || !*val)
-				val = def ? def : "";
-			p = end + 1;
-		} else {
-			one[0] = *p++;
-			val = one;
-		}
-		n = strlen(val);
-		if (len + n + 1 > cap) {
-			cap = (len + n + 1) * 2;
-			tmp = realloc(out, cap);
-			if (!tmp) {
-				free(out);
-				return NULL;
-			}
-			out = tmp;
-		}
-		memcpy(out + len, val, n);
-		len += n;
-	}
-	out[len] = '\0';
-	return out;
-}
-
 static int str_opt(struct api *a, const char *key, char **out)
 {
 	const char *v = a->h->opt(a->c, key);
-	*out = api_expand(v ? v : "");
+	/* the core has already interpolated ${VAR} in values and defaults */
+	*out = strdup(v ? v : "");
 	return *out ? 0 : -1;
 }
 

@@ -21,7 +21,6 @@ struct setup {
 extern const struct vs_option setup_options[]; /* setup_plugin.c */
 
 /* setup_util.c */
-char *setup_expand(const char *raw); /* ${VAR}, ${VAR:-def}, $$; malloc'd */
 char *setup_opt(struct setup *s, const char *key); /* expanded option, "" when unset; malloc'd */
 /* Comma list -> NULL-terminated array of trimmed malloc'd strings. */
 char **setup_split(const char *v, char sep);
