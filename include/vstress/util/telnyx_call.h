@@ -53,6 +53,12 @@ struct vs_tcall_cfg {
 	enum vs_tcall_signature signature;
 	int replay_initiated;         /* send call.initiated twice with the same event id */
 	int no_media;                 /* stop after the answer (webhook tests) */
+	/* appended */
+	const char *until_action;     /* no_media: after the answer, wait for this command ("hangup"), */
+	int until_ms;                 /*   at most this long (0 = 8000) */
+	int settle_ms;                /* wait this long before collecting the commands (replays, late ones) */
+	int hangup_grace_ms;          /* after the agent's `hangup`: Telnyx closes the stream; we wait this long
+				       * for the media leg to end, then stop it (0 = 1500) */
 };
 
 struct vs_tcall_result {
@@ -68,6 +74,11 @@ struct vs_tcall_result {
 	struct vs_call_result media; /* the media leg (valid when media_started) */
 	json_t *commands;        /* every Call Control command for this call: [{action, at_ms, body}] */
 	char error[256];         /* why the call could not be completed, "" when it was */
+	/* appended */
+	int agent_hangup;        /* the target sent `hangup` during the call */
+	char hangup_source[16];  /* what our call.hangup said: "caller", "callee" ("" none sent) */
+	int media_stopped;       /* we stopped the media leg after the agent's hangup (media.* lost
+				  * except hangup_by = agent, error says so) */
 };
 
 /* Run one call; fills out (clear it with vs_tcall_result_clear).  0 when the

@@ -1,0 +1,429 @@
+/* One whole simulated Telnyx call: signed webhooks, the answer observed
+ * through the world's control API, the media leg, the end webhooks and the
+ * recorded Call Control commands.  See vstress/util/telnyx_call.h. */
+#include "vstress/util/telnyx_call.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "telnyx_call_int.h"
+#include "vstress/util/b64.h"
+#include "vstress/util/httpc.h"
+#include "vstress/util/telnyx_event.h"
+
+#define POLL_MS 400
+
+struct tc {
+	const struct vs_tcall_cfg *cfg;
+	struct vs_tcall_result *out;
+	struct vs_telnyx_call call;
+	struct vs_ed25519_key key;
+	int have_key;
+	uint64_t rng;
+	uint64_t t_sent_ns; /* call.initiated sent */
+	char *esc_id;       /* url-escaped call_control_id */
+	long long last_seq;
+	double world_off_ms; /* our ms since t_sent = world time_ms + off */
+	int have_off;
+	int seen_until;      /* cfg->until_action was observed */
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static double since_ms(uint64_t t0)
+{
+	return (double)(mono_ns() - t0) / 1e6;
+}
+
+void tc_sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* The key the target must accept (GOOD, STALE) or another one (FORGED). */
+static int load_key(struct tc *t, char *err, size_t errlen)
+{
+	uint8_t seed[VS_ED25519_SEED_LEN];
+	const char *s = t->cfg->signing_seed_b64;
+	enum vs_tcall_signature sig = t->cfg->signature;
+
+	if (sig == VS_SIG_NONE)
+		return 0;
+	if (sig == VS_SIG_FORGED) {
+		for (size_t i = 0; i < sizeof(seed); i += 8) {
+			uint64_t v = vs_splitmix64(&t->rng);
+			memcpy(seed + i, &v, 8);
+		}
+	} else if (!s || !*s || vs_b64_decode(s, strlen(s), seed, sizeof(seed)) != (long)sizeof(seed)) {
+		snprintf(err, errlen, "signing seed missing or not 32 bytes of base64");
+		return -1;
+	}
+	if (vs_ed25519_from_seed(&t->key, seed) != 0) {
+		snprintf(err, errlen, "bad signing seed");
+		return -1;
+	}
+	t->have_key = 1;
+	return 0;
+}
+
+struct wbuf {
+	char *p;
+	size_t n, cap;
+};
+
+static size_t on_body(char *d, size_t sz, size_t nm, void *arg)
+{
+	struct wbuf *b = arg;
+	size_t n = sz * nm, k = n;
+	if (b->n + k >= b->cap)
+		k = b->cap - 1 - b->n;
+	memcpy(b->p + b->n, d, k);
+	b->n += k;
+	b->p[b->n] = '\0';
+	return n;
+}
+
+/* POST one webhook signed as cfg->signature says.  0 with *status (0: no
+ * answer), or -1 on a local failure. */
+static int post_event(struct tc *t, const char *body, int *status, double *ms, char *rbody, size_t rlen)
+{
+	struct vs_telnyx_headers h;
+	struct curl_slist *hdr = NULL;
+	char line[160];
+	char dummy[8];
+	struct wbuf b = {rbody ? rbody : dummy, 0, rbody ? rlen : sizeof(dummy)};
+	long long ts = (long long)time(NULL);
+	long code = 0;
+	uint64_t t0;
+	int rc = -1;
+	CURL *c = curl_easy_init();
+
+	b.p[0] = '\0';
+	*status = 0;
+	if (!c)
+		goto out;
+	hdr = curl_slist_append(hdr, "Content-Type: application/json");
+	hdr = curl_slist_append(hdr, "Accept: */*");
+	if (t->cfg->signature != VS_SIG_NONE && t->have_key) {
+		if (t->cfg->signature == VS_SIG_STALE)
+			ts -= 600;
+		if (vs_telnyx_sign_headers(&t->key, ts, body, strlen(body), &h) != 0)
+			goto out;
+		snprintf(line, sizeof(line), "telnyx-signature-ed25519: %s", h.signature);
+		hdr = curl_slist_append(hdr, line);
+		snprintf(line, sizeof(line), "telnyx-timestamp: %s", h.timestamp);
+		hdr = curl_slist_append(hdr, line);
+	}
+	curl_easy_setopt(c, CURLOPT_URL, t->cfg->webhook_url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "telnyx-webhooks");
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(t->cfg->webhook_timeout_ms > 0 ? t->cfg->webhook_timeout_ms : 5000));
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	t0 = mono_ns();
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	if (ms)
+		*ms = since_ms(t0);
+	*status = (int)code;
+	rc = 0;
+out:
+	curl_slist_free_all(hdr);
+	if (c)
+		curl_easy_cleanup(c);
+	return rc;
+}
+
+static int send_event(struct tc *t, enum vs_telnyx_ev ev, const char *hangup_source)
+{
+	struct vs_telnyx_event_opts o = {.hangup_source = hangup_source};
+	char *body = vs_telnyx_event_build(ev, &t->call, &o, &t->rng);
+	int st, rc;
+
+	if (!body)
+		return -1;
+	rc = post_event(t, body, &st, NULL, NULL, 0);
+	free(body);
+	return rc;
+}
+
+/* Long-poll the world for this call's commands after last_seq; calls fn on
+ * each.  0, or -1 when the world did not answer. */
+static int poll_commands(struct tc *t, const char *action, int wait_ms, void (*fn)(struct tc *, json_t *))
+{
+	char url[1024], err[256];
+	char *resp = NULL;
+	long st = 0;
+	json_t *j = NULL, *evs, *ev;
+	size_t i;
+	int rc = -1;
+
+	snprintf(url, sizeof(url), "%s/_vstress/events?topic=telnyx.command&call_control_id=%s&since=%lld&wait_ms=%d%s%s",
+		 t->cfg->control_url, t->esc_id, t->last_seq, wait_ms, action ? "&action=" : "", action ? action : "");
+	if (vs_httpc("GET", url, NULL, wait_ms + 3000, &st, &resp, err, sizeof(err)) != 0 || st != 200 || !resp)
+		goto out;
+	j = json_loads(resp, 0, NULL);
+	evs = json_object_get(j, "events");
+	if (!json_is_array(evs))
+		goto out;
+	json_array_foreach(evs, i, ev) {
+		json_int_t seq = json_integer_value(json_object_get(ev, "seq"));
+		if (seq > t->last_seq)
+			t->last_seq = seq;
+		fn(t, json_object_get(ev, "data"));
+	}
+	rc = 0;
+out:
+	json_decref(j);
+	free(resp);
+	return rc;
+}
+
+static void on_cmd(struct tc *t, json_t *d)
+{
+	const char *a = json_string_value(json_object_get(d, "action"));
+	const char *su;
+	json_t *w = json_object_get(d, "time_ms");
+
+	if (!a)
+		return;
+	if ((!strcmp(a, "answer") || !strcmp(a, "streaming_start")) && !t->out->answered) {
+		t->out->answered = 1;
+		t->out->answer_ms = since_ms(t->t_sent_ns);
+		if (json_is_number(w)) {
+			t->world_off_ms = t->out->answer_ms - json_number_value(w);
+			t->have_off = 1;
+		}
+		su = json_string_value(json_object_get(d, "stream_url"));
+		if (!su)
+			su = json_string_value(json_object_get(json_object_get(d, "params"), "stream_url"));
+		if (su)
+			snprintf(t->out->stream_url, sizeof(t->out->stream_url), "%s", su);
+	}
+	if (!strcmp(a, "hangup") || !strcmp(a, "reject"))
+		t->out->agent_hangup = 1;
+	if (t->cfg->until_action && !strcmp(a, t->cfg->until_action))
+		t->seen_until = 1;
+}
+
+/* Wait for answer (or streaming_start) up to timeout_ms. */
+static int wait_answer(struct tc *t, int timeout_ms)
+{
+	uint64_t t0 = mono_ns();
+	int left;
+
+	while (!t->out->answered && (left = timeout_ms - (int)since_ms(t0)) > 0) {
+		if (poll_commands(t, NULL, left < 2000 ? left : 2000, on_cmd) != 0) {
+			snprintf(t->out->error, sizeof(t->out->error), "world control API %s did not answer",
+				 t->cfg->control_url);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void wait_until(struct tc *t, int timeout_ms)
+{
+	uint64_t t0 = mono_ns();
+	int left;
+
+	while (!t->seen_until && (left = timeout_ms - (int)since_ms(t0)) > 0)
+		if (poll_commands(t, NULL, left < 2000 ? left : 2000, on_cmd) != 0)
+			break;
+}
+
+/* Every command for this call, as [{action, at_ms, body, status, ...}]. */
+static void collect(struct tc *t)
+{
+	char url[1024], err[256];
+	char *resp = NULL;
+	long st = 0;
+	json_t *j = NULL, *arr, *c;
+	size_t i;
+
+	snprintf(url, sizeof(url), "%s/_vstress/telnyx/commands?call_control_id=%s", t->cfg->control_url, t->esc_id);
+	if (vs_httpc("GET", url, NULL, 5000, &st, &resp, err, sizeof(err)) != 0 || st != 200 || !resp)
+		goto out;
+	j = json_loads(resp, 0, NULL);
+	arr = json_object_get(j, "data");
+	if (!json_is_array(arr))
+		goto out;
+	t->out->commands = json_array();
+	json_array_foreach(arr, i, c) {
+		double w = json_number_value(json_object_get(c, "time_ms"));
+		json_t *e = json_pack("{s:O?,s:f,s:O?,s:O?}", "action", json_object_get(c, "action"), "at_ms",
+				      t->have_off ? w + t->world_off_ms : -1.0, "body", json_object_get(c, "params"),
+				      "status", json_object_get(c, "status"));
+		if (!e)
+			continue;
+		if (json_object_get(c, "error_code"))
+			json_object_set(e, "error_code", json_object_get(c, "error_code"));
+		json_array_append_new(t->out->commands, e);
+	}
+	if (!t->have_off) /* no answer: times relative to the first command */
+		json_array_foreach(t->out->commands, i, c) json_object_set_new(c, "at_ms", json_null());
+out:
+	json_decref(j);
+	free(resp);
+}
+
+/* The media leg: until the script ends, the agent closes, or the agent
+ * hangs up through Call Control (then Telnyx closes the stream). */
+static void run_media(struct tc *t, struct vs_call_engine *eng, const struct vs_call_script *script)
+{
+	const struct vs_tcall_cfg *cfg = t->cfg;
+	struct vs_call *c = NULL;
+	struct vs_call_params p = {.stream_url = t->out->stream_url,
+				   .call_control_id = t->call.call_control_id,
+				   .call_session_id = t->call.call_session_id,
+				   .from = t->call.from,
+				   .to = t->call.to};
+	int media_ms = cfg->media_timeout_ms > 0 ? cfg->media_timeout_ms : script->m.max_call_ms + 5000;
+	int grace = cfg->hangup_grace_ms > 0 ? cfg->hangup_grace_ms : 1500;
+	uint64_t t0 = mono_ns(), hung_at = 0;
+
+	if (vs_call_start(eng, script, &p, &c) != 0) {
+		snprintf(t->out->error, sizeof(t->out->error), "could not start the media leg on %.200s", t->out->stream_url);
+		return;
+	}
+	t->out->media_started = 1;
+	while (vs_call_wait(c, 0) != 0) {
+		if (since_ms(t0) > media_ms)
+			break;
+		if (hung_at && since_ms(hung_at) > grace)
+			break;
+		if (cfg->control_url && !t->out->agent_hangup)
+			poll_commands(t, "hangup", POLL_MS, on_cmd);
+		else
+			vs_call_wait(c, 50);
+		if (t->out->agent_hangup && !hung_at)
+			hung_at = mono_ns();
+	}
+	if (vs_call_done(c)) {
+		const struct vs_call_result *r = vs_call_get_result(c);
+		if (tc_copy_media(&t->out->media, r) != 0)
+			snprintf(t->out->error, sizeof(t->out->error), "out of memory");
+		t->out->media_started = r->connect_ms > 0 || r->hangup_by != VS_HANGUP_ERROR;
+		if (r->hangup_by == VS_HANGUP_ERROR && !t->out->error[0])
+			snprintf(t->out->error, sizeof(t->out->error), "media: %.200s", r->error);
+	} else {
+		/* the engine frees the result with the call: keep what we know */
+		t->out->media_stopped = 1;
+		t->out->media.hangup_by = hung_at ? VS_HANGUP_AGENT : VS_HANGUP_CALLER;
+		t->out->media.timed_out = !hung_at;
+		t->out->media.first_reply_ms = -1;
+		snprintf(t->out->media.error, sizeof(t->out->media.error), "%s",
+			 hung_at ? "media leg stopped after the agent's hangup command (stream still open)"
+				 : "media leg did not end within media_timeout");
+		if (!hung_at)
+			snprintf(t->out->error, sizeof(t->out->error), "media leg did not end within %d ms", media_ms);
+	}
+	vs_call_free(c);
+}
+
+static int check_cfg(const struct vs_tcall_cfg *cfg, char *err, size_t errlen)
+{
+	if (!cfg->webhook_url || !*cfg->webhook_url) {
+		snprintf(err, errlen, "webhook_url is required");
+		return -1;
+	}
+	if (!cfg->control_url || !*cfg->control_url) {
+		snprintf(err, errlen, "control_url is required");
+		return -1;
+	}
+	return 0;
+}
+
+int vs_tcall_run(struct vs_call_engine *eng, const struct vs_call_script *script, const struct vs_tcall_cfg *cfg,
+		 struct vs_tcall_result *out)
+{
+	struct tc t = {.cfg = cfg, .out = out};
+	struct vs_telnyx_event_opts o = {0};
+	char ev_id[37];
+	char *body = NULL;
+	int rc = -1;
+	const char *src;
+
+	memset(out, 0, sizeof(*out));
+	out->media.first_reply_ms = -1;
+	t.rng = cfg->seed ? cfg->seed : (uint64_t)mono_ns();
+	if (check_cfg(cfg, out->error, sizeof(out->error)) != 0 || load_key(&t, out->error, sizeof(out->error)) != 0)
+		goto out;
+	if (!cfg->no_media && (!eng || !script)) {
+		snprintf(out->error, sizeof(out->error), "a call engine and a script are required for the media leg");
+		goto out;
+	}
+	vs_telnyx_call_init(&t.call, &t.rng, cfg->from, cfg->to);
+	if (cfg->connection_id)
+		snprintf(t.call.connection_id, sizeof(t.call.connection_id), "%s", cfg->connection_id);
+	snprintf(out->call_control_id, sizeof(out->call_control_id), "%s", t.call.call_control_id);
+	t.esc_id = curl_easy_escape(NULL, t.call.call_control_id, 0);
+	if (!t.esc_id) {
+		snprintf(out->error, sizeof(out->error), "out of memory");
+		goto out;
+	}
+	vs_uuid4(ev_id, &t.rng);
+	o.event_id = ev_id;
+	body = vs_telnyx_event_build(VS_TEV_CALL_INITIATED, &t.call, &o, &t.rng);
+	if (!body) {
+		snprintf(out->error, sizeof(out->error), "could not build call.initiated");
+		goto out;
+	}
+	t.t_sent_ns = mono_ns();
+	if (post_event(&t, body, &out->webhook_status, &out->webhook_ms, out->webhook_body,
+		       sizeof(out->webhook_body)) != 0) {
+		snprintf(out->error, sizeof(out->error), "could not send call.initiated");
+		goto out;
+	}
+	if (cfg->replay_initiated) /* a Telnyx retry: same event id, signed anew */
+		post_event(&t, body, &out->replay_status, NULL, NULL, 0);
+	if (wait_answer(&t, cfg->answer_timeout_ms > 0 ? cfg->answer_timeout_ms : 5000) != 0)
+		goto out;
+	if (!out->answered) {
+		snprintf(out->error, sizeof(out->error), "no answer within %d ms (webhook status %d)",
+			 cfg->answer_timeout_ms > 0 ? cfg->answer_timeout_ms : 5000, out->webhook_status);
+	} else if (cfg->no_media || !out->stream_url[0]) {
+		if (!cfg->no_media)
+			snprintf(out->error, sizeof(out->error), "the answer has no stream_url");
+		if (cfg->until_action)
+			wait_until(&t, cfg->until_ms > 0 ? cfg->until_ms : 8000);
+	} else {
+		send_event(&t, VS_TEV_CALL_ANSWERED, NULL);
+		t.call.stream_url = out->stream_url;
+		send_event(&t, VS_TEV_STREAMING_STARTED, NULL);
+		run_media(&t, eng, script);
+		send_event(&t, VS_TEV_STREAMING_STOPPED, NULL);
+	}
+	if (out->answered) {
+		src = out->agent_hangup || out->media.hangup_by == VS_HANGUP_AGENT ? "callee" : "caller";
+		snprintf(out->hangup_source, sizeof(out->hangup_source), "%s", src);
+		send_event(&t, VS_TEV_CALL_HANGUP, src);
+	}
+	if (cfg->settle_ms > 0)
+		tc_sleep_ms(cfg->settle_ms);
+	collect(&t);
+	if (!out->commands && !out->error[0])
+		snprintf(out->error, sizeof(out->error), "could not read the commands from %s", cfg->control_url);
+	rc = 0;
+out:
+	curl_free(t.esc_id);
+	free(body);
+	return rc;
+}
