@@ -56,6 +56,10 @@ check "junit.xml written" grep -q '<testsuite name="skeleton"' "$tmp/r1/latest/j
 check "per-plugin log written" grep -q "greeting: hello" "$tmp/r1/latest/skeleton.log"
 check "no temp files left" bash -c "! ls $tmp/r1/latest/ | grep -q tmp"
 
+vs -q -c conf.d "${FX[@]}" -r "$tmp/nf" run --only skeleton --no-fork
+check "--no-fork runs the plugin in-process with the same results" json "$tmp/nf/latest/test_summary.json" \
+	's["status"] == "passed" and s["plugins"][0]["checks_passed"] == 2 and s["plugins"][0]["metrics"]["latency"]["count"] == 50'
+
 # A check that fails makes the run exit 1.
 vs -q -c conf.d -s skeleton.p99_max=0ms "${FX[@]}" -r "$tmp/r2" run --only skeleton
 check "a failed check exits 1" [ $? = 1 ]
