@@ -32,6 +32,7 @@ struct tc {
 	double world_off_ms; /* our ms since t_sent = world time_ms + off */
 	int have_off;
 	int seen_until;      /* cfg->until_action was observed */
+	long long cmd_since; /* stand-in command seq before this call (a reused call_control_id) */
 };
 
 static uint64_t mono_ns(void)
@@ -223,6 +224,43 @@ static void on_cmd(struct tc *t, json_t *d)
 		t->seen_until = 1;
 }
 
+/* Where the world's event and command logs stand before the call, so that
+ * a call_control_id used before (same seed against a long-running world)
+ * is not mistaken for this call.  0, or -1 when the world does not answer. */
+static int baseline(struct tc *t)
+{
+	char url[1024], err[256];
+	char *resp = NULL;
+	long st = 0;
+	json_t *j = NULL, *c;
+	size_t i;
+	int rc = -1;
+
+	snprintf(url, sizeof(url), "%s/_vstress/events?topic=telnyx.command&call_control_id=%s&limit=0",
+		 t->cfg->control_url, t->esc_id);
+	if (vs_httpc("GET", url, NULL, 5000, &st, &resp, err, sizeof(err)) != 0 || st != 200 || !resp)
+		goto out;
+	j = json_loads(resp, 0, NULL);
+	t->last_seq = json_integer_value(json_object_get(j, "last_seq"));
+	json_decref(j);
+	free(resp);
+	resp = NULL;
+	snprintf(url, sizeof(url), "%s/_vstress/telnyx/commands?call_control_id=%s", t->cfg->control_url, t->esc_id);
+	if (vs_httpc("GET", url, NULL, 5000, &st, &resp, err, sizeof(err)) != 0 || st != 200 || !resp)
+		goto out;
+	j = json_loads(resp, 0, NULL);
+	json_array_foreach(json_object_get(j, "data"), i, c) {
+		long long seq = json_integer_value(json_object_get(c, "seq"));
+		if (seq > t->cmd_since)
+			t->cmd_since = seq;
+	}
+	rc = 0;
+out:
+	json_decref(j);
+	free(resp);
+	return rc;
+}
+
 /* Wait for answer (or streaming_start) up to timeout_ms. */
 static int wait_answer(struct tc *t, int timeout_ms)
 {
@@ -258,7 +296,8 @@ static void collect(struct tc *t)
 	json_t *j = NULL, *arr, *c;
 	size_t i;
 
-	snprintf(url, sizeof(url), "%s/_vstress/telnyx/commands?call_control_id=%s", t->cfg->control_url, t->esc_id);
+	snprintf(url, sizeof(url), "%s/_vstress/telnyx/commands?call_control_id=%s&since=%lld", t->cfg->control_url,
+		 t->esc_id, t->cmd_since);
 	if (vs_httpc("GET", url, NULL, 5000, &st, &resp, err, sizeof(err)) != 0 || st != 200 || !resp)
 		goto out;
 	j = json_loads(resp, 0, NULL);
@@ -379,6 +418,10 @@ int vs_tcall_run(struct vs_call_engine *eng, const struct vs_call_script *script
 		snprintf(out->error, sizeof(out->error), "out of memory");
 		goto out;
 	}
+	if (baseline(&t) != 0) {
+		snprintf(out->error, sizeof(out->error), "world control API %s did not answer", cfg->control_url);
+		goto out;
+	}
 	vs_uuid4(ev_id, &t.rng);
 	o.event_id = ev_id;
 	body = vs_telnyx_event_build(VS_TEV_CALL_INITIATED, &t.call, &o, &t.rng);
@@ -411,13 +454,13 @@ int vs_tcall_run(struct vs_call_engine *eng, const struct vs_call_script *script
 		run_media(&t, eng, script);
 		send_event(&t, VS_TEV_STREAMING_STOPPED, NULL);
 	}
+	if (cfg->settle_ms > 0) /* late commands (a replay's second answer) come before our hang-up */
+		tc_sleep_ms(cfg->settle_ms);
 	if (out->answered) {
 		src = out->agent_hangup || out->media.hangup_by == VS_HANGUP_AGENT ? "callee" : "caller";
 		snprintf(out->hangup_source, sizeof(out->hangup_source), "%s", src);
 		send_event(&t, VS_TEV_CALL_HANGUP, src);
 	}
-	if (cfg->settle_ms > 0)
-		tc_sleep_ms(cfg->settle_ms);
 	collect(&t);
 	if (!out->commands && !out->error[0])
 		snprintf(out->error, sizeof(out->error), "could not read the commands from %s", cfg->control_url);

@@ -56,7 +56,7 @@ struct vs_tcall_cfg {
 	/* appended */
 	const char *until_action;     /* no_media: after the answer, wait for this command ("hangup"), */
 	int until_ms;                 /*   at most this long (0 = 8000) */
-	int settle_ms;                /* wait this long before collecting the commands (replays, late ones) */
+	int settle_ms;                /* wait this long before our call.hangup and collecting the commands (late ones: a replay's second answer) */
 	int hangup_grace_ms;          /* after the agent's `hangup`: Telnyx closes the stream; we wait this long
 				       * for the media leg to end, then stop it (0 = 1500) */
 };
