@@ -1,0 +1,75 @@
+/* pipeline plugin (stress-test plan Phase 6): whole simulated Telnyx calls
+ * against the target (signed webhook, answer seen through the world, the
+ * media leg played from caller scripts, hang-up), checked against the
+ * latency targets (first reply, turn-taking), replies, false triggers on
+ * silence and noise, gaps inside agent speech, frames, Call Control
+ * commands and the target's memory before and after. */
+#ifndef VSTRESS_PIPELINE_H
+#define VSTRESS_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include <vstress/plugin.h>
+#include <vstress/util/call.h>
+#include <vstress/util/telnyx_call.h>
+
+#define PL_VERSION "1.0.0"
+
+struct pl_call {
+	const struct vs_call_script *script;
+	struct vs_tcall_result r;
+	int ran;    /* vs_tcall_run returned (r is valid) */
+	int failed; /* vs_tcall_run returned -1 (harness-side) */
+};
+
+struct pl {
+	const struct vs_host *h;
+	vs_ctx *c;
+	/* where */
+	char webhook_url[1024];
+	const char *control_url, *signing_seed, *caller, *routed, *fallback;
+	/* the test tenant */
+	int provision;
+	struct vs_tenant_cfg tcfg;
+	struct vs_tenant tenant;
+	/* what */
+	struct vs_call_script **scripts;
+	size_t nscripts;
+	long long ncalls_opt, pause_ms, answer_timeout_ms;
+	/* thresholds */
+	long long first_reply_ms, turn_ms, turn_max_ms, max_gap_ms, max_false, frame_slack;
+	double max_late_pct, max_rss_growth_mb;
+	/* the target's process, for memory (0: unknown) */
+	pid_t pid;
+	long rss_before_kb, rss_after_kb;
+	int nproc_before, nproc_after;
+	/* the calls */
+	struct vs_call_engine *eng;
+	struct pl_call *calls;
+	size_t ncalls;
+	int m_first, m_turn, m_gap;
+};
+
+/* pl_conf.c */
+extern const struct vs_option pl_options[];
+int pl_conf_load(struct pl *p);
+void pl_conf_free(struct pl *p);
+
+/* pl_rss.c: VmRSS of pid and all its descendants, in kB; the number of
+ * processes in *nproc.  -1 when pid is gone. */
+long pl_rss_tree_kb(pid_t pid, int *nproc);
+
+/* pl_checks.c: every check and the attached data from p->calls. */
+void pl_checks(struct pl *p);
+/* Turn latencies of one call that count for turn-taking (a caller utterance
+ * before them, replied): sorted ascending into out (malloc'd), count
+ * returned, -1 on OOM. */
+long pl_turn_latencies(const struct vs_call_result *m, double **out);
+/* Nearest-rank percentile of sorted values. */
+double pl_pct(const double *v, size_t n, double p);
+
+#endif

@@ -1,0 +1,152 @@
+/* pipeline plugin: descriptor, setup (options, scripts, call engine, test
+ * tenant), run (the calls, memory before and after, checks), teardown. */
+#include "pipeline.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void sleep_ms(const struct vs_host *h, vs_ctx *c, long long ms)
+{
+	while (ms > 0 && !h->should_stop(c)) {
+		long step = ms > 100 ? 100 : (long)ms;
+		struct timespec ts = {0, step * 1000000L};
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+		ms -= step;
+	}
+}
+
+static int pl_setup(const struct vs_host *h, vs_ctx *c, void **state)
+{
+	struct pl *p = calloc(1, sizeof(*p));
+	char err[256];
+	int rc;
+
+	*state = p;
+	if (!p)
+		return VS_ERROR;
+	p->h = h;
+	p->c = c;
+	rc = pl_conf_load(p);
+	if (rc != VS_OK)
+		return rc;
+	p->calls = calloc((size_t)p->ncalls_opt, sizeof(*p->calls));
+	if (!p->calls)
+		return VS_ERROR;
+	if (vs_call_engine_new(&p->eng, &(struct vs_call_engine_opts){.max_calls = 4, .tls_insecure = 1}, err,
+			       sizeof(err)) != 0) {
+		h->reason(c, "call engine: %s", err);
+		return VS_ERROR;
+	}
+	p->m_first = h->metric(c, "first_reply", "ms");
+	p->m_turn = h->metric(c, "turn_latency", "ms");
+	p->m_gap = h->metric(c, "gap", "ms");
+	if (p->provision) {
+		if (!p->tcfg.db_url || !*p->tcfg.db_url) {
+			h->reason(c, "no database URL to provision the test tenant (set [pipeline] db_url, "
+				     "or provision = false when routed_number %s is routed already)",
+				  p->routed);
+			return VS_SKIP;
+		}
+		if (vs_tenant_create(&p->tcfg, &p->tenant, err, sizeof(err)) != 0) {
+			h->reason(c, "test tenant for %s: %s", p->routed, err);
+			return VS_FAIL;
+		}
+		h->log(c, VS_LOG_INFO, "test tenant %s (%s) routes %s", p->tenant.key, p->tenant.marker, p->routed);
+	}
+	return VS_OK;
+}
+
+static void log_call(struct pl *p, size_t i)
+{
+	const struct pl_call *pc = &p->calls[i];
+	const struct vs_call_result *m = &pc->r.media;
+
+	p->h->log(p->c, VS_LOG_INFO,
+		  "call %zu (%s) %s: webhook %d in %.0f ms, answer %s, first reply %.0f ms, %zu turns, %zu gaps, "
+		  "%zu false triggers, frames %llu sent / %llu received (%llu late), hang-up by %s%s%s",
+		  i + 1, pc->script->name, pc->r.call_control_id, pc->r.webhook_status, pc->r.webhook_ms,
+		  pc->r.answered ? "seen" : "MISSING", m->first_reply_ms, m->nturns, m->ngaps, m->nfalse,
+		  (unsigned long long)m->frames_sent, (unsigned long long)m->frames_received,
+		  (unsigned long long)m->late_frames, vs_hangup_by_name(m->hangup_by), pc->r.error[0] ? "; error: " : "",
+		  pc->r.error);
+	for (size_t t = 0; t < m->nturns; t++) {
+		const struct vs_call_turn *tu = &m->turns[t];
+		const struct vs_call_step *st =
+			tu->step >= 0 && (size_t)tu->step < pc->script->nsteps ? &pc->script->steps[tu->step] : NULL;
+		p->h->log(p->c, VS_LOG_INFO, "call %zu turn %zu (step %d, line %d): %s, caller stopped at %.0f ms, "
+					     "latency %.0f ms%s",
+			  i + 1, t + 1, tu->step + 1, st ? st->line : 0, tu->replied ? "replied" : "NO REPLY", tu->ref_ms,
+			  tu->latency_ms, tu->talk_over ? " (talk-over)" : "");
+	}
+}
+
+static int pl_run(const struct vs_host *h, vs_ctx *c, void *state)
+{
+	struct pl *p = state;
+	uint64_t seed = h->seed(c);
+
+	if (p->pid)
+		p->rss_before_kb = pl_rss_tree_kb(p->pid, &p->nproc_before);
+	h->log(c, VS_LOG_INFO, "%lld calls to %s (%s -> %s), %zu scripts", p->ncalls_opt, p->webhook_url, p->caller,
+	       p->routed, p->nscripts);
+	for (size_t i = 0; i < (size_t)p->ncalls_opt && !h->should_stop(c); i++) {
+		struct pl_call *pc = &p->calls[i];
+		struct vs_tcall_cfg cfg = {.webhook_url = p->webhook_url,
+					   .control_url = p->control_url,
+					   .signing_seed_b64 = p->signing_seed,
+					   .from = p->caller,
+					   .to = p->routed,
+					   .answer_timeout_ms = (int)p->answer_timeout_ms,
+					   /* ids must be unique in the world's event log:
+					    * mix the clock in (a replayed run gets new ids) */
+					   .seed = (seed + i + 1) ^ h->now_ns(),
+					   .signature = VS_SIG_GOOD};
+
+		pc->script = p->scripts[i % p->nscripts];
+		if (i && p->pause_ms)
+			sleep_ms(h, c, p->pause_ms);
+		if (h->remaining_ms(c) < pc->script->m.max_call_ms / 4) {
+			h->log(c, VS_LOG_WARN, "call %zu not started: %lld ms left before the deadline", i + 1,
+			       (long long)h->remaining_ms(c));
+			break;
+		}
+		pc->failed = vs_tcall_run(p->eng, pc->script, &cfg, &pc->r) != 0;
+		pc->ran = 1;
+		p->ncalls = i + 1;
+		h->count(c, "calls", 1);
+		log_call(p, i);
+	}
+	if (p->pid)
+		p->rss_after_kb = pl_rss_tree_kb(p->pid, &p->nproc_after);
+	pl_checks(p);
+	return VS_OK;
+}
+
+static int pl_teardown(const struct vs_host *h, vs_ctx *c, void *state)
+{
+	struct pl *p = state;
+	char err[256];
+
+	if (!p)
+		return VS_OK;
+	if (p->tenant.created && vs_tenant_remove(&p->tcfg, &p->tenant, err, sizeof(err)) != 0)
+		h->log(c, VS_LOG_WARN, "test tenant %s (%s) not removed: %s", p->tenant.key, p->tenant.marker, err);
+	if (p->eng)
+		vs_call_engine_free(p->eng);
+	for (size_t i = 0; p->calls && i < (size_t)p->ncalls_opt; i++)
+		if (p->calls[i].ran)
+			vs_tcall_result_clear(&p->calls[i].r);
+	free(p->calls);
+	pl_conf_free(p);
+	free(p);
+	return VS_OK;
+}
+
+VS_PLUGIN(.name = "pipeline", .version = PL_VERSION,
+	  .description = "whole simulated Telnyx calls: first reply, turn-taking, replies, false triggers, gaps, "
+			 "frames, Call Control commands, target memory",
+	  .options = pl_options, .setup = pl_setup, .run = pl_run, .teardown = pl_teardown);

@@ -1,0 +1,133 @@
+/* pipeline plugin against the REAL reference agent wired to the REAL world:
+ * a healthy agent passes every check over both shipped caller scripts; a
+ * greeting delayed 4 s (AGENT_FAULTS=slow_first_reply) fails first_reply
+ * (default 3 s); 3 s of world latency on the first LLM fails turn-taking.
+ *
+ * Turn-taking bound of these tests: TURN_WITHIN, not the 2 s default.  On a
+ * 2-core box the reference agent (speech-timeout end of turn) takes 1.4-1.8 s
+ * by its own clock and 1.7-2.1 s as the caller hears it (first audible
+ * sample; flite's lead-in silence included): at the target, not reliably
+ * under it.  The same bound is what the LLM fault must break. */
+#include "ptest.h"
+
+#define TURN_WITHIN "3s"
+
+static struct tgt agent;
+static struct pt_world world;
+static struct pt_key key;
+
+static int group_setup(void **st)
+{
+	(void)st;
+	if (pt_key_make(&key) || tgt_env_init() || pt_world_start(&world) ||
+	    pt_agent_start(&agent, &world, &key, NULL, NULL))
+		return -1;
+	return 0;
+}
+
+static int group_teardown(void **st)
+{
+	(void)st;
+	tgt_stop(&agent);
+	pt_world_stop(&world);
+	tgt_env_done();
+	return 0;
+}
+
+static void healthy_agent_passes(void **st)
+{
+	struct fakehost *fh;
+	json_t *calls, *c0;
+	(void)st;
+	fh = pt_host(&agent, &world, &key, "conf.d/scripts/pipeline-booking.ini, conf.d/scripts/pipeline-noisy.ini", "2");
+	fh_set_redact(fh, 0);
+	fh_set_opt(fh, "turn_within", TURN_WITHIN);
+	assert_int_equal(fh_run(fh), VS_OK);
+	pt_dump(fh); /* the figures, for the record */
+	if (getenv("PT_DUMP_TURNS")) { /* what the agent heard and said, by its own account */
+		char cmd[1600];
+		snprintf(cmd, sizeof(cmd),
+			 "exec psql -q '%s' -c 'SELECT turn_index, kind, user_text, bot_text, latency_ms, llm_ttfb_ms, "
+			 "tts_ttfb_ms, llm_provider, interrupted FROM call_turns ORDER BY id' >&2",
+			 tgt_db_url);
+		tgt_sh(cmd);
+	}
+	assert_check(fh, "calls.completed", VS_CHECK_PASS);
+	assert_check(fh, "first_reply", VS_CHECK_PASS);
+	assert_check(fh, "turn.replied", VS_CHECK_PASS);
+	assert_message_has(fh, "turn.replied", "8 of 8 wait_reply steps");
+	assert_check(fh, "turn.p95", VS_CHECK_PASS);
+	assert_check(fh, "turn.max", VS_CHECK_PASS);
+	assert_check(fh, "false_triggers", VS_CHECK_PASS);
+	assert_check(fh, "gaps", VS_CHECK_PASS);
+	assert_check(fh, "frames.sent", VS_CHECK_PASS);
+	assert_check(fh, "frames.received", VS_CHECK_PASS);
+	assert_check(fh, "frames.late", VS_CHECK_PASS);
+	assert_check(fh, "commands.answer", VS_CHECK_PASS);
+	assert_check(fh, "hangup", VS_CHECK_PASS);
+	assert_check(fh, "memory.rss_growth", VS_CHECK_PASS);
+	assert_int_equal(fh_checks_with_status(fh, VS_CHECK_FAIL), 0);
+	/* 2 calls x 3 caller turns */
+	assert_int_equal(fh_metric_count(fh, "turn_latency"), 6);
+	assert_int_equal(fh_metric_count(fh, "first_reply"), 2);
+	assert_string_equal(fh_metric_unit(fh, "turn_latency"), "ms");
+	calls = fh_attached(fh, "calls");
+	assert_int_equal(json_array_size(calls), 2);
+	c0 = json_array_get(calls, 0);
+	assert_string_equal(json_string_value(json_object_get(c0, "script")), "pipeline-booking");
+	assert_true(json_is_number(json_object_get(c0, "turn_p95_ms")));
+	assert_non_null(json_object_get(c0, "call"));
+	assert_false(fh_anywhere_contains(fh, key.seed_b64));
+	fh_free(fh);
+}
+
+static void llm_latency_fails_turn_taking(void **st)
+{
+	struct fakehost *fh;
+	int rc;
+	(void)st;
+	assert_int_equal(pt_control(&world, "POST", "/_vstress/faults",
+				    "{\"target\":\"llm_openai\",\"kind\":\"latency\",\"ms\":3000}"),
+			 201);
+	fh = pt_host(&agent, &world, &key, "plugins/pipeline/tests/short.ini", "1");
+	fh_set_opt(fh, "turn_within", TURN_WITHIN);
+	rc = fh_run(fh);
+	pt_control(&world, "DELETE", "/_vstress/faults", NULL);
+	assert_int_equal(rc, VS_OK);
+	pt_dump(fh);
+	assert_check(fh, "first_reply", VS_CHECK_PASS); /* the greeting needs no LLM */
+	assert_check(fh, "turn.p95", VS_CHECK_FAIL);
+	assert_message_has(fh, "turn.p95", "> 3000 ms");
+	assert_check(fh, "turn.max", VS_CHECK_FAIL);
+	assert_message_has(fh, "turn.max", "slower than 3000 ms: call 1:");
+	fh_free(fh);
+}
+
+static void slow_first_reply_fails(void **st)
+{
+	struct fakehost *fh;
+	(void)st;
+	tgt_stop(&agent);
+	assert_int_equal(pt_agent_start(&agent, &world, &key, "slow_first_reply", "FAULT_SLOW_FIRST_REPLY_SECONDS=4"), 0);
+	fh = pt_host(&agent, &world, &key, "plugins/pipeline/tests/short.ini", "1");
+	assert_int_equal(fh_run(fh), VS_OK);
+	pt_dump(fh);
+	assert_check(fh, "first_reply", VS_CHECK_FAIL);
+	assert_message_has(fh, "first_reply", "call 1 (pipeline-short): first reply after 4");
+	assert_message_has(fh, "first_reply", "> 3000 ms");
+	assert_check(fh, "calls.completed", VS_CHECK_PASS);
+	assert_check(fh, "turn.replied", VS_CHECK_PASS);
+	fh_free(fh);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(healthy_agent_passes),
+		cmocka_unit_test(llm_latency_fails_turn_taking),
+		cmocka_unit_test(slow_first_reply_fails),
+	};
+	if (getenv("PT_FILTER")) /* e.g. PT_FILTER=healthy* */
+		cmocka_set_test_filter(getenv("PT_FILTER"));
+	return cmocka_run_group_tests_name("pipeline_calls", tests, group_setup, group_teardown);
+}
