@@ -1,0 +1,459 @@
+/* Grammar mode of the Deepgram stand-in: pocketsphinx (Debian 12's
+ * 0.8+5prealpha API) restricted to a JSGF grammar of the scenario's phrases.
+ *
+ * One decoder serves the whole world: each connection buffers the audio of
+ * its current utterance (struct dg_utt) and the utterance is decoded whole
+ * at its end, so the streams of concurrent connections never interleave
+ * inside the decoder.  Everything runs on the world's event-loop thread
+ * (docs/world.md, "Grammar mode", has the measured costs). */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pocketsphinx.h> /* -isystem: plugin.mk */
+
+#include "vstress/util/resample.h"
+#include "standin_sphinx.h"
+
+#define DG_SPHINX_MODEL "/usr/share/pocketsphinx/model/en-us"
+#define DG_SEARCH "vstress"
+
+struct dg_job {
+	int16_t *pcm; /* 16 kHz */
+	size_t n;
+	int refs; /* the submitter's and the worker's */
+	int done, rc;
+	char text[1024];
+	double confidence;
+	struct dg_job *next;
+};
+
+struct dg_sphinx {
+	ps_decoder_t *ps;
+	int nphrases;
+	/* the worker thread owns ps once started */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t thread;
+	int started, quit;
+	struct dg_job *head, *tail;
+};
+
+/* Appends s to a growing buffer. */
+static int sb_add(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
+{
+	if (*len + n + 1 > *cap) {
+		size_t nc = (*cap ? *cap * 2 : 1024) + n;
+		char *p = realloc(*buf, nc);
+		if (!p)
+			return -1;
+		*buf = p;
+		*cap = nc;
+	}
+	memcpy(*buf + *len, s, n);
+	*len += n;
+	(*buf)[*len] = '\0';
+	return 0;
+}
+
+/* Normalises a phrase into `out` (lower case, words separated by one space,
+ * punctuation other than apostrophes inside words dropped). */
+static void normalise(const char *in, char *out, size_t len)
+{
+	size_t k = 0;
+	int space = 0;
+	for (const char *p = in; *p && k + 2 < len; p++) {
+		char c = *p;
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		int keep = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+			   (c == '\'' && k > 0 && out[k - 1] != ' ' && p[1] && p[1] != ' ');
+		if (keep) {
+			if (space && k)
+				out[k++] = ' ';
+			space = 0;
+			out[k++] = c;
+		} else if (c == ' ' || c == '\t' || c == '-' || c == '/') {
+			space = 1;
+		}
+	}
+	out[k] = '\0';
+}
+
+/* Adds one phrase to the grammar body if all its words are in the
+ * dictionary; reports and skips it otherwise. */
+static int add_phrase(struct dg_sphinx *s, const struct dg_sphinx_cfg *cfg, const char *phrase, char **g, size_t *gl,
+		      size_t *gc)
+{
+	char norm[1024], tmp[1024], msg[1200];
+	normalise(phrase, norm, sizeof norm);
+	if (!*norm)
+		return 0;
+	snprintf(tmp, sizeof tmp, "%s", norm);
+	char *save = NULL;
+	for (char *w = strtok_r(tmp, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		char *pron = ps_lookup_word(s->ps, w);
+		if (!pron) {
+			if (cfg->log) {
+				snprintf(msg, sizeof msg, "grammar: phrase \"%s\" dropped: \"%s\" is not in the dictionary",
+					 phrase, w);
+				cfg->log(cfg->log_arg, msg);
+			}
+			return 0;
+		}
+		free(pron); /* ckd_salloc'd: plain malloc */
+	}
+	if ((s->nphrases && sb_add(g, gl, gc, " | ", 3)) || sb_add(g, gl, gc, norm, strlen(norm)))
+		return -1;
+	s->nphrases++;
+	return 0;
+}
+
+/* Every phrase of phrases_file, or of the '|' list. */
+static int add_phrases(struct dg_sphinx *s, const struct dg_sphinx_cfg *cfg, char **g, size_t *gl, size_t *gc,
+		       char *err, size_t errlen)
+{
+	if (cfg->phrases_file && *cfg->phrases_file) {
+		FILE *f = fopen(cfg->phrases_file, "r");
+		char line[4096];
+		if (!f) {
+			snprintf(err, errlen, "grammar: cannot open phrases_file %s", cfg->phrases_file);
+			return -1;
+		}
+		int rc = 0;
+		while (!rc && fgets(line, sizeof line, f)) {
+			line[strcspn(line, "\r\n")] = '\0';
+			if (!*line || *line == '#')
+				continue;
+			const char *bar = strchr(line, '|');
+			rc = add_phrase(s, cfg, bar ? bar + 1 : line, g, gl, gc);
+		}
+		fclose(f);
+		return rc;
+	}
+	const char *list = cfg->phrases && *cfg->phrases ? cfg->phrases : "hello there";
+	char one[1024];
+	for (const char *p = list; p;) {
+		const char *e = strchr(p, '|');
+		snprintf(one, sizeof one, "%.*s", (int)(e ? (size_t)(e - p) : strlen(p)), p);
+		if (add_phrase(s, cfg, one, g, gl, gc))
+			return -1;
+		p = e ? e + 1 : NULL;
+	}
+	return 0;
+}
+
+int dg_sphinx_new(const struct dg_sphinx_cfg *cfg, struct dg_sphinx **out, char *err, size_t errlen)
+{
+	int rc = -1;
+	char hmm[1024], dict[1024];
+	char *g = NULL;
+	size_t gl = 0, gc = 0;
+	const char *model = cfg->model_dir && *cfg->model_dir ? cfg->model_dir : DG_SPHINX_MODEL;
+	struct dg_sphinx *s = calloc(1, sizeof *s);
+	*out = NULL;
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	snprintf(hmm, sizeof hmm, "%s/en-us", model);
+	snprintf(dict, sizeof dict, "%s/cmudict-en-us.dict", model);
+	cmd_ln_t *config = cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", hmm, "-dict", dict, "-logfn",
+				       cfg->sphinx_log && *cfg->sphinx_log ? cfg->sphinx_log : "/dev/null", NULL);
+	if (!config) {
+		snprintf(err, errlen, "grammar: pocketsphinx configuration failed (model %s)", model);
+		goto out;
+	}
+	s->ps = ps_init(config);
+	cmd_ln_free_r(config); /* the decoder keeps its own reference */
+	if (!s->ps) {
+		snprintf(err, errlen, "grammar: pocketsphinx could not load the model %s (set sphinx_log to see why)",
+			 hmm);
+		goto out;
+	}
+	if (cfg->grammar_file && *cfg->grammar_file) {
+		if (ps_set_jsgf_file(s->ps, DG_SEARCH, cfg->grammar_file) < 0) {
+			snprintf(err, errlen, "grammar: cannot use the JSGF file %s", cfg->grammar_file);
+			goto out;
+		}
+	} else {
+		const char *head = "#JSGF V1.0;\ngrammar vstress;\npublic <utt> = ( ";
+		if (sb_add(&g, &gl, &gc, head, strlen(head)) || add_phrases(s, cfg, &g, &gl, &gc, err, errlen)) {
+			if (!*err)
+				snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+		if (!s->nphrases) {
+			snprintf(err, errlen, "grammar: no phrase left (every phrase has a word outside %s)", dict);
+			goto out;
+		}
+		if (sb_add(&g, &gl, &gc, " );\n", 4))
+			goto out;
+		if (ps_set_jsgf_string(s->ps, DG_SEARCH, g) < 0) {
+			snprintf(err, errlen, "grammar: pocketsphinx refused the grammar");
+			goto out;
+		}
+	}
+	if (ps_set_search(s->ps, DG_SEARCH) < 0) {
+		snprintf(err, errlen, "grammar: cannot activate the grammar search");
+		goto out;
+	}
+	*out = s;
+	s = NULL;
+	rc = 0;
+out:
+	free(g);
+	dg_sphinx_free(s);
+	return rc;
+}
+
+void dg_sphinx_free(struct dg_sphinx *s)
+{
+	if (!s)
+		return;
+	if (s->started) {
+		pthread_mutex_lock(&s->mu);
+		s->quit = 1;
+		pthread_cond_signal(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->thread, NULL);
+		for (struct dg_job *j = s->head, *nx; j; j = nx) {
+			nx = j->next;
+			if (--j->refs == 0) {
+				free(j->pcm);
+				free(j);
+			}
+		}
+		pthread_cond_destroy(&s->cv);
+		pthread_mutex_destroy(&s->mu);
+	}
+	if (s->ps)
+		ps_free(s->ps);
+	free(s);
+}
+
+static void *worker(void *arg)
+{
+	struct dg_sphinx *s = arg;
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (!s->quit && !s->head)
+			pthread_cond_wait(&s->cv, &s->mu);
+		if (s->quit)
+			break;
+		struct dg_job *j = s->head;
+		s->head = j->next;
+		if (!s->head)
+			s->tail = NULL;
+		pthread_mutex_unlock(&s->mu);
+		char text[sizeof j->text];
+		double conf = 0;
+		int rc = dg_sphinx_decode(s, j->pcm, j->n, text, sizeof text, &conf);
+		pthread_mutex_lock(&s->mu);
+		memcpy(j->text, text, sizeof text);
+		j->confidence = conf;
+		j->rc = rc;
+		j->done = 1;
+		if (--j->refs == 0) { /* the submitter let go meanwhile */
+			free(j->pcm);
+			free(j);
+		}
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+int dg_sphinx_start(struct dg_sphinx *s)
+{
+	if (s->started)
+		return 0;
+	if (pthread_mutex_init(&s->mu, NULL))
+		return -1;
+	if (pthread_cond_init(&s->cv, NULL)) {
+		pthread_mutex_destroy(&s->mu);
+		return -1;
+	}
+	if (pthread_create(&s->thread, NULL, worker, s)) {
+		pthread_cond_destroy(&s->cv);
+		pthread_mutex_destroy(&s->mu);
+		return -1;
+	}
+	s->started = 1;
+	return 0;
+}
+
+struct dg_job *dg_sphinx_submit(struct dg_sphinx *s, int16_t *pcm16k, size_t n)
+{
+	struct dg_job *j = calloc(1, sizeof *j);
+	if (!j) {
+		free(pcm16k);
+		return NULL;
+	}
+	j->pcm = pcm16k;
+	j->n = n;
+	j->refs = 2;
+	pthread_mutex_lock(&s->mu);
+	if (s->tail)
+		s->tail->next = j;
+	else
+		s->head = j;
+	s->tail = j;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	return j;
+}
+
+int dg_job_poll(struct dg_sphinx *s, struct dg_job *j, char *text, size_t len, double *confidence)
+{
+	int done;
+	pthread_mutex_lock(&s->mu);
+	done = j->done;
+	if (done) {
+		size_t l = j->rc ? 0 : strnlen(j->text, sizeof j->text);
+		l = l < len ? l : len - 1;
+		memcpy(text, j->text, l);
+		text[l] = '\0';
+		*confidence = j->rc ? 0 : j->confidence;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return done;
+}
+
+void dg_job_release(struct dg_sphinx *s, struct dg_job *j)
+{
+	if (!j)
+		return;
+	pthread_mutex_lock(&s->mu);
+	int last = --j->refs == 0;
+	pthread_mutex_unlock(&s->mu);
+	if (last) {
+		free(j->pcm);
+		free(j);
+	}
+}
+
+int dg_sphinx_phrases(const struct dg_sphinx *s)
+{
+	return s->nphrases;
+}
+
+int dg_sphinx_decode(struct dg_sphinx *s, const int16_t *pcm16k, size_t n, char *text, size_t len,
+		     double *confidence)
+{
+	int32 score = 0;
+	*text = '\0';
+	*confidence = 0;
+	if (ps_start_utt(s->ps) < 0)
+		return -1;
+	if (n && ps_process_raw(s->ps, pcm16k, n, FALSE, TRUE) < 0) {
+		ps_end_utt(s->ps);
+		return -1;
+	}
+	if (ps_end_utt(s->ps) < 0)
+		return -1;
+	const char *hyp = ps_get_hyp(s->ps, &score);
+	int nf = ps_get_n_frames(s->ps);
+	if (hyp && *hyp && nf > 0) {
+		/* The path score per frame (relative to the best senone of each
+		 * frame) measures how well the grammar path fits: flite voices
+		 * saying grammar phrases score -10..-20, other sentences forced
+		 * onto the grammar -30..-51 (tests/test_sphinx.c).  A logistic
+		 * centred on -25 maps that to 0..1. */
+		double per_frame = (double)score / nf;
+		snprintf(text, len, "%s", hyp);
+		*confidence = 1.0 / (1.0 + exp((-25.0 - per_frame) / 3.0));
+	}
+	return 0;
+}
+
+void dg_utt_init(struct dg_utt *u, int rate)
+{
+	memset(u, 0, sizeof *u);
+	u->rate = rate;
+}
+
+void dg_utt_free(struct dg_utt *u)
+{
+	free(u->pcm);
+	u->pcm = NULL;
+	u->n = u->cap = 0;
+}
+
+int dg_utt_append(struct dg_utt *u, const int16_t *x, size_t n)
+{
+	if (u->n + n > u->cap) {
+		size_t nc = u->cap ? u->cap * 2 : (size_t)u->rate * 4;
+		while (nc < u->n + n)
+			nc *= 2;
+		int16_t *p = realloc(u->pcm, nc * sizeof *p);
+		if (!p)
+			return -1;
+		u->pcm = p;
+		u->cap = nc;
+	}
+	memcpy(u->pcm + u->n, x, n * sizeof *x);
+	u->n += n;
+	return 0;
+}
+
+void dg_utt_trim(struct dg_utt *u, int64_t keep_from)
+{
+	if (keep_from <= u->start)
+		return;
+	size_t drop = (size_t)(keep_from - u->start);
+	if (drop > u->n)
+		drop = u->n;
+	memmove(u->pcm, u->pcm + drop, (u->n - drop) * sizeof *u->pcm);
+	u->n -= drop;
+	u->start += (int64_t)drop;
+}
+
+/* Samples [from, to) of u (clipped) as a malloc'd 16 kHz copy. */
+static int utt_copy16k(const struct dg_utt *u, int64_t from, int64_t to, int16_t **out, size_t *nout)
+{
+	int64_t end = u->start + (int64_t)u->n;
+	if (from < u->start)
+		from = u->start;
+	if (to > end)
+		to = end;
+	if (to < from)
+		to = from;
+	const int16_t *x = u->pcm + (from - u->start);
+	size_t n = (size_t)(to - from);
+	if (!n) {
+		*out = malloc(sizeof **out);
+		*nout = 0;
+		return *out ? 0 : -1;
+	}
+	if (u->rate != 16000)
+		return vs_resample_alloc(x, n, u->rate, 16000, out, nout);
+	*out = malloc(n * sizeof **out);
+	if (!*out)
+		return -1;
+	memcpy(*out, x, n * sizeof **out);
+	*nout = n;
+	return 0;
+}
+
+struct dg_job *dg_utt_submit(struct dg_sphinx *s, const struct dg_utt *u, int64_t from, int64_t to)
+{
+	int16_t *r = NULL;
+	size_t nr = 0;
+	if (utt_copy16k(u, from, to, &r, &nr))
+		return NULL;
+	return dg_sphinx_submit(s, r, nr);
+}
+
+int dg_utt_decode(struct dg_sphinx *s, const struct dg_utt *u, int64_t from, int64_t to, char *text, size_t len,
+		  double *confidence)
+{
+	int16_t *r = NULL;
+	size_t nr = 0;
+	if (utt_copy16k(u, from, to, &r, &nr))
+		return -1;
+	int rc = dg_sphinx_decode(s, r, nr, text, len, confidence);
+	free(r);
+	return rc;
+}
