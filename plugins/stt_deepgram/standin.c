@@ -1,7 +1,8 @@
 /* Deepgram live transcription stand-in: WebSocket /v1/listen.
  * Audio frames go through an energy detector (vs_vad); each speech segment
  * is "transcribed" as the next phrase of the configured list (scripted
- * mode).  Sends Results (interim and final, is_final/speech_final,
+ * mode), or really recognised by pocketsphinx restricted to a grammar of
+ * those phrases (grammar mode, standin_sphinx.c).  Sends Results (interim and final, is_final/speech_final,
  * from_finalize), SpeechStarted and UtteranceEnd when asked, Metadata at
  * the end; handles KeepAlive, Finalize, CloseStream and closes 1011 after
  * 10 s without audio or KeepAlive, as the real service does. */
@@ -17,6 +18,9 @@
 #include "vstress/util/vad.h"
 #include "vstress/world.h"
 #include "standin.h"
+#include "standin_sphinx.h"
+
+#define DG_MAX_PEND 16
 
 struct dg {
 	int rate, mulaw, interim, vad_events;
@@ -34,7 +38,25 @@ struct dg {
 	long idle_timer;
 	char request_id[40];
 	int closing;
+	/* grammar mode: the audio of the current utterance, and the decodes
+	 * not answered yet (in order; job NULL: an empty result) */
+	struct dg_sphinx *sphinx; /* NULL: scripted mode */
+	struct dg_utt utt;
+	struct dg_pend {
+		struct dg_job *job;
+		double t0, t1;
+		int is_final, from_finalize;
+	} pend[DG_MAX_PEND];
+	int npend;
+	long poll_timer;
+	int close_after; /* CloseStream waits for the pending decodes */
+	double conf;     /* confidence of the next Results */
 };
+
+/* The world's one grammar decoder (created at start-up in grammar mode,
+ * else at the first connection asking for it). */
+static struct dg_sphinx *sphinx;
+static int sphinx_failed;
 
 static const char *model_uuid = "1ed36bac-f71c-4f3f-a31f-02fd6525c489";
 
@@ -166,7 +188,7 @@ static json_t *results(struct dg *d, const char *text, int nwords, double t0, do
 				low[k++] = (char)((*c >= 'A' && *c <= 'Z') ? *c - 'A' + 'a' : *c);
 		low[k] = '\0';
 		json_array_append_new(words, json_pack("{s:s,s:f,s:f,s:f,s:s}", "word", low, "start", t0 + step * i, "end",
-						       t0 + step * (i + 1), "confidence", 0.98, "punctuated_word", tok));
+						       t0 + step * (i + 1), "confidence", d->conf, "punctuated_word", tok));
 		size_t tl = strlen(tr);
 		snprintf(tr + tl, sizeof tr - tl, "%s%s", tl ? " " : "", tok);
 	}
@@ -174,15 +196,132 @@ static json_t *results(struct dg *d, const char *text, int nwords, double t0, do
 	return json_pack("{s:s,s:[i,i],s:f,s:f,s:b,s:b,s:b,s:{s:[{s:s,s:f,s:o}]},s:{s:s,s:s,s:{s:s,s:s,s:s}}}", "type",
 			 "Results", "channel_index", 0, 1, "duration", t1 - t0, "start", t0, "is_final", is_final,
 			 "speech_final", speech_final, "from_finalize", from_finalize, "channel", "alternatives",
-			 "transcript", tr, "confidence", nwords ? 0.98 : 0.0, "words", words, "metadata", "request_id",
+			 "transcript", tr, "confidence", nwords ? d->conf : 0.0, "words", words, "metadata", "request_id",
 			 d->request_id, "model_uuid", model_uuid, "model_info", "name", "general-nova-3", "version",
 			 "2025-04-17.21547", "arch", "nova-3");
 }
 
-/* The end of a speech segment: the final transcript of the next phrase. */
+struct logctx {
+	const struct vs_world *w;
+	vs_wctx *wc;
+};
+
+static void sphinx_log(void *arg, const char *msg)
+{
+	struct logctx *lc = arg;
+	lc->w->log(lc->wc, VS_LOG_WARN, "%s", msg);
+}
+
+static struct dg_sphinx *get_sphinx(const struct vs_world *w, vs_wctx *wc)
+{
+	char err[512] = "";
+	if (sphinx || sphinx_failed)
+		return sphinx;
+	struct logctx lc = {w, wc};
+	struct dg_sphinx_cfg cfg = {.phrases = w->conf(wc, "phrases"), .phrases_file = w->conf(wc, "phrases_file"),
+				    .grammar_file = w->conf(wc, "grammar_file"), .model_dir = w->conf(wc, "sphinx_model"),
+				    .sphinx_log = w->conf(wc, "sphinx_log"), .log = sphinx_log, .log_arg = &lc};
+	uint64_t t0 = w->now_ms();
+	if (dg_sphinx_new(&cfg, &sphinx, err, sizeof err) || dg_sphinx_start(sphinx)) {
+		w->log(wc, VS_LOG_ERROR, "%s", *err ? err : "grammar: cannot start the decoding thread");
+		dg_sphinx_free(sphinx);
+		sphinx = NULL;
+		sphinx_failed = 1;
+		return NULL;
+	}
+	w->log(wc, VS_LOG_INFO, "grammar: %d phrases, decoder ready in %llu ms", dg_sphinx_phrases(sphinx),
+	       (unsigned long long)(w->now_ms() - t0));
+	return sphinx;
+}
+
+static void sphinx_at_exit(void *arg)
+{
+	(void)arg;
+	dg_sphinx_free(sphinx);
+	sphinx = NULL;
+}
+
+static void close_stream(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struct dg *d);
+
+/* A decoded result is due: the final (or interim) Results, in order. */
+static void deliver(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struct dg *d, const struct dg_pend *p,
+		    const char *text, double conf)
+{
+	if (conf < w->conf_double(wc, "min_confidence", 0.5))
+		text = ""; /* not one of the phrases: nothing recognised */
+	d->conf = conf;
+	if (!p->is_final) {
+		if (*text)
+			send_json(w, ws, 0, results(d, text, -1, p->t0, p->t1, 0, 0, 0));
+		return;
+	}
+	send_json(w, ws, 0, results(d, text, -1, p->t0, p->t1, 1, !p->from_finalize, p->from_finalize));
+	if (*text) {
+		w->count(wc, "transcripts", 1);
+		w->count(wc, "characters", (double)strlen(text));
+	} else {
+		w->count(wc, "unrecognised", 1);
+	}
+	if (d->utterance_end_ms > 0 && p->t1 > p->t0)
+		send_json(w, ws, (uint32_t)d->utterance_end_ms,
+			  json_pack("{s:s,s:[i,i],s:f}", "type", "UtteranceEnd", "channel", 0, 1, "last_word_end", p->t1));
+}
+
+static void poll_decodes(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void *arg)
+{
+	struct dg *d = arg;
+	char text[1024];
+	double conf = 0;
+	d->poll_timer = 0;
+	while (d->npend) {
+		struct dg_pend *p = &d->pend[0];
+		if (p->job && !dg_job_poll(d->sphinx, p->job, text, sizeof text, &conf))
+			break;
+		if (!p->job) {
+			*text = '\0';
+			conf = 0;
+		}
+		deliver(w, wc, ws, d, p, text, conf);
+		dg_job_release(d->sphinx, p->job);
+		memmove(d->pend, d->pend + 1, (size_t)--d->npend * sizeof *d->pend);
+	}
+	if (d->npend) {
+		d->poll_timer = w->ws_timer(ws, 10, poll_decodes, d);
+	} else if (d->close_after) {
+		d->close_after = d->closing = 0;
+		close_stream(w, wc, ws, d);
+	}
+}
+
+/* Queues the decode of samples [from, to) (grammar mode); from > to: an
+ * empty result kept in order. */
+static void grammar_submit(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struct dg *d, int64_t from, int64_t to,
+			   double t0, double t1, int is_final, int from_finalize)
+{
+	if (d->npend == DG_MAX_PEND) {
+		w->count(wc, "decodes_dropped", 1);
+		return;
+	}
+	struct dg_pend *p = &d->pend[d->npend++];
+	*p = (struct dg_pend){.t0 = t0, .t1 = t1, .is_final = is_final, .from_finalize = from_finalize};
+	if (from <= to)
+		p->job = dg_utt_submit(d->sphinx, &d->utt, from, to);
+	if (!d->poll_timer)
+		d->poll_timer = w->ws_timer(ws, 10, poll_decodes, d);
+}
+
+/* The end of a speech segment: the final transcript of the next phrase
+ * (grammar mode: of the segment's audio, once decoded). */
 static void end_segment(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struct dg *d, int64_t end_sample,
 			int from_finalize)
 {
+	if (d->sphinx) {
+		/* 250 ms before the onset, 300 ms after the end (what is buffered) */
+		grammar_submit(w, wc, ws, d, d->seg_start - d->rate / 4, end_sample + d->rate * 3 / 10,
+			       (double)d->seg_start / d->rate, (double)end_sample / d->rate, 1, from_finalize);
+		d->speaking = 0;
+		return;
+	}
 	char buf[1024];
 	const char *text = phrase_at(w, wc, d->phrase++, buf, sizeof buf);
 	double t0 = (double)d->seg_start / d->rate, t1 = (double)end_sample / d->rate;
@@ -198,6 +337,8 @@ static void end_segment(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struct
 
 static void feed(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struct dg *d, const int16_t *x, size_t n)
 {
+	if (d->sphinx && dg_utt_append(&d->utt, x, n))
+		w->count(wc, "errors", 1);
 	for (size_t i = 0; i < n; i++) {
 		d->frame[d->nframe++] = x[i];
 		if (d->nframe < d->vad.frame)
@@ -219,7 +360,13 @@ static void feed(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struct dg *d,
 		}
 		d->samples += d->vad.frame;
 		/* interim results about every 500 ms of speech */
-		if (d->speaking && d->interim && d->samples - d->last_interim >= d->rate / 2) {
+		if (d->speaking && d->interim && d->sphinx && d->samples - d->last_interim >= d->rate / 2) {
+			/* the audio so far, unless a decode is still due */
+			d->last_interim = d->samples;
+			if (!d->npend)
+				grammar_submit(w, wc, ws, d, d->seg_start - d->rate / 4, d->samples,
+					       (double)d->seg_start / d->rate, (double)d->samples / d->rate, 0, 0);
+		} else if (d->speaking && d->interim && d->samples - d->last_interim >= d->rate / 2) {
 			char buf[1024];
 			const char *text = phrase_at(w, wc, d->phrase, buf, sizeof buf);
 			int words = (int)((d->samples - d->seg_start) / (d->rate * 3 / 10)); /* ~ a word per 300 ms */
@@ -229,6 +376,9 @@ static void feed(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struct dg *d,
 							    (double)d->samples / d->rate, 0, 0, 0));
 		}
 	}
+	/* keep 500 ms of pre-roll while nobody speaks */
+	if (d->sphinx && !d->speaking)
+		dg_utt_trim(&d->utt, d->utt.start + (int64_t)d->utt.n - d->rate / 2);
 }
 
 static void idle_check(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void *arg)
@@ -273,6 +423,16 @@ static int on_open(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void *arg)
 	/* a probe's hint (docs/world.md): start the phrase cycle at this index,
 	 * so that a stream per sample is answered with that sample's transcript */
 	const char *ph = w->req_query(rq, "vstress_phrase");
+	/* grammar mode: configured, or asked by ?vstress_mode=grammar */
+	const char *mode = w->req_query(rq, "vstress_mode");
+	if (!mode || !*mode)
+		mode = w->conf(wc, "mode");
+	d->conf = 0.98;
+	dg_utt_init(&d->utt, d->rate);
+	if (mode && !strcmp(mode, "grammar") && !(d->sphinx = get_sphinx(w, wc))) {
+		free(d);
+		return -1;
+	}
 	d->phrase = ph && atoi(ph) > 0 ? atoi(ph) : 0;
 	uuid4(w, wc, d->request_id, sizeof d->request_id);
 	d->last_activity = w->now_ms();
@@ -286,6 +446,10 @@ static void close_stream(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struc
 {
 	if (d->speaking)
 		end_segment(w, wc, ws, d, d->samples, 1);
+	if (d->npend) { /* grammar mode: the Metadata after the last result */
+		d->close_after = d->closing = 1;
+		return;
+	}
 	char created[40];
 	time_t now = time(NULL);
 	struct tm tm;
@@ -346,6 +510,9 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 			end_segment(w, wc, ws, d, d->samples, 1);
 			vs_vad_init(&d->vad, &d->vad.cfg); /* the segment is closed */
 			d->vad.pos = d->samples;
+		} else if (d->npend) { /* after the results still being decoded */
+			double t = (double)d->samples / d->rate;
+			grammar_submit(w, wc, ws, d, 1, 0, t, t, 1, 1);
 		} else {
 			double t = (double)d->samples / d->rate;
 			send_json(w, ws, 0, results(d, "", 0, t, t, 1, 0, 1));
@@ -361,7 +528,13 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 static void on_close(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int code, void *arg)
 {
 	(void)wc, (void)code, (void)arg;
-	free(w->ws_data(ws));
+	struct dg *d = w->ws_data(ws);
+	if (d) {
+		for (int i = 0; i < d->npend; i++)
+			dg_job_release(d->sphinx, d->pend[i].job);
+		dg_utt_free(&d->utt);
+	}
+	free(d);
 	w->ws_set_data(ws, NULL);
 }
 
@@ -387,6 +560,15 @@ int stt_deepgram_standin(const struct vs_world *w, vs_wctx *wc)
 	if (w->abi_version != VS_WORLD_ABI_VERSION || !VS_WORLD_HAS(w, export_env))
 		return VS_ERROR;
 	int rc = 0;
+	const char *mode = w->conf(wc, "mode");
+	if (mode && *mode && strcmp(mode, "scripted") && strcmp(mode, "grammar")) {
+		w->log(wc, VS_LOG_ERROR, "mode = %s: scripted or grammar", mode);
+		return VS_ERROR;
+	}
+	if (VS_WORLD_HAS(w, at_exit))
+		rc |= w->at_exit(wc, sphinx_at_exit, NULL);
+	if (mode && !strcmp(mode, "grammar") && !get_sphinx(w, wc))
+		return VS_ERROR; /* the reason is in the log */
 	rc |= w->add_ws_route(wc, "/v1/listen", &handlers, NULL);
 	rc |= w->set_error_builder(wc, dg_error);
 	rc |= w->export_env(wc, "DEEPGRAM_BASE_URL", "{ws}");
