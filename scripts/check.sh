@@ -67,6 +67,10 @@ if [ "${VALGRIND:-0}" = 1 ]; then
 		--track-fds=no --suppressions=tests/valgrind.supp)
 fi
 export CMOCKA_MESSAGE_OUTPUT=TAP
+# Timing assertions widen under valgrind and the sanitizers (tests read this).
+if [ "${VALGRIND:-0}" = 1 ] || [ "${SAN:-}" = 1 ]; then
+	export VSTRESS_SLOW_RUNTIME=1
+fi
 # Sanitizer build: let crash fixtures really die by their signal (the runner
 # must classify them), and fail on any report.
 export ASAN_OPTIONS="handle_segv=0:handle_sigbus=0:handle_abort=0:detect_leaks=1:abort_on_error=0"

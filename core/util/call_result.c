@@ -69,7 +69,8 @@ int call_result_compute(struct vs_call *c)
 	r->false_triggers = calloc(ns + 1, sizeof(*r->false_triggers));
 	if (!r->segs || !r->turns || !r->barges || !r->gaps || !r->false_triggers)
 		return -1;
-	memcpy(r->segs, sg, ns * sizeof(*sg));
+	if (ns)
+		memcpy(r->segs, sg, ns * sizeof(*sg));
 	r->nsegs = ns;
 	r->first_reply_ms = ns ? MS(sg[0].on) : -1;
 

@@ -48,6 +48,10 @@ static struct fakehost *host(void)
 	fh_set_opt(fh, "concurrency", "4");
 	fh_set_opt(fh, "price_per_minute", "0.0048");
 	fh_set_opt(fh, "request_timeout", "10s");
+	if (getenv("VSTRESS_SLOW_RUNTIME")) { /* valgrind/sanitizers: the world runs many times slower */
+		fh_set_opt(fh, "final_within", "60s");
+		fh_set_opt(fh, "request_timeout", "60s");
+	}
 	fh_set_deadline_ms(fh, 60000);
 	return fh;
 }
