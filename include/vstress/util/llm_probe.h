@@ -103,7 +103,13 @@ struct llm_wire {
 	{"max_response", VS_OPT_INT, "4194304", "probe: bytes of one response at most", 0},                        \
 	{"keep_errors", VS_OPT_INT, "3", "probe: provider messages kept per class", 0},                            \
 	{"faults", VS_OPT_STRING, NULL,                                                                            \
-	 "probe, hermetic only: world faults during the probe: kind:arg:rate[:after],... or JSON", 0},             \
+	 "probe, hermetic only: world faults for a second, faulted pass after the clean one: "                     \
+	 "kind:arg:rate[:after],... or JSON", 0},                                                                  \
+	{"fault_requests", VS_OPT_INT, NULL, "probe: requests of the faulted pass (default: requests)", 0},         \
+	{"fault_concurrency", VS_OPT_INT, NULL, "probe: concurrency of the faulted pass (default: concurrency)", 0}, \
+	{"fault_rate", VS_OPT_DOUBLE, NULL, "probe: starts per second of the faulted pass (default: rate)", 0},     \
+	{"fault_request_timeout", VS_OPT_DURATION, NULL,                                                           \
+	 "probe: request_timeout of the faulted pass (default: request_timeout)", 0},                              \
 	{"control_url", VS_OPT_STRING, "${VSTRESS_WORLD_CONTROL}", "probe: the world's control API", 0},           \
 	{"prices", VS_OPT_STRING, "conf.d/prices.ini", "probe: price table (USD per 1M tokens)", 0},               \
 	{"artifact", VS_OPT_STRING, NULL, "probe: results file (default llm_results_<provider>.json)", 0}
@@ -127,6 +133,10 @@ struct llm_probe {
 	long long requests, concurrency, max_tokens, timeout_ms, idle_ms, within_ms, ttft_ms, max_response,
 		keep_errors;
 	double rate;
+	/* the faulted pass (when faults is set): its size, concurrency, rate
+	 * and request timeout; default the clean pass's */
+	long long fault_requests, fault_concurrency, fault_timeout_ms;
+	double fault_rate;
 	struct llm_price price;
 	int have_price;
 	struct llm_fault fault[16];
@@ -146,9 +156,13 @@ struct llm_job {
  * is empty, VS_ECONFIG on a bad value (prices, faults).  *out is set as
  * soon as it exists. */
 int llm_probe_setup(const struct vs_host *h, vs_ctx *c, const struct llm_wire *w, struct llm_probe **out);
-/* The probe: faults on, `requests` paced requests, faults off, metrics,
- * counters, checks, artifact.  VS_OK (verdict from checks), VS_FAIL with
- * the provider's message when the quota/credit is exhausted. */
+/* The probe: a clean pass of `requests` paced requests (no faults); then,
+ * when faults is set, a faulted pass of `fault_requests` with the faults
+ * installed (removed after, also on error).  Metrics, counters, checks per
+ * pass (the faulted pass's checks and counters prefixed "faults.", its
+ * metrics and data suffixed "_faults"), one artifact with a "pass" per
+ * request.  VS_OK (verdict from checks), VS_FAIL with the provider's
+ * message when the quota/credit is exhausted. */
 int llm_probe_run(struct llm_probe *p);
 void llm_probe_free(struct llm_probe *p);
 

@@ -146,27 +146,37 @@ static inline struct fakehost *lt_host(const char *plugin, const struct lt_world
 		}                                                                                           \
 	} while (0)
 
-/* The probe under world faults; returns the host for more asserts. */
+/* The probe with faults: a clean pass (all ok), then the faulted pass
+ * (timeout: its fault_request_timeout); returns the host for more asserts. */
 static inline struct fakehost *lt_faulted(const char *plugin, const struct lt_world *w, const char *key,
 					  const char *faults, const char *timeout)
 {
 	struct fakehost *fh = lt_host(plugin, w, key);
 	fh_set_opt(fh, "faults", faults);
 	if (timeout)
-		fh_set_opt(fh, "request_timeout", timeout);
+		fh_set_opt(fh, "fault_request_timeout", timeout);
 	int rc = fh_run(fh);
 	if (rc != VS_OK) {
 		lt_dump(fh);
 		fail_msg("run rc %d under faults %s", rc, faults);
 	}
-	assert_check(fh, "classified", VS_CHECK_PASS);
+	assert_check(fh, "responses_ok", VS_CHECK_PASS); /* the clean pass saw no fault */
+	assert_check(fh, "faults.classified", VS_CHECK_PASS);
 	return fh;
 }
 
+/* Requests of a class: clean pass (lt_class), faulted pass (lt_fclass). */
 static inline int64_t lt_class(struct fakehost *fh, const char *cls)
 {
 	char n[64];
 	snprintf(n, sizeof(n), "requests_%s", cls);
+	return fh_counter(fh, n);
+}
+
+static inline int64_t lt_fclass(struct fakehost *fh, const char *cls)
+{
+	char n[64];
+	snprintf(n, sizeof(n), "faults.requests_%s", cls);
 	return fh_counter(fh, n);
 }
 
@@ -176,6 +186,72 @@ static inline void lt_no_faults_left(const struct lt_world *w)
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "curl -s %s/_vstress/faults | grep -q '\"data\": *\\[\\]'", w->control);
 	assert_int_equal(system(cmd), 0);
+}
+
+/* Clean and faulted passes in one run: 12 clean requests, then 16 under
+ * 50% 500 and 30% stall.  Both passes' checks are there and pass; the
+ * clean metrics and counters hold only the clean requests; the artifact
+ * marks each request's pass. */
+static inline void lt_two_passes(const char *plugin, const struct lt_world *w, const char *key, const char *provider)
+{
+	struct fakehost *fh = lt_host(plugin, w, key);
+	fh_set_opt(fh, "faults", "error:500:0.5, stall::0.3");
+	fh_set_opt(fh, "fault_requests", "16");
+	fh_set_opt(fh, "fault_concurrency", "16");
+	fh_set_opt(fh, "fault_rate", "0");
+	fh_set_opt(fh, "fault_request_timeout", getenv("VSTRESS_SLOW_RUNTIME") ? "4s" : "1500ms");
+	if (fh_run(fh) != VS_OK) {
+		lt_dump(fh);
+		fail_msg("run failed");
+	}
+	static const char *const clean[] = {"responses_ok", "ttft_p95", "respond_within", "usage_present",
+					    "cost_computed"};
+	for (size_t i = 0; i < sizeof(clean) / sizeof(clean[0]); i++) {
+		char f[64];
+		assert_check(fh, clean[i], VS_CHECK_PASS);
+		snprintf(f, sizeof(f), "faults.%s", clean[i]);
+		if (i) /* the faulted pass has no responses_ok */
+			assert_check(fh, f, VS_CHECK_PASS);
+	}
+	assert_int_equal(fh_check_status(fh, "faults.responses_ok"), -1);
+	assert_int_equal(fh_check_status(fh, "classified"), -1);
+	assert_check(fh, "faults.classified", VS_CHECK_PASS);
+	assert_check(fh, "faults.fault_1_server_error", VS_CHECK_PASS);
+	assert_check(fh, "faults.fault_2_timeout", VS_CHECK_PASS);
+	/* clean figures: the 12 clean requests only */
+	assert_int_equal(fh_counter(fh, "requests"), 12);
+	assert_int_equal(lt_class(fh, "ok"), 12);
+	assert_int_equal(lt_class(fh, "server_error") + lt_class(fh, "timeout"), 0);
+	assert_int_equal(fh_metric_count(fh, "ttft"), 12);
+	assert_int_equal(fh_metric_count(fh, "latency"), 12);
+	/* faulted figures apart */
+	int64_t fok = lt_fclass(fh, "ok"), f500 = lt_fclass(fh, "server_error"), fto = lt_fclass(fh, "timeout");
+	assert_int_equal(fh_counter(fh, "faults.requests"), 16);
+	assert_int_equal(fok + f500 + fto, 16);
+	assert_true(f500 > 0 && fto > 0 && fok > 0);
+	assert_int_equal(fh_metric_count(fh, "latency_faults"), (size_t)fok);
+	/* the artifact: every request with its pass */
+	char path[700];
+	snprintf(path, sizeof(path), "%s/llm_results_%s.json", fh_artifact_dir(fh), provider);
+	json_t *doc = json_load_file(path, 0, NULL), *r;
+	size_t i, nclean = 0, nf = 0;
+	assert_non_null(doc);
+	json_array_foreach(json_object_get(doc, "requests"), i, r)
+	{
+		const char *pass = json_string_value(json_object_get(r, "pass"));
+		assert_non_null(pass);
+		nclean += !strcmp(pass, "clean");
+		nf += !strcmp(pass, "faults");
+	}
+	assert_int_equal(nclean, 12);
+	assert_int_equal(nf, 16);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(doc, "summary"), "requests")), 12);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(doc, "summary"), "faults")), 0);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(doc, "summary_faults"), "requests")), 16);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(doc, "summary_faults"), "faults")), 2);
+	json_decref(doc);
+	fh_free(fh);
+	lt_no_faults_left(w);
 }
 
 #endif

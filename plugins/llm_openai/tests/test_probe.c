@@ -54,9 +54,9 @@ static void all_ok(void **state)
 static void fault_counts(const char *faults, const char *timeout, const char *cls, int all)
 {
 	struct fakehost *fh = lt_faulted("llm_openai", &W, KEY, faults, timeout);
-	int64_t n = lt_class(fh, cls), ok = lt_class(fh, "ok");
+	int64_t n = lt_fclass(fh, cls), ok = lt_fclass(fh, "ok");
 	char name[64];
-	snprintf(name, sizeof(name), "fault_1_%s", cls);
+	snprintf(name, sizeof(name), "faults.fault_1_%s", cls);
 	assert_check(fh, name, VS_CHECK_PASS);
 	if (all)
 		assert_int_equal(n, 12);
@@ -122,11 +122,17 @@ static void fault_latency(void **state)
 	fh_set_opt(fh, "faults", "latency:1200");
 	fh_set_opt(fh, "respond_within", "1s");
 	assert_int_equal(fh_run(fh), VS_OK);
-	assert_int_equal(lt_class(fh, "ok"), 12);
-	assert_check(fh, "fault_1_ok", VS_CHECK_PASS);
-	assert_check(fh, "respond_within", VS_CHECK_FAIL);
+	assert_int_equal(lt_fclass(fh, "ok"), 12);
+	assert_check(fh, "faults.fault_1_ok", VS_CHECK_PASS);
+	assert_check(fh, "faults.respond_within", VS_CHECK_FAIL);
 	fh_free(fh);
 	lt_no_faults_left(&W);
+}
+
+static void two_passes(void **state)
+{
+	(void)state;
+	lt_two_passes("llm_openai", &W, KEY, "openai");
 }
 
 static void missing_key_skips(void **state)
@@ -285,7 +291,7 @@ int main(void)
 		cmocka_unit_test(all_ok),          cmocka_unit_test(fault_500_half), cmocka_unit_test(fault_429),
 		cmocka_unit_test(fault_401),       cmocka_unit_test(fault_instream), cmocka_unit_test(fault_stall),
 		cmocka_unit_test(fault_malformed), cmocka_unit_test(fault_close),    cmocka_unit_test(fault_reset),
-		cmocka_unit_test(fault_latency),   cmocka_unit_test(missing_key_skips), cmocka_unit_test(refused_is_network),
+		cmocka_unit_test(fault_latency),   cmocka_unit_test(two_passes), cmocka_unit_test(missing_key_skips), cmocka_unit_test(refused_is_network),
 		cmocka_unit_test(bad_faults_config),
 	};
 	int rc = cmocka_run_group_tests_name("llm_openai_wire", wire, NULL, NULL);
