@@ -33,6 +33,8 @@ static const struct vs_option options[] = {
 	{"transcript", VS_OPT_STRING, NULL, "stand-in: one fixed transcript for every segment", 0},
 	{"threshold_dbfs", VS_OPT_DOUBLE, "-40", "stand-in: speech energy threshold", 0},
 	{"hangover_ms", VS_OPT_DURATION, "300", "stand-in: silence that ends a segment (endpointing= wins)", 0},
+	{"probe_hangover_ms", VS_OPT_DURATION, NULL,
+	 "stand-in: the hangover for a probe's streams (those sending vstress_phrase); default hangover_ms", 0},
 	{"final_delay_ms", VS_OPT_DURATION, "50", "stand-in: delay of a final result after the segment end", 0},
 	{"idle_timeout_ms", VS_OPT_DURATION, "10000", "stand-in: close 1011 after this long without audio", 0},
 	{"mode", VS_OPT_STRING, "scripted",

@@ -416,13 +416,20 @@ static int on_open(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void *arg)
 	d->vad_events = ve && !strcmp(ve, "true");
 	d->utterance_end_ms = ue ? atol(ue) : 0;
 	d->idle_ms = (long)w->conf_double(wc, "idle_timeout_ms", 10000);
-	struct vs_vad_cfg cfg = {.rate = d->rate, .frame_ms = 20,
-				 .threshold_dbfs = w->conf_double(wc, "threshold_dbfs", -40),
-				 .hangover_ms = ep && atoi(ep) > 0 ? atoi(ep) : (int)w->conf_double(wc, "hangover_ms", 300)};
-	vs_vad_init(&d->vad, &cfg);
 	/* a probe's hint (docs/world.md): start the phrase cycle at this index,
 	 * so that a stream per sample is answered with that sample's transcript */
 	const char *ph = w->req_query(rq, "vstress_phrase");
+	/* Endpointing: the client's endpointing= wins; a probe's stream (it
+	 * sends vstress_phrase) may use a longer hangover so that a read
+	 * sample's pauses do not split it, while an agent's calls keep a
+	 * realistic one. */
+	int hang = (int)w->conf_double(wc, "hangover_ms", 300);
+	if (ph && *ph && w->conf(wc, "probe_hangover_ms"))
+		hang = (int)w->conf_double(wc, "probe_hangover_ms", hang);
+	struct vs_vad_cfg cfg = {.rate = d->rate, .frame_ms = 20,
+				 .threshold_dbfs = w->conf_double(wc, "threshold_dbfs", -40),
+				 .hangover_ms = ep && atoi(ep) > 0 ? atoi(ep) : hang};
+	vs_vad_init(&d->vad, &cfg);
 	/* grammar mode: configured, or asked by ?vstress_mode=grammar */
 	const char *mode = w->req_query(rq, "vstress_mode");
 	if (!mode || !*mode)
