@@ -88,6 +88,8 @@ struct tts {
 	struct vs_tts_cfg cfg;
 	char *url, *key;
 	long long requests, concurrency;
+	long long fault_requests, fault_concurrency, fault_timeout_ms; /* the faulted pass */
+	long long nreqs; /* reqs allocated: the larger pass */
 	double rate, min_ok, max_rtf, min_mpc, max_mpc, floor_db, price;
 	long long ttfa_max_ms;
 	char **texts; /* one malloc'd block */
@@ -154,7 +156,7 @@ static void tts_free(struct tts *t)
 {
 	if (!t)
 		return;
-	for (long long i = 0; t->reqs && i < t->requests; i++)
+	for (long long i = 0; t->reqs && i < t->nreqs; i++)
 		free(t->reqs[i].audio);
 	free(t->reqs);
 	free(t->texts); /* pointers (texts_file) or the vs_split_list block */
@@ -201,9 +203,41 @@ int vs_tts_setup(const struct vs_host *h, vs_ctx *c, const struct vs_tts_proto *
 	    h->opt_double(c, "max_ms_per_char", &t->max_mpc) < 0 ||
 	    h->opt_double(c, "silence_dbfs", &t->floor_db) < 0 || h->opt_double(c, "price_per_1k_chars", &t->price) < 0)
 		return VS_ECONFIG;
-	if (t->requests < 1 || t->concurrency < 1 || t->concurrency > 256 || sr < 8000 || sr > 48000 || to < 1) {
-		h->reason(c, "requests, concurrency (1-256), sample_rate (8000-48000) or request_timeout out of range");
+	t->fault_requests = t->requests;
+	t->fault_concurrency = t->concurrency;
+	t->fault_timeout_ms = to;
+	if (h->opt_int(c, "fault_requests", &t->fault_requests) < 0 ||
+	    h->opt_int(c, "fault_concurrency", &t->fault_concurrency) < 0 ||
+	    h->opt_ms(c, "fault_request_timeout", &t->fault_timeout_ms) < 0)
 		return VS_ECONFIG;
+	if (t->requests < 1 || t->concurrency < 1 || t->concurrency > 256 || sr < 8000 || sr > 48000 || to < 1 ||
+	    t->fault_requests < 1 || t->fault_concurrency < 1 || t->fault_concurrency > 256 || t->fault_timeout_ms < 1) {
+		h->reason(c, "requests, concurrency (1-256), sample_rate (8000-48000), request_timeout or their fault_ "
+			     "counterparts out of range");
+		return VS_ECONFIG;
+	}
+	const char *faults = h->opt(c, "faults"), *control = h->opt(c, "control");
+	if (faults && *faults) { /* checked here; installed for the faulted pass */
+		char **items = NULL;
+		size_t nf = vs_split_list(faults, &items);
+		for (size_t i = 0; i < nf; i++) {
+			json_t *f = vs_wfault_parse(items[i], p->fault_target, err, sizeof err);
+			int cls = f ? vs_tts_fault_class(f, 0) : -1;
+			json_decref(f);
+			if (cls < 0) {
+				if (f)
+					h->reason(c, "faults: '%s': unknown kind", items[i]);
+				else
+					h->reason(c, "faults: %s", err);
+				free(items);
+				return VS_ECONFIG;
+			}
+		}
+		free(items);
+		if (!control || !*control) {
+			h->reason(c, "faults need the world's control API (control / VSTRESS_WORLD_CONTROL): hermetic only");
+			return VS_ECONFIG;
+		}
 	}
 	const char *enc = h->opt(c, "encoding");
 	t->cfg.encoding = enc && *enc ? enc : "pcm_s16le";
@@ -234,7 +268,8 @@ int vs_tts_setup(const struct vs_host *h, vs_ctx *c, const struct vs_tts_proto *
 		free(t->texts);
 		t->texts = NULL;
 	}
-	t->reqs = calloc((size_t)t->requests, sizeof *t->reqs);
+	t->nreqs = t->requests > t->fault_requests ? t->requests : t->fault_requests;
+	t->reqs = calloc((size_t)t->nreqs, sizeof *t->reqs);
 	if (!t->reqs)
 		return VS_ERROR;
 	rc = VS_OK;
@@ -286,10 +321,100 @@ static int64_t pct(int64_t *v, size_t n, double p)
 	return v[k ? k - 1 : 0];
 }
 
-static void report(const struct vs_host *h, vs_ctx *c, struct tts *t, int ran)
+/* One pass: the clean one, or the faulted one (checks and counters
+ * prefixed "faults.", metrics and data suffixed "_faults"). */
+struct tpass {
+	const char *name, *pfx, *sfx;
+	int faulted;
+};
+
+static const char *pn(char *buf, size_t len, const struct tpass *ps, const char *name, int metric)
 {
-	int m_ttfa = h->metric(c, "ttfa", "ms"), m_total = h->metric(c, "total", "ms");
-	int m_conn = h->metric(c, "connect", "ms"), m_rtf = h->metric(c, "rtf", "permille");
+	if (metric)
+		snprintf(buf, len, "%s%s", name, ps->sfx);
+	else
+		snprintf(buf, len, "%s%s", ps->pfx, name);
+	return buf;
+}
+
+int vs_tts_fault_class(const json_t *f, int close_1011_server)
+{
+	const char *k = json_string_value(json_object_get(f, "kind"));
+	if (!k)
+		return -1;
+	if (!strcmp(k, "error")) {
+		json_t *st = json_object_get(f, "status");
+		return vs_tts_class_of_status(st ? (int)json_integer_value(st) : 500);
+	}
+	if (!strcmp(k, "stall"))
+		return VS_TTS_TIMEOUT;
+	if (!strcmp(k, "close")) {
+		json_t *cc = json_object_get(f, "close_code");
+		int code = cc ? (int)json_integer_value(cc) : 1011;
+		return close_1011_server && code == 1011 ? VS_TTS_SERVER_ERROR : VS_TTS_CLOSED_EARLY;
+	}
+	if (!strcmp(k, "reset") || !strcmp(k, "cut"))
+		return VS_TTS_CLOSED_EARLY;
+	if (!strcmp(k, "malformed"))
+		return VS_TTS_MALFORMED;
+	if (!strcmp(k, "refuse"))
+		return VS_TTS_CONNECT;
+	if (!strcmp(k, "latency") || !strcmp(k, "trickle"))
+		return VS_TTS_OK;
+	return -1;
+}
+
+static void fmt_cls(char *buf, size_t len, const long *cls)
+{
+	size_t o = 0;
+	buf[0] = '\0';
+	for (int k = 0; k < VS_TTS_NCLASS; k++)
+		if (cls[k] && o < len)
+			o += (size_t)snprintf(buf + o, len - o, "%s%s %ld", o ? ", " : "", vs_tts_class_name(k), cls[k]);
+}
+
+void vs_tts_fault_checks(const struct vs_host *h, vs_ctx *c, const char *specs, const char *target,
+			 int close_1011_server, const long *cls, long ran, long planned)
+{
+	char **items = NULL, classes[300], missing[200] = "", err[200];
+	size_t nf = vs_split_list(specs, &items), mo = 0;
+	int want[32];
+	long counted = 0;
+	for (int k = 0; k < VS_TTS_NCLASS; k++)
+		counted += cls[k];
+	fmt_cls(classes, sizeof classes, cls);
+	if (nf > 32)
+		nf = 32;
+	for (size_t i = 0; i < nf; i++) {
+		json_t *f = vs_wfault_parse(items[i], target, err, sizeof err);
+		want[i] = f ? vs_tts_fault_class(f, close_1011_server) : -1;
+		json_decref(f);
+		if ((want[i] < 0 || !cls[want[i]]) && mo < sizeof missing)
+			mo += (size_t)snprintf(missing + mo, sizeof missing - mo, "%s%s", mo ? ", " : "",
+					       vs_tts_class_name(want[i]));
+	}
+	h->check(c, "faults.classified", counted == ran && ran == planned && !mo ? VS_CHECK_PASS : VS_CHECK_FAIL,
+		 "%ld/%ld requests classified (%s) under %zu world fault(s); the probe did not crash%s%s%s", counted,
+		 planned, classes, nf, ran < planned ? "; stopped early" : "",
+		 mo ? "; no request in the injected class(es) " : "", missing);
+	for (size_t i = 0; i < nf; i++) {
+		char name[64];
+		snprintf(name, sizeof name, "faults.fault_%zu_%s", i + 1, vs_tts_class_name(want[i]));
+		h->check(c, name, want[i] >= 0 && cls[want[i]] ? VS_CHECK_PASS : VS_CHECK_FAIL,
+			 "%ld/%ld requests %s under fault %s", want[i] >= 0 ? cls[want[i]] : 0, ran,
+			 vs_tts_class_name(want[i]), items[i]);
+	}
+	free(items);
+}
+
+static void report(const struct vs_host *h, vs_ctx *c, struct tts *t, int ran, long long planned,
+		   const struct tpass *ps, const char *faults)
+{
+	char nb[96];
+	int m_ttfa = h->metric(c, pn(nb, sizeof nb, ps, "ttfa", 1), "ms");
+	int m_total = h->metric(c, pn(nb, sizeof nb, ps, "total", 1), "ms");
+	int m_conn = h->metric(c, pn(nb, sizeof nb, ps, "connect", 1), "ms");
+	int m_rtf = h->metric(c, pn(nb, sizeof nb, ps, "rtf", 1), "permille");
 	long cls[VS_TTS_NCLASS] = {0}, invalid = 0, chars = 0;
 	double audio_s = 0;
 	int64_t *ttfa = calloc((size_t)ran + 1, sizeof *ttfa), *rtf = calloc((size_t)ran + 1, sizeof *rtf);
@@ -298,12 +423,13 @@ static void report(const struct vs_host *h, vs_ctx *c, struct tts *t, int ran)
 	for (int i = 0; i < ran; i++) {
 		struct vs_tts_req *r = &t->reqs[i];
 		cls[r->cls]++;
-		h->count(c, vs_tts_class_name(r->cls), 1);
+		h->count(c, pn(nb, sizeof nb, ps, vs_tts_class_name(r->cls), 0), 1);
 		if (r->cls != VS_TTS_OK) {
-			h->log(c, VS_LOG_INFO, "request %d: %s: %s", i, vs_tts_class_name(r->cls), r->msg);
+			h->log(c, VS_LOG_INFO, "%s pass: request %d: %s: %s", ps->name, i, vs_tts_class_name(r->cls), r->msg);
 			if (json_array_size(errors) < 20)
-				json_array_append_new(errors, json_pack("{s:i,s:s,s:s}", "request", i, "class",
-									vs_tts_class_name(r->cls), "message", r->msg));
+				json_array_append_new(errors, json_pack("{s:s,s:i,s:s,s:s}", "pass", ps->name, "request", i,
+									"class", vs_tts_class_name(r->cls), "message",
+									r->msg));
 			continue;
 		}
 		struct vs_audio_check a;
@@ -325,10 +451,11 @@ static void report(const struct vs_host *h, vs_ctx *c, struct tts *t, int ran)
 		}
 		if (!a.valid) {
 			invalid++;
-			h->log(c, VS_LOG_WARN, "request %d: invalid audio: %s", i, a.why);
+			h->log(c, VS_LOG_WARN, "%s pass: request %d: invalid audio: %s", ps->name, i, a.why);
 			if (json_array_size(bad) < 20)
-				json_array_append_new(bad, json_pack("{s:i,s:s,s:f,s:f}", "request", i, "why", a.why,
-								     "seconds", a.seconds, "rms_dbfs", a.rms_dbfs));
+				json_array_append_new(bad, json_pack("{s:s,s:i,s:s,s:f,s:f}", "pass", ps->name, "request", i,
+								     "why", a.why, "seconds", a.seconds, "rms_dbfs",
+								     a.rms_dbfs));
 		}
 	}
 	long ok = cls[VS_TTS_OK];
@@ -336,69 +463,71 @@ static void report(const struct vs_host *h, vs_ctx *c, struct tts *t, int ran)
 	for (int k = 0; k < VS_TTS_NCLASS; k++)
 		json_object_set_new(classes, vs_tts_class_name(k), json_integer(cls[k]));
 	double cost = (double)chars / 1000.0 * t->price;
-	h->count(c, "characters", chars);
-	h->count(c, "audio_ms", (int64_t)(audio_s * 1000));
-	h->count(c, "cost_microusd", (int64_t)(cost * 1e6));
-	h->attach(c, "classes", classes);
-	h->attach(c, "errors", errors);
-	h->attach(c, "invalid_audio", bad);
-	h->attach(c, "usage", json_pack("{s:i,s:i,s:f,s:f,s:f,s:s,s:i}", "requests", ran, "characters", chars,
-					 "audio_seconds", audio_s, "price_per_1k_chars", t->price, "cost_usd", cost,
-					 "encoding", t->cfg.encoding, "sample_rate", t->cfg.sample_rate));
-	double okr = ran ? (double)ok / ran : 0;
-	h->check_value(c, "ok_rate", okr, VS_GE, t->min_ok, "ratio");
+	h->count(c, pn(nb, sizeof nb, ps, "characters", 0), chars);
+	h->count(c, pn(nb, sizeof nb, ps, "audio_ms", 0), (int64_t)(audio_s * 1000));
+	h->count(c, pn(nb, sizeof nb, ps, "cost_microusd", 0), (int64_t)(cost * 1e6));
+	h->attach(c, pn(nb, sizeof nb, ps, "classes", 1), classes);
+	h->attach(c, pn(nb, sizeof nb, ps, "errors", 1), errors);
+	h->attach(c, pn(nb, sizeof nb, ps, "invalid_audio", 1), json_incref(bad));
+	h->attach(c, pn(nb, sizeof nb, ps, "usage", 1),
+		  json_pack("{s:s,s:i,s:i,s:f,s:f,s:f,s:s,s:i}", "pass", ps->name, "requests", ran, "characters", chars,
+			    "audio_seconds", audio_s, "price_per_1k_chars", t->price, "cost_usd", cost, "encoding",
+			    t->cfg.encoding, "sample_rate", t->cfg.sample_rate));
 	if (ok < ran) {
-		char buf[300] = "";
-		size_t o = 0;
-		for (int k = 1; k < VS_TTS_NCLASS; k++)
-			if (cls[k])
-				o += (size_t)snprintf(buf + o, o < sizeof buf ? sizeof buf - o : 0, "%s%s %ld", o ? ", " : "",
-						      vs_tts_class_name(k), cls[k]);
-		h->log(c, VS_LOG_WARN, "%ld of %d requests failed: %s", (long)(ran - ok), ran, buf);
+		char buf[300];
+		fmt_cls(buf, sizeof buf, cls);
+		h->log(c, ps->faulted ? VS_LOG_INFO : VS_LOG_WARN, "%s pass: %ld of %d requests failed (%s)", ps->name,
+		       (long)(ran - ok), ran, buf);
+	}
+	if (ps->faulted) {
+		vs_tts_fault_checks(h, c, faults, t->p->fault_target, 0, cls, ran, (long)planned);
+	} else {
+		double okr = ran ? (double)ok / ran : 0;
+		h->check_value(c, "ok_rate", okr, VS_GE, t->min_ok, "ratio");
 	}
 	if (nt) {
 		int64_t p95 = pct(ttfa, nt, 95);
-		h->check_value(c, "ttfa_p95", (double)p95, VS_LE, (double)t->ttfa_max_ms, "ms");
+		h->check_value(c, pn(nb, sizeof nb, ps, "ttfa_p95", 0), (double)p95, VS_LE, (double)t->ttfa_max_ms, "ms");
 	} else {
-		h->check(c, "ttfa_p95", VS_CHECK_SKIP, "no request produced audio");
+		h->check(c, pn(nb, sizeof nb, ps, "ttfa_p95", 0), VS_CHECK_SKIP, "no request produced audio");
 	}
 	if (!ok)
-		h->check(c, "audio_valid", VS_CHECK_SKIP, "no ok request");
+		h->check(c, pn(nb, sizeof nb, ps, "audio_valid", 0), VS_CHECK_SKIP, "no ok request");
 	else if (invalid)
-		h->check(c, "audio_valid", VS_CHECK_FAIL, "%ld of %ld ok replies have invalid audio (first: %s)",
-			 invalid, ok, json_string_value(json_object_get(json_array_get(bad, 0), "why")));
+		h->check(c, pn(nb, sizeof nb, ps, "audio_valid", 0), VS_CHECK_FAIL,
+			 "%ld of %ld ok replies have invalid audio (first: %s)", invalid, ok,
+			 json_string_value(json_object_get(json_array_get(bad, 0), "why")));
 	else
-		h->check(c, "audio_valid", VS_CHECK_PASS, "%ld of %ld ok replies valid (%s %d Hz, %.1f s audio)", ok, ok,
-			 t->cfg.encoding, t->cfg.sample_rate, audio_s);
+		h->check(c, pn(nb, sizeof nb, ps, "audio_valid", 0), VS_CHECK_PASS,
+			 "%ld of %ld ok replies valid (%s %d Hz, %.1f s audio)", ok, ok, t->cfg.encoding,
+			 t->cfg.sample_rate, audio_s);
+	json_decref(bad);
 	if (nr)
-		h->check_value(c, "rtf_p95", (double)pct(rtf, nr, 95) / 1000.0, VS_LT, t->max_rtf, "x");
+		h->check_value(c, pn(nb, sizeof nb, ps, "rtf_p95", 0), (double)pct(rtf, nr, 95) / 1000.0, VS_LT,
+			       t->max_rtf, "x");
 	else
-		h->check(c, "rtf_p95", VS_CHECK_SKIP, "no audio to measure");
-	h->log(c, VS_LOG_INFO, "%ld characters, %.1f s audio, cost $%.4f at $%.4f per 1k characters", chars, audio_s,
-	       cost, t->price);
+		h->check(c, pn(nb, sizeof nb, ps, "rtf_p95", 0), VS_CHECK_SKIP, "no audio to measure");
+	h->log(c, VS_LOG_INFO, "%s pass: %ld characters, %.1f s audio, cost $%.4f at $%.4f per 1k characters", ps->name,
+	       chars, audio_s, cost, t->price);
 	free(ttfa);
 	free(rtf);
 }
 
-int vs_tts_run(const struct vs_host *h, vs_ctx *c, void *state)
+/* Runs n requests on conc worker threads; *ran: how many ran. */
+static int dispatch(const struct vs_host *h, vs_ctx *c, struct tts *t, long long n, long long conc, int timeout_ms,
+		    int faulted, int *ran_out)
 {
-	struct tts *t = state;
 	pthread_t th[256];
 	int nth = 0, ran = 0, rc = VS_OK;
-	json_t *fault_ids = NULL;
 	vs_pacer *pacer = NULL;
-	const char *faults = h->opt(c, "faults"), *control = h->opt(c, "control");
-	char err[300];
-	if (faults && *faults) {
-		if (vs_wfaults_install(control, t->p->fault_target, faults, &fault_ids, err, sizeof err)) {
-			h->reason(c, "faults: %s", err);
-			return VS_ECONFIG;
-		}
-		h->attach(c, "faults", json_pack("{s:s,s:O}", "specs", faults, "ids", fault_ids));
+	for (long long i = 0; i < t->nreqs; i++) { /* fresh results */
+		free(t->reqs[i].audio);
+		memset(&t->reqs[i], 0, sizeof t->reqs[i]);
 	}
+	t->released = t->next = t->closed = 0;
 	pthread_mutex_init(&t->mu, NULL);
 	pthread_cond_init(&t->cv, NULL);
-	for (; nth < t->concurrency && nth < t->requests; nth++)
+	for (; nth < conc && nth < n; nth++)
 		if (pthread_create(&th[nth], NULL, worker, t)) {
 			h->reason(c, "cannot start worker threads");
 			rc = VS_ERROR;
@@ -407,7 +536,7 @@ int vs_tts_run(const struct vs_host *h, vs_ctx *c, void *state)
 	if (t->rate > 0)
 		pacer = h->pacer_new(c, t->rate, 0);
 	uint64_t seed = h->seed(c);
-	for (long long i = 0; rc == VS_OK && i < t->requests; i++) {
+	for (long long i = 0; rc == VS_OK && i < n; i++) {
 		uint64_t intended = pacer ? h->pacer_wait(pacer) : h->now_ns();
 		if (!intended || h->should_stop(c))
 			break;
@@ -416,8 +545,9 @@ int vs_tts_run(const struct vs_host *h, vs_ctx *c, void *state)
 		r->index = (int)i;
 		r->text = t->ntexts ? t->texts[(size_t)i % t->ntexts]
 				    : default_texts[(size_t)i % (sizeof default_texts / sizeof *default_texts)];
-		snprintf(r->context_id, sizeof r->context_id, "vs-%08llx-%lld", (unsigned long long)(seed & 0xffffffffu), i);
-		r->timeout_ms = left < t->cfg.timeout_ms ? (int)(left > 100 ? left : 100) : t->cfg.timeout_ms;
+		snprintf(r->context_id, sizeof r->context_id, "vs-%08llx-%s%lld", (unsigned long long)(seed & 0xffffffffu),
+			 faulted ? "f" : "", i);
+		r->timeout_ms = left < timeout_ms ? (int)(left > 100 ? left : 100) : timeout_ms;
 		r->t_intended = pacer ? intended : 0;
 		pthread_mutex_lock(&t->mu);
 		t->released++;
@@ -434,14 +564,43 @@ int vs_tts_run(const struct vs_host *h, vs_ctx *c, void *state)
 	ran = t->next < ran ? t->next : ran;
 	if (pacer)
 		h->pacer_free(pacer);
-	vs_wfaults_remove(control, fault_ids);
 	pthread_mutex_destroy(&t->mu);
 	pthread_cond_destroy(&t->cv);
+	*ran_out = ran;
+	return rc;
+}
+
+int vs_tts_run(const struct vs_host *h, vs_ctx *c, void *state)
+{
+	struct tts *t = state;
+	int ran = 0, rc;
+	json_t *fault_ids = NULL;
+	const char *faults = h->opt(c, "faults"), *control = h->opt(c, "control");
+	char err[300];
+	static const struct tpass clean = {"clean", "", "", 0}, faulted = {"faults", "faults.", "_faults", 1};
+
+	/* the clean pass: no faults */
+	rc = dispatch(h, c, t, t->requests, t->concurrency, t->cfg.timeout_ms, 0, &ran);
 	if (rc != VS_OK)
 		return rc;
 	if (ran < t->requests)
-		h->log(c, VS_LOG_WARN, "stopped early: %d of %lld requests ran", ran, t->requests);
-	report(h, c, t, ran);
+		h->log(c, VS_LOG_WARN, "clean pass stopped early: %d of %lld requests ran", ran, t->requests);
+	report(h, c, t, ran, t->requests, &clean, NULL);
+	if (!faults || !*faults)
+		return VS_OK;
+	/* the faulted pass: faults on, its own size, concurrency and timeout */
+	if (vs_wfaults_install(control, t->p->fault_target, faults, &fault_ids, err, sizeof err)) {
+		h->reason(c, "faults: %s", err);
+		return VS_FAIL;
+	}
+	h->attach(c, "faults", json_pack("{s:s,s:O}", "specs", faults, "ids", fault_ids));
+	h->log(c, VS_LOG_INFO, "faulted pass: %lld requests, %lld at once, request_timeout %lld ms, faults %s",
+	       t->fault_requests, t->fault_concurrency, t->fault_timeout_ms, faults);
+	rc = dispatch(h, c, t, t->fault_requests, t->fault_concurrency, (int)t->fault_timeout_ms, 1, &ran);
+	vs_wfaults_remove(control, fault_ids);
+	if (rc != VS_OK)
+		return rc;
+	report(h, c, t, ran, t->fault_requests, &faulted, faults);
 	return VS_OK;
 }
 

@@ -65,6 +65,19 @@ struct vs_tts_proto {
 	void (*session)(const struct vs_tts_cfg *cfg, struct vs_tts_req *r);
 };
 
+/* The result class a world fault (a vs_wfault_parse object) should
+ * produce: a handshake error its status's class, stall timeout, close and
+ * reset closed_early (close_1011_server: a close with code 1011, the
+ * default, is server_error, as Deepgram's NET-0001), malformed malformed,
+ * refuse connect, latency and trickle ok; -1 for an unknown kind. */
+int vs_tts_fault_class(const json_t *fault, int close_1011_server);
+/* The faulted pass's verdicts, for TTS and STT probes: faults.classified
+ * (every planned request ran and was classified, and each fault's class
+ * was counted at least once) and faults.fault_<n>_<class> per fault.
+ * cls: counts per class over `ran` requests of `planned`. */
+void vs_tts_fault_checks(const struct vs_host *h, vs_ctx *c, const char *specs, const char *target,
+			 int close_1011_server, const long *cls, long ran, long planned);
+
 /* Appends audio to r (0, or -1 out of memory). */
 int vs_tts_add_audio(struct vs_tts_req *r, const void *data, size_t len);
 /* Base64 audio: decoded and appended; -1 when it is not base64. */
@@ -93,7 +106,12 @@ int vs_tts_teardown(const struct vs_host *h, vs_ctx *c, void *state);
 	{"max_ms_per_char", VS_OPT_DOUBLE, "250", "probe: audio longer than this per character is invalid", 0}, \
 	{"silence_dbfs", VS_OPT_DOUBLE, "-50", "probe: audio with RMS at or below this is silent (invalid)", 0}, \
 	{"price_per_1k_chars", VS_OPT_DOUBLE, "0", "probe: USD per 1,000 characters (conf.d/prices-speech.ini)", 0}, \
-	{"faults", VS_OPT_LIST, NULL, "probe: world faults during the probe, kind[:param=value]... (hermetic)", 0}, \
+	{"faults", VS_OPT_LIST, NULL,                                                                            \
+	 "probe: world faults for a second, faulted pass after the clean one, kind[:param=value]... (hermetic)", 0}, \
+	{"fault_requests", VS_OPT_INT, NULL, "probe: requests of the faulted pass (default: requests)", 0},        \
+	{"fault_concurrency", VS_OPT_INT, NULL, "probe: concurrency of the faulted pass (default: concurrency)", 0}, \
+	{"fault_request_timeout", VS_OPT_DURATION, NULL,                                                          \
+	 "probe: request_timeout of the faulted pass (default: request_timeout)", 0},                             \
 	{"control", VS_OPT_STRING, "${VSTRESS_WORLD_CONTROL}", "probe: the world's control API (for faults)", 0}
 
 #endif

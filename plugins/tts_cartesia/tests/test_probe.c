@@ -72,22 +72,73 @@ static void mulaw_8k(void **st)
 	fh_free(fh);
 }
 
-/* One faulted request of three, sequentially: the class is counted. */
+/* One faulted request of three, sequentially: the clean pass is all ok,
+ * the faulted pass counts the class. */
 static void one_fault(const char *spec, const char *cls)
 {
+	char fc[64], fcheck[64];
 	struct fakehost *fh = host(3);
 	fh_set_opt(fh, "concurrency", "1");
-	fh_set_opt(fh, "request_timeout", "1500ms");
+	fh_set_opt(fh, "fault_request_timeout", "1500ms");
 	fh_set_opt(fh, "faults", spec);
 	assert_int_equal(fh_run(fh), VS_OK);
-	if (fh_counter(fh, cls) != 1 || fh_counter(fh, "ok") != 2) {
+	snprintf(fc, sizeof fc, "faults.%s", cls);
+	if (fh_counter(fh, fc) != 1 || fh_counter(fh, "faults.ok") != 2 || fh_counter(fh, "ok") != 3 ||
+	    fh_counter(fh, cls) != 0) {
 		wp_dump(fh);
 		fprintf(stderr, "%s\n", fh_log_text(fh));
-		fail_msg("fault %s: %s=%lld ok=%lld", spec, cls, (long long)fh_counter(fh, cls),
-			 (long long)fh_counter(fh, "ok"));
+		fail_msg("fault %s: %s=%lld faults.ok=%lld ok=%lld", spec, fc, (long long)fh_counter(fh, fc),
+			 (long long)fh_counter(fh, "faults.ok"), (long long)fh_counter(fh, "ok"));
 	}
-	assert_check(fh, "ok_rate", VS_CHECK_FAIL);
+	snprintf(fcheck, sizeof fcheck, "faults.fault_1_%s", cls);
+	assert_check(fh, "ok_rate", VS_CHECK_PASS);
 	assert_check(fh, "audio_valid", VS_CHECK_PASS);
+	assert_check(fh, "faults.classified", VS_CHECK_PASS);
+	assert_check(fh, fcheck, VS_CHECK_PASS);
+	assert_check(fh, "faults.audio_valid", VS_CHECK_PASS);
+	fh_free(fh);
+}
+
+/* Clean and faulted passes in one run: 4 clean requests, then 10 under
+ * 40% 429 at the handshake and 40% closed mid-stream.  Both passes'
+ * checks are there and pass; the clean figures hold only clean requests. */
+static void two_passes(void **st)
+{
+	(void)st;
+	struct fakehost *fh = host(4);
+	fh_set_opt(fh, "faults", "error:status=429:rate=0.4, close:after_messages=2:rate=0.4");
+	fh_set_opt(fh, "fault_requests", "10");
+	fh_set_opt(fh, "fault_concurrency", "5");
+	assert_int_equal(fh_run(fh), VS_OK);
+	static const char *const both[] = {"ttfa_p95", "audio_valid", "rtf_p95"};
+	for (size_t i = 0; i < sizeof both / sizeof *both; i++) {
+		char f[64];
+		snprintf(f, sizeof f, "faults.%s", both[i]);
+		assert_check(fh, both[i], VS_CHECK_PASS);
+		assert_check(fh, f, VS_CHECK_PASS);
+	}
+	assert_check(fh, "ok_rate", VS_CHECK_PASS);
+	assert_int_equal(fh_check_status(fh, "faults.ok_rate"), -1);
+	assert_int_equal(fh_check_status(fh, "classified"), -1);
+	assert_check(fh, "faults.classified", VS_CHECK_PASS);
+	assert_check(fh, "faults.fault_1_rate_limit", VS_CHECK_PASS);
+	assert_check(fh, "faults.fault_2_closed_early", VS_CHECK_PASS);
+	/* clean figures: the 4 clean requests only */
+	assert_counter(fh, "ok", 4);
+	assert_counter(fh, "rate_limit", 0);
+	assert_counter(fh, "closed_early", 0);
+	assert_int_equal(fh_metric_count(fh, "ttfa"), 4);
+	assert_int_equal(fh_metric_count(fh, "total"), 4);
+	/* the faulted pass apart */
+	int64_t fok = fh_counter(fh, "faults.ok"), frl = fh_counter(fh, "faults.rate_limit"),
+		fce = fh_counter(fh, "faults.closed_early");
+	assert_int_equal(fok + frl + fce, 10);
+	assert_true(fok > 0 && frl > 0 && fce > 0);
+	assert_int_equal(fh_metric_count(fh, "total_faults"), (size_t)fok);
+	json_t *errs = fh_attached(fh, "errors_faults");
+	assert_int_equal(json_array_size(errs), (size_t)(frl + fce));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(errs, 0), "pass")), "faults");
+	assert_int_equal(json_array_size(fh_attached(fh, "errors")), 0);
 	fh_free(fh);
 }
 
@@ -166,7 +217,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(audio_validity),    cmocka_unit_test(missing_key_skips),
 		cmocka_unit_test(all_ok),            cmocka_unit_test(mulaw_8k),
-		cmocka_unit_test(faults_classified), cmocka_unit_test(faults_removed_after),
+		cmocka_unit_test(faults_classified), cmocka_unit_test(two_passes), cmocka_unit_test(faults_removed_after),
 		cmocka_unit_test(nothing_listening_is_connect),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
