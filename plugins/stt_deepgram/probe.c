@@ -24,9 +24,12 @@ struct dg {
 	char *url, *key, *model, *language;
 	struct dg_sample *base; /* the manifest */
 	size_t nbase;
-	struct dg_sample *runs; /* base repeated `repeat` times */
+	struct dg_sample *runs; /* base repeated `repeat` times (the clean pass) */
 	size_t nruns;
+	size_t nalloc;  /* runs allocated: the larger pass */
+	size_t npass;   /* streams of the pass running */
 	long long concurrency;
+	long long fault_requests, fault_concurrency, fault_timeout_ms; /* the faulted pass */
 	double max_wer, price;
 	long long final_within;
 	pthread_mutex_t mu;
@@ -90,10 +93,46 @@ int dg_setup(const struct vs_host *h, vs_ctx *c, void **state)
 		return VS_ECONFIG;
 	}
 	d->nruns = d->nbase * (size_t)repeat;
-	d->runs = calloc(d->nruns, sizeof *d->runs);
+	d->fault_requests = (long long)d->nruns;
+	d->fault_concurrency = d->concurrency;
+	d->fault_timeout_ms = to;
+	if (h->opt_int(c, "fault_requests", &d->fault_requests) < 0 ||
+	    h->opt_int(c, "fault_concurrency", &d->fault_concurrency) < 0 ||
+	    h->opt_ms(c, "fault_request_timeout", &d->fault_timeout_ms) < 0)
+		return VS_ECONFIG;
+	if (d->fault_requests < 1 || d->fault_concurrency < 1 || d->fault_concurrency > 64 || d->fault_timeout_ms < 1) {
+		h->reason(c, "fault_requests, fault_concurrency (1-64) or fault_request_timeout out of range");
+		return VS_ECONFIG;
+	}
+	const char *faults = h->opt(c, "faults"), *control = h->opt(c, "control");
+	if (faults && *faults) { /* checked here; installed for the faulted pass */
+		char **items = NULL;
+		size_t nf = vs_split_list(faults, &items);
+		for (size_t i = 0; i < nf; i++) {
+			json_t *f = vs_wfault_parse(items[i], "deepgram", err, sizeof err);
+			int cls = f ? vs_tts_fault_class(f, 1) : -1;
+			if (cls < 0) {
+				if (f)
+					h->reason(c, "faults: '%s': unknown kind", items[i]);
+				else
+					h->reason(c, "faults: %s", err);
+				json_decref(f);
+				free(items);
+				return VS_ECONFIG;
+			}
+			json_decref(f);
+		}
+		free(items);
+		if (!control || !*control) {
+			h->reason(c, "faults need the world's control API (control / VSTRESS_WORLD_CONTROL): hermetic only");
+			return VS_ECONFIG;
+		}
+	}
+	d->nalloc = d->nruns > (size_t)d->fault_requests ? d->nruns : (size_t)d->fault_requests;
+	d->runs = calloc(d->nalloc, sizeof *d->runs);
 	if (!d->runs)
 		return VS_ERROR;
-	for (size_t i = 0; i < d->nruns; i++) { /* borrowed audio and reference */
+	for (size_t i = 0; i < d->nalloc; i++) { /* borrowed audio and reference */
 		const struct dg_sample *b = &d->base[i % d->nbase];
 		memcpy(d->runs[i].file, b->file, sizeof b->file);
 		d->runs[i].ref = b->ref;
@@ -110,9 +149,9 @@ static void *worker(void *arg)
 	struct dg *d = arg;
 	for (;;) {
 		pthread_mutex_lock(&d->mu);
-		size_t i = d->next < d->nruns ? d->next++ : d->nruns;
+		size_t i = d->next < d->npass ? d->next++ : d->npass;
 		pthread_mutex_unlock(&d->mu);
-		if (i >= d->nruns)
+		if (i >= d->npass)
 			return NULL;
 		dg_stream(&d->cfg, &d->runs[i]);
 	}
@@ -124,10 +163,29 @@ static int cmp_d(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void report(const struct vs_host *h, vs_ctx *c, struct dg *d, size_t ran)
+/* One pass: the clean one, or the faulted one (checks and counters
+ * prefixed "faults.", metrics and data suffixed "_faults"). */
+struct dpass {
+	const char *name, *pfx, *sfx;
+	int faulted;
+};
+
+static const char *pn(char *buf, size_t len, const struct dpass *ps, const char *name, int metric)
 {
-	int m_lat = h->metric(c, "final_latency", "ms"), m_wer = h->metric(c, "wer", "permille");
-	int m_conn = h->metric(c, "connect", "ms");
+	if (metric)
+		snprintf(buf, len, "%s%s", name, ps->sfx);
+	else
+		snprintf(buf, len, "%s%s", ps->pfx, name);
+	return buf;
+}
+
+static void report(const struct vs_host *h, vs_ctx *c, struct dg *d, size_t ran, const struct dpass *ps,
+		   const char *faults)
+{
+	char nb[96];
+	int m_lat = h->metric(c, pn(nb, sizeof nb, ps, "final_latency", 1), "ms");
+	int m_wer = h->metric(c, pn(nb, sizeof nb, ps, "wer", 1), "permille");
+	int m_conn = h->metric(c, pn(nb, sizeof nb, ps, "connect", 1), "ms");
 	long cls[VS_TTS_NCLASS] = {0}, edits = 0, refw = 0;
 	double audio_s = 0, *lat = calloc(ran + 1, sizeof *lat);
 	size_t nl = 0;
@@ -135,7 +193,7 @@ static void report(const struct vs_host *h, vs_ctx *c, struct dg *d, size_t ran)
 	for (size_t i = 0; i < ran; i++) {
 		struct dg_sample *s = &d->runs[i];
 		cls[s->cls]++;
-		h->count(c, vs_tts_class_name(s->cls), 1);
+		h->count(c, pn(nb, sizeof nb, ps, vs_tts_class_name(s->cls), 0), 1);
 		audio_s += s->seconds;
 		struct vs_wer w = {0};
 		if (s->cls == VS_TTS_OK && vs_wer_count(s->ref, s->hyp, &w) == 0) {
@@ -149,12 +207,13 @@ static void report(const struct vs_host *h, vs_ctx *c, struct dg *d, size_t ran)
 					lat[nl++] = s->latency_ms;
 			}
 		} else if (s->cls != VS_TTS_OK) {
-			h->log(c, VS_LOG_INFO, "sample %zu (%s): %s: %s", i, s->file, vs_tts_class_name(s->cls), s->msg);
+			h->log(c, VS_LOG_INFO, "%s pass: sample %zu (%s): %s: %s", ps->name, i, s->file,
+			       vs_tts_class_name(s->cls), s->msg);
 		}
 		if (json_array_size(rows) < 100)
 			json_array_append_new(
-				rows, json_pack("{s:s,s:s,s:s,s:s,s:f,s:i,s:i,s:f,s:s}", "file", s->file, "class",
-						vs_tts_class_name(s->cls), "reference", s->ref, "hypothesis",
+				rows, json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:i,s:i,s:f,s:s}", "pass", ps->name, "file", s->file,
+						"class", vs_tts_class_name(s->cls), "reference", s->ref, "hypothesis",
 						s->hyp ? s->hyp : "", "wer", vs_wer_rate(&w), "edits", (int)vs_wer_edits(&w),
 						"ref_words", (int)w.ref_words, "latency_ms", s->latency_ms, "message", s->msg));
 	}
@@ -162,19 +221,24 @@ static void report(const struct vs_host *h, vs_ctx *c, struct dg *d, size_t ran)
 	json_t *classes = json_object();
 	for (int k = 0; k < VS_TTS_NCLASS; k++)
 		json_object_set_new(classes, vs_tts_class_name(k), json_integer(cls[k]));
-	h->attach(c, "classes", classes);
-	h->attach(c, "samples", rows);
-	h->attach(c, "wer", json_pack("{s:f,s:i,s:i,s:s}", "overall", wer, "edits", edits, "reference_words", refw,
-				      "definition", "sum of word edits / sum of reference words over ok samples"));
-	h->attach(c, "usage", json_pack("{s:i,s:f,s:f,s:f,s:s,s:i}", "streams", (int)ran, "audio_seconds", audio_s,
-					 "price_per_minute", d->price, "cost_usd", cost, "encoding",
-					 d->cfg.mulaw ? "mulaw" : "linear16", "sample_rate", d->cfg.rate));
-	h->attach(c, "australian_accent", json_string(AU_NOTE));
-	h->count(c, "audio_ms", (int64_t)(audio_s * 1000));
-	h->count(c, "cost_microusd", (int64_t)(cost * 1e6));
+	h->attach(c, pn(nb, sizeof nb, ps, "classes", 1), classes);
+	h->attach(c, pn(nb, sizeof nb, ps, "samples", 1), rows);
+	h->attach(c, pn(nb, sizeof nb, ps, "wer", 1),
+		  json_pack("{s:s,s:f,s:i,s:i,s:s}", "pass", ps->name, "overall", wer, "edits", edits, "reference_words",
+			    refw, "definition", "sum of word edits / sum of reference words over ok samples"));
+	h->attach(c, pn(nb, sizeof nb, ps, "usage", 1),
+		  json_pack("{s:s,s:i,s:f,s:f,s:f,s:s,s:i}", "pass", ps->name, "streams", (int)ran, "audio_seconds",
+			    audio_s, "price_per_minute", d->price, "cost_usd", cost, "encoding",
+			    d->cfg.mulaw ? "mulaw" : "linear16", "sample_rate", d->cfg.rate));
+	if (!ps->faulted)
+		h->attach(c, "australian_accent", json_string(AU_NOTE));
+	h->count(c, pn(nb, sizeof nb, ps, "audio_ms", 0), (int64_t)(audio_s * 1000));
+	h->count(c, pn(nb, sizeof nb, ps, "cost_microusd", 0), (int64_t)(cost * 1e6));
 	long ok = cls[VS_TTS_OK];
-	if ((size_t)ok == ran && ran == d->nruns) {
-		h->check(c, "answered", VS_CHECK_PASS, "%ld of %zu samples answered", ok, d->nruns);
+	if (ps->faulted) {
+		vs_tts_fault_checks(h, c, faults, "deepgram", 1, cls, (long)ran, (long)d->npass);
+	} else if ((size_t)ok == ran && ran == d->npass) {
+		h->check(c, "answered", VS_CHECK_PASS, "%ld of %zu samples answered", ok, d->npass);
 	} else {
 		char buf[300] = "";
 		size_t o = 0;
@@ -182,57 +246,95 @@ static void report(const struct vs_host *h, vs_ctx *c, struct dg *d, size_t ran)
 			if (cls[k])
 				o += (size_t)snprintf(buf + o, o < sizeof buf ? sizeof buf - o : 0, "%s%s %ld", o ? ", " : "",
 						      vs_tts_class_name(k), cls[k]);
-		h->check(c, "answered", VS_CHECK_FAIL, "%ld of %zu samples answered (%s%s)", ok, d->nruns, buf,
-			 ran < d->nruns ? "; stopped early" : "");
+		h->check(c, "answered", VS_CHECK_FAIL, "%ld of %zu samples answered (%s%s)", ok, d->npass, buf,
+			 ran < d->npass ? "; stopped early" : "");
 	}
 	if (refw)
-		h->check_value(c, "wer", wer, VS_LE, d->max_wer, "ratio");
+		h->check_value(c, pn(nb, sizeof nb, ps, "wer", 0), wer, VS_LE, d->max_wer, "ratio");
 	else
-		h->check(c, "wer", VS_CHECK_SKIP, "no sample answered");
+		h->check(c, pn(nb, sizeof nb, ps, "wer", 0), VS_CHECK_SKIP, "no sample answered");
 	if (nl) {
 		qsort(lat, nl, sizeof *lat, cmp_d);
 		size_t k = (size_t)(0.95 * (double)nl + 0.999999);
-		h->check_value(c, "final_latency_p95", lat[k ? k - 1 : 0], VS_LE, (double)d->final_within, "ms");
+		h->check_value(c, pn(nb, sizeof nb, ps, "final_latency_p95", 0), lat[k ? k - 1 : 0], VS_LE,
+			       (double)d->final_within, "ms");
 	} else {
-		h->check(c, "final_latency_p95", VS_CHECK_SKIP, "no final result measured");
+		h->check(c, pn(nb, sizeof nb, ps, "final_latency_p95", 0), VS_CHECK_SKIP, "no final result measured");
 	}
-	h->check(c, "australian_accent", VS_CHECK_SKIP, "no Australian-accent recordings available offline");
-	h->log(c, VS_LOG_INFO, "WER %.3f (%ld edits / %ld reference words), %.1f s audio, cost $%.4f", wer, edits,
-	       refw, audio_s, cost);
+	if (!ps->faulted)
+		h->check(c, "australian_accent", VS_CHECK_SKIP, "no Australian-accent recordings available offline");
+	h->log(c, VS_LOG_INFO, "%s pass: WER %.3f (%ld edits / %ld reference words), %.1f s audio, cost $%.4f", ps->name,
+	       wer, edits, refw, audio_s, cost);
 	free(lat);
 }
 
-int dg_run(const struct vs_host *h, vs_ctx *c, void *state)
+/* Streams runs[0..n) on conc worker threads; the number that ran, or -1
+ * when no thread started. */
+static long dispatch(struct dg *d, size_t n, long long conc)
 {
-	struct dg *d = state;
 	pthread_t th[64];
 	int nth = 0;
-	json_t *ids = NULL;
-	const char *faults = h->opt(c, "faults"), *control = h->opt(c, "control");
-	char err[300];
-	if (faults && *faults) {
-		if (vs_wfaults_install(control, "deepgram", faults, &ids, err, sizeof err)) {
-			h->reason(c, "faults: %s", err);
-			return VS_ECONFIG;
-		}
-		h->attach(c, "faults", json_pack("{s:s,s:O}", "specs", faults, "ids", ids));
+	for (size_t i = 0; i < n; i++) { /* fresh results */
+		free(d->runs[i].hyp);
+		d->runs[i].hyp = NULL;
+		d->runs[i].cls = VS_TTS_OK;
+		d->runs[i].msg[0] = '\0';
+		d->runs[i].latency_ms = -1;
+		d->runs[i].connect_ms = 0;
 	}
-	int64_t left = h->remaining_ms(c) - 1000;
-	if (left < d->cfg.timeout_ms)
-		d->cfg.timeout_ms = left > 1000 ? (int)left : 1000;
+	d->npass = n;
+	d->next = 0;
 	pthread_mutex_init(&d->mu, NULL);
-	for (; nth < d->concurrency && (size_t)nth < d->nruns; nth++)
+	for (; nth < conc && (size_t)nth < n; nth++)
 		if (pthread_create(&th[nth], NULL, worker, d))
 			break;
 	for (int i = 0; i < nth; i++)
 		pthread_join(th[i], NULL);
 	pthread_mutex_destroy(&d->mu);
-	vs_wfaults_remove(control, ids);
-	if (!nth) {
+	if (!nth)
+		return -1;
+	return (long)(d->next < n ? d->next : n);
+}
+
+int dg_run(const struct vs_host *h, vs_ctx *c, void *state)
+{
+	struct dg *d = state;
+	json_t *ids = NULL;
+	const char *faults = h->opt(c, "faults"), *control = h->opt(c, "control");
+	char err[300];
+	static const struct dpass clean = {"clean", "", "", 0}, faulted = {"faults", "faults.", "_faults", 1};
+	int timeout = d->cfg.timeout_ms;
+
+	/* the clean pass: no faults */
+	int64_t left = h->remaining_ms(c) - 1000;
+	if (left < timeout)
+		d->cfg.timeout_ms = left > 1000 ? (int)left : 1000;
+	long ran = dispatch(d, d->nruns, d->concurrency);
+	if (ran < 0) {
 		h->reason(c, "cannot start worker threads");
 		return VS_ERROR;
 	}
-	report(h, c, d, d->next < d->nruns ? d->next : d->nruns);
+	report(h, c, d, (size_t)ran, &clean, NULL);
+	if (!faults || !*faults)
+		return VS_OK;
+	/* the faulted pass: faults on, its own size, concurrency and timeout */
+	if (vs_wfaults_install(control, "deepgram", faults, &ids, err, sizeof err)) {
+		h->reason(c, "faults: %s", err);
+		return VS_FAIL;
+	}
+	h->attach(c, "faults", json_pack("{s:s,s:O}", "specs", faults, "ids", ids));
+	h->log(c, VS_LOG_INFO, "faulted pass: %lld streams, %lld at once, request_timeout %lld ms, faults %s",
+	       d->fault_requests, d->fault_concurrency, d->fault_timeout_ms, faults);
+	left = h->remaining_ms(c) - 1000;
+	d->cfg.timeout_ms = left < d->fault_timeout_ms ? (int)(left > 1000 ? left : 1000) : (int)d->fault_timeout_ms;
+	ran = dispatch(d, (size_t)d->fault_requests, d->fault_concurrency);
+	d->cfg.timeout_ms = timeout;
+	vs_wfaults_remove(control, ids);
+	if (ran < 0) {
+		h->reason(c, "cannot start worker threads");
+		return VS_ERROR;
+	}
+	report(h, c, d, (size_t)ran, &faulted, faults);
 	return VS_OK;
 }
 
@@ -242,7 +344,7 @@ int dg_teardown(const struct vs_host *h, vs_ctx *c, void *state)
 	(void)h, (void)c;
 	if (!d)
 		return VS_OK;
-	for (size_t i = 0; d->runs && i < d->nruns; i++)
+	for (size_t i = 0; d->runs && i < d->nalloc; i++)
 		free(d->runs[i].hyp);
 	free(d->runs);
 	dg_samples_free(d->base, d->nbase);

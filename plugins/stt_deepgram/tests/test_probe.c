@@ -137,8 +137,11 @@ static void realtime_pacing(void **st)
 	fh_free(fh);
 }
 
+/* One faulted stream of three, sequentially: the clean pass is all ok,
+ * the faulted pass counts the class. */
 static void one_fault(const char *spec, const char *cls)
 {
+	char fc[64], fcheck[64];
 	struct fakehost *fh = host();
 	fh_set_opt(fh, "samples", small_manifest);
 	fh_set_opt(fh, "concurrency", "1");
@@ -146,13 +149,65 @@ static void one_fault(const char *spec, const char *cls)
 	fh_set_opt(fh, "final_timeout", "1s");
 	fh_set_opt(fh, "faults", spec);
 	assert_int_equal(fh_run(fh), VS_OK);
-	if (fh_counter(fh, cls) != 1 || fh_counter(fh, "ok") != 2) {
+	snprintf(fc, sizeof fc, "faults.%s", cls);
+	if (fh_counter(fh, fc) != 1 || fh_counter(fh, "faults.ok") != 2 || fh_counter(fh, "ok") != 3 ||
+	    fh_counter(fh, cls) != 0) {
 		wp_dump(fh);
 		fprintf(stderr, "%s\n", fh_log_text(fh));
-		fail_msg("fault %s: %s=%lld ok=%lld", spec, cls, (long long)fh_counter(fh, cls),
-			 (long long)fh_counter(fh, "ok"));
+		fail_msg("fault %s: %s=%lld faults.ok=%lld ok=%lld", spec, fc, (long long)fh_counter(fh, fc),
+			 (long long)fh_counter(fh, "faults.ok"), (long long)fh_counter(fh, "ok"));
 	}
-	assert_check(fh, "answered", VS_CHECK_FAIL);
+	snprintf(fcheck, sizeof fcheck, "faults.fault_1_%s", cls);
+	assert_check(fh, "answered", VS_CHECK_PASS);
+	assert_check(fh, "faults.classified", VS_CHECK_PASS);
+	assert_check(fh, fcheck, VS_CHECK_PASS);
+	fh_free(fh);
+}
+
+/* Clean and faulted passes in one run: the 16 fixtures clean, then 12
+ * streams under 30% 429 at the handshake and 30% close 1011 after the
+ * first message.  Both passes' checks are there and pass; the clean
+ * figures hold only the clean streams; every sample row says its pass. */
+static void two_passes(void **st)
+{
+	(void)st;
+	struct fakehost *fh = host();
+	fh_set_opt(fh, "faults", "error:status=429:rate=0.3, close:after_messages=1:rate=0.3");
+	fh_set_opt(fh, "fault_requests", "12");
+	assert_int_equal(fh_run(fh), VS_OK);
+	static const char *const both[] = {"wer", "final_latency_p95"};
+	for (size_t i = 0; i < sizeof both / sizeof *both; i++) {
+		char f[64];
+		snprintf(f, sizeof f, "faults.%s", both[i]);
+		assert_check(fh, both[i], VS_CHECK_PASS);
+		assert_check(fh, f, VS_CHECK_PASS);
+	}
+	assert_check(fh, "answered", VS_CHECK_PASS);
+	assert_check(fh, "australian_accent", VS_CHECK_SKIP);
+	assert_int_equal(fh_check_status(fh, "faults.answered"), -1);
+	assert_check(fh, "faults.classified", VS_CHECK_PASS);
+	assert_check(fh, "faults.fault_1_rate_limit", VS_CHECK_PASS);
+	assert_check(fh, "faults.fault_2_server_error", VS_CHECK_PASS);
+	/* clean figures: the 16 clean streams only */
+	assert_counter(fh, "ok", 16);
+	assert_counter(fh, "rate_limit", 0);
+	assert_counter(fh, "server_error", 0);
+	assert_int_equal(fh_metric_count(fh, "final_latency"), 16);
+	assert_int_equal(fh_metric_count(fh, "wer"), 16);
+	/* the faulted pass apart */
+	int64_t fok = fh_counter(fh, "faults.ok"), frl = fh_counter(fh, "faults.rate_limit"),
+		fse = fh_counter(fh, "faults.server_error");
+	assert_int_equal(fok + frl + fse, 12);
+	assert_true(fok > 0 && frl > 0 && fse > 0);
+	assert_int_equal(fh_metric_count(fh, "wer_faults"), (size_t)fok);
+	json_t *rows = fh_attached(fh, "samples"), *frows = fh_attached(fh, "samples_faults"), *r;
+	size_t i;
+	assert_int_equal(json_array_size(rows), 16);
+	assert_int_equal(json_array_size(frows), 12);
+	json_array_foreach(rows, i, r)
+		assert_string_equal(json_string_value(json_object_get(r, "pass")), "clean");
+	json_array_foreach(frows, i, r)
+		assert_string_equal(json_string_value(json_object_get(r, "pass")), "faults");
 	fh_free(fh);
 }
 
@@ -193,7 +248,7 @@ int main(void)
 		cmocka_unit_test(wer_math),          cmocka_unit_test(missing_key_skips),
 		cmocka_unit_test(bad_manifest_is_config_error),
 		cmocka_unit_test(all_samples_wer_zero), cmocka_unit_test(mulaw_phone_audio),
-		cmocka_unit_test(realtime_pacing),   cmocka_unit_test(faults_classified),
+		cmocka_unit_test(realtime_pacing),   cmocka_unit_test(faults_classified), cmocka_unit_test(two_passes),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
