@@ -51,6 +51,16 @@ int vs_ta_speak(const char *text, const char *voice, int rate, int enc, uint8_t 
 	*seconds = 0;
 	if (vs_synth(text, voice, rate, &pcm, &n, err, errlen) < 0)
 		return -1;
+	/* flite starts every utterance with ~250 ms of silence; a streaming TTS
+	 * service starts speaking within tens of ms, so keep 40 ms of it (the
+	 * silence would otherwise count as provider latency in every turn). */
+	size_t first = 0, keep = (size_t)rate * 40 / 1000;
+	while (first < n && abs(pcm[first]) < 500)
+		first++;
+	if (first < n && first > keep) {
+		memmove(pcm, pcm + (first - keep), (n - (first - keep)) * sizeof(*pcm));
+		n -= first - keep;
+	}
 	size_t bps = vs_ta_bytes_per_sample(enc);
 	uint8_t *o = malloc(n * bps + 1);
 	if (!o) {
