@@ -271,7 +271,7 @@ static size_t check_required(struct vs_config *c, struct vs_plan *plan, char **m
 	return n;
 }
 
-static int prepare(struct cli *cli, struct env *env, struct vs_plan *plan, int quiet_ok)
+static int prepare(struct cli *cli, struct env *env, struct vs_plan *plan)
 {
 	struct vs_selection sel = {.only = cli->only, .skip = cli->skip, .no_deps = cli->no_deps};
 	struct vs_err err = {0};
@@ -289,7 +289,6 @@ static int prepare(struct cli *cli, struct env *env, struct vs_plan *plan, int q
 		fprintf(stderr, "vstress: %s\n", msgs[i]);
 		free(msgs[i]);
 	}
-	(void)quiet_ok;
 	if (n)
 		vs_plan_free(plan);
 	return n ? -1 : 0;
@@ -396,7 +395,7 @@ static int cmd_check_config(struct cli *cli, struct env *env)
 	struct vs_plan plan = {0};
 	size_t i, j;
 
-	if (prepare(cli, env, &plan, 0))
+	if (prepare(cli, env, &plan))
 		return EXIT_USAGE;
 	printf("profile %s; %zu config file(s); run order:\n", env->cfg.profile, env->cfg.nfiles);
 	for (i = 0; i < plan.n; i++) {
@@ -544,7 +543,7 @@ static int cmd_run(struct cli *cli, struct env *env)
 	int failed = 0, skipped = 0, passed = 0, rc = EXIT_USAGE;
 	uint64_t t0 = vs_now_ns();
 
-	if (prepare(cli, env, &plan, 0))
+	if (prepare(cli, env, &plan))
 		return EXIT_USAGE;
 	if (setup_run(cli, env, &run))
 		goto out;
