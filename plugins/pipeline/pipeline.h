@@ -39,7 +39,7 @@ struct pl {
 	/* what */
 	struct vs_call_script **scripts;
 	size_t nscripts;
-	long long ncalls_opt, pause_ms, answer_timeout_ms;
+	long long ncalls_opt, pause_ms, answer_timeout_ms, warmup_calls;
 	/* thresholds */
 	long long first_reply_ms, turn_ms, turn_max_ms, max_gap_ms, max_false, frame_slack;
 	double max_late_pct, max_rss_growth_mb;

@@ -23,6 +23,7 @@ const struct vs_option pl_options[] = {
 	{"scripts", VS_OPT_LIST, "conf.d/scripts/pipeline-booking.ini,conf.d/scripts/pipeline-noisy.ini",
 	 "caller scripts (docs/calls.md), used in turn by successive calls", 0},
 	{"calls", VS_OPT_INT, "3", "sequential calls", 0},
+	{"warmup_calls", VS_OPT_INT, "1", "unmeasured calls first (the agent may load its models on its first call)", 0},
 	{"pause", VS_OPT_DURATION, "1s", "between two calls", 0},
 	{"answer_timeout", VS_OPT_DURATION, "5s", "call.initiated -> the target's answer command", 0},
 	{"caller_number", VS_OPT_STRING, "+15550109002", "the caller (from)", 0},
@@ -121,7 +122,7 @@ int pl_conf_load(struct pl *p)
 	long long pid = 0, slack = 0;
 	size_t ul = strlen(url);
 
-	if (read_int(p, "calls", &p->ncalls_opt, 1) || read_ms(p, "pause", &p->pause_ms) ||
+	if (read_int(p, "warmup_calls", &p->warmup_calls, 0) || read_int(p, "calls", &p->ncalls_opt, 1) || read_ms(p, "pause", &p->pause_ms) ||
 	    read_ms(p, "answer_timeout", &p->answer_timeout_ms) || read_ms(p, "first_reply_within", &p->first_reply_ms) ||
 	    read_ms(p, "turn_within", &p->turn_ms) || read_ms(p, "max_gap", &p->max_gap_ms) ||
 	    read_int(p, "max_false_triggers", &p->max_false, 0) || read_int(p, "frame_slack", &slack, 0) ||
