@@ -15,12 +15,14 @@ mkdir -p "$logs"
 c_only=0
 [ "${1:-}" = "--c-only" ] && c_only=1
 
-total_pass=0 total_fail=0 failed_suites=()
+total_pass=0 total_fail=0 total_skip=0 failed_suites=()
 
 count() { # log rc -> sets p f
 	local log=$1 rc=$2 line
-	p=$(grep -cE '^ok [0-9]+' "$log" || true)
-	f=$(grep -cE '^not ok [0-9]+' "$log" || true)
+	# TAP: a "# SKIP" line (cmocka prints "not ok N # SKIP") is neither.
+	p=$(grep -E '^ok [0-9]+' "$log" | grep -cv '# SKIP' || true)
+	f=$(grep -E '^not ok [0-9]+' "$log" | grep -cv '# SKIP' || true)
+	sk=$(grep -cE '^(not )?ok [0-9]+ # SKIP' "$log" || true)
 	if [ "$p" = 0 ] && [ "$f" = 0 ]; then
 		line=$(grep -E '^(=+ )?([0-9]+ (passed|failed|skipped|errors?|deselected|xfailed|xpassed)(, )?)+.* in [0-9.]+s' "$log" | tail -1)
 		if [ -n "$line" ]; then
@@ -50,7 +52,9 @@ suite() { # name command...
 	count "$log" "$rc"
 	total_pass=$((total_pass + p))
 	total_fail=$((total_fail + f))
-	printf '%-28s %4d passed, %3d failed  (%ss)%s\n' "$name" "$p" "$f" "$(( $(date +%s) - start ))" \
+	total_skip=$((total_skip + ${sk:-0}))
+	printf '%-28s %4d passed, %3d failed%s  (%ss)%s\n' "$name" "$p" "$f" \
+		"$([ "${sk:-0}" != 0 ] && echo ", ${sk} skipped")" "$(( $(date +%s) - start ))" \
 		"$([ "$f" != 0 ] && echo "  -> $log")"
 	if [ "$f" != 0 ]; then
 		failed_suites+=("$name")
@@ -119,6 +123,6 @@ fi
 
 echo
 [ ${#failed_suites[@]} -gt 0 ] && echo "failed suites: ${failed_suites[*]}"
-echo "$total_pass $total_fail" >"$logs/totals$([ "${VALGRIND:-0}" = 1 ] && echo -valgrind)"
-echo "check: $total_pass passed, $total_fail failed"
+echo "$total_pass $total_fail $total_skip" >"$logs/totals$([ "${VALGRIND:-0}" = 1 ] && echo -valgrind)"
+echo "check: $total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" = 0 ]

@@ -51,7 +51,7 @@ static inline void tgt_sleep_ms(long ms)
 
 static inline void tgt_valgrind_opts(void)
 {
-	setenv("VALGRIND_OPTS", "--trace-children-skip=*python*,*psql*,*pg-throwaway*,*pg_ctl*,*initdb*,*runuser*,*bash*",
+	setenv("VALGRIND_OPTS", "--trace-children-skip=*python*,*psql*,*pg-throwaway*,*pg_ctl*,*initdb*,*runuser*,*bash*,*vstress",
 	       1);
 }
 
