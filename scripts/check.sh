@@ -79,6 +79,7 @@ fi
 # must classify them), and fail on any report.
 export ASAN_OPTIONS="handle_segv=0:handle_sigbus=0:handle_abort=0:detect_leaks=1:abort_on_error=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
 
 # A throwaway PostgreSQL shared by every suite that needs one.
 pg_dir=""
