@@ -348,13 +348,16 @@ static void test_200_calls(void **state)
 		"max lateness %.2f ms\n",
 		(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, replied, sum / (replied ? replied : 1),
 		worst, (unsigned long long)frames, (unsigned long long)late, max_late);
-	assert_int_equal(replied, N);
-	assert_true(worst <= 10.0); /* 5 ms alone; a shared 2-core box under 200 calls gets 10 */
+	/* free before asserting: a failed assertion must not turn into a leak report */
 	json_decref(st);
 	for (int i = 0; i < N; i++)
 		vs_call_free(calls[i]);
 	vs_call_script_free(s);
 	echo_stop(&ep);
+	assert_int_equal(replied, N);
+	/* 5 ms alone; a shared 2-core box under 200 calls gets 10; under valgrind
+	 * or the sanitizers (VSTRESS_SLOW_RUNTIME) only the accounting is checked */
+	assert_true(worst <= (getenv("VSTRESS_SLOW_RUNTIME") ? 1000.0 : 10.0));
 }
 
 int main(void)
