@@ -39,6 +39,12 @@ static void healthy_agent_passes(void **st)
 	struct fakehost *fh;
 	json_t *calls, *c0;
 	(void)st;
+	/* Under valgrind the in-process call engine is too slow to pace real-time
+	 * media: the agent's replies land in later silence steps and the run
+	 * says so (false triggers).  The logic runs in the normal and ASan
+	 * builds; valgrind reports it skipped, not passed. */
+	if (getenv("VALGRIND"))
+		skip();
 	fh = pt_host(&agent, &world, &key, "conf.d/scripts/pipeline-booking.ini, conf.d/scripts/pipeline-noisy.ini", "2");
 	fh_set_redact(fh, 0);
 	fh_set_opt(fh, "turn_within", TURN_WITHIN);
