@@ -39,7 +39,7 @@ count() { # log rc -> sets p f
 	p=${p:-0}
 	f=${f:-0}
 	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi
-	if [ "$rc" = 0 ] && [ "$p" = 0 ] && [ "$f" = 0 ]; then f=1; echo "  (no test was counted)" >>"$log"; fi
+	if [ "$rc" = 0 ] && [ "$p" = 0 ] && [ "$f" = 0 ] && [ "${sk:-0}" = 0 ]; then f=1; echo "  (no test was counted)" >>"$log"; fi
 }
 
 suite() { # name command...
