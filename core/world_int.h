@@ -75,6 +75,9 @@ struct wfault {
 	long long chunk_bytes;  /* trickle */
 	double interval_ms;     /* trickle */
 	uint64_t rng;
+	/* rate < 1: the k-th hit lands at a seeded position inside the k-th
+	 * block of 1/rate matching requests (see wfault_due) */
+	long long seen, next_hit, blocks;
 	char origin[16]; /* "config" or "api" */
 };
 

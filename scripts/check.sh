@@ -69,6 +69,7 @@ if [ "${VALGRIND:-0}" = 1 ]; then
 	vg=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --trace-children=yes
 		"--trace-children-skip=*python*,*/psql,*pg_ctl*,*/postgres,*initdb*,*runuser*,*/sh,*/bash"
 		--track-fds=no --suppressions=tests/valgrind.supp)
+	export VSTRESS_VALGRIND=1 # tests that must shrink their load to run at all
 fi
 export CMOCKA_MESSAGE_OUTPUT=TAP
 # Timing assertions widen under valgrind and the sanitizers (tests read this).

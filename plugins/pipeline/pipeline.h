@@ -15,6 +15,7 @@
 
 #include <vstress/plugin.h>
 #include <vstress/util/call.h>
+#include <vstress/util/proctree.h>
 #include <vstress/util/telnyx_call.h>
 
 #define PL_VERSION "1.0.0"
@@ -59,9 +60,15 @@ extern const struct vs_option pl_options[];
 int pl_conf_load(struct pl *p);
 void pl_conf_free(struct pl *p);
 
-/* pl_rss.c: VmRSS of pid and all its descendants, in kB; the number of
- * processes in *nproc.  -1 when pid is gone. */
-long pl_rss_tree_kb(pid_t pid, int *nproc);
+/* VmRSS of pid and all its descendants, in kB; the number of processes in
+ * *nproc.  -1 when pid is gone. */
+static inline long pl_rss_tree_kb(pid_t pid, int *nproc)
+{
+	struct vs_proc_sample s;
+	int ok = vs_proc_sample(pid, &s) == 0;
+	*nproc = ok ? s.nproc : 0;
+	return ok ? s.rss_kb : -1;
+}
 
 /* pl_checks.c: every check and the attached data from p->calls. */
 void pl_checks(struct pl *p);

@@ -285,14 +285,17 @@ static void test_connect_refused(void **state)
 }
 
 /* 200 concurrent calls in one engine: all complete, per-call accounting
- * matches what the echo target counted, latencies stay accurate. */
+ * matches what the echo target counted, latencies stay accurate.  Under
+ * valgrind, which runs one thread at a time, 200 real-time streams (10k
+ * frames/s) cannot be paced at all, so 25 calls check the same accounting. */
 static void test_200_calls(void **state)
 {
-	enum { N = 200 };
+	enum { NMAX = 200 };
+	const int N = getenv("VSTRESS_VALGRIND") ? 25 : NMAX;
 	const char *args[] = {"--delay", "400", NULL};
 	struct echo_proc ep;
 	struct vs_call_script *s;
-	struct vs_call *calls[N];
+	struct vs_call *calls[NMAX];
 	json_t *st;
 	double worst = 0, sum = 0;
 	uint64_t late = 0, frames = 0;
@@ -344,9 +347,9 @@ static void test_200_calls(void **state)
 			max_late = r->max_late_ms;
 	}
 	fprintf(stderr,
-		"  200 calls in %.2f s: replied %d, latency error mean %.3f ms max %.3f ms; frames %llu, late (>5 ms) %llu, "
+		"  %d calls in %.2f s: replied %d, latency error mean %.3f ms max %.3f ms; frames %llu, late (>5 ms) %llu, "
 		"max lateness %.2f ms\n",
-		(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, replied, sum / (replied ? replied : 1),
+		N, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, replied, sum / (replied ? replied : 1),
 		worst, (unsigned long long)frames, (unsigned long long)late, max_late);
 	/* free before asserting: a failed assertion must not turn into a leak report */
 	json_decref(st);
@@ -357,7 +360,7 @@ static void test_200_calls(void **state)
 	assert_int_equal(replied, N);
 	/* 5 ms alone; a shared 2-core box under 200 calls gets 10; under valgrind
 	 * or the sanitizers (VSTRESS_SLOW_RUNTIME) only the accounting is checked */
-	assert_true(worst <= (getenv("VSTRESS_SLOW_RUNTIME") ? 1000.0 : 10.0));
+	assert_true(worst <= (getenv("VSTRESS_SLOW_RUNTIME") ? 3000.0 : 10.0));
 }
 
 int main(void)

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,7 +151,42 @@ static void test_fault_rate_seeded(void **st)
 		free(fs.f);
 	}
 	assert_int_equal(counts[0], counts[1]); /* same seed, same draws */
-	assert_in_range(counts[0], 850, 1150);
+	assert_int_equal(counts[0], 1000);     /* stratified: exactly n * rate */
+}
+
+/* One hit per block of 1/rate requests: after n requests the count is
+ * floor(n*rate) or ceil(n*rate), never 0 once n >= 1/rate; positions are
+ * replayable per seed and differ between seeds. */
+static void test_fault_rate_stratified(void **st)
+{
+	static const double rates[] = {0.1, 0.25, 0.3, 0.02, 0.9, 0.5};
+	(void)st;
+	for (size_t r = 0; r < sizeof rates / sizeof rates[0]; r++) {
+		char pos[3][200];
+		for (int run = 0; run < 3; run++) {
+			struct wfaults fs;
+			struct wfault_hit h;
+			char err[256];
+			long hits = 0;
+			json_t *j = json_pack("{s:s,s:s,s:f}", "target", "x", "kind", "stall", "rate", rates[r]);
+			memset(&fs, 0, sizeof fs);
+			fs.seed = run == 2 ? 7 : 42;
+			assert_int_equal(wfault_from_json(&fs, j, "api", err, sizeof err), 0);
+			json_decref(j);
+			for (int n = 1; n <= 200; n++) {
+				pos[run][n - 1] = (char)wfaults_draw(&fs, "x", "", 0, &h);
+				hits += pos[run][n - 1];
+				if (hits < (long)floor(n * rates[r] - 1e-9) || hits > (long)ceil(n * rates[r] + 1e-9))
+					fail_msg("rate %.2f: %ld hits after %d requests", rates[r], hits, n);
+				if (n * rates[r] >= 1.0 - 1e-9 && hits == 0)
+					fail_msg("rate %.2f: no hit in the first %d requests", rates[r], n);
+			}
+			free(fs.f);
+		}
+		assert_memory_equal(pos[0], pos[1], sizeof pos[0]);
+		if (rates[r] <= 0.3)
+			assert_memory_not_equal(pos[0], pos[2], sizeof pos[0]);
+	}
 }
 
 static void test_fault_max_hits_and_window(void **st)
@@ -264,6 +300,7 @@ int main(void)
 		cmocka_unit_test(test_fault_json_validation),
 		cmocka_unit_test(test_fault_draw_kinds),
 		cmocka_unit_test(test_fault_rate_seeded),
+		cmocka_unit_test(test_fault_rate_stratified),
 		cmocka_unit_test(test_fault_max_hits_and_window),
 		cmocka_unit_test(test_conf_and_manifest_faults),
 		cmocka_unit_test(test_dialogue),
