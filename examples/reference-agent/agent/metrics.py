@@ -15,6 +15,9 @@ Series (all prefixed ``agent_``):
   agent_db_pool_size / agent_db_pool_idle    gauge
   agent_process_rss_bytes                    gauge
   agent_background_tasks                     gauge
+  agent_vad_seconds_sum / _count             counter  (Silero VAD analysis: seconds, analyzed chunks)
+  agent_turn_analyzer_seconds_sum / _count   counter  (Smart Turn inference: seconds, analyses; absent
+                                                       while SMART_TURN_ENABLED=false)
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ Both model files come from the pipecat-ai wheel; nothing is downloaded.
 from __future__ import annotations
 
 import threading
+import time
 from importlib import resources
 
 _lock = threading.Lock()
@@ -43,7 +44,40 @@ def smart_turn_session():
     return _session("smart_turn", "pipecat.audio.turn.smart_turn.data", "smart-turn-v3.2-cpu.onnx", 1)
 
 
-def make_vad(params, shared: bool = True):
+def _timed(obj, method: str, metrics, series: str):
+    """Wrap obj.method (run on Pipecat's executor thread) to add its wall time to
+    ``<series>_sum`` (seconds) and ``<series>_count``; behaviour unchanged."""
+    if metrics is None:
+        return obj
+    fn = getattr(obj, method)
+
+    def timed(*a, **kw):
+        t0 = time.perf_counter()
+        try:
+            return fn(*a, **kw)
+        finally:
+            metrics.inc(series + "_sum", None, time.perf_counter() - t0)
+            metrics.inc(series + "_count", None)
+
+    setattr(obj, method, timed)
+    return obj
+
+
+def make_vad(params, shared: bool = True, metrics=None):
+    """Silero VAD; with metrics, its analysis time (``VADAnalyzer._run_analyzer``, the
+    work ``analyze_audio`` runs per audio chunk) goes to agent_vad_seconds."""
+    vad = _make_vad(params, shared)
+    return _timed(vad, "_run_analyzer", metrics, "agent_vad_seconds")
+
+
+def make_turn_analyzer(shared: bool = True, metrics=None):
+    """Smart Turn v3; with metrics, its inference time (``_process_speech_segment``, the
+    work ``analyze_end_of_turn`` runs) goes to agent_turn_analyzer_seconds."""
+    ta = _make_turn_analyzer(shared)
+    return _timed(ta, "_process_speech_segment", metrics, "agent_turn_analyzer_seconds")
+
+
+def _make_vad(params, shared: bool = True):
     from pipecat.audio.vad.silero import SileroOnnxModel, SileroVADAnalyzer
     from pipecat.audio.vad.vad_analyzer import VADAnalyzer
 
@@ -64,7 +98,7 @@ def make_vad(params, shared: bool = True):
     return SharedSileroVADAnalyzer(params=params)
 
 
-def make_turn_analyzer(shared: bool = True):
+def _make_turn_analyzer(shared: bool = True):
     from pipecat.audio.turn.smart_turn.base_smart_turn import BaseSmartTurn
     from pipecat.audio.turn.smart_turn.local_smart_turn_v3 import LocalSmartTurnAnalyzerV3
 

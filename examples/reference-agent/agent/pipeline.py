@@ -30,6 +30,9 @@ from .telnyx_webhook import lookup_route
 log = logging.getLogger("agent.pipeline")
 
 START_TIMEOUT_SECONDS = 10.0
+LEAK_BYTES_PER_CALL = 4 << 20  # the leak_memory_per_call fault
+
+_fault_leaks: list = []  # what the leak_* faults keep alive, never released
 
 
 class CallSession(UsageSink):
@@ -196,14 +199,15 @@ class CallSession(UsageSink):
         self.context = LLMContext(messages=[{"role": "system", "content": system_prompt}])
         from .models import make_turn_analyzer, make_vad
 
+        m = self.rt.metrics
         stop = (
-            [TurnAnalyzerUserTurnStopStrategy(turn_analyzer=make_turn_analyzer(s.share_model_sessions))]
+            [TurnAnalyzerUserTurnStopStrategy(turn_analyzer=make_turn_analyzer(s.share_model_sessions, metrics=m))]
             if s.smart_turn_enabled else [SpeechTimeoutUserTurnStopStrategy()]
         )
         aggregators = LLMContextAggregatorPair(
             self.context,
             user_params=LLMUserAggregatorParams(
-                vad_analyzer=make_vad(VADParams(stop_secs=s.vad_stop_secs), s.share_model_sessions),
+                vad_analyzer=make_vad(VADParams(stop_secs=s.vad_stop_secs), s.share_model_sessions, metrics=m),
                 user_turn_strategies=UserTurnStrategies(stop=stop),
             ),
         )
@@ -362,6 +366,7 @@ class CallSession(UsageSink):
             self._ended.set()
             if not rt.settings.has_fault("leak_calls"):
                 rt.active_calls.pop(self.call_id, None)
+            await self._fault_leak()
             rt.metrics.inc("agent_calls_total", {"outcome": status if self.end_reason != "fallback_transfer" else "fallback"})
             await self.finalize(status)
             if self.ws.client_state == WebSocketState.CONNECTED:
@@ -369,6 +374,17 @@ class CallSession(UsageSink):
                     await self.ws.close()
                 except Exception:
                     pass
+
+    async def _fault_leak(self):
+        s = self.rt.settings
+        if s.has_fault("leak_memory_per_call"):
+            _fault_leaks.append(b"\x01" * LEAK_BYTES_PER_CALL)  # written, so resident
+        if s.has_fault("leak_db_connection"):
+            try:
+                pool = await self.rt.db.pool()
+                _fault_leaks.append(await pool.acquire(timeout=s.db_connect_timeout))
+            except Exception as e:
+                log.warning("call %s: leak_db_connection: %s", self.call_id, e)
 
     async def finalize(self, status: str):
         duration_s = time.monotonic() - self.t_start

@@ -42,6 +42,8 @@ KNOWN_FAULTS = frozenset(
         "no_dedupe",  # process replayed webhook events again
         "no_fallback_transfer",  # all LLMs failing: do not transfer (dead air)
         "leak_calls",  # never remove finished calls from the active-calls table (memory leak)
+        "leak_memory_per_call",  # keep 4 MB alive per finished call (a memory leak vstress's resources phase must see)
+        "leak_db_connection",  # take a pool connection per finished call and never give it back
     }
 )
 
