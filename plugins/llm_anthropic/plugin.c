@@ -13,11 +13,7 @@
 static const struct vs_option options[] = {
 	{"api_key", VS_OPT_STRING, "${ANTHROPIC_API_KEY}",
 	 "probe: the key sent (empty: skip); stand-in: the accepted key (unset: any key)", VS_OPT_SECRET},
-	{"ttft_ms", VS_OPT_DURATION, "300", "stand-in: time to first token", 0},
-	{"token_ms", VS_OPT_DURATION, "30", "stand-in: gap between tokens", 0},
-	{"dialogue", VS_OPT_STRING, NULL, "stand-in: dialogue file (default [world] dialogue)", 0},
-	{"after_tool_reply", VS_OPT_STRING, NULL, "stand-in: reply after a tool result", 0},
-	{"port", VS_OPT_INT, NULL, "stand-in: fixed port (default: from --port-base)", 0},
+	LLM_STANDIN_OPTIONS,
 	LLM_PROBE_OPTIONS("${VSTRESS_WORLD_LLM_ANTHROPIC_HTTP:-https://api.anthropic.com}", "claude-sonnet-4-6", "20"),
 	{"adversarial", VS_OPT_STRING, "conf.d/adversarial/conversations.ini",
 	 "probe: adversarial conversations (Phase 4.4; empty: none)", 0},

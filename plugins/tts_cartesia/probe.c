@@ -12,62 +12,11 @@
 
 #include "vstress/util/speechq.h"
 #include "vstress/util/ttsprobe.h"
+#include "vstress/util/ttsprobe_ws.h"
 #include "vstress/util/wsclient.h"
 #include "probe.h"
 
 #define CARTESIA_VERSION "2026-03-01"
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int left_ms(const struct vs_tts_req *r)
-{
-	int64_t left = (int64_t)r->timeout_ms - (int64_t)((mono_ns() - r->t_start) / 1000000);
-	return left > 0 ? (int)left : 0;
-}
-
-static void req_fail(struct vs_tts_req *r, int cls, const char *msg)
-{
-	r->cls = cls;
-	snprintf(r->msg, sizeof r->msg, "%s", msg);
-}
-
-/* A failure of the socket: handshake refusal, close, timeout. */
-void ca_ws_fail(struct vs_tts_req *r, const struct vs_wsc_err *e, int got_any)
-{
-	switch (e->fail) {
-	case VS_WSC_F_HANDSHAKE:
-		req_fail(r, e->http_status ? vs_tts_class_of_status(e->http_status) : VS_TTS_MALFORMED, e->msg);
-		break;
-	case VS_WSC_F_TIMEOUT:
-		req_fail(r, VS_TTS_TIMEOUT, e->msg);
-		break;
-	case VS_WSC_F_TOOBIG:
-		req_fail(r, VS_TTS_MALFORMED, e->msg);
-		break;
-	case VS_WSC_F_CONNECT:
-		req_fail(r, VS_TTS_CONNECT, e->msg);
-		break;
-	case VS_WSC_F_CLOSED:
-		req_fail(r, e->close_code == 1011 && !got_any ? VS_TTS_SERVER_ERROR : VS_TTS_CLOSED_EARLY, e->msg);
-		break;
-	default:
-		req_fail(r, VS_TTS_CLOSED_EARLY, e->msg[0] ? e->msg : "connection failed");
-	}
-}
-
-static int send_msg(struct vs_wsc *ws, struct vs_tts_req *r, json_t *j)
-{
-	char *s = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	int rc = s ? vs_wsc_send(ws, 0, s, strlen(s), left_ms(r)) : -1;
-	free(s);
-	return rc;
-}
 
 static json_t *request(const struct vs_tts_cfg *cfg, const struct vs_tts_req *r, const char *text, int cont)
 {
@@ -88,13 +37,13 @@ static int on_msg(struct vs_tts_req *r, const struct vs_wsc_msg *m)
 	r->messages++;
 	if (!json_is_object(j)) {
 		snprintf(buf, sizeof buf, "unparseable message %ld: %.60s", r->messages, m->binary ? "(binary)" : m->data);
-		req_fail(r, VS_TTS_MALFORMED, buf);
+		vs_tts_fail(r, VS_TTS_MALFORMED, buf);
 		goto out;
 	}
 	const char *type = json_string_value(json_object_get(j, "type"));
 	const char *ctx = json_string_value(json_object_get(j, "context_id"));
 	if (!type || !ctx) {
-		req_fail(r, VS_TTS_MALFORMED, !type ? "message without type" : "message without context_id");
+		vs_tts_fail(r, VS_TTS_MALFORMED, !type ? "message without type" : "message without context_id");
 		goto out;
 	}
 	if (strcmp(ctx, r->context_id)) {
@@ -104,23 +53,23 @@ static int on_msg(struct vs_tts_req *r, const struct vs_wsc_msg *m)
 	if (!strcmp(type, "chunk")) {
 		const char *data = json_string_value(json_object_get(j, "data"));
 		if (!data || vs_tts_add_b64(r, data, strlen(data))) {
-			req_fail(r, VS_TTS_MALFORMED, "chunk without base64 data");
+			vs_tts_fail(r, VS_TTS_MALFORMED, "chunk without base64 data");
 			goto out;
 		}
 		if (!r->t_first && r->audio_len)
-			r->t_first = mono_ns();
+			r->t_first = vs_tts_now_ns();
 		rc = 0;
 	} else if (!strcmp(type, "timestamps")) {
 		const json_t *wt = json_object_get(j, "word_timestamps");
 		if (!json_is_array(json_object_get(wt, "words")) || !json_is_array(json_object_get(wt, "start"))) {
-			req_fail(r, VS_TTS_MALFORMED, "timestamps without word_timestamps.words/start");
+			vs_tts_fail(r, VS_TTS_MALFORMED, "timestamps without word_timestamps.words/start");
 			goto out;
 		}
 		rc = 0;
 	} else if (!strcmp(type, "flush_done")) {
 		rc = 0;
 	} else if (!strcmp(type, "done")) {
-		r->t_end = mono_ns();
+		r->t_end = vs_tts_now_ns();
 		rc = 1;
 	} else if (!strcmp(type, "error")) {
 		int st = (int)json_integer_value(json_object_get(j, "status_code"));
@@ -131,10 +80,10 @@ static int on_msg(struct vs_tts_req *r, const struct vs_wsc_msg *m)
 		int cls = vs_tts_class_of_status(st);
 		if (code && (strstr(code, "credit") || strstr(code, "quota")))
 			cls = VS_TTS_QUOTA;
-		req_fail(r, cls, buf);
+		vs_tts_fail(r, cls, buf);
 	} else {
 		snprintf(buf, sizeof buf, "unknown message type '%.40s'", type);
-		req_fail(r, VS_TTS_MALFORMED, buf);
+		vs_tts_fail(r, VS_TTS_MALFORMED, buf);
 	}
 out:
 	json_decref(j);
@@ -151,38 +100,23 @@ static void session(const struct vs_tts_cfg *cfg, struct vs_tts_req *r)
 	snprintf(h_key, sizeof h_key, "X-API-Key: %s", cfg->api_key);
 	const char *headers[] = {h_key, "Cartesia-Version: " CARTESIA_VERSION, NULL};
 	struct vs_wsc_cfg wc = {.url = url, .headers = headers, .timeout_ms = r->timeout_ms, .max_message = 8u << 20};
-	r->t_start = mono_ns();
+	r->t_start = vs_tts_now_ns();
 	if (vs_wsc_connect(&ws, &wc, &e)) {
-		ca_ws_fail(r, &e, 0);
+		vs_tts_ws_fail(r, &e, 0, NULL);
 		goto out;
 	}
-	r->t_sent = mono_ns();
+	r->t_sent = vs_tts_now_ns();
 	char text[4096];
 	snprintf(text, sizeof text, "%s ", r->text); /* Pipecat sends sentences with a trailing space */
-	if (send_msg(ws, r, request(cfg, r, text, 1)) || send_msg(ws, r, request(cfg, r, "", 0))) {
-		ca_ws_fail(r, vs_wsc_error(ws), 0);
+	if (vs_tts_send_json(ws, r, request(cfg, r, text, 1)) || vs_tts_send_json(ws, r, request(cfg, r, "", 0))) {
+		vs_tts_ws_fail(r, vs_wsc_error(ws), 0, NULL);
 		goto out;
 	}
-	for (;;) {
-		struct vs_wsc_msg m;
-		int got = vs_wsc_recv(ws, left_ms(r), &m);
-		if (got == 0) {
-			req_fail(r, VS_TTS_TIMEOUT, r->t_first ? "audio stopped before done" : "no audio within request_timeout");
-			goto out;
-		}
-		if (got < 0) {
-			ca_ws_fail(r, vs_wsc_error(ws), r->messages > 0);
-			goto out;
-		}
-		int st = on_msg(r, &m);
-		if (st < 0)
-			goto out;
-		if (st > 0)
-			break;
-	}
+	if (vs_tts_recv_until_done(ws, r, on_msg, NULL, "done"))
+		goto out;
 	r->cls = r->audio_len ? VS_TTS_OK : VS_TTS_MALFORMED;
 	if (!r->audio_len)
-		req_fail(r, VS_TTS_MALFORMED, "done without any audio");
+		vs_tts_fail(r, VS_TTS_MALFORMED, "done without any audio");
 	vs_wsc_close(ws, 1000, 300);
 out:
 	vs_wsc_free(ws);

@@ -6,6 +6,4 @@
 #include "vstress/util/wsclient.h"
 
 extern const struct vs_tts_proto ca_proto;
-/* Classifies a socket failure into r (exported for the tests' sake). */
-void ca_ws_fail(struct vs_tts_req *r, const struct vs_wsc_err *e, int got_any);
 #endif

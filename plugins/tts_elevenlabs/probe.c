@@ -13,27 +13,9 @@
 
 #include "vstress/util/speechq.h"
 #include "vstress/util/ttsprobe.h"
+#include "vstress/util/ttsprobe_ws.h"
 #include "vstress/util/wsclient.h"
 #include "probe.h"
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int left_ms(const struct vs_tts_req *r)
-{
-	int64_t left = (int64_t)r->timeout_ms - (int64_t)((mono_ns() - r->t_start) / 1000000);
-	return left > 0 ? (int)left : 0;
-}
-
-static void req_fail(struct vs_tts_req *r, int cls, const char *msg)
-{
-	r->cls = cls;
-	snprintf(r->msg, sizeof r->msg, "%s", msg);
-}
 
 /* Class of an ElevenLabs error word (detail.status, "error", close reason). */
 int el_class_of_text(const char *s)
@@ -51,43 +33,13 @@ int el_class_of_text(const char *s)
 	return VS_TTS_CLOSED_EARLY;
 }
 
-static void ws_fail(struct vs_tts_req *r, const struct vs_wsc_err *e, int got_any)
-{
-	switch (e->fail) {
-	case VS_WSC_F_HANDSHAKE:
-		req_fail(r, e->http_status ? vs_tts_class_of_status(e->http_status) : VS_TTS_MALFORMED, e->msg);
-		break;
-	case VS_WSC_F_TIMEOUT:
-		req_fail(r, VS_TTS_TIMEOUT, e->msg);
-		break;
-	case VS_WSC_F_TOOBIG:
-		req_fail(r, VS_TTS_MALFORMED, e->msg);
-		break;
-	case VS_WSC_F_CONNECT:
-		req_fail(r, VS_TTS_CONNECT, e->msg);
-		break;
-	case VS_WSC_F_CLOSED: {
-		int cls = e->close_code == 1008 ? el_class_of_text(e->msg) : VS_TTS_CLOSED_EARLY;
-		if (e->close_code == 1011 && !got_any)
-			cls = VS_TTS_SERVER_ERROR;
-		req_fail(r, cls, e->msg);
-		break;
-	}
-	default:
-		req_fail(r, VS_TTS_CLOSED_EARLY, e->msg[0] ? e->msg : "connection failed");
-	}
-}
-
-static int send_msg(struct vs_wsc *ws, struct vs_tts_req *r, json_t *j)
-{
-	char *s = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	int rc = s ? vs_wsc_send(ws, 0, s, strlen(s), left_ms(r)) : -1;
-	free(s);
-	return rc;
-}
-
 /* One server message: 1 final, 0 continue, -1 r failed. */
+/* A close 1008 carries ElevenLabs' reason (quota, key, rate...). */
+static int el_close_class(const struct vs_wsc_err *e)
+{
+	return e->close_code == 1008 ? el_class_of_text(e->msg) : VS_TTS_CLOSED_EARLY;
+}
+
 static int on_msg(struct vs_tts_req *r, const struct vs_wsc_msg *m)
 {
 	json_t *j = m->binary ? NULL : json_loadb(m->data, m->len, 0, NULL);
@@ -96,7 +48,7 @@ static int on_msg(struct vs_tts_req *r, const struct vs_wsc_msg *m)
 	r->messages++;
 	if (!json_is_object(j)) {
 		snprintf(buf, sizeof buf, "unparseable message %ld: %.60s", r->messages, m->binary ? "(binary)" : m->data);
-		req_fail(r, VS_TTS_MALFORMED, buf);
+		vs_tts_fail(r, VS_TTS_MALFORMED, buf);
 		goto out;
 	}
 	const json_t *err = json_object_get(j, "error");
@@ -104,7 +56,7 @@ static int on_msg(struct vs_tts_req *r, const struct vs_wsc_msg *m)
 		const char *msg = json_string_value(json_object_get(j, "message"));
 		const char *code = json_string_value(err);
 		snprintf(buf, sizeof buf, "error %s: %s", code ? code : "?", msg ? msg : "");
-		req_fail(r, el_class_of_text(code), buf);
+		vs_tts_fail(r, el_class_of_text(code), buf);
 		goto out;
 	}
 	const char *ctx = json_string_value(json_object_get(j, "contextId"));
@@ -113,29 +65,29 @@ static int on_msg(struct vs_tts_req *r, const struct vs_wsc_msg *m)
 		goto out;
 	}
 	if (json_is_true(json_object_get(j, "isFinal"))) {
-		r->t_end = mono_ns();
+		r->t_end = vs_tts_now_ns();
 		rc = 1;
 		goto out;
 	}
 	const json_t *audio = json_object_get(j, "audio");
 	if (!ctx || (!json_is_string(audio) && !json_is_null(audio))) {
-		req_fail(r, VS_TTS_MALFORMED, !ctx ? "message without contextId" : "message without audio or isFinal");
+		vs_tts_fail(r, VS_TTS_MALFORMED, !ctx ? "message without contextId" : "message without audio or isFinal");
 		goto out;
 	}
 	const json_t *al = json_object_get(j, "alignment");
 	if (al && !json_is_null(al) &&
 	    (!json_is_array(json_object_get(al, "chars")) || !json_is_array(json_object_get(al, "charStartTimesMs")))) {
-		req_fail(r, VS_TTS_MALFORMED, "alignment without chars/charStartTimesMs");
+		vs_tts_fail(r, VS_TTS_MALFORMED, "alignment without chars/charStartTimesMs");
 		goto out;
 	}
 	if (json_is_string(audio)) {
 		const char *b = json_string_value(audio);
 		if (vs_tts_add_b64(r, b, strlen(b))) {
-			req_fail(r, VS_TTS_MALFORMED, "audio is not base64");
+			vs_tts_fail(r, VS_TTS_MALFORMED, "audio is not base64");
 			goto out;
 		}
 		if (!r->t_first && r->audio_len)
-			r->t_first = mono_ns();
+			r->t_first = vs_tts_now_ns();
 	}
 	rc = 0;
 out:
@@ -157,42 +109,27 @@ static void session(const struct vs_tts_cfg *cfg, struct vs_tts_req *r)
 	snprintf(h_key, sizeof h_key, "xi-api-key: %s", cfg->api_key);
 	const char *headers[] = {h_key, NULL};
 	struct vs_wsc_cfg wc = {.url = url, .headers = headers, .timeout_ms = r->timeout_ms, .max_message = 16u << 20};
-	r->t_start = mono_ns();
+	r->t_start = vs_tts_now_ns();
 	if (vs_wsc_connect(&ws, &wc, &e)) {
-		ws_fail(r, &e, 0);
+		vs_tts_ws_fail(r, &e, 0, el_close_class);
 		goto out;
 	}
-	r->t_sent = mono_ns();
+	r->t_sent = vs_tts_now_ns();
 	snprintf(text, sizeof text, "%s ", r->text);
-	if (send_msg(ws, r, json_pack("{s:s,s:s}", "text", " ", "context_id", r->context_id)) ||
-	    send_msg(ws, r, json_pack("{s:s,s:s}", "text", text, "context_id", r->context_id)) ||
-	    send_msg(ws, r, json_pack("{s:s,s:b}", "context_id", r->context_id, "flush", 1)) ||
-	    send_msg(ws, r, json_pack("{s:s,s:b}", "context_id", r->context_id, "close_context", 1))) {
-		ws_fail(r, vs_wsc_error(ws), 0);
+	if (vs_tts_send_json(ws, r, json_pack("{s:s,s:s}", "text", " ", "context_id", r->context_id)) ||
+	    vs_tts_send_json(ws, r, json_pack("{s:s,s:s}", "text", text, "context_id", r->context_id)) ||
+	    vs_tts_send_json(ws, r, json_pack("{s:s,s:b}", "context_id", r->context_id, "flush", 1)) ||
+	    vs_tts_send_json(ws, r, json_pack("{s:s,s:b}", "context_id", r->context_id, "close_context", 1))) {
+		vs_tts_ws_fail(r, vs_wsc_error(ws), 0, el_close_class);
 		goto out;
 	}
-	for (;;) {
-		struct vs_wsc_msg m;
-		int got = vs_wsc_recv(ws, left_ms(r), &m);
-		if (got == 0) {
-			req_fail(r, VS_TTS_TIMEOUT, r->t_first ? "audio stopped before isFinal" : "no audio within request_timeout");
-			goto out;
-		}
-		if (got < 0) {
-			ws_fail(r, vs_wsc_error(ws), r->messages > 0);
-			goto out;
-		}
-		int st = on_msg(r, &m);
-		if (st < 0)
-			goto out;
-		if (st > 0)
-			break;
-	}
+	if (vs_tts_recv_until_done(ws, r, on_msg, el_close_class, "isFinal"))
+		goto out;
 	if (!r->audio_len)
-		req_fail(r, VS_TTS_MALFORMED, "isFinal without any audio");
+		vs_tts_fail(r, VS_TTS_MALFORMED, "isFinal without any audio");
 	else
 		r->cls = VS_TTS_OK;
-	if (send_msg(ws, r, json_pack("{s:b}", "close_socket", 1)) == 0) {
+	if (vs_tts_send_json(ws, r, json_pack("{s:b}", "close_socket", 1)) == 0) {
 		struct vs_wsc_msg m;
 		while (vs_wsc_recv(ws, 300, &m) > 0)
 			; /* the server closes */

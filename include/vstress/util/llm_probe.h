@@ -83,6 +83,37 @@ struct llm_wire {
 	void (*error_body)(struct llm_result *r, long status, const char *body, size_t len);
 };
 
+/* The stand-in options every LLM plugin declares (read by the world). */
+#define LLM_STANDIN_OPTIONS                                                                                        \
+	{"ttft_ms", VS_OPT_DURATION, "300", "stand-in: time to first token", 0},                                   \
+	{"token_ms", VS_OPT_DURATION, "30", "stand-in: gap between tokens", 0},                                    \
+	{"dialogue", VS_OPT_STRING, NULL, "stand-in: dialogue file (default [world] dialogue)", 0},                 \
+	{"after_tool_reply", VS_OPT_STRING, NULL, "stand-in: reply after a tool result", 0},                        \
+	{"port", VS_OPT_INT, NULL, "stand-in: fixed port (default: from --port-base)", 0}
+
+/* setup/run/teardown hooks of a plugin that is the probe and nothing more:
+ * LLM_PROBE_HOOKS(oa_wire) defines static llm_hook_setup, llm_hook_run and
+ * llm_hook_teardown for its descriptor. */
+#define LLM_PROBE_HOOKS(WIRE)                                                                                      \
+	static int llm_hook_setup(const struct vs_host *h, vs_ctx *c, void **state)                                \
+	{                                                                                                          \
+		struct llm_probe *p = NULL;                                                                        \
+		int rc = llm_probe_setup(h, c, &(WIRE), &p);                                                       \
+		*state = p;                                                                                        \
+		return rc;                                                                                         \
+	}                                                                                                          \
+	static int llm_hook_run(const struct vs_host *h, vs_ctx *c, void *state)                                   \
+	{                                                                                                          \
+		(void)h, (void)c;                                                                                  \
+		return llm_probe_run(state);                                                                       \
+	}                                                                                                          \
+	static int llm_hook_teardown(const struct vs_host *h, vs_ctx *c, void *state)                              \
+	{                                                                                                          \
+		(void)h, (void)c;                                                                                  \
+		llm_probe_free(state);                                                                             \
+		return VS_OK;                                                                                      \
+	}
+
 /* Options every probe declares (after its stand-in options); the plugin
  * adds api_key itself (shared with its stand-in). */
 #define LLM_PROBE_OPTIONS(BASE, MODEL, REQUESTS)                                                                   \
