@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -16,6 +17,7 @@
 #include <vstress/util/b64.h>
 
 #include "pacer.h"
+#include "pgurl.h"
 
 extern char **environ;
 
@@ -156,11 +158,34 @@ static void export_world(struct vs_services *s, const char *urls_path)
 	}
 }
 
+/* [world] database_url: the world runs its Postgres fault proxy in front of
+ * that URL's host:port; VSTRESS_WORLD_DATABASE_URL is the URL a target should
+ * use, through the proxy when it runs (else the URL itself), and
+ * VSTRESS_WORLD_POSTGRES_ADDR the proxy's host:port. */
+static void export_pg_proxy(struct vs_services *s, const char *dburl)
+{
+	json_t *pg = json_object_get(json_object_get(s->world_urls, "standins"), "postgres");
+	const char *addr = json_string_value(json_object_get(pg, "addr"));
+	char *u = NULL;
+
+	if (!dburl || !*dburl)
+		return;
+	if (addr) {
+		setenv("VSTRESS_WORLD_POSTGRES_ADDR", addr, 1);
+		u = vs_pgurl_with_addr(dburl, "127.0.0.1", (int)json_integer_value(json_object_get(pg, "port")));
+	}
+	setenv("VSTRESS_WORLD_DATABASE_URL", u ? u : dburl, 1);
+	free(u);
+}
+
 static void start_world(struct vs_services *s, struct vs_run *run, struct vs_registry *reg)
 {
 	char *urls = vs_xasprintf("%s/world.json", run->dir), *seed = vs_xasprintf("%llu", (unsigned long long)run->seed);
-	char exe[4096], **argv = NULL, *logp;
+	char exe[4096], **argv = NULL, *logp, *dburl = NULL, pghost[256], pgup[300];
 	size_t n = 0, i;
+	int pgport;
+	struct vs_err cerr = {0};
+	const char *v;
 	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	uint64_t t0 = vs_now_ns(), until = t0 + 20000000000ull;
 	json_error_t jerr;
@@ -192,6 +217,18 @@ static void start_world(struct vs_services *s, struct vs_run *run, struct vs_reg
 		ARG("--config");
 		ARG(run->cfg->files[i]);
 	}
+	v = vs_config_get(run->cfg, "world", "database_url", &cerr);
+	if (v && *v) {
+		dburl = vs_xstrdup(v);
+		if (vs_pgurl_addr(dburl, pghost, sizeof(pghost), &pgport) == 0) {
+			snprintf(pgup, sizeof(pgup), "%s:%d", pghost, pgport);
+			ARG("--pg-upstream");
+			ARG(pgup);
+		} else if (run->verbose >= 0) {
+			fprintf(stderr, "world: [world] database_url is not one TCP address (a unix socket?): "
+					"no Postgres fault proxy\n");
+		}
+	}
 #undef ARG
 	s->world.pid = spawn(run, argv, NULL, NULL, "world.log");
 	if (s->world.pid < 0) {
@@ -221,6 +258,7 @@ static void start_world(struct vs_services *s, struct vs_run *run, struct vs_reg
 		goto out;
 	}
 	export_world(s, urls);
+	export_pg_proxy(s, dburl);
 	s->world.started = 1;
 	s->world.ready_ms = (vs_now_ns() - t0) / 1e6;
 out:
@@ -229,6 +267,7 @@ out:
 	free(argv);
 	free(urls);
 	free(seed);
+	free(dburl);
 }
 
 /* ---- target ---------------------------------------------------------------- */

@@ -183,4 +183,34 @@ check "a target that dies fails the run" [ $? = 1 ]
 check "its dependents are skipped with the target's own words" json "$tmp/t2/latest/test_summary.json" \
 	'"exited before" in s["plugins"][0]["reason"] and "no such agent" in s["plugins"][0]["reason"] and s["plugins"][0]["status"] == "skipped"'
 
+# --- services: [world] database_url puts the world's Postgres fault proxy in front --------
+# of the target's database (protocol-blind: no Postgres needed to see the wiring)
+pgt="$tmp/pgproxy.ini"
+cat >"$pgt" <<INI
+[world]
+database_url = postgresql://u:pw@127.0.0.1:5999/db?sslmode=disable
+[target]
+mode = launch
+command = env > "$tmp/tenv.txt"; exec python3 -m http.server --bind 127.0.0.1 \${VSTRESS_TARGET_PORT}
+base_url = http://127.0.0.1:\${VSTRESS_TARGET_PORT}
+health_path = /
+ready_timeout = 20s
+env.DATABASE_URL = \${VSTRESS_WORLD_DATABASE_URL:-}
+[fx_pass]
+depends = target
+INI
+vs -q -c "$pgt" "${FX[@]}" -r "$tmp/pg1" run
+check "database_url: the run passes" [ $? = 0 ]
+check "database_url: the world runs the Postgres proxy in front of its host:port" json "$tmp/pg1/latest/world.json" \
+	's["standins"]["postgres"]["upstream"] == "127.0.0.1" and s["standins"]["postgres"]["port"] != 5999'
+pport=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["standins"]["postgres"]["port"])' "$tmp/pg1/latest/world.json" 2>/dev/null)
+check "database_url: the target's DATABASE_URL goes through the proxy (credentials, database, parameters kept)" \
+	grep -qxF "DATABASE_URL=postgresql://u:pw@127.0.0.1:$pport/db?sslmode=disable" "$tmp/tenv.txt"
+check "database_url: VSTRESS_WORLD_POSTGRES_ADDR is the proxy" grep -qxF "VSTRESS_WORLD_POSTGRES_ADDR=127.0.0.1:$pport" "$tmp/tenv.txt"
+sed -i 's|^database_url = .*|database_url = postgresql:///db?host=/tmp/nowhere|' "$pgt"
+vs -q -c "$pgt" "${FX[@]}" -r "$tmp/pg2" run 2>/dev/null
+check "a unix-socket database_url: no proxy (it is TCP only)" json "$tmp/pg2/latest/world.json" '"postgres" not in s["standins"]'
+check "a unix-socket database_url: the target gets the URL unchanged" \
+	grep -qxF "DATABASE_URL=postgresql:///db?host=/tmp/nowhere" "$tmp/tenv.txt"
+
 finish
