@@ -136,6 +136,7 @@ $(ECHO_TARGET): $(wildcard tests/echo_target/*.c) $(UTIL_LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^) $(UTIL_LIB) $(PKG_LIBS) $(UTIL_LIBS) -lm -lpthread
 
 $(BUILD)/tests/test_call_echo: $(ECHO_TARGET)
+$(BUILD)/tests/test_callbatch: $(ECHO_TARGET)
 
 define ptest_rule
 $(BUILD)/tests/$(word 2,$(subst /, ,$(1)))_$(basename $(notdir $(1))): $(1) $(FAKEHOST_OBJS) $(CORE_LIB) $(UTIL_LIB)

@@ -61,8 +61,6 @@ static void *worker(void *arg)
 		if (i >= cfg->ncalls)
 			break;
 		c = &b->out[i];
-		c->script = cfg->scripts[i % cfg->nscripts];
-		c->intended_ms = (double)i * cfg->ramp_ms;
 		if (wait_until(b, c->intended_ms) != 0)
 			break;
 		c->started_ms = since_ms(&b->t0);
@@ -96,6 +94,11 @@ long vs_cbatch_run(struct vs_call_engine *eng, const struct vs_cbatch_cfg *cfg, 
 	if (!th) {
 		snprintf(err, errlen, "call batch: out of memory");
 		return -1;
+	}
+	/* every call accounted for, also those a stop leaves unstarted */
+	for (size_t i = 0; i < cfg->ncalls; i++) {
+		out[i].script = cfg->scripts[i % cfg->nscripts];
+		out[i].intended_ms = (double)i * cfg->ramp_ms;
 	}
 	pthread_mutex_init(&b.mu, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &b.t0);

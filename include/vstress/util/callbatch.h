@@ -27,11 +27,11 @@ struct vs_cbatch_cfg {
 };
 
 struct vs_cbatch_call {
-	const struct vs_call_script *script;
+	const struct vs_call_script *script; /* set for every call, also one never started */
 	struct vs_tcall_result r; /* valid when ran */
 	int ran;                  /* vs_tcall_run returned */
 	int failed;               /* it returned -1 (harness side; r.error says why) */
-	double intended_ms;       /* intended start, from the batch start */
+	double intended_ms;       /* intended start, from the batch start (set for every call) */
 	double started_ms;        /* actual start, from the batch start */
 	double ended_ms;          /* when vs_tcall_run returned */
 };
