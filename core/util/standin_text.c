@@ -100,3 +100,21 @@ void vs_st_make_id(char *buf, size_t len, const char *prefix, unsigned long long
 {
 	snprintf(buf, len, "%s%016llx", prefix, r);
 }
+
+const char *vs_st_llm_reply(const struct vs_world *w, vs_wctx *wc, const char *user, int after_tool,
+			    const json_t *tools, int (*offered)(const json_t *tools, const char *name),
+			    struct vs_reply *rep, const char **tool)
+{
+	const char *text;
+
+	w->dialogue_reply(wc, after_tool ? "" : user, rep);
+	text = rep->text;
+	*tool = !after_tool && rep->tool && offered(tools, rep->tool) ? rep->tool : NULL;
+	if (after_tool) {
+		const char *t = w->conf(wc, "after_tool_reply");
+		text = t ? t : "Done. Is there anything else I can help you with?";
+	}
+	if (!*tool && (!text || !*text))
+		text = "Okay.";
+	return text ? text : "";
+}

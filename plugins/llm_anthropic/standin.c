@@ -139,17 +139,8 @@ static int h_messages(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, 
 	int stream = json_is_true(json_object_get(req, "stream")), after_tool;
 	user = last_user(messages, &after_tool);
 	struct vs_reply rep;
-	w->dialogue_reply(wc, after_tool ? "" : user, &rep);
-	const char *text = rep.text;
-	const char *tool = (!after_tool && rep.tool && has_tool(tools, rep.tool)) ? rep.tool : NULL;
-	if (after_tool) {
-		const char *t = w->conf(wc, "after_tool_reply");
-		text = t ? t : "Done. Is there anything else I can help you with?";
-	}
-	if (!tool && (!text || !*text))
-		text = "Okay.";
-	if (!text)
-		text = "";
+	const char *tool;
+	const char *text = vs_st_llm_reply(w, wc, user, after_tool, tools, has_tool, &rep, &tool);
 	tok = vs_st_tokens(text, &ntok);
 	long in = vs_st_count_tokens_json(messages) + vs_st_count_tokens_json(json_object_get(req, "system")) +
 		  (tools ? vs_st_count_tokens_json(tools) : 0);

@@ -148,15 +148,8 @@ static int handle(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_w
 	int after_tool;
 	user = last_user(contents, &after_tool);
 	struct vs_reply rep;
-	w->dialogue_reply(wc, after_tool ? "" : user, &rep);
-	const char *text = rep.text;
-	const char *tool = (!after_tool && rep.tool && has_tool(tools, rep.tool)) ? rep.tool : NULL;
-	if (after_tool) {
-		const char *t = w->conf(wc, "after_tool_reply");
-		text = t ? t : "Done. Is there anything else I can help you with?";
-	}
-	if (!tool && (!text || !*text))
-		text = "Okay.";
+	const char *tool;
+	const char *text = vs_st_llm_reply(w, wc, user, after_tool, tools, has_tool, &rep, &tool);
 	if (tool)
 		text = ""; /* Gemini answers a function call alone */
 	tok = vs_st_tokens(text, &ntok);

@@ -156,15 +156,8 @@ static int h_chat(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_w
 	int after_tool;
 	user = last_user(messages, &after_tool);
 	struct vs_reply rep;
-	w->dialogue_reply(wc, after_tool ? "" : user, &rep);
-	const char *text = rep.text;
-	const char *tool = (!after_tool && rep.tool && has_tool(tools, rep.tool)) ? rep.tool : NULL;
-	if (after_tool) {
-		const char *t = w->conf(wc, "after_tool_reply");
-		text = t ? t : "Done. Is there anything else I can help you with?";
-	}
-	if (!tool && (!text || !*text))
-		text = "Okay.";
+	const char *tool;
+	const char *text = vs_st_llm_reply(w, wc, user, after_tool, tools, has_tool, &rep, &tool);
 	tok = vs_st_tokens(tool ? "" : text, &ntok);
 	long prompt = vs_st_count_tokens_json(messages) + (tools ? vs_st_count_tokens_json(tools) : 0);
 	long completion = (long)ntok + (tool ? (long)strlen(rep.tool_args) / 4 + 5 : 0);
