@@ -1,0 +1,267 @@
+/* resources plugin: descriptor, setup (options, scripts, call engine, test
+ * tenant, database), run (warm-up, idle baseline, the M calls with the
+ * process and database watched, settle, the long call), teardown. */
+#include "resources.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void sleep_ms(const struct vs_host *h, vs_ctx *c, long long ms)
+{
+	while (ms > 0 && !h->should_stop(c)) {
+		long step = ms > 100 ? 100 : (long)ms;
+		struct timespec ts = {0, step * 1000000L};
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+		ms -= step;
+	}
+}
+
+static int rs_setup(const struct vs_host *h, vs_ctx *c, void **state)
+{
+	struct rs *p = calloc(1, sizeof(*p));
+	char err[256];
+	int rc;
+
+	*state = p;
+	if (!p)
+		return VS_ERROR;
+	p->h = h;
+	p->c = c;
+	p->db_before = p->db_peak = p->db_after = -1;
+	p->pool_peak = -1;
+	rc = rs_conf_load(p);
+	if (rc != VS_OK)
+		return rc;
+	p->calls = calloc((size_t)p->ncalls, sizeof(*p->calls));
+	p->rows = calloc((size_t)p->ncalls, sizeof(*p->rows));
+	if (!p->calls || !p->rows)
+		return VS_ERROR;
+	if (vs_call_engine_new(&p->eng,
+			       &(struct vs_call_engine_opts){.max_calls = (int)p->concurrency + 1, .tls_insecure = 1},
+			       err, sizeof(err)) != 0) {
+		h->reason(c, "call engine: %s", err);
+		return VS_ERROR;
+	}
+	p->m_rss = h->metric(c, "rss_after_call", "kB");
+	p->m_cpu = h->metric(c, "cpu_load", "pct");
+	if (*p->db_url) {
+		/* our own session: excluded from the counts (pg_backend_pid) */
+		p->db = PQconnectdb(p->db_url);
+		if (PQstatus(p->db) != CONNECTION_OK) {
+			snprintf(p->db_err, sizeof(p->db_err), "%s", PQerrorMessage(p->db));
+			PQfinish(p->db);
+			p->db = NULL;
+		}
+	}
+	if (p->provision) {
+		if (!*p->db_url) {
+			h->reason(c, "no database URL to provision the test tenant (set [resources] db_url, "
+				     "or provision = false when routed_number %s is routed already)",
+				  p->routed);
+			return VS_SKIP;
+		}
+		if (vs_tenant_create(&p->tcfg, &p->tenant, err, sizeof(err)) != 0) {
+			h->reason(c, "test tenant for %s: %s", p->routed, err);
+			return VS_FAIL;
+		}
+		h->log(c, VS_LOG_INFO, "test tenant %s (%s) routes %s", p->tenant.key, p->tenant.marker, p->routed);
+	}
+	return VS_OK;
+}
+
+static struct vs_tcall_cfg call_cfg(struct rs *p, uint64_t seed)
+{
+	return (struct vs_tcall_cfg){.webhook_url = p->webhook_url,
+				     .control_url = p->control_url,
+				     .signing_seed_b64 = p->signing_seed,
+				     .from = p->caller,
+				     .to = p->routed,
+				     .answer_timeout_ms = (int)p->answer_timeout_ms,
+				     .seed = seed,
+				     .signature = VS_SIG_GOOD};
+}
+
+static void warm_up(struct rs *p)
+{
+	for (long long i = 0; i < p->warmup_calls && !p->h->should_stop(p->c); i++) {
+		struct vs_tcall_result r = {0};
+		struct vs_tcall_cfg cfg = call_cfg(p, (p->h->seed(p->c) ^ 0x5741524dull) + (uint64_t)i + p->h->now_ns());
+
+		if (vs_tcall_run(p->eng, p->script, &cfg, &r) == 0)
+			p->h->log(p->c, VS_LOG_INFO, "warm-up call %lld: %s", i + 1,
+				  r.media_started ? "streamed" : r.error[0] ? r.error : "no media");
+		else
+			p->h->log(p->c, VS_LOG_WARN, "warm-up call %lld: %s", i + 1, r.error);
+		vs_tcall_result_clear(&r);
+	}
+}
+
+/* After each call (serialized by the batch): the process tree now. */
+static void on_done(void *arg, size_t i, const struct vs_tcall_result *r)
+{
+	struct rs *p = arg;
+	struct rs_row *row;
+
+	if (p->nrows >= (size_t)p->ncalls)
+		return;
+	row = &p->rows[p->nrows++];
+	row->call = i;
+	row->t_s = (double)(p->h->now_ns() - p->batch_t0) / 1e9;
+	row->ok = p->pid && vs_proc_sample(p->pid, &row->s) == 0;
+	if (row->ok)
+		p->h->record(p->c, p->m_rss, row->s.rss_kb);
+	p->h->log(p->c, VS_LOG_INFO, "call %zu ended at %.1f s (%s)%s%.1f MB", i + 1, row->t_s,
+		  r->error[0] ? r->error : r->media_started ? "streamed" : "no media", row->ok ? ": target RSS " : "",
+		  row->ok ? (double)row->s.rss_kb / 1024.0 : 0.0);
+}
+
+static int should_stop(void *arg)
+{
+	struct rs *p = arg;
+	return p->h->should_stop(p->c);
+}
+
+/* Until the agent reports no active call and its background tasks back at
+ * the baseline, or settle_time; at least 1 s (the last call's own clean-up). */
+static void settle(struct rs *p, struct rs_prom *pm)
+{
+	uint64_t t0 = p->h->now_ns();
+	long long waited = 0;
+
+	sleep_ms(p->h, p->c, 1000);
+	for (;;) {
+		int ok = rs_prom_read(p->metrics_url, p->timeout_metric, pm) == 0;
+		waited = (long long)((p->h->now_ns() - t0) / 1000000u);
+		if (ok && pm->has_active && pm->active == 0 &&
+		    (!pm->has_bg || !p->pm0.has_bg || pm->bg <= p->pm0.bg + (double)p->bg_slack))
+			break;
+		if (waited >= p->settle_ms || p->h->should_stop(p->c))
+			break;
+		sleep_ms(p->h, p->c, 500);
+	}
+	p->h->log(p->c, VS_LOG_INFO, "settled after %.1f s", (double)waited / 1000.0);
+}
+
+static void batch(struct rs *p)
+{
+	struct vs_tcall_cfg base = call_cfg(p, 0);
+	const struct vs_call_script *scripts[1] = {p->script};
+	struct vs_cbatch_cfg cfg = {.base = &base,
+				    .scripts = scripts,
+				    .nscripts = 1,
+				    .ncalls = (size_t)p->ncalls,
+				    .concurrency = (int)p->concurrency,
+				    .ramp_ms = (int)p->ramp_ms,
+				    .seed = p->h->seed(p->c) ^ p->h->now_ns(),
+				    .should_stop = should_stop,
+				    .on_done = on_done,
+				    .arg = p};
+	struct vs_procmon *mon = p->pid ? vs_procmon_start(p->pid, 1000) : NULL;
+	struct rs_watch w = {.db = p->db, .count_sql = p->count_sql, .metrics_url = p->metrics_url, .interval_ms = 500};
+	int watching = rs_watch_start(&w) == 0;
+	char err[256] = "";
+
+	p->h->log(p->c, VS_LOG_INFO, "%lld calls, %lld at once, to %s (%s -> %s)", p->ncalls, p->concurrency,
+		  p->webhook_url, p->caller, p->routed);
+	p->batch_t0 = p->h->now_ns();
+	p->ran = vs_cbatch_run(p->eng, &cfg, p->calls, err, sizeof(err));
+	p->batch_s = (double)(p->h->now_ns() - p->batch_t0) / 1e9;
+	if (p->ran < 0)
+		p->h->log(p->c, VS_LOG_ERROR, "batch: %s", err);
+	if (p->pid && vs_proc_sample(p->pid, &p->batch_end) != 0)
+		p->have_proc = 0;
+	if (watching) {
+		rs_watch_stop(&w);
+		p->db_peak = w.db_peak;
+		p->pool_peak = w.pool_peak;
+	}
+	settle(p, &p->pm1);
+	if (p->pid && vs_proc_sample(p->pid, &p->final) != 0)
+		p->have_proc = 0;
+	p->nseries = vs_procmon_stop(mon, &p->series);
+	p->db_after = rs_db_count(p->db, p->count_sql, p->db_err, sizeof(p->db_err));
+}
+
+/* 8.4: one long call, the tree read every second during it. */
+static void long_call(struct rs *p)
+{
+	struct vs_tcall_cfg cfg = call_cfg(p, (p->h->seed(p->c) ^ 0x4c4f4e47ull) + p->h->now_ns());
+	struct vs_procmon *mon;
+	struct rs_prom pm;
+
+	if (!p->long_ms || p->h->should_stop(p->c))
+		return;
+	if (p->h->remaining_ms(p->c) < p->long_ms + 10000) {
+		p->h->log(p->c, VS_LOG_WARN, "long call not started: %lld ms left before the deadline",
+			  (long long)p->h->remaining_ms(p->c));
+		return;
+	}
+	if (p->pid && vs_proc_sample(p->pid, &p->long_pre) != 0)
+		memset(&p->long_pre, 0, sizeof(p->long_pre)); /* gone: the checks say so */
+	mon = p->pid ? vs_procmon_start(p->pid, 1000) : NULL;
+	p->h->log(p->c, VS_LOG_INFO, "long call: %lld s", p->long_ms / 1000);
+	p->long_failed = vs_tcall_run(p->eng, p->long_script, &cfg, &p->long_r) != 0;
+	p->long_ran = 1;
+	p->nlseries = vs_procmon_stop(mon, &p->lseries);
+	settle(p, &pm);
+	if (p->pid && vs_proc_sample(p->pid, &p->long_post) != 0)
+		memset(&p->long_post, 0, sizeof(p->long_post));
+}
+
+static int rs_run(const struct vs_host *h, vs_ctx *c, void *state)
+{
+	struct rs *p = state;
+
+	warm_up(p);
+	if (p->pid) {
+		/* after the warm-up: the agent's one-time model loading is not a leak */
+		p->have_proc = vs_proc_sample(p->pid, &p->idle0) == 0;
+		sleep_ms(h, c, p->idle_ms);
+		p->have_proc = p->have_proc && vs_proc_sample(p->pid, &p->base) == 0;
+		if (p->have_proc)
+			p->cpu_idle_pct = vs_proc_cpu_pct(&p->idle0, &p->base);
+	}
+	rs_prom_read(p->metrics_url, p->timeout_metric, &p->pm0);
+	p->db_before = rs_db_count(p->db, p->count_sql, p->db_err, sizeof(p->db_err));
+	batch(p);
+	long_call(p);
+	rs_checks(p);
+	rs_report(p);
+	return VS_OK;
+}
+
+static int rs_teardown(const struct vs_host *h, vs_ctx *c, void *state)
+{
+	struct rs *p = state;
+	char err[256];
+
+	if (!p)
+		return VS_OK;
+	if (p->tenant.created && vs_tenant_remove(&p->tcfg, &p->tenant, err, sizeof(err)) != 0)
+		h->log(c, VS_LOG_WARN, "test tenant %s (%s) not removed: %s", p->tenant.key, p->tenant.marker, err);
+	if (p->eng)
+		vs_call_engine_free(p->eng);
+	if (p->calls)
+		vs_cbatch_clear(p->calls, (size_t)p->ncalls);
+	if (p->long_ran)
+		vs_tcall_result_clear(&p->long_r);
+	if (p->db)
+		PQfinish(p->db);
+	free(p->calls);
+	free(p->rows);
+	free(p->series);
+	free(p->lseries);
+	free(p->verdicts);
+	rs_conf_free(p);
+	free(p);
+	return VS_OK;
+}
+
+VS_PLUGIN(.name = "resources", .version = RS_VERSION,
+	  .description = "the target's memory (leaks over M calls, one long call), CPU, VAD/Smart Turn time and "
+			 "database connections under whole simulated calls",
+	  .options = rs_options, .setup = rs_setup, .run = rs_run, .teardown = rs_teardown);

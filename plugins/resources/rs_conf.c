@@ -1,0 +1,254 @@
+/* resources plugin: the options and reading them. */
+#include "resources.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RS_CREATE_SQL                                                                                       \
+	"WITH t AS (INSERT INTO tenants (name, fallback_number) VALUES ({name}, {fallback}) RETURNING id), "    \
+	"n AS (INSERT INTO phone_numbers (number, tenant_id, fallback_number) SELECT {number}, id, {fallback} " \
+	"FROM t) SELECT id FROM t"
+#define RS_REMOVE_SQL "DELETE FROM tenants WHERE id = {key}::bigint AND name LIKE '%' || {marker} || '%'"
+
+const struct vs_option rs_options[] = {
+	{"base_url", VS_OPT_STRING, "${VSTRESS_TARGET_URL:-}", "the target's base URL (unset: the plugin skips)", 0},
+	{"webhook_path", VS_OPT_STRING, "/api/telnyx/webhook", "where Telnyx webhooks are POSTed", 0},
+	{"metrics_path", VS_OPT_STRING, "/metrics", "the target's Prometheus text exposition", 0},
+	{"control_url", VS_OPT_STRING, "${VSTRESS_WORLD_CONTROL:-}", "the world's control API (unset: skip)", 0},
+	{"signing_seed", VS_OPT_STRING, "${VSTRESS_TELNYX_SIGNING_SEED:-}",
+	 "the run's Ed25519 webhook signing seed, base64 (unset: skip)", VS_OPT_SECRET},
+	{"target_pid", VS_OPT_INT, "${VSTRESS_TARGET_PID:-0}",
+	 "the target's PID (itself and its descendants; 0: the process checks skip)", 0},
+	{"script", VS_OPT_STRING, "conf.d/scripts/resources-call.ini", "caller script of the M profiled calls", 0},
+	{"calls", VS_OPT_INT, "20", "M: profiled calls", 0},
+	{"concurrency", VS_OPT_INT, "4", "calls at once", 0},
+	{"ramp", VS_OPT_DURATION, "500ms", "between two call starts", 0},
+	{"warmup_calls", VS_OPT_INT, "1", "unmeasured calls before the baseline (model loading is not a leak)", 0},
+	{"idle_time", VS_OPT_DURATION, "3s", "the target left idle for the baseline CPU", 0},
+	{"settle_time", VS_OPT_DURATION, "5s", "after the last call, before the final readings (at most)", 0},
+	{"long_call", VS_OPT_DURATION, "40s", "8.4: the long call's length (0: no long call)", 0},
+	{"long_skip", VS_OPT_DURATION, "10s", "8.4: first part of the long call left out of the growth rate (call set-up)",
+	 0},
+	{"answer_timeout", VS_OPT_DURATION, "5s", "call.initiated -> the target's answer command", 0},
+	{"caller_number", VS_OPT_STRING, "+15550109004", "the caller (from)", 0},
+	{"provision", VS_OPT_BOOL, "false", "create a test tenant routing routed_number in setup, remove it in teardown", 0},
+	{"db_url", VS_OPT_STRING, "${DATABASE_URL:-}",
+	 "the target's database: the test tenant and pg_stat_activity (unset: the DB checks skip)", VS_OPT_SECRET},
+	{"db_application_name", VS_OPT_STRING, "",
+	 "the target's connections: pg_stat_activity.application_name (empty: any)", 0},
+	{"db_user", VS_OPT_STRING, "", "the target's connections: pg_stat_activity.usename (empty: any)", 0},
+	{"tenant_name", VS_OPT_STRING, "vstress resources", "test tenant name (the run marker is appended)", 0},
+	{"routed_number", VS_OPT_STRING, "+15550100004", "the dialled number (to), routed to the test tenant", 0},
+	{"fallback_number", VS_OPT_STRING, "+15550199004", "the test tenant's fallback transfer number", 0},
+	{"tenant_create_sql", VS_OPT_STRING, RS_CREATE_SQL, "creates the tenant and its number (as [pipeline])", 0},
+	{"tenant_remove_sql", VS_OPT_STRING, RS_REMOVE_SQL, "removes what create made", 0},
+	{"max_rss_slope_kb", VS_OPT_DOUBLE, "1024", "check: least-squares RSS slope over the calls, kB per call", 0},
+	{"max_rss_growth_mb", VS_OPT_DOUBLE, "40", "check: RSS after the settle time - baseline, MB", 0},
+	{"threads_slack", VS_OPT_INT, "4", "check: threads after the settle time <= baseline + this", 0},
+	{"fds_slack", VS_OPT_INT, "4", "check: open descriptors after the settle time <= baseline + this", 0},
+	{"background_tasks_slack", VS_OPT_INT, "0", "check: agent_background_tasks after <= baseline + this", 0},
+	{"long_max_mb_per_min", VS_OPT_DOUBLE, "10", "check 8.4: RSS growth rate during the long call, MB per minute",
+	 0},
+	{"long_release_mb", VS_OPT_DOUBLE, "20", "check 8.4: RSS after the long call ended - before it, MB", 0},
+	{"max_cpu_pct", VS_OPT_DOUBLE, NULL,
+	 "check: mean CPU under the call load, percent of the machine (all cores); unset: reported, not checked", 0},
+	{"vad_max_rt_pct", VS_OPT_DOUBLE, "10",
+	 "check: VAD analysis time per second of call audio, percent (it must keep up with real time)", 0},
+	{"turn_max_ms", VS_OPT_DOUBLE, "500", "check: mean Smart Turn inference time per analysis, ms", 0},
+	{"db_slack", VS_OPT_INT, "0", "check: the target's connections after the load <= before + this", 0},
+	{"db_pool_min", VS_OPT_INT, "1", "the target's pool minimum (the reference agent: DB_POOL_MIN, default 1)", 0},
+	{"db_pool_max", VS_OPT_INT, "10", "the target's pool maximum (the reference agent: DB_POOL_MAX, default 10)", 0},
+	{"db_timeout_metric", VS_OPT_STRING, "",
+	 "a /metrics counter of the target's DB connection timeouts (empty: not measured, the check skips)", 0},
+	{0},
+};
+
+static int read_int(struct rs *p, const char *key, long long *out, long long min)
+{
+	if (p->h->opt_int(p->c, key, out) < 0)
+		return -1;
+	if (*out < min) {
+		p->h->reason(p->c, "[resources] %s = %lld: must be at least %lld", key, *out, min);
+		return -1;
+	}
+	return 0;
+}
+
+static int read_ms(struct rs *p, const char *key, long long *out)
+{
+	if (p->h->opt_ms(p->c, key, out) < 0)
+		return -1;
+	if (*out < 0) {
+		p->h->reason(p->c, "[resources] %s: negative duration", key);
+		return -1;
+	}
+	return 0;
+}
+
+static int read_dbl(struct rs *p, const char *key, double *out)
+{
+	return p->h->opt_double(p->c, key, out) < 0 ? -1 : 0;
+}
+
+static const char *str(struct rs *p, const char *key)
+{
+	const char *v = p->h->opt(p->c, key);
+	return v ? v : "";
+}
+
+static void join_url(char *buf, size_t len, const char *base, const char *path)
+{
+	size_t ul = strlen(base);
+
+	while (ul && base[ul - 1] == '/')
+		ul--;
+	snprintf(buf, len, "%.*s%s%s", (int)ul, base, *path == '/' ? "" : "/", path);
+}
+
+/* The long call: the greeting, then caller turns with pauses until the
+ * caller hangs up at max_duration (the call's length is exactly long_call). */
+static int long_script(struct rs *p)
+{
+	static const char *const say[] = {"Hi I would like to book an appointment.",
+					   "Can you tell me your opening hours first?"};
+	size_t cap = 4096, len = 0;
+	char *t = malloc(cap), err[512];
+	long long cycles = p->long_ms / 4000 + 2;
+	int rc = VS_ERROR, step = 1;
+
+	if (!t)
+		return VS_ERROR;
+	len += (size_t)snprintf(t, cap, "[call]\nname = resources-long\nseed = 67\nmax_duration = %lldms\n\n"
+					"[step.%d]\nwait_reply = 8s\n\n",
+				p->long_ms, step++);
+	for (long long k = 0; k < cycles; k++) {
+		if (cap - len < 256) {
+			char *g = realloc(t, cap * 2);
+			if (!g)
+				goto out;
+			t = g;
+			cap *= 2;
+		}
+		len += (size_t)snprintf(t + len, cap - len,
+					"[step.%d]\nsay = %s\n\n[step.%d]\nwait_reply = 8s\n\n[step.%d]\nsilence = 2s\n\n",
+					step, say[k % 2], step + 1, step + 2);
+		step += 3;
+	}
+	if (vs_call_script_parse(t, "resources-long (generated)", NULL, &p->long_script, err, sizeof(err)) != 0) {
+		p->h->reason(p->c, "[resources] long call script: %s", err);
+		rc = VS_ERROR;
+		goto out;
+	}
+	rc = VS_OK;
+out:
+	free(t);
+	return rc;
+}
+
+static void count_sql(struct rs *p)
+{
+	char app[160] = "", user[160] = "";
+
+	/* the values are quoted by the server (quote_literal of a $n is not
+	 * possible in a plain count query): only plain names are accepted */
+	if (*p->db_app)
+		snprintf(app, sizeof(app), " AND application_name = '%s'", p->db_app);
+	if (*p->db_user)
+		snprintf(user, sizeof(user), " AND usename = '%s'", p->db_user);
+	snprintf(p->count_sql, sizeof(p->count_sql),
+		 "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
+		 "AND pid <> pg_backend_pid() AND datname = current_database()%s%s",
+		 app, user);
+}
+
+static int plain_name(const char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_' ||
+		      *s == '-' || *s == '.' || *s == ' '))
+			return 0;
+	return 1;
+}
+
+int rs_conf_load(struct rs *p)
+{
+	const struct vs_host *h = p->h;
+	const char *url = str(p, "base_url");
+	long long pid = 0;
+	char err[512];
+
+	p->max_cpu_pct = -1;
+	if (read_int(p, "calls", &p->ncalls, 2) || read_int(p, "concurrency", &p->concurrency, 1) ||
+	    read_ms(p, "ramp", &p->ramp_ms) || read_int(p, "warmup_calls", &p->warmup_calls, 0) ||
+	    read_ms(p, "idle_time", &p->idle_ms) || read_ms(p, "settle_time", &p->settle_ms) ||
+	    read_ms(p, "long_call", &p->long_ms) || read_ms(p, "long_skip", &p->long_skip_ms) ||
+	    read_ms(p, "answer_timeout", &p->answer_timeout_ms) || read_dbl(p, "max_rss_slope_kb", &p->max_slope_kb) ||
+	    read_dbl(p, "max_rss_growth_mb", &p->max_growth_mb) || read_int(p, "threads_slack", &p->threads_slack, 0) ||
+	    read_int(p, "fds_slack", &p->fds_slack, 0) || read_int(p, "background_tasks_slack", &p->bg_slack, 0) ||
+	    read_dbl(p, "long_max_mb_per_min", &p->long_max_mb_per_min) ||
+	    read_dbl(p, "long_release_mb", &p->long_release_mb) || read_dbl(p, "max_cpu_pct", &p->max_cpu_pct) ||
+	    read_dbl(p, "vad_max_rt_pct", &p->vad_max_rt_pct) || read_dbl(p, "turn_max_ms", &p->turn_max_ms) ||
+	    read_int(p, "db_slack", &p->db_slack, 0) || read_int(p, "db_pool_min", &p->pool_min, 0) ||
+	    read_int(p, "db_pool_max", &p->pool_max, 1) || h->opt_bool(p->c, "provision", &p->provision) < 0)
+		return VS_ECONFIG;
+	if (p->concurrency > 64) {
+		h->reason(p->c, "[resources] concurrency = %lld: at most 64", p->concurrency);
+		return VS_ECONFIG;
+	}
+	if (str(p, "target_pid")[0] && h->opt_int(p->c, "target_pid", &pid) < 0)
+		return VS_ECONFIG;
+	p->pid = pid > 0 ? (pid_t)pid : 0;
+	join_url(p->webhook_url, sizeof(p->webhook_url), url, str(p, "webhook_path"));
+	join_url(p->metrics_url, sizeof(p->metrics_url), url, str(p, "metrics_path"));
+	p->control_url = str(p, "control_url");
+	p->signing_seed = str(p, "signing_seed");
+	p->caller = str(p, "caller_number");
+	p->routed = str(p, "routed_number");
+	p->fallback = str(p, "fallback_number");
+	p->timeout_metric = str(p, "db_timeout_metric");
+	/* a launched target's setting, to name the reason when Smart Turn is off */
+	p->smart_turn_hint = h->conf(p->c, "target", "env.SMART_TURN_ENABLED");
+	if (!p->smart_turn_hint)
+		p->smart_turn_hint = "";
+	p->db_url = str(p, "db_url");
+	p->db_app = str(p, "db_application_name");
+	p->db_user = str(p, "db_user");
+	if (!plain_name(p->db_app) || !plain_name(p->db_user)) {
+		h->reason(p->c, "[resources] db_application_name / db_user: letters, digits, _ - . and spaces only");
+		return VS_ECONFIG;
+	}
+	count_sql(p);
+	p->tcfg = (struct vs_tenant_cfg){.db_url = p->db_url,
+					 .create_sql = str(p, "tenant_create_sql"),
+					 .remove_sql = str(p, "tenant_remove_sql"),
+					 .number = p->routed,
+					 .fallback = p->fallback,
+					 .name = str(p, "tenant_name")};
+	if (!*url) {
+		h->reason(p->c, "no target URL (set [resources] base_url or run with a target: VSTRESS_TARGET_URL)");
+		return VS_SKIP;
+	}
+	if (!*p->control_url) {
+		h->reason(p->c, "no world control URL (VSTRESS_WORLD_CONTROL): calls need the world (depends = world)");
+		return VS_SKIP;
+	}
+	if (!*p->signing_seed) {
+		h->reason(p->c, "no Telnyx signing seed (VSTRESS_TELNYX_SIGNING_SEED): webhooks cannot be signed");
+		return VS_SKIP;
+	}
+	if (vs_call_script_load(str(p, "script"), &p->script, err, sizeof(err)) != 0) {
+		h->reason(p->c, "[resources] script: %s", err);
+		return VS_ECONFIG;
+	}
+	return p->long_ms ? long_script(p) : VS_OK;
+}
+
+void rs_conf_free(struct rs *p)
+{
+	if (p->script)
+		vs_call_script_free(p->script);
+	if (p->long_script)
+		vs_call_script_free(p->long_script);
+	p->script = p->long_script = NULL;
+}
