@@ -88,6 +88,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def health():
         if settings.has_fault("wrong_health_body"):
             return {"status": "fine"}
+        if settings.has_fault("no_degraded_health"):  # unguarded: DatabaseUnavailable -> 503 error body
+            await rt.db.fetchval("SELECT 1")
+            return {"status": "ok", "database": "ok", "active_calls": len(rt.active_calls)}
         if await rt.db.ping():
             return {"status": "ok", "database": "ok", "active_calls": len(rt.active_calls)}
         return JSONResponse({"status": "degraded", "database": "unreachable"}, status_code=503)

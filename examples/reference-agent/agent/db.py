@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from typing import Any
 
 import asyncpg
@@ -31,6 +32,12 @@ class Database:
         self._lock = asyncio.Lock()
         self._migrated = False
         self.on_first_connect = None  # async callable(Database), e.g. migrations + seeding
+        # outage bookkeeping: the first connectivity failure starts an outage,
+        # the next success ends it (on_recovered(seconds, failures) is called)
+        self.down_since: float | None = None
+        self.outage_failures = 0
+        self.on_failure = None  # callable(), each connectivity failure
+        self.on_recovered = None  # callable(seconds, failures)
 
     async def pool(self) -> asyncpg.Pool:
         if self._pool is not None:
@@ -76,14 +83,36 @@ class Database:
         )
 
     async def _run(self, method: str, query: str, *args: Any, timeout: float | None = None):
-        pool = await self.pool()
         try:
+            pool = await self.pool()
             async with pool.acquire(timeout=self.settings.db_connect_timeout) as conn:
-                return await getattr(conn, method)(query, *args, timeout=timeout)
+                out = await getattr(conn, method)(query, *args, timeout=timeout)
+        except DatabaseUnavailable:
+            self._failed()
+            raise
         except Exception as e:
             if self._is_connectivity_error(e):
+                self._failed()
                 raise DatabaseUnavailable(f"{type(e).__name__}: {e}") from e
             raise
+        if self.down_since is not None:
+            self._recovered()
+        return out
+
+    def _failed(self) -> None:
+        if self.down_since is None:
+            self.down_since = time.monotonic()
+            self.outage_failures = 0
+        self.outage_failures += 1
+        if self.on_failure is not None:
+            self.on_failure()
+
+    def _recovered(self) -> None:
+        seconds, failures = time.monotonic() - self.down_since, self.outage_failures
+        self.down_since, self.outage_failures = None, 0
+        log.warning("database reachable again after %.1f s (%d failed operations)", seconds, failures)
+        if self.on_recovered is not None:
+            self.on_recovered(seconds, failures)
 
     async def execute(self, query: str, *args: Any, timeout: float | None = None) -> str:
         return await self._run("execute", query, *args, timeout=timeout)

@@ -72,7 +72,8 @@ class LLMFailover:
         system, convo = split_system(messages, s.system_prompt)
         errors = []
         prev = None
-        for client in self.clients:
+        clients = self.clients[:1] if s.has_fault("no_failover") else self.clients
+        for client in clients:
             breaker = self.rt.breakers.get(f"llm:{client.name}")
             if not breaker.allow():
                 errors.append(f"{client.name}: circuit open")

@@ -13,6 +13,7 @@ Series (all prefixed ``agent_``):
   agent_rate_limited_total                   counter
   agent_fallback_transfers_total             counter
   agent_db_pool_size / agent_db_pool_idle    gauge
+  agent_db_errors_total                      counter  (database operations failed for connectivity)
   agent_process_rss_bytes                    gauge
   agent_background_tasks                     gauge
   agent_vad_seconds_sum / _count             counter  (Silero VAD analysis: seconds, analyzed chunks)

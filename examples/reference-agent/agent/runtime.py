@@ -23,6 +23,9 @@ class Runtime:
         self.settings = settings
         self.db = Database(settings)
         self.metrics = Metrics()
+        if not settings.has_fault("no_db_outage_log"):
+            self.db.on_failure = lambda: self.metrics.inc("agent_db_errors_total", {})
+            self.db.on_recovered = self._on_db_recovered
         self.breakers = BreakerRegistry(BreakerConfig.from_settings(settings))
         self.breakers.listeners.append(self._on_breaker_transition)
         self.callcontrol = CallControlClient(settings, self.db, self.metrics)
@@ -65,6 +68,19 @@ class Runtime:
                     b.name, frm, to, rate, reason[:500],
                 ),
                 name="breaker-event",
+            )
+        except RuntimeError:  # no running loop (unit tests)
+            pass
+
+    def _on_db_recovered(self, seconds: float, failures: int) -> None:
+        """A database outage ended: one system_errors row for it (written now that the database is back)."""
+        try:
+            self.spawn(
+                self.record_error(
+                    "database", "outage", f"database unreachable for {seconds:.1f} s",
+                    details={"seconds": round(seconds, 1), "failed_operations": failures},
+                ),
+                name="db-outage-log",
             )
         except RuntimeError:  # no running loop (unit tests)
             pass

@@ -42,6 +42,9 @@ KNOWN_FAULTS = frozenset(
         "no_dedupe",  # process replayed webhook events again
         "no_fallback_transfer",  # all LLMs failing: do not transfer (dead air)
         "leak_calls",  # never remove finished calls from the active-calls table (memory leak)
+        "no_failover",  # LLM: only the first provider is tried (its failure goes to the fallback transfer)
+        "no_degraded_health",  # /health queries the database unguarded: an outage answers an error, not "degraded"
+        "no_db_outage_log",  # a database outage leaves no system_errors row and no agent_db_errors_total
         "leak_memory_per_call",  # keep 4 MB alive per finished call (a memory leak vstress's resources phase must see)
         "leak_db_connection",  # take a pool connection per finished call and never give it back
     }
