@@ -1,0 +1,232 @@
+/* load plugin: the options and reading them. */
+#include "load.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The test tenant, as the pipeline plugin makes it (the reference agent's
+ * tenants and phone_numbers). */
+#define LD_CREATE_SQL                                                                                       \
+	"WITH t AS (INSERT INTO tenants (name, fallback_number) VALUES ({name}, {fallback}) RETURNING id), "    \
+	"n AS (INSERT INTO phone_numbers (number, tenant_id, fallback_number) SELECT {number}, id, {fallback} " \
+	"FROM t) SELECT id FROM t"
+#define LD_REMOVE_SQL "DELETE FROM tenants WHERE id = {key}::bigint AND name LIKE '%' || {marker} || '%'"
+/* The reference agent's per-call rows (agent/migrations/004, 005). */
+#define LD_CALL_SQL "SELECT count(*) FROM call_logs WHERE call_control_id = {call_control_id}"
+#define LD_TURNS_SQL                                                                                       \
+	"SELECT count(*) FROM call_turns t JOIN call_logs l ON l.id = t.call_log_id WHERE l.call_control_id = " \
+	"{call_control_id}"
+
+const struct vs_option ld_options[] = {
+	{"base_url", VS_OPT_STRING, "${VSTRESS_TARGET_URL:-}", "the target's base URL (unset: the plugin skips)", 0},
+	{"webhook_path", VS_OPT_STRING, "/api/telnyx/webhook", "where Telnyx webhooks are POSTed", 0},
+	{"metrics_path", VS_OPT_STRING, "/metrics",
+	 "the target's Prometheus text metrics (agent_active_calls, agent_calls_total, agent_db_pool_size); "
+	 "empty: those checks skip",
+	 0},
+	{"control_url", VS_OPT_STRING, "${VSTRESS_WORLD_CONTROL:-}",
+	 "the world's control API: the target's Call Control commands are observed there (unset: skip)", 0},
+	{"signing_seed", VS_OPT_STRING, "${VSTRESS_TELNYX_SIGNING_SEED:-}",
+	 "the run's Ed25519 webhook signing seed, base64 (unset: skip)", VS_OPT_SECRET},
+	{"target_pid", VS_OPT_INT, "${VSTRESS_TARGET_PID:-0}",
+	 "the target's PID: CPU and memory of it and its children (0: not measured, the CPU check skips)", 0},
+	{"scripts", VS_OPT_LIST, "conf.d/scripts/load-30s.ini", "caller scripts (docs/calls.md); call i plays script i mod n",
+	 0},
+	{"calls", VS_OPT_INT, "10", "calls in the batch", 0},
+	{"concurrency", VS_OPT_INT, "10", "calls running at once at most (worker threads)", 0},
+	{"warmup_calls", VS_OPT_INT, "0",
+	 "unmeasured calls first, one at a time (a fresh agent loads its models on its first call; in the full "
+	 "suite the earlier phases have warmed it)",
+	 0},
+	{"ramp", VS_OPT_DURATION, "200ms", "between the intended starts of two successive calls", 0},
+	{"answer_timeout", VS_OPT_DURATION, "5s", "call.initiated -> the target's answer command", 0},
+	{"caller_number", VS_OPT_STRING, "+15550109003", "the caller (from)", 0},
+	{"provision", VS_OPT_BOOL, "false",
+	 "create a test tenant routing routed_number in setup, remove it in teardown (false: the number is routed already)",
+	 0},
+	{"db_url", VS_OPT_STRING, "${DATABASE_URL:-}",
+	 "the target's database: test tenant, rows the calls left, deadlocks (unset: those checks skip)", VS_OPT_SECRET},
+	{"tenant_name", VS_OPT_STRING, "vstress load", "test tenant name (the run marker is appended)", 0},
+	{"routed_number", VS_OPT_STRING, "+15550100003", "the dialled number (to), routed to the test tenant", 0},
+	{"fallback_number", VS_OPT_STRING, "+15550199003", "the test tenant's fallback transfer number", 0},
+	{"tenant_create_sql", VS_OPT_STRING, LD_CREATE_SQL,
+	 "creates the tenant and its number; {name} {number} {fallback} {marker} are SQL literals; returns the key", 0},
+	{"tenant_remove_sql", VS_OPT_STRING, LD_REMOVE_SQL, "removes what create made; {key} {number} {marker}", 0},
+	{"db_call_sql", VS_OPT_STRING, LD_CALL_SQL,
+	 "check db.call_rows: rows of one call ({call_control_id} is its id, a parameter); must return >= 1", 0},
+	{"db_turns_sql", VS_OPT_STRING, LD_TURNS_SQL,
+	 "check db.turn_rows: turn rows of one call; must equal the agent turns the caller heard (empty: skipped)", 0},
+	{"first_reply_within", VS_OPT_DURATION, "3s", "check: p95 over the calls of stream start -> agent's first audio", 0},
+	{"turn_within", VS_OPT_DURATION, "2s", "check: p95 over every call's turns of caller stops -> agent starts", 0},
+	{"max_late_pct", VS_OPT_DOUBLE, "5", "check: our own frames sent > late_frame after their slot, percent", 0},
+	{"min_concurrency", VS_OPT_INT, NULL,
+	 "check: calls observed running at once at least (default: concurrency, at most calls)", 0},
+	{"db_pool_min", VS_OPT_INT, "1", "check: agent_db_pool_size sampled during the load stays >= this", 0},
+	{"db_pool_max", VS_OPT_INT, "10", "check: ... and <= this (the agent's DB_POOL_MAX)", 0},
+	{"cpu_max_pct", VS_OPT_DOUBLE, NULL,
+	 "check (only when set): the target's mean CPU during the load, percent of all this machine's cores", 0},
+	{"sample_interval", VS_OPT_DURATION, "500ms", "the target's process tree and /metrics are read this often", 0},
+	{"idle_window", VS_OPT_DURATION, "2s", "sampled before the batch and after it drained (baseline CPU/RSS)", 0},
+	{"drain_timeout", VS_OPT_DURATION, "15s", "after the batch: wait this long for agent_active_calls to reach 0", 0},
+	{0},
+};
+
+static int read_int(struct ld *p, const char *key, long long *out, long long min)
+{
+	if (p->h->opt_int(p->c, key, out) < 0)
+		return -1;
+	if (*out < min) {
+		p->h->reason(p->c, "[load] %s = %lld: must be at least %lld", key, *out, min);
+		return -1;
+	}
+	return 0;
+}
+
+static int read_ms(struct ld *p, const char *key, long long *out)
+{
+	if (p->h->opt_ms(p->c, key, out) < 0)
+		return -1;
+	if (*out < 0) {
+		p->h->reason(p->c, "[load] %s: negative duration", key);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *str(struct ld *p, const char *key)
+{
+	const char *v = p->h->opt(p->c, key);
+	return v ? v : "";
+}
+
+static void join_url(char *out, size_t len, const char *base, const char *path)
+{
+	size_t ul = strlen(base);
+
+	while (ul && base[ul - 1] == '/')
+		ul--;
+	if (!*path)
+		*out = '\0';
+	else
+		snprintf(out, len, "%.*s%s%s", (int)ul, base, *path == '/' ? "" : "/", path);
+}
+
+/* The scripts: loaded and rendered now (flite), shared by every call. */
+static int load_scripts(struct ld *p)
+{
+	char *copy = strdup(str(p, "scripts")), *save = NULL, *t, err[512];
+	int rc = VS_ECONFIG;
+
+	if (!copy)
+		return VS_ERROR;
+	for (t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		struct vs_call_script **grown;
+		while (*t == ' ' || *t == '\t')
+			t++;
+		for (char *e = t + strlen(t); e > t && (e[-1] == ' ' || e[-1] == '\t');)
+			*--e = '\0';
+		if (!*t)
+			continue;
+		grown = realloc(p->scripts, (p->nscripts + 1) * sizeof(*grown));
+		if (!grown) {
+			rc = VS_ERROR;
+			goto out;
+		}
+		p->scripts = grown;
+		if (vs_call_script_load(t, &p->scripts[p->nscripts], err, sizeof(err)) != 0) {
+			p->h->reason(p->c, "[load] scripts: %s", err);
+			goto out;
+		}
+		p->nscripts++;
+	}
+	if (!p->nscripts) {
+		p->h->reason(p->c, "[load] scripts: no caller script");
+		goto out;
+	}
+	rc = VS_OK;
+out:
+	free(copy);
+	return rc;
+}
+
+int ld_conf_load(struct ld *p)
+{
+	const struct vs_host *h = p->h;
+	const char *url = str(p, "base_url");
+	long long pid = 0;
+
+	p->cpu_max_pct = -1;
+	p->min_concurrency = -1;
+	if (read_int(p, "calls", &p->ncalls, 1) || read_int(p, "warmup_calls", &p->warmup_calls, 0) || read_int(p, "concurrency", &p->concurrency, 1) ||
+	    read_ms(p, "ramp", &p->ramp_ms) || read_ms(p, "answer_timeout", &p->answer_timeout_ms) ||
+	    read_ms(p, "first_reply_within", &p->first_reply_ms) || read_ms(p, "turn_within", &p->turn_ms) ||
+	    read_int(p, "db_pool_min", &p->pool_min, 0) || read_int(p, "db_pool_max", &p->pool_max, 0) ||
+	    read_ms(p, "sample_interval", &p->sample_ms) || read_ms(p, "idle_window", &p->idle_ms) ||
+	    read_ms(p, "drain_timeout", &p->drain_ms) || h->opt_double(p->c, "max_late_pct", &p->max_late_pct) < 0 ||
+	    h->opt_double(p->c, "cpu_max_pct", &p->cpu_max_pct) < 0 || h->opt_bool(p->c, "provision", &p->provision) < 0)
+		return VS_ECONFIG;
+	if (str(p, "min_concurrency")[0] && read_int(p, "min_concurrency", &p->min_concurrency, 1))
+		return VS_ECONFIG;
+	if (p->min_concurrency < 0)
+		p->min_concurrency = p->concurrency < p->ncalls ? p->concurrency : p->ncalls;
+	if (p->concurrency > 1000 || p->ncalls > 100000) {
+		h->reason(p->c, "[load] calls = %lld, concurrency = %lld: at most 100000 calls, 1000 at once", p->ncalls,
+			  p->concurrency);
+		return VS_ECONFIG;
+	}
+	if (p->sample_ms < 10) {
+		h->reason(p->c, "[load] sample_interval: at least 10ms");
+		return VS_ECONFIG;
+	}
+	if (p->pool_max < p->pool_min) {
+		h->reason(p->c, "[load] db_pool_max %lld < db_pool_min %lld", p->pool_max, p->pool_min);
+		return VS_ECONFIG;
+	}
+	if (str(p, "target_pid")[0] && h->opt_int(p->c, "target_pid", &pid) < 0)
+		return VS_ECONFIG;
+	p->pid = pid > 0 ? (pid_t)pid : 0;
+	join_url(p->webhook_url, sizeof(p->webhook_url), url, str(p, "webhook_path"));
+	join_url(p->metrics_url, sizeof(p->metrics_url), url, str(p, "metrics_path"));
+	p->control_url = str(p, "control_url");
+	p->signing_seed = str(p, "signing_seed");
+	p->caller = str(p, "caller_number");
+	p->routed = str(p, "routed_number");
+	p->fallback = str(p, "fallback_number");
+	p->db_url = str(p, "db_url");
+	p->db_call_sql = str(p, "db_call_sql");
+	p->db_turns_sql = str(p, "db_turns_sql");
+	p->tcfg = (struct vs_tenant_cfg){.db_url = p->db_url,
+					 .create_sql = str(p, "tenant_create_sql"),
+					 .remove_sql = str(p, "tenant_remove_sql"),
+					 .number = p->routed,
+					 .fallback = p->fallback,
+					 .name = str(p, "tenant_name")};
+	if (!*url) {
+		h->reason(p->c, "no target URL (set [load] base_url or run with a target: VSTRESS_TARGET_URL)");
+		return VS_SKIP;
+	}
+	if (!*p->control_url) {
+		h->reason(p->c, "no world control URL (VSTRESS_WORLD_CONTROL): the agent's Call Control commands "
+				"cannot be observed; run with the world (depends = world)");
+		return VS_SKIP;
+	}
+	if (!*p->signing_seed) {
+		h->reason(p->c, "no Telnyx signing seed (VSTRESS_TELNYX_SIGNING_SEED): webhooks cannot be signed");
+		return VS_SKIP;
+	}
+	if (!*p->routed) {
+		h->reason(p->c, "[load] routed_number is empty");
+		return VS_ECONFIG;
+	}
+	return load_scripts(p);
+}
+
+void ld_conf_free(struct ld *p)
+{
+	for (size_t i = 0; i < p->nscripts; i++)
+		vs_call_script_free(p->scripts[i]);
+	free(p->scripts);
+	p->scripts = NULL;
+	p->nscripts = 0;
+}

@@ -1,0 +1,111 @@
+/* load plugin (stress-test plan Phase 7.1 concurrent calls, and 7.2 the
+ * database under load from the calls' side): N whole simulated Telnyx calls
+ * at once (vs_cbatch_run), checked for completion, latency under load, our
+ * own pacing, concurrency reached, races (answers, stream URLs, stuck or
+ * failed calls in the agent's /metrics), the target's CPU and memory, and
+ * what the calls left in the target's database (rows, turns, deadlocks,
+ * pool). */
+#ifndef VSTRESS_LOAD_H
+#define VSTRESS_LOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include <vstress/plugin.h>
+#include <vstress/util/call.h>
+#include <vstress/util/callbatch.h>
+#include <vstress/util/proctree.h>
+#include <vstress/util/telnyx_call.h>
+
+#define LD_VERSION "1.0.0"
+
+/* The agent's /metrics read once. */
+struct ld_prom {
+	int ok;             /* GET /metrics answered 200 */
+	int has_active;     /* agent_active_calls present */
+	double active;      /* agent_active_calls */
+	int has_calls;      /* any agent_calls_total series */
+	double calls_total; /* all outcomes */
+	double calls_error; /* outcome="error" */
+	int has_pool;       /* agent_db_pool_size present */
+	double pool_size, pool_idle;
+};
+
+/* /metrics sampled in the background during the load. */
+struct ld_promsample {
+	uint64_t t_ns;
+	struct ld_prom m;
+};
+
+struct ld_mon; /* ld_target.c */
+
+struct ld {
+	const struct vs_host *h;
+	vs_ctx *c;
+	/* where */
+	char webhook_url[1024], metrics_url[1024];
+	const char *control_url, *signing_seed, *caller, *routed, *fallback, *db_url;
+	/* the test tenant */
+	int provision;
+	struct vs_tenant_cfg tcfg;
+	struct vs_tenant tenant;
+	/* what */
+	struct vs_call_script **scripts;
+	size_t nscripts;
+	long long ncalls, warmup_calls, concurrency, ramp_ms, answer_timeout_ms, sample_ms, idle_ms, drain_ms;
+	/* thresholds */
+	long long first_reply_ms, turn_ms, min_concurrency, pool_min, pool_max;
+	double max_late_pct, cpu_max_pct; /* cpu_max_pct < 0: not checked */
+	const char *db_call_sql, *db_turns_sql;
+	/* the target's process (0: unknown) */
+	pid_t pid;
+	/* the batch */
+	struct vs_call_engine *eng;
+	struct vs_cbatch_call *calls;
+	long ran;
+	uint64_t t0_ns, t_start_ns, t_end_ns, t_drained_ns; /* monitors start, batch start/end, drained */
+	int m_first, m_turn, m_webhook, m_answer, m_lateness, m_cpu, m_rss;
+	/* the target, around the batch */
+	struct ld_prom prom_before, prom_after;
+	int drained;
+	long long deadlocks_before, deadlocks_after; /* -1: unread */
+	char db_err[256];
+	struct vs_proc_sample *proc;
+	size_t nproc;
+	struct ld_promsample *promser;
+	size_t npromser;
+	struct ld_mon *mon;
+};
+
+/* ld_conf.c */
+extern const struct vs_option ld_options[];
+int ld_conf_load(struct ld *p);
+void ld_conf_free(struct ld *p);
+
+/* ld_target.c: the agent's /metrics and the target's process tree, read
+ * once or sampled by a background thread from before to after the batch. */
+int ld_prom_read(const char *url, struct ld_prom *out);
+int ld_mon_start(struct ld *p);
+void ld_mon_stop(struct ld *p); /* fills p->proc/nproc and p->promser/npromser */
+
+/* ld_db.c: the target's database.  -1 with err on failure. */
+long long ld_db_deadlocks(const char *url, char *err, size_t errlen);
+long long ld_db_count(const char *url, const char *sql, const char *ccid, char *err, size_t errlen);
+
+/* ld_checks.c: every check, the metrics and the attached data. */
+void ld_checks(struct ld *p);
+/* A call whose media leg ran. */
+int ld_streamed(const struct vs_cbatch_call *c);
+/* Most calls running at the same moment ([started_ms, ended_ms)). */
+int ld_max_overlap(const struct vs_cbatch_call *calls, size_t n);
+/* Replied turn latencies after a caller utterance, appended to *v. */
+int ld_turns_append(const struct vs_call_result *m, double **v, size_t *n);
+
+/* ld_report.c: load_test.log and the per-call JSON. */
+void ld_report(struct ld *p);
+void ld_log_call(struct ld *p, size_t i);
+
+#endif

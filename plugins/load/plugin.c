@@ -1,0 +1,202 @@
+/* load plugin: descriptor, setup (options, scripts, call engine, test
+ * tenant), run (readings before, the batch with the target sampled, drain,
+ * readings after, checks), teardown. */
+#include "load.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void sleep_ms(struct ld *p, long long ms)
+{
+	while (ms > 0 && !p->h->should_stop(p->c)) {
+		long step = ms > 100 ? 100 : (long)ms;
+		struct timespec ts = {0, step * 1000000L};
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+		ms -= step;
+	}
+}
+
+static int ld_setup(const struct vs_host *h, vs_ctx *c, void **state)
+{
+	struct ld *p = calloc(1, sizeof(*p));
+	char err[256];
+	int rc;
+
+	*state = p;
+	if (!p)
+		return VS_ERROR;
+	p->h = h;
+	p->c = c;
+	p->deadlocks_before = p->deadlocks_after = -1;
+	curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread uses curl */
+	rc = ld_conf_load(p);
+	if (rc != VS_OK)
+		return rc;
+	p->calls = calloc((size_t)p->ncalls, sizeof(*p->calls));
+	if (!p->calls)
+		return VS_ERROR;
+	if (vs_call_engine_new(&p->eng,
+			       &(struct vs_call_engine_opts){.max_calls = (int)p->concurrency + 4, .tls_insecure = 1},
+			       err, sizeof(err)) != 0) {
+		h->reason(c, "call engine: %s", err);
+		return VS_ERROR;
+	}
+	p->m_first = h->metric(c, "first_reply", "ms");
+	p->m_turn = h->metric(c, "turn_latency", "ms");
+	p->m_lateness = h->metric(c, "start_lateness", "ms");
+	p->m_cpu = h->metric(c, "target_cpu", "pct");
+	p->m_rss = h->metric(c, "target_rss", "MB");
+	if (p->provision) {
+		if (!*p->db_url) {
+			h->reason(c, "no database URL to provision the test tenant (set [load] db_url, "
+				     "or provision = false when routed_number %s is routed already)",
+				  p->routed);
+			return VS_SKIP;
+		}
+		if (vs_tenant_create(&p->tcfg, &p->tenant, err, sizeof(err)) != 0) {
+			h->reason(c, "test tenant for %s: %s", p->routed, err);
+			return VS_FAIL;
+		}
+		h->log(c, VS_LOG_INFO, "test tenant %s (%s) routes %s", p->tenant.key, p->tenant.marker, p->routed);
+	}
+	return VS_OK;
+}
+
+static int stop_cb(void *arg)
+{
+	struct ld *p = arg;
+	return p->h->should_stop(p->c);
+}
+
+/* From a worker thread, serialized by the batch. */
+static void done_cb(void *arg, size_t i, const struct vs_tcall_result *r)
+{
+	struct ld *p = arg;
+	(void)r;
+	p->h->count(p->c, "calls", 1);
+	ld_log_call(p, i);
+}
+
+/* After the batch: agent_active_calls back to 0, within drain_timeout. */
+static void drain(struct ld *p)
+{
+	uint64_t until = p->h->now_ns() + (uint64_t)p->drain_ms * 1000000ull;
+
+	for (;;) {
+		int got = p->metrics_url[0] && ld_prom_read(p->metrics_url, &p->prom_after) == 0;
+		p->t_drained_ns = p->h->now_ns();
+		if (!got || !p->prom_after.has_active || p->prom_after.active == 0 || p->t_drained_ns >= until ||
+		    p->h->should_stop(p->c))
+			break;
+		sleep_ms(p, 250);
+	}
+	p->drained = p->prom_after.ok && p->prom_after.has_active && p->prom_after.active == 0;
+}
+
+/* Unmeasured calls first (attached as data.warmup, not checked): a fresh
+ * agent's first call loads its models (Pipecat's VAD) and is no steady
+ * state. */
+static void warm_up(struct ld *p, const struct vs_tcall_cfg *base)
+{
+	json_t *arr = json_array();
+
+	for (long long i = 0; i < p->warmup_calls && !p->h->should_stop(p->c); i++) {
+		struct vs_tcall_result r = {0};
+		struct vs_tcall_cfg cfg = *base;
+
+		cfg.seed = (p->h->seed(p->c) ^ 0x5741524dull) + (uint64_t)i + p->h->now_ns();
+		if (vs_tcall_run(p->eng, p->scripts[0], &cfg, &r) == 0)
+			p->h->log(p->c, VS_LOG_INFO, "warm-up call %lld: first reply %.0f ms", i + 1,
+				  r.media_started ? r.media.first_reply_ms : -1.0);
+		else
+			p->h->log(p->c, VS_LOG_WARN, "warm-up call %lld: %s", i + 1, r.error);
+		json_array_append_new(arr, vs_tcall_result_json(&r));
+		vs_tcall_result_clear(&r);
+	}
+	p->h->attach(p->c, "warmup", arr);
+}
+
+static int ld_run(const struct vs_host *h, vs_ctx *c, void *state)
+{
+	struct ld *p = state;
+	struct vs_cbatch_cfg bc = {.scripts = (const struct vs_call_script *const *)p->scripts,
+				   .nscripts = p->nscripts,
+				   .ncalls = (size_t)p->ncalls,
+				   .concurrency = (int)p->concurrency,
+				   .ramp_ms = (int)p->ramp_ms,
+				   /* ids unique in the world's log across runs: mix the clock in */
+				   .seed = h->seed(c) ^ h->now_ns(),
+				   .should_stop = stop_cb,
+				   .on_done = done_cb,
+				   .arg = p};
+	struct vs_tcall_cfg base = {.webhook_url = p->webhook_url,
+				    .control_url = p->control_url,
+				    .signing_seed_b64 = p->signing_seed,
+				    .from = p->caller,
+				    .to = p->routed,
+				    .answer_timeout_ms = (int)p->answer_timeout_ms,
+				    .signature = VS_SIG_GOOD};
+	char err[256];
+
+	bc.base = &base;
+	warm_up(p, &base);
+	if (p->metrics_url[0] && ld_prom_read(p->metrics_url, &p->prom_before) != 0)
+		h->log(c, VS_LOG_WARN, "GET %s did not answer 200: the agent-side checks will skip", p->metrics_url);
+	if (*p->db_url && (p->deadlocks_before = ld_db_deadlocks(p->db_url, p->db_err, sizeof(p->db_err))) < 0)
+		h->log(c, VS_LOG_WARN, "pg_stat_database: %s", p->db_err);
+	p->t0_ns = h->now_ns();
+	ld_mon_start(p);
+	sleep_ms(p, p->idle_ms); /* the idle baseline */
+	h->log(c, VS_LOG_INFO, "%lld calls, %lld at once, %lld ms apart, to %s (%s -> %s), %zu scripts", p->ncalls,
+	       p->concurrency, p->ramp_ms, p->webhook_url, p->caller, p->routed, p->nscripts);
+	p->t_start_ns = h->now_ns();
+	p->ran = vs_cbatch_run(p->eng, &bc, p->calls, err, sizeof(err));
+	p->t_end_ns = h->now_ns();
+	if (p->ran < 0) {
+		ld_mon_stop(p);
+		h->reason(c, "%s", err);
+		return VS_ERROR;
+	}
+	h->log(c, VS_LOG_INFO, "batch done in %.1f s: %ld of %lld calls ran", (double)(p->t_end_ns - p->t_start_ns) / 1e9,
+	       p->ran, p->ncalls);
+	drain(p);
+	sleep_ms(p, p->idle_ms); /* after: back to idle? */
+	ld_mon_stop(p);
+	/* after the idle window: Postgres reports a backend's deadlocks when it
+	 * goes idle (at most once a second) */
+	if (*p->db_url && (p->deadlocks_after = ld_db_deadlocks(p->db_url, p->db_err, sizeof(p->db_err))) < 0)
+		h->log(c, VS_LOG_WARN, "pg_stat_database: %s", p->db_err);
+	ld_checks(p);
+	return VS_OK;
+}
+
+static int ld_teardown(const struct vs_host *h, vs_ctx *c, void *state)
+{
+	struct ld *p = state;
+	char err[256];
+
+	if (!p)
+		return VS_OK;
+	ld_mon_stop(p);
+	if (p->tenant.created && vs_tenant_remove(&p->tcfg, &p->tenant, err, sizeof(err)) != 0)
+		h->log(c, VS_LOG_WARN, "test tenant %s (%s) not removed: %s", p->tenant.key, p->tenant.marker, err);
+	if (p->eng)
+		vs_call_engine_free(p->eng);
+	vs_cbatch_clear(p->calls, (size_t)p->ncalls);
+	free(p->calls);
+	free(p->proc);
+	free(p->promser);
+	ld_conf_free(p);
+	free(p);
+	return VS_OK;
+}
+
+VS_PLUGIN(.name = "load", .version = LD_VERSION,
+	  .description = "concurrent whole calls: completion, latency under load, concurrency, races, target CPU/RSS, "
+			 "database rows, deadlocks and pool",
+	  .options = ld_options, .setup = ld_setup, .run = ld_run, .teardown = ld_teardown);

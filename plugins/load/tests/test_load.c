@@ -1,0 +1,262 @@
+/* load plugin against the REAL reference agent wired to the REAL world
+ * (plugins/pipeline/tests/ptest.h), small numbers:
+ *  - a healthy agent, 4 calls at once, passes every check;
+ *  - the same calls one at a time fail concurrency.reached (4 required);
+ *  - a faulty agent (AGENT_FAULTS=slow_first_reply,leak_calls), call_turns
+ *    inserts failing and a deadlock in its database during the load fail
+ *    first_reply.p95, agent.drained, db.turn_rows and db.deadlocks;
+ *  - an unreachable target fails calls.complete and says why; no PID, no
+ *    /metrics, no database: those checks skip with the reason; no world:
+ *    the plugin skips.
+ *
+ * Turn-taking bound: TURN_WITHIN (3 s), as in the pipeline tests: on a
+ * 2-core box the reference agent's turns are 1.7-2.1 s alone, more with
+ * four calls at once (docs/plugins/load.md has the figures). */
+#include "../../pipeline/tests/ptest.h"
+
+#define TURN_WITHIN "3s"
+
+static struct tgt agent;
+static struct pt_world world;
+static struct pt_key key;
+
+static int group_setup(void **st)
+{
+	(void)st;
+	if (pt_key_make(&key) || tgt_env_init() || pt_world_start(&world) ||
+	    pt_agent_start(&agent, &world, &key, NULL, NULL))
+		return -1;
+	return 0;
+}
+
+static int group_teardown(void **st)
+{
+	(void)st;
+	tgt_stop(&agent);
+	pt_world_stop(&world);
+	tgt_env_done();
+	return 0;
+}
+
+/* The plugin aimed at agent + world, as [load:hermetic] does. */
+static struct fakehost *ld_host(const char *script, const char *calls, const char *conc)
+{
+	struct fakehost *fh = fh_new("load");
+	char pid[32];
+
+	assert_non_null(fh);
+	assert_int_equal(fh_load(fh, pt_so("load")), 0);
+	snprintf(pid, sizeof(pid), "%d", (int)agent.pid);
+	fh_set_opt(fh, "base_url", agent.url);
+	fh_set_opt(fh, "provision", "true");
+	fh_set_opt(fh, "control_url", world.control);
+	fh_set_opt(fh, "signing_seed", key.seed_b64);
+	fh_set_opt(fh, "db_url", tgt_db_url);
+	fh_set_opt(fh, "target_pid", pid);
+	fh_set_opt(fh, "scripts", script);
+	fh_set_opt(fh, "calls", calls);
+	fh_set_opt(fh, "concurrency", conc);
+	fh_set_opt(fh, "turn_within", TURN_WITHIN);
+	fh_set_opt(fh, "idle_window", "1s");
+	fh_set_opt(fh, "drain_timeout", "5s");
+	fh_set_deadline_ms(fh, 150000);
+	return fh;
+}
+
+/* Lines of the artifact that start with prefix. */
+static int artifact_lines(struct fakehost *fh, const char *prefix)
+{
+	char path[1200], line[4096];
+	FILE *f;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/load_test.log", fh_artifact_dir(fh));
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n += !strncmp(line, prefix, strlen(prefix));
+	fclose(f);
+	return n;
+}
+
+static void healthy_agent_passes(void **st)
+{
+	struct fakehost *fh;
+	json_t *calls, *sum;
+	(void)st;
+	/* real-time media from four calls cannot be paced under valgrind or the
+	 * sanitizers: a timing and load proof, it runs in the normal build */
+	if (getenv("VSTRESS_SLOW_RUNTIME"))
+		skip();
+	fh = ld_host("plugins/load/tests/short.ini", "4", "4");
+	fh_set_opt(fh, "cpu_max_pct", "100"); /* the CPU check's pass path: the agent cannot use more than the machine */
+	assert_int_equal(fh_run(fh), VS_OK);
+	pt_dump(fh); /* the figures, for the record */
+	assert_check(fh, "calls.complete", VS_CHECK_PASS);
+	assert_message_has(fh, "calls.complete", "all 4 calls complete");
+	assert_check(fh, "first_reply.p95", VS_CHECK_PASS);
+	assert_check(fh, "turn.p95", VS_CHECK_PASS);
+	assert_check(fh, "pacing.late_frames", VS_CHECK_PASS);
+	assert_check(fh, "concurrency.reached", VS_CHECK_PASS);
+	assert_message_has(fh, "concurrency.reached", "4 calls in progress at the same moment");
+	assert_check(fh, "race.answers", VS_CHECK_PASS);
+	assert_check(fh, "race.stream_urls", VS_CHECK_PASS);
+	assert_check(fh, "agent.drained", VS_CHECK_PASS);
+	assert_check(fh, "agent.errors", VS_CHECK_PASS);
+	assert_check(fh, "cpu.mean", VS_CHECK_PASS);
+	assert_check(fh, "db.call_rows", VS_CHECK_PASS);
+	assert_check(fh, "db.turn_rows", VS_CHECK_PASS);
+	assert_check(fh, "db.deadlocks", VS_CHECK_PASS);
+	assert_check(fh, "db.pool", VS_CHECK_PASS);
+	assert_int_equal(fh_checks_with_status(fh, VS_CHECK_FAIL), 0);
+	assert_int_equal(fh_checks_with_status(fh, VS_CHECK_SKIP), 0);
+	assert_int_equal(fh_metric_count(fh, "first_reply"), 4);
+	assert_int_equal(fh_metric_count(fh, "turn_latency"), 4);
+	assert_true(fh_metric_count(fh, "target_cpu") >= 10);
+	assert_int_equal(fh_counter(fh, "calls"), 4);
+	assert_int_equal(fh_counter(fh, "max_simultaneous_calls"), 4);
+	calls = fh_attached(fh, "calls");
+	assert_int_equal(json_array_size(calls), 4);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(calls, 0), "db_turn_rows")), 2);
+	sum = fh_attached(fh, "summary");
+	assert_true(json_number_value(json_object_get(sum, "rss_during_max_kb")) > 50000);
+	assert_true(json_is_number(json_object_get(sum, "cpu_during_mean_pct")));
+	assert_int_equal(artifact_lines(fh, "call="), 4);
+	assert_true(artifact_lines(fh, "t_ms=") >= 10);
+	assert_non_null(fh_attached(fh, "timeline"));
+	assert_false(fh_anywhere_contains(fh, key.seed_b64));
+	fh_free(fh);
+}
+
+/* One at a time: the calls all complete, but never two at once. */
+static void sequential_calls_fail_concurrency(void **st)
+{
+	struct fakehost *fh;
+	(void)st;
+	if (getenv("VSTRESS_SLOW_RUNTIME"))
+		skip();
+	fh = ld_host("plugins/load/tests/greet.ini", "4", "1");
+	fh_set_opt(fh, "min_concurrency", "4");
+	fh_set_opt(fh, "ramp", "0");
+	assert_int_equal(fh_run(fh), VS_OK);
+	pt_dump(fh);
+	assert_check(fh, "calls.complete", VS_CHECK_PASS);
+	assert_check(fh, "concurrency.reached", VS_CHECK_FAIL);
+	assert_message_has(fh, "concurrency.reached", "1 calls in progress at the same moment (from their start/end times) < 4");
+	/* each call waited for the one before: its lateness is on record */
+	assert_true(fh_metric_count(fh, "start_lateness") == 4);
+	fh_free(fh);
+}
+
+static void sql(const char *q)
+{
+	char cmd[1600];
+	snprintf(cmd, sizeof(cmd), "exec psql -q -v ON_ERROR_STOP=1 '%s' -c \"%s\" >/dev/null", tgt_db_url, q);
+	assert_int_equal(tgt_sh(cmd), 0);
+}
+
+/* A deadlock between two sessions of the target's database, 2 s from now
+ * (during the load), in tables of its own. */
+static void deadlock_soon(void)
+{
+	char cmd[4096];
+	sql("CREATE TABLE IF NOT EXISTS vstress_dl_a (x int); CREATE TABLE IF NOT EXISTS vstress_dl_b (x int)");
+	snprintf(cmd, sizeof(cmd),
+		 "(sleep 2; psql -q '%1$s' -c 'BEGIN; LOCK vstress_dl_a; SELECT pg_sleep(1); LOCK vstress_dl_b; COMMIT' & "
+		 "psql -q '%1$s' -c 'BEGIN; LOCK vstress_dl_b; SELECT pg_sleep(1); LOCK vstress_dl_a; COMMIT' & wait) "
+		 ">/dev/null 2>&1 &",
+		 tgt_db_url);
+	assert_int_equal(tgt_sh(cmd), 0);
+}
+
+static void faulty_agent_fails(void **st)
+{
+	struct fakehost *fh;
+	int rc;
+	(void)st;
+	if (getenv("VSTRESS_SLOW_RUNTIME"))
+		skip();
+	tgt_stop(&agent);
+	assert_int_equal(pt_agent_start(&agent, &world, &key, "slow_first_reply,leak_calls",
+					"FAULT_SLOW_FIRST_REPLY_SECONDS=4"),
+			 0);
+	/* the agent's turn rows cannot be written (its try_execute logs and goes on) */
+	sql("ALTER TABLE call_turns ADD CONSTRAINT vstress_load_test_no_turns CHECK (false) NOT VALID");
+	fh = ld_host("plugins/load/tests/short.ini", "2", "2");
+	fh_set_opt(fh, "drain_timeout", "2s");
+	deadlock_soon();
+	rc = fh_run(fh);
+	sql("ALTER TABLE call_turns DROP CONSTRAINT vstress_load_test_no_turns");
+	sql("DROP TABLE vstress_dl_a, vstress_dl_b");
+	assert_int_equal(rc, VS_OK);
+	pt_dump(fh);
+	assert_check(fh, "calls.complete", VS_CHECK_PASS); /* slow, not broken */
+	assert_check(fh, "first_reply.p95", VS_CHECK_FAIL);
+	assert_message_has(fh, "first_reply.p95", "> 3000 ms");
+	assert_check(fh, "agent.drained", VS_CHECK_FAIL);
+	assert_message_has(fh, "agent.drained", "calls stuck in the agent");
+	assert_check(fh, "db.call_rows", VS_CHECK_PASS);
+	assert_check(fh, "db.turn_rows", VS_CHECK_FAIL);
+	assert_message_has(fh, "db.turn_rows", ": 0 turn rows, 2 agent turns heard");
+	assert_check(fh, "db.deadlocks", VS_CHECK_FAIL);
+	assert_message_has(fh, "db.deadlocks", "(+1)");
+	fh_free(fh);
+	/* back to a healthy agent for whatever runs next */
+	tgt_stop(&agent);
+	assert_int_equal(pt_agent_start(&agent, &world, &key, NULL, NULL), 0);
+}
+
+/* Nothing listens at the target URL: every call fails, saying why; no PID,
+ * no /metrics, no database: those checks skip with the reason. */
+static void unreachable_target_fails_clearly(void **st)
+{
+	struct fakehost *fh = fh_new("load");
+	(void)st;
+	assert_int_equal(fh_load(fh, pt_so("load")), 0);
+	fh_set_opt(fh, "base_url", "http://127.0.0.1:9");
+	fh_set_opt(fh, "control_url", world.control);
+	fh_set_opt(fh, "signing_seed", key.seed_b64);
+	fh_set_opt(fh, "db_url", "");
+	fh_set_opt(fh, "target_pid", "0");
+	fh_set_opt(fh, "scripts", "plugins/load/tests/greet.ini");
+	fh_set_opt(fh, "calls", "2");
+	fh_set_opt(fh, "concurrency", "2");
+	fh_set_opt(fh, "idle_window", "0");
+	fh_set_opt(fh, "drain_timeout", "0");
+	assert_int_equal(fh_run(fh), VS_OK);
+	pt_dump(fh);
+	assert_check(fh, "calls.complete", VS_CHECK_FAIL);
+	assert_message_has(fh, "calls.complete", "0 of 2 calls complete: call 1: no answer to call.initiated");
+	assert_check(fh, "race.answers", VS_CHECK_SKIP);
+	assert_check(fh, "concurrency.reached", VS_CHECK_SKIP);
+	assert_check(fh, "cpu.mean", VS_CHECK_SKIP);
+	assert_message_has(fh, "cpu.mean", "no target PID");
+	assert_check(fh, "agent.drained", VS_CHECK_SKIP);
+	assert_check(fh, "db.call_rows", VS_CHECK_SKIP);
+	assert_check(fh, "db.deadlocks", VS_CHECK_SKIP);
+	fh_free(fh);
+
+	/* no world: nothing to observe the agent's commands with */
+	fh = fh_new("load");
+	assert_int_equal(fh_load(fh, pt_so("load")), 0);
+	fh_set_opt(fh, "base_url", agent.url);
+	fh_set_opt(fh, "control_url", "");
+	fh_set_opt(fh, "signing_seed", key.seed_b64);
+	assert_int_equal(fh_run(fh), VS_SKIP);
+	assert_non_null(strstr(fh_reason(fh), "no world control URL"));
+	fh_free(fh);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(healthy_agent_passes),
+		cmocka_unit_test(sequential_calls_fail_concurrency),
+		cmocka_unit_test(faulty_agent_fails),
+		cmocka_unit_test(unreachable_target_fails_clearly),
+	};
+	if (getenv("PT_FILTER"))
+		cmocka_set_test_filter(getenv("PT_FILTER"));
+	return cmocka_run_group_tests_name("load", tests, group_setup, group_teardown);
+}
