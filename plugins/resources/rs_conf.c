@@ -50,7 +50,7 @@ const struct vs_option rs_options[] = {
 	{"background_tasks_slack", VS_OPT_INT, "0", "check: agent_background_tasks after <= baseline + this", 0},
 	{"long_max_mb_per_min", VS_OPT_DOUBLE, "10", "check 8.4: RSS growth rate during the long call, MB per minute",
 	 0},
-	{"long_release_mb", VS_OPT_DOUBLE, "20", "check 8.4: RSS after the long call ended - before it, MB", 0},
+	{"long_release_mb", VS_OPT_DOUBLE, "3", "check 8.4: RSS after the long call ended - before it, MB", 0},
 	{"max_cpu_pct", VS_OPT_DOUBLE, NULL,
 	 "check: mean CPU under the call load, percent of the machine (all cores); unset: reported, not checked", 0},
 	{"vad_max_rt_pct", VS_OPT_DOUBLE, "10",

@@ -4,7 +4,8 @@
  * PID the process checks skip and say why; an agent started with
  * AGENT_FAULTS=leak_memory_per_call,leak_db_connection (4 MB and one pool
  * connection kept per finished call) fails the memory slope, the memory
- * growth and the connection-leak checks.
+ * growth, the descriptors, the connection-leak and the long call's release
+ * checks.
  *
  * Real-time calls: skipped under valgrind (VSTRESS_VALGRIND / VALGRIND),
  * where the call engine cannot pace media; reported skipped, not passed. */
@@ -155,8 +156,11 @@ static void leaking_agent_is_caught(void **st)
 	assert_int_equal(pt_agent_start(&agent, &world, &key, "leak_memory_per_call,leak_db_connection", NULL), 0);
 	fh = rs_host(NULL, "4");
 	fh_set_opt(fh, "warmup_calls", "1");
-	/* 4 calls: a healthy agent grew 2-4 MB here; the fault keeps 16 MB */
+	/* 4 calls: a healthy agent grew 1-4 MB here; the fault keeps 16 MB */
 	fh_set_opt(fh, "max_rss_growth_mb", "12");
+	/* the long call keeps its 4 MB too (released: healthy +0.0-0.1 MB <= 3 MB) */
+	fh_set_opt(fh, "long_call", "8s");
+	fh_set_opt(fh, "long_skip", "2s");
 	assert_int_equal(fh_run(fh), VS_OK);
 	pt_dump(fh);
 	assert_check(fh, "calls.completed", VS_CHECK_PASS);
@@ -166,6 +170,10 @@ static void leaking_agent_is_caught(void **st)
 	assert_message_has(fh, "memory.rss_growth", "> 12 MB");
 	assert_check(fh, "db.leaked", VS_CHECK_FAIL);
 	assert_message_has(fh, "db.leaked", "connections leaked");
+	/* each held connection is a socket of the target */
+	assert_check(fh, "memory.fds", VS_CHECK_FAIL);
+	assert_check(fh, "long_call.released", VS_CHECK_FAIL);
+	assert_message_has(fh, "long_call.released", "> 3 MB");
 	/* the calls themselves ended cleanly: the leak is not there */
 	assert_check(fh, "cleanup.active_calls", VS_CHECK_PASS);
 	fh_free(fh);
