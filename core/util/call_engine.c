@@ -302,7 +302,10 @@ static int call_writeable(struct vs_call *c)
 	pthread_mutex_unlock(&c->e->mu);
 	if (rc && !c->hangup_sent) {
 		begin_hangup(c);
-		snprintf(c->res.error, sizeof(c->res.error), "aborted");
+		if (rc == 2) /* the far end hung up: a normal end, measured as such */
+			c->res.hangup_by = VS_HANGUP_AGENT;
+		else
+			snprintf(c->res.error, sizeof(c->res.error), "aborted");
 	}
 	if (c->nctl) {
 		msg = ctl_pop(c);
@@ -916,6 +919,23 @@ int vs_call_done(struct vs_call *c)
 const struct vs_call_result *vs_call_get_result(const struct vs_call *c)
 {
 	return &c->res;
+}
+
+int vs_call_hangup(struct vs_call *c, int timeout_ms)
+{
+	int done;
+
+	pthread_mutex_lock(&c->e->mu);
+	done = c->done;
+	if (!done && !c->abort_req) {
+		c->abort_req = 2;
+		c->e->abort_gen++;
+	}
+	pthread_mutex_unlock(&c->e->mu);
+	if (done)
+		return 0;
+	lws_cancel_service(c->e->ctx);
+	return vs_call_wait(c, timeout_ms);
 }
 
 void vs_call_free(struct vs_call *c)

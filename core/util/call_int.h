@@ -74,7 +74,7 @@ struct vs_call {
 	struct lws *wsi;
 	lws_sorted_usec_list_t sul;
 	enum call_state state;
-	int abort_req;             /* set by vs_call_free from another thread */
+	int abort_req;             /* set from another thread: 1 vs_call_free (abort), 2 vs_call_hangup */
 	int done;                  /* under engine lock */
 	uint64_t connect_ns, t0;   /* monotonic ns */
 	uint64_t frame;            /* next frame index */

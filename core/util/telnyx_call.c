@@ -346,8 +346,11 @@ static void run_media(struct tc *t, struct vs_call_engine *eng, const struct vs_
 	while (vs_call_wait(c, 0) != 0) {
 		if (since_ms(t0) > media_ms)
 			break;
-		if (hung_at && since_ms(hung_at) > grace)
+		if (hung_at && since_ms(hung_at) > grace) {
+			/* as Telnyx does after `hangup`: stop and close the stream */
+			t->out->media_stopped = vs_call_hangup(c, 3000) == 0;
 			break;
+		}
 		if (cfg->control_url && !t->out->agent_hangup)
 			poll_commands(t, "hangup", POLL_MS, on_cmd);
 		else
@@ -364,7 +367,7 @@ static void run_media(struct tc *t, struct vs_call_engine *eng, const struct vs_
 			snprintf(t->out->error, sizeof(t->out->error), "media: %.200s", r->error);
 	} else {
 		/* the engine frees the result with the call: keep what we know */
-		t->out->media_stopped = 1;
+		t->out->media_stopped = 0;
 		t->out->media.hangup_by = hung_at ? VS_HANGUP_AGENT : VS_HANGUP_CALLER;
 		t->out->media.timed_out = !hung_at;
 		t->out->media.first_reply_ms = -1;

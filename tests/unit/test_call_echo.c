@@ -264,6 +264,43 @@ static void test_agent_hangup(void **state)
 	echo_stop(&ep);
 }
 
+/* Telnyx ends the stream after the agent's Call Control hangup: the call
+ * ends at once, as the agent's hang-up, with what was measured kept. */
+static void test_remote_hangup(void **state)
+{
+	const char *args[] = {"--delay", "400", NULL};
+	struct echo_proc ep;
+	struct vs_call_script *s;
+	struct vs_call_params p;
+	struct vs_call *c;
+	const struct vs_call_result *r;
+	json_t *st;
+	(void)state;
+
+	assert_int_equal(echo_start(&ep, args), 0);
+	p = (struct vs_call_params){.stream_url = ep.url};
+	s = script("[step.1]\ntone = 300ms\n[step.2]\nwait_reply = 3s\n[step.3]\nsilence = 20s\n");
+	assert_int_equal(vs_call_start(eng, s, &p, &c), 0);
+	assert_int_equal(vs_call_wait(c, 2500), -1); /* still in its 20 s of silence */
+	assert_int_equal(vs_call_hangup(c, 3000), 0);
+	r = vs_call_get_result(c);
+	assert_string_equal(r->error, "");
+	assert_true(r->ok);
+	assert_int_equal(r->hangup_by, VS_HANGUP_AGENT);
+	assert_true(r->duration_ms < 4000);
+	assert_int_equal(r->nturns, 1);
+	assert_true(r->turns[0].replied);
+	assert_true(r->frames_sent > 50);
+	st = echo_wait_stopped(&ep, 1); /* the agent side got `stop` */
+	assert_non_null(st);
+	assert_true(json_is_true(json_object_get(json_object_get(json_object_get(st, "streams"), r->stream_id), "stopped")));
+	json_decref(st);
+	assert_int_equal(vs_call_hangup(c, 100), 0); /* ended already: a no-op */
+	vs_call_free(c);
+	vs_call_script_free(s);
+	echo_stop(&ep);
+}
+
 static void test_connect_refused(void **state)
 {
 	struct vs_call_script *s = script("[step.1]\nsilence = 100ms\n");
@@ -369,7 +406,7 @@ int main(void)
 		cmocka_unit_test(test_latency_tone),  cmocka_unit_test(test_latency_speech),
 		cmocka_unit_test(test_gap),           cmocka_unit_test(test_false_trigger),
 		cmocka_unit_test(test_clean_call_dtmf), cmocka_unit_test(test_barge_in),
-		cmocka_unit_test(test_agent_hangup),  cmocka_unit_test(test_connect_refused),
+		cmocka_unit_test(test_agent_hangup),  cmocka_unit_test(test_remote_hangup),  cmocka_unit_test(test_connect_refused),
 		cmocka_unit_test(test_200_calls),
 	};
 	if (getenv("VS_TEST_FILTER"))

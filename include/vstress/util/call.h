@@ -177,6 +177,11 @@ int vs_call_wait(struct vs_call *c, int timeout_ms);
 int vs_call_done(struct vs_call *c);
 /* Valid once the call is done; owned by the call. */
 const struct vs_call_result *vs_call_get_result(const struct vs_call *c);
+/* The far end ended the call outside the stream (Telnyx closing the media
+ * stream after the agent's Call Control `hangup`): sends `stop`, closes the
+ * stream and waits up to timeout_ms for the call to end.  The measurements
+ * so far are kept (hangup_by = agent, no error).  0 when it ended. */
+int vs_call_hangup(struct vs_call *c, int timeout_ms);
 /* Aborts (hangs up) a running call, waits for it, frees it. */
 void vs_call_free(struct vs_call *c);
 

@@ -77,8 +77,8 @@ struct vs_tcall_result {
 	/* appended */
 	int agent_hangup;        /* the target sent `hangup` during the call */
 	char hangup_source[16];  /* what our call.hangup said: "caller", "callee" ("" none sent) */
-	int media_stopped;       /* we stopped the media leg after the agent's hangup (media.* lost
-				  * except hangup_by = agent, error says so) */
+	int media_stopped;       /* we ended the media leg after the agent's hangup, as Telnyx does
+				  * (stop, close); media.* measured up to then, hangup_by = agent */
 };
 
 /* Run one call; fills out (clear it with vs_tcall_result_clear).  0 when the
