@@ -1,0 +1,210 @@
+/* errors plugin: the options and reading them.  Every name of the target's
+ * (tables, columns, metrics, labels, health body) is an option whose default
+ * is the reference agent's (examples/reference-agent/README.md). */
+#include "errors.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ER_CREATE_SQL                                                                                       \
+	"WITH t AS (INSERT INTO tenants (name, fallback_number) VALUES ({name}, {fallback}) RETURNING id), "    \
+	"n AS (INSERT INTO phone_numbers (number, tenant_id, fallback_number) SELECT {number}, id, {fallback} " \
+	"FROM t) SELECT id FROM t"
+#define ER_REMOVE_SQL "DELETE FROM tenants WHERE id = {key}::bigint AND name LIKE '%' || {marker} || '%'"
+
+const struct vs_option er_options[] = {
+	/* where */
+	{"base_url", VS_OPT_STRING, "${VSTRESS_TARGET_URL:-}", "the target's base URL (unset: skip)", 0},
+	{"webhook_path", VS_OPT_STRING, "/api/telnyx/webhook", "where Telnyx webhooks are POSTed", 0},
+	{"health_path", VS_OPT_STRING, "/health", "the target's health endpoint", 0},
+	{"metrics_path", VS_OPT_STRING, "/metrics", "the target's Prometheus metrics", 0},
+	{"control_url", VS_OPT_STRING, "${VSTRESS_WORLD_CONTROL:-}", "the world's control API: faults, stats, commands (unset: skip)",
+	 0},
+	{"signing_seed", VS_OPT_STRING, "${VSTRESS_TELNYX_SIGNING_SEED:-}", "the run's Telnyx signing seed (unset: skip)",
+	 VS_OPT_SECRET},
+	{"target_pid", VS_OPT_INT, "${VSTRESS_TARGET_PID:-0}",
+	 "the target's PID: alive checks and its DATABASE_URL (0: those parts skipped)", 0},
+	{"db_url", VS_OPT_STRING, "${DATABASE_URL:-}",
+	 "the target's database, directly (not through the proxy): test tenant, SQL evidence", VS_OPT_SECRET},
+	{"scenarios", VS_OPT_LIST, "db,key,timeout", "which scenarios run: db (8.1), key (8.2), timeout (8.3)", 0},
+	{"http_timeout", VS_OPT_DURATION, "3s", "one GET of /health or /metrics", 0},
+	/* calls */
+	{"script", VS_OPT_STRING, "conf.d/scripts/errors-turns.ini", "the caller script of the db and timeout calls",
+	 0},
+	{"key_script", VS_OPT_STRING, "conf.d/scripts/errors-short.ini",
+	 "the caller script of the key call (one caller turn: one failed request, the breaker stays closed)", 0},
+	{"answer_timeout", VS_OPT_DURATION, "5s", "call.initiated -> the target's answer command", 0},
+	{"pause", VS_OPT_DURATION, "500ms", "between two calls", 0},
+	{"caller_number", VS_OPT_STRING, "+15550109005", "the caller (from)", 0},
+	{"provision", VS_OPT_BOOL, "false", "create a test tenant routing routed_number (setup) and remove it (teardown)",
+	 0},
+	{"tenant_name", VS_OPT_STRING, "vstress errors", "test tenant name (the run marker is appended)", 0},
+	{"routed_number", VS_OPT_STRING, "+15550100005", "the dialled number, routed to the test tenant", 0},
+	{"fallback_number", VS_OPT_STRING, "+15550199005", "the test tenant's fallback transfer number", 0},
+	{"tenant_create_sql", VS_OPT_STRING, ER_CREATE_SQL, "creates the tenant and its number; returns the key", 0},
+	{"tenant_remove_sql", VS_OPT_STRING, ER_REMOVE_SQL, "removes what create made", 0},
+	{"webhook_within", VS_OPT_DURATION, "2s", "check: call.initiated answered within (Telnyx gives up after 2 s)",
+	 0},
+	{"first_reply_within", VS_OPT_DURATION, "3s", "check: stream start -> the agent's greeting", 0},
+	{"handoff_actions", VS_OPT_LIST, "transfer",
+	 "Call Control commands meaning the caller was handed off instead of answered (key, timeout)", 0},
+	/* the LLM scenarios */
+	{"primary_standin", VS_OPT_STRING, "llm_openai", "the world stand-in of the first LLM (the fault's target)", 0},
+	{"fallback_standins", VS_OPT_LIST, "llm_gemini,llm_anthropic",
+	 "stand-ins of the fallback LLMs: their requests must increase", 0},
+	{"breaker_metric", VS_OPT_STRING, "agent_breaker_state", "gauge of a circuit breaker's state", 0},
+	{"breaker_labels", VS_OPT_STRING, "breaker=\"llm:openai\"", "the first LLM's breaker, as labels", 0},
+	{"breaker_open_value", VS_OPT_DOUBLE, "1", "breaker_metric's value when open", 0},
+	{"breaker_wait", VS_OPT_DURATION, "35s",
+	 "an LLM scenario first waits this long for the breaker to leave open (else: skip)", 0},
+	{"breaker_transitions_metric", VS_OPT_STRING, "agent_breaker_transitions_total", "counter of breaker transitions",
+	 0},
+	{"breaker_open_labels", VS_OPT_STRING, "breaker=\"llm:openai\",to=\"OPEN\"", "transitions to open, as labels", 0},
+	{"breaker_open_sql", VS_OPT_STRING,
+	 "SELECT count(*) FROM circuit_breaker_events WHERE breaker = 'llm:openai' AND to_state = 'OPEN' AND occurred_at "
+	 ">= {since}",
+	 "rows proving the breaker opened since {since} (empty: not used)", 0},
+	{"errors_metric", VS_OPT_STRING, "agent_provider_errors_total", "counter of provider errors", 0},
+	{"failover_metric", VS_OPT_STRING, "agent_provider_failovers_total", "counter of failovers", 0},
+	{"failover_labels", VS_OPT_STRING, "service=\"llm\",from=\"openai\"", "failovers away from the first LLM", 0},
+	/* 8.2 */
+	{"key_fault", VS_OPT_STRING, "error:status=401",
+	 "world fault on primary_standin (401: OpenAI's own invalid_api_key body)", 0},
+	{"key_calls", VS_OPT_INT, "1", "calls during the invalid key", 0},
+	{"key_error_labels", VS_OPT_STRING, "provider=\"openai\",error_class=\"auth\"", "errors_metric series of the 401",
+	 0},
+	{"key_error_sql", VS_OPT_STRING, NULL, "rows logging the auth error since {since} (unset: the metric only)", 0},
+	{"key_reply_within", VS_OPT_DURATION, "3s", "check: every caller turn replied within this", 0},
+	/* 8.3 */
+	{"timeout_fault", VS_OPT_STRING, "stall", "world fault on primary_standin (accepts, never answers)", 0},
+	{"timeout_calls_max", VS_OPT_INT, "3", "calls placed until the breaker opens, at most", 0},
+	{"timeout_reply_within", VS_OPT_DURATION, "8s",
+	 "check: every caller turn replied within this (the agent's first-token timeout is 4 s)", 0},
+	{"timeout_error_labels", VS_OPT_STRING, "provider=\"openai\",error_class=\"timeout\"",
+	 "errors_metric series of the stall", 0},
+	/* 8.1 */
+	{"db_fault_target", VS_OPT_STRING, "postgres", "the world's Postgres fault proxy", 0},
+	{"db_fault", VS_OPT_STRING, "cut,refuse", "faults of the outage: open connections reset, new ones refused", 0},
+	{"outage", VS_OPT_DURATION, "6s", "how long the database stays down (at least the outage call)", 0},
+	{"health_every", VS_OPT_DURATION, "500ms", "/health probes during the outage", 0},
+	{"degraded_field", VS_OPT_STRING, "status", "JSON field of /health that tells the state", 0},
+	{"degraded_value", VS_OPT_STRING, "degraded", "its value while the database is down", 0},
+	{"ok_value", VS_OPT_STRING, "ok", "its value when healthy", 0},
+	{"degraded_codes", VS_OPT_LIST, "200,503", "HTTP statuses allowed with the degraded answer", 0},
+	{"recover_within", VS_OPT_DURATION, "15s", "check: fault removed -> /health ok again", 0},
+	{"outage_call_actions", VS_OPT_LIST, "speak,transfer",
+	 "the outage call is handled when the caller hears the agent, or it sends one of these", 0},
+	{"outage_call_wait", VS_OPT_DURATION, "10s", "outage call without a stream: wait this long for its hang-up", 0},
+	{"outage_log_metric", VS_OPT_STRING, "agent_db_errors_total",
+	 "counter that must increase over the outage (empty: not used)", 0},
+	{"outage_log_sql", VS_OPT_STRING,
+	 "SELECT count(*) FROM system_errors WHERE component = 'database' AND occurred_at >= {since}",
+	 "rows logging the outage since {since} (empty: not used)", 0},
+	{"outage_log_within", VS_OPT_DURATION, "5s", "after recovery, wait this long for the log row", 0},
+	{"target_db_env", VS_OPT_STRING, "DATABASE_URL",
+	 "the target's variable with its database URL: it must point at the proxy (read from /proc/<pid>/environ)", 0},
+	{0},
+};
+
+const char *er_str(struct er *e, const char *key)
+{
+	const char *v = e->h->opt(e->c, key);
+	return v ? v : "";
+}
+
+long long er_ms(struct er *e, const char *key)
+{
+	long long v = 0;
+	e->h->opt_ms(e->c, key, &v);
+	return v;
+}
+
+static void url_join(char *out, size_t len, const char *base, const char *path)
+{
+	size_t bl = strlen(base);
+	while (bl && base[bl - 1] == '/')
+		bl--;
+	snprintf(out, len, "%.*s%s%s", (int)bl, base, *path == '/' ? "" : "/", path);
+}
+
+static int has_item(const char *list, const char *item)
+{
+	char **items = NULL;
+	size_t n = vs_split_list(list, &items);
+	int found = 0;
+	for (size_t i = 0; i < n; i++)
+		found |= !strcmp(items[i], item);
+	free(items);
+	return found;
+}
+
+static int load_script(struct er *e, const char *key, struct vs_call_script **out)
+{
+	char err[512];
+	if (vs_call_script_load(er_str(e, key), out, err, sizeof(err)) != 0) {
+		e->h->reason(e->c, "[errors] %s: %s", key, err);
+		return VS_ECONFIG;
+	}
+	return VS_OK;
+}
+
+int er_conf_load(struct er *e)
+{
+	const struct vs_host *h = e->h;
+	const char *base = er_str(e, "base_url"), *sc = er_str(e, "scenarios");
+	long long pid = 0;
+	int rc;
+
+	if (h->opt_bool(e->c, "provision", &e->provision) < 0 || h->opt_int(e->c, "target_pid", &pid) < 0)
+		return VS_ECONFIG;
+	e->pid = pid > 0 ? (pid_t)pid : 0;
+	e->answer_timeout_ms = er_ms(e, "answer_timeout");
+	e->webhook_within_ms = er_ms(e, "webhook_within");
+	e->first_reply_ms = er_ms(e, "first_reply_within");
+	e->pause_ms = er_ms(e, "pause");
+	url_join(e->webhook_url, sizeof(e->webhook_url), base, er_str(e, "webhook_path"));
+	url_join(e->health_url, sizeof(e->health_url), base, er_str(e, "health_path"));
+	url_join(e->metrics_url, sizeof(e->metrics_url), base, er_str(e, "metrics_path"));
+	e->control_url = er_str(e, "control_url");
+	e->signing_seed = er_str(e, "signing_seed");
+	e->caller = er_str(e, "caller_number");
+	e->routed = er_str(e, "routed_number");
+	e->db_url = er_str(e, "db_url");
+	e->run_db = has_item(sc, "db");
+	e->run_key = has_item(sc, "key");
+	e->run_timeout = has_item(sc, "timeout");
+	e->tcfg = (struct vs_tenant_cfg){.db_url = e->db_url,
+					 .create_sql = er_str(e, "tenant_create_sql"),
+					 .remove_sql = er_str(e, "tenant_remove_sql"),
+					 .number = e->routed,
+					 .fallback = er_str(e, "fallback_number"),
+					 .name = er_str(e, "tenant_name")};
+	if (!*base) {
+		h->reason(e->c, "no target URL (set [errors] base_url or run with a target: VSTRESS_TARGET_URL)");
+		return VS_SKIP;
+	}
+	if (!*e->control_url) {
+		h->reason(e->c, "no world control URL (VSTRESS_WORLD_CONTROL): faults cannot be injected; run with the world");
+		return VS_SKIP;
+	}
+	if (!*e->signing_seed) {
+		h->reason(e->c, "no Telnyx signing seed (VSTRESS_TELNYX_SIGNING_SEED): webhooks cannot be signed");
+		return VS_SKIP;
+	}
+	if (!e->run_db && !e->run_key && !e->run_timeout) {
+		h->reason(e->c, "[errors] scenarios = '%s': none of db, key, timeout", sc);
+		return VS_ECONFIG;
+	}
+	rc = load_script(e, "script", &e->script);
+	if (rc == VS_OK && e->run_key)
+		rc = load_script(e, "key_script", &e->key_script);
+	return rc;
+}
+
+void er_conf_free(struct er *e)
+{
+	vs_call_script_free(e->script);
+	vs_call_script_free(e->key_script);
+	e->script = e->key_script = NULL;
+}

@@ -1,0 +1,317 @@
+/* errors plugin, the LLM scenarios: key (plan 8.2: the first LLM answers 401
+ * invalid_api_key) and timeout (8.3: the first LLM stalls), each with calls
+ * placed while the world's fault is on; and the baseline call that measures
+ * the agent's normal reply latency (the caller's extra wait is reported
+ * against it). */
+#include "errors.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* What the world and the agent counted at one moment. */
+struct snap {
+	double primary, fallback; /* stand-in requests (world) */
+	double errs, failovers, opens, state;
+	int errs_p, failovers_p, opens_p, state_p, world_ok;
+};
+
+static void take(struct er *e, const char *err_labels, struct snap *s)
+{
+	char **items = NULL, *m;
+	size_t n = vs_split_list(er_str(e, "fallback_standins"), &items);
+	double v;
+
+	memset(s, 0, sizeof(*s));
+	s->primary = er_world_stat(e, er_str(e, "primary_standin"), "requests");
+	s->world_ok = s->primary >= 0;
+	for (size_t i = 0; i < n; i++)
+		if ((v = er_world_stat(e, items[i], "requests")) > 0)
+			s->fallback += v;
+	free(items);
+	m = er_metrics(e);
+	s->errs = er_prom(m, er_str(e, "errors_metric"), err_labels, &s->errs_p);
+	s->failovers = er_prom(m, er_str(e, "failover_metric"), er_str(e, "failover_labels"), &s->failovers_p);
+	s->opens = er_prom(m, er_str(e, "breaker_transitions_metric"), er_str(e, "breaker_open_labels"), &s->opens_p);
+	s->state = er_prom(m, er_str(e, "breaker_metric"), er_str(e, "breaker_labels"), &s->state_p);
+	free(m);
+}
+
+static void skip_all(struct er *e, const char *const *checks, size_t n, const char *why)
+{
+	for (size_t i = 0; i < n; i++)
+		e->h->check(e->c, checks[i], VS_CHECK_SKIP, "%s", why);
+	e->h->log(e->c, VS_LOG_WARN, "%s scenario skipped: %s", checks[0], why);
+}
+
+/* The breaker may still be open from an earlier fault: the scenario must see
+ * the first LLM asked.  0, or -1 with why. */
+static int ready(struct er *e, char *why, size_t len)
+{
+	long long wait = er_ms(e, "breaker_wait");
+	if (er_breaker_settle(e, er_str(e, "breaker_labels"), wait) != 0) {
+		snprintf(why, len, "the first LLM's circuit breaker (%s{%s}) stayed open for %lld ms: the fault would not "
+				   "reach it",
+			 er_str(e, "breaker_metric"), er_str(e, "breaker_labels"), wait);
+		return -1;
+	}
+	return 0;
+}
+
+struct calls_sum {
+	int good, n, handoffs, turns, replied; /* good: normal and not handed off */
+	double max_first, max_turn, sum_turn;
+	char why[400];
+};
+
+static void sum_calls(struct er *e, const struct er_call *calls, int n, struct calls_sum *s)
+{
+	char **acts = NULL, one[300];
+	size_t na = vs_split_list(er_str(e, "handoff_actions"), &acts);
+
+	memset(s, 0, sizeof(*s));
+	s->n = n;
+	for (int i = 0; i < n; i++) {
+		int r, t, ho = 0, normal = er_call_normal(&calls[i], one, sizeof(one));
+		double sum, max;
+		for (size_t k = 0; k < na; k++)
+			ho += vs_tcall_count_action(&calls[i].r, acts[k], NULL);
+		s->handoffs += ho > 0;
+		s->good += normal && !ho;
+		if (!s->why[0] && (!normal || ho))
+			snprintf(s->why, sizeof(s->why), "call %d: %s", i + 1,
+				 normal ? "handed off (a handoff_actions command) instead of answered" : one);
+		er_turns(&calls[i], &r, &t, &sum, &max);
+		s->turns += t;
+		s->replied += r;
+		s->sum_turn += sum;
+		if (max > s->max_turn)
+			s->max_turn = max;
+		if (calls[i].r.media_started && calls[i].r.media.first_reply_ms > s->max_first)
+			s->max_first = calls[i].r.media.first_reply_ms;
+	}
+	free(acts);
+}
+
+static void check_replies(struct er *e, const char *name, const struct calls_sum *s)
+{
+	if (s->good == s->n)
+		e->h->check(e->c, name, VS_CHECK_PASS, "%d call%s answered by the agent: %d of %d caller turns replied",
+			    s->n, s->n == 1 ? "" : "s", s->replied, s->turns);
+	else
+		e->h->check(e->c, name, VS_CHECK_FAIL, "%d of %d calls answered normally, %d handed off: %s", s->good, s->n,
+			    s->handoffs, s->why);
+}
+
+static void check_latency(struct er *e, const char *name, const struct calls_sum *s, long long within)
+{
+	if (!s->replied)
+		e->h->check(e->c, name, VS_CHECK_FAIL, "no caller turn was replied");
+	else
+		e->h->check_value(e->c, name, s->max_turn, VS_LE, (double)within, "ms");
+}
+
+/* The fallback LLMs answered, and the first one was asked (else the fault was never exercised). */
+static void check_fallback(struct er *e, const char *name, const struct snap *a, const struct snap *b)
+{
+	if (!a->world_ok || !b->world_ok)
+		e->h->check(e->c, name, VS_CHECK_SKIP, "the world's stats do not list %s", er_str(e, "primary_standin"));
+	else if (b->primary <= a->primary)
+		e->h->check(e->c, name, VS_CHECK_SKIP, "the agent never asked %s during the fault: nothing to fail over from",
+			    er_str(e, "primary_standin"));
+	else
+		e->h->check(e->c, name, b->fallback > a->fallback ? VS_CHECK_PASS : VS_CHECK_FAIL,
+			    "%s: %.0f requests hit the fault; %s: %.0f requests during it", er_str(e, "primary_standin"),
+			    b->primary - a->primary, er_str(e, "fallback_standins"), b->fallback - a->fallback);
+}
+
+/* A counter that must have increased; absent before and after: skip. */
+static void check_counter(struct er *e, const char *name, const char *metric, const char *labels, int p0, double v0,
+			  int p1, double v1, long sql_rows)
+{
+	if (sql_rows > 0 || (p1 && v1 > (p0 ? v0 : 0)))
+		e->h->check(e->c, name, VS_CHECK_PASS, "%s{%s} %.0f -> %.0f%s", metric, labels, v0, v1,
+			    sql_rows > 0 ? " (and rows in the database)" : "");
+	else if (!p1 && sql_rows < 0)
+		e->h->check(e->c, name, VS_CHECK_SKIP, "%s{%s} is absent from the target's metrics (no evidence source)",
+			    metric, labels);
+	else
+		e->h->check(e->c, name, VS_CHECK_FAIL, "%s{%s} %.0f -> %.0f%s", metric, labels, v0, v1,
+			    sql_rows == 0 ? ", no rows in the database" : "");
+}
+
+static json_t *calls_json(const struct er_call *calls, int n)
+{
+	json_t *a = json_array();
+	for (int i = 0; i < n; i++)
+		json_array_append_new(a, er_call_json(&calls[i]));
+	return a;
+}
+
+void er_baseline(struct er *e)
+{
+	struct er_call c = {0};
+	char why[300];
+	int r, t;
+	double sum, max;
+
+	e->m_turn = e->h->metric(e->c, "turn_latency_baseline", "ms");
+	er_call(e, e->script, "baseline", &c);
+	if (er_call_normal(&c, why, sizeof(why))) {
+		er_turns(&c, &r, &t, &sum, &max);
+		e->baseline_turn_ms = sum / r;
+	} else {
+		e->h->log(e->c, VS_LOG_WARN, "baseline call not normal (%s): the extra latency is not reported", why);
+	}
+	json_object_set_new(e->data, "baseline", er_call_json(&c));
+	er_call_clear(&c);
+	er_sleep_ms(e, e->pause_ms);
+}
+
+void er_key_scenario(struct er *e)
+{
+	static const char *const CHECKS[] = {"key.replies", "key.first_reply", "key.reply_latency",
+					     "key.fallback_used", "key.error_logged", "key.failover"};
+	const char *labels = er_str(e, "key_error_labels"), *sql = er_str(e, "key_error_sql");
+	struct snap a, b;
+	struct calls_sum s;
+	struct er_call *calls;
+	long long n = 1;
+	long rows = -1;
+	char why[512], err[300], *since = NULL;
+
+	e->h->opt_int(e->c, "key_calls", &n);
+	if (n < 1)
+		n = 1;
+	if (ready(e, why, sizeof(why)) != 0) {
+		skip_all(e, CHECKS, 6, why);
+		return;
+	}
+	calls = calloc((size_t)n, sizeof(*calls));
+	if (!calls)
+		return;
+	if (*sql && *e->db_url && !(since = er_db_now(e, err, sizeof(err))))
+		e->h->log(e->c, VS_LOG_WARN, "db_url: %s", err);
+	take(e, labels, &a);
+	if (er_fault_on(e, er_str(e, "primary_standin"), er_str(e, "key_fault"), err, sizeof(err)) != 0) {
+		snprintf(why, sizeof(why), "could not inject the fault: %s", err);
+		skip_all(e, CHECKS, 6, why);
+		free(calls);
+		free(since);
+		return;
+	}
+	e->m_turn = e->h->metric(e->c, "turn_latency_key", "ms");
+	for (long long i = 0; i < n && !e->h->should_stop(e->c); i++) {
+		if (i)
+			er_sleep_ms(e, e->pause_ms);
+		er_call(e, e->key_script, "key", &calls[i]);
+	}
+	er_faults_off(e);
+	take(e, labels, &b);
+	if (since)
+		rows = er_db_count(e, sql, since, err, sizeof(err));
+	sum_calls(e, calls, (int)n, &s);
+	check_replies(e, "key.replies", &s);
+	e->h->check_value(e->c, "key.first_reply", s.max_first, VS_LE, (double)e->first_reply_ms, "ms");
+	check_latency(e, "key.reply_latency", &s, er_ms(e, "key_reply_within"));
+	check_fallback(e, "key.fallback_used", &a, &b);
+	check_counter(e, "key.error_logged", er_str(e, "errors_metric"), labels, a.errs_p, a.errs, b.errs_p, b.errs, rows);
+	check_counter(e, "key.failover", er_str(e, "failover_metric"), er_str(e, "failover_labels"), a.failovers_p,
+		      a.failovers, b.failovers_p, b.failovers, -1);
+	json_object_set_new(e->data, "key",
+			    json_pack("{s:f,s:f,s:f,s:f,s:o}", "max_turn_ms", s.max_turn, "mean_turn_ms",
+				      s.replied ? s.sum_turn / s.replied : -1.0, "extra_turn_ms",
+				      s.replied && e->baseline_turn_ms >= 0 ? s.sum_turn / s.replied - e->baseline_turn_ms : -1.0,
+				      "fallback_requests", b.fallback - a.fallback, "calls", calls_json(calls, (int)n)));
+	for (long long i = 0; i < n; i++)
+		er_call_clear(&calls[i]);
+	free(calls);
+	free(since);
+	er_sleep_ms(e, e->pause_ms);
+}
+
+void er_timeout_scenario(struct er *e)
+{
+	static const char *const CHECKS[] = {"timeout.replies", "timeout.reply_latency", "timeout.breaker_open",
+					     "timeout.fallback_used"};
+	const char *labels = er_str(e, "timeout_error_labels"), *sql = er_str(e, "breaker_open_sql");
+	struct snap a, b;
+	struct calls_sum s;
+	struct er_call *calls;
+	long long max = 3;
+	int n = 0, seen_open = 0;
+	long rows = -1;
+	double open_value = 1, mean;
+	char why[512], err[300], *since = NULL;
+
+	e->h->opt_int(e->c, "timeout_calls_max", &max);
+	e->h->opt_double(e->c, "breaker_open_value", &open_value);
+	if (max < 1)
+		max = 1;
+	if (ready(e, why, sizeof(why)) != 0) {
+		skip_all(e, CHECKS, 4, why);
+		return;
+	}
+	calls = calloc((size_t)max, sizeof(*calls));
+	if (!calls)
+		return;
+	if (*sql && *e->db_url && !(since = er_db_now(e, err, sizeof(err))))
+		e->h->log(e->c, VS_LOG_WARN, "db_url: %s", err);
+	take(e, labels, &a);
+	if (er_fault_on(e, er_str(e, "primary_standin"), er_str(e, "timeout_fault"), err, sizeof(err)) != 0) {
+		snprintf(why, sizeof(why), "could not inject the fault: %s", err);
+		skip_all(e, CHECKS, 4, why);
+		free(calls);
+		free(since);
+		return;
+	}
+	e->m_turn = e->h->metric(e->c, "turn_latency_timeout", "ms");
+	/* calls until the breaker opens (each stalled request costs the caller the agent's first-token timeout) */
+	while (n < max && !e->h->should_stop(e->c)) {
+		struct snap mid;
+		if (n)
+			er_sleep_ms(e, e->pause_ms);
+		er_call(e, e->script, "timeout", &calls[n++]);
+		take(e, labels, &mid);
+		seen_open |= (mid.state_p && mid.state == open_value) || (mid.opens_p && mid.opens > (a.opens_p ? a.opens : 0));
+		if (seen_open) {
+			e->h->log(e->c, VS_LOG_INFO, "the breaker is open after %d call%s", n, n == 1 ? "" : "s");
+			break;
+		}
+	}
+	er_faults_off(e);
+	take(e, labels, &b);
+	if (since)
+		rows = er_db_count(e, sql, since, err, sizeof(err));
+	sum_calls(e, calls, n, &s);
+	check_replies(e, "timeout.replies", &s);
+	check_latency(e, "timeout.reply_latency", &s, er_ms(e, "timeout_reply_within"));
+	if (seen_open || rows > 0)
+		e->h->check(e->c, "timeout.breaker_open", VS_CHECK_PASS, "opened during call %d of %d: %s{%s} %.0f -> %.0f%s%ld%s", n,
+			    (int)max, er_str(e, "breaker_transitions_metric"), er_str(e, "breaker_open_labels"), a.opens, b.opens,
+			    rows >= 0 ? ", " : "", rows, rows >= 0 ? " circuit-breaker rows" : "");
+	else if (!b.state_p && !b.opens_p && rows < 0)
+		e->h->check(e->c, "timeout.breaker_open", VS_CHECK_SKIP, "no evidence source: %s and %s absent, no breaker_open_sql",
+			    er_str(e, "breaker_metric"), er_str(e, "breaker_transitions_metric"));
+	else
+		e->h->check(e->c, "timeout.breaker_open", VS_CHECK_FAIL,
+			    "never opened over %d calls (%.0f stalled requests, %s{%s} %.0f -> %.0f%s%ld%s)", n,
+			    b.primary - a.primary, er_str(e, "errors_metric"), labels, a.errs, b.errs, rows >= 0 ? ", " : "",
+			    rows, rows >= 0 ? " circuit-breaker rows" : "");
+	check_fallback(e, "timeout.fallback_used", &a, &b);
+	mean = s.replied ? s.sum_turn / s.replied : -1;
+	if (s.replied)
+		e->h->log(e->c, VS_LOG_INFO, "user experience under the stall: caller turns %.0f ms on average (max %.0f ms)%s%.0f%s",
+			  mean, s.max_turn, e->baseline_turn_ms >= 0 ? ", " : "",
+			  e->baseline_turn_ms >= 0 ? mean - e->baseline_turn_ms : 0.0,
+			  e->baseline_turn_ms >= 0 ? " ms more than without the fault" : "");
+	json_object_set_new(e->data, "timeout",
+			    json_pack("{s:i,s:b,s:f,s:f,s:f,s:f,s:f,s:o}", "calls", n, "breaker_opened", seen_open || rows > 0,
+				      "max_turn_ms", s.max_turn, "mean_turn_ms", mean, "baseline_turn_ms", e->baseline_turn_ms,
+				      "extra_turn_ms", s.replied && e->baseline_turn_ms >= 0 ? mean - e->baseline_turn_ms : -1.0,
+				      "fallback_requests", b.fallback - a.fallback, "call_results", calls_json(calls, n)));
+	for (int i = 0; i < n; i++)
+		er_call_clear(&calls[i]);
+	free(calls);
+	free(since);
+}

@@ -1,0 +1,165 @@
+/* errors plugin against the REAL reference agent on the REAL world, its
+ * database behind the world's Postgres fault proxy (as the hermetic profile
+ * wires it: [world] database_url):
+ *   - a healthy agent passes every check of the three scenarios (db, key,
+ *     timeout);
+ *   - an agent broken the ways the scenarios look for (AGENT_FAULTS
+ *     no_degraded_health, no_db_outage_log, no_failover) fails them, each
+ *     with a message that says what happened.
+ * Real-time calls: skipped under valgrind and the sanitizers
+ * (VSTRESS_SLOW_RUNTIME), where the call engine cannot pace media. */
+#include "../../pipeline/tests/ptest.h"
+
+#include "pgurl.h"
+
+static struct tgt agent;
+static struct pt_world world;
+static struct pt_key key;
+static int slow;
+
+static int group_setup(void **st)
+{
+	char host[256];
+	int port;
+	long long pport;
+	char *u;
+	(void)st;
+	slow = getenv("VSTRESS_SLOW_RUNTIME") || getenv("VSTRESS_VALGRIND");
+	if (slow)
+		return 0;
+	if (pt_key_make(&key) || tgt_env_init())
+		return -1;
+	if (vs_pgurl_addr(tgt_db_url, host, sizeof(host), &port) != 0) {
+		fprintf(stderr, "DATABASE_URL is not a TCP URL: the Postgres proxy cannot sit in front of it\n");
+		return -1;
+	}
+	snprintf(pt_pg_upstream, sizeof(pt_pg_upstream), "%s:%d", host, port);
+	if (pt_world_start(&world))
+		return -1;
+	pport = json_integer_value(json_object_get(json_object_get(world.standins, "postgres"), "port"));
+	u = pport ? vs_pgurl_with_addr(tgt_db_url, "127.0.0.1", (int)pport) : NULL;
+	if (!u) {
+		fprintf(stderr, "the world has no Postgres proxy\n");
+		return -1;
+	}
+	snprintf(pt_agent_db_url, sizeof(pt_agent_db_url), "%s", u);
+	free(u);
+	return pt_agent_start(&agent, &world, &key, NULL, NULL);
+}
+
+static int group_teardown(void **st)
+{
+	(void)st;
+	if (slow)
+		return 0;
+	tgt_stop(&agent);
+	pt_world_stop(&world);
+	tgt_env_done();
+	return 0;
+}
+
+static struct fakehost *host(void)
+{
+	struct fakehost *fh = fh_new("errors");
+	char pid[32];
+
+	assert_non_null(fh);
+	assert_int_equal(fh_load(fh, pt_so("errors")), 0);
+	snprintf(pid, sizeof(pid), "%d", (int)agent.pid);
+	fh_set_opt(fh, "base_url", agent.url);
+	fh_set_opt(fh, "provision", "true"); /* as [errors:hermetic] */
+	fh_set_opt(fh, "control_url", world.control);
+	fh_set_opt(fh, "signing_seed", key.seed_b64);
+	fh_set_opt(fh, "db_url", tgt_db_url); /* directly, not through the proxy */
+	fh_set_opt(fh, "target_pid", pid);
+	fh_set_opt(fh, "outage", "4s");
+	/* the 2-core box: a normal turn takes 1.7-2.1 s as the caller hears it
+	 * (plugins/pipeline/tests/test_calls.c), a 401 failover adds ~0.1 s */
+	fh_set_opt(fh, "key_reply_within", "4s");
+	fh_set_deadline_ms(fh, 170000);
+	return fh;
+}
+
+static void healthy_agent_passes(void **st)
+{
+	struct fakehost *fh;
+	json_t *sc;
+	(void)st;
+	if (slow)
+		skip();
+	fh = host();
+	fh_set_redact(fh, 0);
+	assert_int_equal(fh_run(fh), VS_OK);
+	pt_dump(fh); /* the figures, for the record */
+	assert_check(fh, "db.alive", VS_CHECK_PASS);
+	assert_check(fh, "db.health_degraded", VS_CHECK_PASS);
+	assert_check(fh, "db.outage_call", VS_CHECK_PASS);
+	assert_check(fh, "db.recovered", VS_CHECK_PASS);
+	assert_check(fh, "db.call_after", VS_CHECK_PASS);
+	assert_check(fh, "db.logged", VS_CHECK_PASS);
+	assert_message_has(fh, "db.logged", "outage row");
+	assert_check(fh, "key.replies", VS_CHECK_PASS);
+	assert_check(fh, "key.first_reply", VS_CHECK_PASS);
+	assert_check(fh, "key.reply_latency", VS_CHECK_PASS);
+	assert_check(fh, "key.fallback_used", VS_CHECK_PASS);
+	assert_check(fh, "key.error_logged", VS_CHECK_PASS);
+	assert_message_has(fh, "key.error_logged", "error_class=\"auth\"");
+	assert_check(fh, "key.failover", VS_CHECK_PASS);
+	assert_check(fh, "timeout.replies", VS_CHECK_PASS);
+	assert_check(fh, "timeout.reply_latency", VS_CHECK_PASS);
+	assert_check(fh, "timeout.breaker_open", VS_CHECK_PASS);
+	assert_check(fh, "timeout.fallback_used", VS_CHECK_PASS);
+	assert_int_equal(fh_checks_with_status(fh, VS_CHECK_FAIL), 0);
+	assert_int_equal(fh_checks_with_status(fh, VS_CHECK_SKIP), 0);
+	sc = fh_attached(fh, "scenarios");
+	assert_true(json_is_object(json_object_get(sc, "db")));
+	assert_true(json_real_value(json_object_get(json_object_get(sc, "timeout"), "extra_turn_ms")) > 1000);
+	assert_false(fh_anywhere_contains(fh, key.seed_b64));
+	/* no fault left behind */
+	assert_int_equal(pt_control(&world, "DELETE", "/_vstress/faults", NULL), 200);
+	fh_free(fh);
+}
+
+static void broken_agent_fails(void **st)
+{
+	struct fakehost *fh;
+	(void)st;
+	if (slow)
+		skip();
+	tgt_stop(&agent);
+	assert_int_equal(pt_agent_start(&agent, &world, &key, "no_degraded_health,no_db_outage_log,no_failover", NULL), 0);
+	fh = host();
+	fh_set_opt(fh, "timeout_calls_max", "1");
+	assert_int_equal(fh_run(fh), VS_OK);
+	pt_dump(fh);
+	/* 8.1: /health errors out instead of answering degraded; nothing logged */
+	assert_check(fh, "db.health_degraded", VS_CHECK_FAIL);
+	assert_message_has(fh, "db.health_degraded", "database_unavailable");
+	assert_check(fh, "db.logged", VS_CHECK_FAIL);
+	assert_message_has(fh, "db.logged", "the outage left no trace");
+	assert_check(fh, "db.alive", VS_CHECK_PASS);
+	assert_check(fh, "db.recovered", VS_CHECK_PASS);
+	/* 8.2: no failover: the caller is handed off, Gemini never asked */
+	assert_check(fh, "key.replies", VS_CHECK_FAIL);
+	assert_message_has(fh, "key.replies", "handed off");
+	assert_check(fh, "key.fallback_used", VS_CHECK_FAIL);
+	assert_message_has(fh, "key.fallback_used", "llm_gemini,llm_anthropic: 0 requests");
+	assert_check(fh, "key.error_logged", VS_CHECK_PASS); /* the 401 itself is still counted */
+	assert_check(fh, "key.failover", VS_CHECK_SKIP);    /* the failover counter never appears */
+	/* 8.3: the same, under a stall */
+	assert_check(fh, "timeout.replies", VS_CHECK_FAIL);
+	assert_check(fh, "timeout.fallback_used", VS_CHECK_FAIL);
+	assert_int_equal(pt_control(&world, "DELETE", "/_vstress/faults", NULL), 200);
+	fh_free(fh);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(healthy_agent_passes),
+		cmocka_unit_test(broken_agent_fails),
+	};
+	if (getenv("PT_FILTER"))
+		cmocka_set_test_filter(getenv("PT_FILTER"));
+	return cmocka_run_group_tests_name("errors", tests, group_setup, group_teardown);
+}
