@@ -9,16 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SHOW_MAX 4 /* offenders named in a message */
-
-struct sbuf {
-	char s[900];
-	size_t len;
-	int items;
-};
-
-static void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_add(struct sbuf *b, const char *fmt, ...)
+void sb_add(struct sbuf *b, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -32,9 +23,7 @@ static void sb_add(struct sbuf *b, const char *fmt, ...)
 		b->len += (size_t)n < sizeof(b->s) - b->len ? (size_t)n : sizeof(b->s) - b->len - 1;
 }
 
-/* "item; item; ... (+N more)" */
-static void sb_item(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_item(struct sbuf *b, const char *fmt, ...)
+void sb_item(struct sbuf *b, const char *fmt, ...)
 {
 	char one[300];
 	va_list ap;
@@ -47,7 +36,7 @@ static void sb_item(struct sbuf *b, const char *fmt, ...)
 	sb_add(b, "%s%s", b->items > 1 ? "; " : "", one);
 }
 
-static const char *sb_more(struct sbuf *b)
+const char *sb_more(struct sbuf *b)
 {
 	if (b->items > SHOW_MAX)
 		sb_add(b, " (+%d more)", b->items - SHOW_MAX);
@@ -110,7 +99,7 @@ int ld_turns_append(const struct vs_call_result *m, double **v, size_t *n)
 	return 0;
 }
 
-static size_t replied_turns(const struct vs_call_result *m)
+size_t ld_replied_turns(const struct vs_call_result *m)
 {
 	size_t k = 0;
 
@@ -138,8 +127,8 @@ static void call_problem(const struct vs_cbatch_call *c, char *out, size_t len)
 		snprintf(out, len, "no answer command%s%s", r->error[0] ? ": " : "", r->error);
 	else if (!r->media_started)
 		snprintf(out, len, "media did not connect%s%s", r->error[0] ? ": " : "", r->error);
-	else if (replied_turns(m) < m->nturns)
-		snprintf(out, len, "%zu of %zu wait_reply steps replied", replied_turns(m), m->nturns);
+	else if (ld_replied_turns(m) < m->nturns)
+		snprintf(out, len, "%zu of %zu wait_reply steps replied", ld_replied_turns(m), m->nturns);
 	else if (m->hangup_by == VS_HANGUP_AGENT || r->agent_hangup)
 		snprintf(out, len, "the agent ended the call after %.0f ms", m->duration_ms);
 	else if (m->timed_out)
@@ -192,8 +181,44 @@ static void spread(struct ld *p, int metric, double *v, size_t n, double *p50, d
 	}
 }
 
+#define BY_TURN 8
+
+/* "2887/3810/6356": p50 over the calls of their 1st, 2nd, ... caller turn
+ * (latency growing along the calls: the agent falls behind real time). */
+static void by_turn(const struct ld *p, char *out, size_t len)
+{
+	double *v[BY_TURN] = {0};
+	size_t n[BY_TURN] = {0}, o = 0;
+
+	*out = '\0';
+	for (int k = 0; k < BY_TURN; k++)
+		if (!(v[k] = calloc((size_t)p->ncalls + 1, sizeof(double))))
+			goto out;
+	for (size_t i = 0; i < (size_t)p->ncalls; i++) {
+		const struct vs_call_result *m = &p->calls[i].r.media;
+		int k = 0;
+		if (!ld_streamed(&p->calls[i]))
+			continue;
+		for (size_t t = 0; t < m->nturns && k < BY_TURN; t++)
+			if (m->turns[t].ref_ms > 0) { /* a caller turn (the greeting is not) */
+				if (m->turns[t].replied)
+					v[k][n[k]++] = m->turns[t].latency_ms;
+				k++;
+			}
+	}
+	for (int k = 0; k < BY_TURN && n[k] && o + 16 < len; k++) {
+		qsort(v[k], n[k], sizeof(double), cmp_dbl);
+		o += (size_t)snprintf(out + o, len - o, "%s%.0f", k ? "/" : "", pct(v[k], n[k], 50));
+	}
+out:
+	for (int k = 0; k < BY_TURN; k++)
+		free(v[k]);
+}
+
 static void check_latency(struct ld *p)
 {
+	char bt[160];
+
 	double *first = calloc((size_t)p->ncalls + 1, sizeof(*first)), *turns = NULL, p50, p95, max;
 	size_t nfirst = 0, nturns = 0, nstreamed = 0, nosound = 0;
 
@@ -228,9 +253,11 @@ static void check_latency(struct ld *p)
 		p->h->check(p->c, "turn.p95", VS_CHECK_SKIP, "no replied turn after a caller utterance");
 	} else {
 		spread(p, p->m_turn, turns, nturns, &p50, &p95, &max);
+		by_turn(p, bt, sizeof(bt));
 		p->h->check(p->c, "turn.p95", p95 <= (double)p->turn_ms ? VS_CHECK_PASS : VS_CHECK_FAIL,
-			    "turn-taking under load: p95 %.0f ms %s %lld ms (p50 %.0f ms, max %.0f ms, %zu turns in %zu calls)",
-			    p95, p95 <= (double)p->turn_ms ? "<=" : ">", p->turn_ms, p50, max, nturns, nstreamed);
+			    "turn-taking under load: p95 %.0f ms %s %lld ms (p50 %.0f ms, max %.0f ms, %zu turns in %zu "
+			    "calls; p50 by caller turn: %s ms)",
+			    p95, p95 <= (double)p->turn_ms ? "<=" : ">", p->turn_ms, p50, max, nturns, nstreamed, bt);
 	}
 	free(first);
 	free(turns);
@@ -333,220 +360,6 @@ static void check_races(struct ld *p)
 		p->h->check(p->c, "race.stream_urls", VS_CHECK_PASS, "every call got its own stream URL (%zu calls)", nurls);
 }
 
-/* The agent's own account, from /metrics before and after. */
-static void check_agent(struct ld *p)
-{
-	const struct ld_prom *b = &p->prom_before, *a = &p->prom_after;
-
-	if (!p->metrics_url[0]) {
-		p->h->check(p->c, "agent.drained", VS_CHECK_SKIP, "metrics_path is empty");
-		p->h->check(p->c, "agent.errors", VS_CHECK_SKIP, "metrics_path is empty");
-		return;
-	}
-	if (!b->ok || !a->ok) {
-		p->h->check(p->c, "agent.drained", VS_CHECK_SKIP, "GET %s did not answer 200 %s the batch", p->metrics_url,
-			    b->ok ? "after" : "before");
-		p->h->check(p->c, "agent.errors", VS_CHECK_SKIP, "GET %s did not answer", p->metrics_url);
-		return;
-	}
-	if (!a->has_active)
-		p->h->check(p->c, "agent.drained", VS_CHECK_SKIP, "the target's /metrics has no agent_active_calls");
-	else
-		p->h->check(p->c, "agent.drained", a->active == 0 ? VS_CHECK_PASS : VS_CHECK_FAIL,
-			    "agent_active_calls: %.0f before the batch, %.0f when read %.1f s after it ended%s", b->active,
-			    a->active,
-			    (double)(p->t_drained_ns - p->t_end_ns) / 1e9,
-			    a->active == 0 ? "" : ": calls stuck in the agent (not removed when they ended)");
-	if (!a->has_calls) {
-		p->h->check(p->c, "agent.errors", VS_CHECK_SKIP, "the target's /metrics has no agent_calls_total");
-		return;
-	}
-	p->h->count(p->c, "agent_calls_counted", (int64_t)llround(a->calls_total - b->calls_total));
-	p->h->check(p->c, "agent.errors", a->calls_error - b->calls_error <= 0 ? VS_CHECK_PASS : VS_CHECK_FAIL,
-		    "agent_calls_total{outcome=\"error\"} %+.0f over the batch (%.0f calls counted by the agent, %ld ran)",
-		    a->calls_error - b->calls_error, a->calls_total - b->calls_total, p->ran);
-}
-
-/* CPU % between successive samples; RSS per sample. */
-static void check_cpu(struct ld *p, json_t *sum)
-{
-	double busy[3] = {0}, span[3] = {0}, maxpct = 0;
-	long rss_max = 0, rss_first = -1, rss_last = -1;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	const char *phase[3] = {"before", "during", "after"};
-
-	if (ncpu < 1)
-		ncpu = 1;
-	if (!p->pid || p->nproc < 2) {
-		p->h->check(p->c, "cpu.mean", VS_CHECK_SKIP, "%s",
-			    !p->pid ? "no target PID (VSTRESS_TARGET_PID / target_pid): CPU and memory not measured"
-				    : "the target's process tree could not be sampled");
-		return;
-	}
-	for (size_t i = 1; i < p->nproc; i++) {
-		const struct vs_proc_sample *s0 = &p->proc[i - 1], *s1 = &p->proc[i];
-		uint64_t mid = s0->t_ns / 2 + s1->t_ns / 2;
-		int ph = mid < p->t_start_ns ? 0 : mid < p->t_end_ns ? 1 : 2;
-		double c = vs_proc_cpu_pct(s0, s1);
-		if (s1->rss_kb <= 0)
-			continue;
-		busy[ph] += c * (double)(s1->t_ns - s0->t_ns);
-		span[ph] += (double)(s1->t_ns - s0->t_ns);
-		if (ph == 1) {
-			p->h->record(p->c, p->m_cpu, (int64_t)llround(c));
-			p->h->record(p->c, p->m_rss, s1->rss_kb / 1024);
-			if (c > maxpct)
-				maxpct = c;
-			if (s1->rss_kb > rss_max)
-				rss_max = s1->rss_kb;
-		}
-		if (rss_first < 0)
-			rss_first = s0->rss_kb;
-		rss_last = s1->rss_kb;
-	}
-	for (int k = 0; k < 3; k++) {
-		char key[32];
-		snprintf(key, sizeof(key), "cpu_%s_mean_pct", phase[k]);
-		json_object_set_new(sum, key, span[k] > 0 ? json_real(busy[k] / span[k]) : json_null());
-	}
-	json_object_set_new(sum, "cpu_during_max_pct", json_real(maxpct));
-	json_object_set_new(sum, "cpus", json_integer(ncpu));
-	json_object_set_new(sum, "rss_before_kb", json_integer(rss_first));
-	json_object_set_new(sum, "rss_during_max_kb", json_integer(rss_max));
-	json_object_set_new(sum, "rss_after_kb", json_integer(rss_last));
-	if (span[1] <= 0) {
-		p->h->check(p->c, "cpu.mean", VS_CHECK_SKIP, "no process sample during the batch");
-		return;
-	}
-	{
-		double mean = busy[1] / span[1], machine = mean / (double)ncpu;
-		char fig[400];
-		snprintf(fig, sizeof(fig),
-			 "target CPU during the load: mean %.0f%%, max %.0f%% of one core (%.0f%% of %ld cores); before "
-			 "%.0f%%, after %.0f%%; RSS %.0f MB -> max %.0f MB -> %.0f MB",
-			 mean, maxpct, machine, ncpu, span[0] > 0 ? busy[0] / span[0] : 0.0,
-			 span[2] > 0 ? busy[2] / span[2] : 0.0, (double)rss_first / 1024, (double)rss_max / 1024,
-			 (double)rss_last / 1024);
-		if (p->cpu_max_pct < 0)
-			p->h->check(p->c, "cpu.mean", VS_CHECK_SKIP, "%s (cpu_max_pct unset: reported, not checked)", fig);
-		else
-			p->h->check(p->c, "cpu.mean", machine <= p->cpu_max_pct ? VS_CHECK_PASS : VS_CHECK_FAIL,
-				    "%s; %.0f%% of the machine %s %.0f%%", fig, machine,
-				    machine <= p->cpu_max_pct ? "<=" : ">", p->cpu_max_pct);
-	}
-}
-
-/* What each call left in the target's database. */
-static void check_db_rows(struct ld *p, json_t *calls_json)
-{
-	struct sbuf miss = {0}, bad = {0};
-	char err[256] = "";
-	size_t n = 0, nt = 0;
-	int turns = p->db_turns_sql && *p->db_turns_sql;
-
-	if (!*p->db_url || !*p->db_call_sql) {
-		p->h->check(p->c, "db.call_rows", VS_CHECK_SKIP, "no database URL or db_call_sql");
-		p->h->check(p->c, "db.turn_rows", VS_CHECK_SKIP, "no database URL or db_call_sql");
-		return;
-	}
-	for (size_t i = 0; i < (size_t)p->ncalls; i++) {
-		const struct vs_cbatch_call *c = &p->calls[i];
-		json_t *cj = json_array_get(calls_json, i);
-		long long rows, trows;
-		size_t heard;
-		if (!ld_streamed(c))
-			continue;
-		n++;
-		rows = ld_db_count(p->db_url, p->db_call_sql, c->r.call_control_id, err, sizeof(err));
-		if (rows < 0) {
-			p->h->check(p->c, "db.call_rows", VS_CHECK_FAIL, "db_call_sql failed: %s", err);
-			p->h->check(p->c, "db.turn_rows", VS_CHECK_SKIP, "db_call_sql failed");
-			return;
-		}
-		json_object_set_new(cj, "db_call_rows", json_integer(rows));
-		if (rows < 1)
-			sb_item(&miss, "call %zu (%s): no row", i + 1, c->r.call_control_id);
-		if (!turns)
-			continue;
-		trows = ld_db_count(p->db_url, p->db_turns_sql, c->r.call_control_id, err, sizeof(err));
-		if (trows < 0) {
-			turns = 0;
-			p->h->check(p->c, "db.turn_rows", VS_CHECK_FAIL, "db_turns_sql failed: %s", err);
-			continue;
-		}
-		/* the agent turns the caller heard: replies to wait_reply steps
-		 * (the greeting is one) and turns started in silence or noise */
-		heard = replied_turns(&c->r.media) + c->r.media.nfalse;
-		json_object_set_new(cj, "db_turn_rows", json_integer(trows));
-		json_object_set_new(cj, "turns_heard", json_integer((json_int_t)heard));
-		nt += (size_t)trows;
-		if ((size_t)trows != heard)
-			sb_item(&bad, "call %zu (%s): %lld turn rows, %zu agent turns heard", i + 1, c->r.call_control_id,
-				trows, heard);
-	}
-	if (!n) {
-		p->h->check(p->c, "db.call_rows", VS_CHECK_SKIP, "no call streamed");
-		p->h->check(p->c, "db.turn_rows", VS_CHECK_SKIP, "no call streamed");
-		return;
-	}
-	if (miss.items)
-		p->h->check(p->c, "db.call_rows", VS_CHECK_FAIL, "%zu of %zu calls left their row: %s", n - (size_t)miss.items,
-			    n, sb_more(&miss));
-	else
-		p->h->check(p->c, "db.call_rows", VS_CHECK_PASS, "every call (%zu) left its row (db_call_sql)", n);
-	if (!p->db_turns_sql || !*p->db_turns_sql)
-		p->h->check(p->c, "db.turn_rows", VS_CHECK_SKIP, "db_turns_sql is empty");
-	else if (!turns)
-		; /* reported above */
-	else if (bad.items)
-		p->h->check(p->c, "db.turn_rows", VS_CHECK_FAIL, "turn rows differ from the turns the caller heard: %s",
-			    sb_more(&bad));
-	else
-		p->h->check(p->c, "db.turn_rows", VS_CHECK_PASS,
-			    "every call's turn rows match the agent turns its caller heard (%zu rows)", nt);
-}
-
-static void check_db_load(struct ld *p, json_t *sum)
-{
-	long long d = p->deadlocks_after - p->deadlocks_before;
-	double lo = 1e18, hi = -1, idle_lo = 1e18;
-	size_t n = 0;
-
-	if (!*p->db_url)
-		p->h->check(p->c, "db.deadlocks", VS_CHECK_SKIP, "no database URL (db_url)");
-	else if (p->deadlocks_before < 0 || p->deadlocks_after < 0)
-		p->h->check(p->c, "db.deadlocks", VS_CHECK_FAIL, "pg_stat_database not readable: %s", p->db_err);
-	else
-		p->h->check(p->c, "db.deadlocks", d == 0 ? VS_CHECK_PASS : VS_CHECK_FAIL,
-			    "pg_stat_database.deadlocks of the target's database: %lld before, %lld after (%+lld)",
-			    p->deadlocks_before, p->deadlocks_after, d);
-	for (size_t i = 0; i < p->npromser; i++) {
-		const struct ld_promsample *s = &p->promser[i];
-		if (!s->m.has_pool || s->t_ns < p->t_start_ns || s->t_ns > p->t_end_ns)
-			continue;
-		n++;
-		if (s->m.pool_size < lo)
-			lo = s->m.pool_size;
-		if (s->m.pool_size > hi)
-			hi = s->m.pool_size;
-		if (s->m.pool_idle < idle_lo)
-			idle_lo = s->m.pool_idle;
-		p->h->record(p->c, p->h->metric(p->c, "db_pool_size", "conns"), (int64_t)llround(s->m.pool_size));
-	}
-	if (!n) {
-		p->h->check(p->c, "db.pool", VS_CHECK_SKIP, "%s",
-			    p->npromser ? "the target's /metrics has no agent_db_pool_size"
-					: "no /metrics reading during the load");
-		return;
-	}
-	json_object_set_new(sum, "db_pool_size_min", json_real(lo));
-	json_object_set_new(sum, "db_pool_size_max", json_real(hi));
-	json_object_set_new(sum, "db_pool_idle_min", json_real(idle_lo));
-	p->h->check(p->c, "db.pool", lo >= (double)p->pool_min && hi <= (double)p->pool_max ? VS_CHECK_PASS : VS_CHECK_FAIL,
-		    "agent_db_pool_size %.0f..%.0f over %zu readings during the load (allowed %lld..%lld), idle down to %.0f",
-		    lo, hi, n, p->pool_min, p->pool_max, idle_lo);
-}
-
 void ld_checks(struct ld *p)
 {
 	json_t *calls = json_array(), *sum = json_object();
@@ -564,10 +377,10 @@ void ld_checks(struct ld *p)
 	check_pacing(p);
 	check_concurrency(p);
 	check_races(p);
-	check_agent(p);
-	check_cpu(p, sum);
-	check_db_rows(p, calls);
-	check_db_load(p, sum);
+	ld_check_agent(p);
+	ld_check_cpu(p, sum);
+	ld_check_db_rows(p, calls);
+	ld_check_db_load(p, sum);
 	json_object_set_new(sum, "calls", json_integer(p->ncalls));
 	json_object_set_new(sum, "ran", json_integer(p->ran));
 	json_object_set_new(sum, "concurrency", json_integer(p->concurrency));

@@ -97,6 +97,23 @@ long long ld_db_count(const char *url, const char *sql, const char *ccid, char *
 
 /* ld_checks.c: every check, the metrics and the attached data. */
 void ld_checks(struct ld *p);
+size_t ld_replied_turns(const struct vs_call_result *m);
+/* ld_target_checks.c */
+void ld_check_agent(struct ld *p);
+void ld_check_cpu(struct ld *p, json_t *sum);
+void ld_check_db_rows(struct ld *p, json_t *calls_json);
+void ld_check_db_load(struct ld *p, json_t *sum);
+
+/* Check messages naming offenders: "item; item; ... (+N more)". */
+#define SHOW_MAX 4
+struct sbuf {
+	char s[900];
+	size_t len;
+	int items;
+};
+void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_item(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *sb_more(struct sbuf *b);
 /* A call whose media leg ran. */
 int ld_streamed(const struct vs_cbatch_call *c);
 /* Most calls running at the same moment ([started_ms, ended_ms)). */
