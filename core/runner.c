@@ -213,17 +213,29 @@ static void run_inline(struct vs_run *run, struct vs_item *item, struct vs_resul
 	classify(res, 0, 0, 0, 0, item->timeout_ms);
 }
 
+/* <plugin>.log, except where that is a file of the run itself (errors.log,
+ * world.log, target.log): plugin-<plugin>.log, e.g. the errors plugin's. */
+static char *log_name(const char *plugin)
+{
+	static const char *const taken[] = {"errors", "world", "target", NULL};
+
+	for (size_t i = 0; taken[i]; i++)
+		if (!strcmp(plugin, taken[i]))
+			return vs_xasprintf("plugin-%s.log", plugin);
+	return vs_xasprintf("%s.log", plugin);
+}
+
 void vs_runner_run(struct vs_run *run, struct vs_item *item, struct vs_result *res, int index, int total)
 {
 	int p[2] = {-1, -1}, wstatus = 0, eof = 0, timed_out = 0, killed = 0, interrupted = 0, exited = 0;
-	char *log_path = vs_xasprintf("%s/%s.log", run->dir, item->name), *buf = NULL;
+	char *log_file = log_name(item->name), *log_path = vs_xasprintf("%s/%s", run->dir, log_file), *buf = NULL;
 	size_t len = 0, cap = 0;
 	uint64_t t0 = vs_now_ns(), deadline = t0 + (uint64_t)item->timeout_ms * 1000000ull, term_at = 0, now;
 	struct pollfd pfd;
 	pid_t pid;
 
 	res->started_at = vs_iso_now();
-	res->log_file = vs_xasprintf("%s.log", item->name);
+	res->log_file = log_file;
 	if (run->no_fork) {
 		run_inline(run, item, res, log_path, deadline);
 		goto done;

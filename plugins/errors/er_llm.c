@@ -301,14 +301,16 @@ void er_timeout_scenario(struct er *e)
 	check_fallback(e, "timeout.fallback_used", &a, &b);
 	mean = s.replied ? s.sum_turn / s.replied : -1;
 	if (s.replied)
-		e->h->log(e->c, VS_LOG_INFO, "user experience under the stall: caller turns %.0f ms on average (max %.0f ms)%s%.0f%s",
-			  mean, s.max_turn, e->baseline_turn_ms >= 0 ? ", " : "",
-			  e->baseline_turn_ms >= 0 ? mean - e->baseline_turn_ms : 0.0,
-			  e->baseline_turn_ms >= 0 ? " ms more than without the fault" : "");
+		e->h->log(e->c, VS_LOG_INFO,
+			  "user experience under the stall: caller turns %.0f ms on average, the slowest %.0f ms; without the "
+			  "fault %.0f ms (-1: unknown)",
+			  mean, s.max_turn, e->baseline_turn_ms);
 	json_object_set_new(e->data, "timeout",
-			    json_pack("{s:i,s:b,s:f,s:f,s:f,s:f,s:f,s:o}", "calls", n, "breaker_opened", seen_open || rows > 0,
+			    json_pack("{s:i,s:b,s:f,s:f,s:f,s:f,s:f,s:f,s:o}", "calls", n, "breaker_opened", seen_open || rows > 0,
 				      "max_turn_ms", s.max_turn, "mean_turn_ms", mean, "baseline_turn_ms", e->baseline_turn_ms,
 				      "extra_turn_ms", s.replied && e->baseline_turn_ms >= 0 ? mean - e->baseline_turn_ms : -1.0,
+				      /* the slowest turn: a request that met the stall before the breaker opened */
+				      "extra_max_turn_ms", s.replied && e->baseline_turn_ms >= 0 ? s.max_turn - e->baseline_turn_ms : -1.0,
 				      "fallback_requests", b.fallback - a.fallback, "call_results", calls_json(calls, n)));
 	for (int i = 0; i < n; i++)
 		er_call_clear(&calls[i]);

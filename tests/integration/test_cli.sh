@@ -213,4 +213,11 @@ check "a unix-socket database_url: no proxy (it is TCP only)" json "$tmp/pg2/lat
 check "a unix-socket database_url: the target gets the URL unchanged" \
 	grep -qxF "DATABASE_URL=postgresql:///db?host=/tmp/nowhere" "$tmp/tenv.txt"
 
+# --- a plugin named like a file of the run (errors.log) gets plugin-<name>.log ----------
+printf '[errors]\n' >"$tmp/errors.ini"
+VSTRESS_TARGET_URL= vs -q -c "$tmp/errors.ini" "${FX[@]}" -r "$tmp/el" --only errors run
+check "the errors plugin's log is plugin-errors.log, not the run's errors.log" json "$tmp/el/latest/test_summary.json" \
+	's["plugins"][0]["log"] == "plugin-errors.log"'
+check "plugin-errors.log holds the plugin's own lines" grep -q "errors 1.0.0: setup" "$tmp/el/latest/plugin-errors.log"
+
 finish
