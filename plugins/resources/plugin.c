@@ -85,19 +85,44 @@ static struct vs_tcall_cfg call_cfg(struct rs *p, uint64_t seed)
 				     .signature = VS_SIG_GOOD};
 }
 
+static int should_stop(void *arg)
+{
+	struct rs *p = arg;
+	return p->h->should_stop(p->c);
+}
+
+/* Unmeasured calls, up to `concurrency` at once: one-time allocations
+ * (model sessions, inference arenas sized by concurrent use) are not leaks. */
 static void warm_up(struct rs *p)
 {
-	for (long long i = 0; i < p->warmup_calls && !p->h->should_stop(p->c); i++) {
-		struct vs_tcall_result r = {0};
-		struct vs_tcall_cfg cfg = call_cfg(p, (p->h->seed(p->c) ^ 0x5741524dull) + (uint64_t)i + p->h->now_ns());
+	struct vs_tcall_cfg base = call_cfg(p, 0);
+	const struct vs_call_script *scripts[1] = {p->script};
+	struct vs_cbatch_call *w;
+	struct vs_cbatch_cfg cfg = {.base = &base,
+				    .scripts = scripts,
+				    .nscripts = 1,
+				    .ncalls = (size_t)p->warmup_calls,
+				    .concurrency = (int)(p->warmup_calls < p->concurrency ? p->warmup_calls : p->concurrency),
+				    .ramp_ms = (int)p->ramp_ms,
+				    .seed = (p->h->seed(p->c) ^ 0x5741524dull) + p->h->now_ns(),
+				    .should_stop = should_stop,
+				    .arg = p};
+	char err[256] = "";
+	long n;
 
-		if (vs_tcall_run(p->eng, p->script, &cfg, &r) == 0)
-			p->h->log(p->c, VS_LOG_INFO, "warm-up call %lld: %s", i + 1,
-				  r.media_started ? "streamed" : r.error[0] ? r.error : "no media");
-		else
-			p->h->log(p->c, VS_LOG_WARN, "warm-up call %lld: %s", i + 1, r.error);
-		vs_tcall_result_clear(&r);
-	}
+	if (!p->warmup_calls)
+		return;
+	w = calloc((size_t)p->warmup_calls, sizeof(*w));
+	if (!w)
+		return;
+	n = vs_cbatch_run(p->eng, &cfg, w, err, sizeof(err));
+	for (long i = 0; i < n; i++)
+		p->h->log(p->c, VS_LOG_INFO, "warm-up call %ld: %s", i + 1,
+			  w[i].r.error[0] ? w[i].r.error : w[i].r.media_started ? "streamed" : "no media");
+	if (n < 0)
+		p->h->log(p->c, VS_LOG_WARN, "warm-up: %s", err);
+	vs_cbatch_clear(w, (size_t)p->warmup_calls);
+	free(w);
 }
 
 /* After each call (serialized by the batch): the process tree now. */
@@ -117,12 +142,6 @@ static void on_done(void *arg, size_t i, const struct vs_tcall_result *r)
 	p->h->log(p->c, VS_LOG_INFO, "call %zu ended at %.1f s (%s)%s%.1f MB", i + 1, row->t_s,
 		  r->error[0] ? r->error : r->media_started ? "streamed" : "no media", row->ok ? ": target RSS " : "",
 		  row->ok ? (double)row->s.rss_kb / 1024.0 : 0.0);
-}
-
-static int should_stop(void *arg)
-{
-	struct rs *p = arg;
-	return p->h->should_stop(p->c);
 }
 
 /* Until the agent reports no active call and its background tasks back at

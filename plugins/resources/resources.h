@@ -33,7 +33,7 @@
 struct rs_prom {
 	int ok; /* /metrics answered 200 */
 	double active, bg, pool_size, pool_idle;
-	int has_active, has_bg, has_pool;
+	int has_active, has_bg, has_pool, has_idle;
 	double vad_sum, vad_cnt, turn_sum, turn_cnt, timeouts;
 	int has_vad, has_turn, has_timeouts;
 };

@@ -26,7 +26,7 @@ int rs_prom_read(const char *metrics_url, const char *timeout_metric, struct rs_
 	out->has_active = vs_prom_sum(body, "agent_active_calls", NULL, &out->active) > 0;
 	out->has_bg = vs_prom_sum(body, "agent_background_tasks", NULL, &out->bg) > 0;
 	out->has_pool = vs_prom_sum(body, "agent_db_pool_size", NULL, &out->pool_size) > 0;
-	vs_prom_sum(body, "agent_db_pool_idle", NULL, &out->pool_idle);
+	out->has_idle = vs_prom_sum(body, "agent_db_pool_idle", NULL, &out->pool_idle) > 0;
 	out->has_vad = vs_prom_sum(body, "agent_vad_seconds_count", NULL, &out->vad_cnt) > 0;
 	vs_prom_sum(body, "agent_vad_seconds_sum", NULL, &out->vad_sum);
 	out->has_turn = vs_prom_sum(body, "agent_turn_analyzer_seconds_count", NULL, &out->turn_cnt) > 0;
