@@ -218,7 +218,6 @@ out:
 static void check_latency(struct ld *p)
 {
 	char bt[160];
-
 	double *first = calloc((size_t)p->ncalls + 1, sizeof(*first)), *turns = NULL, p50, p95, max;
 	size_t nfirst = 0, nturns = 0, nstreamed = 0, nosound = 0;
 
