@@ -94,7 +94,7 @@ static int setup(void **st)
 		return -1;
 	/* about 1.5 s: a tone, the echo's reply, the caller hangs up */
 	if (vs_call_script_parse("[call]\nname = batch\n[step.1]\ntone = 300ms\nlevel = -12dB\n[step.2]\n"
-				 "wait_reply = 3s\n[step.3]\nhangup = yes\n",
+				 "wait_reply = 8s\n[step.3]\nhangup = yes\n",
 				 "batch.ini", NULL, &script, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s\n", err);
 		return -1;
