@@ -4,26 +4,39 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The Telnyx side of every call of the plugin. */
+void er_call_cfg(struct er *e, struct vs_tcall_cfg *cfg)
+{
+	*cfg = (struct vs_tcall_cfg){.webhook_url = e->webhook_url,
+				     .control_url = e->control_url,
+				     .signing_seed_b64 = e->signing_seed,
+				     .from = e->caller,
+				     .to = e->routed,
+				     .answer_timeout_ms = (int)e->answer_timeout_ms,
+				     /* ids unique in the world's event log: the clock mixed in */
+				     .seed = e->h->seed(e->c) ^ e->h->now_ns(),
+				     .signature = VS_SIG_GOOD,
+				     /* an answer without a stream (the agent's fallback): its hang-up ends the call */
+				     .until_action = "hangup",
+				     .until_ms = (int)er_ms(e, "outage_call_wait")};
+}
+
 void er_call(struct er *e, const struct vs_call_script *s, const char *label, struct er_call *out)
 {
-	struct vs_tcall_cfg cfg = {.webhook_url = e->webhook_url,
-				   .control_url = e->control_url,
-				   .signing_seed_b64 = e->signing_seed,
-				   .from = e->caller,
-				   .to = e->routed,
-				   .answer_timeout_ms = (int)e->answer_timeout_ms,
-				   /* ids unique in the world's event log: the clock mixed in */
-				   .seed = e->h->seed(e->c) ^ e->h->now_ns(),
-				   .signature = VS_SIG_GOOD,
-				   /* an answer without a stream (the agent's fallback): its hang-up ends the call */
-				   .until_action = "hangup",
-				   .until_ms = (int)er_ms(e, "outage_call_wait")};
+	struct vs_tcall_cfg cfg;
+
+	er_call_cfg(e, &cfg);
+	memset(out, 0, sizeof(*out));
+	out->failed = vs_tcall_run(e->eng, s, &cfg, &out->r) != 0;
+	er_call_note(e, label, out);
+}
+
+void er_call_note(struct er *e, const char *label, const struct er_call *out)
+{
 	const struct vs_call_result *m = &out->r.media;
 	int replied, total;
 	double sum, max;
 
-	memset(out, 0, sizeof(*out));
-	out->failed = vs_tcall_run(e->eng, s, &cfg, &out->r) != 0;
 	e->h->count(e->c, "calls", 1);
 	er_turns(out, &replied, &total, &sum, &max);
 	e->h->log(e->c, VS_LOG_INFO,

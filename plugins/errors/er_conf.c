@@ -78,7 +78,8 @@ const struct vs_option er_options[] = {
 	{"key_reply_within", VS_OPT_DURATION, "3s", "check: every caller turn replied within this", 0},
 	/* 8.3 */
 	{"timeout_fault", VS_OPT_STRING, "stall", "world fault on primary_standin (accepts, never answers)", 0},
-	{"timeout_calls_max", VS_OPT_INT, "3", "calls placed until the breaker opens, at most", 0},
+	{"timeout_calls_max", VS_OPT_INT, "4", "calls placed until the breaker opens, at most", 0},
+	{"timeout_concurrency", VS_OPT_INT, "2", "timeout calls placed at once, per round (1-2)", 0},
 	{"timeout_reply_within", VS_OPT_DURATION, "8s",
 	 "check: every caller turn replied within this (the agent's first-token timeout is 4 s)", 0},
 	{"timeout_error_labels", VS_OPT_STRING, "provider=\"openai\",error_class=\"timeout\"",

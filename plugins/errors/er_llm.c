@@ -230,6 +230,40 @@ void er_key_scenario(struct er *e)
 	er_sleep_ms(e, e->pause_ms);
 }
 
+/* k calls of the two-turn script started together (vs_cbatch_run); their
+ * results moved into out.  0, or -1 when the batch could not start. */
+static int call_round(struct er *e, struct er_call *out, int k)
+{
+	const struct vs_call_script *scripts[1] = {e->script};
+	struct vs_cbatch_call cb[ER_MAX_CALLS];
+	struct vs_tcall_cfg base;
+	struct vs_cbatch_cfg bc;
+	char err[256];
+	long ran;
+
+	memset(cb, 0, sizeof(cb));
+	er_call_cfg(e, &base);
+	bc = (struct vs_cbatch_cfg){.base = &base, .scripts = scripts, .nscripts = 1, .ncalls = (size_t)k,
+				    .concurrency = k, .ramp_ms = 0, .seed = base.seed};
+	ran = vs_cbatch_run(e->eng, &bc, cb, err, sizeof(err));
+	if (ran < 0) {
+		e->h->log(e->c, VS_LOG_WARN, "timeout calls: %s", err);
+		return -1;
+	}
+	for (int i = 0; i < k; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		if (!cb[i].ran) {
+			out[i].failed = 1;
+			snprintf(out[i].r.error, sizeof(out[i].r.error), "not started (deadline?)");
+			continue;
+		}
+		out[i].r = cb[i].r; /* moved: cb[i] is not cleared */
+		out[i].failed = cb[i].failed;
+		er_call_note(e, "timeout", &out[i]);
+	}
+	return 0;
+}
+
 void er_timeout_scenario(struct er *e)
 {
 	static const char *const CHECKS[] = {"timeout.replies", "timeout.reply_latency", "timeout.breaker_open",
@@ -238,13 +272,16 @@ void er_timeout_scenario(struct er *e)
 	struct snap a, b;
 	struct calls_sum s;
 	struct er_call *calls;
-	long long max = 3;
+	long long max = 3, conc = 2;
 	int n = 0, seen_open = 0;
 	long rows = -1;
 	double open_value = 1, mean;
 	char why[512], err[300], *since = NULL;
 
 	e->h->opt_int(e->c, "timeout_calls_max", &max);
+	e->h->opt_int(e->c, "timeout_concurrency", &conc);
+	if (conc < 1 || conc > ER_MAX_CALLS)
+		conc = conc < 1 ? 1 : ER_MAX_CALLS;
 	e->h->opt_double(e->c, "breaker_open_value", &open_value);
 	if (max < 1)
 		max = 1;
@@ -266,12 +303,15 @@ void er_timeout_scenario(struct er *e)
 		return;
 	}
 	e->m_turn = e->h->metric(e->c, "turn_latency_timeout", "ms");
-	/* calls until the breaker opens (each stalled request costs the caller the agent's first-token timeout) */
+	/* rounds of `conc` calls at once until the breaker opens (each stalled
+	 * request costs its caller the agent's first-token timeout) */
 	while (n < max && !e->h->should_stop(e->c)) {
 		struct snap mid;
 		if (n)
 			er_sleep_ms(e, e->pause_ms);
-		er_call(e, e->script, "timeout", &calls[n++]);
+		if (call_round(e, calls + n, conc < max - n ? (int)conc : (int)(max - n)) != 0)
+			break;
+		n += conc < max - n ? (int)conc : (int)(max - n);
 		take(e, labels, &mid);
 		seen_open |= (mid.state_p && mid.state == open_value) || (mid.opens_p && mid.opens > (a.opens_p ? a.opens : 0));
 		if (seen_open) {

@@ -21,10 +21,12 @@
 
 #include <vstress/plugin.h>
 #include <vstress/util/call.h>
+#include <vstress/util/callbatch.h>
 #include <vstress/util/telnyx_call.h>
 #include <vstress/util/worldfaults.h>
 
 #define ER_VERSION "1.0.0"
+#define ER_MAX_CALLS 2 /* calls at once (the call engine's max_calls) */
 
 /* What the target said about itself at one moment. */
 struct er_obs {
@@ -95,6 +97,10 @@ struct er_call {
 /* One call with the script (no_media_until: the answer has no stream: wait for
  * this command instead, e.g. "hangup").  Logged. */
 void er_call(struct er *e, const struct vs_call_script *s, const char *label, struct er_call *out);
+/* The Telnyx side of the plugin's calls (for vs_cbatch_run: its seed is replaced). */
+void er_call_cfg(struct er *e, struct vs_tcall_cfg *cfg);
+/* Logs a finished call and records its caller turns in e->m_turn. */
+void er_call_note(struct er *e, const char *label, const struct er_call *out);
 void er_call_clear(struct er_call *c);
 /* Caller turns (after an utterance): replied count, total; their latencies summed/max. */
 void er_turns(const struct er_call *c, int *replied, int *total, double *sum_ms, double *max_ms);

@@ -22,7 +22,7 @@ static int er_setup(const struct vs_host *h, vs_ctx *c, void **state)
 	rc = er_conf_load(e);
 	if (rc != VS_OK)
 		return rc;
-	if (vs_call_engine_new(&e->eng, &(struct vs_call_engine_opts){.max_calls = 2, .tls_insecure = 1}, err,
+	if (vs_call_engine_new(&e->eng, &(struct vs_call_engine_opts){.max_calls = ER_MAX_CALLS, .tls_insecure = 1}, err,
 			       sizeof(err)) != 0) {
 		h->reason(c, "call engine: %s", err);
 		return VS_ERROR;
