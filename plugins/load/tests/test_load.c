@@ -1,7 +1,8 @@
 /* load plugin against the REAL reference agent wired to the REAL world
  * (plugins/pipeline/tests/ptest.h), small numbers:
  *  - a healthy agent, 4 calls at once, passes every check;
- *  - the same calls one at a time fail concurrency.reached (4 required);
+ *  - the same calls one at a time fail concurrency.reached (4 required),
+ *    and db.pool with a pool bound of 1;
  *  - a faulty agent (AGENT_FAULTS=slow_first_reply,leak_calls), call_turns
  *    inserts failing and a deadlock in its database during the load fail
  *    first_reply.p95, agent.drained, db.turn_rows and db.deadlocks;
@@ -139,11 +140,15 @@ static void sequential_calls_fail_concurrency(void **st)
 	fh = ld_host("plugins/load/tests/greet.ini", "4", "1");
 	fh_set_opt(fh, "min_concurrency", "4");
 	fh_set_opt(fh, "ramp", "0");
+	/* the agent keeps 2-3 pooled connections: a bound of 1 must fail */
+	fh_set_opt(fh, "db_pool_max", "1");
 	assert_int_equal(fh_run(fh), VS_OK);
 	pt_dump(fh);
 	assert_check(fh, "calls.complete", VS_CHECK_PASS);
 	assert_check(fh, "concurrency.reached", VS_CHECK_FAIL);
 	assert_message_has(fh, "concurrency.reached", "1 calls in progress at the same moment (from their start/end times) < 4");
+	assert_check(fh, "db.pool", VS_CHECK_FAIL);
+	assert_message_has(fh, "db.pool", "(allowed 1..1)");
 	/* each call waited for the one before: its lateness is on record */
 	assert_true(fh_metric_count(fh, "start_lateness") == 4);
 	fh_free(fh);
