@@ -133,8 +133,8 @@ static void ws_timer_fire(struct world *W, struct wconn *c, void *arg, void *unu
 static long api_ws_timer(vs_ws *ws, uint32_t delay_ms, vs_ws_timer_cb fn, void *arg)
 {
 	struct wconn *c = ws->c;
-	if (c->dead || !fn)
-		return -1;
+	if (c->dead || ws->closed_cb || !fn)
+		return -1; /* closed: on_close has run, nothing may fire after it */
 	long id = world_timer_add(ws->wc->W, c, delay_ms, ws_timer_fire, arg, NULL);
 	if (id > 0)
 		ws->wc->W->timers->wsfn = fn;

@@ -261,6 +261,9 @@ int world_run(struct world *W);
 long world_timer_add(struct world *W, struct wconn *c, uint64_t delay_ms,
 		     void (*fn)(struct world *, struct wconn *, void *, void *), void *a1, void *a2);
 void world_timer_cancel(struct world *W, long id);
+/* Drops the stand-in (ws_timer) timers of a WebSocket whose on_close ran:
+ * their argument is the stand-in's per-connection state, freed there. */
+void world_timers_drop_ws(struct world *W, struct wconn *c);
 void world_counter_add(vs_wctx *wc, const char *name, double d);
 int world_route_add(struct world *W, vs_wctx *owner, const char *method, const char *pattern, int is_ws,
 		    vs_http_handler fn, const struct vs_ws_handlers *h, void *arg);

@@ -205,6 +205,19 @@ void world_timer_cancel(struct world *W, long id)
 	}
 }
 
+void world_timers_drop_ws(struct world *W, struct wconn *c)
+{
+	for (struct wtimer **t = &W->timers; *t;) {
+		if ((*t)->c == c && (*t)->wsfn) {
+			struct wtimer *x = *t;
+			*t = x->next;
+			free(x);
+		} else {
+			t = &(*t)->next;
+		}
+	}
+}
+
 static void run_timers(struct world *W)
 {
 	uint64_t now = w_now_ms();

@@ -117,6 +117,8 @@ void w_ws_closed_cb(struct wconn *c, int code)
 	ws->closed_cb = 1;
 	if (ws->route && ws->route->wsh.on_close)
 		ws->route->wsh.on_close(&w_api, ws->wc, ws, code, ws->route->arg);
+	if (ws->wc)
+		world_timers_drop_ws(ws->wc->W, c);
 }
 
 /* Parses the frames in c->in.  Returns 0, or -1 when the peer broke the

@@ -128,3 +128,29 @@ def test_tts_bytes_errors():
     assert r.status_code == 401 and "error_code" in r.json()
     r = httpx.post(standin("tts_cartesia") + "/tts/bytes", headers={"X-API-Key": KEY}, json={"transcript": "x"})
     assert r.status_code == 400 and r.json()["title"]
+
+
+async def test_caller_gone_mid_stream_world_survives():
+    """A client that closes while audio is still being paced (a caller
+    hanging up during the agent's reply): the stand-in's pacing timer must
+    not fire on the freed connection; the world keeps serving."""
+    long_text = "This is a long reply that keeps the stand-in pacing audio for a while. " * 6
+    for close_frame in (True, False):
+        ctx = str(uuid.uuid4())
+        ws = await websockets.connect(url(), max_size=16 * 1024 * 1024)
+        await ws.send(msg(ctx, long_text))
+        await ws.send(msg(ctx, "", cont=False))
+        first = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        assert first["type"] in ("chunk", "timestamps"), first
+        if close_frame:
+            await ws.close()
+        else:
+            ws.transport.abort()  # no close frame: the socket just goes
+        await asyncio.sleep(0.5)  # past several pacing ticks
+    # still alive and still serving synthesis
+    ctx = str(uuid.uuid4())
+    async with websockets.connect(url(), max_size=16 * 1024 * 1024) as ws:
+        await ws.send(msg(ctx, "Still here? "))
+        await ws.send(msg(ctx, "", cont=False))
+        got = await turn(ws, ctx)
+    assert got[-1]["type"] == "done"
