@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "fakehost.h"
+#include "fh_assert.h"
 #include "target.h"
 
 static inline const char *at_so(const char *name)
@@ -22,16 +23,6 @@ static inline const char *at_so(const char *name)
 	const char *dir = getenv("VSTRESS_TEST_PLUGIN_DIR");
 	snprintf(path, sizeof(path), "%s/%s.so", dir && *dir ? dir : "build/plugins", name);
 	return path;
-}
-
-static inline void at_dump(struct fakehost *fh)
-{
-	for (size_t i = 0; i < fh_check_count(fh); i++) {
-		const char *n, *m;
-		int st;
-		fh_check_at(fh, i, &n, &st, &m);
-		fprintf(stderr, "  %s %s: %s\n", st == VS_CHECK_PASS ? "pass" : st == VS_CHECK_FAIL ? "FAIL" : "skip", n, m);
-	}
 }
 
 /* The api plugin aimed at url with the hermetic test settings of the agent
@@ -54,25 +45,6 @@ static inline struct fakehost *at_host(const char *url)
 	fh_set_deadline_ms(fh, 60000);
 	return fh;
 }
-
-#define assert_check(fh, name, status)                                                                      \
-	do {                                                                                                \
-		int st_ = fh_check_status((fh), (name));                                                    \
-		if (st_ != (status)) {                                                                      \
-			at_dump(fh);                                                                        \
-			fail_msg("check %s: status %d, expected %d (%s)", (name), st_, (status),           \
-				 fh_check_message((fh), (name)) ? fh_check_message((fh), (name)) : "absent"); \
-		}                                                                                           \
-	} while (0)
-
-#define assert_message_has(fh, name, text)                                                         \
-	do {                                                                                       \
-		const char *m_ = fh_check_message((fh), (name));                                   \
-		if (!m_ || !strstr(m_, (text))) {                                                  \
-			at_dump(fh);                                                               \
-			fail_msg("check %s: message '%s' lacks '%s'", (name), m_ ? m_ : "(absent)", (text)); \
-		}                                                                                  \
-	} while (0)
 
 static inline size_t at_failed(struct fakehost *fh)
 {

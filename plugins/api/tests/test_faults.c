@@ -80,7 +80,7 @@ static void default_base_url_from_env(void **st)
 	assert_check(fh, "health.status", VS_CHECK_PASS);
 	assert_check(fh, "health.body", VS_CHECK_PASS);
 	if (at_failed(fh))
-		at_dump(fh);
+		fh_dump(fh);
 	assert_int_equal(at_failed(fh), 0);
 	unsetenv("VSTRESS_TARGET_URL");
 	fh_free(fh);

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "fakehost.h"
+#include "fh_assert.h"
 
 #define FIX "tests/fixtures/db/"
 
@@ -133,18 +134,6 @@ static inline struct fakehost *dbt_host(const char *url)
 	return fh;
 }
 
-/* Every failed check's name and message, for assertion failures. */
-static inline void dbt_dump_failed(struct fakehost *fh)
-{
-	for (size_t i = 0; i < fh_check_count(fh); i++) {
-		const char *n, *m;
-		int st;
-		fh_check_at(fh, i, &n, &st, &m);
-		if (st == VS_CHECK_FAIL)
-			fprintf(stderr, "  FAIL %s: %s\n", n, m);
-	}
-}
-
 /* Number of failed checks whose name starts with prefix. */
 static inline size_t dbt_failed(struct fakehost *fh, const char *prefix)
 {
@@ -158,21 +147,11 @@ static inline size_t dbt_failed(struct fakehost *fh, const char *prefix)
 	return n;
 }
 
-#define assert_check(fh, name, status)                                                                  \
-	do {                                                                                            \
-		int st_ = fh_check_status((fh), (name));                                                \
-		if (st_ != (status)) {                                                                  \
-			dbt_dump_failed(fh);                                                            \
-			fail_msg("check %s: status %d, expected %d (%s)", (name), st_, (status),       \
-				 fh_check_message((fh), (name)) ? fh_check_message((fh), (name)) : "absent"); \
-		}                                                                                       \
-	} while (0)
-
 #define assert_message(fh, name, text)                                                            \
 	do {                                                                                      \
 		const char *m_ = fh_check_message((fh), (name));                                  \
 		if (!m_ || strcmp(m_, (text)) != 0) {                                             \
-			dbt_dump_failed(fh);                                                      \
+			fh_dump(fh);                                                      \
 			fail_msg("check %s: message '%s', expected '%s'", (name), m_ ? m_ : "(absent)", (text)); \
 		}                                                                                 \
 	} while (0)

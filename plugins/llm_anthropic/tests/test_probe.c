@@ -349,7 +349,7 @@ static void adversarial_world(void **state)
 	fh_set_opt(fh, "adversarial", "conf.d/adversarial/conversations.ini");
 	assert_int_equal(fh_run(fh), VS_OK);
 	if (fh_checks_with_status(fh, VS_CHECK_FAIL)) {
-		lt_dump(fh);
+		fh_dump(fh);
 		fail();
 	}
 	assert_true(fh_counter(fh, "adversarial_passed") >= 10);

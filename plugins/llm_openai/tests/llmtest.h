@@ -22,6 +22,8 @@
 #include <jansson.h>
 
 #include "fakehost.h"
+#include "fh_assert.h"
+#include "fh_world.h"
 
 struct lt_world {
 	pid_t pid;
@@ -30,90 +32,31 @@ struct lt_world {
 	char http[128];
 };
 
-static inline const char *lt_plugin_dir(void)
-{
-	const char *d = getenv("VSTRESS_TEST_PLUGIN_DIR");
-	return d && *d ? d : "build/plugins";
-}
-
-static inline const char *lt_so(const char *name)
-{
-	static char path[600];
-	snprintf(path, sizeof(path), "%s/%s.so", lt_plugin_dir(), name);
-	return path;
-}
-
-static inline void lt_sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
+#define lt_so fh_so
 
 /* Starts `vstress world --only standin` on ephemeral ports; 0 or -1. */
 static inline int lt_world_start(struct lt_world *w, const char *standin)
 {
-	char bin[600];
-	const char *b = getenv("VSTRESS_TEST_BIN");
+	const char *extra[] = {"--only", standin, NULL};
+	json_t *urls;
+
 	memset(w, 0, sizeof(*w));
-	if (b && *b)
-		snprintf(bin, sizeof(bin), "%s", b);
-	else
-		snprintf(bin, sizeof(bin), "%s/../vstress", lt_plugin_dir());
 	snprintf(w->urls, sizeof(w->urls), "/tmp/vstress-llmtest-%d-%s.json", (int)getpid(), standin);
-	unlink(w->urls);
-	setenv("VALGRIND_OPTS", "--trace-children-skip=*vstress", 1);
-	w->pid = fork();
-	if (w->pid < 0)
+	w->pid = fh_world_spawn(w->urls, extra, standin, &urls);
+	if (w->pid < 0) {
+		w->pid = 0;
 		return -1;
-	if (w->pid == 0) {
-		if (!getenv("FH_VERBOSE"))
-			freopen("/dev/null", "w", stdout), freopen("/dev/null", "w", stderr);
-		execl(bin, bin, "world", "--plugin-dir", lt_plugin_dir(), "--config", "conf.d", "--only", standin,
-		      "--urls-file", w->urls, "-q", (char *)NULL);
-		_exit(127);
 	}
-	for (int i = 0; i < 200; i++) {
-		json_t *j = json_load_file(w->urls, 0, NULL);
-		const char *ctl = json_string_value(json_object_get(j, "control"));
-		const char *http =
-			json_string_value(json_object_get(json_object_get(json_object_get(j, "standins"), standin), "http"));
-		if (ctl && http) {
-			snprintf(w->control, sizeof(w->control), "%s", ctl);
-			snprintf(w->http, sizeof(w->http), "%s", http);
-			json_decref(j);
-			lt_sleep_ms(50);
-			return 0;
-		}
-		json_decref(j);
-		if (waitpid(w->pid, NULL, WNOHANG) == w->pid) {
-			fprintf(stderr, "world exited early (%s)\n", bin);
-			w->pid = 0;
-			return -1;
-		}
-		lt_sleep_ms(50);
-	}
-	return -1;
+	snprintf(w->control, sizeof(w->control), "%s", json_string_value(json_object_get(urls, "control")));
+	snprintf(w->http, sizeof(w->http), "%s",
+		 json_string_value(json_object_get(json_object_get(json_object_get(urls, "standins"), standin), "http")));
+	json_decref(urls);
+	return 0;
 }
 
 static inline void lt_world_stop(struct lt_world *w)
 {
-	if (w->pid > 0) {
-		kill(w->pid, SIGTERM);
-		waitpid(w->pid, NULL, 0);
-		w->pid = 0;
-	}
-	unlink(w->urls);
-}
-
-static inline void lt_dump(struct fakehost *fh)
-{
-	for (size_t i = 0; i < fh_check_count(fh); i++) {
-		const char *n, *m;
-		int st;
-		fh_check_at(fh, i, &n, &st, &m);
-		fprintf(stderr, "  %s %s: %s\n", st == VS_CHECK_PASS ? "pass" : st == VS_CHECK_FAIL ? "FAIL" : "skip", n, m);
-	}
-	fprintf(stderr, "  reason: %s\n", fh_reason(fh) ? fh_reason(fh) : "");
+	fh_world_kill(&w->pid, w->urls);
 }
 
 /* The plugin aimed at the world's stand-in, quick test settings. */
@@ -136,16 +79,6 @@ static inline struct fakehost *lt_host(const char *plugin, const struct lt_world
 	return fh;
 }
 
-#define assert_check(fh, name, status)                                                                      \
-	do {                                                                                                \
-		int st_ = fh_check_status((fh), (name));                                                    \
-		if (st_ != (status)) {                                                                      \
-			lt_dump(fh);                                                                        \
-			fail_msg("check %s: status %d, expected %d (%s)", (name), st_, (status),           \
-				 fh_check_message((fh), (name)) ? fh_check_message((fh), (name)) : "absent"); \
-		}                                                                                           \
-	} while (0)
-
 /* The probe with faults: a clean pass (all ok), then the faulted pass
  * (timeout: its fault_request_timeout); returns the host for more asserts. */
 static inline struct fakehost *lt_faulted(const char *plugin, const struct lt_world *w, const char *key,
@@ -157,7 +90,7 @@ static inline struct fakehost *lt_faulted(const char *plugin, const struct lt_wo
 		fh_set_opt(fh, "fault_request_timeout", timeout);
 	int rc = fh_run(fh);
 	if (rc != VS_OK) {
-		lt_dump(fh);
+		fh_dump(fh);
 		fail_msg("run rc %d under faults %s", rc, faults);
 	}
 	assert_check(fh, "responses_ok", VS_CHECK_PASS); /* the clean pass saw no fault */
@@ -201,7 +134,7 @@ static inline void lt_two_passes(const char *plugin, const struct lt_world *w, c
 	fh_set_opt(fh, "fault_rate", "0");
 	fh_set_opt(fh, "fault_request_timeout", getenv("VSTRESS_SLOW_RUNTIME") ? "4s" : "1500ms");
 	if (fh_run(fh) != VS_OK) {
-		lt_dump(fh);
+		fh_dump(fh);
 		fail_msg("run failed");
 	}
 	static const char *const clean[] = {"responses_ok", "ttft_p95", "respond_within", "usage_present",

@@ -21,6 +21,9 @@
 
 #include "../../api/tests/target.h"
 #include "fakehost.h"
+#include "fh_assert.h"
+#include "fh_world.h"
+#define pt_dump fh_dump /* the name new tests used */
 #include "vstress/util/b64.h"
 #include "vstress/util/ed25519.h"
 
@@ -41,18 +44,7 @@ struct pt_key {
 	char pub_b64[VS_ED25519_PUB_B64_LEN + 1];
 };
 
-static inline const char *pt_plugin_dir(void)
-{
-	const char *d = getenv("VSTRESS_TEST_PLUGIN_DIR");
-	return d && *d ? d : "build/plugins";
-}
-
-static inline const char *pt_so(const char *name)
-{
-	static char path[600];
-	snprintf(path, sizeof(path), "%s/%s.so", pt_plugin_dir(), name);
-	return path;
-}
+#define pt_so fh_so
 
 /* A fixed signing key: the run's key in miniature. */
 static inline int pt_key_make(struct pt_key *k)
@@ -75,65 +67,29 @@ static inline const char *pt_standin(const struct pt_world *w, const char *name,
 /* Every stand-in, conf.d then tests/world.ini; 0 or -1. */
 static inline int pt_world_start(struct pt_world *w)
 {
-	char bin[600];
-	const char *b = getenv("VSTRESS_TEST_BIN");
+	const char *extra[] = {"--config", "plugins/pipeline/tests/world.ini", "--pg-upstream", pt_pg_upstream, NULL};
+	json_t *urls;
 
 	memset(w, 0, sizeof(*w));
-	if (b && *b)
-		snprintf(bin, sizeof(bin), "%s", b);
-	else
-		snprintf(bin, sizeof(bin), "%s/../vstress", pt_plugin_dir());
 	snprintf(w->urls, sizeof(w->urls), "/tmp/vstress-pltest-%d.json", (int)getpid());
-	unlink(w->urls);
-	tgt_valgrind_opts();
-	fflush(NULL);
-	w->pid = fork();
-	if (w->pid < 0)
+	if (!pt_pg_upstream[0])
+		extra[2] = NULL;
+	w->pid = fh_world_spawn(w->urls, extra, "telnyx,stt_deepgram", &urls);
+	if (w->pid < 0) {
+		w->pid = 0;
 		return -1;
-	if (w->pid == 0) {
-		if (!getenv("FH_VERBOSE"))
-			freopen("/dev/null", "w", stdout), freopen("/dev/null", "w", stderr);
-		if (pt_pg_upstream[0])
-			execl(bin, bin, "world", "--plugin-dir", pt_plugin_dir(), "--config", "conf.d", "--config",
-			      "plugins/pipeline/tests/world.ini", "--urls-file", w->urls, "--pg-upstream", pt_pg_upstream,
-			      "-q", (char *)NULL);
-		else
-			execl(bin, bin, "world", "--plugin-dir", pt_plugin_dir(), "--config", "conf.d", "--config",
-			      "plugins/pipeline/tests/world.ini", "--urls-file", w->urls, "-q", (char *)NULL);
-		_exit(127);
 	}
-	for (int i = 0; i < 300; i++) {
-		json_t *j = json_load_file(w->urls, 0, NULL);
-		const char *ctl = json_string_value(json_object_get(j, "control"));
-		json_t *st = json_object_get(j, "standins");
-		if (ctl && json_object_get(st, "telnyx") && json_object_get(st, "stt_deepgram")) {
-			snprintf(w->control, sizeof(w->control), "%s", ctl);
-			w->standins = json_incref(st);
-			json_decref(j);
-			return 0;
-		}
-		json_decref(j);
-		if (waitpid(w->pid, NULL, WNOHANG) == w->pid) {
-			fprintf(stderr, "world exited early (%s)\n", bin);
-			w->pid = 0;
-			return -1;
-		}
-		tgt_sleep_ms(50);
-	}
-	fprintf(stderr, "world did not write %s\n", w->urls);
-	return -1;
+	snprintf(w->control, sizeof(w->control), "%s", json_string_value(json_object_get(urls, "control")));
+	w->standins = json_incref(json_object_get(urls, "standins"));
+	json_decref(urls);
+	return 0;
 }
 
 static inline void pt_world_stop(struct pt_world *w)
 {
-	if (w->pid > 0) {
-		kill(w->pid, SIGTERM);
-		waitpid(w->pid, NULL, 0);
-		w->pid = 0;
-	}
+	fh_world_kill(&w->pid, w->urls);
 	json_decref(w->standins);
 	w->standins = NULL;
-	unlink(w->urls);
 }
 
 /* The reference agent on the world, as the hermetic profile launches it.
@@ -204,17 +160,6 @@ static inline long pt_control(const struct pt_world *w, const char *method, cons
 	return code;
 }
 
-static inline void pt_dump(struct fakehost *fh)
-{
-	for (size_t i = 0; i < fh_check_count(fh); i++) {
-		const char *n, *m;
-		int st;
-		fh_check_at(fh, i, &n, &st, &m);
-		fprintf(stderr, "  %s %s: %s\n", st == VS_CHECK_PASS ? "pass" : st == VS_CHECK_FAIL ? "FAIL" : "skip", n, m);
-	}
-	fprintf(stderr, "  reason: %s\n", fh_reason(fh) ? fh_reason(fh) : "");
-}
-
 /* The plugin aimed at agent + world. */
 static inline struct fakehost *pt_host(const struct tgt *t, const struct pt_world *w, const struct pt_key *k,
 				       const char *scripts, const char *calls)
@@ -236,24 +181,5 @@ static inline struct fakehost *pt_host(const struct tgt *t, const struct pt_worl
 	fh_set_deadline_ms(fh, 150000);
 	return fh;
 }
-
-#define assert_check(fh, name, status)                                                                      \
-	do {                                                                                                \
-		int st_ = fh_check_status((fh), (name));                                                    \
-		if (st_ != (status)) {                                                                      \
-			pt_dump(fh);                                                                        \
-			fail_msg("check %s: status %d, expected %d (%s)", (name), st_, (status),           \
-				 fh_check_message((fh), (name)) ? fh_check_message((fh), (name)) : "absent"); \
-		}                                                                                           \
-	} while (0)
-
-#define assert_message_has(fh, name, text)                                                                 \
-	do {                                                                                               \
-		const char *m_ = fh_check_message((fh), (name));                                           \
-		if (!m_ || !strstr(m_, (text))) {                                                          \
-			pt_dump(fh);                                                                       \
-			fail_msg("check %s: message '%s' lacks '%s'", (name), m_ ? m_ : "(absent)", (text)); \
-		}                                                                                          \
-	} while (0)
 
 #endif

@@ -57,7 +57,7 @@ static void healthy_agent_passes(void **st)
 		fh_set_opt(fh, "max_gap", "60s");
 	}
 	assert_int_equal(fh_run(fh), VS_OK);
-	pt_dump(fh); /* the figures, for the record */
+	fh_dump(fh); /* the figures, for the record */
 	if (getenv("PT_DUMP_TURNS")) { /* what the agent heard and said, by its own account */
 		char cmd[1600];
 		snprintf(cmd, sizeof(cmd),
@@ -110,7 +110,7 @@ static void llm_latency_fails_turn_taking(void **st)
 	rc = fh_run(fh);
 	pt_control(&world, "DELETE", "/_vstress/faults", NULL);
 	assert_int_equal(rc, VS_OK);
-	pt_dump(fh);
+	fh_dump(fh);
 	assert_check(fh, "first_reply", VS_CHECK_PASS); /* the greeting needs no LLM */
 	assert_check(fh, "turn.p95", VS_CHECK_FAIL);
 	assert_message_has(fh, "turn.p95", "> 3000 ms");
@@ -129,7 +129,7 @@ static void slow_first_reply_fails(void **st)
 	assert_int_equal(pt_agent_start(&agent, &world, &key, "slow_first_reply", "FAULT_SLOW_FIRST_REPLY_SECONDS=4"), 0);
 	fh = pt_host(&agent, &world, &key, "plugins/pipeline/tests/short.ini", "1");
 	assert_int_equal(fh_run(fh), VS_OK);
-	pt_dump(fh);
+	fh_dump(fh);
 	assert_check(fh, "first_reply", VS_CHECK_FAIL);
 	assert_message_has(fh, "first_reply", "call 1 (pipeline-short): first reply after 4");
 	assert_message_has(fh, "first_reply", "> 3000 ms");

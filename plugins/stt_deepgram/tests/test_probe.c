@@ -152,7 +152,7 @@ static void one_fault(const char *spec, const char *cls)
 	snprintf(fc, sizeof fc, "faults.%s", cls);
 	if (fh_counter(fh, fc) != 1 || fh_counter(fh, "faults.ok") != 2 || fh_counter(fh, "ok") != 3 ||
 	    fh_counter(fh, cls) != 0) {
-		wp_dump(fh);
+		fh_dump(fh);
 		fprintf(stderr, "%s\n", fh_log_text(fh));
 		fail_msg("fault %s: %s=%lld faults.ok=%lld ok=%lld", spec, fc, (long long)fh_counter(fh, fc),
 			 (long long)fh_counter(fh, "faults.ok"), (long long)fh_counter(fh, "ok"));

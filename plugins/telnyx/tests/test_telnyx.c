@@ -153,7 +153,7 @@ static void healthy(void **state)
 	assert_int_equal(agent_start(NULL), 0);
 	struct fakehost *fh = host("webhook,unknown,signature,replay,fallback");
 	assert_int_equal(fh_run(fh), VS_OK);
-	at_dump(fh);
+	fh_dump(fh);
 	const char *all[] = {"webhook.initiated", "answer.stream_url", "media.greeting", "unknown.speak",
 			     "unknown.hangup", "unknown.no_media", "signature.forged", "signature.stale",
 			     "signature.missing", "replay", "fallback.heard", "fallback.transfer",
@@ -177,7 +177,7 @@ static void no_signature_check(void **state)
 	assert_int_equal(agent_start("no_signature_check"), 0);
 	struct fakehost *fh = host("signature");
 	fh_run(fh);
-	at_dump(fh);
+	fh_dump(fh);
 	assert_check(fh, "signature.forged", VS_CHECK_FAIL);
 	assert_check(fh, "signature.stale", VS_CHECK_FAIL);
 	assert_check(fh, "signature.missing", VS_CHECK_FAIL);
@@ -192,7 +192,7 @@ static void no_dedupe(void **state)
 	assert_int_equal(agent_start("no_dedupe"), 0);
 	struct fakehost *fh = host("replay");
 	fh_run(fh);
-	at_dump(fh);
+	fh_dump(fh);
 	assert_check(fh, "replay", VS_CHECK_FAIL);
 	assert_message_has(fh, "replay", "acted on again");
 	fh_free(fh);
@@ -204,7 +204,7 @@ static void no_fallback_transfer(void **state)
 	assert_int_equal(agent_start("no_fallback_transfer"), 0);
 	struct fakehost *fh = host("fallback");
 	fh_run(fh);
-	at_dump(fh);
+	fh_dump(fh);
 	assert_check(fh, "fallback.transfer", VS_CHECK_FAIL);
 	assert_message_has(fh, "fallback.transfer", "no transfer command");
 	assert_check(fh, "fallback.heard", VS_CHECK_PASS);

@@ -1,0 +1,57 @@
+/* cmocka assertions on what a plugin recorded in the fake host; on a
+ * mismatch every check (and the plugin's reason) is printed first, so a
+ * failing test shows the whole verdict, not one line of it. */
+#ifndef VSTRESS_FH_ASSERT_H
+#define VSTRESS_FH_ASSERT_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fakehost.h"
+
+static inline void fh_dump(struct fakehost *fh)
+{
+	for (size_t i = 0; i < fh_check_count(fh); i++) {
+		const char *n, *m;
+		int st;
+		fh_check_at(fh, i, &n, &st, &m);
+		fprintf(stderr, "  %s %s: %s\n", st == VS_CHECK_PASS ? "pass" : st == VS_CHECK_FAIL ? "FAIL" : "skip", n,
+			m ? m : "");
+	}
+	fprintf(stderr, "  reason: %s\n", fh_reason(fh) ? fh_reason(fh) : "");
+}
+
+#define assert_check(fh, name, status)                                                                      \
+	do {                                                                                                \
+		int st_ = fh_check_status((fh), (name));                                                    \
+		if (st_ != (status)) {                                                                      \
+			fh_dump(fh);                                                                        \
+			fail_msg("check %s: status %d, expected %d (%s)", (name), st_, (status),           \
+				 fh_check_message((fh), (name)) ? fh_check_message((fh), (name)) : "absent"); \
+		}                                                                                           \
+	} while (0)
+
+#define assert_message_has(fh, name, text)                                                                 \
+	do {                                                                                               \
+		const char *m_ = fh_check_message((fh), (name));                                           \
+		if (!m_ || !strstr(m_, (text))) {                                                          \
+			fh_dump(fh);                                                                       \
+			fail_msg("check %s: message '%s' lacks '%s'", (name), m_ ? m_ : "(absent)", (text)); \
+		}                                                                                          \
+	} while (0)
+
+#define assert_counter(fh, name, n)                                                                   \
+	do {                                                                                          \
+		if (fh_counter((fh), (name)) != (n)) {                                                \
+			fh_dump(fh);                                                                  \
+			fprintf(stderr, "%s\n", fh_log_text(fh));                                     \
+			fail_msg("counter %s = %lld, expected %d", (name), (long long)fh_counter((fh), (name)), (n)); \
+		}                                                                                     \
+	} while (0)
+
+#endif
