@@ -209,7 +209,8 @@ class FailoverTTSService(TTSService):
         s = self.rt.settings
         rate = self.sample_rate or self._out_rate
         prev = None
-        for client in self.clients:
+        clients = self.clients[:1] if s.has_fault("no_tts_failover") else self.clients
+        for client in clients:
             breaker = self.rt.breakers.get(f"tts:{client.name}")
             if not breaker.allow():
                 continue

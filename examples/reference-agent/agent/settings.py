@@ -43,6 +43,7 @@ KNOWN_FAULTS = frozenset(
         "no_fallback_transfer",  # all LLMs failing: do not transfer (dead air)
         "leak_calls",  # never remove finished calls from the active-calls table (memory leak)
         "no_failover",  # LLM: only the first provider is tried (its failure goes to the fallback transfer)
+        "no_tts_failover",  # TTS: only the first provider is tried (its failure leaves the reply unspoken)
         "no_degraded_health",  # /health queries the database unguarded: an outage answers an error, not "degraded"
         "no_db_outage_log",  # a database outage leaves no system_errors row and no agent_db_errors_total
         "leak_memory_per_call",  # keep 4 MB alive per finished call (a memory leak vstress's resources phase must see)

@@ -110,3 +110,41 @@ async def test_no_degraded_health_fault(agent_factory):
     down, _, _ = await _outage(agent_factory, frozenset({"no_degraded_health"}))
     assert down.status_code == 503 and "status" not in down.json()
     assert down.json()["error"] == "database_unavailable"
+
+
+class _TTS:
+    """A TTS client that refuses (as a failed handshake does) or yields one chunk."""
+
+    def __init__(self, name, ok):
+        self.name, self.model, self.ok, self.calls = name, "m", ok, 0
+
+    async def synthesize(self, text, sample_rate):
+        self.calls += 1
+        if not self.ok:
+            raise ConnectionRefusedError("handshake refused: HTTP 500")
+        yield b"\x00\x00" * 80
+
+
+async def test_no_tts_failover_fault_stops_at_the_first_provider(db_url):
+    from agent.failover import FailoverTTSService
+
+    async def speak(rt):
+        ca, el = _TTS("cartesia", False), _TTS("elevenlabs", True)
+        tts = FailoverTTSService(rt, clients=[ca, el])
+        frames = [f async for f in tts.run_tts("Hello there.", "ctx")]
+        return ca, el, tts, frames
+
+    rt = await _runtime(db_url)
+    try:  # healthy: Cartesia's failure fails over to ElevenLabs
+        ca, el, tts, frames = await speak(rt)
+        assert (ca.calls, el.calls, tts.all_failed_count) == (1, 1, 0) and frames
+        assert rt.metrics.get("agent_provider_failovers_total", {"service": "tts", "from": "cartesia", "to": "elevenlabs"}) == 1
+    finally:
+        await rt.close()
+    rt = await _runtime(db_url, faults=frozenset({"no_tts_failover"}))
+    try:
+        ca, el, tts, frames = await speak(rt)
+        assert (ca.calls, el.calls, tts.all_failed_count) == (1, 0, 1) and not frames
+        assert rt.metrics.get("agent_provider_errors_total", {"provider": "cartesia", "error_class": "connectivity"}) == 1
+    finally:
+        await rt.close()
