@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "artifacts.h"
 #include "config.h"
 #include "pacer.h"
 #include "plan.h"
@@ -585,6 +586,12 @@ static int cmd_run(struct cli *cli, struct env *env)
 	if ((plan.needs_target && !sv.target.started) || (plan.needs_world && !sv.world.started))
 		failed++; /* a service the run needed did not come up */
 	run_status = interrupted ? "interrupted" : (failed || (run.strict && skipped)) ? "failed" : "passed";
+	{
+		struct vs_err merr = {0};
+		const char *spec = vs_config_get(&env->cfg, "vstress", "merge_artifacts", &merr);
+		if (merr.set || vs_artifacts_merge(run.dir, spec, &merr) != 0)
+			fprintf(stderr, "vstress: %s\n", merr.msg);
+	}
 	if (vs_summary_write(&run, res, plan.n, run_status, started, (vs_now_ns() - t0) / 1e6, digest,
 			     vs_services_json(&sv))) {
 		fprintf(stderr, "vstress: cannot write the summary in %s\n", run.dir);

@@ -220,4 +220,15 @@ check "the errors plugin's log is plugin-errors.log, not the run's errors.log" j
 	's["plugins"][0]["log"] == "plugin-errors.log"'
 check "plugin-errors.log holds the plugin's own lines" grep -q "errors 1.0.0: setup" "$tmp/el/latest/plugin-errors.log"
 
+# --- merge_artifacts: one document from the plugins' own files ----------------------------
+printf '[vstress]\nmerge_artifacts = res.json=res_*.json, bad.json=res_a.json\n[fx_artifacts]\n' >"$tmp/merge.ini"
+vs -q -c "$tmp/merge.ini" "${FX[@]}" -r "$tmp/ma" --only fx_artifacts run 2>"$tmp/ma.err"
+check "merge_artifacts: res.json keyed by what * matched" json "$tmp/ma/latest/res.json" \
+	's["a"] == {"n": 1} and s["b"] == [2, 3] and sorted(s) == ["a", "b", "c"]'
+check "merge_artifacts: a broken file is kept with where it broke" json "$tmp/ma/latest/res.json" \
+	's["c"]["file"] == "res_c.json" and s["c"]["line"] >= 1 and s["c"]["error"]'
+check "merge_artifacts: a pattern without '*' is named, the rest still merged" \
+	grep -q "merge_artifacts: 'bad.json=res_a.json' must be out=pattern" "$tmp/ma.err"
+check "merge_artifacts: the plugin's own files stay" [ -f "$tmp/ma/latest/res_a.json" ]
+
 finish
