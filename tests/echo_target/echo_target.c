@@ -468,18 +468,15 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		return 0;
 	}
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION: {
-		int rc;
+		int hook = strcmp(s->uri, "/webhook") == 0;
 
-		if (strcmp(s->uri, "/webhook") == 0) {
+		if (hook)
 			on_webhook(s->body ? s->body : "", s->blen);
-			rc = http_reply(wsi, 200, "{}");
-		} else {
-			rc = http_reply(wsi, 404, "{\"error\":\"not found\"}");
-		}
 		free(s->body);
 		s->body = NULL;
 		s->blen = 0;
-		return rc;
+		/* last use of s: completing the transaction may free it */
+		return http_reply(wsi, hook ? 200 : 404, hook ? "{}" : "{\"error\":\"not found\"}");
 	}
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
 	case LWS_CALLBACK_CLOSED_HTTP:
