@@ -27,7 +27,8 @@ const struct vs_option er_options[] = {
 	 "the target's PID: alive checks and its DATABASE_URL (0: those parts skipped)", 0},
 	{"db_url", VS_OPT_STRING, "${DATABASE_URL:-}",
 	 "the target's database, directly (not through the proxy): test tenant, SQL evidence", VS_OPT_SECRET},
-	{"scenarios", VS_OPT_LIST, "db,key,timeout", "which scenarios run: db (8.1), key (8.2), timeout (8.3)", 0},
+	{"scenarios", VS_OPT_LIST, "db,tts,key,timeout",
+	 "which scenarios run: db (8.1), tts (5.2), key (8.2), timeout (8.3)", 0},
 	{"http_timeout", VS_OPT_DURATION, "3s", "one GET of /health or /metrics", 0},
 	/* calls */
 	{"script", VS_OPT_STRING, "conf.d/scripts/errors-turns.ini", "the caller script of the db and timeout calls",
@@ -84,6 +85,24 @@ const struct vs_option er_options[] = {
 	 "check: every caller turn replied within this (the agent's first-token timeout is 4 s)", 0},
 	{"timeout_error_labels", VS_OPT_STRING, "provider=\"openai\",error_class=\"timeout\"",
 	 "errors_metric series of the stall", 0},
+	/* 5.2 TTS failover */
+	{"tts_standin", VS_OPT_STRING, "tts_cartesia", "the world stand-in of the first TTS (the fault's target)", 0},
+	{"tts_fault", VS_OPT_STRING, "error:status=500", "world fault on tts_standin (500: the handshake refused, an outage)",
+	 0},
+	{"tts_fallback_standins", VS_OPT_LIST, "tts_elevenlabs", "stand-ins of the fallback TTS: their requests must increase",
+	 0},
+	{"tts_voiced_counter", VS_OPT_STRING, "audio_out_s",
+	 "tts_standin's world counter of audio it sent (recovery: it must increase)", 0},
+	{"tts_script", VS_OPT_STRING, "conf.d/scripts/errors-turns.ini", "the caller script of the tts calls", 0},
+	{"tts_calls_max", VS_OPT_INT, "3", "tts calls placed until the breaker opens, at most", 0},
+	{"tts_max_gap", VS_OPT_DURATION, "500ms", "check: the longest gap inside the agent's speech", 0},
+	{"tts_failover_labels", VS_OPT_STRING, "service=\"tts\",from=\"cartesia\"", "failovers away from the first TTS",
+	 0},
+	{"tts_breaker_labels", VS_OPT_STRING, "breaker=\"tts:cartesia\"", "the first TTS's breaker, as labels", 0},
+	{"tts_breaker_open_labels", VS_OPT_STRING, "breaker=\"tts:cartesia\",to=\"OPEN\"",
+	 "its transitions to open, as labels", 0},
+	{"tts_recover_within", VS_OPT_DURATION, "40s",
+	 "check: fault removed -> the breaker not open (the agent's open time, 30 s, must pass)", 0},
 	/* 8.1 */
 	{"db_fault_target", VS_OPT_STRING, "postgres", "the world's Postgres fault proxy", 0},
 	{"db_fault", VS_OPT_STRING, "cut,refuse", "faults of the outage: open connections reset, new ones refused", 0},
@@ -175,6 +194,7 @@ int er_conf_load(struct er *e)
 	e->run_db = has_item(sc, "db");
 	e->run_key = has_item(sc, "key");
 	e->run_timeout = has_item(sc, "timeout");
+	e->run_tts = has_item(sc, "tts");
 	e->tcfg = (struct vs_tenant_cfg){.db_url = e->db_url,
 					 .create_sql = er_str(e, "tenant_create_sql"),
 					 .remove_sql = er_str(e, "tenant_remove_sql"),
@@ -193,13 +213,16 @@ int er_conf_load(struct er *e)
 		h->reason(e->c, "no Telnyx signing seed (VSTRESS_TELNYX_SIGNING_SEED): webhooks cannot be signed");
 		return VS_SKIP;
 	}
-	if (!e->run_db && !e->run_key && !e->run_timeout) {
-		h->reason(e->c, "[errors] scenarios = '%s': none of db, key, timeout", sc);
+	if (!e->run_db && !e->run_key && !e->run_timeout && !e->run_tts) {
+		h->reason(e->c, "[errors] scenarios = '%s': none of db, tts, key, timeout", sc);
 		return VS_ECONFIG;
 	}
 	rc = load_script(e, "script", &e->script);
-	if (rc == VS_OK && e->run_key)
+	/* key_script: also the tts scenario's recovery call */
+	if (rc == VS_OK && (e->run_key || e->run_tts))
 		rc = load_script(e, "key_script", &e->key_script);
+	if (rc == VS_OK && e->run_tts)
+		rc = load_script(e, "tts_script", &e->tts_script);
 	return rc;
 }
 
@@ -207,5 +230,6 @@ void er_conf_free(struct er *e)
 {
 	vs_call_script_free(e->script);
 	vs_call_script_free(e->key_script);
-	e->script = e->key_script = NULL;
+	vs_call_script_free(e->tts_script);
+	e->script = e->key_script = e->tts_script = NULL;
 }

@@ -9,6 +9,13 @@
  *   timeout (8.3) the first LLM stalls: replies within a bound, its circuit
  *           breaker opens, the fallback answers; the caller's extra wait is
  *           reported.
+ *   tts     (plan 5.2) the first TTS (Cartesia) refuses its handshake: every
+ *           reply still heard (voiced by ElevenLabs), no gap inside the
+ *           agent's speech, the failover counted, its breaker opens; later
+ *           (after the LLM scenarios: the breaker's open time) the breaker
+ *           leaves OPEN and Cartesia voices a call again.
+ * Order: db, baseline, tts, key, timeout, the tts recovery (the TTS and LLM
+ * breakers are separate: breaker="tts:cartesia" vs "llm:openai").
  * (8.4, memory, is the resources plugin.) */
 #ifndef VSTRESS_ERRORS_H
 #define VSTRESS_ERRORS_H
@@ -45,9 +52,12 @@ struct er {
 	struct vs_tenant_cfg tcfg;
 	struct vs_tenant tenant;
 	struct vs_call_engine *eng;
-	struct vs_call_script *script, *key_script;
+	struct vs_call_script *script, *key_script, *tts_script;
 	long long answer_timeout_ms, webhook_within_ms, first_reply_ms, pause_ms;
-	int run_db, run_key, run_timeout;
+	int run_db, run_key, run_timeout, run_tts;
+	/* the tts scenario's recovery is checked last: its fault's removal time */
+	int tts_pending, tts_opened;
+	double tts_off_ms;
 	/* faults still installed (removed in teardown too) */
 	json_t *fault_ids;
 	/* the agent's baseline reply latency (mean of the caller turns), -1 unknown */
@@ -113,5 +123,7 @@ void er_db_scenario(struct er *e);
 void er_baseline(struct er *e);
 void er_key_scenario(struct er *e);
 void er_timeout_scenario(struct er *e);
+void er_tts_scenario(struct er *e);
+void er_tts_recovery(struct er *e);
 
 #endif

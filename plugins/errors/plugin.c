@@ -48,20 +48,27 @@ static int er_run(const struct vs_host *h, vs_ctx *c, void *state)
 {
 	struct er *e = state;
 
-	h->log(c, VS_LOG_INFO, "scenarios:%s%s%s; calls to %s (%s -> %s)", e->run_db ? " db" : "",
-	       e->run_key ? " key" : "", e->run_timeout ? " timeout" : "", e->webhook_url, e->caller, e->routed);
+	h->log(c, VS_LOG_INFO, "scenarios:%s%s%s%s; calls to %s (%s -> %s)", e->run_db ? " db" : "",
+	       e->run_tts ? " tts" : "", e->run_key ? " key" : "", e->run_timeout ? " timeout" : "", e->webhook_url,
+	       e->caller, e->routed);
 	if (e->run_db && !h->should_stop(c))
 		er_db_scenario(e);
 	er_faults_off(e);
 	/* the db scenario's call after recovery is the baseline; else one call */
 	if ((e->run_key || e->run_timeout) && e->baseline_turn_ms < 0 && !h->should_stop(c))
 		er_baseline(e);
+	/* tts before the LLM scenarios: they use up its breaker's open time */
+	if (e->run_tts && !h->should_stop(c))
+		er_tts_scenario(e);
+	er_faults_off(e);
 	if (e->run_key && !h->should_stop(c))
 		er_key_scenario(e);
 	er_faults_off(e);
 	if (e->run_timeout && !h->should_stop(c))
 		er_timeout_scenario(e);
 	er_faults_off(e);
+	if (!h->should_stop(c))
+		er_tts_recovery(e);
 	json_object_set_new(e->data, "baseline_turn_ms", json_real(e->baseline_turn_ms));
 	h->attach(c, "scenarios", json_incref(e->data));
 	return VS_OK;
@@ -86,6 +93,6 @@ static int er_teardown(const struct vs_host *h, vs_ctx *c, void *state)
 }
 
 VS_PLUGIN(.name = "errors", .version = ER_VERSION,
-	  .description = "error scenarios (plan Phase 8): database outage, invalid LLM key, LLM timeout; "
+	  .description = "error scenarios (plan Phase 8, and 5.2): database outage, TTS failover, invalid LLM key, LLM timeout; "
 			 "degraded health, graceful calls, failover, circuit breaker, recovery, error logging",
 	  .options = er_options, .setup = er_setup, .run = er_run, .teardown = er_teardown);

@@ -1,11 +1,11 @@
 /* errors plugin against the REAL reference agent on the REAL world, its
  * database behind the world's Postgres fault proxy (as the hermetic profile
  * wires it: [world] database_url):
- *   - a healthy agent passes every check of the three scenarios (db, key,
- *     timeout);
+ *   - a healthy agent passes every check of the four scenarios (db, tts,
+ *     key, timeout);
  *   - an agent broken the ways the scenarios look for (AGENT_FAULTS
- *     no_degraded_health, no_db_outage_log, no_failover) fails them, each
- *     with a message that says what happened.
+ *     no_degraded_health, no_db_outage_log, no_failover, no_tts_failover)
+ *     fails them, each with a message that says what happened.
  * Real-time calls: skipped under valgrind and the sanitizers
  * (VSTRESS_SLOW_RUNTIME), where the call engine cannot pace media. */
 #include "../../pipeline/tests/ptest.h"
@@ -76,7 +76,7 @@ static struct fakehost *host(void)
 	/* the 2-core box: a normal turn takes 1.7-2.1 s as the caller hears it
 	 * (plugins/pipeline/tests/test_calls.c), a 401 failover adds ~0.1 s */
 	fh_set_opt(fh, "key_reply_within", "4s");
-	fh_set_deadline_ms(fh, 170000);
+	fh_set_deadline_ms(fh, 240000);
 	return fh;
 }
 
@@ -109,6 +109,13 @@ static void healthy_agent_passes(void **st)
 	assert_check(fh, "timeout.reply_latency", VS_CHECK_PASS);
 	assert_check(fh, "timeout.breaker_open", VS_CHECK_PASS);
 	assert_check(fh, "timeout.fallback_used", VS_CHECK_PASS);
+	assert_check(fh, "tts.replies", VS_CHECK_PASS);
+	assert_check(fh, "tts.fallback_used", VS_CHECK_PASS);
+	assert_check(fh, "tts.failover_counted", VS_CHECK_PASS);
+	assert_message_has(fh, "tts.failover_counted", "service=\"tts\",from=\"cartesia\"");
+	assert_check(fh, "tts.no_gaps", VS_CHECK_PASS);
+	assert_check(fh, "tts.breaker_opened", VS_CHECK_PASS);
+	assert_check(fh, "tts.recovered", VS_CHECK_PASS);
 	assert_int_equal(fh_checks_with_status(fh, VS_CHECK_FAIL), 0);
 	assert_int_equal(fh_checks_with_status(fh, VS_CHECK_SKIP), 0);
 	sc = fh_attached(fh, "scenarios");
@@ -127,8 +134,11 @@ static void broken_agent_fails(void **st)
 	if (slow)
 		skip();
 	tgt_stop(&agent);
-	assert_int_equal(pt_agent_start(&agent, &world, &key, "no_degraded_health,no_db_outage_log,no_failover", NULL), 0);
+	assert_int_equal(
+		pt_agent_start(&agent, &world, &key, "no_degraded_health,no_db_outage_log,no_failover,no_tts_failover", NULL),
+		0);
 	fh = host();
+	fh_set_opt(fh, "scenarios", "db,key,timeout");
 	fh_set_opt(fh, "timeout_calls_max", "1");
 	assert_int_equal(fh_run(fh), VS_OK);
 	pt_dump(fh);
@@ -149,6 +159,23 @@ static void broken_agent_fails(void **st)
 	/* 8.3: the same, under a stall */
 	assert_check(fh, "timeout.replies", VS_CHECK_FAIL);
 	assert_check(fh, "timeout.fallback_used", VS_CHECK_FAIL);
+	assert_int_equal(pt_control(&world, "DELETE", "/_vstress/faults", NULL), 200);
+	fh_free(fh);
+	/* 5.2: no TTS failover: Cartesia refused, ElevenLabs never asked, the
+	 * caller hears nothing; once the fault is gone Cartesia voices again */
+	fh = host();
+	fh_set_opt(fh, "scenarios", "tts");
+	fh_set_opt(fh, "tts_calls_max", "1");
+	fh_set_opt(fh, "tts_script", "conf.d/scripts/errors-short.ini");
+	assert_int_equal(fh_run(fh), VS_OK);
+	pt_dump(fh);
+	assert_check(fh, "tts.replies", VS_CHECK_FAIL);
+	assert_message_has(fh, "tts.replies", "the agent never spoke");
+	assert_check(fh, "tts.fallback_used", VS_CHECK_FAIL);
+	assert_message_has(fh, "tts.fallback_used", "tts_elevenlabs: 0 requests");
+	assert_check(fh, "tts.failover_counted", VS_CHECK_SKIP); /* never counted */
+	assert_check(fh, "tts.no_gaps", VS_CHECK_SKIP);          /* no speech to measure */
+	assert_check(fh, "tts.recovered", VS_CHECK_PASS);
 	assert_int_equal(pt_control(&world, "DELETE", "/_vstress/faults", NULL), 200);
 	fh_free(fh);
 }
