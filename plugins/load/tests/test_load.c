@@ -93,7 +93,7 @@ static void healthy_agent_passes(void **st)
 	fh = ld_host("plugins/load/tests/short.ini", "4", "4");
 	fh_set_opt(fh, "cpu_max_pct", "100"); /* the CPU check's pass path: the agent cannot use more than the machine */
 	assert_int_equal(fh_run(fh), VS_OK);
-	pt_dump(fh); /* the figures, for the record */
+	fh_dump(fh); /* the figures, for the record */
 	assert_check(fh, "calls.complete", VS_CHECK_PASS);
 	assert_message_has(fh, "calls.complete", "all 4 calls complete");
 	assert_check(fh, "first_reply.p95", VS_CHECK_PASS);
@@ -143,7 +143,7 @@ static void sequential_calls_fail_concurrency(void **st)
 	/* the agent keeps 2-3 pooled connections: a bound of 1 must fail */
 	fh_set_opt(fh, "db_pool_max", "1");
 	assert_int_equal(fh_run(fh), VS_OK);
-	pt_dump(fh);
+	fh_dump(fh);
 	assert_check(fh, "calls.complete", VS_CHECK_PASS);
 	assert_check(fh, "concurrency.reached", VS_CHECK_FAIL);
 	assert_message_has(fh, "concurrency.reached", "1 calls in progress at the same moment (from their start/end times) < 4");
@@ -195,7 +195,7 @@ static void faulty_agent_fails(void **st)
 	sql("ALTER TABLE call_turns DROP CONSTRAINT vstress_load_test_no_turns");
 	sql("DROP TABLE vstress_dl_a, vstress_dl_b");
 	assert_int_equal(rc, VS_OK);
-	pt_dump(fh);
+	fh_dump(fh);
 	assert_check(fh, "calls.complete", VS_CHECK_PASS); /* slow, not broken */
 	assert_check(fh, "first_reply.p95", VS_CHECK_FAIL);
 	assert_message_has(fh, "first_reply.p95", "> 3000 ms");
@@ -230,7 +230,7 @@ static void unreachable_target_fails_clearly(void **st)
 	fh_set_opt(fh, "idle_window", "0");
 	fh_set_opt(fh, "drain_timeout", "0");
 	assert_int_equal(fh_run(fh), VS_OK);
-	pt_dump(fh);
+	fh_dump(fh);
 	assert_check(fh, "calls.complete", VS_CHECK_FAIL);
 	assert_message_has(fh, "calls.complete", "0 of 2 calls complete: call 1: no answer to call.initiated");
 	assert_check(fh, "race.answers", VS_CHECK_SKIP);

@@ -90,7 +90,7 @@ static void healthy_short_run_passes(void **st)
 	fh_set_opt(fh, "long_call", "15s");
 	fh_set_opt(fh, "long_skip", "5s");
 	assert_int_equal(fh_run(fh), VS_OK);
-	pt_dump(fh); /* the figures, for the record */
+	fh_dump(fh); /* the figures, for the record */
 	assert_check(fh, "calls.completed", VS_CHECK_PASS);
 	assert_check(fh, "memory.rss_slope", VS_CHECK_PASS);
 	assert_check(fh, "memory.rss_growth", VS_CHECK_PASS);
@@ -131,7 +131,7 @@ static void no_pid_skips_process_checks(void **st)
 		skip();
 	fh = rs_host("0", "2");
 	assert_int_equal(fh_run(fh), VS_OK);
-	pt_dump(fh);
+	fh_dump(fh);
 	assert_check(fh, "calls.completed", VS_CHECK_PASS);
 	assert_check(fh, "memory.rss_slope", VS_CHECK_SKIP);
 	assert_message_has(fh, "memory.rss_slope", "no target PID");
@@ -162,7 +162,7 @@ static void leaking_agent_is_caught(void **st)
 	fh_set_opt(fh, "long_call", "8s");
 	fh_set_opt(fh, "long_skip", "2s");
 	assert_int_equal(fh_run(fh), VS_OK);
-	pt_dump(fh);
+	fh_dump(fh);
 	assert_check(fh, "calls.completed", VS_CHECK_PASS);
 	assert_check(fh, "memory.rss_slope", VS_CHECK_FAIL);
 	assert_message_has(fh, "memory.rss_slope", "kB per call >");
