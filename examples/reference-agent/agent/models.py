@@ -66,8 +66,29 @@ def _timed(obj, method: str, metrics, series: str):
 def make_vad(params, shared: bool = True, metrics=None):
     """Silero VAD; with metrics, its analysis time (``VADAnalyzer._run_analyzer``, the
     work ``analyze_audio`` runs per audio chunk) goes to agent_vad_seconds."""
-    vad = _make_vad(params, shared)
-    return _timed(vad, "_run_analyzer", metrics, "agent_vad_seconds")
+    vad = _timed(_make_vad(params, shared), "_run_analyzer", metrics, "agent_vad_seconds")
+    return _inline_short_chunks(vad)
+
+
+def _inline_short_chunks(vad):
+    """Run ``_run_analyzer`` on the event loop when the chunk cannot complete a Silero window.
+
+    A 20 ms PCMU frame (320 bytes at 8 kHz) is shorter than Silero's 32 ms window, so about
+    every other frame only appends to the analyzer's buffer and returns its state; Pipecat
+    still sends it through the analyzer's one-worker executor (a thread round trip per
+    frame, the agent's biggest per-frame overhead under load).  The same call, in the same
+    order (each frame is awaited before the next), just without the thread hop; chunks
+    that reach a window still go to the executor.  Metrics unchanged (the timed method runs).
+    """
+    executor_path = vad.analyze_audio
+
+    async def analyze_audio(buffer: bytes):
+        if len(vad._vad_buffer) + len(buffer) < getattr(vad, "_vad_frames_num_bytes", 0):
+            return vad._run_analyzer(buffer)
+        return await executor_path(buffer)
+
+    vad.analyze_audio = analyze_audio
+    return vad
 
 
 def make_turn_analyzer(shared: bool = True, metrics=None):
