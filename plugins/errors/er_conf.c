@@ -3,6 +3,8 @@
  * is the reference agent's (examples/reference-agent/README.md). */
 #include "errors.h"
 
+#include <vstress/util/plugopt.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,8 +131,7 @@ const struct vs_option er_options[] = {
 
 const char *er_str(struct er *e, const char *key)
 {
-	const char *v = e->h->opt(e->c, key);
-	return v ? v : "";
+	return vs_popt_str(e->h, e->c, key);
 }
 
 long long er_ms(struct er *e, const char *key)
@@ -138,14 +139,6 @@ long long er_ms(struct er *e, const char *key)
 	long long v = 0;
 	e->h->opt_ms(e->c, key, &v);
 	return v;
-}
-
-static void url_join(char *out, size_t len, const char *base, const char *path)
-{
-	size_t bl = strlen(base);
-	while (bl && base[bl - 1] == '/')
-		bl--;
-	snprintf(out, len, "%.*s%s%s", (int)bl, base, *path == '/' ? "" : "/", path);
 }
 
 static int has_item(const char *list, const char *item)
@@ -183,9 +176,9 @@ int er_conf_load(struct er *e)
 	e->webhook_within_ms = er_ms(e, "webhook_within");
 	e->first_reply_ms = er_ms(e, "first_reply_within");
 	e->pause_ms = er_ms(e, "pause");
-	url_join(e->webhook_url, sizeof(e->webhook_url), base, er_str(e, "webhook_path"));
-	url_join(e->health_url, sizeof(e->health_url), base, er_str(e, "health_path"));
-	url_join(e->metrics_url, sizeof(e->metrics_url), base, er_str(e, "metrics_path"));
+	vs_popt_url(e->webhook_url, sizeof(e->webhook_url), base, er_str(e, "webhook_path"));
+	vs_popt_url(e->health_url, sizeof(e->health_url), base, er_str(e, "health_path"));
+	vs_popt_url(e->metrics_url, sizeof(e->metrics_url), base, er_str(e, "metrics_path"));
 	e->control_url = er_str(e, "control_url");
 	e->signing_seed = er_str(e, "signing_seed");
 	e->caller = er_str(e, "caller_number");

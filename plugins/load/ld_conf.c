@@ -1,6 +1,8 @@
 /* load plugin: the options and reading them. */
 #include "load.h"
 
+#include <vstress/util/plugopt.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,101 +74,23 @@ const struct vs_option ld_options[] = {
 	{0},
 };
 
-static int read_int(struct ld *p, const char *key, long long *out, long long min)
-{
-	if (p->h->opt_int(p->c, key, out) < 0)
-		return -1;
-	if (*out < min) {
-		p->h->reason(p->c, "[load] %s = %lld: must be at least %lld", key, *out, min);
-		return -1;
-	}
-	return 0;
-}
-
-static int read_ms(struct ld *p, const char *key, long long *out)
-{
-	if (p->h->opt_ms(p->c, key, out) < 0)
-		return -1;
-	if (*out < 0) {
-		p->h->reason(p->c, "[load] %s: negative duration", key);
-		return -1;
-	}
-	return 0;
-}
-
-static const char *str(struct ld *p, const char *key)
-{
-	const char *v = p->h->opt(p->c, key);
-	return v ? v : "";
-}
-
-static void join_url(char *out, size_t len, const char *base, const char *path)
-{
-	size_t ul = strlen(base);
-
-	while (ul && base[ul - 1] == '/')
-		ul--;
-	if (!*path)
-		*out = '\0';
-	else
-		snprintf(out, len, "%.*s%s%s", (int)ul, base, *path == '/' ? "" : "/", path);
-}
-
-/* The scripts: loaded and rendered now (flite), shared by every call. */
-static int load_scripts(struct ld *p)
-{
-	char *copy = strdup(str(p, "scripts")), *save = NULL, *t, err[512];
-	int rc = VS_ECONFIG;
-
-	if (!copy)
-		return VS_ERROR;
-	for (t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		struct vs_call_script **grown;
-		while (*t == ' ' || *t == '\t')
-			t++;
-		for (char *e = t + strlen(t); e > t && (e[-1] == ' ' || e[-1] == '\t');)
-			*--e = '\0';
-		if (!*t)
-			continue;
-		grown = realloc(p->scripts, (p->nscripts + 1) * sizeof(*grown));
-		if (!grown) {
-			rc = VS_ERROR;
-			goto out;
-		}
-		p->scripts = grown;
-		if (vs_call_script_load(t, &p->scripts[p->nscripts], err, sizeof(err)) != 0) {
-			p->h->reason(p->c, "[load] scripts: %s", err);
-			goto out;
-		}
-		p->nscripts++;
-	}
-	if (!p->nscripts) {
-		p->h->reason(p->c, "[load] scripts: no caller script");
-		goto out;
-	}
-	rc = VS_OK;
-out:
-	free(copy);
-	return rc;
-}
-
 int ld_conf_load(struct ld *p)
 {
 	const struct vs_host *h = p->h;
-	const char *url = str(p, "base_url");
+	const char *url = vs_popt_str(p->h, p->c, "base_url");
 	long long pid = 0;
 
 	p->cpu_max_pct = -1;
 	p->min_concurrency = -1;
-	if (read_int(p, "calls", &p->ncalls, 1) || read_int(p, "warmup_calls", &p->warmup_calls, 0) || read_int(p, "concurrency", &p->concurrency, 1) ||
-	    read_ms(p, "ramp", &p->ramp_ms) || read_ms(p, "answer_timeout", &p->answer_timeout_ms) ||
-	    read_ms(p, "first_reply_within", &p->first_reply_ms) || read_ms(p, "turn_within", &p->turn_ms) ||
-	    read_int(p, "db_pool_min", &p->pool_min, 0) || read_int(p, "db_pool_max", &p->pool_max, 0) ||
-	    read_ms(p, "sample_interval", &p->sample_ms) || read_ms(p, "idle_window", &p->idle_ms) ||
-	    read_ms(p, "drain_timeout", &p->drain_ms) || h->opt_double(p->c, "max_late_pct", &p->max_late_pct) < 0 ||
+	if (vs_popt_int(p->h, p->c, "load", "calls", &p->ncalls, 1) || vs_popt_int(p->h, p->c, "load", "warmup_calls", &p->warmup_calls, 0) || vs_popt_int(p->h, p->c, "load", "concurrency", &p->concurrency, 1) ||
+	    vs_popt_ms(p->h, p->c, "load", "ramp", &p->ramp_ms) || vs_popt_ms(p->h, p->c, "load", "answer_timeout", &p->answer_timeout_ms) ||
+	    vs_popt_ms(p->h, p->c, "load", "first_reply_within", &p->first_reply_ms) || vs_popt_ms(p->h, p->c, "load", "turn_within", &p->turn_ms) ||
+	    vs_popt_int(p->h, p->c, "load", "db_pool_min", &p->pool_min, 0) || vs_popt_int(p->h, p->c, "load", "db_pool_max", &p->pool_max, 0) ||
+	    vs_popt_ms(p->h, p->c, "load", "sample_interval", &p->sample_ms) || vs_popt_ms(p->h, p->c, "load", "idle_window", &p->idle_ms) ||
+	    vs_popt_ms(p->h, p->c, "load", "drain_timeout", &p->drain_ms) || h->opt_double(p->c, "max_late_pct", &p->max_late_pct) < 0 ||
 	    h->opt_double(p->c, "cpu_max_pct", &p->cpu_max_pct) < 0 || h->opt_bool(p->c, "provision", &p->provision) < 0)
 		return VS_ECONFIG;
-	if (str(p, "min_concurrency")[0] && read_int(p, "min_concurrency", &p->min_concurrency, 1))
+	if (vs_popt_str(p->h, p->c, "min_concurrency")[0] && vs_popt_int(p->h, p->c, "load", "min_concurrency", &p->min_concurrency, 1))
 		return VS_ECONFIG;
 	if (p->min_concurrency < 0)
 		p->min_concurrency = p->concurrency < p->ncalls ? p->concurrency : p->ncalls;
@@ -183,25 +107,25 @@ int ld_conf_load(struct ld *p)
 		h->reason(p->c, "[load] db_pool_max %lld < db_pool_min %lld", p->pool_max, p->pool_min);
 		return VS_ECONFIG;
 	}
-	if (str(p, "target_pid")[0] && h->opt_int(p->c, "target_pid", &pid) < 0)
+	if (vs_popt_str(p->h, p->c, "target_pid")[0] && h->opt_int(p->c, "target_pid", &pid) < 0)
 		return VS_ECONFIG;
 	p->pid = pid > 0 ? (pid_t)pid : 0;
-	join_url(p->webhook_url, sizeof(p->webhook_url), url, str(p, "webhook_path"));
-	join_url(p->metrics_url, sizeof(p->metrics_url), url, str(p, "metrics_path"));
-	p->control_url = str(p, "control_url");
-	p->signing_seed = str(p, "signing_seed");
-	p->caller = str(p, "caller_number");
-	p->routed = str(p, "routed_number");
-	p->fallback = str(p, "fallback_number");
-	p->db_url = str(p, "db_url");
-	p->db_call_sql = str(p, "db_call_sql");
-	p->db_turns_sql = str(p, "db_turns_sql");
+	vs_popt_url(p->webhook_url, sizeof(p->webhook_url), url, vs_popt_str(p->h, p->c, "webhook_path"));
+	vs_popt_url(p->metrics_url, sizeof(p->metrics_url), url, vs_popt_str(p->h, p->c, "metrics_path"));
+	p->control_url = vs_popt_str(p->h, p->c, "control_url");
+	p->signing_seed = vs_popt_str(p->h, p->c, "signing_seed");
+	p->caller = vs_popt_str(p->h, p->c, "caller_number");
+	p->routed = vs_popt_str(p->h, p->c, "routed_number");
+	p->fallback = vs_popt_str(p->h, p->c, "fallback_number");
+	p->db_url = vs_popt_str(p->h, p->c, "db_url");
+	p->db_call_sql = vs_popt_str(p->h, p->c, "db_call_sql");
+	p->db_turns_sql = vs_popt_str(p->h, p->c, "db_turns_sql");
 	p->tcfg = (struct vs_tenant_cfg){.db_url = p->db_url,
-					 .create_sql = str(p, "tenant_create_sql"),
-					 .remove_sql = str(p, "tenant_remove_sql"),
+					 .create_sql = vs_popt_str(p->h, p->c, "tenant_create_sql"),
+					 .remove_sql = vs_popt_str(p->h, p->c, "tenant_remove_sql"),
 					 .number = p->routed,
 					 .fallback = p->fallback,
-					 .name = str(p, "tenant_name")};
+					 .name = vs_popt_str(p->h, p->c, "tenant_name")};
 	if (!*url) {
 		h->reason(p->c, "no target URL (set [load] base_url or run with a target: VSTRESS_TARGET_URL)");
 		return VS_SKIP;
@@ -219,7 +143,7 @@ int ld_conf_load(struct ld *p)
 		h->reason(p->c, "[load] routed_number is empty");
 		return VS_ECONFIG;
 	}
-	return load_scripts(p);
+	return vs_popt_scripts(p->h, p->c, "load", "scripts", &p->scripts, &p->nscripts);
 }
 
 void ld_conf_free(struct ld *p)

@@ -1,6 +1,8 @@
 /* pipeline plugin: the options and reading them. */
 #include "pipeline.h"
 
+#include <vstress/util/plugopt.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,107 +51,41 @@ const struct vs_option pl_options[] = {
 	{0},
 };
 
-static int read_int(struct pl *p, const char *key, long long *out, long long min)
-{
-	if (p->h->opt_int(p->c, key, out) < 0)
-		return -1;
-	if (*out < min) {
-		p->h->reason(p->c, "[pipeline] %s = %lld: must be at least %lld", key, *out, min);
-		return -1;
-	}
-	return 0;
-}
-
-static int read_ms(struct pl *p, const char *key, long long *out)
-{
-	if (p->h->opt_ms(p->c, key, out) < 0)
-		return -1;
-	if (*out < 0) {
-		p->h->reason(p->c, "[pipeline] %s: negative duration", key);
-		return -1;
-	}
-	return 0;
-}
-
-static const char *str(struct pl *p, const char *key)
-{
-	const char *v = p->h->opt(p->c, key);
-	return v ? v : "";
-}
-
-/* The scripts: loaded and rendered now (flite), shared by every call. */
-static int load_scripts(struct pl *p)
-{
-	char *copy = strdup(str(p, "scripts")), *save = NULL, *t, err[512];
-	int rc = VS_ECONFIG;
-
-	if (!copy)
-		return VS_ERROR;
-	for (t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		struct vs_call_script **grown;
-		while (*t == ' ' || *t == '\t')
-			t++;
-		for (char *e = t + strlen(t); e > t && (e[-1] == ' ' || e[-1] == '\t');)
-			*--e = '\0';
-		if (!*t)
-			continue;
-		grown = realloc(p->scripts, (p->nscripts + 1) * sizeof(*grown));
-		if (!grown) {
-			rc = VS_ERROR;
-			goto out;
-		}
-		p->scripts = grown;
-		if (vs_call_script_load(t, &p->scripts[p->nscripts], err, sizeof(err)) != 0) {
-			p->h->reason(p->c, "[pipeline] scripts: %s", err);
-			goto out;
-		}
-		p->nscripts++;
-	}
-	if (!p->nscripts) {
-		p->h->reason(p->c, "[pipeline] scripts: no caller script");
-		goto out;
-	}
-	rc = VS_OK;
-out:
-	free(copy);
-	return rc;
-}
-
 int pl_conf_load(struct pl *p)
 {
 	const struct vs_host *h = p->h;
-	const char *url = str(p, "base_url"), *path = str(p, "webhook_path");
+	const char *url = vs_popt_str(p->h, p->c, "base_url"), *path = vs_popt_str(p->h, p->c, "webhook_path");
 	long long pid = 0, slack = 0;
 	size_t ul = strlen(url);
 
-	if (read_int(p, "warmup_calls", &p->warmup_calls, 0) || read_int(p, "calls", &p->ncalls_opt, 1) || read_ms(p, "pause", &p->pause_ms) ||
-	    read_ms(p, "answer_timeout", &p->answer_timeout_ms) || read_ms(p, "first_reply_within", &p->first_reply_ms) ||
-	    read_ms(p, "turn_within", &p->turn_ms) || read_ms(p, "max_gap", &p->max_gap_ms) ||
-	    read_int(p, "max_false_triggers", &p->max_false, 0) || read_int(p, "frame_slack", &slack, 0) ||
+	if (vs_popt_int(p->h, p->c, "pipeline", "warmup_calls", &p->warmup_calls, 0) || vs_popt_int(p->h, p->c, "pipeline", "calls", &p->ncalls_opt, 1) || vs_popt_ms(p->h, p->c, "pipeline", "pause", &p->pause_ms) ||
+	    vs_popt_ms(p->h, p->c, "pipeline", "answer_timeout", &p->answer_timeout_ms) || vs_popt_ms(p->h, p->c, "pipeline", "first_reply_within", &p->first_reply_ms) ||
+	    vs_popt_ms(p->h, p->c, "pipeline", "turn_within", &p->turn_ms) || vs_popt_ms(p->h, p->c, "pipeline", "max_gap", &p->max_gap_ms) ||
+	    vs_popt_int(p->h, p->c, "pipeline", "max_false_triggers", &p->max_false, 0) || vs_popt_int(p->h, p->c, "pipeline", "frame_slack", &slack, 0) ||
 	    h->opt_double(p->c, "max_late_pct", &p->max_late_pct) < 0 ||
 	    h->opt_double(p->c, "max_rss_growth_mb", &p->max_rss_growth_mb) < 0 || h->opt_bool(p->c, "provision", &p->provision) < 0)
 		return VS_ECONFIG;
 	p->frame_slack = slack;
 	p->turn_max_ms = p->turn_ms;
-	if (read_ms(p, "turn_max_within", &p->turn_max_ms))
+	if (vs_popt_ms(p->h, p->c, "pipeline", "turn_max_within", &p->turn_max_ms))
 		return VS_ECONFIG;
-	if (str(p, "target_pid")[0] && h->opt_int(p->c, "target_pid", &pid) < 0)
+	if (vs_popt_str(p->h, p->c, "target_pid")[0] && h->opt_int(p->c, "target_pid", &pid) < 0)
 		return VS_ECONFIG;
 	p->pid = pid > 0 ? (pid_t)pid : 0;
 	while (ul && url[ul - 1] == '/')
 		ul--;
 	snprintf(p->webhook_url, sizeof(p->webhook_url), "%.*s%s%s", (int)ul, url, *path == '/' ? "" : "/", path);
-	p->control_url = str(p, "control_url");
-	p->signing_seed = str(p, "signing_seed");
-	p->caller = str(p, "caller_number");
-	p->routed = str(p, "routed_number");
-	p->fallback = str(p, "fallback_number");
-	p->tcfg = (struct vs_tenant_cfg){.db_url = str(p, "db_url"),
-					 .create_sql = str(p, "tenant_create_sql"),
-					 .remove_sql = str(p, "tenant_remove_sql"),
+	p->control_url = vs_popt_str(p->h, p->c, "control_url");
+	p->signing_seed = vs_popt_str(p->h, p->c, "signing_seed");
+	p->caller = vs_popt_str(p->h, p->c, "caller_number");
+	p->routed = vs_popt_str(p->h, p->c, "routed_number");
+	p->fallback = vs_popt_str(p->h, p->c, "fallback_number");
+	p->tcfg = (struct vs_tenant_cfg){.db_url = vs_popt_str(p->h, p->c, "db_url"),
+					 .create_sql = vs_popt_str(p->h, p->c, "tenant_create_sql"),
+					 .remove_sql = vs_popt_str(p->h, p->c, "tenant_remove_sql"),
 					 .number = p->routed,
 					 .fallback = p->fallback,
-					 .name = str(p, "tenant_name")};
+					 .name = vs_popt_str(p->h, p->c, "tenant_name")};
 	if (!ul) {
 		h->reason(p->c, "no target URL (set [pipeline] base_url or run with a target: VSTRESS_TARGET_URL)");
 		return VS_SKIP;
@@ -167,7 +103,7 @@ int pl_conf_load(struct pl *p)
 		h->reason(p->c, "[pipeline] routed_number is empty");
 		return VS_ECONFIG;
 	}
-	return load_scripts(p);
+	return vs_popt_scripts(p->h, p->c, "pipeline", "scripts", &p->scripts, &p->nscripts);
 }
 
 void pl_conf_free(struct pl *p)

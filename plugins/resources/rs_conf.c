@@ -1,6 +1,8 @@
 /* resources plugin: the options and reading them. */
 #include "resources.h"
 
+#include <vstress/util/plugopt.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,46 +67,9 @@ const struct vs_option rs_options[] = {
 	{0},
 };
 
-static int read_int(struct rs *p, const char *key, long long *out, long long min)
-{
-	if (p->h->opt_int(p->c, key, out) < 0)
-		return -1;
-	if (*out < min) {
-		p->h->reason(p->c, "[resources] %s = %lld: must be at least %lld", key, *out, min);
-		return -1;
-	}
-	return 0;
-}
-
-static int read_ms(struct rs *p, const char *key, long long *out)
-{
-	if (p->h->opt_ms(p->c, key, out) < 0)
-		return -1;
-	if (*out < 0) {
-		p->h->reason(p->c, "[resources] %s: negative duration", key);
-		return -1;
-	}
-	return 0;
-}
-
 static int read_dbl(struct rs *p, const char *key, double *out)
 {
 	return p->h->opt_double(p->c, key, out) < 0 ? -1 : 0;
-}
-
-static const char *str(struct rs *p, const char *key)
-{
-	const char *v = p->h->opt(p->c, key);
-	return v ? v : "";
-}
-
-static void join_url(char *buf, size_t len, const char *base, const char *path)
-{
-	size_t ul = strlen(base);
-
-	while (ul && base[ul - 1] == '/')
-		ul--;
-	snprintf(buf, len, "%.*s%s%s", (int)ul, base, *path == '/' ? "" : "/", path);
 }
 
 /* The long call: the greeting, then caller turns with pauses until the
@@ -175,57 +140,57 @@ static int plain_name(const char *s)
 int rs_conf_load(struct rs *p)
 {
 	const struct vs_host *h = p->h;
-	const char *url = str(p, "base_url");
+	const char *url = vs_popt_str(p->h, p->c, "base_url");
 	long long pid = 0;
 	char err[512];
 
 	p->max_cpu_pct = -1;
-	if (read_int(p, "calls", &p->ncalls, 2) || read_int(p, "concurrency", &p->concurrency, 1) ||
-	    read_ms(p, "ramp", &p->ramp_ms) || read_int(p, "warmup_calls", &p->warmup_calls, 0) ||
-	    read_ms(p, "idle_time", &p->idle_ms) || read_ms(p, "settle_time", &p->settle_ms) ||
-	    read_ms(p, "long_call", &p->long_ms) || read_ms(p, "long_skip", &p->long_skip_ms) ||
-	    read_ms(p, "answer_timeout", &p->answer_timeout_ms) || read_dbl(p, "max_rss_slope_kb", &p->max_slope_kb) ||
-	    read_dbl(p, "max_rss_growth_mb", &p->max_growth_mb) || read_int(p, "threads_slack", &p->threads_slack, 0) ||
-	    read_int(p, "fds_slack", &p->fds_slack, 0) || read_int(p, "background_tasks_slack", &p->bg_slack, 0) ||
+	if (vs_popt_int(p->h, p->c, "resources", "calls", &p->ncalls, 2) || vs_popt_int(p->h, p->c, "resources", "concurrency", &p->concurrency, 1) ||
+	    vs_popt_ms(p->h, p->c, "resources", "ramp", &p->ramp_ms) || vs_popt_int(p->h, p->c, "resources", "warmup_calls", &p->warmup_calls, 0) ||
+	    vs_popt_ms(p->h, p->c, "resources", "idle_time", &p->idle_ms) || vs_popt_ms(p->h, p->c, "resources", "settle_time", &p->settle_ms) ||
+	    vs_popt_ms(p->h, p->c, "resources", "long_call", &p->long_ms) || vs_popt_ms(p->h, p->c, "resources", "long_skip", &p->long_skip_ms) ||
+	    vs_popt_ms(p->h, p->c, "resources", "answer_timeout", &p->answer_timeout_ms) || read_dbl(p, "max_rss_slope_kb", &p->max_slope_kb) ||
+	    read_dbl(p, "max_rss_growth_mb", &p->max_growth_mb) || vs_popt_int(p->h, p->c, "resources", "threads_slack", &p->threads_slack, 0) ||
+	    vs_popt_int(p->h, p->c, "resources", "fds_slack", &p->fds_slack, 0) || vs_popt_int(p->h, p->c, "resources", "background_tasks_slack", &p->bg_slack, 0) ||
 	    read_dbl(p, "long_max_mb_per_min", &p->long_max_mb_per_min) ||
 	    read_dbl(p, "long_release_mb", &p->long_release_mb) || read_dbl(p, "max_cpu_pct", &p->max_cpu_pct) ||
 	    read_dbl(p, "vad_max_rt_pct", &p->vad_max_rt_pct) || read_dbl(p, "turn_max_ms", &p->turn_max_ms) ||
-	    read_int(p, "db_slack", &p->db_slack, 0) || read_int(p, "db_pool_min", &p->pool_min, 0) ||
-	    read_int(p, "db_pool_max", &p->pool_max, 1) || h->opt_bool(p->c, "provision", &p->provision) < 0)
+	    vs_popt_int(p->h, p->c, "resources", "db_slack", &p->db_slack, 0) || vs_popt_int(p->h, p->c, "resources", "db_pool_min", &p->pool_min, 0) ||
+	    vs_popt_int(p->h, p->c, "resources", "db_pool_max", &p->pool_max, 1) || h->opt_bool(p->c, "provision", &p->provision) < 0)
 		return VS_ECONFIG;
 	if (p->concurrency > 64) {
 		h->reason(p->c, "[resources] concurrency = %lld: at most 64", p->concurrency);
 		return VS_ECONFIG;
 	}
-	if (str(p, "target_pid")[0] && h->opt_int(p->c, "target_pid", &pid) < 0)
+	if (vs_popt_str(p->h, p->c, "target_pid")[0] && h->opt_int(p->c, "target_pid", &pid) < 0)
 		return VS_ECONFIG;
 	p->pid = pid > 0 ? (pid_t)pid : 0;
-	join_url(p->webhook_url, sizeof(p->webhook_url), url, str(p, "webhook_path"));
-	join_url(p->metrics_url, sizeof(p->metrics_url), url, str(p, "metrics_path"));
-	p->control_url = str(p, "control_url");
-	p->signing_seed = str(p, "signing_seed");
-	p->caller = str(p, "caller_number");
-	p->routed = str(p, "routed_number");
-	p->fallback = str(p, "fallback_number");
-	p->timeout_metric = str(p, "db_timeout_metric");
+	vs_popt_url(p->webhook_url, sizeof(p->webhook_url), url, vs_popt_str(p->h, p->c, "webhook_path"));
+	vs_popt_url(p->metrics_url, sizeof(p->metrics_url), url, vs_popt_str(p->h, p->c, "metrics_path"));
+	p->control_url = vs_popt_str(p->h, p->c, "control_url");
+	p->signing_seed = vs_popt_str(p->h, p->c, "signing_seed");
+	p->caller = vs_popt_str(p->h, p->c, "caller_number");
+	p->routed = vs_popt_str(p->h, p->c, "routed_number");
+	p->fallback = vs_popt_str(p->h, p->c, "fallback_number");
+	p->timeout_metric = vs_popt_str(p->h, p->c, "db_timeout_metric");
 	/* a launched target's setting, to name the reason when Smart Turn is off */
 	p->smart_turn_hint = h->conf(p->c, "target", "env.SMART_TURN_ENABLED");
 	if (!p->smart_turn_hint)
 		p->smart_turn_hint = "";
-	p->db_url = str(p, "db_url");
-	p->db_app = str(p, "db_application_name");
-	p->db_user = str(p, "db_user");
+	p->db_url = vs_popt_str(p->h, p->c, "db_url");
+	p->db_app = vs_popt_str(p->h, p->c, "db_application_name");
+	p->db_user = vs_popt_str(p->h, p->c, "db_user");
 	if (!plain_name(p->db_app) || !plain_name(p->db_user)) {
 		h->reason(p->c, "[resources] db_application_name / db_user: letters, digits, _ - . and spaces only");
 		return VS_ECONFIG;
 	}
 	count_sql(p);
 	p->tcfg = (struct vs_tenant_cfg){.db_url = p->db_url,
-					 .create_sql = str(p, "tenant_create_sql"),
-					 .remove_sql = str(p, "tenant_remove_sql"),
+					 .create_sql = vs_popt_str(p->h, p->c, "tenant_create_sql"),
+					 .remove_sql = vs_popt_str(p->h, p->c, "tenant_remove_sql"),
 					 .number = p->routed,
 					 .fallback = p->fallback,
-					 .name = str(p, "tenant_name")};
+					 .name = vs_popt_str(p->h, p->c, "tenant_name")};
 	if (!*url) {
 		h->reason(p->c, "no target URL (set [resources] base_url or run with a target: VSTRESS_TARGET_URL)");
 		return VS_SKIP;
@@ -238,7 +203,7 @@ int rs_conf_load(struct rs *p)
 		h->reason(p->c, "no Telnyx signing seed (VSTRESS_TELNYX_SIGNING_SEED): webhooks cannot be signed");
 		return VS_SKIP;
 	}
-	if (vs_call_script_load(str(p, "script"), &p->script, err, sizeof(err)) != 0) {
+	if (vs_call_script_load(vs_popt_str(p->h, p->c, "script"), &p->script, err, sizeof(err)) != 0) {
 		h->reason(p->c, "[resources] script: %s", err);
 		return VS_ECONFIG;
 	}

@@ -92,7 +92,7 @@ static void healthy_agent_passes(void **st)
 	fh = host();
 	fh_set_redact(fh, 0);
 	assert_int_equal(fh_run(fh), VS_OK);
-	pt_dump(fh); /* the figures, for the record */
+	fh_dump(fh); /* the figures, for the record */
 	assert_check(fh, "db.alive", VS_CHECK_PASS);
 	assert_check(fh, "db.health_degraded", VS_CHECK_PASS);
 	assert_check(fh, "db.outage_call", VS_CHECK_PASS);
@@ -161,7 +161,7 @@ static void broken_agent_fails(void **st)
 	fh_set_opt(fh, "scenarios", "db,key,timeout");
 	fh_set_opt(fh, "timeout_calls_max", "1");
 	assert_int_equal(fh_run(fh), VS_OK);
-	pt_dump(fh);
+	fh_dump(fh);
 	/* 8.1: /health errors out instead of answering degraded; nothing logged */
 	assert_check(fh, "db.health_degraded", VS_CHECK_FAIL);
 	assert_message_has(fh, "db.health_degraded", "database_unavailable");
@@ -188,7 +188,7 @@ static void broken_agent_fails(void **st)
 	fh_set_opt(fh, "tts_calls_max", "1");
 	fh_set_opt(fh, "tts_script", greeting_only_script()); /* the silent agent costs 4 s, not a whole script */
 	assert_int_equal(fh_run(fh), VS_OK);
-	pt_dump(fh);
+	fh_dump(fh);
 	assert_check(fh, "tts.replies", VS_CHECK_FAIL);
 	assert_message_has(fh, "tts.replies", "the agent never spoke");
 	assert_check(fh, "tts.fallback_used", VS_CHECK_FAIL);

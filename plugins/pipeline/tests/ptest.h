@@ -23,7 +23,6 @@
 #include "fakehost.h"
 #include "fh_assert.h"
 #include "fh_world.h"
-#define pt_dump fh_dump /* the name new tests used */
 #include "vstress/util/b64.h"
 #include "vstress/util/ed25519.h"
 

@@ -1,0 +1,30 @@
+/* Option reading that the call-placing plugins (pipeline, load, resources,
+ * errors) share: bounded integers and durations with a reason naming the
+ * section and key, URLs joined from base + path, and the caller scripts of
+ * a comma-separated list, loaded (and rendered) once. */
+#ifndef VSTRESS_UTIL_PLUGOPT_H
+#define VSTRESS_UTIL_PLUGOPT_H
+
+#include <stddef.h>
+
+#include "vstress/plugin.h"
+#include "vstress/util/call.h"
+
+/* opt_int(key) >= min, else a reason "[section] key = v: must be at least
+ * min"; 0 or -1 (the host's own reason for a malformed value). */
+int vs_popt_int(const struct vs_host *h, vs_ctx *c, const char *section, const char *key, long long *out,
+		long long min);
+/* opt_ms(key) >= 0; 0 or -1 with a reason. */
+int vs_popt_ms(const struct vs_host *h, vs_ctx *c, const char *section, const char *key, long long *out);
+/* The option's value, "" when unset. */
+const char *vs_popt_str(const struct vs_host *h, vs_ctx *c, const char *key);
+/* base (trailing slashes dropped) + "/" + path; "" when path is "". */
+void vs_popt_url(char *out, size_t len, const char *base, const char *path);
+/* The scripts of the comma list in option `key`, appended to *scripts
+ * (realloc'd; free each with vs_call_script_free, then the array).
+ * VS_OK; VS_ECONFIG with a reason naming the file and line, or when the
+ * list is empty; VS_ERROR out of memory. */
+int vs_popt_scripts(const struct vs_host *h, vs_ctx *c, const char *section, const char *key,
+		    struct vs_call_script ***scripts, size_t *n);
+
+#endif
