@@ -1,9 +1,11 @@
 /* Option helpers of the call-placing plugins (include/vstress/util/plugopt.h). */
 #include "vstress/util/plugopt.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "vstress/util/worldfaults.h"
 
@@ -76,4 +78,15 @@ int vs_popt_scripts(const struct vs_host *h, vs_ctx *c, const char *section, con
 out:
 	free(items);
 	return rc;
+}
+
+void vs_popt_sleep(const struct vs_host *h, vs_ctx *c, long long ms)
+{
+	while (ms > 0 && !h->should_stop(c)) {
+		long step = ms > 100 ? 100 : (long)ms;
+		struct timespec ts = {0, step * 1000000L};
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+		ms -= step;
+	}
 }

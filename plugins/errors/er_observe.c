@@ -2,6 +2,8 @@
  * process) and the world (stats, faults). */
 #include "errors.h"
 
+#include <vstress/util/plugopt.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,13 +25,7 @@ static double mono_ms(void)
 
 void er_sleep_ms(struct er *e, long long ms)
 {
-	while (ms > 0 && !e->h->should_stop(e->c)) {
-		long step = ms > 100 ? 100 : (long)ms;
-		struct timespec ts = {0, step * 1000000L};
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
-		ms -= step;
-	}
+	vs_popt_sleep(e->h, e->c, ms);
 }
 
 long er_get(const char *url, int timeout_ms, char **body, double *ms)

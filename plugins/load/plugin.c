@@ -3,23 +3,14 @@
  * readings after, checks), teardown. */
 #include "load.h"
 
+#include <vstress/util/plugopt.h>
+
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static void sleep_ms(struct ld *p, long long ms)
-{
-	while (ms > 0 && !p->h->should_stop(p->c)) {
-		long step = ms > 100 ? 100 : (long)ms;
-		struct timespec ts = {0, step * 1000000L};
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
-		ms -= step;
-	}
-}
 
 static int ld_setup(const struct vs_host *h, vs_ctx *c, void **state)
 {
@@ -93,7 +84,7 @@ static void drain(struct ld *p)
 		if (!got || !p->prom_after.has_active || p->prom_after.active == 0 || p->t_drained_ns >= until ||
 		    p->h->should_stop(p->c))
 			break;
-		sleep_ms(p, 250);
+		vs_popt_sleep(p->h, p->c, 250);
 	}
 	p->drained = p->prom_after.ok && p->prom_after.has_active && p->prom_after.active == 0;
 }
@@ -151,7 +142,7 @@ static int ld_run(const struct vs_host *h, vs_ctx *c, void *state)
 		h->log(c, VS_LOG_WARN, "pg_stat_database: %s", p->db_err);
 	p->t0_ns = h->now_ns();
 	ld_mon_start(p);
-	sleep_ms(p, p->idle_ms); /* the idle baseline */
+	vs_popt_sleep(p->h, p->c, p->idle_ms); /* the idle baseline */
 	h->log(c, VS_LOG_INFO, "%lld calls, %lld at once, %lld ms apart, to %s (%s -> %s), %zu scripts", p->ncalls,
 	       p->concurrency, p->ramp_ms, p->webhook_url, p->caller, p->routed, p->nscripts);
 	p->t_start_ns = h->now_ns();
@@ -165,7 +156,7 @@ static int ld_run(const struct vs_host *h, vs_ctx *c, void *state)
 	h->log(c, VS_LOG_INFO, "batch done in %.1f s: %ld of %lld calls ran", (double)(p->t_end_ns - p->t_start_ns) / 1e9,
 	       p->ran, p->ncalls);
 	drain(p);
-	sleep_ms(p, p->idle_ms); /* after: back to idle? */
+	vs_popt_sleep(p->h, p->c, p->idle_ms); /* after: back to idle? */
 	ld_mon_stop(p);
 	/* after the idle window: Postgres reports a backend's deadlocks when it
 	 * goes idle (at most once a second) */

@@ -2,22 +2,13 @@
  * tenant), run (the calls, memory before and after, checks), teardown. */
 #include "pipeline.h"
 
+#include <vstress/util/plugopt.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static void sleep_ms(const struct vs_host *h, vs_ctx *c, long long ms)
-{
-	while (ms > 0 && !h->should_stop(c)) {
-		long step = ms > 100 ? 100 : (long)ms;
-		struct timespec ts = {0, step * 1000000L};
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
-		ms -= step;
-	}
-}
 
 static int pl_setup(const struct vs_host *h, vs_ctx *c, void **state)
 {
@@ -111,7 +102,7 @@ static void warm_up(struct pl *p, uint64_t seed)
 		json_array_append_new(arr, vs_tcall_result_json(&r));
 		vs_tcall_result_clear(&r);
 		if (p->pause_ms)
-			sleep_ms(p->h, p->c, p->pause_ms);
+			vs_popt_sleep(p->h, p->c, p->pause_ms);
 	}
 	p->h->attach(p->c, "warmup", arr);
 }
@@ -142,7 +133,7 @@ static int pl_run(const struct vs_host *h, vs_ctx *c, void *state)
 
 		pc->script = p->scripts[i % p->nscripts];
 		if (i && p->pause_ms)
-			sleep_ms(h, c, p->pause_ms);
+			vs_popt_sleep(h, c, p->pause_ms);
 		if (h->remaining_ms(c) < pc->script->m.max_call_ms / 4) {
 			h->log(c, VS_LOG_WARN, "call %zu not started: %lld ms left before the deadline", i + 1,
 			       (long long)h->remaining_ms(c));

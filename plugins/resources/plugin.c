@@ -3,22 +3,13 @@
  * process and database watched, settle, the long call), teardown. */
 #include "resources.h"
 
+#include <vstress/util/plugopt.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static void sleep_ms(const struct vs_host *h, vs_ctx *c, long long ms)
-{
-	while (ms > 0 && !h->should_stop(c)) {
-		long step = ms > 100 ? 100 : (long)ms;
-		struct timespec ts = {0, step * 1000000L};
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
-		ms -= step;
-	}
-}
 
 static int rs_setup(const struct vs_host *h, vs_ctx *c, void **state)
 {
@@ -151,7 +142,7 @@ static void settle(struct rs *p, struct rs_prom *pm)
 	uint64_t t0 = p->h->now_ns();
 	long long waited = 0;
 
-	sleep_ms(p->h, p->c, 1000);
+	vs_popt_sleep(p->h, p->c, 1000);
 	for (;;) {
 		int ok = rs_prom_read(p->metrics_url, p->timeout_metric, pm) == 0;
 		waited = (long long)((p->h->now_ns() - t0) / 1000000u);
@@ -160,7 +151,7 @@ static void settle(struct rs *p, struct rs_prom *pm)
 			break;
 		if (waited >= p->settle_ms || p->h->should_stop(p->c))
 			break;
-		sleep_ms(p->h, p->c, 500);
+		vs_popt_sleep(p->h, p->c, 500);
 	}
 	p->h->log(p->c, VS_LOG_INFO, "settled after %.1f s", (double)waited / 1000.0);
 }
@@ -239,7 +230,7 @@ static int rs_run(const struct vs_host *h, vs_ctx *c, void *state)
 	if (p->pid) {
 		/* after the warm-up: the agent's one-time model loading is not a leak */
 		p->have_proc = vs_proc_sample(p->pid, &p->idle0) == 0;
-		sleep_ms(h, c, p->idle_ms);
+		vs_popt_sleep(h, c, p->idle_ms);
 		p->have_proc = p->have_proc && vs_proc_sample(p->pid, &p->base) == 0;
 		if (p->have_proc)
 			p->cpu_idle_pct = vs_proc_cpu_pct(&p->idle0, &p->base);

@@ -1,5 +1,5 @@
 /* Option reading that the call-placing plugins (pipeline, load, resources,
- * errors) share: bounded integers and durations with a reason naming the
+ * errors) share: an interruptible sleep, bounded integers and durations with a reason naming the
  * section and key, URLs joined from base + path, and the caller scripts of
  * a comma-separated list, loaded (and rendered) once. */
 #ifndef VSTRESS_UTIL_PLUGOPT_H
@@ -24,6 +24,9 @@ void vs_popt_url(char *out, size_t len, const char *base, const char *path);
  * (realloc'd; free each with vs_call_script_free, then the array).
  * VS_OK; VS_ECONFIG with a reason naming the file and line, or when the
  * list is empty; VS_ERROR out of memory. */
+/* Sleeps ms in slices of at most 100 ms, cut short when the core asks the
+ * plugin to stop (should_stop). */
+void vs_popt_sleep(const struct vs_host *h, vs_ctx *c, long long ms);
 int vs_popt_scripts(const struct vs_host *h, vs_ctx *c, const char *section, const char *key,
 		    struct vs_call_script ***scripts, size_t *n);
 
