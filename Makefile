@@ -175,7 +175,7 @@ valgrind:
 demo:
 	@scripts/deps.sh --quiet
 	@$(MAKE) --no-print-directory all
-	@BUILD=$(BUILD) scripts/demo.sh
+	@BUILD=$(BUILD) scripts/demo.sh $(ARGS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/vstress/plugins \
