@@ -90,3 +90,30 @@ void vs_popt_sleep(const struct vs_host *h, vs_ctx *c, long long ms)
 		ms -= step;
 	}
 }
+
+int vs_popt_tenant(const struct vs_host *h, vs_ctx *c, const char *section, const struct vs_tenant_cfg *cfg,
+		   struct vs_tenant *t)
+{
+	char err[256];
+
+	if (!cfg->db_url || !*cfg->db_url) {
+		h->reason(c, "no database URL to provision the test tenant (set [%s] db_url, or provision = false when "
+			     "routed_number %s is routed already)",
+			  section, cfg->number);
+		return VS_SKIP;
+	}
+	if (vs_tenant_create(cfg, t, err, sizeof(err)) != 0) {
+		h->reason(c, "test tenant for %s: %s", cfg->number, err);
+		return VS_FAIL;
+	}
+	h->log(c, VS_LOG_INFO, "test tenant %s (%s) routes %s", t->key, t->marker, cfg->number);
+	return VS_OK;
+}
+
+void vs_popt_tenant_remove(const struct vs_host *h, vs_ctx *c, const struct vs_tenant_cfg *cfg, struct vs_tenant *t)
+{
+	char err[256];
+
+	if (t->created && vs_tenant_remove(cfg, t, err, sizeof(err)) != 0)
+		h->log(c, VS_LOG_WARN, "test tenant %s (%s) not removed: %s", t->key, t->marker, err);
+}

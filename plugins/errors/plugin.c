@@ -3,6 +3,8 @@
  * happened, tenant removed). */
 #include "errors.h"
 
+#include <vstress/util/plugopt.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,19 +29,8 @@ static int er_setup(const struct vs_host *h, vs_ctx *c, void **state)
 		h->reason(c, "call engine: %s", err);
 		return VS_ERROR;
 	}
-	if (e->provision) {
-		if (!*e->db_url) {
-			h->reason(c, "no database URL to provision the test tenant (set [errors] db_url, or provision = "
-				     "false when routed_number %s is routed already)",
-				  e->routed);
-			return VS_SKIP;
-		}
-		if (vs_tenant_create(&e->tcfg, &e->tenant, err, sizeof(err)) != 0) {
-			h->reason(c, "test tenant for %s: %s", e->routed, err);
-			return VS_FAIL;
-		}
-		h->log(c, VS_LOG_INFO, "test tenant %s (%s) routes %s", e->tenant.key, e->tenant.marker, e->routed);
-	}
+	if (e->provision && (rc = vs_popt_tenant(h, c, "errors", &e->tcfg, &e->tenant)) != VS_OK)
+		return rc;
 	e->data = json_object();
 	return VS_OK;
 }
@@ -77,13 +68,11 @@ static int er_run(const struct vs_host *h, vs_ctx *c, void *state)
 static int er_teardown(const struct vs_host *h, vs_ctx *c, void *state)
 {
 	struct er *e = state;
-	char err[256];
 
 	if (!e)
 		return VS_OK;
 	er_faults_off(e); /* a failed or interrupted run never leaves a fault behind */
-	if (e->tenant.created && vs_tenant_remove(&e->tcfg, &e->tenant, err, sizeof(err)) != 0)
-		h->log(c, VS_LOG_WARN, "test tenant %s (%s) not removed: %s", e->tenant.key, e->tenant.marker, err);
+	vs_popt_tenant_remove(h, c, &e->tcfg, &e->tenant);
 	if (e->eng)
 		vs_call_engine_free(e->eng);
 	json_decref(e->data);

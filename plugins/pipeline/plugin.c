@@ -35,19 +35,8 @@ static int pl_setup(const struct vs_host *h, vs_ctx *c, void **state)
 	p->m_first = h->metric(c, "first_reply", "ms");
 	p->m_turn = h->metric(c, "turn_latency", "ms");
 	p->m_gap = h->metric(c, "gap", "ms");
-	if (p->provision) {
-		if (!p->tcfg.db_url || !*p->tcfg.db_url) {
-			h->reason(c, "no database URL to provision the test tenant (set [pipeline] db_url, "
-				     "or provision = false when routed_number %s is routed already)",
-				  p->routed);
-			return VS_SKIP;
-		}
-		if (vs_tenant_create(&p->tcfg, &p->tenant, err, sizeof(err)) != 0) {
-			h->reason(c, "test tenant for %s: %s", p->routed, err);
-			return VS_FAIL;
-		}
-		h->log(c, VS_LOG_INFO, "test tenant %s (%s) routes %s", p->tenant.key, p->tenant.marker, p->routed);
-	}
+	if (p->provision && (rc = vs_popt_tenant(h, c, "pipeline", &p->tcfg, &p->tenant)) != VS_OK)
+		return rc;
 	return VS_OK;
 }
 
@@ -154,12 +143,10 @@ static int pl_run(const struct vs_host *h, vs_ctx *c, void *state)
 static int pl_teardown(const struct vs_host *h, vs_ctx *c, void *state)
 {
 	struct pl *p = state;
-	char err[256];
 
 	if (!p)
 		return VS_OK;
-	if (p->tenant.created && vs_tenant_remove(&p->tcfg, &p->tenant, err, sizeof(err)) != 0)
-		h->log(c, VS_LOG_WARN, "test tenant %s (%s) not removed: %s", p->tenant.key, p->tenant.marker, err);
+	vs_popt_tenant_remove(h, c, &p->tcfg, &p->tenant);
 	if (p->eng)
 		vs_call_engine_free(p->eng);
 	for (size_t i = 0; p->calls && i < (size_t)p->ncalls_opt; i++)

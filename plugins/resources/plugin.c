@@ -48,19 +48,8 @@ static int rs_setup(const struct vs_host *h, vs_ctx *c, void **state)
 			p->db = NULL;
 		}
 	}
-	if (p->provision) {
-		if (!*p->db_url) {
-			h->reason(c, "no database URL to provision the test tenant (set [resources] db_url, "
-				     "or provision = false when routed_number %s is routed already)",
-				  p->routed);
-			return VS_SKIP;
-		}
-		if (vs_tenant_create(&p->tcfg, &p->tenant, err, sizeof(err)) != 0) {
-			h->reason(c, "test tenant for %s: %s", p->routed, err);
-			return VS_FAIL;
-		}
-		h->log(c, VS_LOG_INFO, "test tenant %s (%s) routes %s", p->tenant.key, p->tenant.marker, p->routed);
-	}
+	if (p->provision && (rc = vs_popt_tenant(h, c, "resources", &p->tcfg, &p->tenant)) != VS_OK)
+		return rc;
 	return VS_OK;
 }
 
@@ -247,12 +236,10 @@ static int rs_run(const struct vs_host *h, vs_ctx *c, void *state)
 static int rs_teardown(const struct vs_host *h, vs_ctx *c, void *state)
 {
 	struct rs *p = state;
-	char err[256];
 
 	if (!p)
 		return VS_OK;
-	if (p->tenant.created && vs_tenant_remove(&p->tcfg, &p->tenant, err, sizeof(err)) != 0)
-		h->log(c, VS_LOG_WARN, "test tenant %s (%s) not removed: %s", p->tenant.key, p->tenant.marker, err);
+	vs_popt_tenant_remove(h, c, &p->tcfg, &p->tenant);
 	if (p->eng)
 		vs_call_engine_free(p->eng);
 	if (p->calls)

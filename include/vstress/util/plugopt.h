@@ -9,6 +9,7 @@
 
 #include "vstress/plugin.h"
 #include "vstress/util/call.h"
+#include "vstress/util/telnyx_call.h"
 
 /* opt_int(key) >= min, else a reason "[section] key = v: must be at least
  * min"; 0 or -1 (the host's own reason for a malformed value). */
@@ -29,5 +30,13 @@ void vs_popt_url(char *out, size_t len, const char *base, const char *path);
 void vs_popt_sleep(const struct vs_host *h, vs_ctx *c, long long ms);
 int vs_popt_scripts(const struct vs_host *h, vs_ctx *c, const char *section, const char *key,
 		    struct vs_call_script ***scripts, size_t *n);
+
+/* The test tenant routing cfg->number, created in setup: VS_OK (logged),
+ * VS_SKIP without a database URL, VS_FAIL when it cannot be created; the
+ * reason names [section].  vs_popt_tenant_remove (teardown) removes
+ * exactly what was created and only logs a failure. */
+int vs_popt_tenant(const struct vs_host *h, vs_ctx *c, const char *section, const struct vs_tenant_cfg *cfg,
+		   struct vs_tenant *t);
+void vs_popt_tenant_remove(const struct vs_host *h, vs_ctx *c, const struct vs_tenant_cfg *cfg, struct vs_tenant *t);
 
 #endif
