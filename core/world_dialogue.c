@@ -49,8 +49,8 @@ static long re_cost(const char **pp, int depth)
 			if (*p == '{') {
 				char *end;
 				long lo = strtol(p + 1, &end, 10), hi = lo;
-				if (end == p + 1 || lo < 0)
-					return -1;
+				if (end == p + 1 || lo < 0 || lo > RE_MAX_BOUND)
+					return -1; /* before lo + 1 below: strtol saturates */
 				if (*end == ',') {
 					const char *q = end + 1;
 					hi = strtol(q, &end, 10);
