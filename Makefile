@@ -4,6 +4,7 @@
 #   make check            build and run every test (installs missing packages)
 #   make SAN=1 check      the same with ASan+UBSan (separate build dir)
 #   make valgrind         the C suites under valgrind, children traced
+#   make fuzz FUZZ_SECONDS=30   every fuzz target under libFuzzer (clang), docs/fuzzing.md
 #   make demo             the full suite against the reference agent
 #   make install PREFIX=/usr/local
 #   make deps             install the Debian packages needed (idempotent)
@@ -18,6 +19,13 @@ WERROR      ?= -Werror
 ifeq ($(SAN),1)
 BUILD       ?= build-san
 SANFLAGS    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else ifeq ($(SAN),fuzz)
+# The fuzz build (make fuzz): clang, ASan+UBSan, libFuzzer's coverage.
+# -Werror stays with the gcc builds (clang's -Wformat=2 differs).
+BUILD       ?= build-fuzz
+CC          := clang
+WERROR      :=
+SANFLAGS    := -fsanitize=address,undefined,fuzzer-no-link -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 else
 BUILD       ?= build
 SANFLAGS    :=
@@ -77,20 +85,35 @@ PTEST_BINS  := $(foreach s,$(PTEST_SRCS),$(BUILD)/tests/$(word 2,$(subst /, ,$(s
 # call-measurement proofs drive (tests/echo_target).
 ECHO_TARGET := $(BUILD)/tests/echo_target
 
+# Fuzz targets: tests/fuzz/fuzz_NAME.c, each defining LLVMFuzzerTestOneInput.
+# The normal build links each with replay_main.c into $(BUILD)/tests/fuzz_NAME,
+# which make check runs over tests/fuzz/corpus/NAME/; `make fuzz` builds them
+# with libFuzzer into build-fuzz/fuzz/ and runs them (scripts/fuzz.sh).
+# FUZZ_EXTRA_NAME: more sources (a plugin's parser); FUZZ_CFLAGS_/FUZZ_LIBS_.
+FUZZ_SRCS   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_NAMES  := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
+FUZZ_REPLAY := $(patsubst %,$(BUILD)/tests/fuzz_%,$(FUZZ_NAMES))
+FUZZ_BINS   := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
+FUZZ_EXTRA_schema := plugins/db/db_schema_file.c
+FUZZ_CFLAGS_schema := -Iplugins/db $(CFLAGS_db)
+FUZZ_LIBS_schema := $(LIBS_db)
+FUZZ_SECONDS ?= 30
+
 BENCH_SRCS  := $(sort $(wildcard bench/*.c))
 BENCH_BINS  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 # Plugin sources are found per target (secondary expansion).
 .SECONDEXPANSION:
 
-.PHONY: all core plugins fixtures tests check check-c valgrind demo deps install clean bench world
+.PHONY: all core plugins fixtures tests check check-c valgrind demo deps install clean bench world fuzz fuzz-build
 
 all: core plugins
 
 core: $(BIN)
 plugins: $(PLUGIN_SOS)
 fixtures: $(FIXTURE_SOS)
-tests: $(UNIT_BINS) $(PTEST_BINS) $(ECHO_TARGET) fixtures
+tests: $(UNIT_BINS) $(PTEST_BINS) $(ECHO_TARGET) $(FUZZ_REPLAY) fixtures
+fuzz-build: $(FUZZ_BINS)
 bench: $(BENCH_BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -138,6 +161,17 @@ $(ECHO_TARGET): $(wildcard tests/echo_target/*.c) $(UTIL_LIB)
 $(BUILD)/tests/test_call_echo: $(ECHO_TARGET)
 $(BUILD)/tests/test_callbatch: $(ECHO_TARGET)
 
+$(BUILD)/tests/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c tests/fuzz/fuzz.h $$(FUZZ_EXTRA_$$*) \
+		$(CORE_LIB) $(UTIL_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) $(FUZZ_CFLAGS_$*) $(LDFLAGS) -o $@ $< tests/fuzz/replay_main.c \
+		$(FUZZ_EXTRA_$*) $(CORE_LIB) $(UTIL_LIB) $(PKG_LIBS) $(FUZZ_LIBS_$*) $(UTIL_LIBS) -ldl -lm -lpthread
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $$(FUZZ_EXTRA_$$*) $(CORE_LIB) $(UTIL_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) $(FUZZ_CFLAGS_$*) $(LDFLAGS) -fsanitize=fuzzer -o $@ $< \
+		$(FUZZ_EXTRA_$*) $(CORE_LIB) $(UTIL_LIB) $(PKG_LIBS) $(FUZZ_LIBS_$*) $(UTIL_LIBS) -ldl -lm -lpthread
+
 define ptest_rule
 $(BUILD)/tests/$(word 2,$(subst /, ,$(1)))_$(basename $(notdir $(1))): $(1) $(FAKEHOST_OBJS) $(CORE_LIB) $(UTIL_LIB)
 	@mkdir -p $$(dir $$@)
@@ -172,6 +206,13 @@ valgrind:
 	@$(MAKE) --no-print-directory all tests
 	@BUILD=$(BUILD) VALGRIND=1 scripts/check.sh --c-only
 
+# Every fuzz target under libFuzzer for FUZZ_SECONDS each (clang from
+# Debian, ASan+UBSan, build-fuzz/); a crash fails and names its reproducer.
+fuzz:
+	@scripts/deps.sh --quiet --no-venv
+	@$(MAKE) --no-print-directory SAN=fuzz fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(FUZZ_NAMES)
+
 demo:
 	@scripts/deps.sh --quiet
 	@$(MAKE) --no-print-directory all
@@ -189,6 +230,6 @@ install: all
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/vstress.pc
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

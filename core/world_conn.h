@@ -64,6 +64,11 @@ void conn_begin_close(struct wconn *c);
 int ws_frame(struct wconn *c, uint32_t delay_ms, int opcode, const void *d, size_t n, int front);
 void conn_ws_fault_close(struct wconn *c, int code);
 void wreq_clear(vs_wreq *rq);
+/* Frames one HTTP/1.1 request at the start of in[0..len) (which must be
+ * followed by a NUL, as a wbuf is): clears and fills rq (the head) and body.
+ * Returns the bytes the request takes (head + body) when complete, 0 when
+ * more is needed, -1 when malformed (or no head within 64 KiB). */
+long w_http_request(vs_wreq *rq, const char *in, size_t len, struct wbuf *body);
 int wresp_begin_stream(vs_wresp *rs, int mode);
 int wresp_item(vs_wresp *rs, uint32_t delay_ms, const void *data, size_t len);
 int wresp_sse(vs_wresp *rs, uint32_t delay_ms, const char *event, const char *data);

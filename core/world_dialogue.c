@@ -24,6 +24,108 @@ struct wdialogue {
 	size_t n;
 };
 
+/* glibc's regcomp expands repetition into copies of the repeated tree, so
+ * a short pattern such as (a{200}){200} or b++++... takes gigabytes.  A
+ * rule's regex is checked first: no stacked repetition (undefined in POSIX
+ * ERE), bounds of at most RE_MAX_BOUND, no back-references (exponential
+ * matching), and at most RE_MAX_COST atoms once repetition is expanded. */
+#define RE_MAX_BOUND 255
+#define RE_MAX_COST 4096
+
+static long re_cost(const char **pp, int depth)
+{
+	const char *p = *pp;
+	long total = 0, last = 0;
+	int quant = 0;
+
+	if (depth > 32)
+		return -1;
+	while (*p && *p != ')') {
+		long atom = 1;
+		if (*p == '*' || *p == '+' || *p == '?' || *p == '{') {
+			long mult;
+			if (quant)
+				return -1;
+			if (*p == '{') {
+				char *end;
+				long lo = strtol(p + 1, &end, 10), hi = lo;
+				if (end == p + 1 || lo < 0 || lo > RE_MAX_BOUND)
+					return -1; /* before lo + 1 below: strtol saturates */
+				if (*end == ',') {
+					const char *q = end + 1;
+					hi = strtol(q, &end, 10);
+					if (end == q)
+						hi = lo + 1; /* {n,}: n copies and a star */
+				}
+				if (*end != '}' || hi < lo || hi > RE_MAX_BOUND)
+					return -1;
+				mult = hi ? hi : 1;
+				p = end + 1;
+			} else {
+				mult = *p == '+' ? 2 : 1;
+				p++;
+			}
+			total += last * (mult - 1);
+			last *= mult;
+			quant = 1;
+		} else {
+			if (*p == '(') {
+				p++;
+				atom = re_cost(&p, depth + 1);
+				if (atom < 0)
+					return -1;
+				if (*p == ')')
+					p++;
+				atom += 1;
+			} else if (*p == '[') {
+				p++;
+				if (*p == '^')
+					p++;
+				if (*p == ']')
+					p++;
+				while (*p && *p != ']') {
+					if (p[0] == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+						const char *close = strchr(p + 2, ']');
+						p = close ? close : p + strlen(p) - 1;
+					}
+					p++;
+				}
+				if (*p == ']')
+					p++;
+			} else if (*p == '\\') {
+				if (p[1] >= '1' && p[1] <= '9')
+					return -1; /* a back-reference */
+				p += p[1] ? 2 : 1;
+			} else {
+				atom = *p == '|' ? 0 : 1;
+				p++;
+			}
+			last = atom;
+			total += atom;
+			quant = 0;
+		}
+		if (total > RE_MAX_COST || last > RE_MAX_COST)
+			return -1;
+	}
+	*pp = p;
+	return total;
+}
+
+static int re_acceptable(const char *re)
+{
+	const char *p = re;
+	long cost, sum = 0;
+
+	while (*p) {
+		cost = re_cost(&p, 0);
+		if (cost < 0 || (sum += cost) > RE_MAX_COST)
+			return 0;
+		if (*p == ')')
+			p++; /* an unmatched ')' is an ordinary character in ERE */
+	}
+	return 1;
+}
+
 static char *dupv(const char *s)
 {
 	return strdup(s ? s : "");
@@ -75,6 +177,13 @@ struct wdialogue *wdialogue_load(const char *path, char *err, size_t errlen)
 		}
 		const char *re = wconf_get(&c, sec, "regex");
 		if (re && *re) {
+			if (!re_acceptable(re)) {
+				snprintf(err, errlen,
+					 "%s: rule %s: regex too costly (stacked repetition, a bound over %d, a "
+					 "back-reference, or over %d atoms once repeated)",
+					 path, r->name, RE_MAX_BOUND, RE_MAX_COST);
+				goto fail;
+			}
 			if (regcomp(&r->re, re, REG_EXTENDED | REG_ICASE | REG_NOSUB) != 0) {
 				snprintf(err, errlen, "%s: rule %s: bad regex", path, r->name);
 				goto fail;

@@ -130,6 +130,56 @@ int w_parse_head(vs_wreq *rq, const char *head, size_t n)
 	return 0;
 }
 
+/* Request bodies: Content-Length or chunked.  Returns the total length of
+ * head + body when complete, 0 when more is needed, -1 when malformed. */
+static long body_complete(const vs_wreq *rq, const char *in, size_t len, size_t head_len, struct wbuf *body)
+{
+	const char *te = wreq_header(rq, "Transfer-Encoding");
+	const char *cl = wreq_header(rq, "Content-Length");
+	if (te && strcasestr(te, "chunked")) {
+		size_t pos = head_len;
+		body->len = 0;
+		for (;;) {
+			const char *eol = memmem(in + pos, len - pos, "\r\n", 2);
+			if (!eol)
+				return 0;
+			unsigned long n = strtoul(in + pos, NULL, 16);
+			size_t data = (size_t)(eol - in) + 2;
+			if (n > W_MAX_BODY)
+				return -1;
+			if (n == 0) {
+				const char *end = memmem(in + data, len - data, "\r\n", 2);
+				if (!end)
+					return 0;
+				return (long)((size_t)(end - in) + 2);
+			}
+			if (len < data + n + 2)
+				return 0;
+			wbuf_add(body, in + data, n);
+			pos = data + n + 2;
+		}
+	}
+	size_t n = cl ? strtoul(cl, NULL, 10) : 0;
+	if (n > W_MAX_BODY)
+		return -1;
+	if (len < head_len + n)
+		return 0;
+	wbuf_add(body, in + head_len, n);
+	return (long)(head_len + n);
+}
+
+long w_http_request(vs_wreq *rq, const char *in, size_t len, struct wbuf *body)
+{
+	wreq_clear(rq);
+	const char *end = memmem(in, len, "\r\n\r\n", 4);
+	if (!end)
+		return len > 65536 ? -1 : 0;
+	size_t head_len = (size_t)(end - in) + 4;
+	if (w_parse_head(rq, in, head_len) < 0)
+		return -1;
+	return body_complete(rq, in, len, head_len, body);
+}
+
 const char *wreq_header(const vs_wreq *rq, const char *name)
 {
 	for (int i = 0; i < rq->nhdr; i++)

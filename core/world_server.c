@@ -20,7 +20,6 @@
 
 #include "world_conn.h"
 
-int w_parse_head(vs_wreq *rq, const char *head, size_t n);
 int w_ws_accept_key(const char *key, char out[64]);
 int w_ws_input(struct world *W, struct wconn *c);
 void w_ws_closed_cb(struct wconn *c, int code);
@@ -530,68 +529,18 @@ static void http_dispatch(struct world *W, struct wconn *c)
 		wresp_finish(rs);
 }
 
-/* Request bodies: Content-Length or chunked.  Returns the total length of
- * head + body when complete, 0 when more is needed, -1 when malformed. */
-static long body_complete(struct wconn *c, size_t head_len, struct wbuf *body)
-{
-	const char *te = wreq_header(&c->rq, "Transfer-Encoding");
-	const char *cl = wreq_header(&c->rq, "Content-Length");
-	if (te && strcasestr(te, "chunked")) {
-		size_t pos = head_len;
-		body->len = 0;
-		for (;;) {
-			char *eol = memmem(c->in.p + pos, c->in.len - pos, "\r\n", 2);
-			if (!eol)
-				return 0;
-			unsigned long n = strtoul(c->in.p + pos, NULL, 16);
-			size_t data = (size_t)(eol - c->in.p) + 2;
-			if (n > W_MAX_BODY)
-				return -1;
-			if (n == 0) {
-				char *end = memmem(c->in.p + data, c->in.len - data, "\r\n", 2);
-				if (!end)
-					return 0;
-				return (long)((size_t)(end - c->in.p) + 2);
-			}
-			if (c->in.len < data + n + 2)
-				return 0;
-			wbuf_add(body, c->in.p + data, n);
-			pos = data + n + 2;
-		}
-	}
-	size_t n = cl ? strtoul(cl, NULL, 10) : 0;
-	if (n > W_MAX_BODY)
-		return -1;
-	if (c->in.len < head_len + n)
-		return 0;
-	wbuf_add(body, c->in.p + head_len, n);
-	return (long)(head_len + n);
-}
-
 static void http_input(struct world *W, struct wconn *c)
 {
 	while (!c->busy && !c->dead && c->state == C_HTTP && c->in.len) {
-		char *end = memmem(c->in.p, c->in.len, "\r\n\r\n", 4);
-		if (!end) {
-			if (c->in.len > 65536)
-				conn_reset(W, c);
-			return;
-		}
-		size_t head_len = (size_t)(end - c->in.p) + 4;
-		wreq_clear(&c->rq);
-		if (w_parse_head(&c->rq, c->in.p, head_len) < 0) {
-			conn_reset(W, c);
-			return;
-		}
 		struct wbuf body = {0};
-		long total = body_complete(c, head_len, &body);
+		long total = w_http_request(&c->rq, c->in.p, c->in.len, &body);
 		if (total <= 0) {
 			wbuf_free(&body);
 			if (total < 0) {
 				conn_reset(W, c);
 				return;
 			}
-			const char *ex = wreq_header(&c->rq, "Expect");
+			const char *ex = c->rq.method ? wreq_header(&c->rq, "Expect") : NULL;
 			if (ex && !strcasecmp(ex, "100-continue") && !c->sent_continue) {
 				c->sent_continue = 1;
 				cq_push_front(c, O_HDR, "HTTP/1.1 100 Continue\r\n\r\n", 25);

@@ -289,6 +289,27 @@ static void test_dialogue(void **st)
 	p = write_tmp("[rule:bad]\nregex = (unclosed\n");
 	assert_null(wdialogue_load(p, err, sizeof err));
 	unlink(p);
+	/* Patterns glibc would expand into gigabytes are refused by name
+	 * (found by fuzz_dialogue: tests/fuzz/corpus/dialogue/oom-*). */
+	static const char *costly[] = {"(b++++++++++++++++++++++++++++++)", "((a{200}){200})", "x{1,9999}",
+				       "(a)\\1", "((((((((((((a+)+)+)+)+)+)+)+)+)+)+)+)+"};
+	for (size_t i = 0; i < sizeof costly / sizeof *costly; i++) {
+		char text[256];
+		snprintf(text, sizeof text, "[rule:costly]\nregex = %s\nreply = no\n", costly[i]);
+		p = write_tmp(text);
+		err[0] = '\0';
+		assert_null(wdialogue_load(p, err, sizeof err));
+		unlink(p);
+		assert_non_null(strstr(err, "rule costly: regex too costly"));
+	}
+	/* ordinary ones still load */
+	p = write_tmp("[rule:ok]\nregex = ^(yes|yeah|sure)[[:space:]!.]*$|book.{0,40}table|a{2,5}b+c*\nreply = ok\n");
+	d = wdialogue_load(p, err, sizeof err);
+	unlink(p);
+	assert_non_null(d);
+	wdialogue_reply(d, "I want to book a big table", &r);
+	assert_string_equal(r.rule, "ok");
+	wdialogue_free(d);
 }
 
 int main(void)
