@@ -31,7 +31,7 @@ BUILD       ?= build
 SANFLAGS    :=
 endif
 
-PKGS        := jansson inih libwebsockets libcurl openssl
+PKGS        := jansson inih libwebsockets libcurl openssl libxml-2.0
 PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -64,6 +64,9 @@ PLUGINS     ?= $(ALL_PLUGINS)
 PLUGIN_SOS  := $(patsubst %,$(BUILD)/plugins/%.so,$(PLUGINS))
 PLUGIN_CFLAGS := -fPIC -fvisibility=hidden
 PLUGIN_LDFLAGS := -shared -Wl,-z,defs -Wl,--as-needed
+# libxml2 for core/util/texml.c (vs_tcall_run parses a TeXML webhook reply):
+# every plugin that links the call path needs it; --as-needed drops it elsewhere.
+PLUGIN_XML_LIBS := $(shell pkg-config --libs libxml-2.0 2>/dev/null)
 
 # Test fixtures: hostile and friendly plugins, one .c each.
 FIXTURE_SRCS := $(sort $(wildcard tests/fixtures/*.c))
@@ -82,8 +85,10 @@ PTEST_SRCS  := $(sort $(wildcard $(patsubst %,plugins/%/tests/test_*.c,$(PLUGINS
 PTEST_BINS  := $(foreach s,$(PTEST_SRCS),$(BUILD)/tests/$(word 2,$(subst /, ,$(s)))_$(basename $(notdir $(s))))
 
 # The echo target: a tiny C agent with exactly known reply timing that the
-# call-measurement proofs drive (tests/echo_target).
+# call-measurement proofs drive (tests/echo_target); the hostile agent
+# misbehaves in one chosen way (tests/hostile_agent, tests/integration/test_hostile.sh).
 ECHO_TARGET := $(BUILD)/tests/echo_target
+HOSTILE_AGENT := $(BUILD)/tests/hostile_agent
 
 # Fuzz targets: tests/fuzz/fuzz_NAME.c, each defining LLVMFuzzerTestOneInput.
 # The normal build links each with replay_main.c into $(BUILD)/tests/fuzz_NAME,
@@ -112,7 +117,7 @@ all: core plugins
 core: $(BIN)
 plugins: $(PLUGIN_SOS)
 fixtures: $(FIXTURE_SOS)
-tests: $(UNIT_BINS) $(PTEST_BINS) $(ECHO_TARGET) $(FUZZ_REPLAY) fixtures
+tests: $(UNIT_BINS) $(PTEST_BINS) $(ECHO_TARGET) $(HOSTILE_AGENT) $(FUZZ_REPLAY) fixtures
 fuzz-build: $(FUZZ_BINS)
 bench: $(BENCH_BINS)
 
@@ -140,7 +145,7 @@ $(BIN): $(BUILD)/obj/core/main.o $(CORE_LIB) $(UTIL_LIB)
 $(BUILD)/plugins/%.so: $$(wildcard plugins/%/*.c plugins/%/*.h) $(wildcard include/vstress/*.h) $(UTIL_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(PLUGIN_CFLAGS) $(CFLAGS_$*) $(PLUGIN_LDFLAGS) $(LDFLAGS) -o $@ \
-		$(filter %.c,$^) $(LIBS_$*) -lm
+		$(filter %.c,$^) $(LIBS_$*) $(PLUGIN_XML_LIBS) -lm
 	@# The sources are found by wildcard above; keep only headers in the
 	@# generated dependencies, so a deleted or moved .c does not stop make.
 	@sed -i -e 's/ [^ ]*\.c\b//g' $(@:.so=.d)
@@ -155,6 +160,10 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(CORE_LIB) $(UTIL_LIB) $(FAKEHOST_OB
 		-lcmocka -ldl -lm -lpthread
 
 $(ECHO_TARGET): $(wildcard tests/echo_target/*.c) $(UTIL_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^) $(UTIL_LIB) $(PKG_LIBS) $(UTIL_LIBS) -lm -lpthread
+
+$(HOSTILE_AGENT): $(wildcard tests/hostile_agent/*.c tests/hostile_agent/*.h) $(UTIL_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^) $(UTIL_LIB) $(PKG_LIBS) $(UTIL_LIBS) -lm -lpthread
 

@@ -102,6 +102,7 @@ export VS_ECHO_TARGET="$BUILD/tests/echo_target"
 for t in "$BUILD"/tests/*; do
 	[ -x "$t" ] && [ -f "$t" ] || continue
 	[ "$t" = "$VS_ECHO_TARGET" ] && continue # a helper program, not a suite
+	[ "$t" = "$BUILD/tests/hostile_agent" ] && continue # likewise (tests/integration/test_hostile.sh)
 	suite "c:$(basename "$t")" "${vg[@]}" "$t"
 done
 

@@ -16,7 +16,6 @@
 #include "vstress/util/ulaw.h"
 
 #define DTMF_FRAMES 10 /* 200 ms per digit */
-#define RX_MAX (4u << 20)
 
 struct vs_call_engine {
 	struct lws_context *ctx;
@@ -362,36 +361,104 @@ static int call_writeable(struct vs_call *c)
 
 /* --- receiving --------------------------------------------------------------- */
 
+/* The first bad message: the parser's reason and a quoted, printable excerpt. */
+static void note_bad(struct vs_call *c, const char *why, const char *text, size_t len)
+{
+	char q[64];
+	size_t j = 0;
+
+	if (!strncmp(why, "not JSON", 8))
+		c->res.bad_json++;
+	else if (strstr(why, "base64"))
+		c->res.bad_base64++;
+	else
+		c->res.bad_fields++;
+	if (c->res.first_bad[0])
+		return;
+	for (size_t i = 0; i < len && j + 5 < sizeof(q); i++) {
+		unsigned char ch = (unsigned char)text[i];
+
+		if (ch >= 0x20 && ch < 0x7f)
+			q[j++] = (char)ch;
+		else
+			j += (size_t)snprintf(q + j, sizeof(q) - j, "\\x%02x", ch);
+	}
+	q[j] = '\0';
+	snprintf(c->res.first_bad, sizeof(c->res.first_bad), "%.100s (message: '%s%s')", why, q, j < len ? "..." : "");
+}
+
+/* Agent audio: played on arrival or queued behind what plays, at most
+ * VS_CALL_MAX_AHEAD_MS ahead (beyond that it is faster than real time:
+ * dropped and reported). */
+static void on_agent_media(struct vs_call *c, const struct vs_media_msg *m, uint64_t now)
+{
+	const size_t max_ahead = (size_t)VS_CALL_MAX_AHEAD_MS * CALL_RATE / 1000;
+	int16_t *pcm;
+
+	c->res.frames_received++;
+	c->res.samples_received += m->payload_len;
+	if (!c->first_media_ns)
+		c->first_media_ns = now;
+	c->last_media_ns = now;
+	c->res.agent_audio_ms = (double)c->res.samples_received * 1000.0 / CALL_RATE;
+	c->res.agent_wall_ms = (double)(c->last_media_ns - c->first_media_ns) / 1e6;
+	if (!c->t0 || !m->payload_len)
+		return;
+	/* play out what is due before queueing, so the queue anchors at now */
+	call_ear_advance(&c->ear, listen_idx(c, now));
+	if (c->ear.qlen && c->ear.qlen + m->payload_len > max_ahead) {
+		c->res.audio_dropped_ms += (double)m->payload_len * 1000.0 / CALL_RATE;
+		return;
+	}
+	pcm = malloc(m->payload_len * sizeof(*pcm));
+	if (!pcm)
+		return;
+	vs_ulaw_decode_buf(m->payload, m->payload_len, pcm);
+	call_ear_push(&c->ear, listen_idx(c, now), pcm, m->payload_len);
+	free(pcm);
+	if ((double)c->ear.qlen * 1000.0 / CALL_RATE > c->res.ahead_max_ms)
+		c->res.ahead_max_ms = (double)c->ear.qlen * 1000.0 / CALL_RATE;
+}
+
+/* Marks: at most VS_CALL_MARK_BURST at once and VS_CALL_MARK_RATE a second. */
+static int mark_allowed(struct vs_call *c, uint64_t now)
+{
+	if (!c->mark_ns) {
+		c->mark_tokens = VS_CALL_MARK_BURST;
+	} else {
+		c->mark_tokens += (double)(now - c->mark_ns) / 1e9 * VS_CALL_MARK_RATE;
+		if (c->mark_tokens > VS_CALL_MARK_BURST)
+			c->mark_tokens = VS_CALL_MARK_BURST;
+	}
+	c->mark_ns = now;
+	if (c->mark_tokens < 1.0)
+		return 0;
+	c->mark_tokens -= 1.0;
+	return 1;
+}
+
 static void call_message(struct vs_call *c, const char *text, size_t len)
 {
 	struct vs_media_msg m;
 	char err[128];
 	uint64_t now = now_ns();
 
-	if (vs_media_parse(text, len, RX_MAX, &m, err, sizeof(err)) != 0) {
+	c->res.msgs_received++;
+	if (vs_media_parse(text, len, VS_CALL_MAX_FRAME, &m, err, sizeof(err)) != 0) {
 		c->res.bad_messages++;
+		note_bad(c, err, text, len);
 		goto out;
 	}
 	switch (m.event) {
-	case VS_MEV_MEDIA: {
-		int16_t *pcm;
-
-		c->res.frames_received++;
-		c->res.samples_received += m.payload_len;
-		if (!c->t0 || !m.payload_len)
-			break;
-		pcm = malloc(m.payload_len * sizeof(*pcm));
-		if (!pcm)
-			break;
-		vs_ulaw_decode_buf(m.payload, m.payload_len, pcm);
-		/* play out what is due before queueing, so the queue anchors at now */
-		call_ear_advance(&c->ear, listen_idx(c, now));
-		call_ear_push(&c->ear, listen_idx(c, now), pcm, m.payload_len);
-		free(pcm);
+	case VS_MEV_MEDIA:
+		on_agent_media(c, &m, now);
 		break;
-	}
 	case VS_MEV_MARK:
 		c->res.marks_received++;
+		if (!mark_allowed(c, now)) {
+			c->res.marks_dropped++;
+			break;
+		}
 		call_ear_mark(&c->ear, m.mark_name);
 		flush_marks(c);
 		break;
@@ -408,10 +475,29 @@ out:
 	vs_media_msg_free(&m);
 }
 
+/* One chunk of an agent frame.  A frame over VS_CALL_MAX_FRAME is refused
+ * on its first chunk (from its declared length), before it is buffered. */
 static int call_rx(struct vs_call *c, struct lws *wsi, const void *in, size_t len)
 {
-	if (c->rxlen + len > RX_MAX) {
-		snprintf(c->res.error, sizeof(c->res.error), "agent message larger than %u bytes", RX_MAX);
+	size_t left = lws_remaining_packet_payload(wsi);
+
+	if (!c->in_frame) {
+		c->frame_size = len + left;
+		c->frame_got = 0;
+	}
+	c->frame_got += len;
+	c->in_frame = left > 0;
+	if (c->frame_size > VS_CALL_MAX_FRAME || c->rxlen + len > VS_CALL_MAX_FRAME) {
+		if (c->frame_size > VS_CALL_MAX_FRAME)
+			snprintf(c->res.frame_error, sizeof(c->res.frame_error),
+				 "frame of %zu bytes over the %u MiB limit (connection closed)", c->frame_size,
+				 VS_CALL_MAX_FRAME >> 20);
+		else
+			snprintf(c->res.frame_error, sizeof(c->res.frame_error),
+				 "fragmented message of more than %u bytes over the %u MiB limit (connection closed)",
+				 VS_CALL_MAX_FRAME, VS_CALL_MAX_FRAME >> 20);
+		snprintf(c->res.error, sizeof(c->res.error), "%s", c->res.frame_error);
+		c->in_frame = 0;
 		return -1;
 	}
 	if (c->rxlen + len + 1 > c->rxcap) {
@@ -428,7 +514,7 @@ static int call_rx(struct vs_call *c, struct lws *wsi, const void *in, size_t le
 	}
 	memcpy(c->rx + c->rxlen, in, len);
 	c->rxlen += len;
-	if (lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi)) {
+	if (lws_is_final_fragment(wsi) && !left) {
 		c->rx[c->rxlen] = '\0';
 		call_message(c, c->rx, c->rxlen);
 		c->rxlen = 0;
@@ -633,6 +719,10 @@ static int call_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 	case LWS_CALLBACK_CLIENT_CLOSED:
 		return 0;
 	case LWS_CALLBACK_WSI_DESTROY:
+		if (c && !call_finalized(c) && c->in_frame && !c->res.frame_error[0])
+			snprintf(c->res.frame_error, sizeof(c->res.frame_error),
+				 "the agent closed the connection mid-frame (%zu of the frame's %zu bytes delivered)",
+				 c->frame_got, c->frame_size);
 		if (c && !call_finalized(c)) {
 			lws_set_opaque_user_data(wsi, NULL);
 			if (c->res.hangup_by == VS_HANGUP_NONE && !c->sent_start && !c->res.error[0]) {

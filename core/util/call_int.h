@@ -96,6 +96,11 @@ struct vs_call {
 	/* rx */
 	char *rx;
 	size_t rxlen, rxcap;
+	size_t frame_size, frame_got; /* the frame being received (its declared size) */
+	int in_frame;              /* part of a frame is still to come */
+	double mark_tokens;        /* mark rate limit (token bucket) */
+	uint64_t mark_ns;
+	uint64_t first_media_ns, last_media_ns; /* agent media arrivals */
 	unsigned char *tx;         /* LWS_PRE + message */
 	size_t txcap;
 	struct call_ear ear;

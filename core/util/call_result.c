@@ -1,5 +1,6 @@
 /* Measurements from the agent's audio, and the result as JSON. */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -191,6 +192,17 @@ json_t *vs_call_result_json(const struct vs_call_result *r)
 	json_object_set_new(o, "dtmf_sent", json_integer((json_int_t)r->dtmf_sent));
 	json_object_set_new(o, "bad_messages", json_integer((json_int_t)r->bad_messages));
 	json_object_set_new(o, "talk_over", json_integer(r->talk_over));
+	json_object_set_new(o, "msgs_received", json_integer((json_int_t)r->msgs_received));
+	json_object_set_new(o, "bad_json", json_integer((json_int_t)r->bad_json));
+	json_object_set_new(o, "bad_base64", json_integer((json_int_t)r->bad_base64));
+	json_object_set_new(o, "bad_fields", json_integer((json_int_t)r->bad_fields));
+	json_object_set_new(o, "first_bad", r->first_bad[0] ? json_string(r->first_bad) : json_null());
+	json_object_set_new(o, "frame_error", r->frame_error[0] ? json_string(r->frame_error) : json_null());
+	json_object_set_new(o, "marks_dropped", json_integer((json_int_t)r->marks_dropped));
+	json_object_set_new(o, "agent_audio_ms", json_real(r->agent_audio_ms));
+	json_object_set_new(o, "agent_wall_ms", json_real(r->agent_wall_ms));
+	json_object_set_new(o, "ahead_max_ms", json_real(r->ahead_max_ms));
+	json_object_set_new(o, "audio_dropped_ms", json_real(r->audio_dropped_ms));
 	for (size_t i = 0; i < r->nturns; i++)
 		json_array_append_new(turns, json_pack("{s:i, s:b, s:f, s:o, s:b}", "step", r->turns[i].step + 1,
 						       "replied", r->turns[i].replied, "ref_ms", r->turns[i].ref_ms,
@@ -216,4 +228,45 @@ json_t *vs_call_result_json(const struct vs_call_result *r)
 	json_object_set_new(o, "barge_ins", barges);
 	json_object_set_new(o, "agent_speech_ms", segs);
 	return o;
+}
+
+int vs_call_protocol_problems(const struct vs_call_result *r, char *buf, size_t len)
+{
+	size_t off = 0;
+	int n = 0, k;
+
+#define ADD(...)                                                                             \
+	do {                                                                                 \
+		if (off < len) {                                                             \
+			k = snprintf(buf + off, len - off, "%s", n ? "; " : "");            \
+			off += k > 0 ? (size_t)k : 0;                                        \
+		}                                                                            \
+		if (off < len) {                                                             \
+			k = snprintf(buf + off, len - off, __VA_ARGS__);                     \
+			off += k > 0 ? (size_t)k : 0;                                        \
+		}                                                                            \
+		n++;                                                                         \
+	} while (0)
+	if (len)
+		buf[0] = '\0';
+	if (r->frame_error[0])
+		ADD("%s", r->frame_error);
+	if (r->bad_messages)
+		ADD("%llu of %llu agent messages malformed (%llu not JSON, %llu invalid base64, %llu wrong or "
+		    "wrongly typed fields); first: %s",
+		    (unsigned long long)r->bad_messages, (unsigned long long)r->msgs_received,
+		    (unsigned long long)r->bad_json, (unsigned long long)r->bad_base64,
+		    (unsigned long long)r->bad_fields, r->first_bad);
+	if (r->audio_dropped_ms > 0)
+		ADD("media faster than real time: %.1f s of agent audio in %.1f s (%.1fx), more than %d s queued "
+		    "ahead of playback, %.1f s dropped",
+		    r->agent_audio_ms / 1000.0, r->agent_wall_ms / 1000.0,
+		    r->agent_wall_ms > 0 ? r->agent_audio_ms / r->agent_wall_ms : 0.0, VS_CALL_MAX_AHEAD_MS / 1000,
+		    r->audio_dropped_ms / 1000.0);
+	if (r->marks_dropped)
+		ADD("mark flood: %llu marks received, %llu over the limit (%d at once, %d/s) not echoed",
+		    (unsigned long long)r->marks_received, (unsigned long long)r->marks_dropped, VS_CALL_MARK_BURST,
+		    VS_CALL_MARK_RATE);
+#undef ADD
+	return n;
 }

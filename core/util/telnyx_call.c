@@ -11,11 +11,17 @@
 #include <time.h>
 
 #include <curl/curl.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "telnyx_call_int.h"
 #include "vstress/util/b64.h"
 #include "vstress/util/httpc.h"
 #include "vstress/util/telnyx_event.h"
+#include "vstress/util/texml.h"
 
 #define POLL_MS 400
 
@@ -83,37 +89,88 @@ static int load_key(struct tc *t, char *err, size_t errlen)
 struct wbuf {
 	char *p;
 	size_t n, cap;
+	int over; /* the body was longer than cap - 1: reading stopped */
 };
 
 static size_t on_body(char *d, size_t sz, size_t nm, void *arg)
 {
 	struct wbuf *b = arg;
 	size_t n = sz * nm, k = n;
-	if (b->n + k >= b->cap)
+
+	if (!b->cap) /* body not wanted */
+		return n;
+	if (b->n + k >= b->cap) {
 		k = b->cap - 1 - b->n;
+		b->over = 1;
+	}
 	memcpy(b->p + b->n, d, k);
 	b->n += k;
 	b->p[b->n] = '\0';
-	return n;
+	return b->over ? 0 : n; /* 0: curl stops (bounded) */
 }
 
-/* POST one webhook signed as cfg->signature says.  0 with *status (0: no
+/* The webhook's socket is ours, so that what it received can be counted
+ * when curl closes it (TCP_INFO): a held-open connection (0 bytes) and a
+ * trickled answer (some) look the same to curl before the timeout. */
+struct sockwatch {
+	curl_socket_t fd;
+	long long bytes_in; /* -1: unknown */
+};
+
+static curl_socket_t open_sock(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct sockwatch *w = arg;
+
+	(void)purpose;
+	w->fd = socket(a->family, a->socktype, a->protocol);
+	return w->fd;
+}
+
+static int close_sock(void *arg, curl_socket_t fd)
+{
+	struct sockwatch *w = arg;
+	struct tcp_info ti;
+	socklen_t tl = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (fd == w->fd && getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) == 0 &&
+	    tl >= offsetof(struct tcp_info, tcpi_bytes_received) + sizeof(ti.tcpi_bytes_received))
+		w->bytes_in = (long long)ti.tcpi_bytes_received;
+	return close(fd);
+}
+
+struct post_out {
+	int status;        /* 0: no complete answer */
+	double ms;
+	char *body;        /* up to cap - 1 bytes of the body (NULL: not kept) */
+	size_t cap, blen;
+	char *problem;     /* what was wrong (NULL: not wanted) */
+	size_t plen;
+};
+
+/* POST one webhook signed as cfg->signature says.  0 with o->status (0: no
  * answer), or -1 on a local failure. */
-static int post_event(struct tc *t, const char *body, int *status, double *ms, char *rbody, size_t rlen)
+static int post_event(struct tc *t, const char *body, struct post_out *o)
 {
 	struct vs_telnyx_headers h;
 	struct curl_slist *hdr = NULL;
-	char line[160];
-	char dummy[8];
-	struct wbuf b = {rbody ? rbody : dummy, 0, rbody ? rlen : sizeof(dummy)};
+	char line[160], cerr[CURL_ERROR_SIZE] = "", loc[256] = "";
+	char dummy[1];
+	struct wbuf b = {o->body ? o->body : dummy, 0, o->body ? o->cap : 0, 0};
+	struct sockwatch w = {CURL_SOCKET_BAD, -1};
 	long long ts = (long long)time(NULL);
 	long code = 0;
+	long tmo = (long)(t->cfg->webhook_timeout_ms > 0 ? t->cfg->webhook_timeout_ms : 5000);
+	const char *redir = NULL;
 	uint64_t t0;
 	int rc = -1;
+	CURLcode cr = CURLE_OK;
 	CURL *c = curl_easy_init();
 
 	b.p[0] = '\0';
-	*status = 0;
+	o->status = 0;
+	if (o->problem && o->plen)
+		o->problem[0] = '\0';
 	if (!c)
 		goto out;
 	hdr = curl_slist_append(hdr, "Content-Type: application/json");
@@ -132,18 +189,48 @@ static int post_event(struct tc *t, const char *body, int *status, double *ms, c
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "telnyx-webhooks");
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(t->cfg->webhook_timeout_ms > 0 ? t->cfg->webhook_timeout_ms : 5000));
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, tmo);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L); /* Telnyx does not follow webhook redirects */
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_sock);
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &w);
+	curl_easy_setopt(c, CURLOPT_CLOSESOCKETFUNCTION, close_sock);
+	curl_easy_setopt(c, CURLOPT_CLOSESOCKETDATA, &w);
 	t0 = mono_ns();
-	if (curl_easy_perform(c) == CURLE_OK)
+	cr = curl_easy_perform(c);
+	if (cr == CURLE_OK || (cr == CURLE_WRITE_ERROR && b.over))
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	if (ms)
-		*ms = since_ms(t0);
-	*status = (int)code;
+	o->ms = since_ms(t0);
+	if (code >= 300 && code < 400 && curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &redir) == CURLE_OK && redir)
+		snprintf(loc, sizeof(loc), "%s", redir);
+	curl_easy_cleanup(c); /* closes the socket: w.bytes_in */
+	c = NULL;
+	o->status = (int)code;
+	o->blen = b.n;
+	if (o->problem && o->plen) {
+		if (cr == CURLE_OPERATION_TIMEDOUT && w.bytes_in == 0)
+			snprintf(o->problem, o->plen,
+				 "no byte of an answer within %ld ms: the agent held the connection open", tmo);
+		else if (cr == CURLE_OPERATION_TIMEDOUT && w.bytes_in > 0)
+			snprintf(o->problem, o->plen,
+				 "the answer was still incomplete after %ld ms (%lld bytes received): a trickled response",
+				 tmo, w.bytes_in);
+		else if (cr == CURLE_OPERATION_TIMEDOUT)
+			snprintf(o->problem, o->plen, "no complete answer within %ld ms", tmo);
+		else if (b.over)
+			snprintf(o->problem, o->plen, "the answer's body is over %zu bytes (reading stopped)", b.cap - 1);
+		else if (cr != CURLE_OK)
+			snprintf(o->problem, o->plen, "%.200s", cerr[0] ? cerr : curl_easy_strerror(cr));
+		else if (code >= 300 && code < 400)
+			snprintf(o->problem, o->plen,
+				 "a %ld redirect to %.200s: Telnyx does not follow webhook redirects (a failed delivery)",
+				 code, loc[0] ? loc : "(no Location)");
+	}
 	rc = 0;
 out:
 	curl_slist_free_all(hdr);
@@ -152,15 +239,37 @@ out:
 	return rc;
 }
 
+/* call.initiated answered with XML: what the TeXML parser makes of it. */
+static void judge_texml(struct vs_tcall_result *out, const char *body, size_t len)
+{
+	struct vs_texml_doc d;
+	char err[200], verbs[260];
+
+	if (!len || !vs_texml_looks_xml(body, len))
+		return;
+	if (vs_texml_parse(body, len, NULL, &d, err, sizeof(err)) != 0) {
+		snprintf(out->texml, sizeof(out->texml), "agent answered the webhook with XML that is not usable TeXML: %s",
+			 err);
+	} else {
+		vs_texml_describe(&d, verbs, sizeof(verbs));
+		snprintf(out->texml, sizeof(out->texml),
+			 "agent answered with TeXML (%s); this run expects call_control (set [target] telephony = "
+			 "texml when it exists)",
+			 d.n ? verbs : "an empty <Response>");
+	}
+	vs_texml_free(&d);
+}
+
 static int send_event(struct tc *t, enum vs_telnyx_ev ev, const char *hangup_source)
 {
 	struct vs_telnyx_event_opts o = {.hangup_source = hangup_source};
 	char *body = vs_telnyx_event_build(ev, &t->call, &o, &t->rng);
-	int st, rc;
+	struct post_out po = {0};
+	int rc;
 
 	if (!body)
 		return -1;
-	rc = post_event(t, body, &st, NULL, NULL, 0);
+	rc = post_event(t, body, &po);
 	free(body);
 	return rc;
 }
@@ -399,7 +508,8 @@ int vs_tcall_run(struct vs_call_engine *eng, const struct vs_call_script *script
 	struct tc t = {.cfg = cfg, .out = out};
 	struct vs_telnyx_event_opts o = {0};
 	char ev_id[37];
-	char *body = NULL;
+	char *body = NULL, *wbody = NULL;
+	struct post_out po;
 	int rc = -1;
 	const char *src;
 
@@ -433,13 +543,28 @@ int vs_tcall_run(struct vs_call_engine *eng, const struct vs_call_script *script
 		goto out;
 	}
 	t.t_sent_ns = mono_ns();
-	if (post_event(&t, body, &out->webhook_status, &out->webhook_ms, out->webhook_body,
-		       sizeof(out->webhook_body)) != 0) {
+	wbody = malloc(VS_TCALL_BODY_MAX + 1);
+	if (!wbody) {
+		snprintf(out->error, sizeof(out->error), "out of memory");
+		goto out;
+	}
+	po = (struct post_out){.body = wbody, .cap = VS_TCALL_BODY_MAX + 1, .problem = out->webhook_problem,
+			       .plen = sizeof(out->webhook_problem)};
+	if (post_event(&t, body, &po) != 0) {
 		snprintf(out->error, sizeof(out->error), "could not send call.initiated");
 		goto out;
 	}
-	if (cfg->replay_initiated) /* a Telnyx retry: same event id, signed anew */
-		post_event(&t, body, &out->replay_status, NULL, NULL, 0);
+	out->webhook_status = po.status;
+	out->webhook_ms = po.ms;
+	snprintf(out->webhook_body, sizeof(out->webhook_body), "%s", wbody);
+	judge_texml(out, wbody, po.blen);
+	free(wbody);
+	wbody = NULL;
+	if (cfg->replay_initiated) { /* a Telnyx retry: same event id, signed anew */
+		po = (struct post_out){0};
+		post_event(&t, body, &po);
+		out->replay_status = po.status;
+	}
 	if (wait_answer(&t, cfg->answer_timeout_ms > 0 ? cfg->answer_timeout_ms : 5000) != 0)
 		goto out;
 	if (!out->answered) {
@@ -471,5 +596,6 @@ int vs_tcall_run(struct vs_call_engine *eng, const struct vs_call_script *script
 out:
 	curl_free(t.esc_id);
 	free(body);
+	free(wbody);
 	return rc;
 }

@@ -73,6 +73,10 @@ json_t *vs_tcall_result_json(const struct vs_tcall_result *r)
 			      "media_started", r->media_started, "agent_hangup", r->agent_hangup, "hangup_source",
 			      r->hangup_source, "media_stopped", r->media_stopped, "commands", r->commands, "error",
 			      r->error);
+	if (j && r->webhook_problem[0])
+		json_object_set_new(j, "webhook_problem", json_string(r->webhook_problem));
+	if (j && r->texml[0])
+		json_object_set_new(j, "texml", json_string(r->texml));
 	if (j && r->media_started)
 		json_object_set_new(j, "media", vs_call_result_json(&r->media));
 	return j;

@@ -87,6 +87,38 @@ static size_t replied(const struct vs_call_result *m)
 	return n;
 }
 
+/* Why no answer command was seen: the webhook's own trouble, or an agent
+ * that took the webhook and did nothing. */
+static const char *why_no_answer(const struct tprobe *p, const struct vs_tcall_result *r, char *buf, size_t len)
+{
+	if (is_2xx(r->webhook_status) && !r->texml[0])
+		snprintf(buf, len, "webhook answered %d but no Call Control command for %s within %lld ms",
+			 r->webhook_status, r->call_control_id, p->answer_within_ms);
+	else
+		snprintf(buf, len, "no answer command for %s within %lld ms (webhook %d%s%.200s)", r->call_control_id,
+			 p->answer_within_ms, r->webhook_status, r->webhook_problem[0] ? ": " : "", r->webhook_problem);
+	return buf;
+}
+
+/* What the agent sent on the media socket: frames within the limit, valid
+ * messages, real-time audio, a bounded rate of marks. */
+static void media_frames_check(struct tprobe *p, const struct vs_tcall_result *r)
+{
+	char prob[600];
+
+	if (!r->media_started && !r->media.frame_error[0]) {
+		p->h->check(p->c, "media.frames", VS_CHECK_SKIP, "no media stream");
+		return;
+	}
+	if (vs_call_protocol_problems(&r->media, prob, sizeof(prob)))
+		p->h->check(p->c, "media.frames", VS_CHECK_FAIL, "%s", prob);
+	else
+		p->h->check(p->c, "media.frames", VS_CHECK_PASS,
+			    "%llu agent messages, all well-formed; %.1f s of audio in %.1f s; %llu marks",
+			    (unsigned long long)r->media.msgs_received, r->media.agent_audio_ms / 1000.0,
+			    r->media.agent_wall_ms / 1000.0, (unsigned long long)r->media.marks_received);
+}
+
 void tprobe_check_basic(struct tprobe *p)
 {
 	const struct vs_host *h = p->h;
@@ -97,17 +129,18 @@ void tprobe_check_basic(struct tprobe *p)
 	tprobe_call(p, "routed", p->script, &cfg, &r);
 	if (!r.webhook_status)
 		h->check(p->c, "webhook.initiated", VS_CHECK_FAIL, "call.initiated to %s: no HTTP answer within %d ms (%s)",
-			 p->routed, cfg.webhook_timeout_ms, r.error);
+			 p->routed, cfg.webhook_timeout_ms, r.webhook_problem[0] ? r.webhook_problem : r.error);
 	else
 		h->check(p->c, "webhook.initiated",
 			 is_2xx(r.webhook_status) && r.webhook_ms <= (double)p->webhook_within_ms ? VS_CHECK_PASS
 												   : VS_CHECK_FAIL,
-			 "call.initiated to %s answered %d in %.0f ms (must be 2xx within %lld ms)%s%.160s", p->routed,
-			 r.webhook_status, r.webhook_ms, p->webhook_within_ms, is_2xx(r.webhook_status) ? "" : ": ",
-			 is_2xx(r.webhook_status) ? "" : r.webhook_body);
+			 "call.initiated to %s answered %d in %.0f ms (must be 2xx within %lld ms)%s%.200s", p->routed,
+			 r.webhook_status, r.webhook_ms, p->webhook_within_ms,
+			 r.webhook_problem[0] ? ": " : is_2xx(r.webhook_status) ? "" : ": ",
+			 r.webhook_problem[0] ? r.webhook_problem : is_2xx(r.webhook_status) ? "" : r.webhook_body);
 	if (!r.answered)
-		h->check(p->c, "answer.stream_url", VS_CHECK_FAIL, "no answer command for %s within %lld ms",
-			 r.call_control_id, p->answer_within_ms);
+		h->check(p->c, "answer.stream_url", VS_CHECK_FAIL, "%s%s%s", why_no_answer(p, &r, why, sizeof(why)),
+			 r.texml[0] ? ": " : "", r.texml);
 	else if (!r.stream_url[0])
 		h->check(p->c, "answer.stream_url", VS_CHECK_FAIL, "answer for %s after %.0f ms has no stream_url",
 			 r.call_control_id, r.answer_ms);
@@ -121,8 +154,10 @@ void tprobe_check_basic(struct tprobe *p)
 			 r.stream_url[0] ? r.stream_url : "(none)", r.error[0] ? r.error : r.media.error);
 	else if (r.media.first_reply_ms < 0)
 		h->check(p->c, "media.greeting", VS_CHECK_FAIL,
-			 "media stream connected in %.0f ms but no agent speech heard in %.0f ms", r.media.connect_ms,
-			 r.media.duration_ms);
+			 "media stream connected in %.0f ms but no agent speech heard in %.0f ms%s", r.media.connect_ms,
+			 r.media.duration_ms,
+			 r.media.msgs_received || r.media.frame_error[0] ? ""
+									 : " (the agent sent nothing on the media socket)");
 	else
 		h->check(p->c, "media.greeting",
 			 r.media.first_reply_ms <= (double)p->first_reply_within_ms ? VS_CHECK_PASS : VS_CHECK_FAIL,
@@ -130,6 +165,7 @@ void tprobe_check_basic(struct tprobe *p)
 			 "turns answered",
 			 r.media.connect_ms, r.media.first_reply_ms, p->first_reply_within_ms,
 			 replied(&r.media), r.media.nturns);
+	media_frames_check(p, &r);
 	vs_tcall_result_clear(&r);
 }
 

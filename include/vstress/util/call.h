@@ -136,7 +136,28 @@ struct vs_call_result {
 	size_t nbarges;
 	struct vs_call_seg *segs;  /* agent speech segments as the VAD saw them */
 	size_t nsegs;
+	/* appended: what a misbehaving agent did on the media socket (each bounded) */
+	uint64_t msgs_received;    /* every complete agent message, parsed or not */
+	uint64_t bad_json, bad_base64, bad_fields; /* bad_messages by kind: not JSON, payload not
+						    * base64, wrong or wrongly typed fields */
+	char first_bad[200];       /* the first bad message: reason and a quoted, truncated excerpt */
+	char frame_error[200];     /* a frame over VS_CALL_MAX_FRAME, or the agent closed mid-frame */
+	uint64_t marks_dropped;    /* marks over VS_CALL_MARK_BURST / VS_CALL_MARK_RATE: not echoed */
+	double agent_audio_ms;     /* agent audio received, ms at 8 kHz */
+	double agent_wall_ms;      /* first -> last agent media message, ms */
+	double ahead_max_ms;       /* most agent audio queued ahead of playback */
+	double audio_dropped_ms;   /* audio beyond VS_CALL_MAX_AHEAD_MS: dropped */
 };
+
+/* Limits on what the agent can make the caller hold (call_engine.c). */
+#define VS_CALL_MAX_FRAME (1u << 20)     /* one WebSocket frame or message, bytes */
+#define VS_CALL_MAX_AHEAD_MS 30000       /* agent audio queued ahead of playback (Telnyx: chunks <= 30 s) */
+#define VS_CALL_MARK_BURST 200           /* marks accepted at once ... */
+#define VS_CALL_MARK_RATE 100            /* ... and per second after that */
+
+/* The agent's media-protocol violations in r, as one sentence ("; "
+ * between kinds) in buf; returns how many kinds (0: none, buf ""). */
+int vs_call_protocol_problems(const struct vs_call_result *r, char *buf, size_t len);
 
 const char *vs_hangup_by_name(enum vs_hangup_by h);
 /* New reference: the result as JSON (units in key names). */

@@ -79,7 +79,14 @@ struct vs_tcall_result {
 	char hangup_source[16];  /* what our call.hangup said: "caller", "callee" ("" none sent) */
 	int media_stopped;       /* we ended the media leg after the agent's hangup, as Telnyx does
 				  * (stop, close); media.* measured up to then, hangup_by = agent */
+	/* appended */
+	char webhook_problem[300]; /* what was wrong with call.initiated's answer, "" if nothing: held
+				    * open, trickled, a redirect (quoting Location), a body over
+				    * VS_TCALL_BODY_MAX */
+	char texml[400];         /* the webhook answered with XML: the TeXML parse result */
 };
+
+#define VS_TCALL_BODY_MAX (1u << 20) /* the most of a webhook answer read */
 
 /* Run one call; fills out (clear it with vs_tcall_result_clear).  0 when the
  * call ran its course (check out->* for what happened), -1 with out->error

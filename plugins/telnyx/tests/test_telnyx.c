@@ -154,7 +154,7 @@ static void healthy(void **state)
 	struct fakehost *fh = host("webhook,unknown,signature,replay,fallback");
 	assert_int_equal(fh_run(fh), VS_OK);
 	fh_dump(fh);
-	const char *all[] = {"webhook.initiated", "answer.stream_url", "media.greeting", "unknown.speak",
+	const char *all[] = {"webhook.initiated", "answer.stream_url", "media.greeting", "media.frames", "unknown.speak",
 			     "unknown.hangup", "unknown.no_media", "signature.forged", "signature.stale",
 			     "signature.missing", "replay", "fallback.heard", "fallback.transfer",
 			     "fallback.system_errors"};
