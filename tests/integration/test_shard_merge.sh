@@ -195,17 +195,20 @@ check "a duplicated shard is refused" refused "shard 1/3 given twice" "$T/m2" "$
 run other --shard 3/3 -s load.ramp=160ms
 check "a shard of another configuration ran" ran other
 check "a shard of a different config digest is refused" refused "config_digest" "$T/m3" "$S1" "$S2" "$(dir other)"
-mkdir -p "$T/bad" "$T/four"
+mkdir -p "$T/bad" "$T/four" "$T/seed"
 python3 -c '
 import json, sys
 s = json.load(open(sys.argv[1] + "/test_summary.json")); s["plugins"][0]["counters"] = "x"
 json.dump(s, open(sys.argv[2] + "/test_summary.json", "w"))
 s = json.load(open(sys.argv[3] + "/test_summary.json")); s["shard"]["count"] = 4
-json.dump(s, open(sys.argv[4] + "/test_summary.json", "w"))' "$S2" "$T/bad" "$S3" "$T/four"
+json.dump(s, open(sys.argv[4] + "/test_summary.json", "w"))
+s["shard"]["count"] = 3; s["seed"] += 1
+json.dump(s, open(sys.argv[5] + "/test_summary.json", "w"))' "$S2" "$T/bad" "$S3" "$T/four" "$T/seed"
+check "a shard of another run seed is refused" refused "the shards are not slices of one run" "$T/m7" "$S1" "$S2" "$T/seed"
 check "a malformed summary is refused, naming the file and the field" refused "$T/bad/test_summary.json: field 'plugins[0].counters'" "$T/m4" "$S1" "$T/bad" "$S3"
 check "a shard of another shard count is refused" refused "is shard 3 of 4" "$T/m5" "$S1" "$S2" "$T/four"
 check "an unsharded run's summary is refused" refused "not the result of vstress run --shard" "$T/m6" "$S1" "$S2" "$(dir single)"
-check "no merged summary was written by a refused merge" test ! -e "$T/m1/test_summary.json" -a ! -e "$T/m3/test_summary.json"
+check "no merged summary was written by a refused merge" bash -c 'for m in m1 m2 m3 m4 m5 m6 m7; do [ ! -e "$1/$m/test_summary.json" ] || exit 1; done' _ "$T"
 
 # ---- the command line ------------------------------------------------------------------
 vs run -c "$M" -r "$T/all" -q --only skeleton --shard 2/3 --shard-all >/dev/null 2>&1
