@@ -95,6 +95,8 @@ import json, math, sys
 def load(d):
     s = json.load(open(d + "/test_summary.json"))
     return next(p for p in s["plugins"] if p["name"] == "load")
+def llround(x):  # C's llround (half away from zero); Python's round() is half to even
+    return int(math.floor(x + 0.5)) if x >= 0 else -int(math.floor(-x + 0.5))
 def samples(ld):
     first, turns = [], []
     for c in ld["data"]["calls"]:
@@ -103,8 +105,8 @@ def samples(ld):
             continue
         m = r["media"]
         if m["first_reply_ms"] >= 0:
-            first.append(round(m["first_reply_ms"]))
-        turns += [round(t["latency_ms"]) for t in m["turns"] if t["replied"] and t["ref_ms"] > 0]
+            first.append(llround(m["first_reply_ms"]))
+        turns += [llround(t["latency_ms"]) for t in m["turns"] if t["replied"] and t["ref_ms"] > 0]
     return first, turns
 def p95(v):
     v = sorted(v)
@@ -131,7 +133,9 @@ for d in sys.argv[2:]:
 for name, v in (("first_reply", f), ("turn_latency", t)):
     got = m["metrics"][name]
     print("# %s: merged p95 %s ms over %d, union p95 %d ms over %d" % (name, got["p95_ms"], got["count"], p95(v), len(v)))
-    assert got["count"] == len(v) and got["p95_ms"] == p95(v), name
+    # 3 significant digits: exact below 2048, within 1/1000 above
+    tol = 0 if p95(v) < 2048 else p95(v) / 1000
+    assert got["count"] == len(v) and abs(got["p95_ms"] - p95(v)) <= tol, name
 PY
 check "the shards differ enough that averaging their p95s would not give the union's (the test can tell)" py "$T" "$S1" "$S2" "$S3" <<'PY'
 import sys
