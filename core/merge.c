@@ -3,6 +3,7 @@
  * every plugin (core/merge_plugin.c) and write the same files as a run. */
 #include "merge.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -334,6 +335,24 @@ int vs_merge_main(int nargs, char **args, int verbose)
 			goto out;
 	if (refuse(s, n))
 		goto out;
+	/* never write over a shard's own results */
+	{
+		char *o = realpath(args[0], NULL);
+
+		for (i = 0; o && i < n; i++) {
+			char *d = realpath(s[i].dir, NULL);
+			int same = d && !strcmp(d, o);
+
+			free(d);
+			if (same) {
+				fprintf(stderr, "vstress merge: refused: OUT_DIR %s is shard %d's own folder\n", args[0],
+					s[i].index);
+				free(o);
+				goto out;
+			}
+		}
+		free(o);
+	}
 	qsort(s, n, sizeof(*s), cmp_index);
 	if ((e = vs_mkdirs(args[0], 0755))) {
 		fprintf(stderr, "vstress merge: cannot create %s: %s\n", args[0], strerror(-e));

@@ -212,6 +212,7 @@ check "a shard of another run seed is refused" refused "the shards are not slice
 check "a malformed summary is refused, naming the file and the field" refused "$T/bad/test_summary.json: field 'plugins[0].counters'" "$T/m4" "$S1" "$T/bad" "$S3"
 check "a shard of another shard count is refused" refused "is shard 3 of 4" "$T/m5" "$S1" "$S2" "$T/four"
 check "an unsharded run's summary is refused" refused "not the result of vstress run --shard" "$T/m6" "$S1" "$S2" "$(dir single)"
+check "merging into a shard's own folder is refused" refused "is shard 2's own folder" "$S2" "$S1" "$S2" "$S3"
 check "no merged summary was written by a refused merge" bash -c 'for m in m1 m2 m3 m4 m5 m6 m7; do [ ! -e "$1/$m/test_summary.json" ] || exit 1; done' _ "$T"
 
 # ---- the command line ------------------------------------------------------------------
