@@ -229,8 +229,11 @@ static json_t *merge_check(struct mstate *s, const char *name)
 	json_t *first = NULL, *src = NULL, *c;
 	size_t have = 0, same = 1, p, worst_p = 0;
 	int worst = -1;
-	char *msg, *list = vs_xstrdup("");
+	char *msg, *list;
 
+	if (s->np == 1) /* one shard took part: its check as it was */
+		return json_deep_copy(check_of(s, 0, name));
+	list = vs_xstrdup("");
 	for (p = 0; p < s->np; p++) {
 		json_t *cp = check_of(s, p, name), *sp;
 		int r;
@@ -278,18 +281,10 @@ static json_t *merge_check(struct mstate *s, const char *name)
 		json_t *wc = check_of(s, worst_p, name);
 		const char *wm = json_string_value(json_object_get(wc, "message"));
 
-		msg = s->np > 1 ? vs_xasprintf("not re-evaluable: worst of %zu shards (%s); shard %d: %s", s->np, list,
-					       s->mp->shards[s->pi[worst_p]].index, wm ? wm : "")
-				: vs_xstrdup(wm ? wm : "");
+		msg = vs_xasprintf("not re-evaluable: worst of %zu shards (%s); shard %d: %s", s->np, list,
+				   s->mp->shards[s->pi[worst_p]].index, wm ? wm : "");
 	}
-	c = json_pack("{s:s,s:s,s:s}", "name", name, "status", rank_name(worst), "message", msg);
-	if (s->np > 1)
-		json_object_set_new(c, "reevaluated", json_false());
-	else {
-		/* one shard: the check as it was */
-		json_decref(c);
-		c = json_deep_copy(check_of(s, worst_p, name));
-	}
+	c = json_pack("{s:s,s:s,s:s,s:b}", "name", name, "status", rank_name(worst), "message", msg, "reevaluated", 0);
 	free(msg);
 	free(list);
 	return c;
