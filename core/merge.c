@@ -3,7 +3,9 @@
  * every plugin (core/merge_plugin.c) and write the same files as a run. */
 #include "merge.h"
 
+#include <dirent.h>
 #include <limits.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +186,45 @@ static const char *earliest(struct vs_mshard *s, size_t n, const char *key, int 
 	return best;
 }
 
+/* Every other file of the shards' folders (world.log, target.log, a
+ * run-level merge_artifacts output such as llm_results.json...) that no
+ * plugin listed: concatenated from the shards that have it.  The files a
+ * merge writes itself are left out. */
+static void merge_other_files(struct vs_mshard *s, size_t n, const char *out_dir)
+{
+	static const char *const own[] = {"test_summary.json", "junit.xml", "errors.log", NULL};
+	size_t *pi = vs_xcalloc(n, sizeof(*pi));
+
+	for (size_t i = 0; i < n; i++) {
+		DIR *d = opendir(s[i].dir);
+		struct dirent *e;
+
+		while (d && (e = readdir(d))) {
+			char *p, *q;
+			struct stat st;
+			size_t np = 0, k;
+			int skip = e->d_name[0] == '.';
+
+			for (k = 0; own[k] && !skip; k++)
+				skip = !strcmp(e->d_name, own[k]);
+			q = vs_xasprintf("%s/%s", out_dir, e->d_name);
+			skip = skip || lstat(q, &st) == 0; /* written already (a plugin's) */
+			free(q);
+			for (k = 0; k < n && !skip; k++) {
+				p = vs_xasprintf("%s/%s", s[k].dir, e->d_name);
+				if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
+					pi[np++] = k;
+				free(p);
+			}
+			if (!skip && np)
+				vs_merge_concat(s, pi, np, e->d_name, out_dir);
+		}
+		if (d)
+			closedir(d);
+	}
+	free(pi);
+}
+
 static int write_merged(struct vs_mshard *s, size_t n, const char *out_dir, int verbose)
 {
 	json_t *names = json_array(), *x, *extra, *from = json_array(), *files;
@@ -260,15 +301,7 @@ static int write_merged(struct vs_mshard *s, size_t n, const char *out_dir, int 
 	}
 	status = interrupted ? "interrupted" : failed ? "failed" : "passed";
 	/* world.log and target.log of every shard, as the plugins' logs */
-	{
-		size_t *all = vs_xcalloc(n, sizeof(*all));
-
-		for (i = 0; i < n; i++)
-			all[i] = i;
-		vs_merge_concat(s, all, n, "world.log", out_dir);
-		vs_merge_concat(s, all, n, "target.log", out_dir);
-		free(all);
-	}
+	merge_other_files(s, n, out_dir);
 	vs_config_init(&cfg);
 	free(cfg.profile);
 	cfg.profile = vs_xstrdup(json_string_value(json_object_get(s[0].root, "profile"))

@@ -84,7 +84,15 @@ vs merge "$T/merged" "$S3" "$S1" "$S2" >"$T/merge.out" 2>&1
 rc=$?
 check "vstress merge of the 3 shards (given out of order) exits 0 or 1, not 2 ($rc)" test "$rc" -lt 2
 check "the merged folder has the files of a run" test -s "$T/merged/test_summary.json" -a -s "$T/merged/junit.xml" \
-	-a -f "$T/merged/errors.log" -a -s "$T/merged/load_test.log" -a -s "$T/merged/load.log"
+	-a -f "$T/merged/errors.log" -a -s "$T/merged/load_test.log" -a -s "$T/merged/load.log" -a -s "$T/merged/world.log" \
+	-a -s "$T/merged/target.log"
+check "artifacts are concatenated: load_test.log has every shard's part, in order, and all 9 call lines" py "$T/merged" <<'PY'
+import re, sys
+t = open(sys.argv[1] + "/load_test.log").read()
+heads = re.findall(r"^# vstress merge: shard (\d+) ", t, re.M)
+assert heads == ["1", "2", "3"], heads
+assert len(re.findall(r"^call=\d+ ", t, re.M)) == 9
+PY
 check "merged_from names the 3 shards in order; shard_count 3" json "$T/merged/test_summary.json" \
 	'[m["shard"] for m in s["merged_from"]] == [1, 2, 3] and s["shard_count"] == 3 and s["shard"] is None'
 
