@@ -26,7 +26,7 @@ check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
 if [ ! -x "$VENV/bin/kubernetes-validate" ]; then
 	if ! { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q kubernetes-validate==1.37.0; } >"$T/pip.log" 2>&1; then
 		n=$((n + 1))
-		echo "ok $n - kubernetes manifests against the API schemas # SKIP kubernetes-validate could not be installed from PyPI: $(tail -1 "$T/pip.log")"
+		echo "ok $n # SKIP kubernetes manifests against the API schemas: kubernetes-validate could not be installed from PyPI: $(tail -1 "$T/pip.log")"
 		KV=
 	fi
 fi

@@ -12,12 +12,14 @@ cd "$(dirname "$0")/../.."
 
 if [ -n "${VSTRESS_WRAP:-}" ]; then
 	# real-time media: calls cannot be paced under valgrind
-	echo "1..0 # SKIP real-time calls under a wrapper (${VSTRESS_WRAP%% *}): run in the normal and SAN builds"
+	echo "ok 1 # SKIP shards and merge: real-time calls under a wrapper (${VSTRESS_WRAP%% *}); they run in the normal and SAN builds"
+	echo "1..1"
 	exit 0
 fi
 ECHO=${VS_ECHO_TARGET:-$BUILD/tests/echo_target}
 if [ ! -x "$ECHO" ]; then
-	echo "1..0 # SKIP no echo target at $ECHO (make tests)"
+	echo "ok 1 # SKIP shards and merge: no echo target at $ECHO (make tests)"
+	echo "1..1"
 	exit 0
 fi
 export VSTRESS_TEST_ECHO
