@@ -47,7 +47,10 @@ static int load_shard(struct vs_mshard *s, const char *dir)
 	s->file = vs_xasprintf("%s/test_summary.json", dir);
 	s->root = json_load_file(s->file, 0, &je);
 	if (!s->root) {
-		fprintf(stderr, "vstress merge: %s: %s (line %d)\n", s->file, je.text, je.line);
+		if (je.line > 0)
+			fprintf(stderr, "vstress merge: %s: line %d: %s\n", s->file, je.line, je.text);
+		else
+			fprintf(stderr, "vstress merge: %s: %s\n", s->file, je.text);
 		return -1;
 	}
 	if (!json_is_object(s->root))
@@ -232,7 +235,7 @@ static int write_merged(struct vs_mshard *s, size_t n, const char *out_dir, int 
 	struct vs_config cfg;
 	struct vs_run run;
 	size_t i, j, np;
-	int failed = 0, passed = 0, skipped = 0, interrupted = 0, rc = -1;
+	int failed = 0, passed = 0, skipped = 0, interrupted = 0, svc_failed = 0, rc = -1;
 	char err[600] = "", stamp[32];
 	const char *status;
 	double dur = 0;
@@ -288,7 +291,7 @@ static int write_merged(struct vs_mshard *s, size_t n, const char *out_dir, int 
 		json_object_foreach(sv, k, v)
 			if (json_is_string(json_object_get(v, "status")) &&
 			    !strcmp(json_string_value(json_object_get(v, "status")), "unavailable"))
-				failed++;
+				svc_failed++;
 		if (json_number_value(json_object_get(s[i].root, "duration_ms")) > dur)
 			dur = json_number_value(json_object_get(s[i].root, "duration_ms"));
 		json_array_append_new(from, json_pack("{s:s,s:s?,s:i,s:s?,s:s?,s:s?,s:O?}", "dir", s[i].dir, "run_id",
@@ -299,7 +302,7 @@ static int write_merged(struct vs_mshard *s, size_t n, const char *out_dir, int 
 						      json_string_value(json_object_get(s[i].root, "finished_at")),
 						      "services", sv));
 	}
-	status = interrupted ? "interrupted" : failed ? "failed" : "passed";
+	status = interrupted ? "interrupted" : failed || svc_failed ? "failed" : "passed";
 	/* world.log and target.log of every shard, as the plugins' logs */
 	merge_other_files(s, n, out_dir);
 	vs_config_init(&cfg);

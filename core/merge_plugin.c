@@ -64,11 +64,14 @@ static int merge_counters(struct mstate *s)
 		json_object_foreach(k, name, v) {
 			json_int_t sum;
 
+			char field[300];
+
+			snprintf(field, sizeof(field), "counters.%s", name);
 			if (!json_is_integer(v))
-				return fail_at(s, s->pi[p], "counters.", name) ? -1 : -1;
+				return fail_at(s, s->pi[p], field, "is not an integer");
 			have = json_object_get(s->counters, name);
 			if (__builtin_add_overflow(have ? json_integer_value(have) : 0, json_integer_value(v), &sum))
-				return fail_at(s, s->pi[p], name, "overflows when added");
+				return fail_at(s, s->pi[p], field, "overflows when added");
 			json_object_set_new(s->counters, name, json_integer(sum));
 		}
 	}
