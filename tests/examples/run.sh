@@ -41,7 +41,17 @@ if [ -n "$KV" ]; then
 		bash -c '! "$1" --strict --quiet "$2" >/dev/null 2>&1' _ "$KV" "$T/broken-job.yaml"
 fi
 
-python3 - "$BUILD" "$T" >"$T/py.tap" <<'PY'
+# PyYAML: the venv's (kubernetes-validate depends on it), else the system's
+PY=python3
+[ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c 'import yaml' 2>/dev/null && PY=$VENV/bin/python
+if ! "$PY" -c 'import yaml' 2>/dev/null; then
+	n=$((n + 1))
+	echo "ok $n # SKIP the examples' YAML structure: no PyYAML (neither in $VENV nor for python3)"
+	echo "1..$n"
+	[ "$failed" = 0 ]
+	exit
+fi
+"$PY" - "$BUILD" "$T" >"$T/py.tap" <<'PY'
 import glob, json, os, re, subprocess, sys
 import yaml
 build, tmp = sys.argv[1], sys.argv[2]
