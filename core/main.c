@@ -618,8 +618,6 @@ static int cmd_run(struct cli *cli, struct env *env)
 		} else if (vs_shard_skips(&run, it->name)) {
 			vs_result_set(&res[i], "skipped", VS_SHARD_SKIP_REASON);
 			res[i].shard_skipped = 1;
-		} else if (0) {
-			vs_result_set(&res[i], "skipped", "not run: vstress was interrupted");
 		} else if (!it->pl->desc) {
 			vs_result_set(&res[i], "error", "%s: %s", it->pl->path, it->pl->error);
 		} else if (!dep_gate(&sv, &plan, i, &res[i])) {
