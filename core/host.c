@@ -10,6 +10,7 @@
 #include "hist.h"
 #include "pacer.h"
 #include "rng.h"
+#include "shard.h"
 
 #define FLUSH_INTERVAL_NS 1000000000ull
 
@@ -462,9 +463,23 @@ static int64_t h_remaining_ms(vs_ctx *c)
 	return now >= c->deadline_ns ? 0 : (int64_t)((c->deadline_ns - now) / 1000000);
 }
 
+static void h_shard(vs_ctx *c, int *index, int *count)
+{
+	int split = c->run->shard_count > 1 && vs_shard_splits(c->run, c->item->name);
+
+	if (index)
+		*index = split ? c->run->shard_index : 1;
+	if (count)
+		*count = split ? c->run->shard_count : 1;
+}
+
+/* A plugin that divides its calls draws from its shard's seed. */
 static uint64_t h_seed(vs_ctx *c)
 {
-	return c->run->seed ^ vs_hash64(c->item->name);
+	int i, n;
+
+	h_shard(c, &i, &n);
+	return vs_shard_seed(c->run->seed, i, n) ^ vs_hash64(c->item->name);
 }
 
 static int stop_cb(void *arg)
@@ -531,6 +546,129 @@ static int64_t h_percentile(vs_ctx *c, int metric, double p, int64_t *count_out)
 	return v;
 }
 
+/* A check with a "source" the merge can recompute from (docs/scale-out.md). */
+static int emit_sourced(vs_ctx *c, const char *name, int status, double value, const char *op, double threshold,
+			const char *unit, json_t *source, const char *head, const char *note)
+{
+	char *msg = vs_xasprintf("%s%s%s", head, note && *note ? "; " : "", note ? note : "");
+	json_t *ev = json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:s,s:o}", "ev", "check", "name", name ? name : "(unnamed)",
+			       "status", check_status_name(status), "message", msg, "op", op, "threshold", threshold,
+			       "unit", unit ? unit : "", "source", source);
+
+	if (ev && status != VS_CHECK_SKIP)
+		json_object_set_new(ev, "value", json_real(value));
+	vs_ctx_emit(c, ev);
+	h_log(c, status == VS_CHECK_FAIL ? VS_LOG_WARN : VS_LOG_INFO, "check %s: %s: %s", name,
+	      check_status_name(status), msg);
+	free(msg);
+	return status;
+}
+
+static char *vnote(vs_ctx *c, const char *fmt, va_list ap)
+{
+	return fmt ? vfmt(c, fmt, ap) : NULL;
+}
+
+static int h_check_metric(vs_ctx *c, const char *name, int metric, double p, const char *op, double threshold,
+			  const char *note, ...)
+{
+	int64_t v = -1, n = 0;
+	const char *mname = NULL, *unit = "";
+	char *nt, *head;
+	va_list ap;
+	int ok = 0, st;
+
+	pthread_mutex_lock(&c->mu);
+	if (metric >= 0 && (size_t)metric < c->nm) {
+		v = vs_hist_percentile(c->m[metric].h, p);
+		n = vs_hist_count(c->m[metric].h);
+		mname = c->m[metric].name;
+		unit = c->m[metric].unit;
+	}
+	pthread_mutex_unlock(&c->mu);
+	if (!mname || compare(0, op, 0, &ok)) {
+		h_check(c, name, VS_CHECK_FAIL, "check_metric: unknown metric %d or bad operator '%s'", metric,
+			op ? op : "(null)");
+		return VS_CHECK_FAIL;
+	}
+	va_start(ap, note);
+	nt = vnote(c, note, ap);
+	va_end(ap);
+	if (!n) {
+		head = vs_xasprintf("no sample of %s", mname);
+		st = VS_CHECK_SKIP;
+	} else {
+		compare((double)v, op, threshold, &ok);
+		head = vs_xasprintf("p%g of %s (%lld samples) %lld%s %s %g%s: %s", p, mname, (long long)n, (long long)v,
+				    unit, op, threshold, unit, ok ? "ok" : "not met");
+		st = ok ? VS_CHECK_PASS : VS_CHECK_FAIL;
+	}
+	emit_sourced(c, name, st, (double)v, op, threshold, unit,
+		     json_pack("{s:s,s:f}", "metric", mname, "percentile", p), head, nt);
+	free(head);
+	free(nt);
+	return st;
+}
+
+static int counter_value(vs_ctx *c, const char *name, int64_t *out)
+{
+	size_t i;
+	int found = 0;
+
+	pthread_mutex_lock(&c->mu);
+	for (i = 0; i < c->nk && !found; i++)
+		if (!strcmp(c->k[i].name, name)) {
+			*out = c->k[i].v;
+			found = 1;
+		}
+	pthread_mutex_unlock(&c->mu);
+	return found ? 0 : -1;
+}
+
+static int h_check_counters(vs_ctx *c, const char *name, const char *num, const char *den, double scale,
+			    const char *op, double threshold, const char *unit, const char *note, ...)
+{
+	int64_t a = 0, b = 1;
+	char *nt, *head;
+	va_list ap;
+	int ok = 0, st;
+	double v = 0;
+	json_t *src;
+
+	if (!num || compare(0, op, 0, &ok)) {
+		h_check(c, name, VS_CHECK_FAIL, "check_counters: no numerator or bad operator '%s'", op ? op : "(null)");
+		return VS_CHECK_FAIL;
+	}
+	/* an uncounted counter is 0 */
+	if (counter_value(c, num, &a))
+		a = 0;
+	if (den && counter_value(c, den, &b))
+		b = 0;
+	va_start(ap, note);
+	nt = vnote(c, note, ap);
+	va_end(ap);
+	unit = unit ? unit : "";
+	if (!b) {
+		head = vs_xasprintf("%s is 0", den);
+		st = VS_CHECK_SKIP;
+	} else {
+		v = scale * (double)a / (double)b;
+		compare(v, op, threshold, &ok);
+		if (den)
+			head = vs_xasprintf("%g x %s/%s (%lld/%lld) = %g%s %s %g%s: %s", scale, num, den, (long long)a,
+					    (long long)b, v, unit, op, threshold, unit, ok ? "ok" : "not met");
+		else
+			head = vs_xasprintf("%g x %s (%lld) = %g%s %s %g%s: %s", scale, num, (long long)a, v, unit, op,
+					    threshold, unit, ok ? "ok" : "not met");
+		st = ok ? VS_CHECK_PASS : VS_CHECK_FAIL;
+	}
+	src = json_pack("{s:s,s:s?,s:f}", "numerator", num, "denominator", den, "scale", scale);
+	emit_sourced(c, name, st, v, op, threshold, unit, src, head, nt);
+	free(head);
+	free(nt);
+	return st;
+}
+
 const struct vs_host vs_host_table = {
 	.abi_version = VS_ABI_VERSION,
 	.size = sizeof(struct vs_host),
@@ -558,6 +696,9 @@ const struct vs_host vs_host_table = {
 	.artifact = h_artifact,
 	.attach = h_attach,
 	.percentile = h_percentile,
+	.shard = h_shard,
+	.check_metric = h_check_metric,
+	.check_counters = h_check_counters,
 };
 
 /* ---- lifecycle ------------------------------------------------------------ */

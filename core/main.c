@@ -19,6 +19,8 @@
 #include "run.h"
 #include "runner.h"
 #include "services.h"
+#include "merge.h"
+#include "shard.h"
 
 #define EXIT_PASS 0
 #define EXIT_CHECKS 1
@@ -44,6 +46,10 @@ struct cli {
 	char **skip;
 	int no_deps, strict, no_fork, verbose;
 	const char *arg; /* describe NAME */
+	const char *shard; /* --shard I/N */
+	int shard_all;
+	char **args; /* merge OUT_DIR SHARD_DIR... */
+	int nargs;
 };
 
 static volatile sig_atomic_t interrupted;
@@ -59,6 +65,7 @@ static void usage(FILE *f)
 		"  describe PLUGIN     a plugin's options, defaults and help\n"
 		"  check-config        validate the manifest and print the run order\n"
 		"  world               start the stand-in world alone and print its URLs\n"
+		"  merge OUT SHARD...  merge the results folders of a sharded run into OUT (docs/scale-out.md)\n"
 		"\n"
 		"options:\n"
 		"  -c, --config DIR|FILE   manifest (repeatable; default ./conf.d); later overrides earlier\n"
@@ -73,6 +80,9 @@ static void usage(FILE *f)
 		"      --timeout DUR       default per-plugin timeout (default 300s)\n"
 		"      --strict            skipped plugins fail the run\n"
 		"      --no-fork           run plugins in-process (for gdb); no deadline enforcement\n"
+		"      --shard I/N         run the I-th of N slices of the calls ([vstress] shard_split plugins);\n"
+		"                          the other plugins run on shard 1 only\n"
+		"      --shard-all         with --shard: the other plugins run (whole) on every shard\n"
 		"  -v, --verbose           more output (-vv: debug); -q, --quiet: only the verdict\n"
 		"  -h, --help              this text;  -V, --version: the version\n"
 		"\n"
@@ -121,6 +131,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 		{"strict", no_argument, NULL, 'X'},         {"no-fork", no_argument, NULL, 'F'},
 		{"verbose", no_argument, NULL, 'v'},        {"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},           {"version", no_argument, NULL, 'V'},
+		{"shard", required_argument, NULL, 'H'},    {"shard-all", no_argument, NULL, 'A'},
 		{NULL, 0, NULL, 0}};
 	int ch;
 
@@ -139,6 +150,8 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 		case 'T': cli->timeout = optarg; break;
 		case 'X': cli->strict = 1; break;
 		case 'F': cli->no_fork = 1; break;
+		case 'H': cli->shard = optarg; break;
+		case 'A': cli->shard_all = 1; break;
 		case 'v': cli->verbose = cli->verbose < 0 ? 1 : cli->verbose + 1; break;
 		case 'q': cli->verbose = -1; break;
 		case 'h': usage(stdout); exit(0);
@@ -153,7 +166,9 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 	cli->cmd = argv[optind];
 	if (optind + 1 < argc)
 		cli->arg = argv[optind + 1];
-	if (optind + 2 < argc && strcmp(cli->cmd, "world")) {
+	cli->args = argv + optind + 1;
+	cli->nargs = argc - optind - 1;
+	if (optind + 2 < argc && strcmp(cli->cmd, "world") && strcmp(cli->cmd, "merge")) {
 		fprintf(stderr, "vstress: unexpected argument '%s'\n", argv[optind + 2]);
 		return -1;
 	}
@@ -450,7 +465,9 @@ static int dep_gate(struct vs_services *sv, struct vs_plan *plan, size_t idx, st
 		}
 	for (i = 0; i < it->ndeps; i++)
 		for (j = 0; j < idx; j++)
-			if (!strcmp(plan->items[j].name, it->deps[i]) && strcmp(res[(long)j - (long)idx].status, "passed")) {
+			/* a dependency that runs on shard 1 only was proven there */
+			if (!strcmp(plan->items[j].name, it->deps[i]) && strcmp(res[(long)j - (long)idx].status, "passed") &&
+			    !res[(long)j - (long)idx].shard_skipped) {
 				vs_result_set(res, "skipped", "dependency %s did not pass (%s)", it->deps[i],
 					      res[(long)j - (long)idx].status);
 				return 1;
@@ -458,7 +475,7 @@ static int dep_gate(struct vs_services *sv, struct vs_plan *plan, size_t idx, st
 	return 0;
 }
 
-static int setup_run(struct cli *cli, struct env *env, struct vs_run *run)
+static int setup_run(struct cli *cli, struct env *env, struct vs_run *run, const char *digest)
 {
 	struct vs_err err = {0};
 	const char *v;
@@ -479,6 +496,25 @@ static int setup_run(struct cli *cli, struct env *env, struct vs_run *run)
 	v = vs_config_get(&env->cfg, "vstress", "strict", &err);
 	if (v && !vs_parse_bool(v, &rc) && rc)
 		run->strict = 1;
+	if (cli->shard) {
+		char serr[160];
+
+		if (vs_shard_parse(cli->shard, &run->shard_index, &run->shard_count, serr, sizeof(serr))) {
+			fprintf(stderr, "vstress: %s\n", serr);
+			return -1;
+		}
+	} else if (cli->shard_all) {
+		fprintf(stderr, "vstress: --shard-all needs --shard I/N\n");
+		return -1;
+	}
+	run->shard_all = cli->shard_all;
+	v = vs_config_get(&env->cfg, "vstress", "shard_all", &err);
+	if (v && vs_parse_bool(v, &rc)) {
+		fprintf(stderr, "vstress: [vstress] shard_all = '%s' is not a boolean\n", v);
+		return -1;
+	}
+	if (v && rc)
+		run->shard_all = 1;
 	run->sigfigs = 3;
 	v = vs_config_get(&env->cfg, "vstress", "hist_sigfigs", &err);
 	if (v && (vs_parse_int(v, &ll) || ll < 1 || ll > 5)) {
@@ -506,6 +542,11 @@ static int setup_run(struct cli *cli, struct env *env, struct vs_run *run)
 			return -1;
 		}
 		run->seed = (uint64_t)ll;
+	} else if (run->shard_count) {
+		/* every shard of a run must draw from one run seed: without --seed,
+		 * the configuration's digest gives it (each shard then mixes in its
+		 * index, core/shard.c) */
+		run->seed = vs_hash64(digest) & 0x7fffffffffffffffull;
 	} else {
 		run->seed = (uint64_t)now ^ vs_now_ns() ^ ((uint64_t)getpid() << 32);
 		run->seed &= 0x7fffffffffffffffull;
@@ -544,25 +585,39 @@ static int cmd_run(struct cli *cli, struct env *env)
 	int failed = 0, skipped = 0, passed = 0, rc = EXIT_USAGE;
 	uint64_t t0 = vs_now_ns();
 
+	json_t *extra = NULL;
+
+	memset(&run, 0, sizeof(run));
 	if (prepare(cli, env, &plan))
 		return EXIT_USAGE;
-	if (setup_run(cli, env, &run))
+	vs_config_digest(&env->cfg, is_secret, env, digest);
+	if (setup_run(cli, env, &run, digest))
 		goto out;
 	vs_runner_install_signals(&interrupted);
-	vs_config_digest(&env->cfg, is_secret, env, digest);
+	extra = json_object();
+	json_object_set_new(extra, "shard",
+			    run.shard_count ? json_pack("{s:i,s:i,s:b}", "index", run.shard_index, "count",
+							run.shard_count, "all", run.shard_all)
+					    : json_null());
+	run.summary_extra = extra;
 	started = vs_iso_now();
 	res = vs_xcalloc(plan.n ? plan.n : 1, sizeof(*res));
 	if (run.verbose >= 0)
-		fprintf(stderr, "vstress %s: run %s, profile %s, seed %llu, %zu plugin(s)\n", VS_VERSION, run.run_id,
-			env->cfg.profile, (unsigned long long)run.seed, plan.n);
+		fprintf(stderr, "vstress %s: run %s%s%s, profile %s, seed %llu, %zu plugin(s)\n", VS_VERSION, run.run_id,
+			run.shard_count ? ", shard " : "", run.shard_count ? cli->shard : "", env->cfg.profile,
+			(unsigned long long)run.seed, plan.n);
 	vs_services_start(&sv, &run, &plan, &env->reg);
 	for (i = 0; i < plan.n; i++) {
 		struct vs_item *it = &plan.items[i];
 
 		it->timeout_ms = item_timeout(&run, it);
 		vs_result_init(&res[i], it->name, it->pl->desc ? it->pl->desc->version : NULL);
+		res[i].sharding = vs_shard_mode(&run, it->name);
 		if (interrupted) {
 			vs_result_set(&res[i], "skipped", "not run: vstress was interrupted");
+		} else if (vs_shard_skips(&run, it->name)) {
+			vs_result_set(&res[i], "skipped", VS_SHARD_SKIP_REASON);
+			res[i].shard_skipped = 1;
 		} else if (!it->pl->desc) {
 			vs_result_set(&res[i], "error", "%s: %s", it->pl->path, it->pl->error);
 		} else if (!dep_gate(&sv, &plan, i, &res[i])) {
@@ -605,6 +660,7 @@ static int cmd_run(struct cli *cli, struct env *env)
 		vs_result_free(&res[i]);
 	vs_services_free(&sv);
 out:
+	json_decref(extra);
 	free(res);
 	free(started);
 	free(run.run_id);
@@ -625,6 +681,10 @@ int main(int argc, char **argv)
 	}
 	if (parse_cli(argc, argv, &cli))
 		goto out;
+	if (!strcmp(cli.cmd, "merge")) {
+		rc = vs_merge_main(cli.nargs, cli.args, cli.verbose);
+		goto out;
+	}
 	if (load_env(&cli, &env)) {
 		free_env(&env);
 		goto out;
@@ -638,7 +698,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(cli.cmd, "check-config"))
 		rc = cmd_check_config(&cli, &env);
 	else {
-		fprintf(stderr, "vstress: unknown command '%s' (run, list, describe, check-config, world)\n", cli.cmd);
+		fprintf(stderr, "vstress: unknown command '%s' (run, list, describe, check-config, world, merge)\n", cli.cmd);
 		rc = EXIT_USAGE;
 	}
 	free_env(&env);

@@ -197,6 +197,8 @@ static json_t *result_json(struct vs_result *r)
 	json_object_set_new(o, "log", r->log_file ? json_string(r->log_file) : json_null());
 	if (r->bad_events)
 		json_object_set_new(o, "malformed_events", json_integer(r->bad_events));
+	if (r->sharding)
+		json_object_set_new(o, "sharding", json_string(r->sharding));
 	return o;
 }
 
@@ -362,6 +364,8 @@ int vs_summary_write(struct vs_run *run, struct vs_result *res, size_t n, const 
 	json_object_set_new(root, "counts", counts);
 	json_object_set_new(root, "services", services_steal ? services_steal : json_object());
 	json_object_set_new(root, "plugins", plugins);
+	if (run->summary_extra)
+		json_object_update(root, run->summary_extra);
 
 	text = json_dumps(root, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 	if (!text)
@@ -382,6 +386,11 @@ int vs_summary_write(struct vs_run *run, struct vs_result *res, size_t n, const 
 		goto out;
 	/* results/latest -> <run-id>, replaced atomically. */
 	free(path);
+	path = NULL;
+	if (run->no_latest) {
+		rc = 0;
+		goto out;
+	}
 	path = vs_xasprintf("%s/latest.tmp.%ld", run->results_root, (long)getpid());
 	latest = vs_xasprintf("%s/latest", run->results_root);
 	unlink(path);

@@ -28,6 +28,8 @@ struct vs_result {
 	char *log_file;
 	size_t bytes;      /* event bytes received */
 	int bad_events;
+	const char *sharding; /* "split", "shard1", "every" in a sharded run; NULL otherwise (static) */
+	int shard_skipped;    /* skipped: it runs on shard 1 only */
 };
 
 void vs_result_init(struct vs_result *r, const char *name, const char *version);

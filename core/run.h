@@ -24,6 +24,11 @@ struct vs_run {
 	int color;
 	int strict;
 	volatile sig_atomic_t *interrupted;
+	/* --shard I/N (core/shard.h): shard_count 0 when the run is not sharded */
+	int shard_index, shard_count;
+	int shard_all;             /* --shard-all or [vstress] shard_all */
+	struct json_t *summary_extra; /* keys added to test_summary.json (borrowed) */
+	int no_latest;             /* do not point results/latest at this run */
 };
 
 #endif

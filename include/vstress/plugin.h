@@ -165,6 +165,28 @@ struct vs_host {
 	 * its unit; count_out (if non-NULL) receives the number of samples.
 	 * Returns -1 for an unknown metric. */
 	int64_t (*percentile)(vs_ctx *c, int metric, double p, int64_t *count_out);
+
+	/* --- sharding (vstress run --shard I/N) and re-evaluable checks -------
+	 * The slice of the calls this plugin places: *index 1..*count.  For a
+	 * plugin named in [vstress] shard_split (default "load") it is the run's
+	 * --shard; for every other plugin 1 of 1 (it runs whole).  Shard I of N
+	 * places the calls whose index i satisfies i % N == I - 1. */
+	void (*shard)(vs_ctx *c, int *index, int *count);
+	/* A check on percentile p (0..100) of a metric recorded so far, in the
+	 * metric's unit: `value <op> threshold`; skip when the metric holds no
+	 * sample.  The check records its source ({"metric", "percentile"}) so
+	 * `vstress merge` recomputes it from the merged histogram.  note (a
+	 * printf format, may be NULL) is appended to this run's message.
+	 * Returns the verdict. */
+	int (*check_metric)(vs_ctx *c, const char *name, int metric, double p, const char *op, double threshold,
+			    const char *note, ...) __attribute__((format(printf, 7, 8)));
+	/* A check on counters: value = scale * num / den (den NULL: scale *
+	 * num); skip when den is 0.  Counters are read as counted so far;
+	 * count() them before.  Recorded with its source ({"numerator",
+	 * "denominator", "scale"}) for `vstress merge`.  Returns the verdict. */
+	int (*check_counters)(vs_ctx *c, const char *name, const char *num, const char *den, double scale,
+			      const char *op, double threshold, const char *unit, const char *note, ...)
+		__attribute__((format(printf, 9, 10)));
 };
 
 /* True when the core's table is large enough to contain `member`. */

@@ -153,7 +153,16 @@ static void check_complete(struct ld *p)
 			ok++;
 	}
 	p->h->count(p->c, "calls_complete", (int64_t)ok);
-	if (b.items)
+	/* re-evaluable by vstress merge: 100 x calls_complete / calls_planned */
+	if (VS_HOST_HAS(p->h, check_counters) && b.items)
+		p->h->check_counters(p->c, "calls.complete", "calls_complete", "calls_planned", 100.0, VS_GE, 100.0, "%",
+				     "%zu of %lld calls complete: %s", ok, p->ncalls, sb_more(&b));
+	else if (VS_HOST_HAS(p->h, check_counters))
+		p->h->check_counters(p->c, "calls.complete", "calls_complete", "calls_planned", 100.0, VS_GE, 100.0, "%",
+				     "all %lld calls complete: webhook 2xx, answered, media connected, every caller turn "
+				     "replied, hung up by the caller",
+				     p->ncalls);
+	else if (b.items)
 		p->h->check(p->c, "calls.complete", VS_CHECK_FAIL, "%zu of %lld calls complete: %s", ok, p->ncalls,
 			    sb_more(&b));
 	else
@@ -243,6 +252,14 @@ static void check_latency(struct ld *p)
 		p->h->check(p->c, "first_reply.p95", VS_CHECK_SKIP, "no call streamed agent audio");
 	} else {
 		spread(p, p->m_first, first, nfirst, &p50, &p95, &max);
+		/* re-evaluable by vstress merge (p95 of the metric) unless a
+		 * streamed call heard nothing, which no histogram shows */
+		if (VS_HOST_HAS(p->h, check_metric) && !nosound)
+			p->h->check_metric(p->c, "first_reply.p95", p->m_first, 95.0, VS_LE, (double)p->first_reply_ms,
+					   "first reply under load: p95 %.0f ms %s %lld ms (p50 %.0f ms, max %.0f ms, %zu calls)",
+					   p95, p95 <= (double)p->first_reply_ms ? "<=" : ">", p->first_reply_ms, p50, max,
+					   nfirst);
+		else
 		p->h->check(p->c, "first_reply.p95", p95 <= (double)p->first_reply_ms && !nosound ? VS_CHECK_PASS : VS_CHECK_FAIL,
 			    "first reply under load: p95 %.0f ms %s %lld ms (p50 %.0f ms, max %.0f ms, %zu calls%s)", p95,
 			    p95 <= (double)p->first_reply_ms ? "<=" : ">", p->first_reply_ms, p50, max, nfirst,
@@ -253,6 +270,13 @@ static void check_latency(struct ld *p)
 	} else {
 		spread(p, p->m_turn, turns, nturns, &p50, &p95, &max);
 		by_turn(p, bt, sizeof(bt));
+		if (VS_HOST_HAS(p->h, check_metric))
+			p->h->check_metric(p->c, "turn.p95", p->m_turn, 95.0, VS_LE, (double)p->turn_ms,
+					   "turn-taking under load: p95 %.0f ms %s %lld ms (p50 %.0f ms, max %.0f ms, %zu turns "
+					   "in %zu calls; p50 by caller turn: %s ms)",
+					   p95, p95 <= (double)p->turn_ms ? "<=" : ">", p->turn_ms, p50, max, nturns,
+					   nstreamed, bt);
+		else
 		p->h->check(p->c, "turn.p95", p95 <= (double)p->turn_ms ? VS_CHECK_PASS : VS_CHECK_FAIL,
 			    "turn-taking under load: p95 %.0f ms %s %lld ms (p50 %.0f ms, max %.0f ms, %zu turns in %zu "
 			    "calls; p50 by caller turn: %s ms)",
@@ -289,6 +313,15 @@ static void check_pacing(struct ld *p)
 		return;
 	}
 	pc = sent ? 100.0 * (double)late / (double)sent : 0;
+	p->h->count(p->c, "frames_sent", (int64_t)sent);
+	p->h->count(p->c, "frames_late", (int64_t)late);
+	if (VS_HOST_HAS(p->h, check_counters) && sent) {
+		p->h->check_counters(p->c, "pacing.late_frames", "frames_late", "frames_sent", 100.0, VS_LE, p->max_late_pct,
+				     "%", "our own pacing: %llu of %llu frames (%.2f%%) sent late, worst %.1f ms; latest call "
+				     "start %.0f ms after its intended time",
+				     (unsigned long long)late, (unsigned long long)sent, pc, worst, worst_start);
+		return;
+	}
 	p->h->check(p->c, "pacing.late_frames", pc <= p->max_late_pct ? VS_CHECK_PASS : VS_CHECK_FAIL,
 		    "our own pacing: %llu of %llu frames (%.2f%%) sent late, worst %.1f ms, %s %.2f%%; latest call "
 		    "start %.0f ms after its intended time",
@@ -365,7 +398,8 @@ void ld_checks(struct ld *p)
 
 	for (size_t i = 0; calls && i < (size_t)p->ncalls; i++) {
 		const struct vs_cbatch_call *c = &p->calls[i];
-		json_t *cj = json_pack("{s:s?,s:f,s:f,s:f,s:o}", "script", c->script ? c->script->name : NULL,
+		json_t *cj = json_pack("{s:I,s:s?,s:f,s:f,s:f,s:o}", "index", (json_int_t)ld_shard_global(p, i), "script",
+				       c->script ? c->script->name : NULL,
 				       "intended_ms", c->intended_ms, "started_ms", c->ran ? c->started_ms : -1.0,
 				       "ended_ms", c->ran ? c->ended_ms : -1.0, "call",
 				       c->ran ? vs_tcall_result_json(&c->r) : json_null());
@@ -381,6 +415,9 @@ void ld_checks(struct ld *p)
 	ld_check_db_rows(p, calls);
 	ld_check_db_load(p, sum);
 	json_object_set_new(sum, "calls", json_integer(p->ncalls));
+	json_object_set_new(sum, "shard", json_pack("{s:i,s:i,s:I,s:I}", "index", p->shard_i, "count", p->shard_n,
+						    "calls_total", (json_int_t)p->total_calls, "offset_ms",
+						    (json_int_t)p->offset_ms));
 	json_object_set_new(sum, "ran", json_integer(p->ran));
 	json_object_set_new(sum, "concurrency", json_integer(p->concurrency));
 	json_object_set_new(sum, "max_simultaneous", json_integer(ld_max_overlap(p->calls, (size_t)p->ncalls)));

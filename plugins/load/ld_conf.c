@@ -79,6 +79,7 @@ int ld_conf_load(struct ld *p)
 	const struct vs_host *h = p->h;
 	const char *url = vs_popt_str(p->h, p->c, "base_url");
 	long long pid = 0;
+	int rc;
 
 	p->cpu_max_pct = -1;
 	p->min_concurrency = -1;
@@ -92,8 +93,6 @@ int ld_conf_load(struct ld *p)
 		return VS_ECONFIG;
 	if (vs_popt_str(p->h, p->c, "min_concurrency")[0] && vs_popt_int(p->h, p->c, "load", "min_concurrency", &p->min_concurrency, 1))
 		return VS_ECONFIG;
-	if (p->min_concurrency < 0)
-		p->min_concurrency = p->concurrency < p->ncalls ? p->concurrency : p->ncalls;
 	if (p->concurrency > 1000 || p->ncalls > 100000) {
 		h->reason(p->c, "[load] calls = %lld, concurrency = %lld: at most 100000 calls, 1000 at once", p->ncalls,
 			  p->concurrency);
@@ -143,7 +142,17 @@ int ld_conf_load(struct ld *p)
 		h->reason(p->c, "[load] routed_number is empty");
 		return VS_ECONFIG;
 	}
-	return vs_popt_scripts(p->h, p->c, "load", "scripts", &p->scripts, &p->nscripts);
+	if ((rc = vs_popt_scripts(p->h, p->c, "load", "scripts", &p->scripts, &p->nscripts)) != VS_OK)
+		return rc;
+	if ((rc = ld_shard_apply(p)) != VS_OK)
+		return rc;
+	/* default: this shard's concurrency (at most its calls); a set value
+	 * is divided across the shards like concurrency */
+	if (p->min_concurrency < 0)
+		p->min_concurrency = p->concurrency < p->ncalls ? p->concurrency : p->ncalls;
+	else if (p->shard_n > 1)
+		p->min_concurrency = p->min_concurrency / p->shard_n + (p->shard_i - 1 < p->min_concurrency % p->shard_n);
+	return VS_OK;
 }
 
 void ld_conf_free(struct ld *p)
@@ -151,6 +160,8 @@ void ld_conf_free(struct ld *p)
 	for (size_t i = 0; i < p->nscripts; i++)
 		vs_call_script_free(p->scripts[i]);
 	free(p->scripts);
+	free(p->shard_scripts);
+	p->shard_scripts = NULL;
 	p->scripts = NULL;
 	p->nscripts = 0;
 }

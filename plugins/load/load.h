@@ -55,7 +55,13 @@ struct ld {
 	/* what */
 	struct vs_call_script **scripts;
 	size_t nscripts;
+	struct vs_call_script **shard_scripts; /* the order a shard plays them (borrowed entries), or NULL */
 	long long ncalls, warmup_calls, concurrency, ramp_ms, answer_timeout_ms, sample_ms, idle_ms, drain_ms;
+	/* vstress run --shard I/N: this shard's slice (ncalls, concurrency and
+	 * ramp above are the slice's); the unsharded figures; the slice starts
+	 * offset_ms after the batch would have (ld_shard.c) */
+	int shard_i, shard_n;
+	long long total_calls, total_concurrency, total_ramp_ms, offset_ms;
 	/* thresholds */
 	long long first_reply_ms, turn_ms, min_concurrency, pool_min, pool_max;
 	double max_late_pct, cpu_max_pct; /* cpu_max_pct < 0: not checked */
@@ -84,6 +90,14 @@ struct ld {
 extern const struct vs_option ld_options[];
 int ld_conf_load(struct ld *p);
 void ld_conf_free(struct ld *p);
+
+/* ld_shard.c: narrow the configured batch to this shard's slice: calls
+ * i % N == I - 1, concurrency divided, starts N ramps apart from the
+ * shard's own first call, scripts as the unsharded call would play them.
+ * VS_OK, or VS_SKIP when the slice is empty. */
+int ld_shard_apply(struct ld *p);
+/* The global index (0-based) of this shard's call i. */
+long long ld_shard_global(const struct ld *p, size_t i);
 
 /* ld_target.c: the agent's /metrics and the target's process tree, read
  * once or sampled by a background thread from before to after the batch. */

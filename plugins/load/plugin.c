@@ -104,7 +104,8 @@ static void warm_up(struct ld *p, const struct vs_tcall_cfg *base)
 static int ld_run(const struct vs_host *h, vs_ctx *c, void *state)
 {
 	struct ld *p = state;
-	struct vs_cbatch_cfg bc = {.scripts = (const struct vs_call_script *const *)p->scripts,
+	struct vs_cbatch_cfg bc = {.scripts = (const struct vs_call_script *const *)(p->shard_scripts ? p->shard_scripts
+												       : p->scripts),
 				   .nscripts = p->nscripts,
 				   .ncalls = (size_t)p->ncalls,
 				   .concurrency = (int)p->concurrency,
@@ -134,6 +135,14 @@ static int ld_run(const struct vs_host *h, vs_ctx *c, void *state)
 	vs_popt_sleep(p->h, p->c, p->idle_ms); /* the idle baseline */
 	h->log(c, VS_LOG_INFO, "%lld calls, %lld at once, %lld ms apart, to %s (%s -> %s), %zu scripts", p->ncalls,
 	       p->concurrency, p->ramp_ms, p->webhook_url, p->caller, p->routed, p->nscripts);
+	h->count(c, "calls_planned", p->ncalls);
+	if (p->shard_n > 1) {
+		h->log(c, VS_LOG_INFO, "shard %d/%d: calls %lld of %lld (global index %% %d == %d), concurrency %lld of %lld, "
+				       "first start %lld ms after the unsharded batch's",
+		       p->shard_i, p->shard_n, p->ncalls, p->total_calls, p->shard_n, p->shard_i - 1, p->concurrency,
+		       p->total_concurrency, p->offset_ms);
+		vs_popt_sleep(p->h, p->c, p->offset_ms); /* the slice's first intended start */
+	}
 	p->t_start_ns = h->now_ns();
 	p->ran = vs_cbatch_run(p->eng, &bc, p->calls, err, sizeof(err));
 	p->t_end_ns = h->now_ns();

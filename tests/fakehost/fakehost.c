@@ -83,6 +83,7 @@ struct fakehost {
 	int verbose;
 	void *dl;
 	const struct vs_plugin *plugin;
+	int shard_i, shard_n; /* h->shard(): 1 of 1 unless fh_set_shard */
 };
 
 static void *xrealloc(void *p, size_t n)
@@ -537,6 +538,95 @@ static void h_count(vs_ctx *c, const char *name, int64_t delta)
 	fh->ncounters++;
 }
 
+/* --- sharding and sourced checks (the core's host.c has the real ones) ----- */
+
+static void h_shard(vs_ctx *c, int *index, int *count)
+{
+	if (index)
+		*index = c->fh->shard_i ? c->fh->shard_i : 1;
+	if (count)
+		*count = c->fh->shard_n ? c->fh->shard_n : 1;
+}
+
+void fh_set_shard(struct fakehost *fh, int index, int count)
+{
+	fh->shard_i = index;
+	fh->shard_n = count;
+}
+
+static int fh_compare(double v, const char *op, double t)
+{
+	return !strcmp(op, VS_LT) ? v < t : !strcmp(op, VS_LE) ? v <= t : !strcmp(op, VS_GT) ? v > t
+	       : !strcmp(op, VS_GE) ? v >= t : !strcmp(op, VS_EQ) ? v == t : -1;
+}
+
+static int64_t h_percentile(vs_ctx *c, int metric, double p, int64_t *count_out);
+
+static int sourced(vs_ctx *c, const char *name, int st, const char *head, const char *nfmt, va_list ap)
+{
+	char *nt = nfmt ? redact(c->fh, vfmt(nfmt, ap)) : NULL, *msg;
+
+	if (asprintf(&msg, "%s%s%s", head, nt && *nt ? "; " : "", nt ? nt : "") < 0)
+		abort();
+	free(nt);
+	add_check(c->fh, name, st, msg);
+	return st;
+}
+
+static int h_check_metric(vs_ctx *c, const char *name, int metric, double p, const char *op, double t,
+			  const char *nfmt, ...)
+{
+	int64_t n = 0, v = h_percentile(c, metric, p, &n);
+	char head[300];
+	int ok = v >= 0 && n ? fh_compare((double)v, op, t) : 0, st;
+	va_list ap;
+
+	if (ok < 0)
+		note(c->fh, "check_metric %s: unknown operator '%s'", name, op);
+	if (v < 0 || !n)
+		snprintf(head, sizeof(head), "no sample of metric %d", metric);
+	else
+		snprintf(head, sizeof(head), "p%g of %s (%lld samples) %lld%s %s %g%s: %s", p,
+			 c->fh->metrics[metric].name, (long long)n, (long long)v, c->fh->metrics[metric].unit, op, t,
+			 c->fh->metrics[metric].unit, ok > 0 ? "ok" : "not met");
+	st = v < 0 ? VS_CHECK_FAIL : !n ? VS_CHECK_SKIP : ok > 0 ? VS_CHECK_PASS : VS_CHECK_FAIL;
+	va_start(ap, nfmt);
+	sourced(c, name, st, head, nfmt, ap);
+	va_end(ap);
+	return st;
+}
+
+static int h_check_counters(vs_ctx *c, const char *name, const char *num, const char *den, double scale,
+			    const char *op, double t, const char *unit, const char *nfmt, ...)
+{
+	int64_t a = 0, b = den ? 0 : 1;
+	char head[300];
+	double v;
+	int ok, st;
+	va_list ap;
+
+	for (size_t i = 0; i < c->fh->ncounters; i++) {
+		if (!strcmp(c->fh->counters[i].name, num))
+			a = c->fh->counters[i].sum;
+		if (den && !strcmp(c->fh->counters[i].name, den))
+			b = c->fh->counters[i].sum;
+	}
+	v = b ? scale * (double)a / (double)b : 0;
+	ok = b ? fh_compare(v, op, t) : 0;
+	if (ok < 0)
+		note(c->fh, "check_counters %s: unknown operator '%s'", name, op);
+	if (!b)
+		snprintf(head, sizeof(head), "%s is 0", den);
+	else
+		snprintf(head, sizeof(head), "%g x %s/%s (%lld/%lld) = %g%s %s %g%s: %s", scale, num, den ? den : "1",
+			 (long long)a, (long long)b, v, unit ? unit : "", op, t, unit ? unit : "", ok > 0 ? "ok" : "not met");
+	st = !b ? VS_CHECK_SKIP : ok > 0 ? VS_CHECK_PASS : VS_CHECK_FAIL;
+	va_start(ap, nfmt);
+	sourced(c, name, st, head, nfmt, ap);
+	va_end(ap);
+	return st;
+}
+
 /* --- time ------------------------------------------------------------------ */
 
 static uint64_t h_now_ns(void)
@@ -701,6 +791,9 @@ struct fakehost *fh_new(const char *plugin_name)
 		.artifact = h_artifact,
 		.attach = h_attach,
 		.percentile = h_percentile,
+		.shard = h_shard,
+		.check_metric = h_check_metric,
+		.check_counters = h_check_counters,
 	};
 	return fh;
 }

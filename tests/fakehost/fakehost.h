@@ -32,6 +32,8 @@ int fh_set_conf(struct fakehost *fh, const char *section, const char *key, const
 void fh_set_seed(struct fakehost *fh, uint64_t seed);
 /* should_stop() turns true ms milliseconds after fh_run() starts. */
 void fh_set_deadline_ms(struct fakehost *fh, int64_t ms);
+/* What h->shard() answers (default 1 of 1). */
+void fh_set_shard(struct fakehost *fh, int index, int count);
 /* 1 (default) redacts VS_OPT_SECRET option values from log, reason and
  * check messages like the core does; 0 keeps the raw text, to test a
  * plugin's own redaction. */
