@@ -57,8 +57,7 @@ static int by_score(const void *a, const void *b)
 }
 
 enum { ROW_CALLER, ROW_AGENT, ROW_GAPS, ROW_BARGE, ROW_FAULTS, NROWS };
-static const char *const row_names[NROWS] = {"caller (end of utterance)", "agent speech", "gaps", "barge-ins",
-					     "faults injected"};
+static const char *const row_names[NROWS] = {"caller", "agent", "gaps", "barge-ins", "faults"};
 
 static double row_y(const struct rp_chart *c, int row)
 {
@@ -163,8 +162,8 @@ static void timeline(FILE *f, const struct callref *cr)
 		nfaults++;
 	}
 	for (int r = 0; r < NROWS; r++) {
-		fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" font-size=\"10\">%s</text>\n", RP_ML + c.w - 2,
-			row_y(&c, r) + 9, row_names[r]);
+		fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", RP_ML - 4, row_y(&c, r) + 12,
+			row_names[r]);
 	}
 	rp_chart_end(&c);
 	fputs("<p>", f);
@@ -178,8 +177,10 @@ static void timeline(FILE *f, const struct callref *cr)
 		fputs("; error: ", f);
 		rp_esc(f, rp_get_str(m, "error"));
 	}
-	fputs(". The caller's speech is known by its end (each turn's reference point); the yellow bar is the wait "
-	      "for the reply.</p>\n",
+	fputs(". Rows: caller = the end of each utterance (a triangle; its start is not recorded) and the wait for "
+	      "the reply (yellow, pink when none came); agent = its speech (blue) and the first reply (green); gaps "
+	      "in the agent's speech (red) and false triggers; barge-ins and how long the agent kept talking; faults "
+	      "injected into the call, when the phase records them.</p>\n",
 	      f);
 }
 

@@ -172,6 +172,11 @@ static int metric_chart(FILE *f, const json_t *p, const char *mname, const json_
 			c.logx = 1;
 			c.x0 = xmin * 0.8;
 			c.x1 = xmax * 1.25;
+		} else if (xmin > 0.5 * xmax) { /* a narrow band far from 0: zoom in */
+			double step = rp_nice_step(xmax - xmin, 4);
+			c.x0 = floor(xmin / step) * step - step;
+			if (c.x0 < 0)
+				c.x0 = 0;
 		}
 	}
 	if (n && asprintf(&title, "%s: %s - CDF of %lld values", rp_get_str(p, "name"), mname,

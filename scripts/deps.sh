@@ -16,10 +16,11 @@ for a in "$@"; do
 done
 
 # Build: compiler and the libraries of the design card; test: cmocka,
-# valgrind, a PostgreSQL server; speech: flite and pocketsphinx.
+# valgrind, a PostgreSQL server; speech: flite and pocketsphinx; the HTML
+# report's browser test: chromium and nodejs (tests/report).
 PKGS=(build-essential pkg-config libcurl4-openssl-dev libpq-dev libjansson-dev libwebsockets-dev
 	libinih-dev libssl-dev libcmocka-dev valgrind postgresql postgresql-client flite flite1-dev
-	libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us python3 python3-venv)
+	libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us python3 python3-venv chromium nodejs)
 
 missing=()
 for p in "${PKGS[@]}"; do
