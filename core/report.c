@@ -150,15 +150,14 @@ int vs_report_write(const char *results_dir, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: not a vstress summary (no \"status\" string)", path);
 		goto out;
 	}
-	r.plugins = json_object_get(sum, "plugins");
-	if (r.plugins && !json_is_array(r.plugins)) {
-		snprintf(err, errlen, "%s: \"plugins\" is not an array", path);
-		goto out;
+	{
+		json_t *pl = json_object_get(sum, "plugins");
+		if (pl && !json_is_array(pl)) {
+			snprintf(err, errlen, "%s: \"plugins\" is not an array", path);
+			goto out;
+		}
+		r.plugins = pl ? json_incref(pl) : json_array();
 	}
-	if (!r.plugins)
-		r.plugins = json_array();
-	else
-		json_incref(r.plugins);
 	r.summary = sum;
 	r.dir = results_dir;
 	if (!(r.f = open_memstream(&buf, &len))) {
