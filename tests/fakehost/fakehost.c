@@ -390,6 +390,18 @@ static void h_check(vs_ctx *c, const char *name, int status, const char *fmt, ..
 	add_check(c->fh, name, status, s);
 }
 
+static void h_check_measured(vs_ctx *c, const char *name, int status, double m, const char *op, double t,
+			     const char *unit, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	(void)m, (void)op, (void)t, (void)unit;
+	va_start(ap, fmt);
+	s = redact(c->fh, vfmt(fmt, ap));
+	va_end(ap);
+	add_check(c->fh, name, status, s);
+}
+
 static int h_check_value(vs_ctx *c, const char *name, double m, const char *op, double t, const char *unit)
 {
 	int ok;
@@ -701,6 +713,7 @@ struct fakehost *fh_new(const char *plugin_name)
 		.artifact = h_artifact,
 		.attach = h_attach,
 		.percentile = h_percentile,
+		.check_measured = h_check_measured,
 	};
 	return fh;
 }
