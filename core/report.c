@@ -111,7 +111,7 @@ static void page(struct rp *r)
 	      f);
 	rp_esc(f, rp_get_str(r->summary, "run_id"));
 	fprintf(f, "</title>\n<style>\n%s</style></head><body>\n", css);
-	fputs("<nav><a href=\"#verdict\">verdict</a><a href=\"#checks\">checks</a><a href=\"#latency\">latency</a>"
+	fputs("<nav><a href=\"#verdict\">verdict</a><a href=\"#checks\">checks</a><a href=\"#harness\">harness</a><a href=\"#latency\">latency</a>"
 	      "<a href=\"#calls\">calls</a><a href=\"#waterfalls\">waterfalls</a><a href=\"#load\">load</a>"
 	      "<a href=\"#memory\">memory and CPU</a><a href=\"#cost\">cost</a></nav>\n",
 	      f);

@@ -106,6 +106,7 @@ static void check_row(FILE *f, const json_t *c)
 	fputs("</td><td>", f);
 	if (json_is_number(v)) {
 		rp_num(f, json_number_value(v));
+		fputs(" ", f);
 		rp_esc(f, rp_get_str(c, "unit"));
 	}
 	fputs("</td><td>", f);
@@ -113,6 +114,7 @@ static void check_row(FILE *f, const json_t *c)
 		rp_esc(f, rp_get_str(c, "op"));
 		fputs(" ", f);
 		rp_num(f, rp_get_num(c, "threshold", 0));
+		fputs(" ", f);
 		rp_esc(f, rp_get_str(c, "unit"));
 	}
 	fputs("</td><td class=\"msg\">", f);

@@ -23,9 +23,15 @@ chrome.stderr.on('data', (d) => { stderr += d; });
 
 function done(code, out) {
 	if (out) console.log(JSON.stringify(out));
-	try { chrome.kill('SIGKILL'); } catch (e) { /* gone */ }
-	fs.rmSync(profile, { recursive: true, force: true });
-	process.exit(code);
+	const finish = () => {
+		try {
+			fs.rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+		} catch (e) { /* a leftover temp folder is not a test failure */ }
+		process.exit(code);
+	};
+	if (chrome.exitCode !== null || chrome.signalCode !== null) return finish();
+	chrome.once('exit', finish);
+	try { chrome.kill('SIGKILL'); } catch (e) { finish(); }
 }
 const deadline = setTimeout(() => done(3, { fatal: 'timed out after 40 s', stderr: stderr.slice(-2000) }), 40000);
 

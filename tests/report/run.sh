@@ -77,8 +77,10 @@ for b in "b1:a throwing inline script (blocked by the page's CSP: a console erro
 	"b2:a throwing script without the CSP (an uncaught exception)" \
 	"b3:a hidden body (a blank screenshot)"; do
 	f=${b%%:*}
-	judge "$f" "$(render "$tmp/$f.html" "")"
-	if [ "$bad" = 1 ]; then ok "broken report caught: ${b#*:} -> $(head -1 <<<"$why" | cut -c1-120)"
+	j=$(render "$tmp/$f.html" "")
+	judge "$f" "$j"
+	if [ -n "$(field "$j" fatal)" ]; then nok "broken report ${b#*:}: the browser run itself failed" "$j"
+	elif [ "$bad" = 1 ]; then ok "broken report caught: ${b#*:} -> $(head -1 <<<"$why" | cut -c1-120)"
 	else nok "broken report NOT caught: ${b#*:}"; fi
 done
 echo "# $(( $(date +%s) - start )) s"

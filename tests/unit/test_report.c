@@ -134,7 +134,7 @@ static void test_sections(void **state)
 		assert_int_equal(count(html, want), 1);
 	}
 	/* a check with value/op/threshold: measured, threshold */
-	assert_non_null(strstr(html, "<td>1050ms</td><td>&lt; 2000ms</td>"));
+	assert_non_null(strstr(html, "<td>1050 ms</td><td>&lt; 2000 ms</td>"));
 	/* the harness check only in the harness section */
 	{
 		const char *h = strstr(html, "<section id=\"harness\">"), *l = strstr(html, "<section id=\"latency\">");
