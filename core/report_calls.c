@@ -177,11 +177,7 @@ static void timeline(FILE *f, const struct callref *cr)
 		fputs("; error: ", f);
 		rp_esc(f, rp_get_str(m, "error"));
 	}
-	fputs(". Rows: caller = the end of each utterance (a triangle; its start is not recorded) and the wait for "
-	      "the reply (yellow, pink when none came); agent = its speech (blue) and the first reply (green); gaps "
-	      "in the agent's speech (red) and false triggers; barge-ins and how long the agent kept talking; faults "
-	      "injected into the call, when the phase records them.</p>\n",
-	      f);
+	fputs(".</p>\n", f);
 }
 
 void rp_section_calls(struct rp *r)
@@ -191,7 +187,12 @@ void rp_section_calls(struct rp *r)
 	struct callref *cr = NULL;
 	size_t i, j, n = 0, total = 0;
 
-	fputs("<section id=\"calls\"><h2>Per-call timelines (slowest calls)</h2>\n", f);
+	fputs("<section id=\"calls\"><h2>Per-call timelines (slowest calls)</h2>\n<p>Rows: caller = the end of each "
+	      "utterance (a triangle; its start is not recorded) and the wait for the reply (yellow, pink when none "
+	      "came); agent = its speech (blue) and the first reply (green); gaps in the agent's speech (red) and false "
+	      "triggers; barge-ins and how long the agent kept talking; faults injected into the call, when the phase "
+	      "records them. Hover a mark for its times.</p>\n",
+	      f);
 	json_array_foreach(r->plugins, i, p) {
 		size_t first = n;
 		json_array_foreach(json_object_get(json_object_get(p, "data"), "calls"), j, e) {

@@ -46,8 +46,9 @@ double rp_cy(const struct rp_chart *c, double y);
 /* A polyline through n points; dashed when dash != 0; step: horizontal then vertical. */
 void rp_chart_line(struct rp_chart *c, const double *x, const double *y, size_t n, const char *color, int dash,
 		   int step);
-/* A vertical (or horizontal) marker line with a short label. */
-void rp_chart_vline(struct rp_chart *c, double x, const char *color, const char *label);
+/* A vertical (or horizontal) marker line with a short label; label_row
+ * stacks the labels of lines drawn at the same place. */
+void rp_chart_vline(struct rp_chart *c, double x, const char *color, const char *label, int label_row);
 void rp_chart_hline(struct rp_chart *c, double y, const char *color, const char *label);
 /* A legend entry, at row i in the top-right corner. */
 void rp_chart_legend(struct rp_chart *c, int i, const char *color, int dash, const char *label);

@@ -195,8 +195,12 @@ static int metric_chart(FILE *f, const json_t *p, const char *mname, const json_
 			rp_chart_line(&c, ux, uy, un, "#7a7a7a", 1, 1);
 			rp_chart_legend(&c, 1, "#7a7a7a", 1, "service time (uncorrected)");
 		}
-		for (i = 0; i < nt; i++)
-			rp_chart_vline(&c, thr[i].v, thr[i].failed ? "#b00020" : "#176d2c", thr[i].label);
+		for (i = 0; i < nt; i++) {
+			int row = 0;
+			for (size_t k = 0; k < i; k++) /* lines within a few pixels: stack the labels */
+				row += fabs(rp_cx(&c, thr[k].v) - rp_cx(&c, thr[i].v)) < 40;
+			rp_chart_vline(&c, thr[i].v, thr[i].failed ? "#b00020" : "#176d2c", thr[i].label, row);
+		}
 		rp_chart_end(&c);
 		fputs("<table><tr><th>metric</th><th>count</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th>"
 		      "<th>p99.9</th><th>max</th><th>unit</th></tr>\n",

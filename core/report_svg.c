@@ -134,14 +134,14 @@ void rp_chart_line(struct rp_chart *c, const double *x, const double *y, size_t 
 			color);
 }
 
-void rp_chart_vline(struct rp_chart *c, double x, const char *color, const char *label)
+void rp_chart_vline(struct rp_chart *c, double x, const char *color, const char *label, int label_row)
 {
 	double px = rp_cx(c, x);
 	int right = px > RP_ML + c->w * 0.7; /* label on the left of a line near the right edge */
 
 	fprintf(c->f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"1.5\" "
 		      "stroke-dasharray=\"2 2\"/><text x=\"%.1f\" y=\"%d\" fill=\"%s\" text-anchor=\"%s\">",
-		px, px, RP_MT, RP_MT + c->h, color, right ? px - 3 : px + 3, RP_MT + c->h - 6, color,
+		px, px, RP_MT, RP_MT + c->h, color, right ? px - 3 : px + 3, RP_MT + c->h - 6 - 13 * label_row, color,
 		right ? "end" : "start");
 	rp_esc(c->f, label);
 	fputs("</text>\n", c->f);
