@@ -297,6 +297,23 @@ static void h_check(vs_ctx *c, const char *name, int status, const char *fmt, ..
 	free(msg);
 }
 
+static void h_check_measured(vs_ctx *c, const char *name, int status, double measured, const char *op,
+			     double threshold, const char *unit, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = vfmt(c, fmt, ap);
+	va_end(ap);
+	vs_ctx_emit(c, json_pack("{s:s,s:s,s:s,s:s,s:f,s:s,s:f,s:s}", "ev", "check", "name", name ? name : "(unnamed)",
+				 "status", check_status_name(status), "message", msg, "value", measured, "op",
+				 op ? op : "", "threshold", threshold, "unit", unit ? unit : ""));
+	h_log(c, status == VS_CHECK_FAIL ? VS_LOG_WARN : VS_LOG_INFO, "check %s: %s: %s", name,
+	      check_status_name(status), msg);
+	free(msg);
+}
+
 static int compare(double v, const char *op, double t, int *ok)
 {
 	if (!op)
@@ -699,6 +716,7 @@ const struct vs_host vs_host_table = {
 	.shard = h_shard,
 	.check_metric = h_check_metric,
 	.check_counters = h_check_counters,
+	.check_measured = h_check_measured,
 };
 
 /* ---- lifecycle ------------------------------------------------------------ */

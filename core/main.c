@@ -15,6 +15,7 @@
 #include "pacer.h"
 #include "plan.h"
 #include "registry.h"
+#include "report.h"
 #include "results.h"
 #include "run.h"
 #include "runner.h"
@@ -61,11 +62,13 @@ static void usage(FILE *f)
 		"\n"
 		"commands:\n"
 		"  run                 run the selected plugins, write results/<run-id>/test_summary.json\n"
+		"                      and report.html\n"
 		"  list                discovered plugins, versions, dependencies, enabled or not and why\n"
 		"  describe PLUGIN     a plugin's options, defaults and help\n"
 		"  check-config        validate the manifest and print the run order\n"
 		"  world               start the stand-in world alone and print its URLs\n"
 		"  merge OUT SHARD...  merge the results folders of a sharded run into OUT (docs/scale-out.md)\n"
+		"  report DIR          (re)write DIR/report.html from DIR/test_summary.json\n"
 		"\n"
 		"options:\n"
 		"  -c, --config DIR|FILE   manifest (repeatable; default ./conf.d); later overrides earlier\n"
@@ -654,8 +657,16 @@ static int cmd_run(struct cli *cli, struct env *env)
 	} else {
 		rc = interrupted ? EXIT_INTERRUPTED : strcmp(run_status, "passed") ? EXIT_CHECKS : EXIT_PASS;
 	}
-	fprintf(stderr, "%s: %d passed, %d failed, %d skipped; summary: %s/test_summary.json\n", run_status, passed,
-		failed, skipped, run.dir);
+	{
+		char rerr[1024];
+		int rep_ok = vs_report_write(run.dir, rerr, sizeof(rerr)) == 0;
+
+		if (!rep_ok)
+			fprintf(stderr, "vstress: report: %s\n", rerr);
+		fprintf(stderr, "%s: %d passed, %d failed, %d skipped; summary: %s/test_summary.json%s%s%s\n", run_status,
+			passed, failed, skipped, run.dir, rep_ok ? ", report: " : "", rep_ok ? run.dir : "",
+			rep_ok ? "/report.html" : "");
+	}
 	for (i = 0; i < plan.n; i++)
 		vs_result_free(&res[i]);
 	vs_services_free(&sv);
@@ -685,6 +696,19 @@ int main(int argc, char **argv)
 		rc = vs_merge_main(cli.nargs, cli.args, cli.verbose);
 		goto out;
 	}
+	if (!strcmp(cli.cmd, "report")) { /* needs no manifest */
+		char rerr[1024];
+		if (!cli.arg) {
+			fprintf(stderr, "vstress: report needs a results folder (e.g. results/latest)\n");
+		} else if (vs_report_write(cli.arg, rerr, sizeof(rerr))) {
+			fprintf(stderr, "vstress: report: %s\n", rerr);
+			rc = EXIT_USAGE;
+		} else {
+			printf("%s/report.html\n", cli.arg);
+			rc = EXIT_PASS;
+		}
+		goto out;
+	}
 	if (load_env(&cli, &env)) {
 		free_env(&env);
 		goto out;
@@ -698,7 +722,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(cli.cmd, "check-config"))
 		rc = cmd_check_config(&cli, &env);
 	else {
-		fprintf(stderr, "vstress: unknown command '%s' (run, list, describe, check-config, world, merge)\n", cli.cmd);
+		fprintf(stderr, "vstress: unknown command '%s' (run, list, describe, check-config, world, merge, report)\n", cli.cmd);
 		rc = EXIT_USAGE;
 	}
 	free_env(&env);

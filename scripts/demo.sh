@@ -4,7 +4,7 @@
 #   - vstress starts the world and launches the agent through [target],
 #     runs every enabled plugin with the hermetic profile, stops them
 #   - prints the verdict; results in results/latest/ (test_summary.json,
-#     junit.xml, errors.log, per-plugin logs, target.log, world.log)
+#     junit.xml, report.html, errors.log, per-plugin logs, target.log, world.log)
 # Extra arguments go to `vstress run` (e.g. --only db, -v).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -46,7 +46,7 @@ for p in s["plugins"]:
     if p.get("reason"):
         line += f"  - {p['reason'][:160]}"
     print(line)
-print("details: results/latest/ (test_summary.json, errors.log, junit.xml, *.log)")
+print("details: results/latest/ (report.html, test_summary.json, errors.log, junit.xml, *.log)")
 PY
 fi
 exit $rc

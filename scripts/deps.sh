@@ -18,11 +18,12 @@ done
 # Build: compiler and the libraries of the design card; test: cmocka,
 # valgrind, a PostgreSQL server; speech: flite and pocketsphinx; TeXML: libxml2;
 # the hostile-agent test measures peak RSS with GNU time; fuzzing (make fuzz):
-# clang 14 and its runtime, which holds libFuzzer.
+# clang 14 and its runtime, which holds libFuzzer; the HTML report's browser
+# test: chromium and nodejs (tests/report).
 PKGS=(build-essential pkg-config libcurl4-openssl-dev libpq-dev libjansson-dev libwebsockets-dev
 	libinih-dev libssl-dev libcmocka-dev valgrind postgresql postgresql-client flite flite1-dev
 	libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us python3 python3-venv libxml2-dev time
-	clang libclang-rt-14-dev)
+	clang libclang-rt-14-dev chromium nodejs)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -187,11 +187,28 @@ struct vs_host {
 	int (*check_counters)(vs_ctx *c, const char *name, const char *num, const char *den, double scale,
 			      const char *op, double threshold, const char *unit, const char *note, ...)
 		__attribute__((format(printf, 9, 10)));
+	/* A check with an explicit verdict and message that also records what
+	 * was measured against what (value, op, threshold, unit in the summary,
+	 * as check_value does), e.g. a p95 with a richer message.  The verdict
+	 * is the plugin's: it is not recomputed from the numbers. */
+	void (*check_measured)(vs_ctx *c, const char *name, int status, double measured, const char *op,
+			       double threshold, const char *unit, const char *fmt, ...)
+		__attribute__((format(printf, 8, 9)));
 };
 
 /* True when the core's table is large enough to contain `member`. */
 #define VS_HOST_HAS(h, member) \
 	((h)->size >= offsetof(struct vs_host, member) + sizeof(((struct vs_host *)0)->member))
+
+/* check_measured when the core has it, else the same check without the
+ * numbers (an older core). */
+#define VS_CHECK_MEASURED(h, c, name, status, measured, op, threshold, unit, ...)                         \
+	do {                                                                                              \
+		if (VS_HOST_HAS(h, check_measured))                                                       \
+			(h)->check_measured(c, name, status, measured, op, threshold, unit, __VA_ARGS__); \
+		else                                                                                      \
+			(h)->check(c, name, status, __VA_ARGS__);                                         \
+	} while (0)
 
 struct vs_plugin {
 	uint32_t abi_version; /* == VS_ABI_VERSION, checked first */

@@ -260,7 +260,9 @@ static void check_latency(struct ld *p)
 					   p95, p95 <= (double)p->first_reply_ms ? "<=" : ">", p->first_reply_ms, p50, max,
 					   nfirst);
 		else
-		p->h->check(p->c, "first_reply.p95", p95 <= (double)p->first_reply_ms && !nosound ? VS_CHECK_PASS : VS_CHECK_FAIL,
+		VS_CHECK_MEASURED(p->h, p->c, "first_reply.p95",
+				  p95 <= (double)p->first_reply_ms && !nosound ? VS_CHECK_PASS : VS_CHECK_FAIL, p95, VS_LE,
+				  (double)p->first_reply_ms, "ms",
 			    "first reply under load: p95 %.0f ms %s %lld ms (p50 %.0f ms, max %.0f ms, %zu calls%s)", p95,
 			    p95 <= (double)p->first_reply_ms ? "<=" : ">", p->first_reply_ms, p50, max, nfirst,
 			    nosound ? "; some streamed calls heard no agent audio at all" : "");
@@ -277,7 +279,8 @@ static void check_latency(struct ld *p)
 					   p95, p95 <= (double)p->turn_ms ? "<=" : ">", p->turn_ms, p50, max, nturns,
 					   nstreamed, bt);
 		else
-		p->h->check(p->c, "turn.p95", p95 <= (double)p->turn_ms ? VS_CHECK_PASS : VS_CHECK_FAIL,
+		VS_CHECK_MEASURED(p->h, p->c, "turn.p95", p95 <= (double)p->turn_ms ? VS_CHECK_PASS : VS_CHECK_FAIL, p95,
+				  VS_LE, (double)p->turn_ms, "ms",
 			    "turn-taking under load: p95 %.0f ms %s %lld ms (p50 %.0f ms, max %.0f ms, %zu turns in %zu "
 			    "calls; p50 by caller turn: %s ms)",
 			    p95, p95 <= (double)p->turn_ms ? "<=" : ">", p->turn_ms, p50, max, nturns, nstreamed, bt);

@@ -149,11 +149,12 @@ static void check_first_reply(struct pl *p)
 	if (!all.len && !bad.items)
 		p->h->check(p->c, "first_reply", VS_CHECK_SKIP, "no call streamed");
 	else if (bad.items)
-		p->h->check(p->c, "first_reply", VS_CHECK_FAIL, "%s > %lld ms (every call: %s ms)", sb_more(&bad),
-			    p->first_reply_ms, all.len ? all.s : "-");
+		VS_CHECK_MEASURED(p->h, p->c, "first_reply", VS_CHECK_FAIL, worst, VS_LE, (double)p->first_reply_ms, "ms",
+				  "%s > %lld ms (every call: %s ms)", sb_more(&bad), p->first_reply_ms,
+				  all.len ? all.s : "-");
 	else
-		p->h->check(p->c, "first_reply", VS_CHECK_PASS, "slowest %.0f ms <= %lld ms (every call: %s ms)", worst,
-			    p->first_reply_ms, all.s);
+		VS_CHECK_MEASURED(p->h, p->c, "first_reply", VS_CHECK_PASS, worst, VS_LE, (double)p->first_reply_ms, "ms",
+				  "slowest %.0f ms <= %lld ms (every call: %s ms)", worst, p->first_reply_ms, all.s);
 }
 
 /* Turn-taking: p95 and max over every turn that followed a caller utterance;
@@ -231,15 +232,17 @@ static void check_turns(struct pl *p, json_t *calls_json)
 	if (VS_HOST_HAS(p->h, percentile) && (hp95 = p->h->percentile(p->c, p->m_turn, 95.0, &hcount)) >= 0 &&
 	    hcount == (int64_t)nall)
 		p95 = (double)hp95;
-	p->h->check(p->c, "turn.p95", p95 <= (double)p->turn_ms ? VS_CHECK_PASS : VS_CHECK_FAIL,
+	VS_CHECK_MEASURED(p->h, p->c, "turn.p95", p95 <= (double)p->turn_ms ? VS_CHECK_PASS : VS_CHECK_FAIL, p95, VS_LE,
+			  (double)p->turn_ms, "ms",
 		    "turn-taking p95 %.0f ms %s %lld ms (p50 %.0f ms, max %.0f ms, %zu turns)", p95,
 		    p95 <= (double)p->turn_ms ? "<=" : ">", p->turn_ms, p50, all[nall - 1], nall);
 	if (slow.items)
-		p->h->check(p->c, "turn.max", VS_CHECK_FAIL, "%d of %zu turns slower than %lld ms: %s", slow.items, nall,
-			    p->turn_max_ms, sb_more(&slow));
+		VS_CHECK_MEASURED(p->h, p->c, "turn.max", VS_CHECK_FAIL, worst, VS_LE, (double)p->turn_max_ms, "ms",
+				  "%d of %zu turns slower than %lld ms: %s", slow.items, nall, p->turn_max_ms,
+				  sb_more(&slow));
 	else
-		p->h->check(p->c, "turn.max", VS_CHECK_PASS, "slowest turn %.0f ms (call %zu) <= %lld ms", worst,
-			    worst_call, p->turn_max_ms);
+		VS_CHECK_MEASURED(p->h, p->c, "turn.max", VS_CHECK_PASS, worst, VS_LE, (double)p->turn_max_ms, "ms",
+				  "slowest turn %.0f ms (call %zu) <= %lld ms", worst, worst_call, p->turn_max_ms);
 	free(all);
 }
 

@@ -424,6 +424,16 @@ void rs_checks(struct rs *p)
 		json_object_set_new(sum, "baseline",
 				    json_pack("{s:I,s:i,s:i,s:i}", "rss_kb", (json_int_t)p->base.rss_kb, "threads",
 					      p->base.threads, "fds", p->base.fds, "processes", p->base.nproc));
+	{ /* RSS after each call, in the order the calls ended (the slope's points) */
+		json_t *rows = json_array();
+		for (size_t i = 0; rows && i < p->nrows; i++)
+			if (p->rows[i].ok)
+				json_array_append_new(rows, json_pack("{s:I,s:f,s:I}", "call", (json_int_t)p->rows[i].call + 1,
+								      "t_s", p->rows[i].t_s, "rss_kb",
+								      (json_int_t)p->rows[i].s.rss_kb));
+		if (rows)
+			json_object_set_new(sum, "rss_after_calls", rows);
+	}
 	json_object_set_new(sum, "calls", json_integer(p->ran));
 	json_object_set_new(sum, "streamed", json_integer((json_int_t)n));
 	json_object_set_new(sum, "routed_number", json_string(p->routed));

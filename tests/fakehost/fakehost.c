@@ -391,6 +391,18 @@ static void h_check(vs_ctx *c, const char *name, int status, const char *fmt, ..
 	add_check(c->fh, name, status, s);
 }
 
+static void h_check_measured(vs_ctx *c, const char *name, int status, double m, const char *op, double t,
+			     const char *unit, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	(void)m, (void)op, (void)t, (void)unit;
+	va_start(ap, fmt);
+	s = redact(c->fh, vfmt(fmt, ap));
+	va_end(ap);
+	add_check(c->fh, name, status, s);
+}
+
 static int h_check_value(vs_ctx *c, const char *name, double m, const char *op, double t, const char *unit)
 {
 	int ok;
@@ -794,6 +806,7 @@ struct fakehost *fh_new(const char *plugin_name)
 		.shard = h_shard,
 		.check_metric = h_check_metric,
 		.check_counters = h_check_counters,
+		.check_measured = h_check_measured,
 	};
 	return fh;
 }

@@ -231,4 +231,23 @@ check "merge_artifacts: a pattern without '*' is named, the rest still merged" \
 	grep -q "merge_artifacts: 'bad.json=res_a.json' must be out=pattern" "$tmp/ma.err"
 check "merge_artifacts: the plugin's own files stay" [ -f "$tmp/ma/latest/res_a.json" ]
 
+# --- report.html: written by every run, rewritten by `vstress report` ----------------------
+printf '[fx_fail]\n' >"$tmp/rep.ini"
+vs -c "$tmp/rep.ini" "${FX[@]}" -r "$tmp/rep" --only fx_fail run 2>"$tmp/rep.err"
+check "a failed run still writes report.html, with its verdict" \
+	grep -q '<div class="verdict failed" id="verdict-text">failed</div>' "$tmp/rep/latest/report.html"
+check "the run's last line names the report" grep -q "report: $tmp/rep/.*/report.html" "$tmp/rep.err"
+rm -f "$tmp/rep/latest/report.html"
+out=$(vs report "$tmp/rep/latest" 2>&1)
+check "vstress report DIR rewrites it (exit 0)" [ $? = 0 -a -s "$tmp/rep/latest/report.html" ]
+printf '{"status": "passed",\n "plugins": [1, }\n' >"$tmp/rep/latest/test_summary.json"
+out=$(vs report "$tmp/rep/latest" 2>&1)
+rc=$?
+[ $rc = 2 ] && grep -q "test_summary.json:2:" <<<"$out"
+check "vstress report on a malformed summary: exit 2, file and line named" [ $? = 0 ]
+out=$(vs report "$tmp/nonexistent" 2>&1)
+rc=$?
+[ $rc = 2 ] && grep -q "$tmp/nonexistent/test_summary.json" <<<"$out"
+check "vstress report on a missing summary: exit 2, the file named" [ $? = 0 ]
+
 finish

@@ -115,6 +115,10 @@ static void healthy_short_run_passes(void **st)
 	assert_true(fh_metric_count(fh, "cpu_load") >= 10);
 	sum = fh_attached(fh, "summary");
 	assert_true(json_is_number(json_object_get(sum, "rss_slope_kb_per_call")));
+	/* the slope's points, for the report's memory chart */
+	assert_int_equal(json_array_size(json_object_get(sum, "rss_after_calls")), 4);
+	assert_true(json_integer_value(json_object_get(json_array_get(json_object_get(sum, "rss_after_calls"), 3),
+						       "rss_kb")) > 0);
 	assert_non_null(json_object_get(sum, "db_connections"));
 	snprintf(path, sizeof(path), "%s/memory_profile.txt", fh_artifact_dir(fh));
 	assert_int_equal(stat(path, &sb), 0);
