@@ -87,7 +87,7 @@ rc=$?
 check "vstress merge of the 3 shards (given out of order) exits 0 or 1, not 2 ($rc)" test "$rc" -lt 2
 check "the merged folder has the files of a run" test -s "$T/merged/test_summary.json" -a -s "$T/merged/junit.xml" \
 	-a -f "$T/merged/errors.log" -a -s "$T/merged/load_test.log" -a -s "$T/merged/load.log" -a -s "$T/merged/world.log" \
-	-a -s "$T/merged/target.log"
+	-a -s "$T/merged/target.log" -a -s "$T/merged/report.html"
 check "artifacts are concatenated: load_test.log has every shard's part, in order, and all 9 call lines" py "$T/merged" <<'PY'
 import re, sys
 t = open(sys.argv[1] + "/load_test.log").read()
