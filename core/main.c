@@ -475,6 +475,7 @@ static int setup_run(struct cli *cli, struct env *env, struct vs_run *run)
 	run->no_fork = cli->no_fork;
 	run->tty = isatty(STDERR_FILENO);
 	run->color = run->tty && !getenv("NO_COLOR");
+	run->live = run->color && cli->verbose >= 0 && !(getenv("TERM") && !strcmp(getenv("TERM"), "dumb"));
 	run->strict = cli->strict;
 	v = vs_config_get(&env->cfg, "vstress", "strict", &err);
 	if (v && !vs_parse_bool(v, &rc) && rc)
@@ -497,6 +498,12 @@ static int setup_run(struct cli *cli, struct env *env, struct vs_run *run)
 	v = vs_config_get(&env->cfg, "vstress", "kill_grace", &err);
 	if (v && vs_parse_ms(v, &run->grace_ms)) {
 		fprintf(stderr, "vstress: [vstress] kill_grace '%s' is not a duration\n", v);
+		return -1;
+	}
+	run->progress_ms = 10000;
+	v = vs_config_get(&env->cfg, "vstress", "progress_interval", &err);
+	if (v && (vs_parse_ms(v, &run->progress_ms) || run->progress_ms < 100)) {
+		fprintf(stderr, "vstress: [vstress] progress_interval = '%s' must be a duration of at least 100ms\n", v);
 		return -1;
 	}
 	v = cli->seed ? cli->seed : vs_config_get(&env->cfg, "vstress", "seed", &err);
@@ -568,7 +575,7 @@ static int cmd_run(struct cli *cli, struct env *env)
 		} else if (!dep_gate(&sv, &plan, i, &res[i])) {
 			vs_runner_run(&run, it, &res[i], (int)i + 1, (int)plan.n);
 		}
-		if (run.tty && run.verbose >= 0)
+		if (run.live)
 			fprintf(stderr, "\r\033[K");
 		if (run.verbose >= 0)
 			fprintf(stderr, "[%zu/%zu] %-16s %s%-12s%s %7.1fs  %d passed, %d failed%s%s\n", i + 1, plan.n,

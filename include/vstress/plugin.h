@@ -81,6 +81,20 @@ struct vs_option {
 #define VS_GE ">="
 #define VS_EQ "=="
 
+/* Live progress of a call-placing phase (host->progress).  Counts are
+ * totals so far; p95_ms < 0 when not known yet; label is a short free
+ * text ("calls", "requests"), copied.  Set size = sizeof(struct
+ * vs_progress): later versions only append fields. */
+struct vs_progress {
+	uint32_t size;
+	int64_t started;   /* calls (requests) started */
+	int64_t completed; /* finished, successfully or not */
+	int64_t in_flight; /* started, not finished */
+	int64_t failed;    /* of completed, those that failed */
+	double p95_ms;     /* current p95 latency of the completed ones, or < 0 */
+	const char *label;
+};
+
 struct vs_host {
 	uint32_t abi_version; /* VS_ABI_VERSION of the core */
 	uint32_t size;        /* sizeof(struct vs_host) of the core */
@@ -165,6 +179,12 @@ struct vs_host {
 	 * its unit; count_out (if non-NULL) receives the number of samples.
 	 * Returns -1 for an unknown metric. */
 	int64_t (*percentile)(vs_ctx *c, int metric, double p, int64_t *count_out);
+	/* Live progress for the terminal: cheap, call it as often as you like
+	 * (the core forwards at most 4 updates a second; the last one before
+	 * the phase ends may be dropped).  Shown on stderr only, refreshed in
+	 * place on a terminal; never part of the results.  Ignored with
+	 * --no-fork. */
+	void (*progress)(vs_ctx *c, const struct vs_progress *p);
 };
 
 /* True when the core's table is large enough to contain `member`. */
