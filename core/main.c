@@ -14,6 +14,7 @@
 #include "config.h"
 #include "pacer.h"
 #include "plan.h"
+#include "reap.h"
 #include "registry.h"
 #include "results.h"
 #include "run.h"
@@ -559,6 +560,7 @@ static int cmd_run(struct cli *cli, struct env *env)
 	if (setup_run(cli, env, &run))
 		goto out;
 	vs_runner_install_signals(&interrupted);
+	vs_reap_init();
 	vs_config_digest(&env->cfg, is_secret, env, digest);
 	started = vs_iso_now();
 	res = vs_xcalloc(plan.n ? plan.n : 1, sizeof(*res));
@@ -593,6 +595,13 @@ static int cmd_run(struct cli *cli, struct env *env)
 			failed++;
 	}
 	vs_services_stop(&sv, &run);
+	{
+		char strays[512];
+		int n = vs_reap_strays(strays, sizeof(strays));
+
+		if (n)
+			fprintf(stderr, "vstress: killed %d process(es) that escaped their process group: %s\n", n, strays);
+	}
 	if ((plan.needs_target && !sv.target.started) || (plan.needs_world && !sv.world.started))
 		failed++; /* a service the run needed did not come up */
 	run_status = interrupted ? "interrupted" : (failed || (run.strict && skipped)) ? "failed" : "passed";

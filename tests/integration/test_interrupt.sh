@@ -120,6 +120,7 @@ stop_timeout = ${GRACE}s
 depends = target
 seconds = 60s
 spawn = true
+escape = true
 INI
 # A target that starts slowly, leaves a child behind and ignores SIGTERM:
 # only the SIGKILL after the grace period ends it.
@@ -168,7 +169,7 @@ run_case() {
 
 world_holding() { grep -qs "test hook: readiness delayed" "$1"/*/world.log && has_procs "$2" vstress; }
 target_starting() { has_procs "$2" vstress sh sleep; }
-phase_running() { grep -qs "grandchild .* started" "$1"/*/fx_progress.log && has_procs "$2" vstress python3 sleep; }
+phase_running() { grep -qs "escaped grandchild .* started" "$1"/*/fx_progress.log && has_procs "$2" vstress python3 sleep; }
 
 for sig in INT TERM; do
 	CHECK='s["services"]["world"]["status"] == "unavailable" and "interrupted while the world was starting" in s["services"]["world"]["error"] and [p["status"] for p in s["plugins"]] == ["skipped"]'
@@ -186,6 +187,25 @@ for sig in INT TERM; do
 	LIMIT=$((2 * GRACE + SLACK))
 	run_case phase "$sig" "$tmp/base.ini" phase_running
 done
+
+# A grandchild that left its group (setsid) is still killed at the end: vstress
+# is a child subreaper and sweeps what was reparented to it.
+sed -e "s/^seconds = .*/seconds = 1s/" "$tmp/base.ini" >"$tmp/escape.ini"
+"$BUILD/vstress" -c "$tmp/escape.ini" "${FX[@]}" -r "$tmp/esc" run >/dev/null 2>"$tmp/esc.err" &
+pid=$!
+if wait_for 30 phase_running "$tmp/esc" "$pid"; then
+	tree "$pid" >"$tmp/esc.procs"
+	vspg=$(ps -o pgid= -p "$pid" | tr -d ' ')
+	wait "$pid"
+	check "an escaped grandchild: the run itself passes" [ $? = 0 ]
+	check "an escaped grandchild: vstress says it killed it" grep -q "killed 1 process(es) that escaped their process group: sleep(" "$tmp/esc.err"
+	out=$(leftovers "$tmp/esc.procs" "$vspg")
+	check "an escaped grandchild: no process left${out:+ ($out)}" [ -z "$out" ]
+else
+	not_ok "an escaped grandchild: the phase ran" "$(tree "$pid" | tr '\n' ' ')"
+	kill -KILL "$pid"
+	wait "$pid"
+fi
 
 # A second signal does not wait for the grace period: everything is killed at once.
 sed -e "s/^kill_grace = .*/kill_grace = 30s/; s/^stop_timeout = .*/stop_timeout = 30s/" "$tmp/slow_target.ini" >"$tmp/twice.ini"
