@@ -265,6 +265,8 @@ static void start_world(struct vs_services *s, struct vs_run *run, struct vs_reg
 			s->world.error = vs_xasprintf("the world exited during start-up: %s", t);
 			free(t);
 			free(logp);
+			kill(-s->world.pid, SIGKILL); /* what it left in its group */
+			vs_runner_untrack(s->world.pid);
 			s->world.pid = 0;
 			goto out;
 		}
@@ -459,6 +461,8 @@ static void start_target(struct vs_services *s, struct vs_run *run)
 						       url, WIFEXITED(st) ? "exit code" : "signal",
 						       WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), t);
 			free(t);
+			kill(-s->target.pid, SIGKILL); /* what it left in its group */
+			vs_runner_untrack(s->target.pid);
 			s->target.pid = 0;
 			goto out;
 		}

@@ -207,6 +207,15 @@ else
 	wait "$pid"
 fi
 
+# A target that dies while starting takes what it left in its group along.
+mark="46.$$"
+sed -e "s|^command = .*|command = sleep $mark \& echo dying; exit 3|" "$tmp/base.ini" >"$tmp/dies.ini"
+"$BUILD/vstress" -q -c "$tmp/dies.ini" "${FX[@]}" -r "$tmp/dies" run >/dev/null 2>&1
+check "a target that dies while starting: the run fails (exit 1)" [ $? = 1 ]
+check "a target that dies while starting: its child in the group is gone" bash -c "! pgrep -xf 'sleep $mark' >/dev/null"
+left=$(pgrep -xf "sleep $mark")
+[ -n "$left" ] && kill $left
+
 # A second signal does not wait for the grace period: everything is killed at once.
 sed -e "s/^kill_grace = .*/kill_grace = 30s/; s/^stop_timeout = .*/stop_timeout = 30s/" "$tmp/slow_target.ini" >"$tmp/twice.ini"
 "$BUILD/vstress" -q -c "$tmp/twice.ini" "${FX[@]}" -r "$tmp/twice" run >/dev/null 2>&1 &
