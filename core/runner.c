@@ -274,7 +274,8 @@ static void read_events(int fd, struct vs_result *res, char **buf, size_t *len, 
 	}
 }
 
-static void run_child(struct vs_run *run, struct vs_item *item, int wfd, const char *log_path, uint64_t deadline)
+/* Never returns; frees log_path (the caller's copy in this process). */
+static void run_child(struct vs_run *run, struct vs_item *item, int wfd, char *log_path, uint64_t deadline)
 {
 	struct sigaction sa;
 	struct vs_ctx ctx;
@@ -303,6 +304,7 @@ static void run_child(struct vs_run *run, struct vs_item *item, int wfd, const c
 	vs_ctx_init(&ctx, run, item, wfd, NULL, log_path, term_fd, deadline, &child_stop);
 	rc = vs_ctx_execute(&ctx);
 	vs_ctx_free(&ctx);
+	free(log_path);
 	fflush(NULL);
 	_exit(rc & 0x7f);
 }
