@@ -478,8 +478,9 @@ static int setup_run(struct cli *cli, struct env *env, struct vs_run *run)
 	/* NO_COLOR (no-color.org): present and not empty; TERM=dumb has no ANSI */
 	run->color = run->tty && !(getenv("NO_COLOR") && *getenv("NO_COLOR")) &&
 		     !(getenv("TERM") && !strcmp(getenv("TERM"), "dumb"));
-	/* progress refreshed in place; otherwise plain lines */
-	run->live = run->color && cli->verbose >= 0;
+	/* progress refreshed in place; otherwise plain lines (also with -v:
+	 * the plugins' log lines reach the terminal between refreshes) */
+	run->live = run->color && cli->verbose == 0;
 	run->strict = cli->strict;
 	v = vs_config_get(&env->cfg, "vstress", "strict", &err);
 	if (v && !vs_parse_bool(v, &rc) && rc)

@@ -22,7 +22,7 @@ struct vs_run {
 	int verbose;  /* -1 quiet, 0 normal, 1 -v, 2 -vv */
 	int tty;
 	int color;
-	int live;             /* progress refreshed in place: stderr a terminal, no NO_COLOR, not -q */
+	int live;             /* progress refreshed in place: stderr a terminal, no NO_COLOR, not -q or -v */
 	long long progress_ms; /* otherwise: a plain progress line at most this often */
 	int strict;
 	volatile sig_atomic_t *interrupted;

@@ -80,6 +80,10 @@ on_pty "$tmp/dumb.out" env TERM=dumb NO_COLOR= "${WRAP[@]}" "$BUILD/vstress" -c 
 check "TERM=dumb: no carriage return (but for line ends) or escape code" no_ctl "$tmp/dumb.out"
 check "TERM=dumb: plain progress lines instead" grep -aq 'fake calls: ' "$tmp/dumb.out"
 
+on_pty "$tmp/verbose.out" env TERM=xterm NO_COLOR= "${WRAP[@]}" "$BUILD/vstress" -v -c "$tmp/p.ini" "${FX[@]}" -r "$tmp/r4v" run
+check "-v on a terminal: plain progress lines (the plugin's log lines share it), no escape code" \
+	bash -c "grep -aq 'fake calls: ' $tmp/verbose.out && python3 -c 'import sys; d=open(sys.argv[1],\"rb\").read(); sys.exit(1 if b\"\\x1b[K\" in d else 0)' $tmp/verbose.out"
+
 # --- -q: only the verdict ------------------------------------------------------------
 on_pty "$tmp/quiet.out" env TERM=xterm NO_COLOR= "${WRAP[@]}" "$BUILD/vstress" -q -c "$tmp/p.ini" "${FX[@]}" -r "$tmp/r5" run
 check "-q on a terminal: the run passes" [ $? = 0 ]
