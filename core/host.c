@@ -1,6 +1,7 @@
 #include "host.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "shard.h"
 
 #define FLUSH_INTERVAL_NS 1000000000ull
+#define PROGRESS_INTERVAL_NS 250000000ull /* at most 4 progress events a second */
 
 static const char *level_names[] = {"error", "warn", "info", "debug"};
 
@@ -686,6 +688,31 @@ static int h_check_counters(vs_ctx *c, const char *name, const char *num, const 
 	return st;
 }
 
+/* ---- live progress ------------------------------------------------------- */
+
+static void h_progress(vs_ctx *c, const struct vs_progress *p)
+{
+	uint64_t now;
+	json_t *ev;
+
+	/* Only the forked child has a parent that renders it; fields beyond
+	 * what the caller's struct holds are not read. */
+	if (!p || p->size < offsetof(struct vs_progress, label) + sizeof(p->label) || c->event_fd < 0)
+		return;
+	now = vs_now_ns();
+	pthread_mutex_lock(&c->mu);
+	if (c->last_progress_ns && now - c->last_progress_ns < PROGRESS_INTERVAL_NS) {
+		pthread_mutex_unlock(&c->mu);
+		return;
+	}
+	c->last_progress_ns = now;
+	ev = json_pack("{s:s,s:I,s:I,s:I,s:I,s:f,s:s}", "ev", "progress", "started", (json_int_t)p->started,
+		       "completed", (json_int_t)p->completed, "in_flight", (json_int_t)p->in_flight, "failed",
+		       (json_int_t)p->failed, "p95_ms", p->p95_ms, "label", p->label ? p->label : "");
+	emit_locked(c, ev);
+	pthread_mutex_unlock(&c->mu);
+}
+
 const struct vs_host vs_host_table = {
 	.abi_version = VS_ABI_VERSION,
 	.size = sizeof(struct vs_host),
@@ -717,6 +744,7 @@ const struct vs_host vs_host_table = {
 	.check_metric = h_check_metric,
 	.check_counters = h_check_counters,
 	.check_measured = h_check_measured,
+	.progress = h_progress,
 };
 
 /* ---- lifecycle ------------------------------------------------------------ */

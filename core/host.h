@@ -47,6 +47,7 @@ struct vs_ctx {
 	char **defaults;           /* interpolated option defaults handed out */
 	size_t ndefaults;
 	int write_failed;
+	uint64_t last_progress_ns; /* rate limit of progress events */
 };
 
 extern const struct vs_host vs_host_table;

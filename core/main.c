@@ -14,6 +14,7 @@
 #include "config.h"
 #include "pacer.h"
 #include "plan.h"
+#include "reap.h"
 #include "registry.h"
 #include "report.h"
 #include "results.h"
@@ -494,7 +495,12 @@ static int setup_run(struct cli *cli, struct env *env, struct vs_run *run, const
 	run->verbose = cli->verbose;
 	run->no_fork = cli->no_fork;
 	run->tty = isatty(STDERR_FILENO);
-	run->color = run->tty && !getenv("NO_COLOR");
+	/* NO_COLOR (no-color.org): present and not empty; TERM=dumb has no ANSI */
+	run->color = run->tty && !(getenv("NO_COLOR") && *getenv("NO_COLOR")) &&
+		     !(getenv("TERM") && !strcmp(getenv("TERM"), "dumb"));
+	/* progress refreshed in place; otherwise plain lines (also with -v:
+	 * the plugins' log lines reach the terminal between refreshes) */
+	run->live = run->color && cli->verbose == 0;
 	run->strict = cli->strict;
 	v = vs_config_get(&env->cfg, "vstress", "strict", &err);
 	if (v && !vs_parse_bool(v, &rc) && rc)
@@ -536,6 +542,12 @@ static int setup_run(struct cli *cli, struct env *env, struct vs_run *run, const
 	v = vs_config_get(&env->cfg, "vstress", "kill_grace", &err);
 	if (v && vs_parse_ms(v, &run->grace_ms)) {
 		fprintf(stderr, "vstress: [vstress] kill_grace '%s' is not a duration\n", v);
+		return -1;
+	}
+	run->progress_ms = 10000;
+	v = vs_config_get(&env->cfg, "vstress", "progress_interval", &err);
+	if (v && (vs_parse_ms(v, &run->progress_ms) || run->progress_ms < 100)) {
+		fprintf(stderr, "vstress: [vstress] progress_interval = '%s' must be a duration of at least 100ms\n", v);
 		return -1;
 	}
 	v = cli->seed ? cli->seed : vs_config_get(&env->cfg, "vstress", "seed", &err);
@@ -603,6 +615,7 @@ static int cmd_run(struct cli *cli, struct env *env)
 							run.shard_count, "all", run.shard_all)
 					    : json_null());
 	run.summary_extra = extra;
+	vs_reap_init();
 	started = vs_iso_now();
 	res = vs_xcalloc(plan.n ? plan.n : 1, sizeof(*res));
 	if (run.verbose >= 0)
@@ -626,7 +639,7 @@ static int cmd_run(struct cli *cli, struct env *env)
 		} else if (!dep_gate(&sv, &plan, i, &res[i])) {
 			vs_runner_run(&run, it, &res[i], (int)i + 1, (int)plan.n);
 		}
-		if (run.tty && run.verbose >= 0)
+		if (run.live)
 			fprintf(stderr, "\r\033[K");
 		if (run.verbose >= 0)
 			fprintf(stderr, "[%zu/%zu] %-16s %s%-12s%s %7.1fs  %d passed, %d failed%s%s\n", i + 1, plan.n,
@@ -641,6 +654,13 @@ static int cmd_run(struct cli *cli, struct env *env)
 			failed++;
 	}
 	vs_services_stop(&sv, &run);
+	{
+		char strays[512];
+		int n = vs_reap_strays(strays, sizeof(strays));
+
+		if (n)
+			fprintf(stderr, "vstress: killed %d process(es) that escaped their process group: %s\n", n, strays);
+	}
 	if ((plan.needs_target && !sv.target.started) || (plan.needs_world && !sv.world.started))
 		failed++; /* a service the run needed did not come up */
 	run_status = interrupted ? "interrupted" : (failed || (run.strict && skipped)) ? "failed" : "passed";

@@ -22,6 +22,8 @@ struct vs_run {
 	int verbose;  /* -1 quiet, 0 normal, 1 -v, 2 -vv */
 	int tty;
 	int color;
+	int live;             /* progress refreshed in place: stderr a terminal, no NO_COLOR, not -q or -v */
+	long long progress_ms; /* otherwise: a plain progress line at most this often */
 	int strict;
 	volatile sig_atomic_t *interrupted;
 	/* --shard I/N (core/shard.h): shard_count 0 when the run is not sharded */

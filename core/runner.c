@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,12 +17,24 @@
 
 static volatile sig_atomic_t *g_flag;
 static volatile sig_atomic_t child_stop;
+static volatile sig_atomic_t n_signals;
+/* Process groups of the children alive now (plugin child, world, target):
+ * a second SIGINT/SIGTERM kills them at once from the handler. */
+static volatile pid_t groups[8];
 
 static void on_signal(int sig)
 {
+	size_t i;
+
 	(void)sig;
 	if (g_flag)
 		*g_flag = 1;
+	if (n_signals < 2)
+		n_signals++;
+	if (n_signals >= 2)
+		for (i = 0; i < VS_ARRAY_LEN(groups); i++)
+			if (groups[i] > 0)
+				kill(-groups[i], SIGKILL);
 }
 
 void vs_runner_install_signals(volatile sig_atomic_t *flag)
@@ -37,18 +50,107 @@ void vs_runner_install_signals(volatile sig_atomic_t *flag)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+void vs_runner_track(pid_t pgid)
+{
+	size_t i;
+
+	for (i = 0; pgid > 0 && i < VS_ARRAY_LEN(groups); i++)
+		if (groups[i] <= 0) {
+			groups[i] = pgid;
+			if (n_signals >= 2) /* a second signal came before it was tracked */
+				kill(-pgid, SIGKILL);
+			return;
+		}
+}
+
+void vs_runner_untrack(pid_t pgid)
+{
+	size_t i;
+
+	for (i = 0; pgid > 0 && i < VS_ARRAY_LEN(groups); i++)
+		if (groups[i] == pgid)
+			groups[i] = 0;
+}
+
+int vs_runner_signals(void)
+{
+	return n_signals;
+}
+
 static void child_on_term(int sig)
 {
 	(void)sig;
 	child_stop = 1;
 }
 
-static void progress(struct vs_run *run, int index, int total, const char *name, const char *what, double secs)
+/* ---- live progress on stderr ---------------------------------------------- */
+
+struct live {
+	int have;               /* a progress event arrived */
+	char label[32];
+	long long started, completed, in_flight, failed;
+	double p95_ms;
+	uint64_t last_draw, last_plain;
+};
+
+static void take_progress(struct live *lv, json_t *ev)
 {
+	const char *l = json_string_value(json_object_get(ev, "label"));
+
+	lv->have = 1;
+	snprintf(lv->label, sizeof(lv->label), "%s", l && *l ? l : "calls");
+	for (char *q = lv->label; *q; q++)
+		if ((unsigned char)*q < 0x20 || *q == 0x7f)
+			*q = ' '; /* never a control character on the terminal */
+	lv->started = (long long)json_integer_value(json_object_get(ev, "started"));
+	lv->completed = (long long)json_integer_value(json_object_get(ev, "completed"));
+	lv->in_flight = (long long)json_integer_value(json_object_get(ev, "in_flight"));
+	lv->failed = (long long)json_integer_value(json_object_get(ev, "failed"));
+	lv->p95_ms = json_is_number(json_object_get(ev, "p95_ms")) ? json_number_value(json_object_get(ev, "p95_ms")) : -1;
+}
+
+static int term_cols(void)
+{
+	struct winsize ws;
+
+	return ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 10 ? ws.ws_col : 80;
+}
+
+/* One line per running phase: refreshed in place (\r, erase line) when
+ * run->live, else a plain line at most every progress_ms, and only for a
+ * phase that reports progress. */
+static void progress(struct vs_run *run, int index, int total, const char *name, const char *what, uint64_t now,
+		     uint64_t t0, long long budget_ms, struct live *lv)
+{
+	char line[512], p95[32];
+	int n, cols;
+
 	if (run->verbose < 0)
 		return;
-	if (run->tty)
-		fprintf(stderr, "\r\033[K[%d/%d] %s: %s %.0fs", index, total, name, what, secs);
+	if (run->live ? now - lv->last_draw < 250000000ull
+		      : !lv->have || now - lv->last_plain < (uint64_t)run->progress_ms * 1000000ull)
+		return;
+	n = snprintf(line, sizeof(line), "[%d/%d] %s %s%.0fs/%.0fs", index, total, name, what, (now - t0) / 1e9,
+		     budget_ms / 1000.0);
+	if (lv->have && n > 0 && (size_t)n < sizeof(line)) {
+		if (lv->p95_ms >= 0)
+			snprintf(p95, sizeof(p95), "%.0f ms", lv->p95_ms);
+		else
+			snprintf(p95, sizeof(p95), "-");
+		snprintf(line + n, sizeof(line) - (size_t)n, " | %s: %lld started, %lld done, %lld in flight, %lld failed, p95 %s",
+			 lv->label, lv->started, lv->completed, lv->in_flight, lv->failed, p95);
+	}
+	if (run->live) {
+		cols = term_cols();
+		if ((int)strlen(line) >= cols)
+			line[cols - 1] = '\0'; /* a wrapped line would not be overwritten */
+		fprintf(stderr, "\r\033[K%s", line);
+		lv->last_draw = now;
+	} else {
+		fprintf(stderr, "%s\n", line);
+		lv->last_plain = now;
+	}
+	fflush(stderr);
 }
 
 static const char *status_for_rc(int rc)
@@ -122,7 +224,7 @@ static void classify(struct vs_result *res, int wstatus, int timed_out, int kill
 }
 
 /* Split complete lines out of buf and ingest them. */
-static void consume(struct vs_result *res, char **buf, size_t *len)
+static void consume(struct vs_result *res, char **buf, size_t *len, struct live *lv)
 {
 	char *start = *buf, *nl;
 	json_error_t jerr;
@@ -131,7 +233,9 @@ static void consume(struct vs_result *res, char **buf, size_t *len)
 	while ((nl = memchr(start, '\n', *len - (size_t)(start - *buf)))) {
 		*nl = '\0';
 		ev = json_loads(start, 0, &jerr);
-		if (!ev || vs_result_ingest(res, ev))
+		if (ev && !strcmp(json_string_value(json_object_get(ev, "ev")) ? json_string_value(json_object_get(ev, "ev")) : "", "progress"))
+			take_progress(lv, ev); /* for the terminal only, never the results */
+		else if (!ev || vs_result_ingest(res, ev))
 			res->bad_events += ev ? 0 : 1;
 		json_decref(ev);
 		start = nl + 1;
@@ -140,7 +244,8 @@ static void consume(struct vs_result *res, char **buf, size_t *len)
 	memmove(*buf, start, *len);
 }
 
-static void read_events(int fd, struct vs_result *res, char **buf, size_t *len, size_t *cap, int *eof)
+static void read_events(int fd, struct vs_result *res, char **buf, size_t *len, size_t *cap, int *eof,
+			struct live *lv)
 {
 	ssize_t n;
 
@@ -165,11 +270,12 @@ static void read_events(int fd, struct vs_result *res, char **buf, size_t *len, 
 			continue;
 		}
 		*len += (size_t)n;
-		consume(res, buf, len);
+		consume(res, buf, len, lv);
 	}
 }
 
-static void run_child(struct vs_run *run, struct vs_item *item, int wfd, const char *log_path, uint64_t deadline)
+/* Never returns; frees log_path (the caller's copy in this process). */
+static void run_child(struct vs_run *run, struct vs_item *item, int wfd, char *log_path, uint64_t deadline)
 {
 	struct sigaction sa;
 	struct vs_ctx ctx;
@@ -198,6 +304,7 @@ static void run_child(struct vs_run *run, struct vs_item *item, int wfd, const c
 	vs_ctx_init(&ctx, run, item, wfd, NULL, log_path, term_fd, deadline, &child_stop);
 	rc = vs_ctx_execute(&ctx);
 	vs_ctx_free(&ctx);
+	free(log_path);
 	fflush(NULL);
 	_exit(rc & 0x7f);
 }
@@ -232,7 +339,11 @@ void vs_runner_run(struct vs_run *run, struct vs_item *item, struct vs_result *r
 	size_t len = 0, cap = 0;
 	uint64_t t0 = vs_now_ns(), deadline = t0 + (uint64_t)item->timeout_ms * 1000000ull, term_at = 0, now;
 	struct pollfd pfd;
+	struct live lv;
 	pid_t pid;
+
+	memset(&lv, 0, sizeof(lv));
+	lv.last_plain = t0;
 
 	res->started_at = vs_iso_now();
 	res->log_file = log_file;
@@ -257,18 +368,19 @@ void vs_runner_run(struct vs_run *run, struct vs_item *item, struct vs_result *r
 	close(p[1]);
 	p[1] = -1;
 	setpgid(pid, pid); /* also done by the child; whichever runs first */
+	vs_runner_track(pid);
 	fcntl(p[0], F_SETFL, O_NONBLOCK);
 	pfd.fd = p[0];
 	pfd.events = POLLIN;
 	while (!exited) {
 		pfd.revents = 0;
 		if (!eof && poll(&pfd, 1, 100) > 0)
-			read_events(p[0], res, &buf, &len, &cap, &eof);
+			read_events(p[0], res, &buf, &len, &cap, &eof, &lv);
 		else if (eof)
 			usleep(20000);
 		if (waitpid(pid, &wstatus, WNOHANG) == pid) {
 			exited = 1;
-			read_events(p[0], res, &buf, &len, &cap, &eof);
+			read_events(p[0], res, &buf, &len, &cap, &eof, &lv);
 			break;
 		}
 		now = vs_now_ns();
@@ -284,10 +396,11 @@ void vs_runner_run(struct vs_run *run, struct vs_item *item, struct vs_result *r
 			killed = 1;
 			kill(-pid, SIGKILL);
 		}
-		progress(run, index, total, item->name, term_at ? "stopping" : "running", (now - t0) / 1e9);
+		progress(run, index, total, item->name, term_at ? "stopping " : "", now, t0, item->timeout_ms, &lv);
 	}
 	/* Anything the plugin left behind in its process group goes too. */
 	kill(-pid, SIGKILL);
+	vs_runner_untrack(pid);
 	classify(res, wstatus, timed_out, killed, interrupted, item->timeout_ms);
 done:
 	res->duration_ms = (vs_now_ns() - t0) / 1e6;

@@ -4,6 +4,8 @@
 #ifndef VS_RUNNER_H
 #define VS_RUNNER_H
 
+#include <sys/types.h>
+
 #include "plan.h"
 #include "results.h"
 #include "run.h"
@@ -13,5 +15,11 @@ void vs_runner_run(struct vs_run *run, struct vs_item *item, struct vs_result *r
 
 /* Signal handlers for vstress itself: SIGINT/SIGTERM set *run->interrupted. */
 void vs_runner_install_signals(volatile sig_atomic_t *flag);
+/* The process groups of the children alive now: a second SIGINT/SIGTERM
+ * SIGKILLs every tracked group at once, from the handler. */
+void vs_runner_track(pid_t pgid);
+void vs_runner_untrack(pid_t pgid);
+/* How many SIGINT/SIGTERM arrived (capped at 2). */
+int vs_runner_signals(void);
 
 #endif

@@ -18,6 +18,7 @@
 
 #include "pacer.h"
 #include "pgurl.h"
+#include "runner.h"
 
 extern char **environ;
 
@@ -101,30 +102,51 @@ static pid_t spawn(struct vs_run *run, char *const argv[], char *const envp[], c
 		fprintf(stderr, "vstress: exec %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
-	if (pid > 0)
+	if (pid > 0) {
 		setpgid(pid, pid);
+		vs_runner_track(pid);
+	}
 	free(log);
 	return pid;
 }
 
-static void stop_group(pid_t pid, long long grace_ms)
+/* SIGTERM to each group, then SIGKILL to those whose leader has not exited
+ * after its grace; anything left in a group goes with SIGKILL too. */
+static void stop_groups(pid_t *pids, const long long *grace_ms, size_t n)
 {
-	uint64_t until;
+	uint64_t t0 = vs_now_ns();
+	size_t i, left;
 	int st;
 
-	if (pid <= 0)
-		return;
-	kill(-pid, SIGTERM);
-	until = vs_now_ns() + (uint64_t)grace_ms * 1000000ull;
-	while (vs_now_ns() < until) {
-		if (waitpid(pid, &st, WNOHANG) == pid)
-			goto out;
-		usleep(20000);
-	}
-	kill(-pid, SIGKILL);
-	waitpid(pid, &st, 0);
-out:
-	kill(-pid, SIGKILL); /* stragglers in its group */
+	for (i = 0; i < n; i++)
+		if (pids[i] > 0)
+			kill(-pids[i], SIGTERM);
+	do {
+		left = 0;
+		for (i = 0; i < n; i++) {
+			if (pids[i] <= 0)
+				continue;
+			if (waitpid(pids[i], &st, WNOHANG) == pids[i]) {
+				kill(-pids[i], SIGKILL); /* stragglers in its group */
+				vs_runner_untrack(pids[i]);
+				pids[i] = 0;
+			} else if (vs_now_ns() >= t0 + (uint64_t)grace_ms[i] * 1000000ull) {
+				kill(-pids[i], SIGKILL);
+				waitpid(pids[i], &st, 0);
+				vs_runner_untrack(pids[i]);
+				pids[i] = 0;
+			} else {
+				left++;
+			}
+		}
+		if (left)
+			usleep(20000);
+	} while (left);
+}
+
+static void stop_group(pid_t pid, long long grace_ms)
+{
+	stop_groups(&pid, &grace_ms, 1);
 }
 
 static int exited(pid_t pid, int *status)
@@ -243,6 +265,8 @@ static void start_world(struct vs_services *s, struct vs_run *run, struct vs_reg
 			s->world.error = vs_xasprintf("the world exited during start-up: %s", t);
 			free(t);
 			free(logp);
+			kill(-s->world.pid, SIGKILL); /* what it left in its group */
+			vs_runner_untrack(s->world.pid);
 			s->world.pid = 0;
 			goto out;
 		}
@@ -252,6 +276,10 @@ static void start_world(struct vs_services *s, struct vs_run *run, struct vs_reg
 				break;
 		}
 		usleep(50000);
+	}
+	if (!s->world_urls && run->interrupted && *run->interrupted) {
+		s->world.error = vs_xstrdup("vstress was interrupted while the world was starting");
+		goto out;
 	}
 	if (!s->world_urls) {
 		s->world.error = vs_xasprintf("the world did not write %s within 20 s (see world.log)", urls);
@@ -433,10 +461,17 @@ static void start_target(struct vs_services *s, struct vs_run *run)
 						       url, WIFEXITED(st) ? "exit code" : "signal",
 						       WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), t);
 			free(t);
+			kill(-s->target.pid, SIGKILL); /* what it left in its group */
+			vs_runner_untrack(s->target.pid);
 			s->target.pid = 0;
 			goto out;
 		}
-		if (vs_now_ns() >= until || (run->interrupted && *run->interrupted)) {
+		if (run->interrupted && *run->interrupted) {
+			s->target.error = vs_xasprintf("vstress was interrupted while the target was starting (%s had not "
+						       "answered 2xx yet)", url);
+			goto out;
+		}
+		if (vs_now_ns() >= until) {
 			s->target.error = vs_xasprintf("%s did not answer 2xx within %.1fs (last: %s; see target.log)", url,
 						       ready_ms / 1000.0, why);
 			goto out;
@@ -483,7 +518,9 @@ void vs_services_start(struct vs_services *s, struct vs_run *run, struct vs_plan
 	if (we && vs_parse_bool(we, &world_on))
 		world_on = 1;
 	if (plan->needs_world || (plan->needs_target && world_on)) {
-		if (!world_on)
+		if (run->interrupted && *run->interrupted)
+			s->world.error = vs_xstrdup("not started: vstress was interrupted");
+		else if (!world_on)
 			s->world.error = vs_xstrdup("disabled in the manifest ([world] enabled = false)");
 		else
 			start_world(s, run, reg);
@@ -491,7 +528,11 @@ void vs_services_start(struct vs_services *s, struct vs_run *run, struct vs_plan
 			fprintf(stderr, "world: %s\n", s->world.started ? "ready" : s->world.error);
 	}
 	if (plan->needs_target) {
-		if (s->world.error && world_on)
+		if (run->interrupted && *run->interrupted)
+			s->target.error = s->world.error && strstr(s->world.error, "interrupted")
+						  ? vs_xasprintf("not started: %s", s->world.error)
+						  : vs_xstrdup("not started: vstress was interrupted");
+		else if (s->world.error && world_on)
 			s->target.error = vs_xasprintf("not started: the world is not available (%s)", s->world.error);
 		else
 			start_target(s, run);
@@ -508,8 +549,18 @@ void vs_services_stop(struct vs_services *s, struct vs_run *run)
 
 	if (v && vs_parse_ms(v, &grace))
 		grace = 10000;
-	stop_group(s->target.pid, grace);
-	stop_group(s->world.pid, 5000);
+	if (run->interrupted && *run->interrupted) {
+		/* Interrupted: both at once, each within kill_grace (or the
+		 * target's own stop_timeout when that is shorter). */
+		pid_t pids[2] = {s->target.pid, s->world.pid};
+		long long g[2] = {grace < run->grace_ms ? grace : run->grace_ms, run->grace_ms};
+
+		stop_groups(pids, g, 2);
+	} else {
+		/* The target first: it may still talk to the world while it stops. */
+		stop_group(s->target.pid, grace);
+		stop_group(s->world.pid, run->grace_ms);
+	}
 	s->target.pid = s->world.pid = 0;
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "world_int.h"
 #include "world_main.h"
@@ -259,6 +260,18 @@ int vs_world_main(int argc, char **argv)
 			printf("  %s=%lld\n", name, (long long)json_integer_value(s));
 	}
 	json_decref(u);
+	/* Test hook (tests/integration/test_interrupt.sh): hold readiness back
+	 * so that a signal can land while the world is starting. */
+	const char *hold = getenv("VSTRESS_WORLD_TEST_READY_DELAY_MS");
+	if (hold && atoi(hold) > 0) {
+		printf("vstress world: test hook: readiness delayed by %d ms (VSTRESS_WORLD_TEST_READY_DELAY_MS)\n",
+		       atoi(hold));
+		fflush(stdout);
+		for (int waited = 0; waited < atoi(hold) && !W.stop; waited += 20)
+			usleep(20000);
+		if (W.stop)
+			goto out;
+	}
 	if (urls_file && world_write_urls(&W, urls_file) < 0) {
 		w_log(&W, NULL, VS_LOG_ERROR, "cannot write %s", urls_file);
 		goto out;

@@ -95,6 +95,11 @@ if [ $c_only = 0 ] || [ -z "${DATABASE_URL:-}" ]; then
 	fi
 fi
 
+# Every process a suite starts inherits this token; the last suite
+# (scripts/check-orphans.sh) fails naming any that is still alive.  Set
+# after the throwaway PostgreSQL started, which cleanup stops itself.
+export VSTRESS_CHECK_TOKEN="check-$$-$(date +%s%N)"
+
 # C unit tests (core and plugins; plugin tests that need a database find
 # DATABASE_URL in the environment, and load plugins from VSTRESS_TEST_PLUGIN_DIR).
 export VSTRESS_TEST_PLUGIN_DIR="$BUILD/plugins" VSTRESS_TEST_FIXTURE_DIR="$BUILD/fixtures"
@@ -123,6 +128,9 @@ if [ $c_only = 0 ]; then
 		suite "agent:pytest" examples/reference-agent/scripts/test.sh
 	fi
 fi
+
+# Last: no process left by any suite above.
+suite "orphans" scripts/check-orphans.sh
 
 echo
 [ ${#failed_suites[@]} -gt 0 ] && echo "failed suites: ${failed_suites[*]}"

@@ -9,6 +9,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <vstress/plugin.h>
+
+static double since_ms(const struct timespec *t0);
+
 struct batch {
 	struct vs_call_engine *eng;
 	const struct vs_cbatch_cfg *cfg;
@@ -17,7 +21,44 @@ struct batch {
 	size_t next;
 	long ran;
 	struct timespec t0;
+	/* live progress (cfg->host set) */
+	long started, failed;
+	double *first_reply; /* ms of each completed call's first reply */
+	size_t nreply;
+	double last_report_ms;
 };
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Caller holds b->mu.  At most 4 a second (the host limits too), and
+ * always the last one. */
+static void report(struct batch *b, int last)
+{
+	const struct vs_host *h = b->cfg->host;
+	struct vs_progress p = {.size = sizeof(p), .p95_ms = -1};
+	double now = since_ms(&b->t0), *v;
+
+	if (!h || !b->cfg->ctx || !VS_HOST_HAS(h, progress) || !h->progress || (!last && now - b->last_report_ms < 250))
+		return;
+	b->last_report_ms = now;
+	p.started = b->started;
+	p.completed = b->ran;
+	p.in_flight = b->started - b->ran;
+	p.failed = b->failed;
+	p.label = b->cfg->progress_label ? b->cfg->progress_label : "calls";
+	if (b->nreply && (v = malloc(b->nreply * sizeof(*v)))) {
+		memcpy(v, b->first_reply, b->nreply * sizeof(*v));
+		qsort(v, b->nreply, sizeof(*v), cmp_double);
+		p.p95_ms = v[(size_t)(0.95 * (double)(b->nreply - 1) + 0.5)];
+		free(v);
+	}
+	h->progress(b->cfg->ctx, &p);
+}
 
 static double since_ms(const struct timespec *t0)
 {
@@ -64,12 +105,21 @@ static void *worker(void *arg)
 		if (wait_until(b, c->intended_ms) != 0)
 			break;
 		c->started_ms = since_ms(&b->t0);
+		pthread_mutex_lock(&b->mu);
+		b->started++;
+		report(b, 0);
+		pthread_mutex_unlock(&b->mu);
 		tc.seed = cfg->seed + i + 1;
 		c->failed = vs_tcall_run(b->eng, c->script, &tc, &c->r) != 0;
 		c->ended_ms = since_ms(&b->t0);
 		pthread_mutex_lock(&b->mu);
 		c->ran = 1;
 		b->ran++;
+		if (c->failed || c->r.error[0])
+			b->failed++;
+		if (b->first_reply && !c->failed && c->r.media_started && c->r.media.first_reply_ms >= 0)
+			b->first_reply[b->nreply++] = c->r.media.first_reply_ms;
+		report(b, 0);
 		if (cfg->on_done)
 			cfg->on_done(cfg->arg, i, &c->r);
 		pthread_mutex_unlock(&b->mu);
@@ -100,6 +150,8 @@ long vs_cbatch_run(struct vs_call_engine *eng, const struct vs_cbatch_cfg *cfg, 
 		out[i].script = cfg->scripts[i % cfg->nscripts];
 		out[i].intended_ms = (double)i * cfg->ramp_ms;
 	}
+	if (cfg->host)
+		b.first_reply = calloc(cfg->ncalls ? cfg->ncalls : 1, sizeof(*b.first_reply));
 	pthread_mutex_init(&b.mu, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &b.t0);
 	for (; nth < cfg->concurrency && (size_t)nth < cfg->ncalls; nth++)
@@ -111,6 +163,8 @@ long vs_cbatch_run(struct vs_call_engine *eng, const struct vs_cbatch_cfg *cfg, 
 		pthread_join(th[i], NULL);
 	if (nth > 0 || cfg->ncalls == 0)
 		rc = b.ran;
+	report(&b, 1);
+	free(b.first_reply);
 	pthread_mutex_destroy(&b.mu);
 	free(th);
 	return rc;

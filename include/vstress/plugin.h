@@ -81,6 +81,20 @@ struct vs_option {
 #define VS_GE ">="
 #define VS_EQ "=="
 
+/* Live progress of a call-placing phase (host->progress).  Counts are
+ * totals so far; p95_ms < 0 when not known yet; label is a short free
+ * text ("calls", "requests"), copied.  Set size = sizeof(struct
+ * vs_progress): later versions only append fields. */
+struct vs_progress {
+	uint32_t size;
+	int64_t started;   /* calls (requests) started */
+	int64_t completed; /* finished, successfully or not */
+	int64_t in_flight; /* started, not finished */
+	int64_t failed;    /* of completed, those that failed */
+	double p95_ms;     /* current p95 latency of the completed ones, or < 0 */
+	const char *label;
+};
+
 struct vs_host {
 	uint32_t abi_version; /* VS_ABI_VERSION of the core */
 	uint32_t size;        /* sizeof(struct vs_host) of the core */
@@ -194,6 +208,12 @@ struct vs_host {
 	void (*check_measured)(vs_ctx *c, const char *name, int status, double measured, const char *op,
 			       double threshold, const char *unit, const char *fmt, ...)
 		__attribute__((format(printf, 8, 9)));
+	/* Live progress for the terminal: cheap, call it as often as you like
+	 * (the core forwards at most 4 updates a second; the last one before
+	 * the phase ends may be dropped).  Shown on stderr only, refreshed in
+	 * place on a terminal; never part of the results.  Ignored with
+	 * --no-fork. */
+	void (*progress)(vs_ctx *c, const struct vs_progress *p);
 };
 
 /* True when the core's table is large enough to contain `member`. */

@@ -114,7 +114,9 @@ static int ld_run(const struct vs_host *h, vs_ctx *c, void *state)
 				   .seed = h->seed(c) ^ h->now_ns(),
 				   .should_stop = stop_cb,
 				   .on_done = done_cb,
-				   .arg = p};
+				   .arg = p,
+				   .host = h,
+				   .ctx = c};
 	struct vs_tcall_cfg base = {.webhook_url = p->webhook_url,
 				    .control_url = p->control_url,
 				    .signing_seed_b64 = p->signing_seed,

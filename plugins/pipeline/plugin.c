@@ -96,6 +96,21 @@ static void warm_up(struct pl *p, uint64_t seed)
 	p->h->attach(p->c, "warmup", arr);
 }
 
+/* Live progress on the terminal: calls one at a time; done calls so far. */
+static void pl_progress(const struct vs_host *h, vs_ctx *c, const struct pl *p, size_t done, int in_flight)
+{
+	struct vs_progress pr = {.size = sizeof(pr), .p95_ms = -1, .label = "calls"};
+
+	if (!VS_HOST_HAS(h, progress) || !h->progress)
+		return;
+	pr.completed = (int64_t)done;
+	pr.in_flight = in_flight;
+	pr.started = pr.completed + in_flight;
+	for (size_t i = 0; i < done; i++)
+		pr.failed += p->calls[i].failed || p->calls[i].r.error[0];
+	h->progress(c, &pr);
+}
+
 static int pl_run(const struct vs_host *h, vs_ctx *c, void *state)
 {
 	struct pl *p = state;
@@ -128,8 +143,10 @@ static int pl_run(const struct vs_host *h, vs_ctx *c, void *state)
 			       (long long)h->remaining_ms(c));
 			break;
 		}
+		pl_progress(h, c, p, i, 1);
 		pc->failed = vs_tcall_run(p->eng, pc->script, &cfg, &pc->r) != 0;
 		pc->ran = 1;
+		pl_progress(h, c, p, i + 1, 0);
 		p->ncalls = i + 1;
 		h->count(c, "calls", 1);
 		log_call(p, i);

@@ -86,7 +86,10 @@ static void warm_up(struct rs *p)
 				    .ramp_ms = (int)p->ramp_ms,
 				    .seed = (p->h->seed(p->c) ^ 0x5741524dull) + p->h->now_ns(),
 				    .should_stop = should_stop,
-				    .arg = p};
+				    .arg = p,
+				    .host = p->h,
+				    .ctx = p->c,
+				    .progress_label = "warm-up calls"};
 	char err[256] = "";
 	long n;
 
@@ -158,7 +161,9 @@ static void batch(struct rs *p)
 				    .seed = p->h->seed(p->c) ^ p->h->now_ns(),
 				    .should_stop = should_stop,
 				    .on_done = on_done,
-				    .arg = p};
+				    .arg = p,
+				    .host = p->h,
+				    .ctx = p->c};
 	struct vs_procmon *mon = p->pid ? vs_procmon_start(p->pid, 1000) : NULL;
 	struct rs_watch w = {.db = p->db, .count_sql = p->count_sql, .metrics_url = p->metrics_url, .interval_ms = 500};
 	int watching = rs_watch_start(&w) == 0;

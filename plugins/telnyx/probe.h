@@ -25,6 +25,7 @@ struct tprobe {
 	struct vs_call_script *script, *fallback_script;
 	char since[64]; /* the database's now() at setup (system_errors_sql {since}) */
 	int m_webhook, m_answer, m_first_reply;
+	int64_t calls_done, calls_failed; /* for live progress */
 	uint64_t seed;
 	json_t *calls; /* attached data: one result per call */
 };

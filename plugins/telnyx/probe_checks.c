@@ -19,6 +19,24 @@ int tprobe_enabled(const struct tprobe *p, const char *group)
 	return 0;
 }
 
+/* Live progress on the terminal: calls one at a time, p95 of the first reply. */
+static void tprobe_progress(struct tprobe *p, int in_flight)
+{
+	const struct vs_host *h = p->h;
+	struct vs_progress pr = {.size = sizeof(pr), .p95_ms = -1, .label = "calls"};
+	int64_t n = 0, v;
+
+	if (!VS_HOST_HAS(h, progress) || !h->progress)
+		return;
+	pr.completed = p->calls_done;
+	pr.in_flight = in_flight;
+	pr.started = pr.completed + in_flight;
+	pr.failed = p->calls_failed;
+	if (VS_HOST_HAS(h, percentile) && h->percentile && (v = h->percentile(p->c, p->m_first_reply, 95.0, &n)) >= 0 && n > 0)
+		pr.p95_ms = (double)v;
+	h->progress(p->c, &pr);
+}
+
 int tprobe_call(struct tprobe *p, const char *label, const struct vs_call_script *s, struct vs_tcall_cfg *cfg,
 		struct vs_tcall_result *r)
 {
@@ -32,6 +50,7 @@ int tprobe_call(struct tprobe *p, const char *label, const struct vs_call_script
 	cfg->seed = ++p->seed;
 	if (!cfg->webhook_timeout_ms)
 		cfg->webhook_timeout_ms = 5000;
+	tprobe_progress(p, 1);
 	rc = vs_tcall_run(p->eng, s, cfg, r);
 	if (r->webhook_status > 0 && (cfg->signature == VS_SIG_GOOD))
 		h->record(p->c, p->m_webhook, (int64_t)(r->webhook_ms * 1000.0));
@@ -44,6 +63,9 @@ int tprobe_call(struct tprobe *p, const char *label, const struct vs_call_script
 	       r->call_control_id, r->webhook_status, r->webhook_ms, r->answered ? "yes" : "no",
 	       r->media_started ? "yes" : "no", (int)json_array_size(r->commands), r->error[0] ? ", " : "", r->error);
 	json_object_set_new(p->calls, label, vs_tcall_result_json(r));
+	p->calls_done++;
+	p->calls_failed += rc != 0; /* harness side: a rejected forged webhook is the expected outcome */
+	tprobe_progress(p, 0);
 	return rc;
 }
 

@@ -72,6 +72,9 @@ struct fakehost {
 	size_t ncounters;
 	struct fh_attach *attached;
 	size_t nattached;
+	struct vs_progress last_progress; /* label not kept */
+	size_t nprogress;
+	int progress_bad;                 /* a report whose counts do not add up */
 	char *reason;
 	char *log;
 	size_t loglen;
@@ -762,6 +765,29 @@ static void h_attach(vs_ctx *c, const char *key, json_t *steal)
 	fh->nattached++;
 }
 
+static void h_progress(vs_ctx *c, const struct vs_progress *p)
+{
+	struct fakehost *fh = c->fh;
+
+	if (!p)
+		return;
+	if (p->size != sizeof(*p) || p->started < 0 || p->completed < 0 || p->in_flight < 0 || p->failed < 0 ||
+	    p->started != p->completed + p->in_flight || p->failed > p->completed || !p->label)
+		fh->progress_bad++;
+	fh->last_progress = *p;
+	fh->last_progress.label = NULL;
+	fh->nprogress++;
+}
+
+size_t fh_progress(struct fakehost *fh, struct vs_progress *last, int *bad)
+{
+	if (last)
+		*last = fh->last_progress;
+	if (bad)
+		*bad = fh->progress_bad;
+	return fh->nprogress;
+}
+
 /* --- lifecycle ----------------------------------------------------------------- */
 
 struct fakehost *fh_new(const char *plugin_name)
@@ -807,6 +833,7 @@ struct fakehost *fh_new(const char *plugin_name)
 		.check_metric = h_check_metric,
 		.check_counters = h_check_counters,
 		.check_measured = h_check_measured,
+		.progress = h_progress,
 	};
 	return fh;
 }

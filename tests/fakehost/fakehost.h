@@ -74,5 +74,8 @@ int fh_anywhere_contains(struct fakehost *fh, const char *substr);
 const char *fh_artifact_dir(struct fakehost *fh);
 /* Borrowed json_t attached under key (last one wins), or NULL. */
 json_t *fh_attached(struct fakehost *fh, const char *key);
+/* host->progress calls so far (none are dropped here); *last the latest
+ * (label not kept), *bad how many had counts that do not add up. */
+size_t fh_progress(struct fakehost *fh, struct vs_progress *last, int *bad);
 
 #endif

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "call_echo_helpers.h"
+#include "../fakehost/fakehost.h"
 #include "vstress/util/b64.h"
 #include "vstress/util/callbatch.h"
 
@@ -348,6 +349,53 @@ static void bad_config_is_refused(void **st)
 	vs_cbatch_clear(calls, 2);
 }
 
+/* With host/ctx set, the batch reports live progress (host->progress):
+ * counts that add up on every report, the last one final (all completed,
+ * none in flight), p95 the first replies' (of 4: the largest), failures
+ * counted from harness failures. */
+static void progress_is_reported(void **st)
+{
+	struct fakehost *fh = fh_new("cbatch");
+	struct vs_tcall_cfg base = tcall_base();
+	struct vs_cbatch_cfg cfg = batch_cfg(&base, 4, 2, 0);
+	struct vs_cbatch_call calls[4] = {0};
+	struct vs_progress last;
+	double worst = 0;
+	char err[256];
+	int bad = -1;
+	(void)st;
+
+	assert_non_null(fh);
+	cfg.host = fh_host(fh);
+	cfg.ctx = fh_ctx(fh);
+	assert_int_equal(vs_cbatch_run(eng, &cfg, calls, err, sizeof(err)), 4);
+	for (size_t i = 0; i < 4; i++) {
+		assert_call_ok(&calls[i], i);
+		worst = calls[i].r.media.first_reply_ms > worst ? calls[i].r.media.first_reply_ms : worst;
+	}
+	/* 4 starts + 4 ends within ~3 s, at most 4 a second, plus the final one */
+	assert_true(fh_progress(fh, &last, &bad) >= 2);
+	assert_int_equal(bad, 0);
+	assert_int_equal(last.started, 4);
+	assert_int_equal(last.completed, 4);
+	assert_int_equal(last.in_flight, 0);
+	assert_int_equal(last.failed, 0);
+	assert_true(last.p95_ms == worst && worst >= 300.0);
+	vs_cbatch_clear(calls, 4);
+	memset(calls, 0, sizeof(calls));
+
+	base.control_url = "http://127.0.0.1:9"; /* every call fails on our side */
+	cfg.ncalls = 2;
+	assert_int_equal(vs_cbatch_run(eng, &cfg, calls, err, sizeof(err)), 2);
+	fh_progress(fh, &last, &bad);
+	assert_int_equal(bad, 0);
+	assert_int_equal(last.completed, 2);
+	assert_int_equal(last.failed, 2);
+	assert_true(last.p95_ms < 0); /* no first reply at all */
+	vs_cbatch_clear(calls, 2);
+	fh_free(fh);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -356,6 +404,7 @@ int main(void)
 		cmocka_unit_test(should_stop_stops_new_starts),
 		cmocka_unit_test(stop_before_start_runs_nothing),
 		cmocka_unit_test(bad_config_is_refused),
+		cmocka_unit_test(progress_is_reported),
 	};
 	return cmocka_run_group_tests_name("callbatch", tests, setup, teardown);
 }

@@ -11,6 +11,9 @@
 
 #include "vstress/util/telnyx_call.h"
 
+struct vs_host;
+struct vs_ctx;
+
 struct vs_cbatch_cfg {
 	const struct vs_tcall_cfg *base;             /* urls, numbers, signature...; seed is replaced per call */
 	const struct vs_call_script *const *scripts; /* call i plays scripts[i % nscripts] */
@@ -24,6 +27,12 @@ struct vs_cbatch_cfg {
 	void *arg;
 	/* after each call, from its worker thread (calls are serialized) */
 	void (*on_done)(void *arg, size_t i, const struct vs_tcall_result *r);
+	/* optional: live progress on the terminal (host->progress): calls
+	 * started, completed, in flight, failed (harness failure or r.error
+	 * set) and the p95 of the first reply so far.  label NULL: "calls". */
+	const struct vs_host *host;
+	struct vs_ctx *ctx;
+	const char *progress_label;
 };
 
 struct vs_cbatch_call {
