@@ -245,3 +245,24 @@ out:
 	free(p);
 	return rc;
 }
+
+/* A check's verdict: *ok = (v op t) for op one of < <= > >= ==; -1 for any
+ * other op (the host's checks and the merge's re-evaluation share it). */
+int vs_check_compare(double v, const char *op, double t, int *ok)
+{
+	if (!op)
+		return -1;
+	if (!strcmp(op, "<"))
+		*ok = v < t;
+	else if (!strcmp(op, "<="))
+		*ok = v <= t;
+	else if (!strcmp(op, ">"))
+		*ok = v > t;
+	else if (!strcmp(op, ">="))
+		*ok = v >= t;
+	else if (!strcmp(op, "=="))
+		*ok = v == t;
+	else
+		return -1;
+	return 0;
+}

@@ -35,6 +35,8 @@ int vs_parse_ms(const char *s, long long *out_ms);
 int vs_parse_int(const char *s, long long *out);
 int vs_parse_double(const char *s, double *out);
 int vs_parse_bool(const char *s, int *out);
+/* *ok = (v op t), op one of < <= > >= ==; -1 for another op. */
+int vs_check_compare(double v, const char *op, double t, int *ok);
 
 /* Write `len` bytes to `path` atomically (temp file in the same folder,
  * fsync, rename).  Returns 0 or -errno. */

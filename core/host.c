@@ -316,25 +316,6 @@ static void h_check_measured(vs_ctx *c, const char *name, int status, double mea
 	free(msg);
 }
 
-static int compare(double v, const char *op, double t, int *ok)
-{
-	if (!op)
-		return -1;
-	if (!strcmp(op, "<"))
-		*ok = v < t;
-	else if (!strcmp(op, "<="))
-		*ok = v <= t;
-	else if (!strcmp(op, ">"))
-		*ok = v > t;
-	else if (!strcmp(op, ">="))
-		*ok = v >= t;
-	else if (!strcmp(op, "=="))
-		*ok = v == t;
-	else
-		return -1;
-	return 0;
-}
-
 static int h_check_value(vs_ctx *c, const char *name, double measured, const char *op, double threshold,
 			 const char *unit)
 {
@@ -342,7 +323,7 @@ static int h_check_value(vs_ctx *c, const char *name, double measured, const cha
 	json_t *ev;
 	char *msg;
 
-	if (compare(measured, op, threshold, &ok)) {
+	if (vs_check_compare(measured, op, threshold, &ok)) {
 		h_check(c, name, VS_CHECK_FAIL, "bad comparison operator '%s'", op ? op : "(null)");
 		return VS_CHECK_FAIL;
 	}
@@ -605,7 +586,7 @@ static int h_check_metric(vs_ctx *c, const char *name, int metric, double p, con
 		unit = c->m[metric].unit;
 	}
 	pthread_mutex_unlock(&c->mu);
-	if (!mname || compare(0, op, 0, &ok)) {
+	if (!mname || vs_check_compare(0, op, 0, &ok)) {
 		h_check(c, name, VS_CHECK_FAIL, "check_metric: unknown metric %d or bad operator '%s'", metric,
 			op ? op : "(null)");
 		return VS_CHECK_FAIL;
@@ -617,7 +598,7 @@ static int h_check_metric(vs_ctx *c, const char *name, int metric, double p, con
 		head = vs_xasprintf("no sample of %s", mname);
 		st = VS_CHECK_SKIP;
 	} else {
-		compare((double)v, op, threshold, &ok);
+		vs_check_compare((double)v, op, threshold, &ok);
 		head = vs_xasprintf("p%g of %s (%lld samples) %lld%s %s %g%s: %s", p, mname, (long long)n, (long long)v,
 				    unit, op, threshold, unit, ok ? "ok" : "not met");
 		st = ok ? VS_CHECK_PASS : VS_CHECK_FAIL;
@@ -654,7 +635,7 @@ static int h_check_counters(vs_ctx *c, const char *name, const char *num, const 
 	double v = 0;
 	json_t *src;
 
-	if (!num || compare(0, op, 0, &ok)) {
+	if (!num || vs_check_compare(0, op, 0, &ok)) {
 		h_check(c, name, VS_CHECK_FAIL, "check_counters: no numerator or bad operator '%s'", op ? op : "(null)");
 		return VS_CHECK_FAIL;
 	}
@@ -672,7 +653,7 @@ static int h_check_counters(vs_ctx *c, const char *name, const char *num, const 
 		st = VS_CHECK_SKIP;
 	} else {
 		v = scale * (double)a / (double)b;
-		compare(v, op, threshold, &ok);
+		vs_check_compare(v, op, threshold, &ok);
 		if (den)
 			head = vs_xasprintf("%g x %s/%s (%lld/%lld) = %g%s %s %g%s: %s", scale, num, den, (long long)a,
 					    (long long)b, v, unit, op, threshold, unit, ok ? "ok" : "not met");

@@ -123,25 +123,6 @@ static int merge_metrics(struct mstate *s)
 	return 0;
 }
 
-static int compare(double v, const char *op, double t, int *ok)
-{
-	if (!op)
-		return -1;
-	if (!strcmp(op, "<"))
-		*ok = v < t;
-	else if (!strcmp(op, "<="))
-		*ok = v <= t;
-	else if (!strcmp(op, ">"))
-		*ok = v > t;
-	else if (!strcmp(op, ">="))
-		*ok = v >= t;
-	else if (!strcmp(op, "=="))
-		*ok = v == t;
-	else
-		return -1;
-	return 0;
-}
-
 static int check_rank(const char *st)
 {
 	return !st ? 3 : !strcmp(st, "pass") ? 0 : !strcmp(st, "skip") ? 1 : 2;
@@ -179,7 +160,7 @@ static json_t *reevaluate(struct mstate *s, const char *name, json_t *src, const
 	json_t *c;
 
 	snprintf(tail, sizeof(tail), " (re-evaluated on the merged figures of %zu shards)", s->np);
-	if (compare(0, op, 0, &ok))
+	if (vs_check_compare(0, op, 0, &ok))
 		return NULL;
 	if (metric && json_is_number(json_object_get(src, "percentile"))) {
 		double p = json_number_value(json_object_get(src, "percentile"));
@@ -191,7 +172,7 @@ static json_t *reevaluate(struct mstate *s, const char *name, json_t *src, const
 			st = "skip";
 		} else {
 			v = (double)vs_hist_percentile(m->h, p);
-			compare(v, op, thr, &ok);
+			vs_check_compare(v, op, thr, &ok);
 			msg = vs_xasprintf("p%g of %s (%lld samples) %.0f%s %s %g%s: %s%s", p, metric, (long long)n, v,
 					   m->unit, op, thr, m->unit, ok ? "ok" : "not met", tail);
 			st = ok ? "pass" : "fail";
@@ -207,7 +188,7 @@ static json_t *reevaluate(struct mstate *s, const char *name, json_t *src, const
 			st = "skip";
 		} else {
 			v = scale * (double)av / (double)bv;
-			compare(v, op, thr, &ok);
+			vs_check_compare(v, op, thr, &ok);
 			if (den)
 				msg = vs_xasprintf("%g x %s/%s (%lld/%lld) = %g%s %s %g%s: %s%s", scale, num, den, av, bv, v,
 						   unit, op, thr, unit, ok ? "ok" : "not met", tail);

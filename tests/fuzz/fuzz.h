@@ -16,9 +16,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 /* The input as a file the parsers under test can open by name: a memfd
- * (no disk), named /proc/self/fd/N in path.  Returns the fd (close it) or -1. */
+ * (no disk), named /proc/self/fd/N in path.  Returns the fd (close it) or -1,
+ * also for inputs over FZ_FILE_MAX (no manifest or price file is that big). */
+#define FZ_FILE_MAX (256 * 1024)
 static inline int fz_memfile(const uint8_t *data, size_t size, char *path, size_t cap)
 {
+	if (size > FZ_FILE_MAX)
+		return -1;
 	int fd = memfd_create("vstress-fuzz", 0);
 	if (fd < 0)
 		return -1;

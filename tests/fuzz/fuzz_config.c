@@ -28,8 +28,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vs_err err = {0};
 	int fd;
 
-	if (size > 256 * 1024)
-		return 0;
 	fd = fz_memfile(data, size, path, sizeof path);
 	if (fd < 0)
 		return 0;

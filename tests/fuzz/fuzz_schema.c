@@ -11,8 +11,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char path[64], err[512];
 	int fd;
 
-	if (size > 256 * 1024)
-		return 0;
 	fd = fz_memfile(data, size, path, sizeof path);
 	if (fd < 0)
 		return 0;
