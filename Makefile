@@ -102,6 +102,8 @@ FUZZ_BINS   := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 FUZZ_EXTRA_schema := plugins/db/db_schema_file.c
 FUZZ_CFLAGS_schema := -Iplugins/db $(CFLAGS_db)
 FUZZ_LIBS_schema := $(LIBS_db)
+FUZZ_EXTRA_telnyx_command := plugins/telnyx/tx_command.c
+FUZZ_CFLAGS_telnyx_command := -Iplugins/telnyx
 FUZZ_SECONDS ?= 30
 
 BENCH_SRCS  := $(sort $(wildcard bench/*.c))

@@ -14,6 +14,7 @@
 
 #include "vstress/world.h"
 #include "standin.h"
+#include "tx_command.h"
 
 enum call_state { ST_PARKED = 0, ST_ANSWERED, ST_ENDED };
 
@@ -158,27 +159,6 @@ static void record(const char *id, const char *action, json_t *body, int status,
 	w->publish(g_tx.wc, "telnyx.command", rec);
 }
 
-static int needs_answer(const char *a)
-{
-	static const char *const list[] = {"speak", "playback_start", "playback_stop", "streaming_start",
-					   "streaming_stop", "transfer", "gather_using_speak", "send_dtmf",
-					   "record_start", "record_stop", "bridge", NULL};
-	for (int i = 0; list[i]; i++)
-		if (!strcmp(a, list[i]))
-			return 1;
-	return 0;
-}
-
-static int known_action(const char *a)
-{
-	static const char *const list[] = {"answer", "hangup", "reject", "client_state_update", "gather",
-					   "gather_stop", "refer", "enqueue", "leave_queue", NULL};
-	for (int i = 0; list[i]; i++)
-		if (!strcmp(a, list[i]))
-			return 1;
-	return needs_answer(a);
-}
-
 static int h_action(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_wresp *rs, void *arg)
 {
 	(void)arg;
@@ -187,7 +167,7 @@ static int h_action(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs
 	int rc = 0;
 	if (check_auth(w, wc, rq, rs) < 0)
 		goto out;
-	if (!known_action(action)) {
+	if (!tx_known_action(action)) {
 		tx_fail(rs, 404, "10005", "Resource not found", "The requested resource or URL could not be found.", NULL);
 		goto out;
 	}
@@ -222,25 +202,15 @@ static int h_action(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs
 			"This call is no longer active and can't receive commands.", NULL);
 		goto out;
 	}
-	if (c->state == ST_PARKED && needs_answer(action)) {
+	if (c->state == ST_PARKED && tx_needs_answer(action)) {
 		record(id, action, body, 422, "90034");
 		tx_fail(rs, 422, "90034", "Call has not been answered yet",
 			"This command can't be issued before the call is answered.", NULL);
 		goto out;
 	}
-	const char *missing = NULL;
-	if (!strcmp(action, "speak")) {
-		if (!json_string_value(json_object_get(body, "payload")))
-			missing = "payload";
-		else if (!json_string_value(json_object_get(body, "voice")))
-			missing = "voice";
-		else
-			w->count(wc, "characters", (double)json_string_length(json_object_get(body, "payload")));
-	} else if (!strcmp(action, "transfer") && !json_string_value(json_object_get(body, "to"))) {
-		missing = "to";
-	} else if (!strcmp(action, "streaming_start") && !json_string_value(json_object_get(body, "stream_url"))) {
-		missing = "stream_url";
-	}
+	const char *missing = tx_command_missing(action, body);
+	if (!missing && !strcmp(action, "speak"))
+		w->count(wc, "characters", (double)json_string_length(json_object_get(body, "payload")));
 	if (missing) {
 		char detail[96], ptr[64];
 		snprintf(detail, sizeof detail, "The '%s' parameter is required.", missing);
