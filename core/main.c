@@ -646,12 +646,7 @@ static int cmd_run(struct cli *cli, struct env *env)
 				it->name, run.color ? status_color(res[i].status) : "", res[i].status,
 				run.color ? "\033[0m" : "", res[i].duration_ms / 1000.0, res[i].npass, res[i].nfail,
 				res[i].reason ? "  - " : "", res[i].reason ? res[i].reason : "");
-		if (!strcmp(res[i].status, "passed"))
-			passed++;
-		else if (!strcmp(res[i].status, "skipped"))
-			skipped++;
-		else
-			failed++;
+		vs_status_tally(res[i].status, &passed, &skipped, &failed);
 	}
 	vs_services_stop(&sv, &run);
 	{

@@ -277,12 +277,7 @@ static int write_merged(struct vs_mshard *s, size_t n, const char *out_dir, int 
 			goto out;
 		}
 		free(mp.e);
-		if (!strcmp(res[i].status, "passed"))
-			passed++;
-		else if (!strcmp(res[i].status, "skipped"))
-			skipped++;
-		else
-			failed++;
+		vs_status_tally(res[i].status, &passed, &skipped, &failed);
 	}
 	for (i = 0; i < n; i++) {
 		const char *st = json_string_value(json_object_get(s[i].root, "status"));

@@ -70,6 +70,16 @@ void vs_result_set(struct vs_result *r, const char *status, const char *fmt, ...
 	}
 }
 
+void vs_status_tally(const char *status, int *passed, int *skipped, int *failed)
+{
+	if (!strcmp(status, "passed"))
+		(*passed)++;
+	else if (!strcmp(status, "skipped"))
+		(*skipped)++;
+	else
+		(*failed)++;
+}
+
 int vs_status_is_failure(const char *s)
 {
 	return strcmp(s, "passed") && strcmp(s, "skipped");

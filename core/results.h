@@ -40,6 +40,9 @@ void vs_result_set(struct vs_result *r, const char *status, const char *fmt, ...
 
 /* Status names, and whether a status counts as a failure of the run. */
 int vs_status_is_failure(const char *status);
+/* Counts a plugin status into the run's passed, skipped or failed (every
+ * other status), as the run and the merge report them. */
+void vs_status_tally(const char *status, int *passed, int *skipped, int *failed);
 
 /* Write results/<run>/test_summary.json and junit.xml atomically.
  * run_status: passed, failed, interrupted or config_error. */
