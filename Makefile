@@ -40,18 +40,23 @@ WARN        := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-p
                -Werror=implicit-function-declaration $(WERROR)
 CFLAGS      ?= -O2 -g
 ALL_CFLAGS  := -std=c11 -D_GNU_SOURCE -DVS_VERSION=\"$(VERSION)\" -DVS_PREFIX=\"$(PREFIX)\" \
-               -Iinclude -Icore $(WARN) -fstack-protector-strong -MMD -MP $(SANFLAGS) $(PKG_CFLAGS) $(CFLAGS)
+               -Iinclude -I. -Icore $(WARN) -fstack-protector-strong -MMD -MP $(SANFLAGS) $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS     += $(SANFLAGS)
 
-# Core: every core/*.c; main.c only in the binary, the rest also in a static
-# library that the unit tests link.
+# Core (the orchestrator): every core/*.c; main.c only in the binary, the
+# rest also in a static library that the unit tests link.
 CORE_SRCS   := $(sort $(wildcard core/*.c))
 CORE_LIB_SRCS := $(filter-out core/main.c,$(CORE_SRCS))
 CORE_LIB    := $(BUILD)/libvscore.a
-# core/util: position-independent helpers (audio, signing, Telnyx messages)
-# linked statically into the core and into any plugin that wants them.
-UTIL_SRCS   := $(sort $(wildcard core/util/*.c))
-UTIL_LIB    := $(BUILD)/libvsutil.a
+# The world (world/): the stand-in server process, `vstress world`.
+WORLD_SRCS  := $(sort $(wildcard world/*.c))
+WORLD_LIB   := $(BUILD)/libvsworld.a
+# lib/<topic>/: the shared libraries (audio, crypto, net, telnyx, caller,
+# probe, standin, observe, callphase), position-independent, linked statically
+# into the binary and into any plugin that wants them; public headers in
+# include/vstress/<topic>/, unit tests in lib/<topic>/tests/.
+UTIL_SRCS   := $(sort $(wildcard lib/*/*.c))
+UTIL_LIB    := $(BUILD)/libvslib.a
 UTIL_LIBS   := -lflite_cmu_us_slt -lflite_cmu_us_kal16 -lflite_cmu_us_kal -lflite_cmu_us_rms -lflite_cmu_us_awb \
                -lflite_usenglish -lflite_cmulex -lflite
 BIN         := $(BUILD)/vstress
@@ -64,7 +69,7 @@ PLUGINS     ?= $(ALL_PLUGINS)
 PLUGIN_SOS  := $(patsubst %,$(BUILD)/plugins/%.so,$(PLUGINS))
 PLUGIN_CFLAGS := -fPIC -fvisibility=hidden
 PLUGIN_LDFLAGS := -shared -Wl,-z,defs -Wl,--as-needed
-# libxml2 for core/util/texml.c (vs_tcall_run parses a TeXML webhook reply):
+# libxml2 for lib/telnyx/texml.c (vs_tcall_run parses a TeXML webhook reply):
 # every plugin that links the call path needs it; --as-needed drops it elsewhere.
 PLUGIN_XML_LIBS := $(shell pkg-config --libs libxml-2.0 2>/dev/null)
 
@@ -72,10 +77,11 @@ PLUGIN_XML_LIBS := $(shell pkg-config --libs libxml-2.0 2>/dev/null)
 FIXTURE_SRCS := $(sort $(wildcard tests/fixtures/*.c))
 FIXTURE_SOS := $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%.so,$(FIXTURE_SRCS))
 
-# Unit tests (cmocka): tests/unit/test_*.c, each linked with the core library
-# and the fake host.
-UNIT_SRCS   := $(sort $(wildcard tests/unit/test_*.c))
-UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+# Unit tests (cmocka): the core's in tests/unit/, the world's in world/tests/,
+# each library's in lib/<topic>/tests/; each linked with the core, world and
+# shared libraries and the fake host.
+UNIT_SRCS   := $(sort $(wildcard tests/unit/test_*.c world/tests/test_*.c lib/*/tests/test_*.c))
+UNIT_BINS   := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(UNIT_SRCS)))
 FAKEHOST_SRCS := $(sort $(wildcard tests/fakehost/*.c))
 FAKEHOST_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(FAKEHOST_SRCS))
 
@@ -140,11 +146,15 @@ $(UTIL_LIB): $(patsubst %.c,$(BUILD)/pic/%.o,$(UTIL_SRCS))
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(BIN): $(BUILD)/obj/core/main.o $(CORE_LIB) $(UTIL_LIB)
+$(WORLD_LIB): $(patsubst %.c,$(BUILD)/obj/%.o,$(WORLD_SRCS))
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BIN): $(BUILD)/obj/core/main.o $(CORE_LIB) $(WORLD_LIB) $(UTIL_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(UTIL_LIBS) -ldl -lm -lpthread
 
 # One pattern rule for every plugin (fio's engine template).
-$(BUILD)/plugins/%.so: $$(wildcard plugins/%/*.c plugins/%/*.h) $(wildcard include/vstress/*.h) $(UTIL_LIB)
+$(BUILD)/plugins/%.so: $$(wildcard plugins/%/*.c plugins/%/*.h) $(wildcard include/vstress/*.h include/vstress/*/*.h) $(UTIL_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(PLUGIN_CFLAGS) $(CFLAGS_$*) $(PLUGIN_LDFLAGS) $(LDFLAGS) -o $@ \
 		$(filter %.c,$^) $(LIBS_$*) $(PLUGIN_XML_LIBS) -lm
@@ -156,10 +166,13 @@ $(BUILD)/fixtures/%.so: tests/fixtures/%.c include/vstress/plugin.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(PLUGIN_CFLAGS) $(PLUGIN_LDFLAGS) $(LDFLAGS) -o $@ $< -ljansson
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(CORE_LIB) $(UTIL_LIB) $(FAKEHOST_OBJS)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(FAKEHOST_OBJS) $(CORE_LIB) $(UTIL_LIB) $(PKG_LIBS) $(UTIL_LIBS) \
-		-lcmocka -ldl -lm -lpthread
+define unit_rule
+$(BUILD)/tests/$(basename $(notdir $(1))): $(1) $(CORE_LIB) $(WORLD_LIB) $(UTIL_LIB) $(FAKEHOST_OBJS)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(ALL_CFLAGS) $$(LDFLAGS) -o $$@ $$< $(FAKEHOST_OBJS) $(CORE_LIB) $(WORLD_LIB) $(UTIL_LIB) \
+		$$(PKG_LIBS) $$(UTIL_LIBS) -lcmocka -ldl -lm -lpthread
+endef
+$(foreach s,$(UNIT_SRCS),$(eval $(call unit_rule,$(s))))
 
 $(ECHO_TARGET): $(wildcard tests/echo_target/*.c) $(UTIL_LIB)
 	@mkdir -p $(dir $@)
@@ -173,15 +186,15 @@ $(BUILD)/tests/test_call_echo: $(ECHO_TARGET)
 $(BUILD)/tests/test_callbatch: $(ECHO_TARGET)
 
 $(BUILD)/tests/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c tests/fuzz/fuzz.h $$(FUZZ_EXTRA_$$*) \
-		$(CORE_LIB) $(UTIL_LIB)
+		$(CORE_LIB) $(WORLD_LIB) $(UTIL_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) $(FUZZ_CFLAGS_$*) $(LDFLAGS) -o $@ $< tests/fuzz/replay_main.c \
-		$(FUZZ_EXTRA_$*) $(CORE_LIB) $(UTIL_LIB) $(PKG_LIBS) $(FUZZ_LIBS_$*) $(UTIL_LIBS) -ldl -lm -lpthread
+		$(FUZZ_EXTRA_$*) $(CORE_LIB) $(WORLD_LIB) $(UTIL_LIB) $(PKG_LIBS) $(FUZZ_LIBS_$*) $(UTIL_LIBS) -ldl -lm -lpthread
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $$(FUZZ_EXTRA_$$*) $(CORE_LIB) $(UTIL_LIB)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $$(FUZZ_EXTRA_$$*) $(CORE_LIB) $(WORLD_LIB) $(UTIL_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) $(FUZZ_CFLAGS_$*) $(LDFLAGS) -fsanitize=fuzzer -o $@ $< \
-		$(FUZZ_EXTRA_$*) $(CORE_LIB) $(UTIL_LIB) $(PKG_LIBS) $(FUZZ_LIBS_$*) $(UTIL_LIBS) -ldl -lm -lpthread
+		$(FUZZ_EXTRA_$*) $(CORE_LIB) $(WORLD_LIB) $(UTIL_LIB) $(PKG_LIBS) $(FUZZ_LIBS_$*) $(UTIL_LIBS) -ldl -lm -lpthread
 
 define ptest_rule
 $(BUILD)/tests/$(word 2,$(subst /, ,$(1)))_$(basename $(notdir $(1))): $(1) $(FAKEHOST_OBJS) $(CORE_LIB) $(UTIL_LIB)

@@ -29,7 +29,7 @@
 #define EXIT_USAGE 2
 #define EXIT_INTERRUPTED 3
 
-#include "world_main.h"
+#include "world/main.h"
 
 
 struct cli {

@@ -13,8 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <vstress/util/ed25519.h>
-#include <vstress/util/b64.h>
+#include <vstress/crypto/ed25519.h>
+#include <vstress/crypto/b64.h>
 
 #include "pacer.h"
 #include "pgurl.h"

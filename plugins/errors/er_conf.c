@@ -3,7 +3,7 @@
  * is the reference agent's (examples/reference-agent/README.md). */
 #include "errors.h"
 
-#include <vstress/util/plugopt.h>
+#include <vstress/callphase/plugopt.h>
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * process) and the world (stats, faults). */
 #include "errors.h"
 
-#include <vstress/util/plugopt.h>
+#include <vstress/callphase/plugopt.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -13,8 +13,8 @@
 
 #include <libpq-fe.h>
 
-#include <vstress/util/httpc.h>
-#include <vstress/util/promtext.h>
+#include <vstress/net/httpc.h>
+#include <vstress/observe/promtext.h>
 
 static double mono_ms(void)
 {

@@ -27,10 +27,10 @@
 #include <jansson.h>
 
 #include <vstress/plugin.h>
-#include <vstress/util/call.h>
-#include <vstress/util/callbatch.h>
-#include <vstress/util/telnyx_call.h>
-#include <vstress/util/worldfaults.h>
+#include <vstress/caller/call.h>
+#include <vstress/caller/callbatch.h>
+#include <vstress/caller/telnyx_call.h>
+#include <vstress/standin/worldfaults.h>
 
 #define ER_VERSION "1.0.0"
 #define ER_MAX_CALLS 2 /* calls at once (the call engine's max_calls) */

@@ -3,7 +3,7 @@
  * happened, tenant removed). */
 #include "errors.h"
 
-#include <vstress/util/plugopt.h>
+#include <vstress/callphase/plugopt.h>
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
 #define LLM_ANTHROPIC_ADVERSARIAL_H
 #include <stddef.h>
 #include <jansson.h>
-#include "vstress/util/llm_probe.h"
+#include "vstress/probe/llm_probe.h"
 
 struct adv_conv {
 	char *name;

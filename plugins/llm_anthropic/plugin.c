@@ -1,6 +1,6 @@
 /* llm_anthropic: the Anthropic Messages probe (stress-test plan Phase 4:
  * streaming requests, probe_wire.c on the shared engine of
- * include/vstress/util/llm_probe.h), then the adversarial conversations of
+ * include/vstress/probe/llm_probe.h), then the adversarial conversations of
  * Phase 4.4 (adversarial_*.c), and the world's stand-in (standin.c).
  * docs/plugins/llm.md. */
 #include <stdlib.h>

@@ -1,8 +1,8 @@
 /* llm_anthropic probe: the Messages wire format (probe_wire.c) for
- * the shared streaming probe (include/vstress/util/llm_probe.h). */
+ * the shared streaming probe (include/vstress/probe/llm_probe.h). */
 #ifndef LLM_ANTHROPIC_PROBE_H
 #define LLM_ANTHROPIC_PROBE_H
-#include "vstress/util/llm_probe.h"
+#include "vstress/probe/llm_probe.h"
 
 extern const struct llm_wire an_wire;
 int an_request(const struct llm_req *q, char **url, struct curl_slist **hdrs, char **body);

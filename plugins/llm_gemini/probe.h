@@ -1,8 +1,8 @@
 /* llm_gemini probe: the streamGenerateContent wire format (probe_wire.c) for
- * the shared streaming probe (include/vstress/util/llm_probe.h). */
+ * the shared streaming probe (include/vstress/probe/llm_probe.h). */
 #ifndef LLM_GEMINI_PROBE_H
 #define LLM_GEMINI_PROBE_H
-#include "vstress/util/llm_probe.h"
+#include "vstress/probe/llm_probe.h"
 
 extern const struct llm_wire gm_wire;
 int gm_request(const struct llm_req *q, char **url, struct curl_slist **hdrs, char **body);

@@ -10,7 +10,7 @@
 
 #include "vstress/world.h"
 #include "standin.h"
-#include "vstress/util/standin_text.h"
+#include "vstress/standin/standin_text.h"
 
 static const char *status_name(int status)
 {

@@ -1,6 +1,6 @@
 /* llm_openai: the OpenAI Chat Completions probe (stress-test plan Phase
  * 4.1: gpt-4o, 50 streaming requests; probe_wire.c on the shared engine of
- * include/vstress/util/llm_probe.h) and the world's stand-in (standin.c).
+ * include/vstress/probe/llm_probe.h) and the world's stand-in (standin.c).
  * docs/plugins/llm.md. */
 #include "vstress/plugin.h"
 #include "probe.h"

@@ -1,8 +1,8 @@
 /* llm_openai probe: the Chat Completions wire format (probe_wire.c) for
- * the shared streaming probe (include/vstress/util/llm_probe.h). */
+ * the shared streaming probe (include/vstress/probe/llm_probe.h). */
 #ifndef LLM_OPENAI_PROBE_H
 #define LLM_OPENAI_PROBE_H
-#include "vstress/util/llm_probe.h"
+#include "vstress/probe/llm_probe.h"
 
 extern const struct llm_wire oa_wire;
 int oa_request(const struct llm_req *q, char **url, struct curl_slist **hdrs, char **body);

@@ -10,7 +10,7 @@
 
 #include "vstress/world.h"
 #include "standin.h"
-#include "vstress/util/standin_text.h"
+#include "vstress/standin/standin_text.h"
 
 static const char *err_type(int status, const char **code, const char **msg)
 {

@@ -1,7 +1,7 @@
 /* load plugin: the options and reading them. */
 #include "load.h"
 
-#include <vstress/util/plugopt.h>
+#include <vstress/callphase/plugopt.h>
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <time.h>
 
-#include <vstress/util/httpc.h>
-#include <vstress/util/promtext.h>
+#include <vstress/net/httpc.h>
+#include <vstress/observe/promtext.h>
 
 int ld_prom_read(const char *url, struct ld_prom *out)
 {

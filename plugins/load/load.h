@@ -15,10 +15,10 @@
 #include <jansson.h>
 
 #include <vstress/plugin.h>
-#include <vstress/util/call.h>
-#include <vstress/util/callbatch.h>
-#include <vstress/util/proctree.h>
-#include <vstress/util/telnyx_call.h>
+#include <vstress/caller/call.h>
+#include <vstress/caller/callbatch.h>
+#include <vstress/observe/proctree.h>
+#include <vstress/caller/telnyx_call.h>
 
 #define LD_VERSION "1.0.0"
 

@@ -3,7 +3,7 @@
  * readings after, checks), teardown. */
 #include "load.h"
 
-#include <vstress/util/plugopt.h>
+#include <vstress/callphase/plugopt.h>
 
 #include <curl/curl.h>
 #include <errno.h>

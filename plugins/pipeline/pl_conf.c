@@ -1,7 +1,7 @@
 /* pipeline plugin: the options and reading them. */
 #include "pipeline.h"
 
-#include <vstress/util/plugopt.h>
+#include <vstress/callphase/plugopt.h>
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * tenant), run (the calls, memory before and after, checks), teardown. */
 #include "pipeline.h"
 
-#include <vstress/util/plugopt.h>
+#include <vstress/callphase/plugopt.h>
 
 #include <errno.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * process and database watched, settle, the long call), teardown. */
 #include "resources.h"
 
-#include <vstress/util/plugopt.h>
+#include <vstress/callphase/plugopt.h>
 
 #include <errno.h>
 #include <stdio.h>

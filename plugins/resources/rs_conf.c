@@ -1,7 +1,7 @@
 /* resources plugin: the options and reading them. */
 #include "resources.h"
 
-#include <vstress/util/plugopt.h>
+#include <vstress/callphase/plugopt.h>
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#include <vstress/util/httpc.h>
-#include <vstress/util/promtext.h>
+#include <vstress/net/httpc.h>
+#include <vstress/observe/promtext.h>
 
 int rs_prom_read(const char *metrics_url, const char *timeout_metric, struct rs_prom *out)
 {

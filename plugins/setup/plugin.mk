@@ -1,4 +1,4 @@
 # setup plugin: libpq (parse + connect), libcurl (target health), jansson,
-# core/util base64 (the Telnyx public key).
+# lib/crypto base64 (the Telnyx public key).
 LIBS_setup := $(UTIL_LIB) $(shell pkg-config --libs libpq libcurl jansson)
 CFLAGS_setup := $(shell pkg-config --cflags libpq libcurl jansson)

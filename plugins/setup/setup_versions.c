@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <vstress/util/b64.h>
+#include <vstress/crypto/b64.h>
 
 void setup_telnyx(struct setup *s)
 {

@@ -1,5 +1,5 @@
 # The probe uses the WebSocket client (lws), the faults client (curl), the
-# WAV/resample/u-law helpers of core/util and threads; the stand-in's grammar
+# WAV/resample/u-law helpers of lib/audio and threads; the stand-in's grammar
 # mode (standin_sphinx.c) uses pocketsphinx (its headers as system headers:
 # they do not pass our warnings).
 CFLAGS_stt_deepgram = $(patsubst -I%,-isystem %,$(shell pkg-config --cflags pocketsphinx sphinxbase))

@@ -9,9 +9,9 @@
 
 #include <jansson.h>
 
-#include "vstress/util/speechq.h"
-#include "vstress/util/ttsprobe.h"
-#include "vstress/util/worldfaults.h"
+#include "vstress/audio/speechq.h"
+#include "vstress/probe/ttsprobe.h"
+#include "vstress/standin/worldfaults.h"
 #include "probe.h"
 
 #define AU_NOTE                                                                                                 \

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vstress/util/resample.h"
-#include "vstress/util/ulaw.h"
-#include "vstress/util/wav.h"
+#include "vstress/audio/resample.h"
+#include "vstress/audio/ulaw.h"
+#include "vstress/audio/wav.h"
 #include "probe.h"
 
 static int load_audio(struct dg_sample *s, const char *path, int rate, int mulaw, char *err, size_t errlen)

@@ -11,8 +11,8 @@
 
 #include <jansson.h>
 
-#include "vstress/util/ttsprobe.h"
-#include "vstress/util/wsclient.h"
+#include "vstress/probe/ttsprobe.h"
+#include "vstress/net/wsclient.h"
 #include "probe.h"
 
 struct st {

@@ -14,8 +14,8 @@
 
 #include <jansson.h>
 
-#include "vstress/util/ulaw.h"
-#include "vstress/util/vad.h"
+#include "vstress/audio/ulaw.h"
+#include "vstress/audio/vad.h"
 #include "vstress/world.h"
 #include "standin.h"
 #include "standin_sphinx.h"

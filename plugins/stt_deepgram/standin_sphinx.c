@@ -14,7 +14,7 @@
 
 #include <pocketsphinx.h> /* -isystem: plugin.mk */
 
-#include "vstress/util/resample.h"
+#include "vstress/audio/resample.h"
 #include "standin_sphinx.h"
 
 #define DG_SPHINX_MODEL "/usr/share/pocketsphinx/model/en-us"

@@ -4,7 +4,7 @@
 #define TELNYX_PROBE_H
 
 #include "vstress/plugin.h"
-#include "vstress/util/telnyx_call.h"
+#include "vstress/caller/telnyx_call.h"
 
 struct tprobe {
 	const struct vs_host *h;

@@ -9,7 +9,7 @@
 #include <curl/curl.h>
 
 #include "probe.h"
-#include "vstress/util/worldfaults.h"
+#include "vstress/standin/worldfaults.h"
 
 int tprobe_enabled(const struct tprobe *p, const char *group)
 {

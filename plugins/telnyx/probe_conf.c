@@ -7,7 +7,7 @@
 #include <curl/curl.h>
 
 #include "probe.h"
-#include "vstress/util/worldfaults.h"
+#include "vstress/standin/worldfaults.h"
 
 static const char *opt_or(struct tprobe *p, const char *key, const char *def)
 {

@@ -1,8 +1,8 @@
 /* tts_cartesia: descriptor.  The probe (probe.c, on the shared TTS probe in
- * core/util/ttsprobe.c) synthesises `requests` sentences over Cartesia's
+ * lib/probe/ttsprobe.c) synthesises `requests` sentences over Cartesia's
  * WebSocket; the world hook serves the Cartesia stand-in (standin.c). */
 #include "vstress/plugin.h"
-#include "vstress/util/ttsprobe.h"
+#include "vstress/probe/ttsprobe.h"
 #include "probe.h"
 #include "standin.h"
 

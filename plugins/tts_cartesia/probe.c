@@ -10,10 +10,10 @@
 
 #include <jansson.h>
 
-#include "vstress/util/speechq.h"
-#include "vstress/util/ttsprobe.h"
-#include "vstress/util/ttsprobe_ws.h"
-#include "vstress/util/wsclient.h"
+#include "vstress/audio/speechq.h"
+#include "vstress/probe/ttsprobe.h"
+#include "vstress/probe/ttsprobe_ws.h"
+#include "vstress/net/wsclient.h"
 #include "probe.h"
 
 #define CARTESIA_VERSION "2026-03-01"

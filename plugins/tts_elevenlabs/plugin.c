@@ -1,8 +1,8 @@
 /* tts_elevenlabs: descriptor.  The probe (probe.c, on the shared TTS probe in
- * core/util/ttsprobe.c) synthesises `requests` sentences over ElevenLabs'
+ * lib/probe/ttsprobe.c) synthesises `requests` sentences over ElevenLabs'
  * multi-stream-input WebSocket; the world hook serves the stand-in. */
 #include "vstress/plugin.h"
-#include "vstress/util/ttsprobe.h"
+#include "vstress/probe/ttsprobe.h"
 #include "probe.h"
 #include "standin.h"
 

@@ -11,10 +11,10 @@
 
 #include <jansson.h>
 
-#include "vstress/util/b64.h"
+#include "vstress/crypto/b64.h"
 #include "vstress/world.h"
 #include "standin.h"
-#include "vstress/util/standin_audio.h"
+#include "vstress/standin/standin_audio.h"
 
 struct piece {
 	size_t end;      /* byte offset in the context buffer where it ends */

@@ -30,9 +30,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "vstress/util/media_msg.h"
-#include "vstress/util/ulaw.h"
-#include "vstress/util/vad.h"
+#include "vstress/telnyx/media_msg.h"
+#include "vstress/audio/ulaw.h"
+#include "vstress/audio/vad.h"
 
 #define RATE 8000
 #define MAX_STREAMS 4096

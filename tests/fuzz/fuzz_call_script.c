@@ -1,4 +1,4 @@
-/* Caller scripts (core/util/call_script.c, docs/calls.md): parse and render
+/* Caller scripts (lib/caller/call_script.c, docs/calls.md): parse and render
  * ([call] and [step.N] sections; say/barge_in go through flite).  Inputs
  * naming a wav step are skipped: a wav path is opened from disk, and the
  * fuzzer would find /dev/stdin, not a parser bug. */
@@ -6,7 +6,7 @@
 
 #include <strings.h>
 
-#include "vstress/util/call.h"
+#include "vstress/caller/call.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

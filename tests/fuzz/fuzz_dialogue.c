@@ -1,9 +1,9 @@
-/* Dialogue rules (core/world_dialogue.c, conf.d/dialogue/NAME.ini): load the
+/* Dialogue rules (world/dialogue.c, conf.d/dialogue/NAME.ini): load the
  * input as a dialogue file, then ask it for replies to a few turns (one of
  * them the input's last line, so rules can be made to match). */
 #include "fuzz.h"
 
-#include "world_int.h"
+#include "world/internal.h"
 
 static void check_reply(const struct vs_reply *r)
 {

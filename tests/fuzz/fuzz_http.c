@@ -1,11 +1,11 @@
-/* The world's HTTP/1.1 request framing and parsing (core/world_http.c,
+/* The world's HTTP/1.1 request framing and parsing (world/http.c,
  * w_http_request as the poll loop calls it): the input is a byte stream of
  * requests, fed in chunks split at points seeded by its first byte; after
  * every chunk each complete request is parsed, matched against route
  * patterns the stand-ins use, and consumed. */
 #include "fuzz.h"
 
-#include "world_conn.h"
+#include "world/conn.h"
 
 static const char *patterns[] = {
 	"/v1/chat/completions", "/v2/calls/{id}/actions/{action}", "/v1/models/{model}:generateContent",

@@ -1,9 +1,9 @@
-/* Media-stream messages (core/util/media_msg.c): what an agent sends to
+/* Media-stream messages (lib/telnyx/media_msg.c): what an agent sends to
  * the caller over the media WebSocket (and what Telnyx sends it), parsed
  * with the payload limits the call engine uses. */
 #include "fuzz.h"
 
-#include "vstress/util/media_msg.h"
+#include "vstress/telnyx/media_msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

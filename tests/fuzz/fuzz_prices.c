@@ -1,9 +1,9 @@
-/* The price table reader (core/util/llm_prices.c, conf.d/prices*.ini): the
+/* The price table reader (lib/probe/llm_prices.c, conf.d/prices*.ini): the
  * input is a price file, looked up for a few providers and models, one of
  * them named by the input's first line ("; lookup PROVIDER MODEL"). */
 #include "fuzz.h"
 
-#include "vstress/util/llm_probe.h"
+#include "vstress/probe/llm_probe.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,9 +1,9 @@
-/* The SSE parser (core/util/sse.c) that reads the LLM streams of the system
+/* The SSE parser (lib/net/sse.c) that reads the LLM streams of the system
  * under test: the stream is fed split at points seeded by the first byte;
  * every dispatched event is checked against the parser's promises. */
 #include "fuzz.h"
 
-#include "vstress/util/sse.h"
+#include "vstress/net/sse.h"
 
 struct seen {
 	size_t events, max;

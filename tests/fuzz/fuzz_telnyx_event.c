@@ -1,4 +1,4 @@
-/* Telnyx webhook events (core/util/telnyx_event.c): the caller-controlled
+/* Telnyx webhook events (lib/telnyx/telnyx_event.c): the caller-controlled
  * strings of an event (numbers, client_state, stream URL, direction, ids,
  * DTMF digit, hangup cause, delivered_to) come from the input's lines; every
  * event type is built, must parse back as the documented envelope, and is
@@ -7,8 +7,8 @@
 
 #include <jansson.h>
 
-#include "vstress/util/ed25519.h"
-#include "vstress/util/telnyx_event.h"
+#include "vstress/crypto/ed25519.h"
+#include "vstress/telnyx/telnyx_event.h"
 
 #define NF 10
 

@@ -1,11 +1,11 @@
-/* The TeXML parser (core/util/texml.c) that reads what an agent answers a
+/* The TeXML parser (lib/telnyx/texml.c) that reads what an agent answers a
  * call with: any bytes, with small limits half of the time so the size and
  * depth refusals are reached; checks the parser's promises on every result. */
 #include "fuzz.h"
 
 #include <string.h>
 
-#include "vstress/util/texml.h"
+#include "vstress/telnyx/texml.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,13 +1,13 @@
-/* The world's WebSocket frame parser (core/world_ws.c, w_ws_input over a
+/* The world's WebSocket frame parser (world/ws.c, w_ws_input over a
  * connection in the WS state, as the poll loop calls it): the input is the
  * client's byte stream after the 101, fed in chunks split at points seeded
  * by its first byte.  Messages reach a handler that reads every byte; the
  * replies the parser queues (pongs, close) are dropped after each chunk. */
 #include "fuzz.h"
 
-#include "world_conn.h"
+#include "world/conn.h"
 
-/* core/world_ws.c (declared where the poll loop uses them) */
+/* world/ws.c (declared where the poll loop uses them) */
 int w_ws_input(struct world *W, struct wconn *c);
 void w_ws_closed_cb(struct wconn *c, int code);
 

@@ -49,9 +49,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vstress/util/b64.h"
-#include "vstress/util/media_msg.h"
-#include "vstress/util/ulaw.h"
+#include "vstress/crypto/b64.h"
+#include "vstress/telnyx/media_msg.h"
+#include "vstress/audio/ulaw.h"
 
 #define REQ_MAX 16384
 #define BODY_MAX (1 << 20)

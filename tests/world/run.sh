@@ -18,15 +18,8 @@ for p in "${plugins[@]}"; do
 		rm -f "$BUILD/plugins/$p.so"
 	fi
 done
-make --no-print-directory "$BUILD/libvscore.a" $(for p in "${plugins[@]}"; do printf "%s/plugins/%s.so " "$BUILD" "$p"; done) >/dev/null
-
-# The world binary: `vstress world` once the CLI has it, else a test main.
-mkdir -p "$BUILD/world"
-WORLD_BIN="$BUILD/world/vstress-world"
-if [ ! -x "$WORLD_BIN" ] || [ "$BUILD/libvscore.a" -nt "$WORLD_BIN" ]; then
-	${CC:-cc} -std=c11 -D_GNU_SOURCE -Iinclude -Icore -O2 -g -o "$WORLD_BIN" tests/world/world_main.c \
-		"$BUILD/libvscore.a" $(pkg-config --libs jansson libwebsockets libcurl openssl inih) -ldl -lm -lpthread
-fi
+make --no-print-directory "$BUILD/vstress" $(for p in "${plugins[@]}"; do printf "%s/plugins/%s.so " "$BUILD" "$p"; done) >/dev/null
+WORLD_BIN="$BUILD/vstress"
 
 # Python: the reference agent's venv when it exists, else our own pinned one.
 VENV="examples/reference-agent/.venv"
@@ -54,7 +47,7 @@ EPID=$!
 for _ in $(seq 50); do [ -f "$TMP/echo.port" ] && break; sleep 0.1; done
 
 # WORLD_WRAP="valgrind --leak-check=full" runs the world under a tool.
-${WORLD_WRAP:-} "$WORLD_BIN" --plugin-dir "$BUILD/plugins" --only "$(IFS=,; echo "${plugins[*]}")" \
+${WORLD_WRAP:-} "$WORLD_BIN" world --plugin-dir "$BUILD/plugins" --only "$(IFS=,; echo "${plugins[*]}")" \
 	--config conf.d/30-world.ini --config tests/world/world-test.ini --port-base 0 \
 	--urls-file "$TMP/urls.json" --pg-upstream "127.0.0.1:$(cat "$TMP/echo.port")" >"$TMP/world.out" 2>"$TMP/world.err" &
 WPID=$!

@@ -1,5 +1,5 @@
 /* The world-driven cases shared by the llm_openai and llm_gemini probe
- * tests (the same probe engine, core/util/llm_*.c): all ok with no faults;
+ * tests (the same probe engine, lib/probe/llm_*.c): all ok with no faults;
  * every fault kind classified right and removed afterwards; both passes; a
  * missing key skips; a refused port is a network error; bad fault specs are
  * config errors; the key is never printed.  The including file defines

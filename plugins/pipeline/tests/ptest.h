@@ -23,8 +23,8 @@
 #include "fakehost.h"
 #include "fh_assert.h"
 #include "fh_world.h"
-#include "vstress/util/b64.h"
-#include "vstress/util/ed25519.h"
+#include "vstress/crypto/b64.h"
+#include "vstress/crypto/ed25519.h"
 
 struct pt_world {
 	pid_t pid;

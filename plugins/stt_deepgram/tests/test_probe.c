@@ -5,7 +5,7 @@
 
 #include <limits.h>
 
-#include "vstress/util/speechq.h"
+#include "vstress/audio/speechq.h"
 
 static char small_manifest[PATH_MAX];
 

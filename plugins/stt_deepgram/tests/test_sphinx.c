@@ -18,8 +18,8 @@
 #include <cmocka.h>
 
 #include "../standin_sphinx.c"
-#include "vstress/util/synth.h"
-#include "vstress/util/ulaw.h"
+#include "vstress/audio/synth.h"
+#include "vstress/audio/ulaw.h"
 
 static const char *const phrases[] = {
 	"I would like to book an appointment",

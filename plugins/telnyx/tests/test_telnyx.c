@@ -6,8 +6,8 @@
 #include <libgen.h>
 
 #include "../../api/tests/apitest.h"
-#include "vstress/util/b64.h"
-#include "vstress/util/ed25519.h"
+#include "vstress/crypto/b64.h"
+#include "vstress/crypto/ed25519.h"
 
 static struct tgt world, agent;
 static char world_env[32][512];

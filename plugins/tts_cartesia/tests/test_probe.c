@@ -4,7 +4,7 @@
 
 #include <math.h>
 
-#include "vstress/util/speechq.h"
+#include "vstress/audio/speechq.h"
 
 #define TT_PLUGIN "tts_cartesia"
 #define TT_KEY_ENV "CARTESIA_API_KEY"

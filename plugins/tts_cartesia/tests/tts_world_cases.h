@@ -1,5 +1,5 @@
 /* The world-driven cases shared by the tts_cartesia and tts_elevenlabs
- * probe tests (the same engine, core/util/ttsprobe.c): all ok without
+ * probe tests (the same engine, lib/probe/ttsprobe.c): all ok without
  * faults, every fault kind in its class, both passes, a missing key skips.
  * The including file defines TT_PLUGIN ("tts_cartesia") and TT_KEY_ENV
  * ("CARTESIA_API_KEY"), then includes this after worldproc.h. */

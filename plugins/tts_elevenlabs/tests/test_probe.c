@@ -3,7 +3,7 @@
 #include "../../tts_cartesia/tests/worldproc.h"
 
 
-#include "vstress/util/speechq.h"
+#include "vstress/audio/speechq.h"
 #include "../probe.c" /* el_class_of_text: the plugin hides its symbols */
 
 #define TT_PLUGIN "tts_elevenlabs"

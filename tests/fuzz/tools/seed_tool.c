@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vstress/util/media_msg.h"
-#include "vstress/util/wsclient.h"
+#include "vstress/telnyx/media_msg.h"
+#include "vstress/net/wsclient.h"
 
 static void put(const char *dir, const char *name, char *s)
 {

@@ -1,0 +1,42 @@
+/* Option reading that the call-placing plugins (pipeline, load, resources,
+ * errors) share: an interruptible sleep, bounded integers and durations with a reason naming the
+ * section and key, URLs joined from base + path, and the caller scripts of
+ * a comma-separated list, loaded (and rendered) once. */
+#ifndef VSTRESS_UTIL_PLUGOPT_H
+#define VSTRESS_UTIL_PLUGOPT_H
+
+#include <stddef.h>
+
+#include "vstress/plugin.h"
+#include "vstress/caller/call.h"
+#include "vstress/caller/telnyx_call.h"
+
+/* opt_int(key) >= min, else a reason "[section] key = v: must be at least
+ * min"; 0 or -1 (the host's own reason for a malformed value). */
+int vs_popt_int(const struct vs_host *h, vs_ctx *c, const char *section, const char *key, long long *out,
+		long long min);
+/* opt_ms(key) >= 0; 0 or -1 with a reason. */
+int vs_popt_ms(const struct vs_host *h, vs_ctx *c, const char *section, const char *key, long long *out);
+/* The option's value, "" when unset. */
+const char *vs_popt_str(const struct vs_host *h, vs_ctx *c, const char *key);
+/* base (trailing slashes dropped) + "/" + path; "" when path is "". */
+void vs_popt_url(char *out, size_t len, const char *base, const char *path);
+/* The scripts of the comma list in option `key`, appended to *scripts
+ * (realloc'd; free each with vs_call_script_free, then the array).
+ * VS_OK; VS_ECONFIG with a reason naming the file and line, or when the
+ * list is empty; VS_ERROR out of memory. */
+/* Sleeps ms in slices of at most 100 ms, cut short when the core asks the
+ * plugin to stop (should_stop). */
+void vs_popt_sleep(const struct vs_host *h, vs_ctx *c, long long ms);
+int vs_popt_scripts(const struct vs_host *h, vs_ctx *c, const char *section, const char *key,
+		    struct vs_call_script ***scripts, size_t *n);
+
+/* The test tenant routing cfg->number, created in setup: VS_OK (logged),
+ * VS_SKIP without a database URL, VS_FAIL when it cannot be created; the
+ * reason names [section].  vs_popt_tenant_remove (teardown) removes
+ * exactly what was created and only logs a failure. */
+int vs_popt_tenant(const struct vs_host *h, vs_ctx *c, const char *section, const struct vs_tenant_cfg *cfg,
+		   struct vs_tenant *t);
+void vs_popt_tenant_remove(const struct vs_host *h, vs_ctx *c, const struct vs_tenant_cfg *cfg, struct vs_tenant *t);
+
+#endif

@@ -1,0 +1,74 @@
+/* Blocking HTTP request with libcurl: see vstress/net/httpc.h. */
+#include "vstress/net/httpc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+struct buf {
+	char *p;
+	size_t n;
+};
+
+static size_t on_data(char *d, size_t sz, size_t nm, void *arg)
+{
+	struct buf *b = arg;
+	size_t n = sz * nm;
+	if (b->n + n > (4u << 20))
+		return 0; /* a control answer is small */
+	char *np = realloc(b->p, b->n + n + 1);
+	if (!np)
+		return 0;
+	memcpy(np + b->n, d, n);
+	b->p = np;
+	b->n += n;
+	b->p[b->n] = '\0';
+	return n;
+}
+
+int vs_httpc(const char *method, const char *url, const char *body, int timeout_ms, long *status, char **resp,
+	     char *err, size_t errlen)
+{
+	struct buf b = {0};
+	struct curl_slist *hdr = NULL;
+	CURL *c = curl_easy_init();
+	int rc = -1;
+	*status = 0;
+	if (resp)
+		*resp = NULL;
+	if (!c) {
+		snprintf(err, errlen, "curl_easy_init failed");
+		goto out;
+	}
+	hdr = curl_slist_append(NULL, "Content-Type: application/json");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(timeout_ms > 0 ? timeout_ms : 1));
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	}
+	CURLcode cc = curl_easy_perform(c);
+	if (cc != CURLE_OK) {
+		snprintf(err, errlen, "%s %s: %s", method, url, curl_easy_strerror(cc));
+		goto out;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	if (resp) {
+		*resp = b.p;
+		b.p = NULL;
+	}
+	rc = 0;
+out:
+	free(b.p);
+	curl_slist_free_all(hdr);
+	if (c)
+		curl_easy_cleanup(c);
+	return rc;
+}
