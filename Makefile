@@ -199,7 +199,7 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $$(FUZZ_EXTRA_$$*) $
 define ptest_rule
 $(BUILD)/tests/$(word 2,$(subst /, ,$(1)))_$(basename $(notdir $(1))): $(1) $(FAKEHOST_OBJS) $(CORE_LIB) $(UTIL_LIB)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(ALL_CFLAGS) $$(CFLAGS_$(word 2,$(subst /, ,$(1)))) -Itests/fakehost $$(LDFLAGS) -o $$@ $$< \
+	$$(CC) $$(ALL_CFLAGS) $$(CFLAGS_$(word 2,$(subst /, ,$(1)))) -Itests/fakehost -Itests/plugin-support $$(LDFLAGS) -o $$@ $$< \
 		$(FAKEHOST_OBJS) $(CORE_LIB) $(UTIL_LIB) \
 		$$(PKG_LIBS) $$(LIBS_$(word 2,$(subst /, ,$(1)))) $(UTIL_LIBS) -lcmocka -ldl -lm -lpthread
 endef

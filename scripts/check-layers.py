@@ -76,7 +76,7 @@ def tracked_sources():
 
 
 def resolve(src, inc, known):
-    for base in (os.path.dirname(src), "include", "", "core", "tests/fakehost"):
+    for base in (os.path.dirname(src), "include", "", "core", "tests/fakehost", "tests/plugin-support"):
         cand = os.path.normpath(os.path.join(base, inc))
         if cand in known:
             return cand
@@ -197,16 +197,16 @@ def main():
     report(cyc is None, "no cycle between folders",
            [] if cyc is None else [" -> ".join(cyc)] + [why_u[(a, b)] for a, b in zip(cyc, cyc[1:])])
 
-    # 3. inside the world and inside each library topic: no call cycle between files
+    # 3. inside the core, the world and each library topic: no call cycle between files
     if sym is not None:
         groups = defaultdict(lambda: defaultdict(set))
         whys = {}
         for s, d, why in sym:
             us = unit_of(s)
-            if us and us == unit_of(d) and (us == "world" or us.startswith("lib/")):
+            if us and us == unit_of(d) and (us in ("world", "core") or us.startswith("lib/")):
                 groups[us][s].add(d)
                 whys[(s, d)] = why
-        for u in sorted({unit_of(s) for s, _, _ in sym if unit_of(s) == "world" or
+        for u in sorted({unit_of(s) for s, _, _ in sym if unit_of(s) in ("world", "core") or
                          (unit_of(s) or "").startswith("lib/")}):
             adj = groups.get(u, {})
             nodes = set(adj) | {v for vs in adj.values() for v in vs}

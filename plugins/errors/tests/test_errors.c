@@ -8,7 +8,7 @@
  *     fails them, each with a message that says what happened.
  * Real-time calls: skipped under valgrind and the sanitizers
  * (VSTRESS_SLOW_RUNTIME), where the call engine cannot pace media. */
-#include "../../pipeline/tests/ptest.h"
+#include "ptest.h"
 
 #include <unistd.h>
 

@@ -2,7 +2,7 @@
  * no faults; every fault kind classified right and removed afterwards; a
  * missing key skips; a refused port is a network error; the key is never
  * printed.  Plus the wire parser on Anthropic's real payload shapes. */
-#include "../../llm_openai/tests/llmtest.h"
+#include "llmtest.h"
 
 #include "../probe_wire.c"
 #include "../adversarial_schema.c"

@@ -2,7 +2,7 @@
  * no faults; every fault kind classified right and removed afterwards; a
  * missing key skips; a refused port is a network error; the key is never
  * printed.  Plus the wire parser on Gemini's real payload shapes. */
-#include "../../llm_openai/tests/llmtest.h"
+#include "llmtest.h"
 
 #include "../probe_wire.c"
 
@@ -10,7 +10,7 @@
 #define LT_SHORT "gemini"
 #define LT_KEY_ENV "GEMINI_API_KEY"
 #define KEY "AIza-vstress-test-3b9f1c"
-#include "../../llm_openai/tests/llm_world_cases.h"
+#include "llm_world_cases.h"
 
 /* --- the wire parser on real payload shapes (provider-protocols.md §3) --- */
 

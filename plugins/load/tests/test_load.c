@@ -1,5 +1,5 @@
 /* load plugin against the REAL reference agent wired to the REAL world
- * (plugins/pipeline/tests/ptest.h), small numbers:
+ * (tests/plugin-support/ptest.h), small numbers:
  *  - a healthy agent, 4 calls at once, passes every check;
  *  - the same calls one at a time fail concurrency.reached (4 required),
  *    and db.pool with a pool bound of 1;
@@ -13,7 +13,7 @@
  * Turn-taking bound: TURN_WITHIN (3 s), as in the pipeline tests: on a
  * 2-core box the reference agent's turns are 1.7-2.1 s alone, more with
  * four calls at once (docs/plugins/load.md has the figures). */
-#include "../../pipeline/tests/ptest.h"
+#include "ptest.h"
 
 #define TURN_WITHIN "3s"
 

@@ -1,5 +1,5 @@
 /* resources plugin against the REAL reference agent wired to the REAL world
- * (plugins/pipeline/tests/ptest.h): a healthy agent passes a short run (4
+ * (tests/plugin-support/ptest.h): a healthy agent passes a short run (4
  * calls, a 15 s long call) and memory_profile.txt is written; without a
  * PID the process checks skip and say why; an agent started with
  * AGENT_FAULTS=leak_memory_per_call,leak_db_connection (4 MB and one pool
@@ -9,7 +9,7 @@
  *
  * Real-time calls: skipped under valgrind (VSTRESS_VALGRIND / VALGRIND),
  * where the call engine cannot pace media; reported skipped, not passed. */
-#include "../../pipeline/tests/ptest.h"
+#include "ptest.h"
 
 #include <sys/stat.h>
 

@@ -11,7 +11,7 @@
 #include <jansson.h>
 
 #include "fakehost.h"
-#include "../../api/tests/target.h"
+#include "target.h"
 
 /* base64 of 32 bytes / of 31 bytes */
 #define KEY32 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="

@@ -1,7 +1,7 @@
 /* stt_deepgram probe against the real world (its scripted stand-in answers
  * the fixture transcripts): WER math, all samples ok with WER 0, mu-law,
  * faults classified, missing key skips, the Australian-accent skip. */
-#include "../../tts_cartesia/tests/worldproc.h"
+#include "worldproc.h"
 
 #include <limits.h>
 

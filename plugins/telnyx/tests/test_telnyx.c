@@ -5,7 +5,7 @@
  * The world (<BUILD>/vstress world) and python stay out of valgrind. */
 #include <libgen.h>
 
-#include "../../api/tests/apitest.h"
+#include "apitest.h"
 #include "vstress/crypto/b64.h"
 #include "vstress/crypto/ed25519.h"
 

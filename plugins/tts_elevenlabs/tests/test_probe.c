@@ -1,6 +1,6 @@
 /* tts_elevenlabs probe against the real world: all ok without faults; every
  * fault kind lands in its class; a missing key skips; error words. */
-#include "../../tts_cartesia/tests/worldproc.h"
+#include "worldproc.h"
 
 
 #include "vstress/audio/speechq.h"
@@ -8,7 +8,7 @@
 
 #define TT_PLUGIN "tts_elevenlabs"
 #define TT_KEY_ENV "ELEVENLABS_API_KEY"
-#include "../../tts_cartesia/tests/tts_world_cases.h"
+#include "tts_world_cases.h"
 
 /* ElevenLabs reports errors in words (detail.status, "error", close reasons). */
 static void error_words(void **st)

@@ -19,7 +19,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "../../api/tests/target.h"
+#include "target.h"
 #include "fakehost.h"
 #include "fh_assert.h"
 #include "fh_world.h"
