@@ -1,5 +1,7 @@
 /* The vs_world table handed to stand-ins: thin wrappers over the server,
- * configuration, counters, dialogue and events. */
+ * configuration, counters, dialogue and events.  The top of the world's
+ * layers: nothing below calls into this file (the server reaches the table
+ * through W->api, which main.c sets). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,34 +10,6 @@
 #include "world/conn.h"
 
 int w_ws_close(vs_ws *ws, uint32_t delay_ms, int code, const char *reason);
-
-int world_route_add(struct world *W, vs_wctx *owner, const char *method, const char *pattern, int is_ws,
-		    vs_http_handler fn, const struct vs_ws_handlers *h, void *arg)
-{
-	if (!pattern || *pattern != '/' || (!is_ws && !fn) || (is_ws && !h))
-		return -1;
-	struct wroute *r = calloc(1, sizeof *r);
-	if (!r)
-		return -1;
-	snprintf(r->method, sizeof r->method, "%s", method ? method : "*");
-	r->pattern = strdup(pattern);
-	if (!r->pattern) {
-		free(r);
-		return -1;
-	}
-	r->is_ws = is_ws;
-	r->fn = fn;
-	if (h)
-		r->wsh = *h;
-	r->arg = arg;
-	r->owner = owner;
-	/* appended, so earlier registrations win */
-	struct wroute **list = !strncmp(pattern, "/_vstress/", 10) ? &W->control_routes : &W->routes;
-	while (*list)
-		list = &(*list)->next;
-	*list = r;
-	return 0;
-}
 
 static int api_add_http_route(vs_wctx *wc, const char *method, const char *pattern, vs_http_handler fn, void *arg)
 {
@@ -59,14 +33,6 @@ static int api_set_error_builder(vs_wctx *wc, vs_error_builder fn)
 
 static const char *api_req_method(const vs_wreq *rq) { return rq->method; }
 static const char *api_req_path(const vs_wreq *rq) { return rq->path; }
-
-static const char *api_req_param(const vs_wreq *rq, const char *name)
-{
-	for (int i = 0; i < rq->nparam; i++)
-		if (!strcmp(rq->param[i].k, name))
-			return rq->param[i].v;
-	return NULL;
-}
 
 static const char *api_req_body(const vs_wreq *rq, size_t *len)
 {
@@ -184,27 +150,6 @@ static const char *api_conf_any(vs_wctx *wc, const char *section, const char *ke
 	return wconf_get(&wc->W->conf, section, key);
 }
 
-void world_counter_add(vs_wctx *wc, const char *name, double d)
-{
-	for (size_t i = 0; i < wc->nctr; i++) {
-		if (!strcmp(wc->ctr[i].name, name)) {
-			wc->ctr[i].v += d;
-			return;
-		}
-	}
-	if (wc->nctr == wc->capctr) {
-		size_t cap = wc->capctr ? wc->capctr * 2 : 16;
-		struct wcounter *n = realloc(wc->ctr, cap * sizeof *n);
-		if (!n)
-			return;
-		wc->ctr = n;
-		wc->capctr = cap;
-	}
-	snprintf(wc->ctr[wc->nctr].name, sizeof wc->ctr[wc->nctr].name, "%s", name);
-	wc->ctr[wc->nctr].v = d;
-	wc->nctr++;
-}
-
 static void api_log(vs_wctx *wc, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void api_log(vs_wctx *wc, int level, const char *fmt, ...)
 {
@@ -263,16 +208,7 @@ static uint64_t api_publish(vs_wctx *wc, const char *topic, json_t *ev)
 
 static int api_subscribe(vs_wctx *wc, const char *topic, vs_event_cb fn, void *arg)
 {
-	struct world *W = wc->W;
-	struct wsub *n = realloc(W->subs, (W->nsubs + 1) * sizeof *n);
-	if (!n || !fn)
-		return -1;
-	W->subs = n;
-	snprintf(n[W->nsubs].topic, sizeof n[W->nsubs].topic, "%s", topic ? topic : "*");
-	n[W->nsubs].fn = fn;
-	n[W->nsubs].arg = arg;
-	W->nsubs++;
-	return 0;
+	return world_subscribe(wc->W, topic, fn, arg);
 }
 
 static const char *api_base_url(vs_wctx *wc, char scheme)
@@ -315,7 +251,7 @@ const struct vs_world w_api = {
 	.set_error_builder = api_set_error_builder,
 	.req_method = api_req_method,
 	.req_path = api_req_path,
-	.req_param = api_req_param,
+	.req_param = wreq_param,
 	.req_query = wreq_query,
 	.req_header = wreq_header,
 	.req_body = api_req_body,

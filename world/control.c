@@ -14,7 +14,6 @@
 
 #include "world/conn.h"
 
-#define W_MAX_EVENTS 20000
 
 struct wpoll_wait {
 	struct wpoll_wait *next;
@@ -168,7 +167,7 @@ static int h_fault_one(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq,
 {
 	(void)w, (void)wc;
 	struct world *W = arg;
-	const char *id = w_api.req_param(rq, "id");
+	const char *id = wreq_param(rq, "id");
 	int n = wfaults_delete(&W->faults, NULL, id ? strtoull(id, NULL, 10) : 0);
 	return reply(rs, n ? 200 : 404, json_pack("{s:i}", "deleted", n));
 }
@@ -249,7 +248,7 @@ static void wait_timeout(struct world *W, struct wconn *c, void *a1, void *a2)
 	answer_events(W, c);
 }
 
-void world_waits_conn_gone(struct world *W, struct wconn *c)
+static void waits_conn_gone(struct world *W, struct wconn *c)
 {
 	if (c->wait)
 		wait_remove(W, c->wait); /* its timer dies with the connection */
@@ -278,31 +277,6 @@ static int h_events(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs
 	rs->c->wait = pw;
 	rs->deferred = 1;
 	return 0;
-}
-
-uint64_t world_publish(struct world *W, const char *topic, json_t *ev)
-{
-	uint64_t seq = W->next_seq++;
-	json_t *e = json_pack("{s:I,s:s,s:I,s:o}", "seq", (json_int_t)seq, "topic", topic, "time_ms",
-			      (json_int_t)(w_now_ms() - W->started_ms), "data", ev ? ev : json_object());
-	if (!e)
-		return 0;
-	json_array_append_new(W->events, e);
-	if (json_array_size(W->events) > W_MAX_EVENTS)
-		json_array_remove(W->events, 0);
-	for (size_t i = 0; i < W->nsubs; i++)
-		if (!strcmp(W->subs[i].topic, "*") || !strcmp(W->subs[i].topic, topic))
-			W->subs[i].fn(W->subs[i].arg, seq, topic, json_object_get(e, "data"));
-	for (struct wpoll_wait *pw = W->waits, *next; pw; pw = next) {
-		next = pw->next;
-		if (!event_matches(&pw->c->rq, e))
-			continue;
-		struct wconn *c = pw->c;
-		world_timer_cancel(W, pw->timer);
-		wait_remove(W, pw);
-		answer_events(W, c);
-	}
-	return seq;
 }
 
 int world_write_urls(struct world *W, const char *path)
@@ -349,9 +323,28 @@ out:
 	return rc;
 }
 
+/* Every published event: answer the long-polls it matches. */
+static void on_event(void *arg, uint64_t seq, const char *topic, const json_t *data)
+{
+	(void)seq, (void)topic, (void)data;
+	struct world *W = arg;
+	const json_t *e = json_array_get(W->events, json_array_size(W->events) - 1);
+	for (struct wpoll_wait *pw = W->waits, *next; pw; pw = next) {
+		next = pw->next;
+		if (!e || !event_matches(&pw->c->rq, e))
+			continue;
+		struct wconn *c = pw->c;
+		world_timer_cancel(W, pw->timer);
+		wait_remove(W, pw);
+		answer_events(W, c);
+	}
+}
+
 int world_control_register(struct world *W)
 {
 	int rc = 0;
+	W->on_conn_gone = waits_conn_gone;
+	rc |= world_subscribe(W, "*", on_event, W);
 	rc |= world_route_add(W, NULL, "GET", "/_vstress/health", 0, h_health, NULL, W);
 	rc |= world_route_add(W, NULL, "GET", "/_vstress/urls", 0, h_urls, NULL, W);
 	rc |= world_route_add(W, NULL, "GET", "/_vstress/stats", 0, h_stats, NULL, W);

@@ -212,6 +212,14 @@ static int add_param(vs_wreq *rq, const char *name, size_t nl, const char *val, 
 	return 0;
 }
 
+const char *wreq_param(const vs_wreq *rq, const char *name)
+{
+	for (int i = 0; i < rq->nparam; i++)
+		if (!strcmp(rq->param[i].k, name))
+			return rq->param[i].v;
+	return NULL;
+}
+
 /* Matches path against pattern; on success fills rq's captures (when rq is
  * not NULL) and returns 1. */
 int w_route_match(const char *pattern, const char *path, struct vs_wreq *rq)
@@ -431,7 +439,7 @@ int wresp_item(vs_wresp *rs, uint32_t delay_ms, const void *data, size_t len)
 	    rs->msgs >= c->hit.error_after_msgs) {
 		rs->in_err = 1;
 		if (rs->wc && rs->wc->err)
-			rs->wc->err(&w_api, rs->wc, rs, c->hit.error_status, 1,
+			rs->wc->err(rs->wc->W->api, rs->wc, rs, c->hit.error_status, 1,
 				    c->hit.error_message[0] ? c->hit.error_message : NULL);
 		rs->in_err = 0;
 		rs->dropped = 1;
@@ -485,7 +493,7 @@ out:
 int wresp_error(vs_wresp *rs, int status, const char *message)
 {
 	if (rs->wc && rs->wc->err)
-		return rs->wc->err(&w_api, rs->wc, rs, status, rs->started, message);
+		return rs->wc->err(rs->wc->W->api, rs->wc, rs, status, rs->started, message);
 	json_t *j = json_pack("{s:{s:i,s:s}}", "error", "status", status, "message", message ? message : "error");
 	if (rs->started)
 		return 0;

@@ -27,7 +27,7 @@ struct wkv {
 	char *k, *v;
 };
 
-/* --- configuration (world_conf.c) ------------------------------------- */
+/* --- configuration (world/conf.c) ------------------------------------- */
 struct wconf_ent {
 	char *section, *key, *value;
 	const char *file;
@@ -44,7 +44,7 @@ const char *wconf_get(const struct wconf *c, const char *section, const char *ke
 void wconf_free(struct wconf *c);
 int w_parse_ms(const char *s, double *out); /* "250ms", "2s", "1.5m", bare = ms */
 
-/* --- faults (world_faults.c) ------------------------------------------ */
+/* --- faults (world/faults.c) ------------------------------------------ */
 enum wfault_kind {
 	WF_LATENCY = 0,
 	WF_ERROR,
@@ -117,13 +117,13 @@ void wfault_hit_init(struct wfault_hit *h);
 uint64_t w_splitmix(uint64_t *s);
 double w_unit(uint64_t *s);
 
-/* --- dialogue (world_dialogue.c) --------------------------------------- */
+/* --- dialogue (world/dialogue.c) --------------------------------------- */
 struct wdialogue;
 struct wdialogue *wdialogue_load(const char *path, char *err, size_t errlen);
 void wdialogue_reply(const struct wdialogue *d, const char *user_text, struct vs_reply *out);
 void wdialogue_free(struct wdialogue *d);
 
-/* --- server (world_server.c) ------------------------------------------ */
+/* --- server (world/server.c; output queues in world/conn.c, timers in world/timers.c)  */
 struct world;
 struct wconn;
 
@@ -215,9 +215,12 @@ struct wtimer {
 	vs_ws_timer_cb wsfn; /* for ws_timer() */
 };
 
-struct wpoll_wait; /* a long-poll waiting for an event (world_control.c) */
+struct wpoll_wait; /* a long-poll waiting for an event (world/control.c) */
 
 struct world {
+	const struct vs_world *api; /* the table handed to stand-ins (world/api.c, set by main.c) */
+	/* a connection goes away (set by world/control.c for its long-polls) */
+	void (*on_conn_gone)(struct world *W, struct wconn *c);
 	struct wconf conf;
 	struct wfaults faults;
 	struct wlistener *listeners;
@@ -264,6 +267,8 @@ void world_timer_cancel(struct world *W, long id);
 /* Drops the stand-in (ws_timer) timers of a WebSocket whose on_close ran:
  * their argument is the stand-in's per-connection state, freed there. */
 void world_timers_drop_ws(struct world *W, struct wconn *c);
+void world_timers_drop_conn(struct world *W, struct wconn *c);
+void world_timers_run(struct world *W); /* fire what is due */
 void world_counter_add(vs_wctx *wc, const char *name, double d);
 int world_route_add(struct world *W, vs_wctx *owner, const char *method, const char *pattern, int is_ws,
 		    vs_http_handler fn, const struct vs_ws_handlers *h, void *arg);
@@ -276,16 +281,18 @@ int wresp_body(vs_wresp *rs, uint32_t delay_ms, const void *data, size_t len);
 int wresp_json_steal(vs_wresp *rs, int status, json_t *j);
 void wresp_finish(vs_wresp *rs); /* end a deferred response now */
 const char *wreq_query(const vs_wreq *rq, const char *name);
+const char *wreq_param(const vs_wreq *rq, const char *name); /* a route capture */
 const char *wreq_header(const vs_wreq *rq, const char *name);
 
-/* control API (world_control.c) */
+/* control API (world/control.c) */
 int world_control_register(struct world *W);
+/* world/events.c: the event bus */
 uint64_t world_publish(struct world *W, const char *topic, json_t *ev);
-void world_waits_conn_gone(struct world *W, struct wconn *c);
+int world_subscribe(struct world *W, const char *topic, vs_event_cb fn, void *arg);
 json_t *world_urls_json(struct world *W);
 int world_write_urls(struct world *W, const char *path);
 
-/* pgproxy (world_pgproxy.c) */
+/* pgproxy (world/pgproxy.c) */
 int wpg_accept(struct world *W, struct wlistener *ls, int cfd);
 void wpg_cut_all(struct world *W, struct wlistener *ls);
 

@@ -165,6 +165,7 @@ int vs_world_main(int argc, char **argv)
 	int rc = 1, verbose = 0, quiet = 0;
 	if (world_init(&W) < 0)
 		return 1;
+	W.api = &w_api;
 	optind = 1;
 	int ch;
 	while ((ch = getopt_long(argc, argv, "p:c:b:u:o:s:g:vqh", opts, NULL)) != -1) {

@@ -24,83 +24,6 @@ int w_ws_accept_key(const char *key, char out[64]);
 int w_ws_input(struct world *W, struct wconn *c);
 void w_ws_closed_cb(struct wconn *c, int code);
 
-/* --- output queue ------------------------------------------------------ */
-
-static struct wout *wout_new(uint64_t due, int kind, int is_msg, const void *d, size_t n)
-{
-	struct wout *o = malloc(sizeof *o + n + 1);
-	if (!o)
-		return NULL;
-	o->next = NULL;
-	o->due = due;
-	o->kind = kind;
-	o->is_msg = is_msg;
-	o->len = n;
-	o->off = 0;
-	if (n)
-		memcpy(o->data, d, n);
-	return o;
-}
-
-int cq_push_at(struct wconn *c, uint64_t due, int kind, int is_msg, const void *d, size_t n)
-{
-	if (due < c->last_due)
-		due = c->last_due;
-	struct wout *o = wout_new(due, kind, is_msg, d, n);
-	if (!o)
-		return -1;
-	c->last_due = due;
-	if (c->qt)
-		c->qt->next = o;
-	else
-		c->qh = o;
-	c->qt = o;
-	return 0;
-}
-
-int cq_push(struct wconn *c, uint32_t delay_ms, int kind, int is_msg, const void *d, size_t n)
-{
-	uint64_t now = w_now_ms();
-	uint64_t base = c->last_due > now ? c->last_due : now;
-	return cq_push_at(c, base + delay_ms, kind, is_msg, d, n);
-}
-
-int cq_push_front(struct wconn *c, int kind, const void *d, size_t n)
-{
-	struct wout *o = wout_new(w_now_ms(), kind, 0, d, n);
-	if (!o)
-		return -1;
-	if (c->qh && c->qh->off > 0) { /* never split a frame being written */
-		o->next = c->qh->next;
-		c->qh->next = o;
-		if (c->qt == c->qh)
-			c->qt = o;
-	} else {
-		o->next = c->qh;
-		c->qh = o;
-		if (!c->qt)
-			c->qt = o;
-	}
-	return 0;
-}
-
-void cq_clear(struct wconn *c)
-{
-	struct wout *keep = NULL;
-	while (c->qh) {
-		struct wout *o = c->qh;
-		c->qh = o->next;
-		if (o->off > 0 && !keep) { /* finish the frame on the wire */
-			keep = o;
-			o->next = NULL;
-		} else {
-			free(o);
-		}
-	}
-	c->qh = c->qt = keep;
-	c->last_due = w_now_ms();
-}
-
 /* --- connections --------------------------------------------------------- */
 
 static struct wconn *conn_new(struct world *W, int fd, struct wlistener *ls)
@@ -119,41 +42,13 @@ static struct wconn *conn_new(struct world *W, int fd, struct wlistener *ls)
 	return c;
 }
 
-void conn_reset(struct world *W, struct wconn *c)
-{
-	(void)W;
-	if (c->dead)
-		return;
-	struct linger lg = {.l_onoff = 1, .l_linger = 0};
-	setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-	c->dead = 1;
-	if (c->peer && !c->peer->dead)
-		conn_reset(W, c->peer);
-}
-
-void conn_begin_close(struct wconn *c)
-{
-	if (c->dead || c->state == C_CLOSING)
-		return;
-	shutdown(c->fd, SHUT_WR);
-	c->state = C_CLOSING;
-	c->closing_deadline = w_now_ms() + 2000;
-}
-
 static void conn_free(struct world *W, struct wconn *c)
 {
 	if (c->is_ws)
 		w_ws_closed_cb(c, 1006);
-	for (struct wtimer **t = &W->timers; *t;) {
-		if ((*t)->c == c) {
-			struct wtimer *x = *t;
-			*t = x->next;
-			free(x);
-		} else {
-			t = &(*t)->next;
-		}
-	}
-	world_waits_conn_gone(W, c);
+	world_timers_drop_conn(W, c);
+	if (W->on_conn_gone)
+		W->on_conn_gone(W, c);
 	if (c->peer) {
 		c->peer->peer = NULL;
 		if (!c->peer->dead)
@@ -173,70 +68,55 @@ static void conn_free(struct world *W, struct wconn *c)
 	free(c);
 }
 
-/* --- timers ----------------------------------------------------------- */
+/* --- routes and counters ------------------------------------------------ */
 
-long world_timer_add(struct world *W, struct wconn *c, uint64_t delay_ms,
-		     void (*fn)(struct world *, struct wconn *, void *, void *), void *a1, void *a2)
+int world_route_add(struct world *W, vs_wctx *owner, const char *method, const char *pattern, int is_ws,
+		    vs_http_handler fn, const struct vs_ws_handlers *h, void *arg)
 {
-	struct wtimer *t = calloc(1, sizeof *t);
-	if (!t)
+	if (!pattern || *pattern != '/' || (!is_ws && !fn) || (is_ws && !h))
 		return -1;
-	t->id = ++W->next_timer;
-	t->due = w_now_ms() + delay_ms;
-	t->c = c;
-	t->fn = fn;
-	t->arg1 = a1;
-	t->arg2 = a2;
-	t->next = W->timers;
-	W->timers = t;
-	return t->id;
+	struct wroute *r = calloc(1, sizeof *r);
+	if (!r)
+		return -1;
+	snprintf(r->method, sizeof r->method, "%s", method ? method : "*");
+	r->pattern = strdup(pattern);
+	if (!r->pattern) {
+		free(r);
+		return -1;
+	}
+	r->is_ws = is_ws;
+	r->fn = fn;
+	if (h)
+		r->wsh = *h;
+	r->arg = arg;
+	r->owner = owner;
+	/* appended, so earlier registrations win */
+	struct wroute **list = !strncmp(pattern, "/_vstress/", 10) ? &W->control_routes : &W->routes;
+	while (*list)
+		list = &(*list)->next;
+	*list = r;
+	return 0;
 }
 
-void world_timer_cancel(struct world *W, long id)
+void world_counter_add(vs_wctx *wc, const char *name, double d)
 {
-	for (struct wtimer **t = &W->timers; *t; t = &(*t)->next) {
-		if ((*t)->id == id) {
-			struct wtimer *x = *t;
-			*t = x->next;
-			free(x);
+	for (size_t i = 0; i < wc->nctr; i++) {
+		if (!strcmp(wc->ctr[i].name, name)) {
+			wc->ctr[i].v += d;
 			return;
 		}
 	}
-}
-
-void world_timers_drop_ws(struct world *W, struct wconn *c)
-{
-	for (struct wtimer **t = &W->timers; *t;) {
-		if ((*t)->c == c && (*t)->wsfn) {
-			struct wtimer *x = *t;
-			*t = x->next;
-			free(x);
-		} else {
-			t = &(*t)->next;
-		}
-	}
-}
-
-static void run_timers(struct world *W)
-{
-	uint64_t now = w_now_ms();
-	for (;;) {
-		struct wtimer **t, *due = NULL;
-		for (t = &W->timers; *t; t = &(*t)->next) {
-			if ((*t)->due <= now && !((*t)->c && (*t)->c->dead)) {
-				due = *t;
-				*t = due->next;
-				break;
-			}
-		}
-		if (!due)
+	if (wc->nctr == wc->capctr) {
+		size_t cap = wc->capctr ? wc->capctr * 2 : 16;
+		struct wcounter *n = realloc(wc->ctr, cap * sizeof *n);
+		if (!n)
 			return;
-		if (due->wsfn && due->c)
-			due->wsfn(&w_api, due->c->ws.wc, &due->c->ws, due->arg1);
-		else
-			due->fn(W, due->c, due->arg1, due->arg2);
-		free(due);
+		wc->ctr = n;
+		wc->capctr = cap;
 	}
+	snprintf(wc->ctr[wc->nctr].name, sizeof wc->ctr[wc->nctr].name, "%s", name);
+	wc->ctr[wc->nctr].v = d;
+	wc->nctr++;
 }
 
 /* --- listeners --------------------------------------------------------- */
@@ -444,7 +324,7 @@ static void http_ws_upgrade(struct world *W, struct wconn *c, const struct wrout
 		wresp_finish(rs);
 		return;
 	}
-	if (r->wsh.on_upgrade && r->wsh.on_upgrade(&w_api, r->owner, &c->rq, rs, r->arg) != 0) {
+	if (r->wsh.on_upgrade && r->wsh.on_upgrade(W->api, r->owner, &c->rq, rs, r->arg) != 0) {
 		if (!rs->started)
 			wresp_error(rs, 403, NULL);
 		c->keepalive = 0;
@@ -463,7 +343,7 @@ static void http_ws_upgrade(struct world *W, struct wconn *c, const struct wrout
 	c->busy = 0;
 	c->ws.wc = r->owner;
 	c->ws.route = r;
-	if (r->wsh.on_open && r->wsh.on_open(&w_api, r->owner, &c->ws, r->arg) != 0 && !c->ws.close_sent) {
+	if (r->wsh.on_open && r->wsh.on_open(W->api, r->owner, &c->ws, r->arg) != 0 && !c->ws.close_sent) {
 		extern int w_ws_close(vs_ws * ws, uint32_t delay_ms, int code, const char *reason);
 		w_ws_close(&c->ws, 0, 1011, "rejected");
 	}
@@ -522,7 +402,7 @@ static void http_dispatch(struct world *W, struct wconn *c)
 		wresp_finish(rs);
 		return;
 	}
-	int rc = r->fn(&w_api, owner, rq, rs, r->arg);
+	int rc = r->fn(W->api, owner, rq, rs, r->arg);
 	if (rc < 0 && !rs->started)
 		simple_error(rs, 500, "stand-in handler failed");
 	if (!rs->deferred)
@@ -734,7 +614,7 @@ int world_run(struct world *W)
 	while (!W->stop) {
 		check_refusing(W);
 		check_cut(W);
-		run_timers(W);
+		world_timers_run(W);
 		for (struct wconn *c = W->conns; c; c = c->next)
 			if (!c->dead)
 				conn_flush(W, c);
