@@ -57,8 +57,11 @@ WORLD_LIB   := $(BUILD)/libvsworld.a
 # include/vstress/<topic>/, unit tests in lib/<topic>/tests/.
 UTIL_SRCS   := $(sort $(wildcard lib/*/*.c))
 UTIL_LIB    := $(BUILD)/libvslib.a
-UTIL_LIBS   := -lflite_cmu_us_slt -lflite_cmu_us_kal16 -lflite_cmu_us_kal -lflite_cmu_us_rms -lflite_cmu_us_awb \
+# flite and its voices, in link order: what lib/audio's vs_synth needs; a
+# plugin.mk that links the libraries names $(FLITE_LIBS), never the list.
+FLITE_LIBS  := -lflite_cmu_us_slt -lflite_cmu_us_kal16 -lflite_cmu_us_kal -lflite_cmu_us_rms -lflite_cmu_us_awb \
                -lflite_usenglish -lflite_cmulex -lflite
+UTIL_LIBS   := $(FLITE_LIBS)
 BIN         := $(BUILD)/vstress
 
 # Plugins: one folder each; every .c in the folder goes into <name>.so.

@@ -1,7 +1,7 @@
 # resources: whole simulated Telnyx calls (libvsutil.a: callbatch, telnyx_call,
 # the call engine on lws, vs_synth on flite, proctree, promtext, httpc) and the
 # target's database on libpq.
-LIBS_resources = $(UTIL_LIB) -lflite_cmu_us_slt -lflite_cmu_us_kal16 -lflite_cmu_us_kal -lflite_cmu_us_rms \
-	-lflite_cmu_us_awb -lflite_usenglish -lflite_cmulex -lflite -lwebsockets -lcurl -lpq -ljansson -linih -lssl -lcrypto \
+LIBS_resources = $(UTIL_LIB) $(FLITE_LIBS) \
+	-lwebsockets -lcurl -lpq -ljansson -linih -lssl -lcrypto \
 	-lpthread
 CFLAGS_resources = $(shell pkg-config --cflags libpq 2>/dev/null)

@@ -3,6 +3,6 @@
 # mode (standin_sphinx.c) uses pocketsphinx (its headers as system headers:
 # they do not pass our warnings).
 CFLAGS_stt_deepgram = $(patsubst -I%,-isystem %,$(shell pkg-config --cflags pocketsphinx sphinxbase))
-LIBS_stt_deepgram = $(UTIL_LIB) -lflite_cmu_us_slt -lflite_cmu_us_kal16 -lflite_cmu_us_kal -lflite_cmu_us_rms \
-	-lflite_cmu_us_awb -lflite_usenglish -lflite_cmulex -lflite -lwebsockets -lcurl -ljansson -lpthread \
+LIBS_stt_deepgram = $(UTIL_LIB) $(FLITE_LIBS) \
+	-lwebsockets -lcurl -ljansson -lpthread \
 	$(shell pkg-config --libs pocketsphinx sphinxbase)
