@@ -57,9 +57,17 @@ const struct vs_option *vs_plugin_option(const struct vs_plugin *p, const char *
 {
 	const struct vs_option *o;
 
+	size_t n;
+
 	for (o = p->options; o && o->key; o++)
 		if (!strcmp(o->key, key))
 			return o;
+	/* a family "prefix.*" (after exact keys: an exact key wins) */
+	for (o = p->options; o && o->key; o++) {
+		n = strlen(o->key);
+		if (n > 2 && !strcmp(o->key + n - 2, ".*") && !strncmp(o->key, key, n - 1) && key[n - 1])
+			return o;
+	}
 	return NULL;
 }
 
