@@ -93,6 +93,9 @@ check "setup reports its secret (exported by its stand-in)" json "$S" \
 run_echo "$tmp/r-nokey" --only setup
 check "without the world, setup says its probes will skip" json "$tmp/r-nokey/latest/test_summary.json" \
 	'[(c["status"], c["message"]) for p in s["plugins"] if p["name"] == "setup" for c in p["checks"] if c["name"] == "env.oot_echo.OOT_ECHO_API_KEY"] == [("skip", "OOT_ECHO_API_KEY not set: oot_echo probes will skip")]'
+run_echo "$tmp/r-off" --only setup -s oot_echo.enabled=false
+check "disabled in the manifest, it is not checked" json "$tmp/r-off/latest/test_summary.json" \
+	'not [c for p in s["plugins"] for c in p["checks"] if c["name"].startswith("env.oot_echo")] and [c for p in s["plugins"] for c in p["checks"] if c["name"] == "env.llm_openai.OPENAI_API_KEY"]'
 sum_installed >"$tmp/installed.after"
 check "adding it touched nothing installed: its folder and one .ini" cmp -s "$tmp/installed.before" "$tmp/installed.after"
 finish
