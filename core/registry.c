@@ -114,6 +114,11 @@ static char *check_desc(const struct vs_plugin *d, const char *base)
 	for (dep = d->requires; dep && *dep; dep++)
 		if (!strcmp(*dep, d->name))
 			return vs_xasprintf("requires itself");
+	/* secrets are variable names, "A|B" alternatives: no empty one */
+	for (dep = VS_PLUGIN_HAS(d, secrets) ? d->secrets : NULL; dep && *dep; dep++)
+		if (!**dep || (*dep)[strspn(*dep, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_|")] ||
+		    strstr(*dep, "||") || **dep == '|' || (*dep)[strlen(*dep) - 1] == '|')
+			return vs_xasprintf("secret '%s' is not a variable name (A|B for alternatives)", *dep);
 	return NULL;
 }
 

@@ -96,6 +96,16 @@ check "without the world, setup says its probes will skip" json "$tmp/r-nokey/la
 run_echo "$tmp/r-off" --only setup -s oot_echo.enabled=false
 check "disabled in the manifest, it is not checked" json "$tmp/r-off/latest/test_summary.json" \
 	'not [c for p in s["plugins"] for c in p["checks"] if c["name"].startswith("env.oot_echo")] and [c for p in s["plugins"] for c in p["checks"] if c["name"] == "env.llm_openai.OPENAI_API_KEY"]'
+# A declared secret that is no variable name: the plugin is refused, the entry named.
+mkdir -p "$tmp/badsec"
+sed -e 's/"OOT_ECHO_API_KEY", NULL/"OOT_ECHO_API_KEY", "A||B", NULL/' -e 's/"oot_echo"/"badsec"/' "$prov/oot_echo.c" >"$tmp/badsec/badsec.c"
+cp "$prov/oot_echo.h" "$prov/standin.c" "$tmp/badsec/"
+# shellcheck disable=SC2046
+cc -std=c11 -D_GNU_SOURCE $(pkg-config --cflags vstress-lib) "$tmp/badsec"/*.c $(pkg-config --libs vstress-lib) \
+	-o "$tmp/badsec/badsec.so" 2>/dev/null
+out=$("$inst/bin/vstress" -c /dev/null -P "$tmp/badsec" list 2>&1)
+check "a malformed declared secret makes the plugin unusable, named" \
+	grep -q "badsec .*unusable: secret 'A||B' is not a variable name" <<<"$out"
 sum_installed >"$tmp/installed.after"
 check "adding it touched nothing installed: its folder and one .ini" cmp -s "$tmp/installed.before" "$tmp/installed.after"
 finish
