@@ -56,7 +56,6 @@ size_t vs_plugin_min_size(void)
 const struct vs_option *vs_plugin_option(const struct vs_plugin *p, const char *key)
 {
 	const struct vs_option *o;
-
 	size_t n;
 
 	for (o = p->options; o && o->key; o++)
@@ -80,6 +79,24 @@ static char *basename_noext(const char *path)
 	if (n > 3 && !strcmp(s + n - 3, ".so"))
 		s[n - 3] = '\0';
 	return s;
+}
+
+/* A declared secret: variable names, "A|B" for alternatives, none empty. */
+static int secret_ok(const char *s)
+{
+	static const char name_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_";
+	size_t n;
+
+	for (;;) {
+		n = strspn(s, name_chars);
+		if (!n)
+			return 0;
+		s += n;
+		if (!*s)
+			return 1;
+		if (*s++ != '|')
+			return 0;
+	}
 }
 
 /* Every check the core makes before trusting a descriptor; returns a
@@ -114,10 +131,8 @@ static char *check_desc(const struct vs_plugin *d, const char *base)
 	for (dep = d->requires; dep && *dep; dep++)
 		if (!strcmp(*dep, d->name))
 			return vs_xasprintf("requires itself");
-	/* secrets are variable names, "A|B" alternatives: no empty one */
 	for (dep = VS_PLUGIN_HAS(d, secrets) ? d->secrets : NULL; dep && *dep; dep++)
-		if (!**dep || (*dep)[strspn(*dep, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_|")] ||
-		    strstr(*dep, "||") || **dep == '|' || (*dep)[strlen(*dep) - 1] == '|')
+		if (!secret_ok(*dep))
 			return vs_xasprintf("secret '%s' is not a variable name (A|B for alternatives)", *dep);
 	return NULL;
 }

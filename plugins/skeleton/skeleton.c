@@ -34,7 +34,7 @@ static const struct vs_option options[] = {
 	{"p99_max", VS_OPT_DURATION, "50ms", "the check: p99 latency must stay below this", 0},
 	{"greeting", VS_OPT_STRING, "hello", "a string option, logged at setup", 0},
 	{"base_url", VS_OPT_STRING, NULL, "the provider (unset: the operation is a sleep of `work`)", 0},
-	{"api_key", VS_OPT_STRING, "${SKELETON_API_KEY:-}", "the provider's key (sent as ?key=)", VS_OPT_SECRET},
+	{"api_key", VS_OPT_STRING, "${SKELETON_API_KEY:-}", "the provider's key (sent in the body)", VS_OPT_SECRET},
 	{"request_timeout", VS_OPT_DURATION, "5s", "one request gives up after this long", 0},
 	{"standin_delay_ms", VS_OPT_INT, "1", "the stand-in answers after this many ms (read by the world)", 0},
 	{0},
@@ -94,20 +94,27 @@ static void do_sleep(long long us)
 /* One request of the toy protocol; 1 when the answer is right. */
 static int do_request(const struct vs_host *h, vs_ctx *c, struct skel *s, long long i)
 {
-	char url[1024], body[128], err[256], text[64];
-	char *resp = NULL;
+	char url[1024], err[256], text[64];
+	char *body, *resp = NULL;
 	long status = 0;
 	json_t *j;
 	int ok;
 
 	snprintf(text, sizeof(text), "operation %lld", i);
-	snprintf(body, sizeof(body), "{\"text\": \"%s\"}", text);
-	if ((size_t)snprintf(url, sizeof(url), "%s%s?key=%s", s->base_url, SKELETON_PATH, s->api_key) >= sizeof(url))
+	if ((size_t)snprintf(url, sizeof(url), "%s%s", s->base_url, SKELETON_PATH) >= sizeof(url))
+		return 0;
+	/* jansson escapes the key and the text */
+	j = json_pack("{s:s,s:s}", "key", s->api_key, "text", text);
+	body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (!body)
 		return 0;
 	if (vs_httpc("POST", url, body, (int)s->timeout_ms, &status, &resp, err, sizeof(err)) < 0) {
 		h->log(c, VS_LOG_WARN, "request %lld: %s", i, err);
+		free(body);
 		return 0;
 	}
+	free(body);
 	j = resp ? json_loads(resp, 0, NULL) : NULL;
 	ok = status == 200 && json_string_value(json_object_get(j, "echo")) &&
 	     !strcmp(json_string_value(json_object_get(j, "echo")), text) &&

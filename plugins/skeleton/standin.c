@@ -21,29 +21,26 @@ static int sk_error(const struct vs_world *w, vs_wctx *wc, vs_wresp *rs, int sta
 
 static int h_echo(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_wresp *rs, void *arg)
 {
-	const char *key = w->req_query(rq, "key"), *text;
-	json_t *body, *out;
-	char *dump;
+	json_t *body = w->req_json(rq), *out;
+	const char *key = json_string_value(json_object_get(body, "key"));
+	const char *text = json_string_value(json_object_get(body, "text"));
 	long long delay = w->conf_int(wc, "standin_delay_ms", 1);
+	char *dump = NULL;
 	int rc;
 
 	(void)arg;
 	w->count(wc, "requests", 1);
-	if (!key || !*key) {
-		w->count(wc, "errors", 1);
-		return w->resp_error(rs, 401, "missing API key (?key=)");
-	}
-	body = w->req_json(rq);
-	text = json_string_value(json_object_get(body, "text"));
-	if (!text) {
+	if (!key || !*key || !text) {
 		json_decref(body);
 		w->count(wc, "errors", 1);
-		return w->resp_error(rs, 400, "body must be {\"text\": string}");
+		return !key || !*key ? w->resp_error(rs, 401, "missing API key (\"key\")")
+				     : w->resp_error(rs, 400, "body must hold {\"text\": string}");
 	}
 	w->count(wc, "characters", (double)strlen(text));
 	out = json_pack("{s:s,s:I}", "echo", text, "chars", (json_int_t)strlen(text));
 	json_decref(body);
-	dump = out ? json_dumps(out, JSON_COMPACT) : NULL;
+	if (out)
+		dump = json_dumps(out, JSON_COMPACT);
 	json_decref(out);
 	if (!dump)
 		return -1;

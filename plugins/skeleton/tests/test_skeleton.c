@@ -169,6 +169,10 @@ static void test_probe_against_its_standin(void **state)
 	assert_non_null(resp);
 	assert_non_null(strstr(resp, "missing API key"));
 	free(resp);
+	resp = NULL;
+	assert_int_equal(vs_httpc("POST", url, "{\"key\":\"k\"}", 5000, &status, &resp, err, sizeof err), 0);
+	assert_int_equal(status, 400);
+	free(resp);
 
 	fh_world_kill(&pid, urls_path);
 	json_decref(urls);
