@@ -245,6 +245,11 @@ demo:
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) scripts/demo.sh $(ARGS)
 
+# The plugin ABI headers (vstress.pc), and for plugins built out of tree the
+# shared libraries: their headers (include/vstress/<topic>/) and $(UTIL_LIB)
+# as libvstress.a (PIC), linked by vstress-lib.pc with what it needs
+# (--as-needed keeps only the libraries the plugin's objects use).
+TOPIC_DIRS  := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard include/vstress/*/*.h)))))
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/vstress/plugins \
 		$(DESTDIR)$(PREFIX)/include/vstress $(DESTDIR)$(PREFIX)/lib/pkgconfig \
@@ -252,9 +257,17 @@ install: all
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/vstress
 	install -m 755 $(PLUGIN_SOS) $(DESTDIR)$(PREFIX)/lib/vstress/plugins/
 	install -m 644 include/vstress/*.h $(DESTDIR)$(PREFIX)/include/vstress/
+	for t in $(TOPIC_DIRS); do \
+		install -d $(DESTDIR)$(PREFIX)/include/vstress/$$t && \
+		install -m 644 include/vstress/$$t/*.h $(DESTDIR)$(PREFIX)/include/vstress/$$t/ || exit 1; \
+	done
+	install -m 644 $(UTIL_LIB) $(DESTDIR)$(PREFIX)/lib/libvstress.a
 	install -m 644 conf.d/*.ini $(DESTDIR)$(PREFIX)/share/vstress/conf.d/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' scripts/vstress.pc.in \
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/vstress.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \
+		-e 's|@LIBS@|$(filter -l%,$(PKG_LIBS)) $(UTIL_LIBS) -lm -lpthread|' scripts/vstress-lib.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/vstress-lib.pc
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -694,6 +694,39 @@ static void h_progress(vs_ctx *c, const struct vs_progress *p)
 	pthread_mutex_unlock(&c->mu);
 }
 
+/* A loaded plugin is "of the run" when the manifest does not disable it
+ * or the plan runs it (--only overrides enabled = false). */
+static int of_the_run(const struct vs_run *run, const char *name)
+{
+	struct vs_err err = {0};
+	const char *v = vs_config_get(run->cfg, name, "enabled", &err);
+	int on = 1;
+
+	if (v && vs_parse_bool(v, &on))
+		on = 1;
+	for (size_t i = 0; !on && run->plan && i < run->plan->n; i++)
+		on = !strcmp(run->plan->items[i].name, name);
+	return on;
+}
+
+static const char *h_declared_secrets(vs_ctx *c, size_t i, const char *const **secrets)
+{
+	const struct vs_registry *r = c->run ? c->run->reg : NULL;
+
+	for (size_t k = 0; r && k < r->n; k++) {
+		const struct vs_plugin *d = r->p[k].desc;
+
+		if (!d || !VS_PLUGIN_HAS(d, secrets) || !d->secrets || !d->secrets[0] ||
+		    !of_the_run(c->run, d->name))
+			continue;
+		if (i-- == 0) {
+			*secrets = d->secrets;
+			return d->name;
+		}
+	}
+	return NULL;
+}
+
 const struct vs_host vs_host_table = {
 	.abi_version = VS_ABI_VERSION,
 	.size = sizeof(struct vs_host),
@@ -726,6 +759,7 @@ const struct vs_host vs_host_table = {
 	.check_counters = h_check_counters,
 	.check_measured = h_check_measured,
 	.progress = h_progress,
+	.declared_secrets = h_declared_secrets,
 };
 
 /* ---- lifecycle ------------------------------------------------------------ */

@@ -395,8 +395,14 @@ static int cmd_describe(struct cli *cli, struct env *env)
 	printf("  requires:");
 	for (r = l->desc->requires; r && *r; r++)
 		printf(" %s", *r);
-	printf("%s\n\n  options ([%s] section; also enabled, depends, timeout, path):\n",
-	       l->desc->requires && *l->desc->requires ? "" : " (nothing)", l->desc->name);
+	printf("%s\n", l->desc->requires && *l->desc->requires ? "" : " (nothing)");
+	if (VS_PLUGIN_HAS(l->desc, secrets) && l->desc->secrets && *l->desc->secrets) {
+		printf("  secrets (checked by setup; A|B: either):");
+		for (r = l->desc->secrets; *r; r++)
+			printf(" %s", *r);
+		printf("\n");
+	}
+	printf("\n  options ([%s] section; also enabled, depends, timeout, path):\n", l->desc->name);
 	for (o = l->desc->options; o && o->key; o++) {
 		v = vs_config_get(&env->cfg, l->desc->name, o->key, &err);
 		printf("    %-22s %-8s default: %s%s\n", o->key, opt_types[o->type],
@@ -615,6 +621,8 @@ static int cmd_run(struct cli *cli, struct env *env)
 							run.shard_count, "all", run.shard_all)
 					    : json_null());
 	run.summary_extra = extra;
+	run.reg = &env->reg;
+	run.plan = &plan;
 	vs_reap_init();
 	started = vs_iso_now();
 	res = vs_xcalloc(plan.n ? plan.n : 1, sizeof(*res));

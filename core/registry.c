@@ -56,10 +56,17 @@ size_t vs_plugin_min_size(void)
 const struct vs_option *vs_plugin_option(const struct vs_plugin *p, const char *key)
 {
 	const struct vs_option *o;
+	size_t n;
 
 	for (o = p->options; o && o->key; o++)
 		if (!strcmp(o->key, key))
 			return o;
+	/* a family "prefix.*" (after exact keys: an exact key wins) */
+	for (o = p->options; o && o->key; o++) {
+		n = strlen(o->key);
+		if (n > 2 && !strcmp(o->key + n - 2, ".*") && !strncmp(o->key, key, n - 1) && key[n - 1])
+			return o;
+	}
 	return NULL;
 }
 
@@ -72,6 +79,24 @@ static char *basename_noext(const char *path)
 	if (n > 3 && !strcmp(s + n - 3, ".so"))
 		s[n - 3] = '\0';
 	return s;
+}
+
+/* A declared secret: variable names, "A|B" for alternatives, none empty. */
+static int secret_ok(const char *s)
+{
+	static const char name_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_";
+	size_t n;
+
+	for (;;) {
+		n = strspn(s, name_chars);
+		if (!n)
+			return 0;
+		s += n;
+		if (!*s)
+			return 1;
+		if (*s++ != '|')
+			return 0;
+	}
 }
 
 /* Every check the core makes before trusting a descriptor; returns a
@@ -106,6 +131,9 @@ static char *check_desc(const struct vs_plugin *d, const char *base)
 	for (dep = d->requires; dep && *dep; dep++)
 		if (!strcmp(*dep, d->name))
 			return vs_xasprintf("requires itself");
+	for (dep = VS_PLUGIN_HAS(d, secrets) ? d->secrets : NULL; dep && *dep; dep++)
+		if (!secret_ok(*dep))
+			return vs_xasprintf("secret '%s' is not a variable name (A|B for alternatives)", *dep);
 	return NULL;
 }
 

@@ -31,6 +31,10 @@ struct vs_run {
 	int shard_all;             /* --shard-all or [vstress] shard_all */
 	struct json_t *summary_extra; /* keys added to test_summary.json (borrowed) */
 	int no_latest;             /* do not point results/latest at this run */
+	/* The loaded plugins and the run's plan, for host->declared_secrets
+	 * (NULL outside `vstress run`). */
+	struct vs_registry *reg;
+	const struct vs_plan *plan;
 };
 
 #endif

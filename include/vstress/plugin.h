@@ -65,7 +65,9 @@ enum vs_opt_type {
 #define VS_OPT_REQUIRED 0x1u /* must be set (no default) */
 #define VS_OPT_SECRET 0x2u   /* never printed: redacted in logs, describe, results */
 
-/* One accepted key of the plugin's INI section.  Terminated by {0}. */
+/* One accepted key of the plugin's INI section.  Terminated by {0}.  A key
+ * ending in ".*" declares a family: every key with that prefix is accepted
+ * (e.g. "env.*" accepts env.llm_openai), read with opt() by its full name. */
 struct vs_option {
 	const char *key;
 	enum vs_opt_type type;
@@ -214,6 +216,14 @@ struct vs_host {
 	 * place on a terminal; never part of the results.  Ignored with
 	 * --no-fork. */
 	void (*progress)(vs_ctx *c, const struct vs_progress *p);
+	/* The secrets the plugins of this run declare (struct vs_plugin
+	 * .secrets), for the setup plugin's key check: for i = 0, 1, ... the
+	 * i-th plugin declaring any, in the registry's (name) order; returns
+	 * its name and sets *secrets to its NULL-terminated list, or returns
+	 * NULL past the last one.  "Of this run": every loaded plugin the
+	 * manifest does not disable, and every one the run selects (--only),
+	 * whether or not this run's selection runs it.  Borrowed. */
+	const char *(*declared_secrets)(vs_ctx *c, size_t i, const char *const **secrets);
 };
 
 /* True when the core's table is large enough to contain `member`. */
@@ -246,7 +256,18 @@ struct vs_plugin {
 	 * in the world process, never in the plugin's run child.  Read only
 	 * when struct_size covers it. */
 	int (*world)(const struct vs_world *w, vs_wctx *wc);
+	/* Optional: the environment variables this plugin needs to reach its
+	 * real provider, NULL-terminated; "A|B" means either one will do
+	 * (GOOGLE_API_KEY|GEMINI_API_KEY).  The setup plugin checks them for
+	 * every plugin of the run; the plugin's own stand-in exports dummies
+	 * for a hermetic target (w->export_env).  Read only when struct_size
+	 * covers it (VS_PLUGIN_HAS). */
+	const char *const *secrets;
 };
+
+/* True when descriptor p is large enough to contain `member`. */
+#define VS_PLUGIN_HAS(p, member) \
+	((p)->struct_size >= offsetof(struct vs_plugin, member) + sizeof(((struct vs_plugin *)0)->member))
 
 #define VS_PLUGIN(...)                                                          \
 	__attribute__((visibility("default"))) const struct vs_plugin vstress_plugin = { \

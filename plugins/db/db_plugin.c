@@ -325,4 +325,5 @@ static int db_teardown(const struct vs_host *h, vs_ctx *c, void *state)
 
 VS_PLUGIN(.name = "db", .version = DB_VERSION,
 	  .description = "PostgreSQL: connection storm, schema and migrations, write and mixed load, leaks",
-	  .options = db_options, .setup = db_setup, .run = db_run, .teardown = db_teardown);
+	  .options = db_options, .setup = db_setup, .run = db_run, .teardown = db_teardown,
+	  .secrets = (const char *const[]){"DATABASE_URL", NULL});

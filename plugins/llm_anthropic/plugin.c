@@ -79,4 +79,5 @@ static int teardown(const struct vs_host *h, vs_ctx *c, void *state)
 
 VS_PLUGIN(.name = "llm_anthropic", .version = "1.0.0",
 	  .description = "Anthropic Messages: streaming probe, adversarial conversations (Phase 4.4) and stand-in",
-	  .options = options, .setup = setup, .run = run, .teardown = teardown, .world = llm_anthropic_standin);
+	  .options = options, .setup = setup, .run = run, .teardown = teardown, .world = llm_anthropic_standin,
+	  .secrets = (const char *const[]){"ANTHROPIC_API_KEY", NULL});

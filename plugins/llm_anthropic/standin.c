@@ -238,5 +238,6 @@ int llm_anthropic_standin(const struct vs_world *w, vs_wctx *wc)
 	rc |= w->add_http_route(wc, "POST", "/v1/messages", h_messages, NULL);
 	rc |= w->set_error_builder(wc, an_error);
 	rc |= w->export_env(wc, "ANTHROPIC_BASE_URL", "{http}");
+	rc |= w->export_env(wc, "ANTHROPIC_API_KEY", "sk-ant-vstress-dummy");
 	return rc ? VS_ERROR : VS_OK;
 }

@@ -18,4 +18,5 @@ LLM_PROBE_HOOKS(gm_wire)
 
 VS_PLUGIN(.name = "llm_gemini", .version = "1.0.0",
 	  .description = "Gemini streamGenerateContent: streaming probe (TTFT, latency, usage, cost, classes) and stand-in",
-	  .options = options, .setup = llm_hook_setup, .run = llm_hook_run, .teardown = llm_hook_teardown, .world = llm_gemini_standin);
+	  .options = options, .setup = llm_hook_setup, .run = llm_hook_run, .teardown = llm_hook_teardown, .world = llm_gemini_standin,
+	  .secrets = (const char *const[]){"GOOGLE_API_KEY|GEMINI_API_KEY", NULL});

@@ -239,5 +239,6 @@ int llm_gemini_standin(const struct vs_world *w, vs_wctx *wc)
 	}
 	rc |= w->set_error_builder(wc, gm_error);
 	rc |= w->export_env(wc, "GOOGLE_GEMINI_BASE_URL", "{http}");
+	rc |= w->export_env(wc, "GEMINI_API_KEY", "vstress-dummy");
 	return rc ? VS_ERROR : VS_OK;
 }

@@ -18,4 +18,5 @@ LLM_PROBE_HOOKS(oa_wire)
 
 VS_PLUGIN(.name = "llm_openai", .version = "1.0.0",
 	  .description = "OpenAI Chat Completions: streaming probe (TTFT, latency, usage, cost, classes) and stand-in",
-	  .options = options, .setup = llm_hook_setup, .run = llm_hook_run, .teardown = llm_hook_teardown, .world = llm_openai_standin);
+	  .options = options, .setup = llm_hook_setup, .run = llm_hook_run, .teardown = llm_hook_teardown, .world = llm_openai_standin,
+	  .secrets = (const char *const[]){"OPENAI_API_KEY", NULL});

@@ -272,5 +272,6 @@ int llm_openai_standin(const struct vs_world *w, vs_wctx *wc)
 	rc |= w->add_http_route(wc, "GET", "/v1/models", h_models, NULL);
 	rc |= w->set_error_builder(wc, oa_error);
 	rc |= w->export_env(wc, "OPENAI_BASE_URL", "{http}/v1");
+	rc |= w->export_env(wc, "OPENAI_API_KEY", "sk-vstress-dummy");
 	return rc ? VS_ERROR : VS_OK;
 }

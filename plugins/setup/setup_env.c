@@ -1,4 +1,6 @@
-/* setup plugin: the keys each plugin needs (Phase 1.4).  A key counts as
+/* setup plugin: the keys each plugin needs (Phase 1.4): what each plugin of
+ * the run declares (struct vs_plugin .secrets, handed over by
+ * host->declared_secrets), or [setup] plugins / env.<plugin> when set.  A key counts as
  * present when it is set in vstress's environment, in [target] env.<VAR>
  * (what a launched target gets), or in the world's exported variables
  * (VSTRESS_WORLD_URLS).  A missing key is a skip, never a failure. */
@@ -68,23 +70,72 @@ static void check_item(struct setup *s, json_t *world_env, const char *plugin, c
 	setup_strv_free(alts);
 }
 
+/* What `plugin` declares (host->declared_secrets), or NULL. */
+static const char *const *declared(struct setup *s, const char *plugin)
+{
+	const char *const *sec = NULL;
+	const char *name;
+
+	if (!VS_HOST_HAS(s->h, declared_secrets))
+		return NULL;
+	for (size_t i = 0; (name = s->h->declared_secrets(s->c, i, &sec)); i++)
+		if (!strcmp(name, plugin))
+			return sec;
+	return NULL;
+}
+
+/* [setup] plugins when set (an override, "" for none); else every plugin of
+ * the run that declares secrets, in the registry's order. */
+static char **plugin_list(struct setup *s)
+{
+	const char *v = s->h->opt(s->c, "plugins"), *name, *const *sec;
+	char **out;
+	size_t n = 0;
+
+	if (v || !VS_HOST_HAS(s->h, declared_secrets))
+		return setup_split(v, ',');
+	while (s->h->declared_secrets(s->c, n, &sec))
+		n++;
+	out = calloc(n + 1, sizeof(*out));
+	for (size_t i = 0; out && i < n; i++) {
+		name = s->h->declared_secrets(s->c, i, &sec);
+		out[i] = strdup(name ? name : "");
+	}
+	return out;
+}
+
+/* The items to check for one plugin: [setup] env.<plugin> when set, else
+ * what the plugin declares. */
+static char **plugin_items(struct setup *s, const char *plugin)
+{
+	char key[200], **out;
+	const char *v, *const *sec;
+	size_t n = 0;
+
+	snprintf(key, sizeof(key), "env.%s", plugin);
+	if ((v = s->h->opt(s->c, key)))
+		return setup_split(v, ',');
+	sec = declared(s, plugin);
+	while (sec && sec[n])
+		n++;
+	out = calloc(n + 1, sizeof(*out));
+	for (size_t i = 0; out && i < n; i++)
+		out[i] = strdup(sec[i]);
+	return out;
+}
+
 void setup_env(struct setup *s)
 {
-	char *list = setup_opt(s, "plugins"), *extra = setup_opt(s, "env_extra");
-	char **plugins = setup_split(list, ','), **extras = setup_split(extra, ',');
+	char *extra = setup_opt(s, "env_extra");
+	char **plugins = plugin_list(s), **extras = setup_split(extra, ',');
 	json_t *world_env = load_world_env(), *all = json_object();
 
 	for (size_t p = 0; plugins && plugins[p]; p++) {
-		char key[200], *spec = NULL, **items = NULL;
+		char key[200], **items = plugin_items(s, plugins[p]);
 		json_t *report = json_object();
 		size_t n = 0;
-		const struct vs_option *o;
 
 		snprintf(key, sizeof(key), "env.%s", plugins[p]);
-		for (o = setup_options; o->key && strcmp(o->key, key); o++)
-			;
-		spec = o->key ? setup_opt(s, key) : strdup(""); /* env_extra only */
-		items = setup_split(spec, ',');
 		for (size_t i = 0; items && items[i]; i++, n++)
 			check_item(s, world_env, plugins[p], items[i], report);
 		for (size_t i = 0; extras && extras[i]; i++) {
@@ -99,12 +150,10 @@ void setup_env(struct setup *s)
 			s->h->check(s->c, key, VS_CHECK_PASS, "no keys required for %s", plugins[p]);
 		json_object_set_new(all, plugins[p], report);
 		setup_strv_free(items);
-		free(spec);
 	}
 	json_object_set_new(s->data, "env", all);
 	json_decref(world_env);
 	setup_strv_free(plugins);
 	setup_strv_free(extras);
-	free(list);
 	free(extra);
 }

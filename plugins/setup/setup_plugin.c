@@ -4,17 +4,12 @@
 #include <stdlib.h>
 
 const struct vs_option setup_options[] = {
-	{"plugins", VS_OPT_LIST,
-	 "llm_openai,llm_gemini,llm_anthropic,stt_deepgram,tts_cartesia,tts_elevenlabs,telnyx,db",
-	 "plugins whose keys are checked", 0},
-	{"env.llm_openai", VS_OPT_STRING, "OPENAI_API_KEY", "variables llm_openai needs (comma list; A|B: either)", 0},
-	{"env.llm_gemini", VS_OPT_STRING, "GOOGLE_API_KEY|GEMINI_API_KEY", "variables llm_gemini needs", 0},
-	{"env.llm_anthropic", VS_OPT_STRING, "ANTHROPIC_API_KEY", "variables llm_anthropic needs", 0},
-	{"env.stt_deepgram", VS_OPT_STRING, "DEEPGRAM_API_KEY", "variables stt_deepgram needs", 0},
-	{"env.tts_cartesia", VS_OPT_STRING, "CARTESIA_API_KEY", "variables tts_cartesia needs", 0},
-	{"env.tts_elevenlabs", VS_OPT_STRING, "ELEVENLABS_API_KEY", "variables tts_elevenlabs needs", 0},
-	{"env.telnyx", VS_OPT_STRING, "TELNYX_API_KEY", "variables telnyx needs", 0},
-	{"env.db", VS_OPT_STRING, "DATABASE_URL", "variables db needs", 0},
+	/* Unset: the plugins of the run that declare secrets, with what they
+	 * declare (host->declared_secrets).  Both keys are overrides. */
+	{"plugins", VS_OPT_LIST, NULL, "plugins whose keys are checked (default: every plugin of the run declaring any)",
+	 0},
+	{"env.*", VS_OPT_STRING, NULL,
+	 "env.<plugin>: variables that plugin needs (comma list; A|B: either), instead of what it declares", 0},
 	{"env_extra", VS_OPT_LIST, NULL, "more plugin:VAR pairs (A|B: either), for plugins without an env.* key", 0},
 	{"database_url", VS_OPT_STRING, "${DATABASE_URL}", "database checked with select 1 (unset: skipped)",
 	 VS_OPT_SECRET},

@@ -56,4 +56,5 @@ static const struct vs_option options[] = {
 
 VS_PLUGIN(.name = "stt_deepgram", .version = "0.2.0",
 	  .description = "Deepgram live STT: WER/latency probe over a recording manifest, and stand-in",
-	  .options = options, .setup = dg_setup, .run = dg_run, .teardown = dg_teardown, .world = stt_deepgram_standin);
+	  .options = options, .setup = dg_setup, .run = dg_run, .teardown = dg_teardown, .world = stt_deepgram_standin,
+	  .secrets = (const char *const[]){"DEEPGRAM_API_KEY", NULL});

@@ -579,5 +579,6 @@ int stt_deepgram_standin(const struct vs_world *w, vs_wctx *wc)
 	rc |= w->add_ws_route(wc, "/v1/listen", &handlers, NULL);
 	rc |= w->set_error_builder(wc, dg_error);
 	rc |= w->export_env(wc, "DEEPGRAM_BASE_URL", "{ws}");
+	rc |= w->export_env(wc, "DEEPGRAM_API_KEY", "vstress-dummy");
 	return rc ? VS_ERROR : VS_OK;
 }

@@ -58,4 +58,4 @@ const struct vs_option tprobe_options[] = {
 VS_PLUGIN(.name = "telnyx", .version = "0.2.0",
 	  .description = "Telnyx: simulated calls against the target's webhook + media stream (Phase 9); Call Control stand-in",
 	  .options = tprobe_options, .setup = tprobe_setup, .run = tprobe_run, .teardown = tprobe_teardown,
-	  .world = telnyx_standin);
+	  .world = telnyx_standin, .secrets = (const char *const[]){"TELNYX_API_KEY", NULL});

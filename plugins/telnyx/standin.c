@@ -376,8 +376,11 @@ int telnyx_standin(const struct vs_world *w, vs_wctx *wc)
 	rc |= w->add_http_route(wc, "*", "/_vstress/telnyx/commands", h_commands, NULL);
 	rc |= w->add_http_route(wc, "POST", "/_vstress/telnyx/calls", h_calls, NULL);
 	rc |= w->set_error_builder(wc, tx_error);
+	/* TELNYX_API_BASE is the Call Control base including /v2 (as
+	 * api.telnyx.com/v2), the same as TELNYX_BASE_URL. */
 	rc |= w->export_env(wc, "TELNYX_BASE_URL", "{http}/v2");
-	rc |= w->export_env(wc, "TELNYX_API_BASE", "{http}");
+	rc |= w->export_env(wc, "TELNYX_API_BASE", "{http}/v2");
+	rc |= w->export_env(wc, "TELNYX_API_KEY", "KEYvstressdummy");
 	rc |= w->at_exit(wc, tx_free, NULL);
 	return rc ? VS_ERROR : VS_OK;
 }

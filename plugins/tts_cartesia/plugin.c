@@ -30,4 +30,5 @@ static int setup(const struct vs_host *h, vs_ctx *c, void **state)
 VS_PLUGIN(.name = "tts_cartesia", .version = "0.2.0",
 	  .description = "Cartesia TTS: WebSocket probe (TTFA, RTF, audio validity, cost) and stand-in",
 	  .options = options, .setup = setup, .run = vs_tts_run, .teardown = vs_tts_teardown,
-	  .world = tts_cartesia_standin);
+	  .world = tts_cartesia_standin,
+	  .secrets = (const char *const[]){"CARTESIA_API_KEY", NULL});

@@ -391,7 +391,10 @@ int tts_cartesia_standin(const struct vs_world *w, vs_wctx *wc)
 	rc |= w->add_ws_route(wc, "/tts/websocket", &handlers, NULL);
 	rc |= w->add_http_route(wc, "POST", "/tts/bytes", h_bytes, NULL);
 	rc |= w->set_error_builder(wc, ca_error);
-	rc |= w->export_env(wc, "CARTESIA_BASE_URL", "{http}");
+	/* CARTESIA_BASE_URL is the full WebSocket URL, as the reference agent
+	 * dials it (wss://api.cartesia.ai/tts/websocket). */
+	rc |= w->export_env(wc, "CARTESIA_BASE_URL", "{ws}/tts/websocket");
 	rc |= w->export_env(wc, "CARTESIA_WS_URL", "{ws}/tts/websocket");
+	rc |= w->export_env(wc, "CARTESIA_API_KEY", "vstress-dummy");
 	return rc ? VS_ERROR : VS_OK;
 }

@@ -31,4 +31,5 @@ static int setup(const struct vs_host *h, vs_ctx *c, void **state)
 VS_PLUGIN(.name = "tts_elevenlabs", .version = "0.2.0",
 	  .description = "ElevenLabs TTS: multi-stream-input probe (TTFA, RTF, audio validity, cost) and stand-in",
 	  .options = options, .setup = setup, .run = vs_tts_run, .teardown = vs_tts_teardown,
-	  .world = tts_elevenlabs_standin);
+	  .world = tts_elevenlabs_standin,
+	  .secrets = (const char *const[]){"ELEVENLABS_API_KEY", NULL});

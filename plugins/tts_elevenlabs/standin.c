@@ -316,5 +316,6 @@ int tts_elevenlabs_standin(const struct vs_world *w, vs_wctx *wc)
 	rc |= w->add_ws_route(wc, "/v1/text-to-speech/{voice}/multi-stream-input", &handlers, NULL);
 	rc |= w->set_error_builder(wc, el_error);
 	rc |= w->export_env(wc, "ELEVENLABS_BASE_URL", "{ws}");
+	rc |= w->export_env(wc, "ELEVENLABS_API_KEY", "vstress-dummy");
 	return rc ? VS_ERROR : VS_OK;
 }

@@ -48,6 +48,11 @@ struct vs_ctx {
 	struct fakehost *fh;
 };
 
+struct fh_declared {
+	char *name;
+	char **secrets; /* NULL-terminated */
+};
+
 struct vs_pacer {
 	struct fakehost *fh;
 	double gap_ns;
@@ -87,6 +92,8 @@ struct fakehost {
 	void *dl;
 	const struct vs_plugin *plugin;
 	int shard_i, shard_n; /* h->shard(): 1 of 1 unless fh_set_shard */
+	struct fh_declared *declared; /* h->declared_secrets() */
+	size_t ndeclared;
 };
 
 static void *xrealloc(void *p, size_t n)
@@ -169,7 +176,23 @@ static const struct vs_option *opt_decl(struct fakehost *fh, const char *key)
 	for (const struct vs_option *o = fh->plugin->options; o->key; o++)
 		if (strcmp(o->key, key) == 0)
 			return o;
+	/* a family "prefix.*", as the core matches it */
+	for (const struct vs_option *o = fh->plugin->options; o->key; o++) {
+		size_t n = strlen(o->key);
+		if (n > 2 && !strcmp(o->key + n - 2, ".*") && !strncmp(o->key, key, n - 1) && key[n - 1])
+			return o;
+	}
 	return NULL;
+}
+
+static const char *h_declared_secrets(vs_ctx *c, size_t i, const char *const **secrets)
+{
+	struct fakehost *fh = c->fh;
+
+	if (i >= fh->ndeclared)
+		return NULL;
+	*secrets = (const char *const *)fh->declared[i].secrets;
+	return fh->declared[i].name;
 }
 
 static const char *h_opt(vs_ctx *c, const char *key)
@@ -834,6 +857,7 @@ struct fakehost *fh_new(const char *plugin_name)
 		.check_counters = h_check_counters,
 		.check_measured = h_check_measured,
 		.progress = h_progress,
+		.declared_secrets = h_declared_secrets,
 	};
 	return fh;
 }
@@ -882,6 +906,13 @@ void fh_free(struct fakehost *fh)
 		free(fh->attached[i].key);
 		json_decref(fh->attached[i].json);
 	}
+	for (size_t i = 0; i < fh->ndeclared; i++) {
+		for (size_t k = 0; fh->declared[i].secrets[k]; k++)
+			free(fh->declared[i].secrets[k]);
+		free(fh->declared[i].secrets);
+		free(fh->declared[i].name);
+	}
+	free(fh->declared);
 	if (fh->artdir[0])
 		rm_artdir(fh->artdir);
 	/* Under valgrind the plugin stays mapped: what its statics still hold
@@ -966,6 +997,40 @@ int fh_load(struct fakehost *fh, const char *so_path)
 	rc = 0;
 out:
 	if (dl)
+		dlclose(dl);
+	return rc;
+}
+
+void fh_declare(struct fakehost *fh, const char *plugin, const char *const *secrets)
+{
+	struct fh_declared *d;
+	size_t n = 0;
+
+	while (secrets && secrets[n])
+		n++;
+	fh->declared = xrealloc(fh->declared, (fh->ndeclared + 1) * sizeof(*fh->declared));
+	d = &fh->declared[fh->ndeclared++];
+	d->name = xstrdup(plugin);
+	d->secrets = xrealloc(NULL, (n + 1) * sizeof(*d->secrets));
+	for (size_t i = 0; i < n; i++)
+		d->secrets[i] = xstrdup(secrets[i]);
+	d->secrets[n] = NULL;
+}
+
+int fh_declare_plugin(struct fakehost *fh, const char *so_path)
+{
+	void *dl = dlopen(so_path, RTLD_NOW | RTLD_LOCAL);
+	const struct vs_plugin *p = dl ? dlsym(dl, VS_PLUGIN_SYMBOL) : NULL;
+	int rc = -1;
+
+	if (!p || p->abi_version != VS_ABI_VERSION || !p->name) {
+		fprintf(stderr, "fakehost: %s: %s\n", so_path, dl ? "not a vstress plugin" : dlerror());
+	} else {
+		if (VS_PLUGIN_HAS(p, secrets) && p->secrets && p->secrets[0])
+			fh_declare(fh, p->name, p->secrets);
+		rc = 0;
+	}
+	if (dl && !getenv("VSTRESS_VALGRIND")) /* as in fh_free */
 		dlclose(dl);
 	return rc;
 }

@@ -39,6 +39,13 @@ void fh_set_shard(struct fakehost *fh, int index, int count);
  * plugin's own redaction. */
 void fh_set_redact(struct fakehost *fh, int on);
 
+/* What h->declared_secrets() hands out, in call order: a plugin of the run
+ * and the secrets it declares (copied); fh_declare_plugin reads them from a
+ * built plugin's descriptor (nothing is added when it declares none).
+ * fh_declare_plugin returns 0, or -1 when the file is no plugin. */
+void fh_declare(struct fakehost *fh, const char *plugin, const char *const *secrets);
+int fh_declare_plugin(struct fakehost *fh, const char *so_path);
+
 const struct vs_host *fh_host(struct fakehost *fh);
 vs_ctx *fh_ctx(struct fakehost *fh);
 

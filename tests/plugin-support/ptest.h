@@ -31,6 +31,7 @@ struct pt_world {
 	char urls[256];
 	char control[128];
 	json_t *standins; /* name -> {http, ws} */
+	json_t *env;      /* what the stand-ins export for a target: NAME -> value */
 };
 
 /* Optional (errors plugin tests): set before pt_world_start, the world's
@@ -80,6 +81,7 @@ static inline int pt_world_start(struct pt_world *w)
 	}
 	snprintf(w->control, sizeof(w->control), "%s", json_string_value(json_object_get(urls, "control")));
 	w->standins = json_incref(json_object_get(urls, "standins"));
+	w->env = json_incref(json_object_get(urls, "env"));
 	json_decref(urls);
 	return 0;
 }
@@ -89,6 +91,8 @@ static inline void pt_world_stop(struct pt_world *w)
 	fh_world_kill(&w->pid, w->urls);
 	json_decref(w->standins);
 	w->standins = NULL;
+	json_decref(w->env);
+	w->env = NULL;
 }
 
 /* The reference agent on the world, as the hermetic profile launches it.
@@ -96,8 +100,8 @@ static inline void pt_world_stop(struct pt_world *w)
 static inline int pt_agent_start(struct tgt *t, const struct pt_world *w, const struct pt_key *k, const char *faults,
 				 const char *extra)
 {
-	static char env[32][1400];
-	char *envp[33];
+	static char env[64][1400];
+	char *envp[65];
 	size_t n = 0;
 
 	t->port = tgt_free_port();
@@ -115,20 +119,15 @@ static inline int pt_agent_start(struct tgt *t, const struct pt_world *w, const 
 	 * the speech-timeout end of turn (docs/plugins/pipeline.md). */
 	PT_ENV("SMART_TURN_ENABLED=false");
 	PT_ENV("TELNYX_PUBLIC_KEY=%s", k->pub_b64);
-	PT_ENV("TELNYX_API_KEY=KEYvstressdummy");
-	PT_ENV("TELNYX_API_BASE=%s/v2", pt_standin(w, "telnyx", "http"));
-	PT_ENV("OPENAI_API_KEY=sk-vstress-dummy");
-	PT_ENV("OPENAI_BASE_URL=%s/v1", pt_standin(w, "llm_openai", "http"));
-	PT_ENV("GEMINI_API_KEY=vstress-dummy");
-	PT_ENV("GOOGLE_GEMINI_BASE_URL=%s", pt_standin(w, "llm_gemini", "http"));
-	PT_ENV("ANTHROPIC_API_KEY=sk-ant-vstress-dummy");
-	PT_ENV("ANTHROPIC_BASE_URL=%s", pt_standin(w, "llm_anthropic", "http"));
-	PT_ENV("DEEPGRAM_API_KEY=vstress-dummy");
-	PT_ENV("DEEPGRAM_BASE_URL=%s", pt_standin(w, "stt_deepgram", "ws"));
-	PT_ENV("CARTESIA_API_KEY=vstress-dummy");
-	PT_ENV("CARTESIA_BASE_URL=%s/tts/websocket", pt_standin(w, "tts_cartesia", "ws"));
-	PT_ENV("ELEVENLABS_API_KEY=vstress-dummy");
-	PT_ENV("ELEVENLABS_BASE_URL=%s", pt_standin(w, "tts_elevenlabs", "ws"));
+	/* every provider's URL and dummy key, as its stand-in exports them */
+	{
+		const char *name;
+		json_t *v;
+
+		json_object_foreach(w->env, name, v)
+			if (json_is_string(v) && n < 60)
+				PT_ENV("%s=%s", name, json_string_value(v));
+	}
 	if (extra)
 		PT_ENV("%s", extra);
 #undef PT_ENV

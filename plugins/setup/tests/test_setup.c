@@ -19,12 +19,27 @@
 
 static struct tgt web;
 
-static const char *so(void)
+static const char *plugin_so(const char *name)
 {
 	static char path[512];
 	const char *dir = getenv("VSTRESS_TEST_PLUGIN_DIR");
-	snprintf(path, sizeof(path), "%s/setup.so", dir && *dir ? dir : "build/plugins");
+	snprintf(path, sizeof(path), "%s/%s.so", dir && *dir ? dir : "build/plugins", name);
 	return path;
+}
+
+static const char *so(void)
+{
+	return plugin_so("setup");
+}
+
+/* The run's plugins as the core hands them to setup: what each built
+ * plugin's descriptor declares (api declares nothing). */
+static void declare_suite(struct fakehost *fh)
+{
+	static const char *const names[] = {"api", "db", "llm_anthropic", "llm_gemini", "llm_openai",
+					    "stt_deepgram", "telnyx", "tts_cartesia", "tts_elevenlabs", NULL};
+	for (size_t i = 0; names[i]; i++)
+		assert_int_equal(fh_declare_plugin(fh, plugin_so(names[i])), 0);
 }
 
 static void dump(struct fakehost *fh)
@@ -88,14 +103,31 @@ static void all_present(void **st)
 	setenv("VSTRESS_TARGET_URL", web.url, 1);
 	setenv("VSTRESS_TELNYX_PUBLIC_KEY", KEY32, 1);
 	fh = host();
+	declare_suite(fh);
 	fh_set_opt(fh, "database_url", tgt_db_url);
 	fh_set_opt(fh, "health_path", "/ok");
 	fh_set_conf(fh, "target", "env.DEEPGRAM_API_KEY", "dummy-for-target");
 	assert_int_equal(fh_run(fh), VS_OK);
 	assert_check(fh, "env.llm_openai.OPENAI_API_KEY", VS_CHECK_PASS, "OPENAI_API_KEY set in the environment (15 chars)");
 	assert_check(fh, "env.llm_gemini.GOOGLE_API_KEY|GEMINI_API_KEY", VS_CHECK_PASS, "GEMINI_API_KEY set");
+	assert_check(fh, "env.llm_anthropic.ANTHROPIC_API_KEY", VS_CHECK_PASS, "set in the environment");
 	assert_check(fh, "env.stt_deepgram.DEEPGRAM_API_KEY", VS_CHECK_PASS, "for the target ([target] env.*)");
+	assert_check(fh, "env.tts_cartesia.CARTESIA_API_KEY", VS_CHECK_PASS, "set in the environment");
+	assert_check(fh, "env.tts_elevenlabs.ELEVENLABS_API_KEY", VS_CHECK_PASS, "set in the environment");
+	assert_check(fh, "env.telnyx.TELNYX_API_KEY", VS_CHECK_PASS, "set in the environment");
 	assert_check(fh, "env.db.DATABASE_URL", VS_CHECK_PASS, "set in the environment");
+	/* the eight key checks derived from the descriptors, nothing for api */
+	{
+		size_t keys = 0;
+		for (size_t i = 0; i < fh_check_count(fh); i++) {
+			const char *n, *m;
+			int status;
+			fh_check_at(fh, i, &n, &status, &m);
+			keys += !strncmp(n, "env.", 4);
+			assert_false(!strncmp(n, "env.api", 7));
+		}
+		assert_int_equal(keys, 8);
+	}
 	assert_check(fh, "db.url", VS_CHECK_PASS, "database URL parses: postgres@127.0.0.1:");
 	assert_check(fh, "db.connect", VS_CHECK_PASS, "select 1 = 1");
 	assert_check(fh, "target.health", VS_CHECK_PASS, ": 200 in");
@@ -114,8 +146,14 @@ static void missing_key_skips(void **st)
 	(void)st;
 	unsetenv("ANTHROPIC_API_KEY");
 	fh = host();
-	fh_set_opt(fh, "plugins", "llm_anthropic, mything");
+	declare_suite(fh);
+	/* overrides: the list, one plugin's variables instead of its declared ones */
+	fh_set_opt(fh, "plugins", "llm_anthropic, mything, llm_openai, other");
 	fh_set_opt(fh, "env_extra", "mything:MYTHING_TOKEN");
+	fh_set_opt(fh, "env.llm_openai", "VSTRESS_TEST_UNSET_OPENAI_KEY");
+	fh_set_opt(fh, "env.other", "OTHER_A|OTHER_B");
+	unsetenv("OTHER_A");
+	setenv("OTHER_B", "x", 1);
 	fh_set_opt(fh, "database_url", "");
 	fh_set_opt(fh, "base_url", "");
 	fh_set_opt(fh, "telnyx_public_key", "");
@@ -123,6 +161,10 @@ static void missing_key_skips(void **st)
 	assert_check(fh, "env.llm_anthropic.ANTHROPIC_API_KEY", VS_CHECK_SKIP,
 		     "ANTHROPIC_API_KEY not set: llm_anthropic probes will skip");
 	assert_check(fh, "env.mything.MYTHING_TOKEN", VS_CHECK_SKIP, "MYTHING_TOKEN not set: mything probes will skip");
+	assert_check(fh, "env.llm_openai.VSTRESS_TEST_UNSET_OPENAI_KEY", VS_CHECK_SKIP, "llm_openai probes will skip");
+	assert_int_equal(fh_check_status(fh, "env.llm_openai.OPENAI_API_KEY"), -1);
+	assert_check(fh, "env.other.OTHER_A|OTHER_B", VS_CHECK_PASS, "OTHER_B set in the environment");
+	assert_int_equal(fh_check_status(fh, "env.db.DATABASE_URL"), -1); /* not in the list */
 	assert_check(fh, "db.url", VS_CHECK_SKIP, "DATABASE_URL not set");
 	assert_check(fh, "target.health", VS_CHECK_SKIP, "no target URL");
 	assert_check(fh, "telnyx.public_key", VS_CHECK_SKIP, "VSTRESS_TELNYX_PUBLIC_KEY not set");

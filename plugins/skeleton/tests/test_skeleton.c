@@ -1,5 +1,6 @@
-/* The skeleton plugin, alone, on the fake host: the pattern to copy for a
- * new plugin's tests. */
+/* The skeleton plugin on the fake host: the pattern to copy for a new
+ * plugin's tests.  The probe alone (the sleep), and the probe against its
+ * own stand-in served by the real world (`vstress world --only skeleton`). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <string.h>
+
+#include <jansson.h>
+#include <vstress/net/httpc.h>
+
 #include "fakehost.h"
+#include "fh_world.h"
 
 static struct fakehost *load(void)
 {
@@ -90,6 +97,87 @@ static void test_stops_at_the_deadline(void **state)
 	fh_free(fh);
 }
 
+static void test_declares_secret_and_standin(void **state)
+{
+	struct fakehost *fh = load();
+	const struct vs_plugin *p = fh_plugin(fh);
+
+	(void)state;
+	assert_true(VS_PLUGIN_HAS(p, secrets));
+	assert_non_null(p->secrets);
+	assert_string_equal(p->secrets[0], "SKELETON_API_KEY");
+	assert_null(p->secrets[1]);
+	assert_non_null(p->world);
+	fh_free(fh);
+}
+
+static void test_probe_against_its_standin(void **state)
+{
+	const char *extra[] = {"--only", "skeleton", NULL};
+	char urls_path[128], url[512], bad[512];
+	json_t *urls = NULL;
+	const char *base;
+	pid_t pid;
+	struct fakehost *fh;
+	long status = 0;
+	char *resp = NULL, err[256];
+
+	(void)state;
+	snprintf(urls_path, sizeof urls_path, "/tmp/vs-skel-%d.json", (int)getpid());
+	pid = fh_world_spawn(urls_path, extra, "skeleton", &urls);
+	assert_true(pid > 0);
+	base = json_string_value(json_object_get(json_object_get(json_object_get(urls, "standins"), "skeleton"), "http"));
+	assert_non_null(base);
+	/* what the stand-in exports for a target: its URL and a dummy key */
+	assert_string_equal(json_string_value(json_object_get(json_object_get(urls, "env"), "SKELETON_BASE_URL")), base);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(urls, "env"), "SKELETON_API_KEY")),
+			    "skeleton-dummy-key");
+
+	/* the probe talks to it: every answer right */
+	fh = load();
+	fh_set_opt(fh, "requests", "10");
+	fh_set_opt(fh, "base_url", base);
+	fh_set_opt(fh, "api_key", "k-test");
+	assert_int_equal(fh_run(fh), VS_OK);
+	assert_int_equal(fh_check_status(fh, "all operations ran"), VS_CHECK_PASS);
+	assert_int_equal(fh_check_status(fh, "answers correct"), VS_CHECK_PASS);
+	assert_non_null(strstr(fh_check_message(fh, "answers correct"), "10 of 10"));
+	assert_int_equal(fh_counter(fh, "errors"), 0);
+	fh_free(fh);
+
+	/* a wrong endpoint: the check fails */
+	fh = load();
+	snprintf(bad, sizeof bad, "%s/nowhere", base);
+	fh_set_opt(fh, "requests", "3");
+	fh_set_opt(fh, "base_url", bad);
+	fh_set_opt(fh, "api_key", "k-test");
+	assert_int_equal(fh_run(fh), VS_OK);
+	assert_int_equal(fh_check_status(fh, "answers correct"), VS_CHECK_FAIL);
+	assert_int_equal(fh_counter(fh, "errors"), 3);
+	fh_free(fh);
+
+	/* no key: the probe skips; the stand-in refuses a request without one */
+	fh = load();
+	fh_set_opt(fh, "base_url", base);
+	fh_set_opt(fh, "api_key", "");
+	assert_int_equal(fh_run(fh), VS_SKIP);
+	assert_non_null(strstr(fh_reason(fh), "SKELETON_API_KEY not set"));
+	fh_free(fh);
+	snprintf(url, sizeof url, "%s/v1/echo", base);
+	assert_int_equal(vs_httpc("POST", url, "{\"text\":\"x\"}", 5000, &status, &resp, err, sizeof err), 0);
+	assert_int_equal(status, 401);
+	assert_non_null(resp);
+	assert_non_null(strstr(resp, "missing API key"));
+	free(resp);
+	resp = NULL;
+	assert_int_equal(vs_httpc("POST", url, "{\"key\":\"k\"}", 5000, &status, &resp, err, sizeof err), 0);
+	assert_int_equal(status, 400);
+	free(resp);
+
+	fh_world_kill(&pid, urls_path);
+	json_decref(urls);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -97,6 +185,8 @@ int main(void)
 		cmocka_unit_test(test_threshold_can_fail),
 		cmocka_unit_test(test_bad_option_is_a_config_error),
 		cmocka_unit_test(test_stops_at_the_deadline),
+		cmocka_unit_test(test_declares_secret_and_standin),
+		cmocka_unit_test(test_probe_against_its_standin),
 	};
 
 	return cmocka_run_group_tests_name("skeleton", tests, NULL, NULL);

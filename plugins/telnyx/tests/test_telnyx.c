@@ -10,7 +10,7 @@
 #include "vstress/crypto/ed25519.h"
 
 static struct tgt world, agent;
-static char world_env[32][512];
+static char world_env[64][512];
 static size_t n_world_env;
 static char seed_b64[64], pub_b64[64], urls_file[256];
 
@@ -57,7 +57,7 @@ static int world_start(void)
 		if (!f)
 			continue;
 		n_world_env = 0;
-		while (n_world_env < 32 && fgets(line, sizeof(line), f)) {
+		while (n_world_env < 64 && fgets(line, sizeof(line), f)) {
 			line[strcspn(line, "\n")] = '\0';
 			snprintf(world_env[n_world_env++], sizeof(world_env[0]), "%s", line);
 		}
@@ -73,8 +73,8 @@ static int world_start(void)
 /* The reference agent wired to the world, with AGENT_FAULTS. */
 static int agent_start(const char *faults)
 {
-	static char env[32][1300];
-	char *envp[33];
+	static char env[64][1300];
+	char *envp[65];
 	size_t n = 0;
 
 	tgt_stop(&agent);
@@ -89,20 +89,11 @@ static int agent_start(const char *faults)
 	E("LOG_LEVEL=WARNING");
 	E("AGENT_FAULTS=%s", faults ? faults : "");
 	E("TELNYX_PUBLIC_KEY=%s", pub_b64);
-	E("TELNYX_API_KEY=KEYvstressdummy");
-	E("TELNYX_API_BASE=%s", wenv("TELNYX_BASE_URL")); /* includes /v2 */
-	E("OPENAI_API_KEY=sk-vstress-dummy");
-	E("GEMINI_API_KEY=vstress-dummy");
-	E("ANTHROPIC_API_KEY=sk-ant-vstress-dummy");
-	E("DEEPGRAM_API_KEY=vstress-dummy");
-	E("CARTESIA_API_KEY=vstress-dummy");
-	E("ELEVENLABS_API_KEY=vstress-dummy");
-	E("OPENAI_BASE_URL=%s", wenv("OPENAI_BASE_URL"));
-	E("GOOGLE_GEMINI_BASE_URL=%s", wenv("GOOGLE_GEMINI_BASE_URL"));
-	E("ANTHROPIC_BASE_URL=%s", wenv("ANTHROPIC_BASE_URL"));
-	E("DEEPGRAM_BASE_URL=%s", wenv("DEEPGRAM_BASE_URL"));
-	E("CARTESIA_BASE_URL=%s", wenv("CARTESIA_WS_URL"));
-	E("ELEVENLABS_BASE_URL=%s", wenv("ELEVENLABS_BASE_URL"));
+	/* every provider's URL and dummy key, as its stand-in exports them
+	 * for a target (the VSTRESS_WORLD_* lines are the world's own) */
+	for (size_t i = 0; i < n_world_env && n < 60; i++)
+		if (strncmp(world_env[i], "VSTRESS_", 8))
+			E("%s", world_env[i]);
 #undef E
 	for (size_t i = 0; i < n; i++)
 		envp[i] = env[i];
