@@ -121,7 +121,7 @@ BENCH_BINS  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 # Plugin sources are found per target (secondary expansion).
 .SECONDEXPANSION:
 
-.PHONY: all core plugins fixtures tests check check-c valgrind demo deps install clean bench world fuzz fuzz-build
+.PHONY: all core plugins fixtures tests check check-c valgrind demo deps install clean bench world fuzz fuzz-build layout-objs
 
 all: core plugins
 
@@ -135,6 +135,14 @@ bench: $(BENCH_BINS)
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# A plugin's sources as objects, one per file: only for scripts/check-layers.py
+# (which file calls which inside a plugin); the .so is built from the sources.
+LAYOUT_OBJS := $(patsubst %.c,$(BUILD)/layout/%.o,$(filter-out plugins/%/tests/%,$(wildcard plugins/*/*.c)))
+layout-objs: $(LAYOUT_OBJS)
+$(BUILD)/layout/plugins/%.o: plugins/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -O2,$(ALL_CFLAGS)) -O0 $(PLUGIN_CFLAGS) $(CFLAGS_$(firstword $(subst /, ,$*))) -c -o $@ $<
 
 $(CORE_LIB): $(patsubst %.c,$(BUILD)/obj/%.o,$(CORE_LIB_SRCS))
 	@mkdir -p $(dir $@)

@@ -99,7 +99,7 @@ def include_edges(files):
 
 def symbol_edges(build):
     objs = []
-    for sub in ("obj/core", "obj/world", "pic/lib"):
+    for sub in ("obj/core", "obj/world", "pic/lib", "layout/plugins"):
         d = os.path.join(ROOT, build, sub)
         for dp, _, fs in os.walk(d):
             objs += [os.path.join(dp, x) for x in fs if x.endswith(".o")]
@@ -108,7 +108,7 @@ def symbol_edges(build):
     defs, uses = {}, defaultdict(set)
     for o in objs:
         rel = os.path.relpath(o, os.path.join(ROOT, build))
-        src = rel.split("/", 1)[1][:-2] + ".c"
+        src = rel.split("/", 1)[1][:-2] + ".c"  # obj/core/x.o, layout/plugins/p/x.o
         if not os.path.exists(os.path.join(ROOT, src)):
             continue  # a stale object of a moved or deleted source
         r = subprocess.run(["nm", "-P", o], capture_output=True, text=True)
@@ -197,17 +197,19 @@ def main():
     report(cyc is None, "no cycle between folders",
            [] if cyc is None else [" -> ".join(cyc)] + [why_u[(a, b)] for a, b in zip(cyc, cyc[1:])])
 
-    # 3. inside the core, the world and each library topic: no call cycle between files
+    # 3. inside the core, the world, each library topic and each plugin: no
+    #    call cycle between files
+    def inner(u):
+        return u in ("world", "core") or u.startswith("lib/") or u.startswith("plugins/")
     if sym is not None:
         groups = defaultdict(lambda: defaultdict(set))
         whys = {}
         for s, d, why in sym:
             us = unit_of(s)
-            if us and us == unit_of(d) and (us in ("world", "core") or us.startswith("lib/")):
+            if us and us == unit_of(d) and inner(us):
                 groups[us][s].add(d)
                 whys[(s, d)] = why
-        for u in sorted({unit_of(s) for s, _, _ in sym if unit_of(s) in ("world", "core") or
-                         (unit_of(s) or "").startswith("lib/")}):
+        for u in sorted({unit_of(s) for s, _, _ in sym if inner(unit_of(s) or "")}):
             adj = groups.get(u, {})
             nodes = set(adj) | {v for vs in adj.values() for v in vs}
             c = find_cycle(nodes, adj)

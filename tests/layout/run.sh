@@ -3,4 +3,6 @@
 # build's object symbols (scripts/check-layers.py; TAP).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+# the plugins' sources as objects, for their call graph
+make --no-print-directory -s BUILD="${BUILD:-build}" layout-objs >/dev/null || exit 1
 exec python3 scripts/check-layers.py --build "${BUILD:-build}"
