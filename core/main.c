@@ -23,6 +23,7 @@
 #include "services.h"
 #include "merge.h"
 #include "shard.h"
+#include "worldcfg.h"
 
 #define EXIT_PASS 0
 #define EXIT_CHECKS 1
@@ -52,6 +53,8 @@ struct cli {
 	int shard_all;
 	char **args; /* merge OUT_DIR SHARD_DIR... */
 	int nargs;
+	/* world only */
+	const char *urls_file, *port_base, *pg_upstream, *resolved;
 };
 
 static volatile sig_atomic_t interrupted;
@@ -67,7 +70,8 @@ static void usage(FILE *f)
 		"  list                discovered plugins, versions, dependencies, enabled or not and why\n"
 		"  describe PLUGIN     a plugin's options, defaults and help\n"
 		"  check-config        validate the manifest and print the run order\n"
-		"  world               start the stand-in world alone and print its URLs\n"
+		"  world               start the stand-in world alone and print its URLs (the manifest and\n"
+		"                      plugins found as for run; every plugin with a stand-in is served)\n"
 		"  merge OUT SHARD...  merge the results folders of a sharded run into OUT (docs/scale-out.md)\n"
 		"  report DIR          (re)write DIR/report.html from DIR/test_summary.json\n"
 		"\n"
@@ -88,6 +92,12 @@ static void usage(FILE *f)
 		"                          the other plugins run on shard 1 only\n"
 		"      --shard-all         with --shard: the other plugins run (whole) on every shard\n"
 		"  -v, --verbose           more output (-vv: debug); -q, --quiet: only the verdict\n"
+		"world options:\n"
+		"      --urls-file PATH    write the stand-ins' URLs there (.json, else KEY=VALUE lines)\n"
+		"      --port-base N       control on N, stand-ins on N+1... (default [world] port_base; 0 ephemeral)\n"
+		"      --pg-upstream H:P   run the Postgres fault proxy in front of H:P\n"
+		"      --resolved FILE|-   take the resolved configuration and plugin list vstress run wrote\n"
+		"                          (instead of -c/-s/-p/-P)\n"
 		"  -h, --help              this text;  -V, --version: the version\n"
 		"\n"
 		"exit codes: 0 all passed (skips allowed unless --strict), 1 a check or plugin failed,\n"
@@ -136,6 +146,8 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 		{"verbose", no_argument, NULL, 'v'},        {"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},           {"version", no_argument, NULL, 'V'},
 		{"shard", required_argument, NULL, 'H'},    {"shard-all", no_argument, NULL, 'A'},
+		{"urls-file", required_argument, NULL, 'U'}, {"port-base", required_argument, NULL, 'B'},
+		{"pg-upstream", required_argument, NULL, 'G'}, {"resolved", required_argument, NULL, 'R'},
 		{NULL, 0, NULL, 0}};
 	int ch;
 
@@ -156,6 +168,10 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 		case 'F': cli->no_fork = 1; break;
 		case 'H': cli->shard = optarg; break;
 		case 'A': cli->shard_all = 1; break;
+		case 'U': cli->urls_file = optarg; break;
+		case 'B': cli->port_base = optarg; break;
+		case 'G': cli->pg_upstream = optarg; break;
+		case 'R': cli->resolved = optarg; break;
 		case 'v': cli->verbose = cli->verbose < 0 ? 1 : cli->verbose + 1; break;
 		case 'q': cli->verbose = -1; break;
 		case 'h': usage(stdout); exit(0);
@@ -172,7 +188,11 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 		cli->arg = argv[optind + 1];
 	cli->args = argv + optind + 1;
 	cli->nargs = argc - optind - 1;
-	if (optind + 2 < argc && strcmp(cli->cmd, "world") && strcmp(cli->cmd, "merge")) {
+	if ((cli->urls_file || cli->port_base || cli->pg_upstream || cli->resolved) && strcmp(cli->cmd, "world")) {
+		fprintf(stderr, "vstress: --urls-file, --port-base, --pg-upstream and --resolved are options of world\n");
+		return -1;
+	}
+	if (optind + 2 < argc && strcmp(cli->cmd, "merge")) {
 		fprintf(stderr, "vstress: unexpected argument '%s'\n", argv[optind + 2]);
 		return -1;
 	}
@@ -704,17 +724,127 @@ out:
 	return rc;
 }
 
+/* ---- world ---------------------------------------------------------------- */
+
+static void world_warn_unusable(json_t *given)
+{
+	json_t *u;
+	size_t i;
+
+	json_array_foreach(json_object_get(given, "unusable"), i, u)
+		fprintf(stderr, "vstress world: %s (%s): %s\n", json_string_value(json_object_get(u, "name")),
+			json_string_value(json_object_get(u, "path")), json_string_value(json_object_get(u, "error")));
+}
+
+/* Serves what `given` (core/worldcfg.h) describes: its plugins are loaded
+ * again through the registry (dlopen, the ABI checks), by explicit path. */
+static int world_serve(struct cli *cli, json_t *given)
+{
+	json_t *conf = json_object_get(given, "conf"), *plugins = json_object_get(given, "plugins"), *o;
+	size_t nconf = json_array_size(conf), np = json_array_size(plugins), i, k = 0;
+	struct vs_world_entry *ent = vs_xcalloc(nconf ? nconf : 1, sizeof(*ent));
+	struct vs_world_plugin *pl = vs_xcalloc(np ? np : 1, sizeof(*pl));
+	struct vs_world_setup ws = {0};
+	struct vs_registry reg;
+	long long pb = -1;
+	int rc = EXIT_USAGE;
+
+	vs_registry_init(&reg);
+	if (cli->port_base && (vs_parse_int(cli->port_base, &pb) || pb < 0 || pb > 65535)) {
+		fprintf(stderr, "vstress world: --port-base '%s' is not a port\n", cli->port_base);
+		goto out;
+	}
+	json_array_foreach(conf, i, o) {
+		ent[i].section = json_string_value(json_array_get(o, 0));
+		ent[i].key = json_string_value(json_array_get(o, 1));
+		ent[i].value = json_string_value(json_array_get(o, 2));
+		if (!ent[i].section || !ent[i].key || !ent[i].value) {
+			fprintf(stderr, "vstress world: conf[%zu] is not [section, key, value]\n", i);
+			goto out;
+		}
+	}
+	json_array_foreach(plugins, i, o) {
+		const char *name = json_string_value(json_object_get(o, "name"));
+		const char *path = json_string_value(json_object_get(o, "path"));
+		struct vs_loaded *l;
+
+		if (!name || !path) {
+			fprintf(stderr, "vstress world: plugins[%zu] has no name or path\n", i);
+			goto out;
+		}
+		l = vs_registry_load_path(&reg, name, path);
+		if (!l->desc)
+			fprintf(stderr, "vstress world: %s (%s): %s: no stand-in\n", name, path, l->error);
+		else if (vs_plugin_has_world(l->desc))
+			pl[k++] = (struct vs_world_plugin){.name = l->desc->name, .desc = l->desc};
+	}
+	ws.conf = ent;
+	ws.nconf = nconf;
+	ws.plugins = pl;
+	ws.nplugins = k;
+	ws.read_ini = vs_worldcfg_read_ini;
+	ws.urls_file = cli->urls_file;
+	ws.seed = cli->seed;
+	ws.pg_upstream = cli->pg_upstream;
+	ws.port_base = (long)pb;
+	ws.verbose = cli->verbose;
+	rc = vs_world_main(&ws);
+out:
+	vs_registry_free(&reg);
+	free(ent);
+	free(pl);
+	return rc;
+}
+
+/* `vstress world`: the manifest and the plugins resolved as for run, or
+ * taken whole from --resolved (what vstress run hands the world it spawns). */
+static int cmd_world(struct cli *cli)
+{
+	struct vs_err err = {0};
+	json_error_t jerr;
+	json_t *given = NULL;
+	struct env env;
+	int rc = EXIT_USAGE;
+
+	if (cli->resolved) {
+		if (cli->nconfigs || cli->nsets || cli->ndirs || cli->profile || cli->only) {
+			fprintf(stderr, "vstress world: --resolved is the whole configuration: no -c, -s, -p, -P or --only\n");
+			return EXIT_USAGE;
+		}
+		given = !strcmp(cli->resolved, "-") ? json_loadf(stdin, 0, &jerr) : json_load_file(cli->resolved, 0, &jerr);
+		if (!json_is_object(given)) {
+			fprintf(stderr, "vstress world: %s:%d: %s\n", cli->resolved, jerr.line, given ? "not an object" : jerr.text);
+			json_decref(given);
+			return EXIT_USAGE;
+		}
+	} else {
+		if (load_env(cli, &env) == 0)
+			given = vs_worldcfg_resolve(&env.cfg, &env.reg, cli->only, &err);
+		free_env(&env);
+		if (!given) {
+			if (err.set)
+				fprintf(stderr, "vstress world: %s\n", err.msg);
+			return EXIT_USAGE;
+		}
+	}
+	world_warn_unusable(given);
+	rc = world_serve(cli, given);
+	json_decref(given);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli = {0};
 	struct env env;
 	int rc = EXIT_USAGE;
 
-	if (argc > 1 && !strcmp(argv[1], "world")) {
-		return vs_world_main(argc - 1, argv + 1);
-	}
 	if (parse_cli(argc, argv, &cli))
 		goto out;
+	if (!strcmp(cli.cmd, "world")) {
+		rc = cmd_world(&cli);
+		goto out;
+	}
 	if (!strcmp(cli.cmd, "merge")) {
 		rc = vs_merge_main(cli.nargs, cli.args, cli.verbose);
 		goto out;

@@ -19,6 +19,7 @@
 #include "pacer.h"
 #include "pgurl.h"
 #include "runner.h"
+#include "worldcfg.h"
 
 extern char **environ;
 
@@ -67,7 +68,9 @@ static char *tail(const char *path, size_t max)
 	return buf;
 }
 
-static pid_t spawn(struct vs_run *run, char *const argv[], char *const envp[], const char *cwd, const char *log_name)
+/* stdin_fd: the child's stdin, or -1 for /dev/null. */
+static pid_t spawn(struct vs_run *run, char *const argv[], char *const envp[], const char *cwd, const char *log_name,
+		   int stdin_fd)
 {
 	char *log = vs_xasprintf("%s/%s", run->dir, log_name);
 	pid_t pid;
@@ -80,8 +83,8 @@ static pid_t spawn(struct vs_run *run, char *const argv[], char *const envp[], c
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGPIPE, SIG_DFL);
-		fd = open("/dev/null", O_RDONLY);
-		if (fd >= 0) {
+		fd = stdin_fd >= 0 ? stdin_fd : open("/dev/null", O_RDONLY);
+		if (fd >= 0 && fd != 0) {
 			dup2(fd, 0);
 			close(fd);
 		}
@@ -211,7 +214,8 @@ static void start_world(struct vs_services *s, struct vs_run *run, struct vs_reg
 	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	uint64_t t0 = vs_now_ns(), until = t0 + 20000000000ull;
 	json_error_t jerr;
-	struct stat stt;
+	json_t *given = NULL;
+	FILE *given_f = NULL;
 	int st;
 
 	s->world.log = vs_xstrdup("world.log");
@@ -227,17 +231,17 @@ static void start_world(struct vs_services *s, struct vs_run *run, struct vs_reg
 	ARG(urls);
 	ARG("--seed");
 	ARG(seed);
-	for (i = 0; i < reg->ndirs; i++) {
-		if (stat(reg->dirs[i], &stt) == 0 && S_ISDIR(stt.st_mode)) {
-			ARG("--plugin-dir");
-			ARG(reg->dirs[i]);
-		}
-	}
-	for (i = 0; i < run->cfg->nfiles; i++) {
-		if (!strcmp(run->cfg->files[i], "<command line>"))
-			continue;
-		ARG("--config");
-		ARG(run->cfg->files[i]);
+	/* The world gets the resolved configuration and the checked plugin
+	 * paths (core/worldcfg.h) on its stdin, from a file that is already
+	 * unlinked: it holds the keys the stand-ins check. */
+	ARG("--resolved");
+	ARG("-");
+	given = vs_worldcfg_resolve(run->cfg, reg, NULL, &cerr);
+	given_f = given ? vs_worldcfg_tmpfile(given) : NULL;
+	if (!given_f) {
+		s->world.error = given ? vs_xasprintf("cannot write the world's configuration: %s", strerror(errno))
+				       : vs_xasprintf("the world's configuration: %s", cerr.msg);
+		goto out;
 	}
 	v = vs_config_get(run->cfg, "world", "database_url", &cerr);
 	if (v && *v) {
@@ -252,7 +256,7 @@ static void start_world(struct vs_services *s, struct vs_run *run, struct vs_reg
 		}
 	}
 #undef ARG
-	s->world.pid = spawn(run, argv, NULL, NULL, "world.log");
+	s->world.pid = spawn(run, argv, NULL, NULL, "world.log", fileno(given_f));
 	if (s->world.pid < 0) {
 		s->world.error = vs_xasprintf("fork: %s", strerror(errno));
 		s->world.pid = 0;
@@ -296,6 +300,9 @@ out:
 	free(urls);
 	free(seed);
 	free(dburl);
+	if (given_f)
+		fclose(given_f);
+	json_decref(given);
 }
 
 /* ---- target ---------------------------------------------------------------- */
@@ -437,7 +444,7 @@ static void start_target(struct vs_services *s, struct vs_run *run)
 		env = target_env(s, run);
 		cmd_copy = vs_xstrdup(cmd);
 		argv[2] = cmd_copy;
-		s->target.pid = spawn(run, argv, env, cwd, "target.log");
+		s->target.pid = spawn(run, argv, env, cwd, "target.log", -1);
 		if (s->target.pid < 0) {
 			s->target.error = vs_xasprintf("fork: %s", strerror(errno));
 			s->target.pid = 0;

@@ -131,16 +131,12 @@ static char *dupv(const char *s)
 	return strdup(s ? s : "");
 }
 
-struct wdialogue *wdialogue_load(const char *path, char *err, size_t errlen)
+struct wdialogue *wdialogue_load(const struct wconf *cf, const char *path, char *err, size_t errlen)
 {
-	struct wconf c = {0};
+	const struct wconf c = *cf;
 	struct wdialogue *d = calloc(1, sizeof *d);
 	if (!d)
 		return NULL;
-	if (wconf_load(&c, path) < 0) {
-		snprintf(err, errlen, "cannot read dialogue %s", path);
-		goto fail;
-	}
 	d->def = dupv(wconf_get(&c, "dialogue", "default"));
 	if (!*d->def) {
 		free(d->def);
@@ -191,10 +187,8 @@ struct wdialogue *wdialogue_load(const char *path, char *err, size_t errlen)
 			r->has_re = 1;
 		}
 	}
-	wconf_free(&c);
 	return d;
 fail:
-	wconf_free(&c);
 	wdialogue_free(d);
 	return NULL;
 }

@@ -8,6 +8,7 @@
 
 #include "vstress/plugin.h"
 #include "vstress/world.h"
+#include "world/main.h"
 
 #define W_MAX_HDR 64
 #define W_MAX_PARAM 8
@@ -27,19 +28,15 @@ struct wkv {
 	char *k, *v;
 };
 
-/* --- configuration (world/conf.c) ------------------------------------- */
+/* --- configuration (world/conf.c): entries handed over by the core ---- */
 struct wconf_ent {
 	char *section, *key, *value;
-	const char *file;
-	int line;
 };
 struct wconf {
 	struct wconf_ent *e;
 	size_t n, cap;
-	char **files;
-	size_t nfiles;
 };
-int wconf_load(struct wconf *c, const char *path); /* file or directory of *.ini */
+int wconf_add(struct wconf *c, const char *section, const char *key, const char *value);
 const char *wconf_get(const struct wconf *c, const char *section, const char *key);
 void wconf_free(struct wconf *c);
 int w_parse_ms(const char *s, double *out); /* "250ms", "2s", "1.5m", bare = ms */
@@ -119,7 +116,9 @@ double w_unit(uint64_t *s);
 
 /* --- dialogue (world/dialogue.c) --------------------------------------- */
 struct wdialogue;
-struct wdialogue *wdialogue_load(const char *path, char *err, size_t errlen);
+/* The dialogue of a file's entries (read by W->read_ini); path names it in
+ * messages. */
+struct wdialogue *wdialogue_load(const struct wconf *c, const char *path, char *err, size_t errlen);
 void wdialogue_reply(const struct wdialogue *d, const char *user_text, struct vs_reply *out);
 void wdialogue_free(struct wdialogue *d);
 
@@ -222,6 +221,7 @@ struct world {
 	/* a connection goes away (set by world/control.c for its long-polls) */
 	void (*on_conn_gone)(struct world *W, struct wconn *c);
 	struct wconf conf;
+	vs_world_ini_reader read_ini; /* the core's INI reader, for dialogue files */
 	struct wfaults faults;
 	struct wlistener *listeners;
 	struct wconn *conns;

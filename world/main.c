@@ -1,9 +1,7 @@
-/* vs_world_main: loads the plugins, calls their world hooks, opens one
- * port per stand-in plus the control port, prints the URLs and serves until
+/* vs_world_main: takes the resolved configuration and the loaded plugins
+ * from the core (world/main.h), calls their world hooks, opens one port per
+ * stand-in plus the control port, prints the URLs and serves until
  * SIGINT/SIGTERM. */
-#include <dirent.h>
-#include <dlfcn.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,77 +46,12 @@ vs_wctx *world_new_ctx(struct world *W, const char *name)
 	return wc;
 }
 
-static int cmpstr(const void *a, const void *b)
+/* Runs the world hook of every plugin the core handed over. */
+static void run_hooks(struct world *W, const struct vs_world_setup *s)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int in_list(const char *list, const char *name)
-{
-	if (!list)
-		return 1;
-	size_t n = strlen(name);
-	for (const char *p = list; *p;) {
-		const char *e = strchr(p, ',');
-		size_t l = e ? (size_t)(e - p) : strlen(p);
-		if (l == n && !strncmp(p, name, n))
-			return 1;
-		p += l + (e ? 1 : 0);
-	}
-	return 0;
-}
-
-/* dlopen every plugin of dir and run its world hook. */
-static int load_plugins(struct world *W, const char *dir, const char *only, void ***handles, size_t *nh)
-{
-	DIR *d = opendir(dir);
-	if (!d) {
-		w_log(W, NULL, VS_LOG_ERROR, "cannot open plugin dir %s", dir);
-		return -1;
-	}
-	char **names = NULL;
-	size_t n = 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		size_t l = strlen(de->d_name);
-		if (l < 4 || strcmp(de->d_name + l - 3, ".so"))
-			continue;
-		char **nn = realloc(names, (n + 1) * sizeof *nn);
-		if (!nn)
-			break;
-		names = nn;
-		names[n++] = strdup(de->d_name);
-	}
-	closedir(d);
-	qsort(names, n, sizeof *names, cmpstr);
-	for (size_t i = 0; i < n; i++) {
-		char path[4096], base[256];
-		snprintf(base, sizeof base, "%.*s", (int)(strlen(names[i]) - 3), names[i]);
-		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-		free(names[i]);
-		if (!in_list(only, base))
-			continue;
-		void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-		if (!h) {
-			w_log(W, base, VS_LOG_WARN, "dlopen: %s (check its libraries with ldd)", dlerror());
-			continue;
-		}
-		const struct vs_plugin *p = dlsym(h, VS_PLUGIN_SYMBOL);
-		size_t need = offsetof(struct vs_plugin, world) + sizeof p->world;
-		if (!p || p->abi_version != VS_ABI_VERSION || p->struct_size < need || !p->world) {
-			if (p && p->abi_version != VS_ABI_VERSION)
-				w_log(W, base, VS_LOG_WARN, "ABI %u, want %u: rebuild it", p->abi_version, VS_ABI_VERSION);
-			dlclose(h);
-			continue;
-		}
-		void **nhd = realloc(*handles, (*nh + 1) * sizeof *nhd);
-		if (!nhd) {
-			dlclose(h);
-			continue;
-		}
-		*handles = nhd;
-		(*handles)[(*nh)++] = h;
-		vs_wctx *wc = world_new_ctx(W, p->name ? p->name : base);
+	for (size_t i = 0; i < s->nplugins; i++) {
+		const struct vs_plugin *p = s->plugins[i].desc;
+		vs_wctx *wc = world_new_ctx(W, s->plugins[i].name);
 		if (!wc)
 			continue;
 		wc->in_hook = 1;
@@ -131,62 +64,25 @@ static int load_plugins(struct world *W, const char *dir, const char *only, void
 		int routes = 0;
 		for (struct wroute *r = W->routes; r; r = r->next)
 			routes += r->owner == wc;
-		if (routes)
-			wc->in_hook = 0, wc->err = wc->err; /* served: gets a listener below */
-		else
+		if (!routes)
 			w_log(W, wc->name, VS_LOG_DEBUG, "no routes");
 	}
-	free(names);
-	return 0;
 }
 
-static void usage(FILE *fp)
+int vs_world_main(const struct vs_world_setup *setup)
 {
-	fprintf(fp, "usage: vstress world [--plugin-dir DIR] [--config FILE|DIR]... [--port-base N]\n"
-		    "                     [--urls-file PATH] [--only a,b] [--seed N] [--pg-upstream HOST:PORT] [-v]\n"
-		    "Serves every plugin's stand-in on 127.0.0.1 until SIGINT/SIGTERM.\n");
-}
-
-int vs_world_main(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{"plugin-dir", required_argument, NULL, 'p'}, {"config", required_argument, NULL, 'c'},
-		{"port-base", required_argument, NULL, 'b'},  {"urls-file", required_argument, NULL, 'u'},
-		{"only", required_argument, NULL, 'o'},       {"seed", required_argument, NULL, 's'},
-		{"pg-upstream", required_argument, NULL, 'g'}, {"verbose", no_argument, NULL, 'v'},
-		{"quiet", no_argument, NULL, 'q'},             {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
 	struct world W;
-	const char *plugin_dir = "build/plugins", *urls_file = NULL, *only = NULL, *pg = NULL;
-	const char *seed_arg = NULL;
-	long port_base = -1;
-	void **handles = NULL;
-	size_t nh = 0;
-	int rc = 1, verbose = 0, quiet = 0;
+	const char *urls_file = setup->urls_file, *pg = setup->pg_upstream, *seed_arg = setup->seed;
+	long port_base = setup->port_base;
+	int rc = 1;
 	if (world_init(&W) < 0)
 		return 1;
 	W.api = &w_api;
-	optind = 1;
-	int ch;
-	while ((ch = getopt_long(argc, argv, "p:c:b:u:o:s:g:vqh", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'p': plugin_dir = optarg; break;
-		case 'c':
-			if (wconf_load(&W.conf, optarg) < 0)
-				goto out;
-			break;
-		case 'b': port_base = strtol(optarg, NULL, 10); break;
-		case 'u': urls_file = optarg; break;
-		case 'o': only = optarg; break;
-		case 's': seed_arg = optarg; break;
-		case 'g': pg = optarg; break;
-		case 'v': verbose++; break;
-		case 'q': quiet = 1; break;
-		case 'h': usage(stdout); rc = 0; goto out;
-		default: usage(stderr); rc = 2; goto out;
-		}
-	}
-	W.log_level = quiet ? VS_LOG_WARN : VS_LOG_INFO + verbose;
+	W.read_ini = setup->read_ini;
+	for (size_t i = 0; i < setup->nconf; i++)
+		if (wconf_add(&W.conf, setup->conf[i].section, setup->conf[i].key, setup->conf[i].value) < 0)
+			goto out;
+	W.log_level = setup->verbose < 0 ? VS_LOG_WARN : VS_LOG_INFO + setup->verbose;
 	const char *v;
 	if (!seed_arg)
 		seed_arg = wconf_get(&W.conf, "world", "seed");
@@ -200,8 +96,9 @@ int vs_world_main(int argc, char **argv)
 		w_log(&W, NULL, VS_LOG_ERROR, "%s", err);
 		goto out;
 	}
-	if (world_control_register(&W) < 0 || load_plugins(&W, plugin_dir, only, &handles, &nh) < 0)
+	if (world_control_register(&W) < 0)
 		goto out;
+	run_hooks(&W, setup);
 	if (world_listen(&W, port_base ? (int)port_base : 0, NULL, NULL) < 0)
 		goto out;
 	int k = 1;
@@ -284,8 +181,5 @@ int vs_world_main(int argc, char **argv)
 out:
 	g_world = NULL;
 	world_free(&W);
-	for (size_t i = 0; i < nh; i++)
-		dlclose(handles[i]);
-	free(handles);
 	return rc;
 }

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "world/internal.h"
+#include "worldcfg.h" /* the core's INI reader, as main.c hands it to the world */
 
 static const char *param(const struct vs_wreq *rq, const char *k)
 {
@@ -225,13 +226,15 @@ static char *write_tmp(const char *text)
 static void test_conf_and_manifest_faults(void **st)
 {
 	(void)st;
-	char *p = write_tmp("[world]\nseed = 3\nfault.slow.target = cartesia\nfault.slow.kind = latency\n"
-			    "fault.slow.ms = 2s   ; inline comment\n\n[llm_openai]\nttft_ms = 100\n"
-			    "fault.kind = error\nfault.status = 503\nfault.rate = 0.5\n");
+	/* the entries as the core hands them over (world/main.h) */
+	static const char *const ents[][3] = {
+		{"world", "seed", "3"}, {"world", "fault.slow.target", "cartesia"}, {"world", "fault.slow.kind", "latency"},
+		{"world", "fault.slow.ms", "2s"}, {"llm_openai", "ttft_ms", "100"}, {"llm_openai", "fault.kind", "error"},
+		{"llm_openai", "fault.status", "503"}, {"llm_openai", "fault.rate", "0.5"}};
 	struct wconf c;
 	memset(&c, 0, sizeof c);
-	assert_int_equal(wconf_load(&c, p), 0);
-	unlink(p);
+	for (size_t i = 0; i < sizeof ents / sizeof *ents; i++)
+		assert_int_equal(wconf_add(&c, ents[i][0], ents[i][1], ents[i][2]), 0);
 	assert_string_equal(wconf_get(&c, "world", "seed"), "3");
 	assert_string_equal(wconf_get(&c, "llm_openai", "ttft_ms"), "100");
 	assert_string_equal(wconf_get(&c, "world", "fault.slow.ms"), "2s");
@@ -259,16 +262,34 @@ static void test_conf_and_manifest_faults(void **st)
 	wconf_free(&c);
 }
 
+static void add_entry(void *arg, const char *section, const char *key, const char *value)
+{
+	assert_int_equal(wconf_add(arg, section, key, value), 0);
+}
+
+/* A dialogue file read the way the world reads it: the core's INI reader
+ * (main.c hands it over as vs_world_setup.read_ini). */
+static struct wdialogue *dialogue_of(const char *text, char *err, size_t errlen)
+{
+	char *p = write_tmp(text);
+	struct wconf c = {0};
+	struct wdialogue *d = NULL;
+	if (vs_worldcfg_read_ini(p, add_entry, &c, err, errlen) == 0)
+		d = wdialogue_load(&c, p, err, errlen);
+	unlink(p);
+	wconf_free(&c);
+	return d;
+}
+
 static void test_dialogue(void **st)
 {
 	(void)st;
-	char *p = write_tmp("[dialogue]\ndefault = Pardon?\ngreeting = Hi, Acme here.\n"
-			    "[rule:hours]\nmatch = opening hours|open\nreply = Nine to five.\n"
-			    "[rule:book]\nregex = (book|make).*appointment\nreply = Which day?\n"
-			    "[rule:weather]\nmatch = weather\ntool = get_weather\nargs = {\"city\":\"Paris\"}\n");
 	char err[256];
-	struct wdialogue *d = wdialogue_load(p, err, sizeof err);
-	unlink(p);
+	struct wdialogue *d = dialogue_of("[dialogue]\ndefault = Pardon?\ngreeting = Hi, Acme here.\n"
+					  "[rule:hours]\nmatch = opening hours|open\nreply = Nine to five.\n"
+					  "[rule:book]\nregex = (book|make).*appointment\nreply = Which day?\n"
+					  "[rule:weather]\nmatch = weather\ntool = get_weather\nargs = {\"city\":\"Paris\"}\n",
+					  err, sizeof err);
 	assert_non_null(d);
 	struct vs_reply r;
 	wdialogue_reply(d, "When are you OPEN?", &r);
@@ -286,9 +307,7 @@ static void test_dialogue(void **st)
 	wdialogue_reply(d, "", &r);
 	assert_string_equal(r.text, "Hi, Acme here.");
 	wdialogue_free(d);
-	p = write_tmp("[rule:bad]\nregex = (unclosed\n");
-	assert_null(wdialogue_load(p, err, sizeof err));
-	unlink(p);
+	assert_null(dialogue_of("[rule:bad]\nregex = (unclosed\n", err, sizeof err));
 	/* Patterns glibc would expand into gigabytes are refused by name
 	 * (found by fuzz_dialogue: tests/fuzz/corpus/dialogue/oom-*). */
 	static const char *costly[] = {"(b++++++++++++++++++++++++++++++)", "((a{200}){200})", "x{1,9999}",
@@ -296,20 +315,29 @@ static void test_dialogue(void **st)
 	for (size_t i = 0; i < sizeof costly / sizeof *costly; i++) {
 		char text[256];
 		snprintf(text, sizeof text, "[rule:costly]\nregex = %s\nreply = no\n", costly[i]);
-		p = write_tmp(text);
 		err[0] = '\0';
-		assert_null(wdialogue_load(p, err, sizeof err));
-		unlink(p);
+		assert_null(dialogue_of(text, err, sizeof err));
 		assert_non_null(strstr(err, "rule costly: regex too costly"));
 	}
 	/* ordinary ones still load */
-	p = write_tmp("[rule:ok]\nregex = ^(yes|yeah|sure)[[:space:]!.]*$|book.{0,40}table|a{2,5}b+c*\nreply = ok\n");
-	d = wdialogue_load(p, err, sizeof err);
-	unlink(p);
+	d = dialogue_of("[rule:ok]\nregex = ^(yes|yeah|sure)[[:space:]!.]*$|book.{0,40}table|a{2,5}b+c*\nreply = ok\n",
+			err, sizeof err);
 	assert_non_null(d);
 	wdialogue_reply(d, "I want to book a big table", &r);
 	assert_string_equal(r.rule, "ok");
 	wdialogue_free(d);
+	/* a reply far longer than inih's own line buffer arrives whole */
+	char *text = malloc(6100), *reply = malloc(6001);
+	memset(reply, 'x', 6000);
+	reply[6000] = '\0';
+	snprintf(text, 6100, "[rule:long]\nmatch = long\nreply = %s\n", reply);
+	d = dialogue_of(text, err, sizeof err);
+	assert_non_null(d);
+	wdialogue_reply(d, "a long one", &r);
+	assert_string_equal(r.text, reply);
+	wdialogue_free(d);
+	free(text);
+	free(reply);
 }
 
 int main(void)
