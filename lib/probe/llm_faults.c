@@ -44,9 +44,12 @@ int llm_faults_parse(struct llm_probe *p, json_t **out, char *err, size_t errlen
 	p->nfault = 0;
 	if (!p->faults || !*p->faults)
 		return 0;
-	arr = vs_wfaults_parse(p->faults, p->w->standin, err, errlen);
-	if (!arr)
+	char why[400];
+	arr = vs_wfaults_parse(p->faults, p->w->standin, why, sizeof(why));
+	if (!arr) {
+		snprintf(err, errlen, "faults: %s", why);
 		return -1;
+	}
 	json_array_foreach(arr, i, f)
 	{
 		int cls = expect_of(f);
