@@ -85,7 +85,7 @@ static int section_line(struct src *s, const char *p)
 	const char *end;
 	size_t n;
 
-	if (s->line == 1 && !memcmp(p, "\xEF\xBB\xBF", 3))
+	if (s->line == 1 && !strncmp(p, "\xEF\xBB\xBF", 3))
 		p += 3;
 	while (*p == ' ' || *p == '\t' || *p == '\r')
 		p++;
