@@ -1,14 +1,13 @@
 #include "config.h"
 
+#include "vstress/ini/ini_file.h"
+
 #include <dirent.h>
 #include <errno.h>
-#include <ini.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-
-#define VS_INI_MAX_LINE 65536 /* our limit; inih's own buffer is far smaller */
 
 void vs_config_init(struct vs_config *c)
 {
@@ -42,133 +41,7 @@ void vs_config_free(struct vs_config *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* Parser state: inih has no line numbers in this build, so our reader
- * counts lines and the handler reads the count. */
-struct parse_state {
-	struct vs_config *c;
-	FILE *f;
-	const char *file;
-	int line;
-	struct vs_err *err;
-	char **longv; /* values of lines longer than inih's buffer, by index */
-	size_t nlong;
-};
-
 static void add_section(struct vs_config *c, const char *name, const char *profile, const char *file, int line);
-
-/* inih calls the handler only for keys, so sections without keys are
- * recorded here, from the raw line. */
-static void note_section(struct parse_state *ps, const char *line)
-{
-	const char *p = line, *end;
-	char *name, *colon;
-
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (*p != '[' || !(end = strchr(p, ']')))
-		return;
-	name = strndup(p + 1, (size_t)(end - p - 1));
-	if (!name)
-		return;
-	colon = strchr(name, ':');
-	if (colon)
-		*colon = '\0';
-	add_section(ps->c, name, colon ? colon + 1 : NULL, ps->file, ps->line);
-	free(name);
-}
-
-/* Debian's inih reads lines into a fixed buffer (its INI_MAX_LINE, 200).
- * A longer "key = value" line is read whole here and handed to inih as
- * "key = \x01<n>", the value kept aside; the handler swaps it back. */
-#define LONG_MARK '\x01'
-
-static char *read_rest(FILE *f, const char *head)
-{
-	size_t len = strlen(head), cap = len + 256;
-	char *line = vs_xmalloc(cap);
-	int ch;
-
-	memcpy(line, head, len);
-	while ((ch = fgetc(f)) != EOF && ch != '\n') {
-		if (len + 2 > cap)
-			line = vs_xrealloc(line, cap *= 2);
-		line[len++] = (char)ch;
-	}
-	line[len] = '\0';
-	return line;
-}
-
-static char *trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
-static int long_line(struct parse_state *ps, char *str, int num)
-{
-	char *line = read_rest(ps->f, str), *eq, *key, *val, *semi;
-	int rc = -1;
-
-	if (strlen(line) > VS_INI_MAX_LINE) {
-		vs_err_set(ps->err, "%s:%d: line longer than %d characters", ps->file, ps->line, VS_INI_MAX_LINE);
-		goto out;
-	}
-	eq = strpbrk(line, "=:");
-	if (!eq || *trim(line) == '[' || *trim(line) == ';' || *trim(line) == '#') {
-		/* A long comment is harmless; anything else long is an error. */
-		if (*trim(line) == ';' || *trim(line) == '#') {
-			snprintf(str, (size_t)num, ";\n");
-			rc = 0;
-		} else {
-			vs_err_set(ps->err, "%s:%d: syntax error (expected [section] or key = value)", ps->file,
-				   ps->line);
-		}
-		goto out;
-	}
-	*eq = '\0';
-	key = trim(line);
-	val = eq + 1;
-	/* inline comments: ';' after whitespace, as inih does */
-	for (semi = strchr(val, ';'); semi; semi = strchr(semi + 1, ';'))
-		if (semi > val && (semi[-1] == ' ' || semi[-1] == '\t')) {
-			*semi = '\0';
-			break;
-		}
-	val = trim(val);
-	if (strlen(key) + 16 >= (size_t)num) {
-		vs_err_set(ps->err, "%s:%d: key too long", ps->file, ps->line);
-		goto out;
-	}
-	ps->longv = vs_xrealloc(ps->longv, (ps->nlong + 1) * sizeof(*ps->longv));
-	ps->longv[ps->nlong] = vs_xstrdup(val);
-	snprintf(str, (size_t)num, "%s = %c%zu\n", key, LONG_MARK, ps->nlong);
-	ps->nlong++;
-	rc = 0;
-out:
-	free(line);
-	return rc;
-}
-
-static char *reader(char *str, int num, void *stream)
-{
-	struct parse_state *ps = stream;
-	size_t len;
-
-	if (!fgets(str, num, ps->f))
-		return NULL;
-	ps->line++;
-	len = strlen(str);
-	if (len == (size_t)num - 1 && str[len - 1] != '\n' && long_line(ps, str, num) < 0)
-		snprintf(str, (size_t)num, ";\n"); /* already reported */
-	note_section(ps, str);
-	return str;
-}
 
 static int valid_name(const char *s)
 {
@@ -239,20 +112,31 @@ out:
 	return rc;
 }
 
-static int handler(void *user, const char *section, const char *name, const char *value)
+/* One item of a file (lib/ini): a [section] line records the section, so
+ * one without keys is known too; a key becomes an entry. */
+static int on_item(void *arg, const struct vs_ini_item *it, char *msg, size_t msglen)
 {
-	struct parse_state *ps = user;
+	struct vs_config *c = arg;
+	struct vs_err err = {0};
+	char *name, *colon;
 
-	if (!*section) {
-		vs_err_set(ps->err, "%s:%d: key '%s' outside any [section]", ps->file, ps->line, name);
+	if (!it->key) {
+		name = vs_xstrdup(it->section);
+		colon = strchr(name, ':');
+		if (colon)
+			*colon++ = '\0';
+		add_section(c, name, colon, it->file, it->line);
+		free(name);
 		return 0;
 	}
-	if (value && value[0] == LONG_MARK) {
-		size_t k = strtoul(value + 1, NULL, 10);
-
-		value = k < ps->nlong ? ps->longv[k] : "";
+	if (!*it->section) {
+		snprintf(msg, msglen, "%s:%d: key '%s' outside any [section]", it->file, it->line, it->key);
+		return -1;
 	}
-	return add_entry(ps->c, section, name, value ? value : "", ps->file, ps->line, ps->err) == 0;
+	if (add_entry(c, it->section, it->key, it->value, it->file, it->line, &err) == 0)
+		return 0;
+	snprintf(msg, msglen, "%s", err.msg);
+	return -1;
 }
 
 static const char *remember_file(struct vs_config *c, const char *path)
@@ -264,30 +148,12 @@ static const char *remember_file(struct vs_config *c, const char *path)
 
 static int load_file(struct vs_config *c, const char *path, struct vs_err *err)
 {
-	struct parse_state ps = {.c = c, .err = err};
-	int rc;
+	char msg[sizeof(err->msg)];
 
-	ps.f = fopen(path, "r");
-	if (!ps.f) {
-		vs_err_set(err, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	ps.file = remember_file(c, path);
-	/* Debian's inih exposes its compile-time limits as globals. */
-	ini_max_line = VS_INI_MAX_LINE;
-	ini_use_stack = false;
-	ini_allow_multiline = false;
-	ini_stop_on_first_error = true;
-	rc = ini_parse_stream(reader, &ps, handler, &ps);
-	fclose(ps.f);
-	for (size_t i = 0; i < ps.nlong; i++)
-		free(ps.longv[i]);
-	free(ps.longv);
-	if (rc > 0 && !err->set)
-		vs_err_set(err, "%s:%d: syntax error (expected [section] or key = value)", path, rc);
-	else if (rc < 0 && !err->set)
-		vs_err_set(err, "%s: cannot be parsed (%d)", path, rc);
-	return err->set ? -1 : 0;
+	if (vs_ini_parse_file(remember_file(c, path), on_item, c, msg, sizeof(msg)) == 0)
+		return 0;
+	vs_err_set(err, "%s", msg);
+	return -1;
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -9,6 +9,8 @@
  */
 #include "hist.h"
 
+#include "vstress/crypto/b64.h"
+
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
@@ -380,8 +382,6 @@ int64_t vs_hist_percentile(const struct vs_hist *h, double p)
 
 /* --- encoding ---------------------------------------------------------- */
 
-static const char b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 #define VSH_PREFIX "VSH1:"
 #define VSH_PREFIX_LEN 5
 
@@ -410,7 +410,7 @@ static int64_t unzigzag(uint64_t u)
 char *vs_hist_encode(const struct vs_hist *h)
 {
 	uint8_t *buf = NULL;
-	char *s = NULL, *o;
+	char *s = NULL;
 	size_t n = 0, last = 0, blen;
 	int64_t hdr[7];
 
@@ -447,92 +447,37 @@ char *vs_hist_encode(const struct vs_hist *h)
 		i++;
 	}
 
-	blen = (n + 2) / 3 * 4;
+	blen = vs_b64_enc_len(n);
 	s = malloc(VSH_PREFIX_LEN + blen + 1);
 	if (!s)
 		goto out;
 	memcpy(s, VSH_PREFIX, VSH_PREFIX_LEN);
-	o = s + VSH_PREFIX_LEN;
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t w = (uint32_t)buf[i] << 16;
-
-		if (i + 1 < n)
-			w |= (uint32_t)buf[i + 1] << 8;
-		if (i + 2 < n)
-			w |= buf[i + 2];
-		*o++ = b64_alphabet[(w >> 18) & 63];
-		*o++ = b64_alphabet[(w >> 12) & 63];
-		*o++ = i + 1 < n ? b64_alphabet[(w >> 6) & 63] : '=';
-		*o++ = i + 2 < n ? b64_alphabet[w & 63] : '=';
-	}
-	*o = '\0';
+	vs_b64_encode(buf, n, s + VSH_PREFIX_LEN, blen + 1);
 out:
 	free(buf);
 	return s;
 }
 
-static int b64_val(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Strict: padded to a multiple of 4, no stray characters, unused bits 0.
- * *out is malloc'd on success. */
+/* Strict: padded to a multiple of 4 (lib/crypto also takes it unpadded),
+ * no stray characters, unused bits 0.  *out is malloc'd on success. */
 static int b64_decode(const char *s, size_t len, uint8_t **out, size_t *outlen)
 {
-	uint8_t *buf = NULL;
-	size_t n = 0;
-	int rc = -EINVAL;
+	uint8_t *buf;
+	long n;
 
 	if (len == 0 || len % 4)
-		goto out;
-	rc = -ENOMEM;
-	buf = malloc(len / 4 * 3);
+		return -EINVAL;
+	buf = malloc(vs_b64_dec_max(len));
 	if (!buf)
-		goto out;
-	rc = -EINVAL;
-	for (size_t i = 0; i < len; i += 4) {
-		int v[4], pad = 0;
-		uint32_t w = 0;
-
-		for (int k = 0; k < 4; k++) {
-			v[k] = b64_val(s[i + k]);
-			if (v[k] < 0) {
-				/* '=' only in the last group's last two places */
-				if (s[i + k] != '=' || i + 4 != len || k < 2)
-					goto out;
-				pad++;
-				v[k] = 0;
-			} else if (pad) {
-				goto out; /* data after padding */
-			}
-			w = w << 6 | (uint32_t)v[k];
-		}
-		if ((pad == 1 && (w & 0xff)) || (pad == 2 && (w & 0xffff)))
-			goto out; /* non-canonical trailing bits */
-		buf[n++] = (uint8_t)(w >> 16);
-		if (pad < 2)
-			buf[n++] = (uint8_t)(w >> 8);
-		if (pad < 1)
-			buf[n++] = (uint8_t)w;
+		return -ENOMEM;
+	n = vs_b64_decode(s, len, buf, vs_b64_dec_max(len));
+	if (n < 0) {
+		free(buf);
+		return -EINVAL;
 	}
 	*out = buf;
-	*outlen = n;
-	buf = NULL;
-	rc = 0;
-out:
-	free(buf);
-	return rc;
+	*outlen = (size_t)n;
+	return 0;
 }
 
 struct reader {

@@ -782,7 +782,6 @@ static int world_serve(struct cli *cli, json_t *given)
 	ws.nconf = nconf;
 	ws.plugins = pl;
 	ws.nplugins = k;
-	ws.read_ini = vs_worldcfg_read_ini;
 	ws.urls_file = cli->urls_file;
 	ws.seed = cli->seed;
 	ws.pg_upstream = cli->pg_upstream;

@@ -134,27 +134,3 @@ FILE *vs_worldcfg_tmpfile(const json_t *given)
 	}
 	return f;
 }
-
-int vs_worldcfg_read_ini(const char *path, void (*add)(void *arg, const char *section, const char *key, const char *value),
-			 void *arg, char *err, size_t errlen)
-{
-	struct vs_config c;
-	struct vs_err e = {0};
-	size_t i;
-
-	vs_config_init(&c);
-	if (vs_config_load(&c, path, &e) < 0) {
-		snprintf(err, errlen, "%s", e.msg);
-		vs_config_free(&c);
-		return -1;
-	}
-	for (i = 0; i < c.n; i++) {
-		char *sec = c.e[i].profile ? vs_xasprintf("%s:%s", c.e[i].section, c.e[i].profile)
-					   : vs_xstrdup(c.e[i].section);
-
-		add(arg, sec, c.e[i].key, c.e[i].value); /* raw: a dialogue is not interpolated */
-		free(sec);
-	}
-	vs_config_free(&c);
-	return 0;
-}

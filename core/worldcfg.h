@@ -29,9 +29,5 @@ int vs_plugin_has_world(const struct vs_plugin *d);
  * rewound, or NULL. */
 FILE *vs_worldcfg_tmpfile(const json_t *given);
 
-/* The world's INI reader (world/main.h vs_world_ini_reader): the core's
- * inih-based reader; sections come back as written ("rule:hours"). */
-int vs_worldcfg_read_ini(const char *path, void (*add)(void *arg, const char *section, const char *key, const char *value),
-			 void *arg, char *err, size_t errlen);
 
 #endif

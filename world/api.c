@@ -166,25 +166,10 @@ static uint64_t api_rand(vs_wctx *wc)
 	return w_splitmix(&wc->rng);
 }
 
-static void dialogue_entry(void *arg, const char *section, const char *key, const char *value)
+/* A dialogue file (lib/ini); NULL path: the empty one. */
+static struct wdialogue *read_dialogue(const char *path, char *err, size_t errlen)
 {
-	(void)wconf_add(arg, section, key, value);
-}
-
-/* A dialogue file through the core's INI reader; NULL path: the empty one. */
-static struct wdialogue *read_dialogue(struct world *W, const char *path, char *err, size_t errlen)
-{
-	struct wconf c = {0};
-	struct wdialogue *d = NULL;
-	char rerr[256] = "";
-	if (path && !W->read_ini)
-		snprintf(err, errlen, "cannot read dialogue %s: no INI reader", path);
-	else if (path && W->read_ini(path, dialogue_entry, &c, rerr, sizeof rerr) < 0)
-		snprintf(err, errlen, "cannot read dialogue %s: %s", path, rerr);
-	else
-		d = wdialogue_load(&c, path ? path : "(none)", err, errlen);
-	wconf_free(&c);
-	return d;
+	return wdialogue_load(path, err, errlen);
 }
 
 static int api_dialogue_reply(vs_wctx *wc, const char *user_text, struct vs_reply *out)
@@ -201,10 +186,10 @@ static int api_dialogue_reply(vs_wctx *wc, const char *user_text, struct vs_repl
 			d = W->dialogues[i];
 	if (!d && W->ndialogues < 16) {
 		char err[256] = "";
-		d = read_dialogue(W, path, err, sizeof err);
+		d = read_dialogue(path, err, sizeof err);
 		if (!d) {
 			w_log(W, wc->name, VS_LOG_WARN, "dialogue: %s; using the built-in default reply", err);
-			d = read_dialogue(W, NULL, err, sizeof err);
+			d = read_dialogue(NULL, err, sizeof err);
 		}
 		if (d) {
 			W->dialogue_cache[W->ndialogues].k = strdup(path);

@@ -10,10 +10,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "vstress/ini/ini_file.h"
 #include "world/internal.h"
 
 struct wrule {
 	char *name, *match, *reply, *tool, *args;
+	char *re_src; /* the regex as written */
 	regex_t re;
 	int has_re;
 };
@@ -126,71 +128,109 @@ static int re_acceptable(const char *re)
 	return 1;
 }
 
-static char *dupv(const char *s)
+/* Keeps the last value of a key. */
+static int set(char **dst, const char *v)
 {
-	return strdup(s ? s : "");
+	char *n = strdup(v);
+	if (!n)
+		return -1;
+	free(*dst);
+	*dst = n;
+	return 0;
 }
 
-struct wdialogue *wdialogue_load(const struct wconf *cf, const char *path, char *err, size_t errlen)
+/* One item of the file (lib/ini): [dialogue] keys, and [rule:NAME] keys;
+ * a rule exists from its first key on, in that order. */
+static int on_item(void *arg, const struct vs_ini_item *it, char *err, size_t errlen)
 {
-	const struct wconf c = *cf;
+	struct wdialogue *d = arg;
+	struct wrule *r = NULL;
+	const char *k = it->key;
+	(void)err;
+	(void)errlen;
+	if (!k)
+		return 0;
+	if (!strcmp(it->section, "dialogue")) {
+		if (!strcmp(k, "default"))
+			return set(&d->def, it->value);
+		if (!strcmp(k, "greeting"))
+			return set(&d->greeting, it->value);
+		return 0;
+	}
+	if (strncmp(it->section, "rule:", 5))
+		return 0;
+	for (size_t i = 0; i < d->n && !r; i++)
+		if (!strcmp(d->r[i].name, it->section + 5))
+			r = &d->r[i];
+	if (!r) {
+		struct wrule *nr = realloc(d->r, (d->n + 1) * sizeof *nr);
+		if (!nr)
+			return -1;
+		d->r = nr;
+		r = &d->r[d->n];
+		memset(r, 0, sizeof *r);
+		if (!(r->name = strdup(it->section + 5)))
+			return -1;
+		d->n++;
+	}
+	char **dst = !strcmp(k, "match")   ? &r->match
+		     : !strcmp(k, "reply") ? &r->reply
+		     : !strcmp(k, "tool")  ? &r->tool
+		     : !strcmp(k, "args")  ? &r->args
+		     : !strcmp(k, "regex") ? &r->re_src
+					   : NULL;
+	return dst ? set(dst, it->value) : 0;
+}
+
+/* Unset values to their defaults; each rule's regex checked and compiled. */
+static int finish(struct wdialogue *d, const char *path, char *err, size_t errlen)
+{
+	if ((!d->def || !*d->def) && set(&d->def, "Sorry, I did not catch that. Could you say it again?"))
+		return -1;
+	if (!d->greeting && set(&d->greeting, ""))
+		return -1;
+	for (size_t i = 0; i < d->n; i++) {
+		struct wrule *r = &d->r[i];
+		if ((!r->match && set(&r->match, "")) || (!r->reply && set(&r->reply, "")) ||
+		    ((!r->args || !*r->args) && set(&r->args, "{}")))
+			return -1;
+		if (r->tool && !*r->tool) {
+			free(r->tool);
+			r->tool = NULL;
+		}
+		if (!r->re_src || !*r->re_src)
+			continue;
+		if (!re_acceptable(r->re_src)) {
+			snprintf(err, errlen,
+				 "%s: rule %s: regex too costly (stacked repetition, a bound over %d, a "
+				 "back-reference, or over %d atoms once repeated)",
+				 path, r->name, RE_MAX_BOUND, RE_MAX_COST);
+			return -1;
+		}
+		if (regcomp(&r->re, r->re_src, REG_EXTENDED | REG_ICASE | REG_NOSUB) != 0) {
+			snprintf(err, errlen, "%s: rule %s: bad regex", path, r->name);
+			return -1;
+		}
+		r->has_re = 1;
+	}
+	return 0;
+}
+
+struct wdialogue *wdialogue_load(const char *path, char *err, size_t errlen)
+{
 	struct wdialogue *d = calloc(1, sizeof *d);
 	if (!d)
 		return NULL;
-	d->def = dupv(wconf_get(&c, "dialogue", "default"));
-	if (!*d->def) {
-		free(d->def);
-		d->def = strdup("Sorry, I did not catch that. Could you say it again?");
-	}
-	d->greeting = dupv(wconf_get(&c, "dialogue", "greeting"));
-	/* sections in order of first appearance */
-	for (size_t i = 0; i < c.n; i++) {
-		const char *sec = c.e[i].section;
-		if (strncmp(sec, "rule:", 5))
-			continue;
-		int seen = 0;
-		for (size_t k = 0; k < d->n; k++)
-			if (!strcmp(d->r[k].name, sec + 5))
-				seen = 1;
-		if (seen)
-			continue;
-		struct wrule *nr = realloc(d->r, (d->n + 1) * sizeof *nr);
-		if (!nr)
-			goto fail;
-		d->r = nr;
-		struct wrule *r = &d->r[d->n];
-		memset(r, 0, sizeof *r);
-		d->n++;
-		r->name = strdup(sec + 5);
-		r->match = dupv(wconf_get(&c, sec, "match"));
-		r->reply = dupv(wconf_get(&c, sec, "reply"));
-		const char *tool = wconf_get(&c, sec, "tool");
-		r->tool = tool && *tool ? strdup(tool) : NULL;
-		r->args = dupv(wconf_get(&c, sec, "args"));
-		if (!*r->args) {
-			free(r->args);
-			r->args = strdup("{}");
-		}
-		const char *re = wconf_get(&c, sec, "regex");
-		if (re && *re) {
-			if (!re_acceptable(re)) {
-				snprintf(err, errlen,
-					 "%s: rule %s: regex too costly (stacked repetition, a bound over %d, a "
-					 "back-reference, or over %d atoms once repeated)",
-					 path, r->name, RE_MAX_BOUND, RE_MAX_COST);
-				goto fail;
-			}
-			if (regcomp(&r->re, re, REG_EXTENDED | REG_ICASE | REG_NOSUB) != 0) {
-				snprintf(err, errlen, "%s: rule %s: bad regex", path, r->name);
-				goto fail;
-			}
-			r->has_re = 1;
-		}
+	err[0] = '\0';
+	/* NULL path: the empty dialogue (every reply the default) */
+	if ((path && vs_ini_parse_file(path, on_item, d, err, errlen) < 0) ||
+	    finish(d, path ? path : "(none)", err, errlen) < 0) {
+		if (!err[0])
+			snprintf(err, errlen, "%s: out of memory", path);
+		wdialogue_free(d);
+		return NULL;
 	}
 	return d;
-fail:
-	wdialogue_free(d);
-	return NULL;
 }
 
 static int substr_any(const char *alts, const char *text)
@@ -249,6 +289,7 @@ void wdialogue_free(struct wdialogue *d)
 		free(r->reply);
 		free(r->tool);
 		free(r->args);
+		free(r->re_src);
 		if (r->has_re)
 			regfree(&r->re);
 	}

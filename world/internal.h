@@ -116,9 +116,9 @@ double w_unit(uint64_t *s);
 
 /* --- dialogue (world/dialogue.c) --------------------------------------- */
 struct wdialogue;
-/* The dialogue of a file's entries (read by W->read_ini); path names it in
- * messages. */
-struct wdialogue *wdialogue_load(const struct wconf *c, const char *path, char *err, size_t errlen);
+/* The dialogue of an INI file (read with lib/ini); NULL path: the empty
+ * dialogue.  NULL with a message naming file:line on a bad file. */
+struct wdialogue *wdialogue_load(const char *path, char *err, size_t errlen);
 void wdialogue_reply(const struct wdialogue *d, const char *user_text, struct vs_reply *out);
 void wdialogue_free(struct wdialogue *d);
 
@@ -221,7 +221,6 @@ struct world {
 	/* a connection goes away (set by world/control.c for its long-polls) */
 	void (*on_conn_gone)(struct world *W, struct wconn *c);
 	struct wconf conf;
-	vs_world_ini_reader read_ini; /* the core's INI reader, for dialogue files */
 	struct wfaults faults;
 	struct wlistener *listeners;
 	struct wconn *conns;

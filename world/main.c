@@ -78,7 +78,6 @@ int vs_world_main(const struct vs_world_setup *setup)
 	if (world_init(&W) < 0)
 		return 1;
 	W.api = &w_api;
-	W.read_ini = setup->read_ini;
 	for (size_t i = 0; i < setup->nconf; i++)
 		if (wconf_add(&W.conf, setup->conf[i].section, setup->conf[i].key, setup->conf[i].value) < 0)
 			goto out;

@@ -22,19 +22,11 @@ struct vs_world_plugin {
 	const struct vs_plugin *desc;
 };
 
-/* Reads an INI file, or a folder of *.ini, for the world (its dialogue
- * files): add() once per entry in file order, section "name" or
- * "name:sub" as written.  0, or -1 with a "file:line: ..." message. */
-typedef int (*vs_world_ini_reader)(const char *path,
-				   void (*add)(void *arg, const char *section, const char *key, const char *value),
-				   void *arg, char *err, size_t errlen);
-
 struct vs_world_setup {
 	const struct vs_world_entry *conf;
 	size_t nconf;
 	const struct vs_world_plugin *plugins; /* their world hooks run in this order */
 	size_t nplugins;
-	vs_world_ini_reader read_ini;
 	const char *urls_file;   /* .json, else KEY=VALUE lines; NULL: none */
 	const char *seed;        /* NULL: [world] seed, else 1 */
 	const char *pg_upstream; /* HOST:PORT; NULL: [world] pg_upstream */

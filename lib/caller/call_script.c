@@ -3,7 +3,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <ini.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 #include "vstress/audio/ulaw.h"
 #include "vstress/audio/vad.h"
 #include "vstress/audio/wav.h"
+#include "vstress/ini/ini_file.h"
 
 #define FRAME 160
 #define RATE 8000
@@ -33,10 +33,7 @@ struct parse_step {
 
 struct parse_ctx {
 	const char *name;
-	/* line reader over the text */
-	const char *text;
-	size_t pos, len;
-	int line;
+	int line; /* of the item being read */
 	int section_line;
 	/* results */
 	struct vs_call_script *s;
@@ -120,31 +117,6 @@ int vs_call_parse_db(const char *s, double *db)
 		return -1;
 	*db = v;
 	return 0;
-}
-
-/* inih reader: one line per call, counting lines for error messages. */
-static char *reader(char *buf, int size, void *stream)
-{
-	struct parse_ctx *c = stream;
-	size_t n = 0;
-	const char *p;
-
-	if (c->pos >= c->len || size < 2)
-		return NULL;
-	while (c->pos < c->len && n < (size_t)size - 1) {
-		char ch = c->text[c->pos++];
-
-		buf[n++] = ch;
-		if (ch == '\n')
-			break;
-	}
-	buf[n] = '\0';
-	c->line++;
-	for (p = buf; *p == ' ' || *p == '\t'; p++)
-		;
-	if (*p == '[')
-		c->section_line = c->line;
-	return buf;
 }
 
 static struct parse_step *get_step(struct parse_ctx *c, const char *section)
@@ -335,23 +307,28 @@ static int step_key(struct parse_ctx *c, struct parse_step *ps, const char *key,
 	return 0;
 }
 
-static int handler(void *user, const char *section, const char *key, const char *value)
+/* One item of the script (lib/ini): a [section] line notes where a step's
+ * header is; a key goes to [call] or its [step.N]. */
+static int on_item(void *arg, const struct vs_ini_item *it, char *err, size_t errlen)
 {
-	struct parse_ctx *c = user;
+	struct parse_ctx *c = arg;
+	const char *section = it->section;
 	struct parse_step *ps;
 
-	if (c->failed)
+	(void)err;
+	(void)errlen;
+	c->line = it->line;
+	if (!it->key) {
+		c->section_line = it->line;
 		return 0;
-	if (strcmp(section, "call") == 0)
-		return call_key(c, key, value);
-	if (strncmp(section, "step.", 5) == 0) {
-		ps = get_step(c, section);
-		if (!ps)
-			return 0;
-		return step_key(c, ps, key, value);
 	}
-	perr(c, c->line, "[%s]: unknown section (expected [call] or [step.N])", section);
-	return 0;
+	if (strcmp(section, "call") == 0)
+		call_key(c, it->key, it->value);
+	else if (strncmp(section, "step.", 5) == 0 && (ps = get_step(c, section)))
+		step_key(c, ps, it->key, it->value);
+	else if (strncmp(section, "step.", 5) != 0)
+		perr(c, c->line, "[%s]: unknown section (expected [call] or [step.N])", section);
+	return c->failed ? -1 : 0;
 }
 
 static int cmp_step(const void *a, const void *b)
@@ -517,13 +494,11 @@ int vs_call_script_parse(const char *text, const char *name, const char *base_di
 {
 	struct parse_ctx c;
 	struct vs_call_script *s = NULL;
-	int line, rc = -1;
+	int rc = -1;
 
 	*out = NULL;
 	memset(&c, 0, sizeof(c));
 	c.name = name ? name : "<script>";
-	c.text = text;
-	c.len = strlen(text);
 	s = calloc(1, sizeof(*s));
 	if (!s || !(s->path = strdup(c.name))) {
 		snprintf(c.err, sizeof(c.err), "%s: out of memory", c.name);
@@ -538,11 +513,8 @@ int vs_call_script_parse(const char *text, const char *name, const char *base_di
 	s->m.turn_end_ms = 800;
 	s->m.late_ms = 5;
 	s->m.max_call_ms = 120000;
-	line = ini_parse_stream(reader, &c, handler, &c);
-	if (line != 0 || c.failed) {
-		if (!c.failed)
-			perr(&c, line, "syntax error (lines are `key = value`, sections [call] and [step.N]; at most "
-				       "200 characters a line)");
+	if (vs_ini_parse_text(text, c.name, on_item, &c, c.err, sizeof(c.err)) != 0) {
+		c.failed = 1; /* c.err: the syntax error with file:line, or perr's message */
 		goto out;
 	}
 	if (s->m.gap_ms <= s->m.vad_hangover_ms) {

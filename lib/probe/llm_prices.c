@@ -15,15 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *trim(char *s)
-{
-	while (isspace((unsigned char)*s))
-		s++;
-	size_t n = strlen(s);
-	while (n && isspace((unsigned char)s[n - 1]))
-		s[--n] = '\0';
-	return s;
-}
+#include "vstress/ini/ini_file.h"
 
 static int better(const char *key, const char *model, size_t best)
 {
@@ -33,80 +25,71 @@ static int better(const char *key, const char *model, size_t best)
 	return k > best && !strncmp(key, model, k) && model[k] == '-';
 }
 
+struct prices {
+	const char *model;
+	char want[96];
+	size_t best;
+	struct llm_price *out;
+	int found;
+};
+
+static int on_item(void *arg, const struct vs_ini_item *it, char *err, size_t errlen)
+{
+	struct prices *ps = arg;
+	int in = !strcmp(it->section, ps->want);
+	const char *val = it->value;
+	char *end;
+
+	if (!it->key)
+		return 0;
+	if (!*it->section) {
+		snprintf(err, errlen, "%s:%d: expected key = value inside a [prices:provider] section", it->file,
+			 it->line);
+		return -1;
+	}
+	if (!strcmp(it->key, "read") || !strcmp(it->key, "source") || !strcmp(it->key, "currency")) {
+		if (in && !strcmp(it->key, "read"))
+			snprintf(ps->out->read, sizeof(ps->out->read), "%s", val);
+		return 0;
+	}
+	errno = 0;
+	double pin = strtod(val, &end);
+	if (end == val || (*end != ' ' && *end != '\t' && *end != ','))
+		goto bad;
+	val = end + 1;
+	while (*val == ' ' || *val == '\t' || *val == ',')
+		val++;
+	double pout = strtod(val, &end);
+	while (isspace((unsigned char)*end))
+		end++;
+	if (end == val || *end || errno || pin < 0 || pout < 0)
+		goto bad;
+	if (in && better(it->key, ps->model, ps->best)) {
+		ps->best = !strcmp(it->key, ps->model) ? (size_t)-1 : strlen(it->key);
+		snprintf(ps->out->model, sizeof(ps->out->model), "%s", it->key);
+		ps->out->in_per_m = pin;
+		ps->out->out_per_m = pout;
+		ps->found = 1;
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "%s:%d: '%s' wants two prices (USD per 1M input and output tokens)", it->file, it->line,
+		 it->key);
+	return -1;
+}
+
 int llm_prices_load(const char *path, const char *provider, const char *model, struct llm_price *out, char *err,
 		    size_t errlen)
 {
-	FILE *fp = fopen(path, "r");
-	char want[96], sec[96] = "", *line = NULL;
-	size_t cap = 0, best = 0;
-	int ln = 0, rc = -1, in = 0, found = 0;
+	struct prices ps = {.model = model, .out = out};
 
 	memset(out, 0, sizeof(*out));
-	snprintf(want, sizeof(want), "prices:%s", provider);
-	if (!fp) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	snprintf(ps.want, sizeof(ps.want), "prices:%s", provider);
+	if (vs_ini_parse_file(path, on_item, &ps, err, errlen) < 0)
 		return -1;
+	if (!ps.found) {
+		snprintf(err, errlen, "no price for %s model '%s' in %s [%s]", provider, model, path, ps.want);
+		return 1;
 	}
-	while (getline(&line, &cap, fp) >= 0) {
-		ln++;
-		char *s = trim(line);
-		if (!*s || *s == ';' || *s == '#')
-			continue;
-		if (*s == '[') {
-			char *e = strchr(s, ']');
-			if (!e || e[1]) {
-				snprintf(err, errlen, "%s:%d: bad section line", path, ln);
-				goto out;
-			}
-			*e = '\0';
-			snprintf(sec, sizeof(sec), "%s", trim(s + 1));
-			in = !strcmp(sec, want);
-			continue;
-		}
-		char *eq = strchr(s, '=');
-		if (!eq || !*sec) {
-			snprintf(err, errlen, "%s:%d: expected key = value inside a [prices:provider] section", path, ln);
-			goto out;
-		}
-		*eq = '\0';
-		char *key = trim(s), *val = trim(eq + 1);
-		char *semi = strchr(val, ';');
-		if (semi)
-			*semi = '\0', val = trim(val);
-		if (!strcmp(key, "read") || !strcmp(key, "source") || !strcmp(key, "currency")) {
-			if (in && !strcmp(key, "read"))
-				snprintf(out->read, sizeof(out->read), "%s", val);
-			continue;
-		}
-		char *end;
-		errno = 0;
-		double pin = strtod(val, &end);
-		if (end == val || (*end != ' ' && *end != '\t' && *end != ','))
-			goto bad;
-		val = end + 1;
-		while (*val == ' ' || *val == '\t' || *val == ',')
-			val++;
-		double pout = strtod(val, &end);
-		if (end == val || *trim(end) || errno || pin < 0 || pout < 0)
-			goto bad;
-		if (in && better(key, model, best)) {
-			best = !strcmp(key, model) ? (size_t)-1 : strlen(key);
-			snprintf(out->model, sizeof(out->model), "%s", key);
-			out->in_per_m = pin;
-			out->out_per_m = pout;
-			found = 1;
-		}
-		continue;
-bad:
-		snprintf(err, errlen, "%s:%d: '%s' wants two prices (USD per 1M input and output tokens)", path, ln,
-			 key);
-		goto out;
-	}
-	rc = found ? 0 : 1;
-	if (!found)
-		snprintf(err, errlen, "no price for %s model '%s' in %s [%s]", provider, model, path, want);
-out:
-	free(line);
-	fclose(fp);
-	return rc;
+	return 0;
 }

@@ -1,4 +1,5 @@
-/* World faults from compact specs: see vstress/standin/worldfaults.h. */
+/* World faults from keyed specs, the one client of the world's faults:
+ * see vstress/standin/worldfaults.h. */
 #include "vstress/standin/worldfaults.h"
 
 #include <stdio.h>
@@ -34,6 +35,26 @@ size_t vs_split_list(const char *list, char ***items)
 	return n;
 }
 
+static const char *const kinds[] = {"latency", "error",   "stall",  "close", "reset",
+				    "malformed", "trickle", "refuse", "cut"};
+/* Parameters that are whole numbers (the durations may carry a unit). */
+static const char *const whole[] = {"status", "after_messages", "after_bytes", "close_code", "max_hits",
+				    "chunk_bytes"};
+
+/* A whole number that fits a JSON integer (no cast of a huge double). */
+static int is_whole(double d)
+{
+	return d > -1e15 && d < 1e15 && d == (double)(long long)d;
+}
+
+static int listed(const char *s, const char *const *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(s, v[i]))
+			return 1;
+	return 0;
+}
+
 json_t *vs_wfault_parse(const char *spec, const char *target, char *err, size_t errlen)
 {
 	char buf[512], *save = NULL;
@@ -47,19 +68,36 @@ json_t *vs_wfault_parse(const char *spec, const char *target, char *err, size_t 
 		snprintf(err, errlen, "fault '%s': no kind", spec);
 		return NULL;
 	}
+	if (!listed(kind, kinds, sizeof kinds / sizeof *kinds)) {
+		snprintf(err, errlen,
+			 "fault '%s': unknown kind '%s' (latency, error, stall, close, reset, malformed, trickle, refuse, cut)",
+			 spec, kind);
+		return NULL;
+	}
 	f = json_pack("{s:s,s:s}", "target", target, "kind", kind);
 	for (char *kv = strtok_r(NULL, ":", &save); kv && f; kv = strtok_r(NULL, ":", &save)) {
 		char *eq = strchr(kv, '=');
 		if (!eq || eq == kv) {
-			snprintf(err, errlen, "fault '%s': '%s' is not param=value", spec, kv);
+			snprintf(err, errlen, "fault '%s': '%s' is not param=value (e.g. %s:status=500:rate=0.1)", spec, kv,
+				 kind);
 			json_decref(f);
 			return NULL;
 		}
 		*eq = '\0';
 		char *end;
 		double d = strtod(eq + 1, &end);
-		json_t *v = *end || end == eq + 1 ? json_string(eq + 1)
-			    : d == (double)(long long)d ? json_integer((json_int_t)d) : json_real(d);
+		int num = !*end && end != eq + 1;
+		if (!strcmp(kv, "rate") && (!num || d < 0 || d > 1)) {
+			snprintf(err, errlen, "fault '%s': rate '%s' is not a number in 0..1", spec, eq + 1);
+			json_decref(f);
+			return NULL;
+		}
+		if (listed(kv, whole, sizeof whole / sizeof *whole) && (!num || d < 0 || !is_whole(d))) {
+			snprintf(err, errlen, "fault '%s': %s '%s' is not a whole number", spec, kv, eq + 1);
+			json_decref(f);
+			return NULL;
+		}
+		json_t *v = !num ? json_string(eq + 1) : is_whole(d) ? json_integer((json_int_t)d) : json_real(d);
 		json_object_set_new(f, kv, v);
 	}
 	if (!f)
@@ -67,27 +105,37 @@ json_t *vs_wfault_parse(const char *spec, const char *target, char *err, size_t 
 	return f;
 }
 
-int vs_wfaults_install(const char *control, const char *target, const char *specs, json_t **ids, char *err,
-		       size_t errlen)
+json_t *vs_wfaults_parse(const char *specs, const char *target, char *err, size_t errlen)
 {
-	char **items = NULL, url[512], *resp = NULL, *body = NULL;
-	json_t *arr = json_array(), *r = NULL;
+	char **items = NULL;
 	size_t n = vs_split_list(specs, &items);
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n && arr; i++) {
+		json_t *f = vs_wfault_parse(items[i], target, err, errlen);
+		if (!f) {
+			json_decref(arr);
+			arr = NULL;
+			break;
+		}
+		json_array_append_new(arr, f);
+	}
+	free(items);
+	return arr;
+}
+
+int vs_wfaults_post(const char *control, json_t *faults, json_t **ids, char *err, size_t errlen)
+{
+	char url[512], *resp = NULL, *body = NULL;
+	json_t *r = NULL;
+	long st;
 	int rc = -1;
 	*ids = NULL;
 	if (!control || !*control) {
 		snprintf(err, errlen, "faults need the world's control API (VSTRESS_WORLD_CONTROL unset)");
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		json_t *f = vs_wfault_parse(items[i], target, err, errlen);
-		if (!f)
-			goto out;
-		json_array_append_new(arr, f);
+		return -1;
 	}
 	snprintf(url, sizeof url, "%s/_vstress/faults", control);
-	body = json_dumps(arr, JSON_COMPACT);
-	long st;
+	body = json_dumps(faults, JSON_COMPACT);
 	if (!body || vs_httpc("POST", url, body, 5000, &st, &resp, err, errlen))
 		goto out;
 	r = resp ? json_loads(resp, 0, NULL) : NULL;
@@ -99,17 +147,29 @@ int vs_wfaults_install(const char *control, const char *target, const char *spec
 	rc = 0;
 out:
 	json_decref(r);
-	json_decref(arr);
 	free(body);
 	free(resp);
-	free(items);
 	return rc;
 }
 
-void vs_wfaults_remove(const char *control, json_t *ids)
+int vs_wfaults_install(const char *control, const char *target, const char *specs, json_t **ids, char *err,
+		       size_t errlen)
+{
+	json_t *arr = vs_wfaults_parse(specs, target, err, errlen);
+	int rc;
+	*ids = NULL;
+	if (!arr)
+		return -1;
+	rc = vs_wfaults_post(control, arr, ids, err, errlen);
+	json_decref(arr);
+	return rc;
+}
+
+int vs_wfaults_remove(const char *control, json_t *ids)
 {
 	size_t i;
 	json_t *id;
+	int left = 0;
 	json_array_foreach(ids, i, id)
 	{
 		char url[512], err[256], idbuf[64];
@@ -119,7 +179,9 @@ void vs_wfaults_remove(const char *control, json_t *ids)
 		else
 			snprintf(idbuf, sizeof idbuf, "%s", json_string_value(id) ? json_string_value(id) : "");
 		snprintf(url, sizeof url, "%s/_vstress/faults/%s", control, idbuf);
-		vs_httpc("DELETE", url, NULL, 3000, &st, NULL, err, sizeof err);
+		if (vs_httpc("DELETE", url, NULL, 3000, &st, NULL, err, sizeof err) || st != 200)
+			left++;
 	}
 	json_decref(ids);
+	return left;
 }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vstress/ini/ini_file.h"
+
 static char *trim(char *s)
 {
 	char *e;
@@ -218,78 +220,68 @@ static int parse_kv(struct schema_spec *s, int section, char *key, char *val, ch
 	return -1;
 }
 
+struct loader {
+	struct schema_spec *s;
+	int section; /* -2 none, -1 [migrations], >= 0 a table */
+};
+
+static int on_item(void *arg, const struct vs_ini_item *it, char *err, size_t errlen)
+{
+	struct loader *l = arg;
+	char what[512] = "", *key = NULL, *val = NULL;
+	int rc = -1;
+
+	if (!it->key) {
+		char *name = strdup(it->section), *t = name ? trim(name) : NULL;
+		if (!t) {
+			snprintf(what, sizeof(what), "out of memory");
+		} else if (strcmp(t, "migrations") == 0) {
+			l->section = -1;
+			rc = 0;
+		} else if (strncmp(t, "table ", 6) == 0 && *trim(t + 6)) {
+			if (add_ptr((void **)&l->s->tables, &l->s->ntables, sizeof(*l->s->tables)) == 0) {
+				l->section = (int)l->s->ntables - 1;
+				l->s->tables[l->section].name = strdup(trim(t + 6));
+				rc = 0;
+			}
+		} else {
+			snprintf(what, sizeof(what), "unknown section [%s] (expected [migrations] or [table NAME])", t);
+		}
+		free(name);
+	} else if (l->section == -2) {
+		snprintf(what, sizeof(what), "key '%s' outside a section", it->key);
+	} else if ((key = strdup(it->key)) && (val = strdup(it->value))) {
+		rc = parse_kv(l->s, l->section, key, val, what, sizeof(what));
+	}
+	free(key);
+	free(val);
+	if (rc)
+		snprintf(err, errlen, "%s:%d: %s", it->file, it->line, what[0] ? what : "out of memory");
+	return rc ? -1 : 0;
+}
+
 int schema_file_load(const char *path, struct schema_spec **out, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	struct schema_spec *s = calloc(1, sizeof(*s));
-	char line[1024], what[512] = "";
-	int lineno = 0, section = -2, rc = -1; /* -2 none, -1 migrations, >= 0 table */
+	struct loader l = {.s = calloc(1, sizeof(*l.s)), .section = -2};
+	int rc = -1;
 
 	*out = NULL;
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!s) {
+	if (!l.s) {
 		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	l.s->mig_count = -1;
+	if (vs_ini_parse_file(path, on_item, &l, err, errlen) < 0)
 		goto out;
-	}
-	s->mig_count = -1;
-	while (fgets(line, sizeof(line), f)) {
-		char *p, *eq;
-		lineno++;
-		p = trim(line);
-		if (!*p || *p == '#' || *p == ';')
-			continue;
-		if (*p == '[') {
-			char *end = strchr(p, ']'), *name;
-			if (!end || end[1]) {
-				snprintf(what, sizeof(what), "malformed section header");
-				goto bad;
-			}
-			*end = '\0';
-			name = trim(p + 1);
-			if (strcmp(name, "migrations") == 0) {
-				section = -1;
-			} else if (strncmp(name, "table ", 6) == 0 && *trim(name + 6)) {
-				if (add_ptr((void **)&s->tables, &s->ntables, sizeof(*s->tables)))
-					goto bad;
-				section = (int)s->ntables - 1;
-				s->tables[section].name = strdup(trim(name + 6));
-			} else {
-				snprintf(what, sizeof(what), "unknown section [%s] (expected [migrations] or [table NAME])",
-					 name);
-				goto bad;
-			}
-			continue;
-		}
-		eq = strchr(p, '=');
-		if (!eq) {
-			snprintf(what, sizeof(what), "expected 'key = value'");
-			goto bad;
-		}
-		*eq = '\0';
-		if (section == -2) {
-			snprintf(what, sizeof(what), "key '%s' outside a section", trim(p));
-			goto bad;
-		}
-		if (parse_kv(s, section, trim(p), trim(eq + 1), what, sizeof(what)))
-			goto bad;
-	}
-	if (s->mig_table && s->mig_count < 0) {
+	if (l.s->mig_table && l.s->mig_count < 0) {
 		snprintf(err, errlen, "%s: [migrations] needs count", path);
 		goto out;
 	}
-	*out = s;
-	s = NULL;
+	*out = l.s;
+	l.s = NULL;
 	rc = 0;
-	goto out;
-bad:
-	snprintf(err, errlen, "%s:%d: %s", path, lineno, what[0] ? what : "out of memory");
 out:
-	if (f)
-		fclose(f);
-	schema_spec_free(s);
+	schema_spec_free(l.s);
 	return rc;
 }
 

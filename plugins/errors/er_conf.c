@@ -210,6 +210,17 @@ int er_conf_load(struct er *e)
 		h->reason(e->c, "[errors] scenarios = '%s': none of db, tts, key, timeout", sc);
 		return VS_ECONFIG;
 	}
+	/* the fault specs are checked here, so a bad one is a config error naming its key */
+	static const char *const fault_keys[] = {"db_fault", "tts_fault", "key_fault", "timeout_fault"};
+	for (size_t i = 0; i < sizeof(fault_keys) / sizeof(fault_keys[0]); i++) {
+		char err[300];
+		json_t *f = vs_wfaults_parse(er_str(e, fault_keys[i]), "errors", err, sizeof(err));
+		if (!f) {
+			h->reason(e->c, "[errors] %s: %s", fault_keys[i], err);
+			return VS_ECONFIG;
+		}
+		json_decref(f);
+	}
 	rc = load_script(e, "script", &e->script);
 	/* key_script: also the tts scenario's recovery call */
 	if (rc == VS_OK && (e->run_key || e->run_tts))

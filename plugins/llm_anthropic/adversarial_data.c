@@ -20,15 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *trim(char *s)
-{
-	while (isspace((unsigned char)*s))
-		s++;
-	size_t n = strlen(s);
-	while (n && isspace((unsigned char)s[n - 1]))
-		s[--n] = '\0';
-	return s;
-}
+#include "vstress/ini/ini_file.h"
 
 static char *replace_canary(const char *sys, const char *canary)
 {
@@ -50,111 +42,103 @@ static int finish_conv(const struct adv_suite *s, const struct adv_conv *c, char
 	return 0;
 }
 
+struct loader {
+	struct adv_suite *s;
+	struct adv_conv *cur;
+	char *sysraw;
+	int in_head;
+};
+
+static int on_section(struct loader *l, const struct vs_ini_item *it, char *err, size_t errlen)
+{
+	const char *t = it->section;
+	if (finish_conv(l->s, l->cur, err, errlen) < 0)
+		return -1;
+	l->cur = NULL;
+	l->in_head = !strcmp(t, "adversarial");
+	if (l->in_head)
+		return 0;
+	if (strncmp(t, "conversation:", 13) || !t[13]) {
+		snprintf(err, errlen, "%s:%d: unknown section [%s] (expected [adversarial] or [conversation:NAME])",
+			 it->file, it->line, t);
+		return -1;
+	}
+	struct adv_conv *nc = realloc(l->s->conv, (l->s->nconv + 1) * sizeof(*nc));
+	if (!nc)
+		return -1;
+	l->s->conv = nc;
+	l->cur = &l->s->conv[l->s->nconv++];
+	memset(l->cur, 0, sizeof(*l->cur));
+	l->cur->name = strdup(t + 13);
+	l->cur->line = it->line;
+	return 0;
+}
+
+static int on_item(void *arg, const struct vs_ini_item *it, char *err, size_t errlen)
+{
+	struct loader *l = arg;
+	struct adv_conv *cur = l->cur;
+	const char *key = it->key, *val = it->value;
+
+	if (!key)
+		return on_section(l, it, err, errlen);
+	if (l->in_head) {
+		char **dst = !strcmp(key, "canary") ? &l->s->canary : !strcmp(key, "system") ? &l->sysraw : NULL;
+		if (!dst) {
+			snprintf(err, errlen, "%s:%d: unknown key '%s' in [adversarial] (canary, system)", it->file,
+				 it->line, key);
+			return -1;
+		}
+		free(*dst);
+		*dst = strdup(val);
+		return 0;
+	}
+	if (!cur) {
+		snprintf(err, errlen, "%s:%d: '%s' outside a section", it->file, it->line, key);
+		return -1;
+	}
+	if (!strcmp(key, "turn")) {
+		char **nt = realloc(cur->turns, (cur->nturns + 1) * sizeof(*nt));
+		if (!nt)
+			return -1;
+		cur->turns = nt;
+		cur->turns[cur->nturns++] = strdup(val);
+	} else if (!strcmp(key, "refuse") || !strcmp(key, "forbid")) {
+		char **dst = !strcmp(key, "refuse") ? &cur->refuse : &cur->forbid;
+		free(*dst);
+		*dst = strdup(val);
+	} else if (!strcmp(key, "schema")) {
+		json_error_t je;
+		char why[256];
+		json_decref(cur->schema);
+		cur->schema = json_loads(val, 0, &je);
+		if (!cur->schema) {
+			snprintf(err, errlen, "%s:%d: schema is not valid JSON (column %d: %s)", it->file, it->line,
+				 je.column, je.text);
+			return -1;
+		}
+		if (adv_schema_ok(cur->schema, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "%s:%d: schema: %s", it->file, it->line, why);
+			return -1;
+		}
+	} else {
+		snprintf(err, errlen, "%s:%d: unknown key '%s' in [conversation:%s] (turn, refuse, forbid, schema)",
+			 it->file, it->line, key, cur->name);
+		return -1;
+	}
+	return 0;
+}
+
 int adv_load(const char *path, struct adv_suite *s, char *err, size_t errlen)
 {
-	FILE *fp = fopen(path, "r");
-	char *line = NULL, *sysraw = NULL;
-	size_t cap = 0;
-	int ln = 0, rc = -1, in_head = 0;
-	struct adv_conv *cur = NULL;
+	struct loader l = {.s = s};
+	int rc = -1;
 
 	memset(s, 0, sizeof(*s));
 	s->file = strdup(path);
-	if (!fp) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	while (getline(&line, &cap, fp) >= 0) {
-		ln++;
-		char *t = trim(line);
-		if (!*t || *t == ';' || *t == '#')
-			continue;
-		if (*t == '[') {
-			char *e = strchr(t, ']');
-			if (!e || e[1]) {
-				snprintf(err, errlen, "%s:%d: bad section line", path, ln);
-				goto out;
-			}
-			*e = '\0';
-			t = trim(t + 1);
-			if (finish_conv(s, cur, err, errlen) < 0)
-				goto out;
-			cur = NULL;
-			in_head = !strcmp(t, "adversarial");
-			if (in_head)
-				continue;
-			if (strncmp(t, "conversation:", 13) || !t[13]) {
-				snprintf(err, errlen, "%s:%d: unknown section [%s] (expected [adversarial] or [conversation:NAME])",
-					 path, ln, t);
-				goto out;
-			}
-			struct adv_conv *nc = realloc(s->conv, (s->nconv + 1) * sizeof(*nc));
-			if (!nc)
-				goto oom;
-			s->conv = nc;
-			cur = &s->conv[s->nconv++];
-			memset(cur, 0, sizeof(*cur));
-			cur->name = strdup(t + 13);
-			cur->line = ln;
-			continue;
-		}
-		char *eq = strchr(t, '=');
-		if (!eq) {
-			snprintf(err, errlen, "%s:%d: expected key = value", path, ln);
-			goto out;
-		}
-		*eq = '\0';
-		char *key = trim(t), *val = trim(eq + 1);
-		if (in_head) {
-			if (!strcmp(key, "canary")) {
-				free(s->canary);
-				s->canary = strdup(val);
-			} else if (!strcmp(key, "system")) {
-				free(sysraw);
-				sysraw = strdup(val);
-			} else {
-				snprintf(err, errlen, "%s:%d: unknown key '%s' in [adversarial] (canary, system)", path, ln, key);
-				goto out;
-			}
-			continue;
-		}
-		if (!cur) {
-			snprintf(err, errlen, "%s:%d: '%s' outside a section", path, ln, key);
-			goto out;
-		}
-		if (!strcmp(key, "turn")) {
-			char **nt = realloc(cur->turns, (cur->nturns + 1) * sizeof(*nt));
-			if (!nt)
-				goto oom;
-			cur->turns = nt;
-			cur->turns[cur->nturns++] = strdup(val);
-		} else if (!strcmp(key, "refuse") || !strcmp(key, "forbid")) {
-			char **dst = !strcmp(key, "refuse") ? &cur->refuse : &cur->forbid;
-			free(*dst);
-			*dst = strdup(val);
-		} else if (!strcmp(key, "schema")) {
-			json_error_t je;
-			char why[256];
-			json_decref(cur->schema);
-			cur->schema = json_loads(val, 0, &je);
-			if (!cur->schema) {
-				snprintf(err, errlen, "%s:%d: schema is not valid JSON (column %d: %s)", path, ln, je.column,
-					 je.text);
-				goto out;
-			}
-			if (adv_schema_ok(cur->schema, why, sizeof(why)) < 0) {
-				snprintf(err, errlen, "%s:%d: schema: %s", path, ln, why);
-				goto out;
-			}
-		} else {
-			snprintf(err, errlen, "%s:%d: unknown key '%s' in [conversation:%s] (turn, refuse, forbid, schema)",
-				 path, ln, key, cur->name);
-			goto out;
-		}
-	}
-	if (finish_conv(s, cur, err, errlen) < 0)
+	if (vs_ini_parse_file(path, on_item, &l, err, errlen) < 0 || finish_conv(s, l.cur, err, errlen) < 0)
 		goto out;
-	if (!s->canary || !*s->canary || !sysraw || !strstr(sysraw, "{canary}")) {
+	if (!s->canary || !*s->canary || !l.sysraw || !strstr(l.sysraw, "{canary}")) {
 		snprintf(err, errlen, "%s: [adversarial] needs canary = ... and a system prompt containing {canary}", path);
 		goto out;
 	}
@@ -162,15 +146,10 @@ int adv_load(const char *path, struct adv_suite *s, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: no [conversation:NAME] section", path);
 		goto out;
 	}
-	s->system = replace_canary(sysraw, s->canary);
+	s->system = replace_canary(l.sysraw, s->canary);
 	rc = s->system ? 0 : -1;
-	goto out;
-oom:
-	snprintf(err, errlen, "%s:%d: out of memory", path, ln);
 out:
-	free(sysraw);
-	free(line);
-	fclose(fp);
+	free(l.sysraw);
 	return rc;
 }
 

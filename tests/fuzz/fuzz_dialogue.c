@@ -4,12 +4,6 @@
 #include "fuzz.h"
 
 #include "world/internal.h"
-#include "worldcfg.h" /* the core's INI reader, which the world is handed */
-
-static void add_entry(void *arg, const char *section, const char *key, const char *value)
-{
-	(void)wconf_add(arg, section, key, value);
-}
 
 static void check_reply(const struct vs_reply *r)
 {
@@ -36,10 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fd < 0)
 		return 0;
 	err[0] = '\0';
-	struct wconf c = {0};
-	d = vs_worldcfg_read_ini(path, add_entry, &c, err, sizeof err) == 0 ? wdialogue_load(&c, path, err, sizeof err)
-									       : NULL;
-	wconf_free(&c);
+	d = wdialogue_load(path, err, sizeof err);
 	if (d) {
 		char *text = fz_strndup(data, size), *last = strrchr(text, '\n');
 		for (size_t i = 0; i < sizeof turns / sizeof *turns; i++) {

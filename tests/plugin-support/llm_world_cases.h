@@ -71,25 +71,25 @@ static void fault_counts(const char *faults, const char *timeout, const char *cl
 static void fault_500_half(void **state)
 {
 	(void)state;
-	fault_counts("error:500:0.5", NULL, "server_error", 0);
+	fault_counts("error:status=500:rate=0.5", NULL, "server_error", 0);
 }
 
 static void fault_429(void **state)
 {
 	(void)state;
-	fault_counts("error:429", NULL, "rate_limit", 1);
+	fault_counts("error:status=429", NULL, "rate_limit", 1);
 }
 
 static void fault_401(void **state)
 {
 	(void)state;
-	fault_counts("error:401", NULL, "auth", 1);
+	fault_counts("error:status=401", NULL, "auth", 1);
 }
 
 static void fault_instream(void **state)
 {
 	(void)state;
-	fault_counts("error:500:1:2", NULL, "server_error", 1);
+	fault_counts("error:status=500:after_messages=2", NULL, "server_error", 1);
 }
 
 static void fault_stall(void **state)
@@ -101,26 +101,26 @@ static void fault_stall(void **state)
 static void fault_malformed(void **state)
 {
 	(void)state;
-	fault_counts("malformed:2", NULL, "malformed", 1);
+	fault_counts("malformed:after_messages=2", NULL, "malformed", 1);
 }
 
 static void fault_close(void **state)
 {
 	(void)state;
-	fault_counts("close:2", NULL, "malformed", 1);
+	fault_counts("close:after_messages=2", NULL, "malformed", 1);
 }
 
 static void fault_reset(void **state)
 {
 	(void)state;
-	fault_counts("reset:3", NULL, "malformed", 1);
+	fault_counts("reset:after_messages=3", NULL, "malformed", 1);
 }
 
 static void fault_latency(void **state)
 {
 	(void)state;
 	struct fakehost *fh = lt_host(LT_PLUGIN, &W, KEY);
-	fh_set_opt(fh, "faults", "latency:1200");
+	fh_set_opt(fh, "faults", "latency:ms=1200");
 	fh_set_opt(fh, "respond_within", "1s");
 	assert_int_equal(fh_run(fh), VS_OK);
 	assert_int_equal(lt_fclass(fh, "ok"), 12);
@@ -164,8 +164,21 @@ static void bad_faults_config(void **state)
 	fh_set_opt(fh, "faults", "error:abc");
 	assert_int_equal(fh_run(fh), VS_ECONFIG);
 	fh_free(fh);
+	/* one syntax, keyed: the old positional form and bad fields are named */
+	static const char *const bad[][2] = {{"error:500:0.1", "'500' is not param=value"},
+					     {"stall:rate=1.5", "rate '1.5' is not a number in 0..1"},
+					     {"error:status=abc", "status 'abc' is not a whole number"},
+					     {"eror:status=500", "unknown kind 'eror'"}};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		fh = lt_host(LT_PLUGIN, &W, KEY);
+		fh_set_opt(fh, "faults", bad[i][0]);
+		assert_int_equal(fh_run(fh), VS_ECONFIG);
+		if (!strstr(fh_reason(fh), bad[i][1]))
+			fail_msg("faults = %s: reason '%s' lacks '%s'", bad[i][0], fh_reason(fh), bad[i][1]);
+		fh_free(fh);
+	}
 	fh = lt_host(LT_PLUGIN, &W, KEY);
-	fh_set_opt(fh, "faults", "error:500");
+	fh_set_opt(fh, "faults", "error:status=500");
 	fh_set_opt(fh, "base_url", "https://example.invalid");
 	assert_int_equal(fh_run(fh), VS_ECONFIG); /* faults are hermetic only */
 	fh_free(fh);

@@ -128,7 +128,7 @@ static inline void lt_no_faults_left(const struct lt_world *w)
 static inline void lt_two_passes(const char *plugin, const struct lt_world *w, const char *key, const char *provider)
 {
 	struct fakehost *fh = lt_host(plugin, w, key);
-	fh_set_opt(fh, "faults", "error:500:0.5, stall::0.3");
+	fh_set_opt(fh, "faults", "error:status=500:rate=0.5, stall:rate=0.3");
 	fh_set_opt(fh, "fault_requests", "16");
 	fh_set_opt(fh, "fault_concurrency", "16");
 	fh_set_opt(fh, "fault_rate", "0");

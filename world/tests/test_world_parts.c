@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "world/internal.h"
-#include "worldcfg.h" /* the core's INI reader, as main.c hands it to the world */
+
 
 static const char *param(const struct vs_wreq *rq, const char *k)
 {
@@ -262,22 +262,12 @@ static void test_conf_and_manifest_faults(void **st)
 	wconf_free(&c);
 }
 
-static void add_entry(void *arg, const char *section, const char *key, const char *value)
-{
-	assert_int_equal(wconf_add(arg, section, key, value), 0);
-}
-
-/* A dialogue file read the way the world reads it: the core's INI reader
- * (main.c hands it over as vs_world_setup.read_ini). */
+/* A dialogue file read the way the world reads it (wdialogue_load, lib/ini). */
 static struct wdialogue *dialogue_of(const char *text, char *err, size_t errlen)
 {
 	char *p = write_tmp(text);
-	struct wconf c = {0};
-	struct wdialogue *d = NULL;
-	if (vs_worldcfg_read_ini(p, add_entry, &c, err, errlen) == 0)
-		d = wdialogue_load(&c, p, err, errlen);
+	struct wdialogue *d = wdialogue_load(p, err, errlen);
 	unlink(p);
-	wconf_free(&c);
 	return d;
 }
 

@@ -135,7 +135,7 @@ struct llm_wire {
 	{"keep_errors", VS_OPT_INT, "3", "probe: provider messages kept per class", 0},                            \
 	{"faults", VS_OPT_STRING, NULL,                                                                            \
 	 "probe, hermetic only: world faults for a second, faulted pass after the clean one: "                     \
-	 "kind:arg:rate[:after],... or JSON", 0},                                                                  \
+	 "kind[:param=value]...,... e.g. error:status=500:rate=0.1", 0},                                           \
 	{"fault_requests", VS_OPT_INT, NULL, "probe: requests of the faulted pass (default: requests)", 0},         \
 	{"fault_concurrency", VS_OPT_INT, NULL, "probe: concurrency of the faulted pass (default: concurrency)", 0}, \
 	{"fault_rate", VS_OPT_DOUBLE, NULL, "probe: starts per second of the faulted pass (default: rate)", 0},     \

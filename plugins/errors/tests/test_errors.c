@@ -201,10 +201,26 @@ static void broken_agent_fails(void **st)
 	unlink(greeting_path);
 }
 
+/* A malformed fault spec is a config error naming its key, before any call. */
+static void bad_fault_spec_is_config_error(void **st)
+{
+	struct fakehost *fh;
+	(void)st;
+	if (slow)
+		skip();
+	fh = host();
+	fh_set_opt(fh, "tts_fault", "error:500");
+	assert_int_equal(fh_run(fh), VS_ECONFIG);
+	if (!strstr(fh_reason(fh), "[errors] tts_fault: fault 'error:500': '500' is not param=value"))
+		fail_msg("reason: %s", fh_reason(fh));
+	fh_free(fh);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(healthy_agent_passes),
+		cmocka_unit_test(bad_fault_spec_is_config_error),
 		cmocka_unit_test(broken_agent_fails),
 	};
 	if (getenv("PT_FILTER"))

@@ -72,31 +72,31 @@ static void fault_counts(const char *faults, const char *timeout, const char *cl
 static void fault_500_half(void **state)
 {
 	(void)state;
-	fault_counts("error:500:0.5", NULL, "server_error", 0);
+	fault_counts("error:status=500:rate=0.5", NULL, "server_error", 0);
 }
 
 static void fault_529(void **state)
 {
 	(void)state;
-	fault_counts("error:529", NULL, "server_error", 1);
+	fault_counts("error:status=529", NULL, "server_error", 1);
 }
 
 static void fault_429(void **state)
 {
 	(void)state;
-	fault_counts("error:429", NULL, "rate_limit", 1);
+	fault_counts("error:status=429", NULL, "rate_limit", 1);
 }
 
 static void fault_401(void **state)
 {
 	(void)state;
-	fault_counts("error:401", NULL, "auth", 1);
+	fault_counts("error:status=401", NULL, "auth", 1);
 }
 
 static void fault_instream(void **state)
 {
 	(void)state;
-	fault_counts("error:529:1:2", NULL, "server_error", 1);
+	fault_counts("error:status=529:after_messages=2", NULL, "server_error", 1);
 }
 
 static void fault_stall(void **state)
@@ -108,19 +108,19 @@ static void fault_stall(void **state)
 static void fault_malformed(void **state)
 {
 	(void)state;
-	fault_counts("malformed:2", NULL, "malformed", 1);
+	fault_counts("malformed:after_messages=2", NULL, "malformed", 1);
 }
 
 static void fault_close(void **state)
 {
 	(void)state;
-	fault_counts("close:2", NULL, "malformed", 1);
+	fault_counts("close:after_messages=2", NULL, "malformed", 1);
 }
 
 static void fault_reset(void **state)
 {
 	(void)state;
-	fault_counts("reset:3", NULL, "malformed", 1);
+	fault_counts("reset:after_messages=3", NULL, "malformed", 1);
 }
 
 static void fault_latency(void **state)
@@ -128,7 +128,7 @@ static void fault_latency(void **state)
 	(void)state;
 	struct fakehost *fh = lt_host("llm_anthropic", &W, KEY);
 	fh_set_opt(fh, "adversarial", "");
-	fh_set_opt(fh, "faults", "latency:1200");
+	fh_set_opt(fh, "faults", "latency:ms=1200");
 	fh_set_opt(fh, "respond_within", "1s");
 	assert_int_equal(fh_run(fh), VS_OK);
 	assert_int_equal(lt_fclass(fh, "ok"), 12);
@@ -177,7 +177,7 @@ static void bad_faults_config(void **state)
 	fh_free(fh);
 	fh = lt_host("llm_anthropic", &W, KEY);
 	fh_set_opt(fh, "adversarial", "");
-	fh_set_opt(fh, "faults", "error:500");
+	fh_set_opt(fh, "faults", "error:status=500");
 	fh_set_opt(fh, "base_url", "https://example.invalid");
 	assert_int_equal(fh_run(fh), VS_ECONFIG); /* faults are hermetic only */
 	fh_free(fh);
@@ -418,8 +418,8 @@ static void credit_exhausted_fails(void **state)
 	struct fakehost *fh = lt_host("llm_anthropic", &W, KEY);
 	fh_set_opt(fh, "requests", "3");
 	fh_set_opt(fh, "faults",
-		   "[{\"kind\":\"error\",\"status\":400,\"message\":\"Your credit balance is too low to access the "
-		   "Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.\"}]");
+		   "error:status=400:message=Your credit balance is too low to access the Anthropic API. Please go to "
+		   "Plans & Billing to upgrade or purchase credits.");
 	assert_int_equal(fh_run(fh), VS_FAIL);
 	assert_non_null(strstr(fh_reason(fh), "credit balance is too low"));
 	assert_int_equal(lt_class(fh, "ok"), 3); /* the clean pass */
