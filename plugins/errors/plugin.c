@@ -29,7 +29,7 @@ static int er_setup(const struct vs_host *h, vs_ctx *c, void **state)
 		h->reason(c, "call engine: %s", err);
 		return VS_ERROR;
 	}
-	if (e->provision && (rc = vs_popt_tenant(h, c, "errors", &e->tcfg, &e->tenant)) != VS_OK)
+	if (e->t.provision && (rc = vs_popt_tenant(h, c, "errors", &e->t.tcfg, &e->tenant)) != VS_OK)
 		return rc;
 	e->data = json_object();
 	return VS_OK;
@@ -40,8 +40,8 @@ static int er_run(const struct vs_host *h, vs_ctx *c, void *state)
 	struct er *e = state;
 
 	h->log(c, VS_LOG_INFO, "scenarios:%s%s%s%s; calls to %s (%s -> %s)", e->run_db ? " db" : "",
-	       e->run_tts ? " tts" : "", e->run_key ? " key" : "", e->run_timeout ? " timeout" : "", e->webhook_url,
-	       e->caller, e->routed);
+	       e->run_tts ? " tts" : "", e->run_key ? " key" : "", e->run_timeout ? " timeout" : "", e->t.webhook_url,
+	       e->t.caller, e->t.routed);
 	if (e->run_db && !h->should_stop(c))
 		er_db_scenario(e);
 	er_faults_off(e);
@@ -72,7 +72,7 @@ static int er_teardown(const struct vs_host *h, vs_ctx *c, void *state)
 	if (!e)
 		return VS_OK;
 	er_faults_off(e); /* a failed or interrupted run never leaves a fault behind */
-	vs_popt_tenant_remove(h, c, &e->tcfg, &e->tenant);
+	vs_popt_tenant_remove(h, c, &e->t.tcfg, &e->tenant);
 	if (e->eng)
 		vs_call_engine_free(e->eng);
 	json_decref(e->data);

@@ -19,6 +19,7 @@
 #include <vstress/caller/callbatch.h>
 #include <vstress/observe/proctree.h>
 #include <vstress/caller/telnyx_call.h>
+#include <vstress/callphase/calltarget.h>
 
 #define LD_VERSION "1.0.0"
 
@@ -46,11 +47,7 @@ struct ld {
 	const struct vs_host *h;
 	vs_ctx *c;
 	/* where */
-	char webhook_url[1024], metrics_url[1024];
-	const char *control_url, *signing_seed, *caller, *routed, *fallback, *db_url;
-	/* the test tenant */
-	int provision;
-	struct vs_tenant_cfg tcfg;
+	struct vs_calltarget t; /* target, world, numbers, test tenant options */
 	struct vs_tenant tenant;
 	/* what */
 	struct vs_call_script **scripts;
@@ -66,8 +63,6 @@ struct ld {
 	long long first_reply_ms, turn_ms, min_concurrency, pool_min, pool_max;
 	double max_late_pct, cpu_max_pct; /* cpu_max_pct < 0: not checked */
 	const char *db_call_sql, *db_turns_sql;
-	/* the target's process (0: unknown) */
-	pid_t pid;
 	/* the batch */
 	struct vs_call_engine *eng;
 	struct vs_cbatch_call *calls;

@@ -442,12 +442,12 @@ static void check_memory(struct pl *p, json_t *summary)
 {
 	double growth;
 
-	if (!p->pid) {
+	if (!p->t.pid) {
 		p->h->check(p->c, "memory.rss_growth", VS_CHECK_SKIP, "no target PID (VSTRESS_TARGET_PID / target_pid)");
 		return;
 	}
 	if (p->rss_before_kb < 0) {
-		p->h->check(p->c, "memory.rss_growth", VS_CHECK_SKIP, "target process %d not found in /proc", (int)p->pid);
+		p->h->check(p->c, "memory.rss_growth", VS_CHECK_SKIP, "target process %d not found in /proc", (int)p->t.pid);
 		return;
 	}
 	json_object_set_new(summary, "rss_before_kb", json_integer(p->rss_before_kb));
@@ -455,13 +455,13 @@ static void check_memory(struct pl *p, json_t *summary)
 	json_object_set_new(summary, "processes", json_integer(p->nproc_after));
 	if (p->rss_after_kb < 0) {
 		p->h->check(p->c, "memory.rss_growth", VS_CHECK_FAIL, "target process %d is gone after the calls",
-			    (int)p->pid);
+			    (int)p->t.pid);
 		return;
 	}
 	growth = (double)(p->rss_after_kb - p->rss_before_kb) / 1024.0;
 	p->h->check(p->c, "memory.rss_growth", growth <= p->max_rss_growth_mb ? VS_CHECK_PASS : VS_CHECK_FAIL,
 		    "target RSS (pid %d and %d descendants) %.1f MB -> %.1f MB over %zu calls: %+.1f MB %s %.0f MB",
-		    (int)p->pid, p->nproc_after - 1, (double)p->rss_before_kb / 1024.0,
+		    (int)p->t.pid, p->nproc_after - 1, (double)p->rss_before_kb / 1024.0,
 		    (double)p->rss_after_kb / 1024.0, p->ncalls, growth, growth <= p->max_rss_growth_mb ? "<=" : ">",
 		    p->max_rss_growth_mb);
 }
@@ -486,7 +486,7 @@ void pl_checks(struct pl *p)
 	if (summary) {
 		json_object_set_new(summary, "calls", json_integer((json_int_t)p->ncalls));
 		json_object_set_new(summary, "streamed", json_integer((json_int_t)nstreamed));
-		json_object_set_new(summary, "routed_number", json_string(p->routed));
+		json_object_set_new(summary, "routed_number", json_string(p->t.routed));
 		json_object_set_new(summary, "tenant_key", p->tenant.created ? json_string(p->tenant.key) : json_null());
 	}
 	check_memory(p, summary);
