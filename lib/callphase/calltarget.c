@@ -48,3 +48,29 @@ int vs_calltarget_skip(const struct vs_host *h, vs_ctx *c, const char *section, 
 	}
 	return VS_OK;
 }
+
+int vs_calltarget_engine(const struct vs_host *h, vs_ctx *c, int max_calls, struct vs_call_engine **eng)
+{
+	char err[256];
+
+	if (vs_call_engine_new(eng, &(struct vs_call_engine_opts){.max_calls = max_calls, .tls_insecure = 1}, err,
+			       sizeof(err)) != 0) {
+		h->reason(c, "call engine: %s", err);
+		return VS_ERROR;
+	}
+	return VS_OK;
+}
+
+int vs_calltarget_tenant(const struct vs_host *h, vs_ctx *c, const char *section, const struct vs_calltarget *t,
+			 struct vs_tenant *tenant)
+{
+	return t->provision ? vs_popt_tenant(h, c, section, &t->tcfg, tenant) : VS_OK;
+}
+
+void vs_calltarget_close(const struct vs_host *h, vs_ctx *c, const struct vs_calltarget *t, struct vs_tenant *tenant,
+			 struct vs_call_engine *eng)
+{
+	vs_popt_tenant_remove(h, c, &t->tcfg, tenant);
+	if (eng)
+		vs_call_engine_free(eng);
+}

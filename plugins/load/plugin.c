@@ -15,7 +15,6 @@
 static int ld_setup(const struct vs_host *h, vs_ctx *c, void **state)
 {
 	struct ld *p = calloc(1, sizeof(*p));
-	char err[256];
 	int rc;
 
 	*state = p;
@@ -31,18 +30,14 @@ static int ld_setup(const struct vs_host *h, vs_ctx *c, void **state)
 	p->calls = calloc((size_t)p->ncalls, sizeof(*p->calls));
 	if (!p->calls)
 		return VS_ERROR;
-	if (vs_call_engine_new(&p->eng,
-			       &(struct vs_call_engine_opts){.max_calls = (int)p->concurrency + 4, .tls_insecure = 1},
-			       err, sizeof(err)) != 0) {
-		h->reason(c, "call engine: %s", err);
+	if (vs_calltarget_engine(h, c, (int)p->concurrency + 4, &p->eng) != VS_OK)
 		return VS_ERROR;
-	}
 	p->m_first = h->metric(c, "first_reply", "ms");
 	p->m_turn = h->metric(c, "turn_latency", "ms");
 	p->m_lateness = h->metric(c, "start_lateness", "ms");
 	p->m_cpu = h->metric(c, "target_cpu", "pct");
 	p->m_rss = h->metric(c, "target_rss", "MB");
-	if (p->t.provision && (rc = vs_popt_tenant(h, c, "load", &p->t.tcfg, &p->tenant)) != VS_OK)
+	if ((rc = vs_calltarget_tenant(h, c, "load", &p->t, &p->tenant)) != VS_OK)
 		return rc;
 	return VS_OK;
 }
@@ -173,9 +168,7 @@ static int ld_teardown(const struct vs_host *h, vs_ctx *c, void *state)
 	if (!p)
 		return VS_OK;
 	ld_mon_stop(p);
-	vs_popt_tenant_remove(h, c, &p->t.tcfg, &p->tenant);
-	if (p->eng)
-		vs_call_engine_free(p->eng);
+	vs_calltarget_close(h, c, &p->t, &p->tenant, p->eng);
 	vs_cbatch_clear(p->calls, (size_t)p->ncalls);
 	free(p->calls);
 	free(p->proc);

@@ -13,7 +13,6 @@
 static int pl_setup(const struct vs_host *h, vs_ctx *c, void **state)
 {
 	struct pl *p = calloc(1, sizeof(*p));
-	char err[256];
 	int rc;
 
 	*state = p;
@@ -27,15 +26,12 @@ static int pl_setup(const struct vs_host *h, vs_ctx *c, void **state)
 	p->calls = calloc((size_t)p->ncalls_opt, sizeof(*p->calls));
 	if (!p->calls)
 		return VS_ERROR;
-	if (vs_call_engine_new(&p->eng, &(struct vs_call_engine_opts){.max_calls = 4, .tls_insecure = 1}, err,
-			       sizeof(err)) != 0) {
-		h->reason(c, "call engine: %s", err);
+	if (vs_calltarget_engine(h, c, 4, &p->eng) != VS_OK)
 		return VS_ERROR;
-	}
 	p->m_first = h->metric(c, "first_reply", "ms");
 	p->m_turn = h->metric(c, "turn_latency", "ms");
 	p->m_gap = h->metric(c, "gap", "ms");
-	if (p->t.provision && (rc = vs_popt_tenant(h, c, "pipeline", &p->t.tcfg, &p->tenant)) != VS_OK)
+	if ((rc = vs_calltarget_tenant(h, c, "pipeline", &p->t, &p->tenant)) != VS_OK)
 		return rc;
 	return VS_OK;
 }
@@ -163,9 +159,7 @@ static int pl_teardown(const struct vs_host *h, vs_ctx *c, void *state)
 
 	if (!p)
 		return VS_OK;
-	vs_popt_tenant_remove(h, c, &p->t.tcfg, &p->tenant);
-	if (p->eng)
-		vs_call_engine_free(p->eng);
+	vs_calltarget_close(h, c, &p->t, &p->tenant, p->eng);
 	for (size_t i = 0; p->calls && i < (size_t)p->ncalls_opt; i++)
 		if (p->calls[i].ran)
 			vs_tcall_result_clear(&p->calls[i].r);

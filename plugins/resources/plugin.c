@@ -14,7 +14,6 @@
 static int rs_setup(const struct vs_host *h, vs_ctx *c, void **state)
 {
 	struct rs *p = calloc(1, sizeof(*p));
-	char err[256];
 	int rc;
 
 	*state = p;
@@ -31,12 +30,8 @@ static int rs_setup(const struct vs_host *h, vs_ctx *c, void **state)
 	p->rows = calloc((size_t)p->ncalls, sizeof(*p->rows));
 	if (!p->calls || !p->rows)
 		return VS_ERROR;
-	if (vs_call_engine_new(&p->eng,
-			       &(struct vs_call_engine_opts){.max_calls = (int)p->concurrency + 1, .tls_insecure = 1},
-			       err, sizeof(err)) != 0) {
-		h->reason(c, "call engine: %s", err);
+	if (vs_calltarget_engine(h, c, (int)p->concurrency + 1, &p->eng) != VS_OK)
 		return VS_ERROR;
-	}
 	p->m_rss = h->metric(c, "rss_after_call", "kB");
 	p->m_cpu = h->metric(c, "cpu_load", "pct");
 	if (*p->t.db_url) {
@@ -48,7 +43,7 @@ static int rs_setup(const struct vs_host *h, vs_ctx *c, void **state)
 			p->db = NULL;
 		}
 	}
-	if (p->t.provision && (rc = vs_popt_tenant(h, c, "resources", &p->t.tcfg, &p->tenant)) != VS_OK)
+	if ((rc = vs_calltarget_tenant(h, c, "resources", &p->t, &p->tenant)) != VS_OK)
 		return rc;
 	return VS_OK;
 }
@@ -244,9 +239,7 @@ static int rs_teardown(const struct vs_host *h, vs_ctx *c, void *state)
 
 	if (!p)
 		return VS_OK;
-	vs_popt_tenant_remove(h, c, &p->t.tcfg, &p->tenant);
-	if (p->eng)
-		vs_call_engine_free(p->eng);
+	vs_calltarget_close(h, c, &p->t, &p->tenant, p->eng);
 	if (p->calls)
 		vs_cbatch_clear(p->calls, (size_t)p->ncalls);
 	if (p->long_ran)

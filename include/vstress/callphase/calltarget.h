@@ -60,4 +60,15 @@ int vs_calltarget_read(const struct vs_host *h, vs_ctx *c, struct vs_calltarget 
 int vs_calltarget_skip(const struct vs_host *h, vs_ctx *c, const char *section, const struct vs_calltarget *t,
 		       const char *no_control);
 
+/* The call engine for max_calls calls at once (TLS unverified: the
+ * world's stand-ins): VS_OK, or VS_ERROR with the reason. */
+int vs_calltarget_engine(const struct vs_host *h, vs_ctx *c, int max_calls, struct vs_call_engine **eng);
+/* The test tenant when t->provision (vs_popt_tenant), else VS_OK. */
+int vs_calltarget_tenant(const struct vs_host *h, vs_ctx *c, const char *section, const struct vs_calltarget *t,
+			 struct vs_tenant *tenant);
+/* Teardown: removes what vs_calltarget_tenant created and frees the engine
+ * (NULL: none). */
+void vs_calltarget_close(const struct vs_host *h, vs_ctx *c, const struct vs_calltarget *t, struct vs_tenant *tenant,
+			 struct vs_call_engine *eng);
+
 #endif
