@@ -114,7 +114,7 @@ void ld_check_cpu(struct ld *p, json_t *sum)
 /* What each call left in the target's database. */
 void ld_check_db_rows(struct ld *p, json_t *calls_json)
 {
-	struct sbuf miss = {0}, bad = {0};
+	struct vs_checkmsg miss = {0}, bad = {0};
 	char err[256] = "";
 	size_t n = 0, nt = 0, ncmp = 0, nskip = 0;
 	int turns = p->db_turns_sql && *p->db_turns_sql;
@@ -140,7 +140,7 @@ void ld_check_db_rows(struct ld *p, json_t *calls_json)
 		}
 		json_object_set_new(cj, "db_call_rows", json_integer(rows));
 		if (rows < 1)
-			sb_item(&miss, "call %zu (%s): no row", i + 1, c->r.call_control_id);
+			vs_checkmsg_item(&miss, "call %zu (%s): no row", i + 1, c->r.call_control_id);
 		if (!turns)
 			continue;
 		trows = ld_db_count(p->t.db_url, p->db_turns_sql, c->r.call_control_id, err, sizeof(err));
@@ -163,7 +163,7 @@ void ld_check_db_rows(struct ld *p, json_t *calls_json)
 		nt += (size_t)trows;
 		ncmp++;
 		if ((size_t)trows != heard)
-			sb_item(&bad, "call %zu (%s): %lld turn rows, %zu agent turns heard", i + 1, c->r.call_control_id,
+			vs_checkmsg_item(&bad, "call %zu (%s): %lld turn rows, %zu agent turns heard", i + 1, c->r.call_control_id,
 				trows, heard);
 	}
 	if (!n) {
@@ -173,7 +173,7 @@ void ld_check_db_rows(struct ld *p, json_t *calls_json)
 	}
 	if (miss.items)
 		p->h->check(p->c, "db.call_rows", VS_CHECK_FAIL, "%zu of %zu calls left their row: %s", n - (size_t)miss.items,
-			    n, sb_more(&miss));
+			    n, vs_checkmsg_more(&miss));
 	else
 		p->h->check(p->c, "db.call_rows", VS_CHECK_PASS, "every call (%zu) left its row (db_call_sql)", n);
 	if (!p->db_turns_sql || !*p->db_turns_sql)
@@ -186,7 +186,7 @@ void ld_check_db_rows(struct ld *p, json_t *calls_json)
 			    "outside them (calls.complete)");
 	else if (bad.items)
 		p->h->check(p->c, "db.turn_rows", VS_CHECK_FAIL, "turn rows differ from the turns the caller heard: %s",
-			    sb_more(&bad));
+			    vs_checkmsg_more(&bad));
 	else
 		p->h->check(p->c, "db.turn_rows", VS_CHECK_PASS,
 			    "turn rows match the agent turns the caller heard in %zu calls (%zu rows)%s", ncmp, nt,

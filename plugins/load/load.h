@@ -20,6 +20,7 @@
 #include <vstress/observe/proctree.h>
 #include <vstress/caller/telnyx_call.h>
 #include <vstress/callphase/calltarget.h>
+#include <vstress/callphase/checkmsg.h>
 
 #define LD_VERSION "1.0.0"
 
@@ -113,16 +114,6 @@ void ld_check_cpu(struct ld *p, json_t *sum);
 void ld_check_db_rows(struct ld *p, json_t *calls_json);
 void ld_check_db_load(struct ld *p, json_t *sum);
 
-/* Check messages naming offenders: "item; item; ... (+N more)". */
-#define SHOW_MAX 4
-struct sbuf {
-	char s[900];
-	size_t len;
-	int items;
-};
-void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void sb_item(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-const char *sb_more(struct sbuf *b);
 /* A call whose media leg ran. */
 int ld_streamed(const struct vs_cbatch_call *c);
 /* Most calls running at the same moment ([started_ms, ended_ms)). */
