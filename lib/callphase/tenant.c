@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "vstress/caller/telnyx_call.h"
+#include "vstress/callphase/calltarget.h"
 
 struct subst {
 	const char *name, *value;
@@ -87,7 +88,7 @@ static void pg_err(PGconn *pg, const char *what, char *err, size_t errlen)
 	snprintf(err, errlen, "%s: %.*s", what, n, m);
 }
 
-static PGconn *connect_db(const char *url, char *err, size_t errlen)
+PGconn *vs_targetdb_open(const char *url, char *err, size_t errlen)
 {
 	PGconn *pg;
 	const char *keys[] = {"dbname", "connect_timeout", NULL};
@@ -127,7 +128,7 @@ int vs_tenant_create(const struct vs_tenant_cfg *cfg, struct vs_tenant *t, char 
 		snprintf(name, sizeof(name), "%s", cfg->name);
 	else
 		snprintf(name, sizeof(name), "%s %s", cfg->name, t->marker);
-	pg = connect_db(cfg->db_url, err, errlen);
+	pg = vs_targetdb_open(cfg->db_url, err, errlen);
 	if (!pg)
 		goto out;
 	{
@@ -169,7 +170,7 @@ int vs_tenant_remove(const struct vs_tenant_cfg *cfg, struct vs_tenant *t, char 
 		snprintf(err, errlen, "tenant: remove_sql is required");
 		goto out;
 	}
-	pg = connect_db(cfg->db_url, err, errlen);
+	pg = vs_targetdb_open(cfg->db_url, err, errlen);
 	if (!pg)
 		goto out;
 	{

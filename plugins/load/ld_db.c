@@ -7,25 +7,10 @@
 
 #include "load.h"
 
-static PGconn *db_open(const char *url, char *err, size_t errlen)
-{
-	const char *keys[] = {"dbname", "connect_timeout", NULL};
-	const char *vals[] = {url, "5", NULL};
-	PGconn *pg = PQconnectdbParams(keys, vals, 1);
-
-	if (!pg || PQstatus(pg) != CONNECTION_OK) {
-		const char *m = pg ? PQerrorMessage(pg) : "out of memory";
-		snprintf(err, errlen, "cannot connect to the target's database: %.*s", (int)strcspn(m, "\n"), m);
-		PQfinish(pg);
-		return NULL;
-	}
-	return pg;
-}
-
 /* One bigint from a query with at most one parameter. */
 static long long one_value(const char *url, const char *sql, const char *param, char *err, size_t errlen)
 {
-	PGconn *pg = db_open(url, err, errlen);
+	PGconn *pg = vs_targetdb_open(url, err, errlen);
 	PGresult *res = NULL;
 	long long v = -1;
 

@@ -60,6 +60,11 @@ int vs_calltarget_read(const struct vs_host *h, vs_ctx *c, struct vs_calltarget 
 int vs_calltarget_skip(const struct vs_host *h, vs_ctx *c, const char *section, const struct vs_calltarget *t,
 		       const char *no_control);
 
+/* A connection to the target's database (libpq's PGconn; 5 s connect
+ * timeout), or NULL with err "cannot connect to the target's database: ..."
+ * (or naming db_url when url is empty). */
+struct pg_conn *vs_targetdb_open(const char *url, char *err, size_t errlen);
+
 /* The call engine for max_calls calls at once (TLS unverified: the
  * world's stand-ins): VS_OK, or VS_ERROR with the reason. */
 int vs_calltarget_engine(const struct vs_host *h, vs_ctx *c, int max_calls, struct vs_call_engine **eng);
