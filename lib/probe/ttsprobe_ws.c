@@ -26,6 +26,20 @@ void vs_tts_fail(struct vs_tts_req *r, int cls, const char *msg)
 	snprintf(r->msg, sizeof r->msg, "%s", msg);
 }
 
+json_t *vs_tts_msg_json(struct vs_tts_req *r, const struct vs_wsc_msg *m)
+{
+	json_t *j = m->binary ? NULL : json_loadb(m->data, m->len, 0, NULL);
+	char buf[256];
+
+	r->messages++;
+	if (json_is_object(j))
+		return j;
+	json_decref(j);
+	snprintf(buf, sizeof buf, "unparseable message %ld: %.60s", r->messages, m->binary ? "(binary)" : m->data);
+	vs_tts_fail(r, VS_SPEECH_MALFORMED, buf);
+	return NULL;
+}
+
 void vs_tts_ws_fail(struct vs_tts_req *r, const struct vs_wsc_err *e, int got_any,
 		    int (*close_cls)(const struct vs_wsc_err *e))
 {

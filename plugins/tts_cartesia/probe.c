@@ -30,16 +30,11 @@ static json_t *request(const struct vs_tts_cfg *cfg, const struct vs_tts_req *r,
 /* One server message: 1 done, 0 continue, -1 r failed. */
 static int on_msg(struct vs_tts_req *r, const struct vs_wsc_msg *m)
 {
-	json_error_t je;
-	json_t *j = m->binary ? NULL : json_loadb(m->data, m->len, 0, &je);
+	json_t *j = vs_tts_msg_json(r, m);
 	int rc = -1;
 	char buf[256];
-	r->messages++;
-	if (!json_is_object(j)) {
-		snprintf(buf, sizeof buf, "unparseable message %ld: %.60s", r->messages, m->binary ? "(binary)" : m->data);
-		vs_tts_fail(r, VS_SPEECH_MALFORMED, buf);
+	if (!j)
 		goto out;
-	}
 	const char *type = json_string_value(json_object_get(j, "type"));
 	const char *ctx = json_string_value(json_object_get(j, "context_id"));
 	if (!type || !ctx) {

@@ -42,15 +42,11 @@ static int el_close_class(const struct vs_wsc_err *e)
 
 static int on_msg(struct vs_tts_req *r, const struct vs_wsc_msg *m)
 {
-	json_t *j = m->binary ? NULL : json_loadb(m->data, m->len, 0, NULL);
+	json_t *j = vs_tts_msg_json(r, m);
 	int rc = -1;
 	char buf[256];
-	r->messages++;
-	if (!json_is_object(j)) {
-		snprintf(buf, sizeof buf, "unparseable message %ld: %.60s", r->messages, m->binary ? "(binary)" : m->data);
-		vs_tts_fail(r, VS_SPEECH_MALFORMED, buf);
+	if (!j)
 		goto out;
-	}
 	const json_t *err = json_object_get(j, "error");
 	if (err && !json_is_null(err)) {
 		const char *msg = json_string_value(json_object_get(j, "message"));

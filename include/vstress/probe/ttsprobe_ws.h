@@ -16,6 +16,10 @@ uint64_t vs_tts_now_ns(void);
 int vs_tts_left_ms(const struct vs_tts_req *r);
 /* r failed with this class and message. */
 void vs_tts_fail(struct vs_tts_req *r, int cls, const char *msg);
+/* A server message as a JSON object, counted in r->messages; NULL (a
+ * binary or unparseable message, or not an object) after failing r as
+ * malformed.  The caller owns the object. */
+json_t *vs_tts_msg_json(struct vs_tts_req *r, const struct vs_wsc_msg *m);
 /* A socket failure into r: handshake refusal by its status, timeout,
  * too big, connect, close (1011 before any message: server_error; else
  * close_cls(e) when given, closed_early otherwise). */
