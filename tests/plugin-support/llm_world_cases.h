@@ -1,14 +1,31 @@
-/* The world-driven cases shared by the llm_openai and llm_gemini probe
- * tests (the same probe engine, lib/probe/llm_*.c): all ok with no faults;
- * every fault kind classified right and removed afterwards; both passes; a
- * missing key skips; a refused port is a network error; bad fault specs are
- * config errors; the key is never printed.  The including file defines
- * LT_PLUGIN ("llm_openai"), LT_SHORT ("openai"), LT_KEY_ENV
- * ("OPENAI_API_KEY") and KEY (a test key), then includes this. */
+/* The world-driven cases shared by the LLM probe tests (llm_openai,
+ * llm_gemini, llm_anthropic: the same probe engine, lib/probe/llm_*.c): all
+ * ok with no faults; every fault kind classified right and removed
+ * afterwards; both passes; a missing key skips; a refused port is a network
+ * error; bad fault specs are config errors; the key is never printed.  The
+ * including file defines LT_PLUGIN ("llm_openai"), LT_SHORT ("openai"),
+ * LT_KEY_ENV ("OPENAI_API_KEY") and KEY (a test key), optionally
+ * LT_SERVER_STATUS (the provider's overload status, default "500") and
+ * LT_HOST_OPT (an option every case sets, as `"key", "value"`), then
+ * includes this. */
 #ifndef LLM_WORLD_CASES_H
 #define LLM_WORLD_CASES_H
 
+#ifndef LT_SERVER_STATUS
+#define LT_SERVER_STATUS "500"
+#endif
+
 static struct lt_world W;
+
+/* A host for the plugin against the world with key. */
+static struct fakehost *case_host(const char *key)
+{
+	struct fakehost *fh = lt_host(LT_PLUGIN, &W, key);
+#ifdef LT_HOST_OPT
+	fh_set_opt(fh, LT_HOST_OPT);
+#endif
+	return fh;
+}
 
 static int group_setup(void **state)
 {
@@ -26,7 +43,7 @@ static int group_teardown(void **state)
 static void all_ok(void **state)
 {
 	(void)state;
-	struct fakehost *fh = lt_host(LT_PLUGIN, &W, KEY);
+	struct fakehost *fh = case_host(KEY);
 	assert_int_equal(fh_run(fh), VS_OK);
 	assert_check(fh, "responses_ok", VS_CHECK_PASS);
 	assert_check(fh, "ttft_p95", VS_CHECK_PASS);
@@ -89,7 +106,7 @@ static void fault_401(void **state)
 static void fault_instream(void **state)
 {
 	(void)state;
-	fault_counts("error:500:1:2", NULL, "server_error", 1);
+	fault_counts("error:" LT_SERVER_STATUS ":1:2", NULL, "server_error", 1);
 }
 
 static void fault_stall(void **state)
@@ -119,7 +136,7 @@ static void fault_reset(void **state)
 static void fault_latency(void **state)
 {
 	(void)state;
-	struct fakehost *fh = lt_host(LT_PLUGIN, &W, KEY);
+	struct fakehost *fh = case_host(KEY);
 	fh_set_opt(fh, "faults", "latency:1200");
 	fh_set_opt(fh, "respond_within", "1s");
 	assert_int_equal(fh_run(fh), VS_OK);
@@ -139,7 +156,7 @@ static void two_passes(void **state)
 static void missing_key_skips(void **state)
 {
 	(void)state;
-	struct fakehost *fh = lt_host(LT_PLUGIN, &W, "");
+	struct fakehost *fh = case_host("");
 	assert_int_equal(fh_run(fh), VS_SKIP);
 	assert_string_equal(fh_reason(fh), LT_KEY_ENV " not set");
 	fh_free(fh);
@@ -148,7 +165,7 @@ static void missing_key_skips(void **state)
 static void refused_is_network(void **state)
 {
 	(void)state;
-	struct fakehost *fh = lt_host(LT_PLUGIN, &W, KEY);
+	struct fakehost *fh = case_host(KEY);
 	fh_set_opt(fh, "base_url", "http://127.0.0.1:9");
 	fh_set_opt(fh, "requests", "3");
 	assert_int_equal(fh_run(fh), VS_OK);
@@ -160,11 +177,11 @@ static void refused_is_network(void **state)
 static void bad_faults_config(void **state)
 {
 	(void)state;
-	struct fakehost *fh = lt_host(LT_PLUGIN, &W, KEY);
+	struct fakehost *fh = case_host(KEY);
 	fh_set_opt(fh, "faults", "error:abc");
 	assert_int_equal(fh_run(fh), VS_ECONFIG);
 	fh_free(fh);
-	fh = lt_host(LT_PLUGIN, &W, KEY);
+	fh = case_host(KEY);
 	fh_set_opt(fh, "faults", "error:500");
 	fh_set_opt(fh, "base_url", "https://example.invalid");
 	assert_int_equal(fh_run(fh), VS_ECONFIG); /* faults are hermetic only */

@@ -7,180 +7,18 @@
 #include "../probe_wire.c"
 #include "../adversarial_schema.c"
 
-static struct lt_world W;
+#define LT_PLUGIN "llm_anthropic"
+#define LT_SHORT "anthropic"
+#define LT_KEY_ENV "ANTHROPIC_API_KEY"
+#define LT_SERVER_STATUS "529" /* overloaded_error */
+#define LT_HOST_OPT "adversarial", "" /* the adversarial pass has its own cases */
 #define KEY "sk-ant-vstress-test-3b9f1c"
-
-static int group_setup(void **state)
-{
-	(void)state;
-	return lt_world_start(&W, "llm_anthropic");
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	lt_world_stop(&W);
-	return 0;
-}
-
-static void all_ok(void **state)
-{
-	(void)state;
-	struct fakehost *fh = lt_host("llm_anthropic", &W, KEY);
-	fh_set_opt(fh, "adversarial", "");
-	assert_int_equal(fh_run(fh), VS_OK);
-	assert_check(fh, "responses_ok", VS_CHECK_PASS);
-	assert_check(fh, "ttft_p95", VS_CHECK_PASS);
-	assert_check(fh, "respond_within", VS_CHECK_PASS);
-	assert_check(fh, "usage_present", VS_CHECK_PASS);
-	assert_check(fh, "cost_computed", VS_CHECK_PASS);
-	assert_int_equal(lt_class(fh, "ok"), 12);
-	assert_true(fh_counter(fh, "cost_micro_usd") > 0);
-	assert_int_equal(fh_metric_count(fh, "ttft"), 12);
-	assert_int_equal(fh_metric_count(fh, "latency"), 12);
-	char path[700];
-	snprintf(path, sizeof(path), "%s/llm_results_anthropic.json", fh_artifact_dir(fh));
-	json_t *doc = json_load_file(path, 0, NULL);
-	assert_non_null(doc);
-	assert_int_equal(json_array_size(json_object_get(doc, "requests")), 12);
-	json_t *r0 = json_array_get(json_object_get(doc, "requests"), 0);
-	assert_string_equal(json_string_value(json_object_get(r0, "class")), "ok");
-	assert_true(json_real_value(json_object_get(r0, "ttft_ms")) > 0);
-	assert_true(json_integer_value(json_object_get(r0, "tokens_out")) > 0);
-	assert_true(json_real_value(json_object_get(r0, "cost_usd")) > 0);
-	json_decref(doc);
-	assert_false(fh_anywhere_contains(fh, KEY));
-	fh_free(fh);
-}
-
-static void fault_counts(const char *faults, const char *timeout, const char *cls, int all)
-{
-	struct fakehost *fh = lt_faulted("llm_anthropic", &W, KEY, faults, timeout);
-	int64_t n = lt_fclass(fh, cls), ok = lt_fclass(fh, "ok");
-	char name[64];
-	snprintf(name, sizeof(name), "faults.fault_1_%s", cls);
-	assert_check(fh, name, VS_CHECK_PASS);
-	if (all)
-		assert_int_equal(n, 12);
-	else
-		assert_int_equal(n + ok, 12);
-	assert_true(n > 0);
-	fh_free(fh);
-	lt_no_faults_left(&W);
-}
-
-static void fault_500_half(void **state)
-{
-	(void)state;
-	fault_counts("error:500:0.5", NULL, "server_error", 0);
-}
+#include "llm_world_cases.h"
 
 static void fault_529(void **state)
 {
 	(void)state;
 	fault_counts("error:529", NULL, "server_error", 1);
-}
-
-static void fault_429(void **state)
-{
-	(void)state;
-	fault_counts("error:429", NULL, "rate_limit", 1);
-}
-
-static void fault_401(void **state)
-{
-	(void)state;
-	fault_counts("error:401", NULL, "auth", 1);
-}
-
-static void fault_instream(void **state)
-{
-	(void)state;
-	fault_counts("error:529:1:2", NULL, "server_error", 1);
-}
-
-static void fault_stall(void **state)
-{
-	(void)state;
-	fault_counts("stall", "800ms", "timeout", 1);
-}
-
-static void fault_malformed(void **state)
-{
-	(void)state;
-	fault_counts("malformed:2", NULL, "malformed", 1);
-}
-
-static void fault_close(void **state)
-{
-	(void)state;
-	fault_counts("close:2", NULL, "malformed", 1);
-}
-
-static void fault_reset(void **state)
-{
-	(void)state;
-	fault_counts("reset:3", NULL, "malformed", 1);
-}
-
-static void fault_latency(void **state)
-{
-	(void)state;
-	struct fakehost *fh = lt_host("llm_anthropic", &W, KEY);
-	fh_set_opt(fh, "adversarial", "");
-	fh_set_opt(fh, "faults", "latency:1200");
-	fh_set_opt(fh, "respond_within", "1s");
-	assert_int_equal(fh_run(fh), VS_OK);
-	assert_int_equal(lt_fclass(fh, "ok"), 12);
-	assert_check(fh, "faults.fault_1_ok", VS_CHECK_PASS);
-	assert_check(fh, "faults.respond_within", VS_CHECK_FAIL);
-	fh_free(fh);
-	lt_no_faults_left(&W);
-}
-
-static void two_passes(void **state)
-{
-	(void)state;
-	lt_two_passes("llm_anthropic", &W, KEY, "anthropic");
-}
-
-static void missing_key_skips(void **state)
-{
-	(void)state;
-	struct fakehost *fh = lt_host("llm_anthropic", &W, "");
-	fh_set_opt(fh, "adversarial", "");
-	assert_int_equal(fh_run(fh), VS_SKIP);
-	assert_string_equal(fh_reason(fh), "ANTHROPIC_API_KEY not set");
-	fh_free(fh);
-}
-
-static void refused_is_network(void **state)
-{
-	(void)state;
-	struct fakehost *fh = lt_host("llm_anthropic", &W, KEY);
-	fh_set_opt(fh, "adversarial", "");
-	fh_set_opt(fh, "base_url", "http://127.0.0.1:9");
-	fh_set_opt(fh, "requests", "3");
-	assert_int_equal(fh_run(fh), VS_OK);
-	assert_int_equal(lt_class(fh, "network"), 3);
-	assert_check(fh, "responses_ok", VS_CHECK_FAIL);
-	fh_free(fh);
-}
-
-static void bad_faults_config(void **state)
-{
-	(void)state;
-	struct fakehost *fh = lt_host("llm_anthropic", &W, KEY);
-	fh_set_opt(fh, "adversarial", "");
-	fh_set_opt(fh, "faults", "error:abc");
-	assert_int_equal(fh_run(fh), VS_ECONFIG);
-	fh_free(fh);
-	fh = lt_host("llm_anthropic", &W, KEY);
-	fh_set_opt(fh, "adversarial", "");
-	fh_set_opt(fh, "faults", "error:500");
-	fh_set_opt(fh, "base_url", "https://example.invalid");
-	assert_int_equal(fh_run(fh), VS_ECONFIG); /* faults are hermetic only */
-	fh_free(fh);
 }
 
 /* --- the wire parser on real payload shapes (provider-protocols.md §2) --- */
