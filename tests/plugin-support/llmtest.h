@@ -24,6 +24,7 @@
 #include "fakehost.h"
 #include "fh_assert.h"
 #include "fh_world.h"
+#include "vstress/probe/llm_probe.h"
 
 struct lt_world {
 	pid_t pid;
@@ -185,6 +186,15 @@ static inline void lt_two_passes(const char *plugin, const struct lt_world *w, c
 	json_decref(doc);
 	fh_free(fh);
 	lt_no_faults_left(w);
+}
+
+/* An empty result for the wire parser tests: no class yet (-1). */
+static inline struct llm_result lt_fresh(void)
+{
+	struct llm_result r;
+	memset(&r, 0, sizeof(r));
+	r.cls = -1;
+	return r;
 }
 
 #endif

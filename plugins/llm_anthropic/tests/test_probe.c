@@ -23,14 +23,6 @@ static void fault_529(void **state)
 
 /* --- the wire parser on real payload shapes (provider-protocols.md §2) --- */
 
-static struct llm_result fresh(void)
-{
-	struct llm_result r;
-	memset(&r, 0, sizeof(r));
-	r.cls = -1;
-	return r;
-}
-
 static void ev(struct llm_result *r, const char *event, const char *data)
 {
 	an_event(r, event, data, strlen(data));
@@ -39,7 +31,7 @@ static void ev(struct llm_result *r, const char *event, const char *data)
 static void wire_stream(void **state)
 {
 	(void)state;
-	struct llm_result r = fresh();
+	struct llm_result r = lt_fresh();
 	ev(&r, "message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_01X\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-sonnet-4-6\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":135,\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"output_tokens\":1,\"service_tier\":\"standard\"}}}");
 	ev(&r, "content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}");
 	ev(&r, "ping", "{\"type\": \"ping\"}");
@@ -57,14 +49,14 @@ static void wire_stream(void **state)
 	assert_string_equal(r.text, "Hello");
 	llm_result_free(&r);
 
-	r = fresh();
+	r = lt_fresh();
 	ev(&r, "content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"get_weather\",\"input\":{}}}");
 	ev(&r, "content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"city\\\":\"}}");
 	assert_true(r.first_ns > 0);
 	llm_result_free(&r);
 
 	/* data without an event: line is dropped, as the SDK does */
-	r = fresh();
+	r = lt_fresh();
 	ev(&r, "", "{\"type\":\"message_stop\"}");
 	assert_int_equal(r.done, 0);
 	assert_int_equal(r.cls, -1);
@@ -75,55 +67,55 @@ static void wire_stream(void **state)
 static void wire_errors(void **state)
 {
 	(void)state;
-	struct llm_result r = fresh();
+	struct llm_result r = lt_fresh();
 	const char *b = "{\"type\":\"error\",\"error\":{\"type\":\"authentication_error\",\"message\":\"invalid x-api-key\"},\"request_id\":\"req_011C\"}";
 	an_error_body(&r, 401, b, strlen(b));
 	assert_int_equal(r.cls, LLM_AUTH);
 	assert_non_null(strstr(r.msg, "invalid x-api-key"));
 
-	r = fresh();
+	r = lt_fresh();
 	b = "{\"type\":\"error\",\"error\":{\"type\":\"permission_error\",\"message\":\"Your API key does not have permission to use the specified resource.\"},\"request_id\":\"req_1\"}";
 	an_error_body(&r, 403, b, strlen(b));
 	assert_int_equal(r.cls, LLM_AUTH);
 
-	r = fresh();
+	r = lt_fresh();
 	b = "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"Number of request tokens has exceeded your per-minute rate limit.\"},\"request_id\":\"req_1\"}";
 	an_error_body(&r, 429, b, strlen(b));
 	assert_int_equal(r.cls, LLM_RATE_LIMIT);
 
-	r = fresh();
+	r = lt_fresh();
 	b = "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"},\"request_id\":\"req_1\"}";
 	an_error_body(&r, 529, b, strlen(b));
 	assert_int_equal(r.cls, LLM_SERVER_ERROR);
 	assert_non_null(strstr(r.msg, "Overloaded"));
 
-	r = fresh();
+	r = lt_fresh();
 	b = "{\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"Internal server error\"},\"request_id\":\"req_1\"}";
 	an_error_body(&r, 500, b, strlen(b));
 	assert_int_equal(r.cls, LLM_SERVER_ERROR);
 
-	r = fresh();
+	r = lt_fresh();
 	b = "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.\"},\"request_id\":\"req_1\"}";
 	an_error_body(&r, 400, b, strlen(b));
 	assert_int_equal(r.cls, LLM_QUOTA);
 	assert_non_null(strstr(r.msg, "credit balance is too low"));
 
-	r = fresh();
+	r = lt_fresh();
 	b = "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"max_tokens: field required\"},\"request_id\":\"req_1\"}";
 	an_error_body(&r, 400, b, strlen(b));
 	assert_int_equal(r.cls, LLM_CLIENT_ERROR);
 
-	r = fresh();
+	r = lt_fresh();
 	b = "{\"type\":\"error\",\"error\":{\"type\":\"request_too_large\",\"message\":\"Request exceeds the maximum allowed number of bytes.\"}}";
 	an_error_body(&r, 413, b, strlen(b));
 	assert_int_equal(r.cls, LLM_CLIENT_ERROR);
 
-	r = fresh();
+	r = lt_fresh();
 	an_error_body(&r, 529, "upstream overloaded", 19);
 	assert_int_equal(r.cls, LLM_SERVER_ERROR);
 
 	/* the in-stream error event */
-	r = fresh();
+	r = lt_fresh();
 	ev(&r, "error", "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}");
 	assert_int_equal(r.cls, LLM_SERVER_ERROR);
 	assert_non_null(strstr(r.msg, "error event"));
