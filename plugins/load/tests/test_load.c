@@ -24,36 +24,21 @@ static struct pt_key key;
 static int group_setup(void **st)
 {
 	(void)st;
-	if (pt_key_make(&key) || tgt_env_init() || pt_world_start(&world) ||
-	    pt_agent_start(&agent, &world, &key, NULL, NULL))
-		return -1;
-	return 0;
+	return pt_up(&agent, &world, &key);
 }
 
 static int group_teardown(void **st)
 {
 	(void)st;
-	tgt_stop(&agent);
-	pt_world_stop(&world);
-	tgt_env_done();
+	pt_down(&agent, &world);
 	return 0;
 }
 
 /* The plugin aimed at agent + world, as [load:hermetic] does. */
 static struct fakehost *ld_host(const char *script, const char *calls, const char *conc)
 {
-	struct fakehost *fh = fh_new("load");
-	char pid[32];
+	struct fakehost *fh = pt_plugin_host("load", &agent, &world, &key, NULL);
 
-	assert_non_null(fh);
-	assert_int_equal(fh_load(fh, pt_so("load")), 0);
-	snprintf(pid, sizeof(pid), "%d", (int)agent.pid);
-	fh_set_opt(fh, "base_url", agent.url);
-	fh_set_opt(fh, "provision", "true");
-	fh_set_opt(fh, "control_url", world.control);
-	fh_set_opt(fh, "signing_seed", key.seed_b64);
-	fh_set_opt(fh, "db_url", tgt_db_url);
-	fh_set_opt(fh, "target_pid", pid);
 	fh_set_opt(fh, "scripts", script);
 	fh_set_opt(fh, "calls", calls);
 	fh_set_opt(fh, "concurrency", conc);

@@ -19,18 +19,13 @@ static struct pt_key key;
 static int group_setup(void **st)
 {
 	(void)st;
-	if (pt_key_make(&key) || tgt_env_init() || pt_world_start(&world) ||
-	    pt_agent_start(&agent, &world, &key, NULL, NULL))
-		return -1;
-	return 0;
+	return pt_up(&agent, &world, &key);
 }
 
 static int group_teardown(void **st)
 {
 	(void)st;
-	tgt_stop(&agent);
-	pt_world_stop(&world);
-	tgt_env_done();
+	pt_down(&agent, &world);
 	return 0;
 }
 
