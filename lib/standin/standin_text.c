@@ -141,3 +141,17 @@ void vs_st_turn_free(struct vs_st_turn *t)
 	t->user = NULL;
 	t->req = NULL;
 }
+
+int vs_st_turn_send(const struct vs_world *w, vs_wresp *rs, const struct vs_st_turn *t, const char *content_type,
+		    json_t *body)
+{
+	char *s = json_dumps(body, JSON_COMPACT);
+	int rc;
+
+	json_decref(body);
+	w->resp_status(rs, 200);
+	w->resp_header(rs, "Content-Type", content_type);
+	rc = s ? w->resp_body(rs, t->ttft + t->per * (uint32_t)t->ntok, s, strlen(s)) : -1;
+	free(s);
+	return rc;
+}

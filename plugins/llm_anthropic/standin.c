@@ -159,12 +159,7 @@ static int h_messages(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, 
 		json_t *m = json_pack("{s:s,s:s,s:s,s:s,s:o,s:s,s:n,s:o}", "id", id, "type", "message", "role", "assistant",
 				      "model", model, "content", content, "stop_reason", stop, "stop_sequence", "usage",
 				      usage(in, t.out_tokens));
-		char *s = json_dumps(m, JSON_COMPACT);
-		json_decref(m);
-		w->resp_status(rs, 200);
-		w->resp_header(rs, "Content-Type", "application/json");
-		rc = s ? w->resp_body(rs, t.ttft + t.per * (uint32_t)t.ntok, s, strlen(s)) : -1;
-		free(s);
+		rc = vs_st_turn_send(w, rs, &t, "application/json", m);
 		json_decref(tool_input);
 		goto out;
 	}

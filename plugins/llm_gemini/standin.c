@@ -161,12 +161,7 @@ static int handle(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_w
 				    : json_pack("{s:s}", "text", t.text);
 		json_t *body = chunk(model, rid, part, "STOP", in, t.out_tokens);
 		json_decref(args);
-		char *s = json_dumps(body, JSON_COMPACT);
-		json_decref(body);
-		w->resp_status(rs, 200);
-		w->resp_header(rs, "Content-Type", "application/json; charset=UTF-8");
-		rc = s ? w->resp_body(rs, t.ttft + t.per * (uint32_t)t.ntok, s, strlen(s)) : -1;
-		free(s);
+		rc = vs_st_turn_send(w, rs, &t, "application/json; charset=UTF-8", body);
 		goto out;
 	}
 	w->resp_status(rs, 200);

@@ -179,12 +179,7 @@ static int h_chat(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_w
 			"finish_reason", t.tool ? "tool_calls" : "stop", "usage", "prompt_tokens", (json_int_t)prompt,
 			"completion_tokens", (json_int_t)t.out_tokens, "total_tokens", (json_int_t)(prompt + t.out_tokens),
 			"prompt_tokens_details", "cached_tokens", 0, "completion_tokens_details", "reasoning_tokens", 0);
-		char *s = json_dumps(body, JSON_COMPACT);
-		json_decref(body);
-		w->resp_status(rs, 200);
-		w->resp_header(rs, "Content-Type", "application/json");
-		rc = s ? w->resp_body(rs, t.ttft + t.per * (uint32_t)t.ntok, s, strlen(s)) : -1;
-		free(s);
+		rc = vs_st_turn_send(w, rs, &t, "application/json", body);
 		goto out;
 	}
 

@@ -46,4 +46,9 @@ struct vs_st_turn {
 void vs_st_turn_answer(const struct vs_world *w, vs_wctx *wc, struct vs_st_turn *t, int after_tool, const json_t *tools,
 		       int (*offered)(const json_t *tools, const char *name), int speak_with_tool);
 void vs_st_turn_free(struct vs_st_turn *t);
+/* The whole (not streamed) answer: 200 with content_type and body (stolen)
+ * as compact JSON, after the turn's time (ttft + per a token).  The world's
+ * resp_body result; -1 when body cannot be dumped. */
+int vs_st_turn_send(const struct vs_world *w, vs_wresp *rs, const struct vs_st_turn *t, const char *content_type,
+		    json_t *body);
 #endif
