@@ -256,32 +256,6 @@ static void check_false_gaps(struct pl *p)
 		p->h->check(p->c, "gaps", VS_CHECK_PASS, "no gap inside agent speech (<= %lld ms allowed)", p->max_gap_ms);
 }
 
-/* Frames of the script's own audio (say/wav/tone/silence/noise/dtmf): the
- * fewest a caller that played the whole script can have sent. */
-static uint64_t script_frames(const struct vs_call_script *s)
-{
-	uint64_t n = 0;
-
-	for (size_t i = 0; i < s->nsteps; i++) {
-		const struct vs_call_step *st = &s->steps[i];
-		switch (st->kind) {
-		case VS_STEP_SAY:
-		case VS_STEP_WAV:
-		case VS_STEP_TONE:
-		case VS_STEP_SILENCE:
-		case VS_STEP_NOISE:
-			n += st->n / 160;
-			break;
-		case VS_STEP_DTMF:
-			n += strlen(st->arg ? st->arg : "") * 10;
-			break;
-		default:
-			break;
-		}
-	}
-	return n;
-}
-
 static void check_frames(struct pl *p)
 {
 	struct vs_checkmsg bad = {0}, none = {0}, sent = {0};
@@ -297,7 +271,7 @@ static void check_frames(struct pl *p)
 			continue;
 		n++;
 		slots = (uint64_t)(m->duration_ms / 20.0);
-		min = script_frames(pc->script);
+		min = vs_call_script_min_frames(pc->script);
 		tot_sent += m->frames_sent;
 		tot_late += m->late_frames;
 		if (m->max_late_ms > max_late)
