@@ -155,3 +155,14 @@ int vs_st_turn_send(const struct vs_world *w, vs_wresp *rs, const struct vs_st_t
 	free(s);
 	return rc;
 }
+
+int vs_st_sse_json(const struct vs_world *w, vs_wresp *rs, uint32_t delay, const char *event, json_t *j)
+{
+	char *s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (!s)
+		return -1;
+	int rc = w->resp_sse(rs, delay, event, s);
+	free(s);
+	return rc;
+}

@@ -38,11 +38,7 @@ static int an_error(const struct vs_world *w, vs_wctx *wc, vs_wresp *rs, int sta
 	if (mid_stream) {
 		json_t *e = json_pack("{s:s,s:{s:s,s:s}}", "type", "error", "error", "type", type, "message",
 				      message ? message : msg);
-		char *s = json_dumps(e, JSON_COMPACT);
-		json_decref(e);
-		int rc = s ? w->resp_sse(rs, 0, "error", s) : -1;
-		free(s);
-		return rc;
+		return vs_st_sse_json(w, rs, 0, "error", e);
 	}
 	w->resp_header(rs, "request-id", rid);
 	if (status == 429)
@@ -88,17 +84,6 @@ static int has_tool(const json_t *tools, const char *name)
 			return 1;
 	}
 	return 0;
-}
-
-static int ev(const struct vs_world *w, vs_wresp *rs, uint32_t delay, const char *name, json_t *data)
-{
-	char *s = json_dumps(data, JSON_COMPACT);
-	json_decref(data);
-	if (!s)
-		return -1;
-	int rc = w->resp_sse(rs, delay, name, s);
-	free(s);
-	return rc;
 }
 
 static json_t *usage(long in, long out)
@@ -170,25 +155,25 @@ static int h_messages(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, 
 		rc = -1;
 		goto out;
 	}
-	ev(w, rs, 0, "message_start",
+	vs_st_sse_json(w, rs, 0, "message_start",
 	   json_pack("{s:s,s:{s:s,s:s,s:s,s:s,s:[],s:n,s:n,s:o}}", "type", "message_start", "message", "id", id, "type",
 		     "message", "role", "assistant", "model", model, "content", "stop_reason", "stop_sequence", "usage",
 		     usage(in, 1)));
 	int idx = 0;
 	if (*t.text) {
-		ev(w, rs, t.ttft, "content_block_start",
+		vs_st_sse_json(w, rs, t.ttft, "content_block_start",
 		   json_pack("{s:s,s:i,s:{s:s,s:s}}", "type", "content_block_start", "index", idx, "content_block", "type",
 			     "text", "text", ""));
-		ev(w, rs, 0, "ping", json_pack("{s:s}", "type", "ping"));
+		vs_st_sse_json(w, rs, 0, "ping", json_pack("{s:s}", "type", "ping"));
 		for (size_t i = 0; i < t.ntok; i++)
-			ev(w, rs, i ? t.per : 0, "content_block_delta",
+			vs_st_sse_json(w, rs, i ? t.per : 0, "content_block_delta",
 			   json_pack("{s:s,s:i,s:{s:s,s:s}}", "type", "content_block_delta", "index", idx, "delta", "type",
 				     "text_delta", "text", t.tok[i]));
-		ev(w, rs, 0, "content_block_stop", json_pack("{s:s,s:i}", "type", "content_block_stop", "index", idx));
+		vs_st_sse_json(w, rs, 0, "content_block_stop", json_pack("{s:s,s:i}", "type", "content_block_stop", "index", idx));
 		idx++;
 	}
 	if (t.tool) {
-		ev(w, rs, *t.text ? t.per : t.ttft, "content_block_start",
+		vs_st_sse_json(w, rs, *t.text ? t.per : t.ttft, "content_block_start",
 		   json_pack("{s:s,s:i,s:{s:s,s:s,s:s,s:{}}}", "type", "content_block_start", "index", idx,
 			     "content_block", "type", "tool_use", "id", tid, "name", t.tool, "input"));
 		char *args = json_dumps(tool_input, JSON_COMPACT);
@@ -196,18 +181,18 @@ static int h_messages(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, 
 		for (size_t off = 0; off < al; off += step) {
 			char frag[512];
 			snprintf(frag, sizeof frag, "%.*s", (int)(al - off < step ? al - off : step), args + off);
-			ev(w, rs, t.per, "content_block_delta",
+			vs_st_sse_json(w, rs, t.per, "content_block_delta",
 			   json_pack("{s:s,s:i,s:{s:s,s:s}}", "type", "content_block_delta", "index", idx, "delta", "type",
 				     "input_json_delta", "partial_json", frag));
 		}
 		free(args);
-		ev(w, rs, 0, "content_block_stop", json_pack("{s:s,s:i}", "type", "content_block_stop", "index", idx));
+		vs_st_sse_json(w, rs, 0, "content_block_stop", json_pack("{s:s,s:i}", "type", "content_block_stop", "index", idx));
 	}
 	json_decref(tool_input);
-	ev(w, rs, t.per, "message_delta",
+	vs_st_sse_json(w, rs, t.per, "message_delta",
 	   json_pack("{s:s,s:{s:s,s:n},s:o}", "type", "message_delta", "delta", "stop_reason", stop, "stop_sequence",
 		     "usage", usage(in, t.out_tokens)));
-	ev(w, rs, 0, "message_stop", json_pack("{s:s}", "type", "message_stop"));
+	vs_st_sse_json(w, rs, 0, "message_stop", json_pack("{s:s}", "type", "message_stop"));
 out:
 	vs_st_turn_free(&t);
 	return rc;

@@ -43,11 +43,7 @@ static int gm_error(const struct vs_world *w, vs_wctx *wc, vs_wresp *rs, int sta
 			      "status", status_name(status));
 	w->count(wc, "errors", 1);
 	if (mid_stream) {
-		char *s = json_dumps(e, JSON_COMPACT);
-		json_decref(e);
-		int rc = s ? w->resp_sse(rs, 0, NULL, s) : -1;
-		free(s);
-		return rc;
+		return vs_st_sse_json(w, rs, 0, NULL, e);
 	}
 	return w->resp_json_steal(rs, status, e);
 }
@@ -173,21 +169,13 @@ static int handle(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_w
 	if (t.tool) {
 		json_t *c = chunk(model, rid, json_pack("{s:{s:s,s:O}}", "functionCall", "name", t.tool, "args", args), "STOP",
 				  in, t.out_tokens);
-		char *s = json_dumps(c, JSON_COMPACT);
-		json_decref(c);
-		if (s)
-			w->resp_sse(rs, t.ttft, NULL, s);
-		free(s);
+		vs_st_sse_json(w, rs, t.ttft, NULL, c);
 	}
 	json_decref(args);
 	for (size_t i = 0; i < t.ntok; i++) {
 		json_t *c = chunk(model, rid, json_pack("{s:s}", "text", t.tok[i]), i + 1 == t.ntok ? "STOP" : NULL, in,
 				  (long)i + 1);
-		char *s = json_dumps(c, JSON_COMPACT);
-		json_decref(c);
-		if (s)
-			w->resp_sse(rs, i ? t.per : t.ttft, NULL, s);
-		free(s);
+		vs_st_sse_json(w, rs, i ? t.per : t.ttft, NULL, c);
 	}
 out:
 	vs_st_turn_free(&t);

@@ -56,11 +56,7 @@ static int oa_error(const struct vs_world *w, vs_wctx *wc, vs_wresp *rs, int sta
 			      "param", "code", code ? json_string(code) : json_null());
 	w->count(wc, "errors", 1);
 	if (mid_stream) {
-		char *s = json_dumps(e, JSON_COMPACT);
-		json_decref(e);
-		int rc = s ? w->resp_sse(rs, 0, NULL, s) : -1;
-		free(s);
-		return rc;
+		return vs_st_sse_json(w, rs, 0, NULL, e);
 	}
 	char rid[40];
 	vs_st_make_id(rid, sizeof rid, "req_", w->rand(wc));
@@ -97,17 +93,6 @@ static int has_tool(const json_t *tools, const char *name)
 			return 1;
 	}
 	return 0;
-}
-
-static int send_chunk(const struct vs_world *w, vs_wresp *rs, uint32_t delay, json_t *chunk)
-{
-	char *s = json_dumps(chunk, JSON_COMPACT);
-	json_decref(chunk);
-	if (!s)
-		return -1;
-	int rc = w->resp_sse(rs, delay, NULL, s);
-	free(s);
-	return rc;
 }
 
 static json_t *chunk_base(const char *id, long created, const char *model)
@@ -195,7 +180,7 @@ static int h_chat(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_w
 						      "function", "function", "name", t.tool, "arguments", "")
 					  : json_pack("{s:s,s:s}", "role", "assistant", "content", ""),
 				     NULL));
-	send_chunk(w, rs, t.ttft, c);
+	vs_st_sse_json(w, rs, t.ttft, NULL, c);
 	if (t.tool) {
 		/* the arguments in a few fragments */
 		size_t al = strlen(t.rep.tool_args), step = al / 3 + 1;
@@ -207,17 +192,17 @@ static int h_chat(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_w
 					      choice(json_pack("{s:[{s:i,s:{s:s}}]}", "tool_calls", "index", 0, "function",
 							       "arguments", frag),
 						     NULL));
-			send_chunk(w, rs, t.per, c);
+			vs_st_sse_json(w, rs, t.per, NULL, c);
 		}
 	}
 	for (size_t i = 0; i < t.ntok; i++) {
 		c = chunk_base(id, created, model);
 		json_array_append_new(json_object_get(c, "choices"), choice(json_pack("{s:s}", "content", t.tok[i]), NULL));
-		send_chunk(w, rs, t.per, c);
+		vs_st_sse_json(w, rs, t.per, NULL, c);
 	}
 	c = chunk_base(id, created, model);
 	json_array_append_new(json_object_get(c, "choices"), choice(json_object(), t.tool ? "tool_calls" : "stop"));
-	send_chunk(w, rs, t.per, c);
+	vs_st_sse_json(w, rs, t.per, NULL, c);
 	if (usage_chunk) {
 		c = chunk_base(id, created, model);
 		json_object_set_new(c, "usage",
@@ -225,7 +210,7 @@ static int h_chat(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_w
 					      "completion_tokens", (json_int_t)t.out_tokens, "total_tokens",
 					      (json_int_t)(prompt + t.out_tokens), "prompt_tokens_details", "cached_tokens", 0,
 					      "completion_tokens_details", "reasoning_tokens", 0));
-		send_chunk(w, rs, 0, c);
+		vs_st_sse_json(w, rs, 0, NULL, c);
 	}
 	w->resp_sse(rs, 0, NULL, "[DONE]");
 out:

@@ -29,6 +29,11 @@ const char *vs_st_llm_reply(const struct vs_world *w, vs_wctx *wc, const char *u
 			    const json_t *tools, int (*offered)(const json_t *tools, const char *name),
 			    struct vs_reply *rep, const char **tool);
 
+/* j (stolen) as one compact server-sent event after delay ms (event: its
+ * name, NULL for none): the world's resp_sse result, -1 when j cannot be
+ * dumped. */
+int vs_st_sse_json(const struct vs_world *w, vs_wresp *rs, uint32_t delay, const char *event, json_t *j);
+
 /* One LLM request as the stand-ins answer it: the request body and the
  * caller's last words (both owned, set by the plugin), then the reply
  * (vs_st_turn_answer), its tokens and timing; vs_st_turn_free frees it. */
