@@ -212,4 +212,26 @@ static inline struct fakehost *pt_host(const struct tgt *t, const struct pt_worl
 	return fh;
 }
 
+/* PT_AGENT_FIXTURE defined before including this: the test file's agent,
+ * world and key, and group_setup/group_teardown bringing them up and down
+ * around the group. */
+#ifdef PT_AGENT_FIXTURE
+static struct tgt agent;
+static struct pt_world world;
+static struct pt_key key;
+
+static int group_setup(void **st)
+{
+	(void)st;
+	return pt_up(&agent, &world, &key);
+}
+
+static int group_teardown(void **st)
+{
+	(void)st;
+	pt_down(&agent, &world);
+	return 0;
+}
+#endif
+
 #endif

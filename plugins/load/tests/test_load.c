@@ -13,26 +13,10 @@
  * Turn-taking bound: TURN_WITHIN (3 s), as in the pipeline tests: on a
  * 2-core box the reference agent's turns are 1.7-2.1 s alone, more with
  * four calls at once (docs/plugins/load.md has the figures). */
+#define PT_AGENT_FIXTURE
 #include "ptest.h"
 
 #define TURN_WITHIN "3s"
-
-static struct tgt agent;
-static struct pt_world world;
-static struct pt_key key;
-
-static int group_setup(void **st)
-{
-	(void)st;
-	return pt_up(&agent, &world, &key);
-}
-
-static int group_teardown(void **st)
-{
-	(void)st;
-	pt_down(&agent, &world);
-	return 0;
-}
 
 /* The plugin aimed at agent + world, as [load:hermetic] does. */
 static struct fakehost *ld_host(const char *script, const char *calls, const char *conc)

@@ -8,26 +8,10 @@
  * by its own clock and 1.7-2.1 s as the caller hears it (first audible
  * sample; flite's lead-in silence included): at the target, not reliably
  * under it.  The same bound is what the LLM fault must break. */
+#define PT_AGENT_FIXTURE
 #include "ptest.h"
 
 #define TURN_WITHIN "3s"
-
-static struct tgt agent;
-static struct pt_world world;
-static struct pt_key key;
-
-static int group_setup(void **st)
-{
-	(void)st;
-	return pt_up(&agent, &world, &key);
-}
-
-static int group_teardown(void **st)
-{
-	(void)st;
-	pt_down(&agent, &world);
-	return 0;
-}
 
 static void healthy_agent_passes(void **st)
 {
