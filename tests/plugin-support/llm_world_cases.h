@@ -5,8 +5,7 @@
  * error; bad fault specs are config errors; the key is never printed.  The
  * including file defines LT_PLUGIN ("llm_openai"), LT_SHORT ("openai"),
  * LT_KEY_ENV ("OPENAI_API_KEY") and KEY (a test key), optionally
- * LT_SERVER_STATUS (the provider's overload status, default "500") and
- * LT_HOST_OPT (an option every case sets, as `"key", "value"`), then
+ * LT_SERVER_STATUS (the provider's overload status, default "500"), then
  * includes this. */
 #ifndef LLM_WORLD_CASES_H
 #define LLM_WORLD_CASES_H
@@ -17,15 +16,6 @@
 
 static struct lt_world W;
 
-/* A host for the plugin against the world with key. */
-static struct fakehost *case_host(const char *key)
-{
-	struct fakehost *fh = lt_host(LT_PLUGIN, &W, key);
-#ifdef LT_HOST_OPT
-	fh_set_opt(fh, LT_HOST_OPT);
-#endif
-	return fh;
-}
 
 static int group_setup(void **state)
 {
@@ -43,7 +33,7 @@ static int group_teardown(void **state)
 static void all_ok(void **state)
 {
 	(void)state;
-	struct fakehost *fh = case_host(KEY);
+	struct fakehost *fh = lt_host(LT_PLUGIN, &W, KEY);
 	assert_int_equal(fh_run(fh), VS_OK);
 	assert_check(fh, "responses_ok", VS_CHECK_PASS);
 	assert_check(fh, "ttft_p95", VS_CHECK_PASS);
@@ -136,7 +126,7 @@ static void fault_reset(void **state)
 static void fault_latency(void **state)
 {
 	(void)state;
-	struct fakehost *fh = case_host(KEY);
+	struct fakehost *fh = lt_host(LT_PLUGIN, &W, KEY);
 	fh_set_opt(fh, "faults", "latency:1200");
 	fh_set_opt(fh, "respond_within", "1s");
 	assert_int_equal(fh_run(fh), VS_OK);
@@ -156,7 +146,7 @@ static void two_passes(void **state)
 static void missing_key_skips(void **state)
 {
 	(void)state;
-	struct fakehost *fh = case_host("");
+	struct fakehost *fh = lt_host(LT_PLUGIN, &W, "");
 	assert_int_equal(fh_run(fh), VS_SKIP);
 	assert_string_equal(fh_reason(fh), LT_KEY_ENV " not set");
 	fh_free(fh);
@@ -165,7 +155,7 @@ static void missing_key_skips(void **state)
 static void refused_is_network(void **state)
 {
 	(void)state;
-	struct fakehost *fh = case_host(KEY);
+	struct fakehost *fh = lt_host(LT_PLUGIN, &W, KEY);
 	fh_set_opt(fh, "base_url", "http://127.0.0.1:9");
 	fh_set_opt(fh, "requests", "3");
 	assert_int_equal(fh_run(fh), VS_OK);
@@ -177,11 +167,11 @@ static void refused_is_network(void **state)
 static void bad_faults_config(void **state)
 {
 	(void)state;
-	struct fakehost *fh = case_host(KEY);
+	struct fakehost *fh = lt_host(LT_PLUGIN, &W, KEY);
 	fh_set_opt(fh, "faults", "error:abc");
 	assert_int_equal(fh_run(fh), VS_ECONFIG);
 	fh_free(fh);
-	fh = case_host(KEY);
+	fh = lt_host(LT_PLUGIN, &W, KEY);
 	fh_set_opt(fh, "faults", "error:500");
 	fh_set_opt(fh, "base_url", "https://example.invalid");
 	assert_int_equal(fh_run(fh), VS_ECONFIG); /* faults are hermetic only */

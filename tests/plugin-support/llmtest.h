@@ -63,9 +63,7 @@ static inline void lt_world_stop(struct lt_world *w)
 /* The plugin aimed at the world's stand-in, quick test settings. */
 static inline struct fakehost *lt_host(const char *plugin, const struct lt_world *w, const char *key)
 {
-	struct fakehost *fh = fh_new(plugin);
-	assert_non_null(fh);
-	assert_int_equal(fh_load(fh, lt_so(plugin)), 0);
+	struct fakehost *fh = fh_loaded(plugin, lt_so(plugin));
 	fh_set_opt(fh, "base_url", w->http);
 	fh_set_opt(fh, "control_url", w->control);
 	fh_set_opt(fh, "api_key", key);
@@ -195,6 +193,18 @@ static inline struct llm_result lt_fresh(void)
 	memset(&r, 0, sizeof(r));
 	r.cls = -1;
 	return r;
+}
+
+/* r ended cleanly (done, unclassified) with these token counts and text;
+ * then freed. */
+static inline void lt_assert_finished(struct llm_result *r, long tokens_in, long tokens_out, const char *text)
+{
+	assert_int_equal(r->done, 1);
+	assert_int_equal(r->cls, -1);
+	assert_int_equal(r->tokens_in, tokens_in);
+	assert_int_equal(r->tokens_out, tokens_out);
+	assert_string_equal(r->text, text);
+	llm_result_free(r);
 }
 
 #endif

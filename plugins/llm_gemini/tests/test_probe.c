@@ -27,12 +27,7 @@ static void wire_stream(void **state)
 	assert_true(r.first_ns > 0);
 	assert_int_equal(r.done, 0);
 	feed(&r, "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\" there!\"}],\"role\":\"model\"},\"finishReason\":\"STOP\",\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":9,\"candidatesTokenCount\":3,\"totalTokenCount\":12,\"thoughtsTokenCount\":0,\"cachedContentTokenCount\":0},\"modelVersion\":\"gemini-2.5-flash\",\"responseId\":\"r1\"}");
-	assert_int_equal(r.done, 1);
-	assert_int_equal(r.cls, -1);
-	assert_int_equal(r.tokens_in, 9);
-	assert_int_equal(r.tokens_out, 3);
-	assert_string_equal(r.text, "Hello there!");
-	llm_result_free(&r);
+	lt_assert_finished(&r, 9, 3, "Hello there!");
 
 	r = lt_fresh();
 	feed(&r, "{\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":{\"name\":\"get_weather\",\"args\":{\"city\":\"Paris\"}}}],\"role\":\"model\"},\"finishReason\":\"STOP\",\"index\":0}]}");

@@ -31,12 +31,7 @@ static void wire_stream(void **state)
 	feed(&r, "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1755000000,\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2,\"total_tokens\":11,\"prompt_tokens_details\":{\"cached_tokens\":0},\"completion_tokens_details\":{\"reasoning_tokens\":0}}}");
 	assert_int_equal(r.done, 0);
 	feed(&r, "[DONE]");
-	assert_int_equal(r.done, 1);
-	assert_int_equal(r.cls, -1);
-	assert_int_equal(r.tokens_in, 9);
-	assert_int_equal(r.tokens_out, 2);
-	assert_string_equal(r.text, "Hello");
-	llm_result_free(&r);
+	lt_assert_finished(&r, 9, 2, "Hello");
 
 	/* a tool call's first fragment is the first token */
 	r = lt_fresh();
