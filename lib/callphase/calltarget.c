@@ -15,7 +15,6 @@ int vs_calltarget_read(const struct vs_host *h, vs_ctx *c, struct vs_calltarget 
 	t->pid = pid > 0 ? (pid_t)pid : 0;
 	t->base_url = vs_popt_str(h, c, "base_url");
 	vs_popt_url(t->webhook_url, sizeof(t->webhook_url), t->base_url, vs_popt_str(h, c, "webhook_path"));
-	vs_popt_url(t->metrics_url, sizeof(t->metrics_url), t->base_url, vs_popt_str(h, c, "metrics_path"));
 	t->control_url = vs_popt_str(h, c, "control_url");
 	t->signing_seed = vs_popt_str(h, c, "signing_seed");
 	t->caller = vs_popt_str(h, c, "caller_number");
@@ -29,6 +28,12 @@ int vs_calltarget_read(const struct vs_host *h, vs_ctx *c, struct vs_calltarget 
 					 .fallback = t->fallback,
 					 .name = vs_popt_str(h, c, "tenant_name")};
 	return 0;
+}
+
+void vs_calltarget_path(const struct vs_host *h, vs_ctx *c, const struct vs_calltarget *t, const char *key, char *out,
+			size_t len)
+{
+	vs_popt_url(out, len, t->base_url, vs_popt_str(h, c, key));
 }
 
 int vs_calltarget_skip(const struct vs_host *h, vs_ctx *c, const char *section, const struct vs_calltarget *t,

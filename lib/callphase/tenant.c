@@ -107,6 +107,30 @@ PGconn *vs_targetdb_open(const char *url, char *err, size_t errlen)
 	return pg;
 }
 
+long long vs_targetdb_value(const char *url, const char *sql, int nparams, const char *const *params, char *err,
+			    size_t errlen)
+{
+	PGconn *pg = vs_targetdb_open(url, err, errlen);
+	PGresult *res = NULL;
+	long long v = -1;
+
+	if (!pg)
+		return -1;
+	res = PQexecParams(pg, sql, nparams, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) < 1 || PQnfields(res) < 1) {
+		const char *m = PQresultErrorMessage(res);
+		if (!m || !*m)
+			m = "no row returned";
+		snprintf(err, errlen, "%.*s", (int)strcspn(m, "\n"), m);
+		goto out;
+	}
+	v = PQgetisnull(res, 0, 0) ? 0 : strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+out:
+	PQclear(res);
+	PQfinish(pg);
+	return v;
+}
+
 int vs_tenant_create(const struct vs_tenant_cfg *cfg, struct vs_tenant *t, char *err, size_t errlen)
 {
 	static atomic_uint counter;

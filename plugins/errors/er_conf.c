@@ -159,7 +159,8 @@ int er_conf_load(struct er *e)
 	e->webhook_within_ms = er_ms(e, "webhook_within");
 	e->first_reply_ms = er_ms(e, "first_reply_within");
 	e->pause_ms = er_ms(e, "pause");
-	vs_popt_url(e->health_url, sizeof(e->health_url), e->t.base_url, er_str(e, "health_path"));
+	vs_calltarget_path(h, e->c, &e->t, "health_path", e->health_url, sizeof(e->health_url));
+	vs_calltarget_path(h, e->c, &e->t, "metrics_path", e->t.metrics_url, sizeof(e->t.metrics_url));
 	e->run_db = has_item(sc, "db");
 	e->run_key = has_item(sc, "key");
 	e->run_timeout = has_item(sc, "timeout");

@@ -96,6 +96,7 @@ int ld_conf_load(struct ld *p)
 	}
 	if (vs_calltarget_read(h, p->c, &p->t))
 		return VS_ECONFIG;
+	vs_calltarget_path(h, p->c, &p->t, "metrics_path", p->t.metrics_url, sizeof(p->t.metrics_url));
 	p->db_call_sql = vs_popt_str(h, p->c, "db_call_sql");
 	p->db_turns_sql = vs_popt_str(h, p->c, "db_turns_sql");
 	rc = vs_calltarget_skip(h, p->c, "load", &p->t,

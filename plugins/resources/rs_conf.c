@@ -160,6 +160,7 @@ int rs_conf_load(struct rs *p)
 	}
 	if (vs_calltarget_read(h, p->c, &p->t))
 		return VS_ECONFIG;
+	vs_calltarget_path(h, p->c, &p->t, "metrics_path", p->t.metrics_url, sizeof(p->t.metrics_url));
 	p->timeout_metric = vs_popt_str(p->h, p->c, "db_timeout_metric");
 	/* a launched target's setting, to name the reason when Smart Turn is off */
 	p->smart_turn_hint = h->conf(p->c, "target", "env.SMART_TURN_ENABLED");

@@ -51,8 +51,6 @@ static char *to_params(const char *sql)
 
 long tprobe_db_count(const char *url, const char *sql, const char *since, const char *ccid, char *err, size_t errlen)
 {
-	PGconn *pg = NULL;
-	PGresult *res = NULL;
 	char *q = to_params(sql);
 	const char *params[2] = {since, ccid};
 	int np = strstr(sql, "{call_control_id}") ? 2 : strstr(sql, "{since}") ? 1 : 0;
@@ -64,18 +62,8 @@ long tprobe_db_count(const char *url, const char *sql, const char *since, const 
 	}
 	if (np == 1 && strstr(q, "$2")) /* never happens: {call_control_id} alone still passes both */
 		np = 2;
-	pg = vs_targetdb_open(url, err, errlen);
-	if (!pg)
-		goto out;
-	res = PQexecParams(pg, q, np, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) < 1 || PQnfields(res) < 1) {
-		snprintf(err, errlen, "%.*s", (int)strcspn(PQerrorMessage(pg), "\n"), PQerrorMessage(pg));
-		goto out;
-	}
-	n = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	n = (long)vs_targetdb_value(url, q, np, params, err, errlen);
 out:
-	PQclear(res);
-	PQfinish(pg);
 	free(q);
 	return n;
 }

@@ -43,17 +43,21 @@
 struct vs_calltarget {
 	const char *base_url;         /* "" when unset */
 	char webhook_url[1024];       /* base_url + webhook_path */
-	char metrics_url[1024];       /* base_url + metrics_path; "" without that option */
+	char metrics_url[1024];       /* base_url + metrics_path (vs_calltarget_path); "" when not read */
 	const char *control_url, *signing_seed, *caller, *routed, *fallback, *db_url;
 	pid_t pid;                    /* 0: not given */
 	int provision;
 	struct vs_tenant_cfg tcfg;    /* the test tenant, from the tenant_* options */
 };
 
-/* Reads the options above (and metrics_path, caller_number, db_url when the
- * table has them); 0, or -1 when provision or target_pid is malformed (the
- * host's reason). */
+/* Reads the options above and caller_number and db_url (every
+ * call-placing plugin declares them); 0, or -1 when provision or target_pid
+ * is malformed (the host's reason). */
 int vs_calltarget_read(const struct vs_host *h, vs_ctx *c, struct vs_calltarget *t);
+/* out = base_url + the path in option key (e.g. metrics_path, for a plugin
+ * that declares it); "" when that path is empty. */
+void vs_calltarget_path(const struct vs_host *h, vs_ctx *c, const struct vs_calltarget *t, const char *key, char *out,
+			size_t len);
 /* VS_OK when the target and the world are known; VS_SKIP with the reason
  * naming [section] otherwise.  no_control: what cannot happen without the
  * world's control API, e.g. "calls need the world (depends = world)". */
@@ -64,6 +68,11 @@ int vs_calltarget_skip(const struct vs_host *h, vs_ctx *c, const char *section, 
  * timeout), or NULL with err "cannot connect to the target's database: ..."
  * (or naming db_url when url is empty). */
 struct pg_conn *vs_targetdb_open(const char *url, char *err, size_t errlen);
+/* The first column of the first row of sql ($1..$n: params, never
+ * spliced into the text) in the target's database as an integer (NULL:
+ * 0); -1 with err (the server's message, or "no row returned"). */
+long long vs_targetdb_value(const char *url, const char *sql, int nparams, const char *const *params, char *err,
+			    size_t errlen);
 
 /* The call engine for max_calls calls at once (TLS unverified: the
  * world's stand-ins): VS_OK, or VS_ERROR with the reason. */
