@@ -182,11 +182,9 @@ static inline void pt_down(struct tgt *t, struct pt_world *w)
 static inline struct fakehost *pt_plugin_host(const char *plugin, const struct tgt *t, const struct pt_world *w,
 					      const struct pt_key *k, const char *pid)
 {
-	struct fakehost *fh = fh_new(plugin);
+	struct fakehost *fh = fh_loaded(plugin, pt_so(plugin));
 	char buf[32];
 
-	assert_non_null(fh);
-	assert_int_equal(fh_load(fh, pt_so(plugin)), 0);
 	if (!pid) {
 		snprintf(buf, sizeof(buf), "%d", (int)t->pid);
 		pid = buf;

@@ -24,9 +24,7 @@ static int group_teardown(void **st)
 static struct fakehost *host(int requests)
 {
 	char n[16];
-	struct fakehost *fh = fh_new(TT_PLUGIN);
-	assert_non_null(fh);
-	assert_int_equal(fh_load(fh, wp_so(TT_PLUGIN)), 0);
+	struct fakehost *fh = fh_loaded(TT_PLUGIN, wp_so(TT_PLUGIN));
 	fh_set_opt(fh, "url", wp_url(TT_PLUGIN, "ws"));
 	fh_set_opt(fh, "control", wp_url("control", NULL));
 	fh_set_opt(fh, "api_key", "vstress-test-key");

@@ -37,9 +37,7 @@ static int group_teardown(void **st)
 
 static struct fakehost *host(void)
 {
-	struct fakehost *fh = fh_new("stt_deepgram");
-	assert_non_null(fh);
-	assert_int_equal(fh_load(fh, wp_so("stt_deepgram")), 0);
+	struct fakehost *fh = fh_loaded("stt_deepgram", wp_so("stt_deepgram"));
 	fh_set_opt(fh, "url", wp_url("stt_deepgram", "ws"));
 	fh_set_opt(fh, "control", wp_url("control", NULL));
 	fh_set_opt(fh, "api_key", "vstress-test-key");
