@@ -207,4 +207,17 @@ static inline void lt_assert_finished(struct llm_result *r, long tokens_in, long
 	llm_result_free(r);
 }
 
+/* error_body (a wire's HTTP error parser) on status and body classifies it
+ * cls, with msg_has in the message when given. */
+static inline void lt_assert_error(void (*error_body)(struct llm_result *r, long status, const char *body, size_t len),
+				   long status, const char *body, int cls, const char *msg_has)
+{
+	struct llm_result r = lt_fresh();
+	error_body(&r, status, body, strlen(body));
+	assert_int_equal(r.cls, cls);
+	if (msg_has)
+		assert_non_null(strstr(r.msg, msg_has));
+	llm_result_free(&r);
+}
+
 #endif

@@ -61,55 +61,26 @@ static void wire_stream(void **state)
 static void wire_errors(void **state)
 {
 	(void)state;
-	struct llm_result r = lt_fresh();
-	const char *b = "{\"type\":\"error\",\"error\":{\"type\":\"authentication_error\",\"message\":\"invalid x-api-key\"},\"request_id\":\"req_011C\"}";
-	an_error_body(&r, 401, b, strlen(b));
-	assert_int_equal(r.cls, LLM_AUTH);
-	assert_non_null(strstr(r.msg, "invalid x-api-key"));
+	lt_assert_error(an_error_body, 401, "{\"type\":\"error\",\"error\":{\"type\":\"authentication_error\",\"message\":\"invalid x-api-key\"},\"request_id\":\"req_011C\"}", LLM_AUTH, "invalid x-api-key");
 
-	r = lt_fresh();
-	b = "{\"type\":\"error\",\"error\":{\"type\":\"permission_error\",\"message\":\"Your API key does not have permission to use the specified resource.\"},\"request_id\":\"req_1\"}";
-	an_error_body(&r, 403, b, strlen(b));
-	assert_int_equal(r.cls, LLM_AUTH);
+	lt_assert_error(an_error_body, 403, "{\"type\":\"error\",\"error\":{\"type\":\"permission_error\",\"message\":\"Your API key does not have permission to use the specified resource.\"},\"request_id\":\"req_1\"}", LLM_AUTH, NULL);
 
-	r = lt_fresh();
-	b = "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"Number of request tokens has exceeded your per-minute rate limit.\"},\"request_id\":\"req_1\"}";
-	an_error_body(&r, 429, b, strlen(b));
-	assert_int_equal(r.cls, LLM_RATE_LIMIT);
+	lt_assert_error(an_error_body, 429, "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"Number of request tokens has exceeded your per-minute rate limit.\"},\"request_id\":\"req_1\"}", LLM_RATE_LIMIT, NULL);
 
-	r = lt_fresh();
-	b = "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"},\"request_id\":\"req_1\"}";
-	an_error_body(&r, 529, b, strlen(b));
-	assert_int_equal(r.cls, LLM_SERVER_ERROR);
-	assert_non_null(strstr(r.msg, "Overloaded"));
+	lt_assert_error(an_error_body, 529, "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"},\"request_id\":\"req_1\"}", LLM_SERVER_ERROR, "Overloaded");
 
-	r = lt_fresh();
-	b = "{\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"Internal server error\"},\"request_id\":\"req_1\"}";
-	an_error_body(&r, 500, b, strlen(b));
-	assert_int_equal(r.cls, LLM_SERVER_ERROR);
+	lt_assert_error(an_error_body, 500, "{\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"Internal server error\"},\"request_id\":\"req_1\"}", LLM_SERVER_ERROR, NULL);
 
-	r = lt_fresh();
-	b = "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.\"},\"request_id\":\"req_1\"}";
-	an_error_body(&r, 400, b, strlen(b));
-	assert_int_equal(r.cls, LLM_QUOTA);
-	assert_non_null(strstr(r.msg, "credit balance is too low"));
+	lt_assert_error(an_error_body, 400, "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.\"},\"request_id\":\"req_1\"}", LLM_QUOTA, "credit balance is too low");
 
-	r = lt_fresh();
-	b = "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"max_tokens: field required\"},\"request_id\":\"req_1\"}";
-	an_error_body(&r, 400, b, strlen(b));
-	assert_int_equal(r.cls, LLM_CLIENT_ERROR);
+	lt_assert_error(an_error_body, 400, "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"max_tokens: field required\"},\"request_id\":\"req_1\"}", LLM_CLIENT_ERROR, NULL);
 
-	r = lt_fresh();
-	b = "{\"type\":\"error\",\"error\":{\"type\":\"request_too_large\",\"message\":\"Request exceeds the maximum allowed number of bytes.\"}}";
-	an_error_body(&r, 413, b, strlen(b));
-	assert_int_equal(r.cls, LLM_CLIENT_ERROR);
+	lt_assert_error(an_error_body, 413, "{\"type\":\"error\",\"error\":{\"type\":\"request_too_large\",\"message\":\"Request exceeds the maximum allowed number of bytes.\"}}", LLM_CLIENT_ERROR, NULL);
 
-	r = lt_fresh();
-	an_error_body(&r, 529, "upstream overloaded", 19);
-	assert_int_equal(r.cls, LLM_SERVER_ERROR);
+	lt_assert_error(an_error_body, 529, "upstream overloaded", LLM_SERVER_ERROR, NULL);
 
 	/* the in-stream error event */
-	r = lt_fresh();
+	struct llm_result r = lt_fresh();
 	ev(&r, "error", "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}");
 	assert_int_equal(r.cls, LLM_SERVER_ERROR);
 	assert_non_null(strstr(r.msg, "error event"));

@@ -46,33 +46,17 @@ static void wire_stream(void **state)
 static void wire_errors(void **state)
 {
 	(void)state;
+	lt_assert_error(gm_error_body, 400, "{\"error\":{\"code\":400,\"message\":\"API key not valid. Please pass a valid API key.\",\"status\":\"INVALID_ARGUMENT\",\"details\":[{\"@type\":\"type.googleapis.com/google.rpc.ErrorInfo\",\"reason\":\"API_KEY_INVALID\",\"domain\":\"googleapis.com\"}]}}", LLM_AUTH, "API key not valid");
+
+	lt_assert_error(gm_error_body, 429, "{\"error\":{\"code\":429,\"message\":\"Resource has been exhausted (e.g. check quota).\",\"status\":\"RESOURCE_EXHAUSTED\"}}", LLM_RATE_LIMIT, NULL);
+
+	lt_assert_error(gm_error_body, 503, "{\"error\":{\"code\":503,\"message\":\"The model is overloaded. Please try again later.\",\"status\":\"UNAVAILABLE\"}}", LLM_SERVER_ERROR, NULL);
+
+	lt_assert_error(gm_error_body, 400, "[{\"error\":{\"code\":400,\"message\":\"* GenerateContentRequest.contents: contents is not specified\",\"status\":\"INVALID_ARGUMENT\"}}]", LLM_CLIENT_ERROR, "contents is not specified");
+
+	lt_assert_error(gm_error_body, 500, "", LLM_SERVER_ERROR, NULL);
+
 	struct llm_result r = lt_fresh();
-	const char *bkey = "{\"error\":{\"code\":400,\"message\":\"API key not valid. Please pass a valid API key.\",\"status\":\"INVALID_ARGUMENT\",\"details\":[{\"@type\":\"type.googleapis.com/google.rpc.ErrorInfo\",\"reason\":\"API_KEY_INVALID\",\"domain\":\"googleapis.com\"}]}}";
-	gm_error_body(&r, 400, bkey, strlen(bkey));
-	assert_int_equal(r.cls, LLM_AUTH);
-	assert_non_null(strstr(r.msg, "API key not valid"));
-
-	r = lt_fresh();
-	const char *b429 = "{\"error\":{\"code\":429,\"message\":\"Resource has been exhausted (e.g. check quota).\",\"status\":\"RESOURCE_EXHAUSTED\"}}";
-	gm_error_body(&r, 429, b429, strlen(b429));
-	assert_int_equal(r.cls, LLM_RATE_LIMIT);
-
-	r = lt_fresh();
-	const char *b503 = "{\"error\":{\"code\":503,\"message\":\"The model is overloaded. Please try again later.\",\"status\":\"UNAVAILABLE\"}}";
-	gm_error_body(&r, 503, b503, strlen(b503));
-	assert_int_equal(r.cls, LLM_SERVER_ERROR);
-
-	r = lt_fresh();
-	const char *barr = "[{\"error\":{\"code\":400,\"message\":\"* GenerateContentRequest.contents: contents is not specified\",\"status\":\"INVALID_ARGUMENT\"}}]";
-	gm_error_body(&r, 400, barr, strlen(barr));
-	assert_int_equal(r.cls, LLM_CLIENT_ERROR);
-	assert_non_null(strstr(r.msg, "contents is not specified"));
-
-	r = lt_fresh();
-	gm_error_body(&r, 500, "", 0);
-	assert_int_equal(r.cls, LLM_SERVER_ERROR);
-
-	r = lt_fresh();
 	feed(&r, "{\"error\":{\"code\":500,\"message\":\"Internal error encountered.\",\"status\":\"INTERNAL\"}}");
 	assert_int_equal(r.cls, LLM_SERVER_ERROR);
 	assert_non_null(strstr(r.msg, "in-stream"));
