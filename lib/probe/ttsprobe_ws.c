@@ -26,7 +26,7 @@ void vs_tts_fail(struct vs_tts_req *r, int cls, const char *msg)
 	snprintf(r->msg, sizeof r->msg, "%s", msg);
 }
 
-json_t *vs_tts_msg_json(struct vs_tts_req *r, const struct vs_wsc_msg *m)
+static json_t *msg_json(struct vs_tts_req *r, const struct vs_wsc_msg *m)
 {
 	json_t *j = m->binary ? NULL : json_loadb(m->data, m->len, 0, NULL);
 	char buf[256];
@@ -77,7 +77,7 @@ int vs_tts_send_json(struct vs_wsc *ws, struct vs_tts_req *r, json_t *j)
 }
 
 int vs_tts_recv_until_done(struct vs_wsc *ws, struct vs_tts_req *r,
-			   int (*on_msg)(struct vs_tts_req *r, const struct vs_wsc_msg *m),
+			   int (*on_msg)(struct vs_tts_req *r, const json_t *j),
 			   int (*close_cls)(const struct vs_wsc_err *e), const char *done_name)
 {
 	char buf[128];
@@ -96,7 +96,11 @@ int vs_tts_recv_until_done(struct vs_wsc *ws, struct vs_tts_req *r,
 			vs_tts_ws_fail(r, vs_wsc_error(ws), r->messages > 0, close_cls);
 			return -1;
 		}
-		st = on_msg(r, &m);
+		json_t *j = msg_json(r, &m);
+		if (!j)
+			return -1;
+		st = on_msg(r, j);
+		json_decref(j);
 		if (st < 0)
 			return -1;
 		if (st > 0)

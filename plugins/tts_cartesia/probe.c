@@ -28,13 +28,10 @@ static json_t *request(const struct vs_tts_cfg *cfg, const struct vs_tts_req *r,
 }
 
 /* One server message: 1 done, 0 continue, -1 r failed. */
-static int on_msg(struct vs_tts_req *r, const struct vs_wsc_msg *m)
+static int on_msg(struct vs_tts_req *r, const json_t *j)
 {
-	json_t *j = vs_tts_msg_json(r, m);
 	int rc = -1;
 	char buf[256];
-	if (!j)
-		goto out;
 	const char *type = json_string_value(json_object_get(j, "type"));
 	const char *ctx = json_string_value(json_object_get(j, "context_id"));
 	if (!type || !ctx) {
@@ -81,7 +78,6 @@ static int on_msg(struct vs_tts_req *r, const struct vs_wsc_msg *m)
 		vs_tts_fail(r, VS_SPEECH_MALFORMED, buf);
 	}
 out:
-	json_decref(j);
 	return rc;
 }
 

@@ -40,13 +40,10 @@ static int el_close_class(const struct vs_wsc_err *e)
 	return e->close_code == 1008 ? el_class_of_text(e->msg) : VS_SPEECH_CLOSED_EARLY;
 }
 
-static int on_msg(struct vs_tts_req *r, const struct vs_wsc_msg *m)
+static int on_msg(struct vs_tts_req *r, const json_t *j)
 {
-	json_t *j = vs_tts_msg_json(r, m);
 	int rc = -1;
 	char buf[256];
-	if (!j)
-		goto out;
 	const json_t *err = json_object_get(j, "error");
 	if (err && !json_is_null(err)) {
 		const char *msg = json_string_value(json_object_get(j, "message"));
@@ -87,7 +84,6 @@ static int on_msg(struct vs_tts_req *r, const struct vs_wsc_msg *m)
 	}
 	rc = 0;
 out:
-	json_decref(j);
 	return rc;
 }
 
