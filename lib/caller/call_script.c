@@ -637,3 +637,28 @@ out:
 	free(dir);
 	return rc;
 }
+
+/* See vstress/caller/call.h. */
+uint64_t vs_call_script_min_frames(const struct vs_call_script *s)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < s->nsteps; i++) {
+		const struct vs_call_step *st = &s->steps[i];
+		switch (st->kind) {
+		case VS_STEP_SAY:
+		case VS_STEP_WAV:
+		case VS_STEP_TONE:
+		case VS_STEP_SILENCE:
+		case VS_STEP_NOISE:
+			n += st->n / 160;
+			break;
+		case VS_STEP_DTMF:
+			n += strlen(st->arg ? st->arg : "") * 10;
+			break;
+		default:
+			break;
+		}
+	}
+	return n;
+}

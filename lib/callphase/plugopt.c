@@ -110,10 +110,13 @@ int vs_popt_tenant(const struct vs_host *h, vs_ctx *c, const char *section, cons
 	return VS_OK;
 }
 
-void vs_popt_tenant_remove(const struct vs_host *h, vs_ctx *c, const struct vs_tenant_cfg *cfg, struct vs_tenant *t)
+int vs_popt_tenant_remove(const struct vs_host *h, vs_ctx *c, const struct vs_tenant_cfg *cfg, struct vs_tenant *t)
 {
 	char err[256];
 
-	if (t->created && vs_tenant_remove(cfg, t, err, sizeof(err)) != 0)
+	if (t->created && vs_tenant_remove(cfg, t, err, sizeof(err)) != 0) {
 		h->log(c, VS_LOG_WARN, "test tenant %s (%s) not removed: %s", t->key, t->marker, err);
+		return -1;
+	}
+	return 0;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "vstress/caller/telnyx_call.h"
+#include "vstress/callphase/calltarget.h"
 
 struct subst {
 	const char *name, *value;
@@ -87,7 +88,7 @@ static void pg_err(PGconn *pg, const char *what, char *err, size_t errlen)
 	snprintf(err, errlen, "%s: %.*s", what, n, m);
 }
 
-static PGconn *connect_db(const char *url, char *err, size_t errlen)
+PGconn *vs_targetdb_open(const char *url, char *err, size_t errlen)
 {
 	PGconn *pg;
 	const char *keys[] = {"dbname", "connect_timeout", NULL};
@@ -104,6 +105,30 @@ static PGconn *connect_db(const char *url, char *err, size_t errlen)
 		return NULL;
 	}
 	return pg;
+}
+
+long long vs_targetdb_value(const char *url, const char *sql, int nparams, const char *const *params, char *err,
+			    size_t errlen)
+{
+	PGconn *pg = vs_targetdb_open(url, err, errlen);
+	PGresult *res = NULL;
+	long long v = -1;
+
+	if (!pg)
+		return -1;
+	res = PQexecParams(pg, sql, nparams, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) < 1 || PQnfields(res) < 1) {
+		const char *m = PQresultErrorMessage(res);
+		if (!m || !*m)
+			m = "no row returned";
+		snprintf(err, errlen, "%.*s", (int)strcspn(m, "\n"), m);
+		goto out;
+	}
+	v = PQgetisnull(res, 0, 0) ? 0 : strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+out:
+	PQclear(res);
+	PQfinish(pg);
+	return v;
 }
 
 int vs_tenant_create(const struct vs_tenant_cfg *cfg, struct vs_tenant *t, char *err, size_t errlen)
@@ -127,7 +152,7 @@ int vs_tenant_create(const struct vs_tenant_cfg *cfg, struct vs_tenant *t, char 
 		snprintf(name, sizeof(name), "%s", cfg->name);
 	else
 		snprintf(name, sizeof(name), "%s %s", cfg->name, t->marker);
-	pg = connect_db(cfg->db_url, err, errlen);
+	pg = vs_targetdb_open(cfg->db_url, err, errlen);
 	if (!pg)
 		goto out;
 	{
@@ -169,7 +194,7 @@ int vs_tenant_remove(const struct vs_tenant_cfg *cfg, struct vs_tenant *t, char 
 		snprintf(err, errlen, "tenant: remove_sql is required");
 		goto out;
 	}
-	pg = connect_db(cfg->db_url, err, errlen);
+	pg = vs_targetdb_open(cfg->db_url, err, errlen);
 	if (!pg)
 		goto out;
 	{

@@ -69,6 +69,18 @@ void llm_result_first(struct llm_result *r)
 		r->first_ns = mono_ns();
 }
 
+void llm_error_body_obj(struct llm_result *r, long status, const char *body, size_t len, const char *what,
+			void (*on_error)(struct llm_result *r, long status, const json_t *e))
+{
+	json_t *j = json_loadb(body, len, 0, NULL);
+	json_t *e = json_object_get(j, "error");
+	if (json_is_object(e))
+		on_error(r, status, e);
+	else
+		llm_result_fail(r, llm_class_of_status(status), "HTTP %ld (not %s): %.160s", status, what, body);
+	json_decref(j);
+}
+
 void llm_result_fail(struct llm_result *r, int cls, const char *fmt, ...)
 {
 	va_list ap;

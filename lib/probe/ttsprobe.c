@@ -24,30 +24,6 @@ static const char *const default_texts[] = {
 	"Thanks for calling. Have a lovely day.",
 };
 
-static const char *const class_names[VS_TTS_NCLASS] = {
-	"ok", "auth", "rate_limit", "quota", "server_error", "bad_request", "timeout", "malformed", "closed_early",
-	"connect"};
-
-const char *vs_tts_class_name(int cls)
-{
-	return cls >= 0 && cls < VS_TTS_NCLASS ? class_names[cls] : "unknown";
-}
-
-int vs_tts_class_of_status(int s)
-{
-	if (s == 401 || s == 403)
-		return VS_TTS_AUTH;
-	if (s == 402)
-		return VS_TTS_QUOTA;
-	if (s == 429)
-		return VS_TTS_RATE_LIMIT;
-	if (s >= 500)
-		return VS_TTS_SERVER_ERROR;
-	if (s >= 400)
-		return VS_TTS_BAD_REQUEST;
-	return VS_TTS_MALFORMED;
-}
-
 static int reserve(struct vs_tts_req *r, size_t extra)
 {
 	if (r->audio_len + extra <= r->audio_cap)
@@ -217,28 +193,8 @@ int vs_tts_setup(const struct vs_host *h, vs_ctx *c, const struct vs_tts_proto *
 		return VS_ECONFIG;
 	}
 	const char *faults = h->opt(c, "faults"), *control = h->opt(c, "control");
-	if (faults && *faults) { /* checked here; installed for the faulted pass */
-		char **items = NULL;
-		size_t nf = vs_split_list(faults, &items);
-		for (size_t i = 0; i < nf; i++) {
-			json_t *f = vs_wfault_parse(items[i], p->fault_target, err, sizeof err);
-			int cls = f ? vs_tts_fault_class(f, 0) : -1;
-			json_decref(f);
-			if (cls < 0) {
-				if (f)
-					h->reason(c, "faults: '%s': unknown kind", items[i]);
-				else
-					h->reason(c, "faults: %s", err);
-				free(items);
-				return VS_ECONFIG;
-			}
-		}
-		free(items);
-		if (!control || !*control) {
-			h->reason(c, "faults need the world's control API (control / VSTRESS_WORLD_CONTROL): hermetic only");
-			return VS_ECONFIG;
-		}
-	}
+	if (vs_speech_faults_valid(h, c, faults, control, p->fault_target, 0) != VS_OK)
+		return VS_ECONFIG; /* installed for the faulted pass */
 	const char *enc = h->opt(c, "encoding");
 	t->cfg.encoding = enc && *enc ? enc : "pcm_s16le";
 	if (!strcasecmp(t->cfg.encoding, "pcm_s16le"))
@@ -321,101 +277,15 @@ static int64_t pct(int64_t *v, size_t n, double p)
 	return v[k ? k - 1 : 0];
 }
 
-/* One pass: the clean one, or the faulted one (checks and counters
- * prefixed "faults.", metrics and data suffixed "_faults"). */
-struct tpass {
-	const char *name, *pfx, *sfx;
-	int faulted;
-};
-
-static const char *pn(char *buf, size_t len, const struct tpass *ps, const char *name, int metric)
-{
-	if (metric)
-		snprintf(buf, len, "%s%s", name, ps->sfx);
-	else
-		snprintf(buf, len, "%s%s", ps->pfx, name);
-	return buf;
-}
-
-int vs_tts_fault_class(const json_t *f, int close_1011_server)
-{
-	const char *k = json_string_value(json_object_get(f, "kind"));
-	if (!k)
-		return -1;
-	if (!strcmp(k, "error")) {
-		json_t *st = json_object_get(f, "status");
-		return vs_tts_class_of_status(st ? (int)json_integer_value(st) : 500);
-	}
-	if (!strcmp(k, "stall"))
-		return VS_TTS_TIMEOUT;
-	if (!strcmp(k, "close")) {
-		json_t *cc = json_object_get(f, "close_code");
-		int code = cc ? (int)json_integer_value(cc) : 1011;
-		return close_1011_server && code == 1011 ? VS_TTS_SERVER_ERROR : VS_TTS_CLOSED_EARLY;
-	}
-	if (!strcmp(k, "reset") || !strcmp(k, "cut"))
-		return VS_TTS_CLOSED_EARLY;
-	if (!strcmp(k, "malformed"))
-		return VS_TTS_MALFORMED;
-	if (!strcmp(k, "refuse"))
-		return VS_TTS_CONNECT;
-	if (!strcmp(k, "latency") || !strcmp(k, "trickle"))
-		return VS_TTS_OK;
-	return -1;
-}
-
-static void fmt_cls(char *buf, size_t len, const long *cls)
-{
-	size_t o = 0;
-	buf[0] = '\0';
-	for (int k = 0; k < VS_TTS_NCLASS; k++)
-		if (cls[k] && o < len)
-			o += (size_t)snprintf(buf + o, len - o, "%s%s %ld", o ? ", " : "", vs_tts_class_name(k), cls[k]);
-}
-
-void vs_tts_fault_checks(const struct vs_host *h, vs_ctx *c, const char *specs, const char *target,
-			 int close_1011_server, const long *cls, long ran, long planned)
-{
-	char **items = NULL, classes[300], missing[200] = "", err[200];
-	size_t nf = vs_split_list(specs, &items), mo = 0;
-	int want[32];
-	long counted = 0;
-	for (int k = 0; k < VS_TTS_NCLASS; k++)
-		counted += cls[k];
-	fmt_cls(classes, sizeof classes, cls);
-	if (nf > 32)
-		nf = 32;
-	for (size_t i = 0; i < nf; i++) {
-		json_t *f = vs_wfault_parse(items[i], target, err, sizeof err);
-		want[i] = f ? vs_tts_fault_class(f, close_1011_server) : -1;
-		json_decref(f);
-		if ((want[i] < 0 || !cls[want[i]]) && mo < sizeof missing)
-			mo += (size_t)snprintf(missing + mo, sizeof missing - mo, "%s%s", mo ? ", " : "",
-					       vs_tts_class_name(want[i]));
-	}
-	h->check(c, "faults.classified", counted == ran && ran == planned && !mo ? VS_CHECK_PASS : VS_CHECK_FAIL,
-		 "%ld/%ld requests classified (%s) under %zu world fault(s); the probe did not crash%s%s%s", counted,
-		 planned, classes, nf, ran < planned ? "; stopped early" : "",
-		 mo ? "; no request in the injected class(es) " : "", missing);
-	for (size_t i = 0; i < nf; i++) {
-		char name[64];
-		snprintf(name, sizeof name, "faults.fault_%zu_%s", i + 1, vs_tts_class_name(want[i]));
-		h->check(c, name, want[i] >= 0 && cls[want[i]] ? VS_CHECK_PASS : VS_CHECK_FAIL,
-			 "%ld/%ld requests %s under fault %s", want[i] >= 0 ? cls[want[i]] : 0, ran,
-			 vs_tts_class_name(want[i]), items[i]);
-	}
-	free(items);
-}
-
 static void report(const struct vs_host *h, vs_ctx *c, struct tts *t, int ran, long long planned,
-		   const struct tpass *ps, const char *faults)
+		   const struct vs_speech_pass *ps, const char *faults)
 {
 	char nb[96];
-	int m_ttfa = h->metric(c, pn(nb, sizeof nb, ps, "ttfa", 1), "ms");
-	int m_total = h->metric(c, pn(nb, sizeof nb, ps, "total", 1), "ms");
-	int m_conn = h->metric(c, pn(nb, sizeof nb, ps, "connect", 1), "ms");
-	int m_rtf = h->metric(c, pn(nb, sizeof nb, ps, "rtf", 1), "permille");
-	long cls[VS_TTS_NCLASS] = {0}, invalid = 0, chars = 0;
+	int m_ttfa = h->metric(c, vs_speech_pass_name(nb, sizeof nb, ps, "ttfa", 1), "ms");
+	int m_total = h->metric(c, vs_speech_pass_name(nb, sizeof nb, ps, "total", 1), "ms");
+	int m_conn = h->metric(c, vs_speech_pass_name(nb, sizeof nb, ps, "connect", 1), "ms");
+	int m_rtf = h->metric(c, vs_speech_pass_name(nb, sizeof nb, ps, "rtf", 1), "permille");
+	long cls[VS_SPEECH_NCLASS] = {0}, invalid = 0, chars = 0;
 	double audio_s = 0;
 	int64_t *ttfa = calloc((size_t)ran + 1, sizeof *ttfa), *rtf = calloc((size_t)ran + 1, sizeof *rtf);
 	size_t nt = 0, nr = 0;
@@ -423,12 +293,12 @@ static void report(const struct vs_host *h, vs_ctx *c, struct tts *t, int ran, l
 	for (int i = 0; i < ran; i++) {
 		struct vs_tts_req *r = &t->reqs[i];
 		cls[r->cls]++;
-		h->count(c, pn(nb, sizeof nb, ps, vs_tts_class_name(r->cls), 0), 1);
-		if (r->cls != VS_TTS_OK) {
-			h->log(c, VS_LOG_INFO, "%s pass: request %d: %s: %s", ps->name, i, vs_tts_class_name(r->cls), r->msg);
+		h->count(c, vs_speech_pass_name(nb, sizeof nb, ps, vs_speech_class_name(r->cls), 0), 1);
+		if (r->cls != VS_SPEECH_OK) {
+			h->log(c, VS_LOG_INFO, "%s pass: request %d: %s: %s", ps->name, i, vs_speech_class_name(r->cls), r->msg);
 			if (json_array_size(errors) < 20)
 				json_array_append_new(errors, json_pack("{s:s,s:i,s:s,s:s}", "pass", ps->name, "request", i,
-									"class", vs_tts_class_name(r->cls), "message",
+									"class", vs_speech_class_name(r->cls), "message",
 									r->msg));
 			continue;
 		}
@@ -458,55 +328,56 @@ static void report(const struct vs_host *h, vs_ctx *c, struct tts *t, int ran, l
 								     a.rms_dbfs));
 		}
 	}
-	long ok = cls[VS_TTS_OK];
+	long ok = cls[VS_SPEECH_OK];
 	json_t *classes = json_object();
-	for (int k = 0; k < VS_TTS_NCLASS; k++)
-		json_object_set_new(classes, vs_tts_class_name(k), json_integer(cls[k]));
+	for (int k = 0; k < VS_SPEECH_NCLASS; k++)
+		json_object_set_new(classes, vs_speech_class_name(k), json_integer(cls[k]));
 	double cost = (double)chars / 1000.0 * t->price;
-	h->count(c, pn(nb, sizeof nb, ps, "characters", 0), chars);
-	h->count(c, pn(nb, sizeof nb, ps, "audio_ms", 0), (int64_t)(audio_s * 1000));
-	h->count(c, pn(nb, sizeof nb, ps, "cost_microusd", 0), (int64_t)(cost * 1e6));
-	h->attach(c, pn(nb, sizeof nb, ps, "classes", 1), classes);
-	h->attach(c, pn(nb, sizeof nb, ps, "errors", 1), errors);
-	h->attach(c, pn(nb, sizeof nb, ps, "invalid_audio", 1), json_incref(bad));
-	h->attach(c, pn(nb, sizeof nb, ps, "usage", 1),
+	h->count(c, vs_speech_pass_name(nb, sizeof nb, ps, "characters", 0), chars);
+	h->count(c, vs_speech_pass_name(nb, sizeof nb, ps, "audio_ms", 0), (int64_t)(audio_s * 1000));
+	h->count(c, vs_speech_pass_name(nb, sizeof nb, ps, "cost_microusd", 0), (int64_t)(cost * 1e6));
+	h->attach(c, vs_speech_pass_name(nb, sizeof nb, ps, "classes", 1), classes);
+	h->attach(c, vs_speech_pass_name(nb, sizeof nb, ps, "errors", 1), errors);
+	h->attach(c, vs_speech_pass_name(nb, sizeof nb, ps, "invalid_audio", 1), json_incref(bad));
+	h->attach(c, vs_speech_pass_name(nb, sizeof nb, ps, "usage", 1),
 		  json_pack("{s:s,s:i,s:i,s:f,s:f,s:f,s:s,s:i}", "pass", ps->name, "requests", ran, "characters", chars,
 			    "audio_seconds", audio_s, "price_per_1k_chars", t->price, "cost_usd", cost, "encoding",
 			    t->cfg.encoding, "sample_rate", t->cfg.sample_rate));
 	if (ok < ran) {
 		char buf[300];
-		fmt_cls(buf, sizeof buf, cls);
+		vs_speech_class_list(buf, sizeof buf, cls, 0);
 		h->log(c, ps->faulted ? VS_LOG_INFO : VS_LOG_WARN, "%s pass: %ld of %d requests failed (%s)", ps->name,
 		       (long)(ran - ok), ran, buf);
 	}
 	if (ps->faulted) {
-		vs_tts_fault_checks(h, c, faults, t->p->fault_target, 0, cls, ran, (long)planned);
+		vs_speech_fault_checks(h, c, faults, t->p->fault_target, 0, cls, ran, (long)planned);
 	} else {
 		double okr = ran ? (double)ok / ran : 0;
 		h->check_value(c, "ok_rate", okr, VS_GE, t->min_ok, "ratio");
 	}
 	if (nt) {
 		int64_t p95 = pct(ttfa, nt, 95);
-		h->check_value(c, pn(nb, sizeof nb, ps, "ttfa_p95", 0), (double)p95, VS_LE, (double)t->ttfa_max_ms, "ms");
+		h->check_value(c, vs_speech_pass_name(nb, sizeof nb, ps, "ttfa_p95", 0), (double)p95, VS_LE,
+			       (double)t->ttfa_max_ms, "ms");
 	} else {
-		h->check(c, pn(nb, sizeof nb, ps, "ttfa_p95", 0), VS_CHECK_SKIP, "no request produced audio");
+		h->check(c, vs_speech_pass_name(nb, sizeof nb, ps, "ttfa_p95", 0), VS_CHECK_SKIP, "no request produced audio");
 	}
 	if (!ok)
-		h->check(c, pn(nb, sizeof nb, ps, "audio_valid", 0), VS_CHECK_SKIP, "no ok request");
+		h->check(c, vs_speech_pass_name(nb, sizeof nb, ps, "audio_valid", 0), VS_CHECK_SKIP, "no ok request");
 	else if (invalid)
-		h->check(c, pn(nb, sizeof nb, ps, "audio_valid", 0), VS_CHECK_FAIL,
+		h->check(c, vs_speech_pass_name(nb, sizeof nb, ps, "audio_valid", 0), VS_CHECK_FAIL,
 			 "%ld of %ld ok replies have invalid audio (first: %s)", invalid, ok,
 			 json_string_value(json_object_get(json_array_get(bad, 0), "why")));
 	else
-		h->check(c, pn(nb, sizeof nb, ps, "audio_valid", 0), VS_CHECK_PASS,
+		h->check(c, vs_speech_pass_name(nb, sizeof nb, ps, "audio_valid", 0), VS_CHECK_PASS,
 			 "%ld of %ld ok replies valid (%s %d Hz, %.1f s audio)", ok, ok, t->cfg.encoding,
 			 t->cfg.sample_rate, audio_s);
 	json_decref(bad);
 	if (nr)
-		h->check_value(c, pn(nb, sizeof nb, ps, "rtf_p95", 0), (double)pct(rtf, nr, 95) / 1000.0, VS_LT,
+		h->check_value(c, vs_speech_pass_name(nb, sizeof nb, ps, "rtf_p95", 0), (double)pct(rtf, nr, 95) / 1000.0, VS_LT,
 			       t->max_rtf, "x");
 	else
-		h->check(c, pn(nb, sizeof nb, ps, "rtf_p95", 0), VS_CHECK_SKIP, "no audio to measure");
+		h->check(c, vs_speech_pass_name(nb, sizeof nb, ps, "rtf_p95", 0), VS_CHECK_SKIP, "no audio to measure");
 	h->log(c, VS_LOG_INFO, "%s pass: %ld characters, %.1f s audio, cost $%.4f at $%.4f per 1k characters", ps->name,
 	       chars, audio_s, cost, t->price);
 	free(ttfa);
@@ -577,7 +448,6 @@ int vs_tts_run(const struct vs_host *h, vs_ctx *c, void *state)
 	json_t *fault_ids = NULL;
 	const char *faults = h->opt(c, "faults"), *control = h->opt(c, "control");
 	char err[300];
-	static const struct tpass clean = {"clean", "", "", 0}, faulted = {"faults", "faults.", "_faults", 1};
 
 	/* the clean pass: no faults */
 	rc = dispatch(h, c, t, t->requests, t->concurrency, t->cfg.timeout_ms, 0, &ran);
@@ -585,7 +455,7 @@ int vs_tts_run(const struct vs_host *h, vs_ctx *c, void *state)
 		return rc;
 	if (ran < t->requests)
 		h->log(c, VS_LOG_WARN, "clean pass stopped early: %d of %lld requests ran", ran, t->requests);
-	report(h, c, t, ran, t->requests, &clean, NULL);
+	report(h, c, t, ran, t->requests, &vs_speech_clean, NULL);
 	if (!faults || !*faults)
 		return VS_OK;
 	/* the faulted pass: faults on, its own size, concurrency and timeout */
@@ -600,7 +470,7 @@ int vs_tts_run(const struct vs_host *h, vs_ctx *c, void *state)
 	vs_wfaults_remove(control, fault_ids);
 	if (rc != VS_OK)
 		return rc;
-	report(h, c, t, ran, t->fault_requests, &faulted, faults);
+	report(h, c, t, ran, t->fault_requests, &vs_speech_faulted, faults);
 	return VS_OK;
 }
 

@@ -118,3 +118,51 @@ const char *vs_st_llm_reply(const struct vs_world *w, vs_wctx *wc, const char *u
 		text = "Okay.";
 	return text ? text : "";
 }
+
+void vs_st_turn_answer(const struct vs_world *w, vs_wctx *wc, struct vs_st_turn *t, int after_tool, const json_t *tools,
+		       int (*offered)(const json_t *tools, const char *name), int speak_with_tool)
+{
+	t->text = vs_st_llm_reply(w, wc, t->user, after_tool, tools, offered, &t->rep, &t->tool);
+	if (t->tool && !speak_with_tool)
+		t->text = "";
+	t->tok = vs_st_tokens(t->text, &t->ntok);
+	t->out_tokens = (long)t->ntok + (t->tool ? (long)strlen(t->rep.tool_args) / 4 + 5 : 0);
+	t->ttft = (uint32_t)w->conf_double(wc, "ttft_ms", 300);
+	t->per = (uint32_t)w->conf_double(wc, "token_ms", 30);
+}
+
+void vs_st_turn_free(struct vs_st_turn *t)
+{
+	if (t->tok)
+		vs_st_tokens_free(t->tok, t->ntok);
+	free(t->user);
+	json_decref(t->req);
+	t->tok = NULL;
+	t->user = NULL;
+	t->req = NULL;
+}
+
+int vs_st_turn_send(const struct vs_world *w, vs_wresp *rs, const struct vs_st_turn *t, const char *content_type,
+		    json_t *body)
+{
+	char *s = json_dumps(body, JSON_COMPACT);
+	int rc;
+
+	json_decref(body);
+	w->resp_status(rs, 200);
+	w->resp_header(rs, "Content-Type", content_type);
+	rc = s ? w->resp_body(rs, t->ttft + t->per * (uint32_t)t->ntok, s, strlen(s)) : -1;
+	free(s);
+	return rc;
+}
+
+int vs_st_sse_json(const struct vs_world *w, vs_wresp *rs, uint32_t delay, const char *event, json_t *j)
+{
+	char *s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (!s)
+		return -1;
+	int rc = w->resp_sse(rs, delay, event, s);
+	free(s);
+	return rc;
+}

@@ -7,11 +7,11 @@
 /* The Telnyx side of every call of the plugin. */
 void er_call_cfg(struct er *e, struct vs_tcall_cfg *cfg)
 {
-	*cfg = (struct vs_tcall_cfg){.webhook_url = e->webhook_url,
-				     .control_url = e->control_url,
-				     .signing_seed_b64 = e->signing_seed,
-				     .from = e->caller,
-				     .to = e->routed,
+	*cfg = (struct vs_tcall_cfg){.webhook_url = e->t.webhook_url,
+				     .control_url = e->t.control_url,
+				     .signing_seed_b64 = e->t.signing_seed,
+				     .from = e->t.caller,
+				     .to = e->t.routed,
 				     .answer_timeout_ms = (int)e->answer_timeout_ms,
 				     /* ids unique in the world's event log: the clock mixed in */
 				     .seed = e->h->seed(e->c) ^ e->h->now_ns(),

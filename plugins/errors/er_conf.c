@@ -3,30 +3,20 @@
  * is the reference agent's (examples/reference-agent/README.md). */
 #include "errors.h"
 
+#include <vstress/callphase/calltarget.h>
 #include <vstress/callphase/plugopt.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define ER_CREATE_SQL                                                                                       \
-	"WITH t AS (INSERT INTO tenants (name, fallback_number) VALUES ({name}, {fallback}) RETURNING id), "    \
-	"n AS (INSERT INTO phone_numbers (number, tenant_id, fallback_number) SELECT {number}, id, {fallback} " \
-	"FROM t) SELECT id FROM t"
-#define ER_REMOVE_SQL "DELETE FROM tenants WHERE id = {key}::bigint AND name LIKE '%' || {marker} || '%'"
-
 const struct vs_option er_options[] = {
 	/* where */
-	{"base_url", VS_OPT_STRING, "${VSTRESS_TARGET_URL:-}", "the target's base URL (unset: skip)", 0},
-	{"webhook_path", VS_OPT_STRING, "/api/telnyx/webhook", "where Telnyx webhooks are POSTed", 0},
+	VS_CALLOPT_TARGET("the target's base URL (unset: skip)"),
 	{"health_path", VS_OPT_STRING, "/health", "the target's health endpoint", 0},
 	{"metrics_path", VS_OPT_STRING, "/metrics", "the target's Prometheus metrics", 0},
-	{"control_url", VS_OPT_STRING, "${VSTRESS_WORLD_CONTROL:-}", "the world's control API: faults, stats, commands (unset: skip)",
-	 0},
-	{"signing_seed", VS_OPT_STRING, "${VSTRESS_TELNYX_SIGNING_SEED:-}", "the run's Telnyx signing seed (unset: skip)",
-	 VS_OPT_SECRET},
-	{"target_pid", VS_OPT_INT, "${VSTRESS_TARGET_PID:-0}",
-	 "the target's PID: alive checks and its DATABASE_URL (0: those parts skipped)", 0},
+	VS_CALLOPT_WORLD("the world's control API: faults, stats, commands (unset: skip)",
+			 "the target's PID: alive checks and its DATABASE_URL (0: those parts skipped)"),
 	{"db_url", VS_OPT_STRING, "${DATABASE_URL:-}",
 	 "the target's database, directly (not through the proxy): test tenant, SQL evidence", VS_OPT_SECRET},
 	{"scenarios", VS_OPT_LIST, "db,tts,key,timeout",
@@ -40,13 +30,8 @@ const struct vs_option er_options[] = {
 	{"answer_timeout", VS_OPT_DURATION, "5s", "call.initiated -> the target's answer command", 0},
 	{"pause", VS_OPT_DURATION, "500ms", "between two calls", 0},
 	{"caller_number", VS_OPT_STRING, "+15550109005", "the caller (from)", 0},
-	{"provision", VS_OPT_BOOL, "false", "create a test tenant routing routed_number (setup) and remove it (teardown)",
-	 0},
-	{"tenant_name", VS_OPT_STRING, "vstress errors", "test tenant name (the run marker is appended)", 0},
-	{"routed_number", VS_OPT_STRING, "+15550100005", "the dialled number, routed to the test tenant", 0},
-	{"fallback_number", VS_OPT_STRING, "+15550199005", "the test tenant's fallback transfer number", 0},
-	{"tenant_create_sql", VS_OPT_STRING, ER_CREATE_SQL, "creates the tenant and its number; returns the key", 0},
-	{"tenant_remove_sql", VS_OPT_STRING, ER_REMOVE_SQL, "removes what create made", 0},
+	VS_CALLOPT_PROVISION,
+	VS_CALLOPT_TENANT("vstress errors", "+15550100005", "+15550199005"),
 	{"webhook_within", VS_OPT_DURATION, "2s", "check: call.initiated answered within (Telnyx gives up after 2 s)",
 	 0},
 	{"first_reply_within", VS_OPT_DURATION, "3s", "check: stream start -> the agent's greeting", 0},
@@ -165,47 +150,24 @@ static int load_script(struct er *e, const char *key, struct vs_call_script **ou
 int er_conf_load(struct er *e)
 {
 	const struct vs_host *h = e->h;
-	const char *base = er_str(e, "base_url"), *sc = er_str(e, "scenarios");
-	long long pid = 0;
+	const char *sc = er_str(e, "scenarios");
 	int rc;
 
-	if (h->opt_bool(e->c, "provision", &e->provision) < 0 || h->opt_int(e->c, "target_pid", &pid) < 0)
+	if (vs_calltarget_read(h, e->c, &e->t))
 		return VS_ECONFIG;
-	e->pid = pid > 0 ? (pid_t)pid : 0;
 	e->answer_timeout_ms = er_ms(e, "answer_timeout");
 	e->webhook_within_ms = er_ms(e, "webhook_within");
 	e->first_reply_ms = er_ms(e, "first_reply_within");
 	e->pause_ms = er_ms(e, "pause");
-	vs_popt_url(e->webhook_url, sizeof(e->webhook_url), base, er_str(e, "webhook_path"));
-	vs_popt_url(e->health_url, sizeof(e->health_url), base, er_str(e, "health_path"));
-	vs_popt_url(e->metrics_url, sizeof(e->metrics_url), base, er_str(e, "metrics_path"));
-	e->control_url = er_str(e, "control_url");
-	e->signing_seed = er_str(e, "signing_seed");
-	e->caller = er_str(e, "caller_number");
-	e->routed = er_str(e, "routed_number");
-	e->db_url = er_str(e, "db_url");
+	vs_calltarget_path(h, e->c, &e->t, "health_path", e->health_url, sizeof(e->health_url));
+	vs_calltarget_path(h, e->c, &e->t, "metrics_path", e->t.metrics_url, sizeof(e->t.metrics_url));
 	e->run_db = has_item(sc, "db");
 	e->run_key = has_item(sc, "key");
 	e->run_timeout = has_item(sc, "timeout");
 	e->run_tts = has_item(sc, "tts");
-	e->tcfg = (struct vs_tenant_cfg){.db_url = e->db_url,
-					 .create_sql = er_str(e, "tenant_create_sql"),
-					 .remove_sql = er_str(e, "tenant_remove_sql"),
-					 .number = e->routed,
-					 .fallback = er_str(e, "fallback_number"),
-					 .name = er_str(e, "tenant_name")};
-	if (!*base) {
-		h->reason(e->c, "no target URL (set [errors] base_url or run with a target: VSTRESS_TARGET_URL)");
-		return VS_SKIP;
-	}
-	if (!*e->control_url) {
-		h->reason(e->c, "no world control URL (VSTRESS_WORLD_CONTROL): faults cannot be injected; run with the world");
-		return VS_SKIP;
-	}
-	if (!*e->signing_seed) {
-		h->reason(e->c, "no Telnyx signing seed (VSTRESS_TELNYX_SIGNING_SEED): webhooks cannot be signed");
-		return VS_SKIP;
-	}
+	rc = vs_calltarget_skip(h, e->c, "errors", &e->t, "faults cannot be injected; run with the world");
+	if (rc != VS_OK)
+		return rc;
 	if (!e->run_db && !e->run_key && !e->run_timeout && !e->run_tts) {
 		h->reason(e->c, "[errors] scenarios = '%s': none of db, tts, key, timeout", sc);
 		return VS_ECONFIG;

@@ -73,7 +73,7 @@ static int prerequisites(struct er *e, char *why, size_t len)
 	long long pport;
 	int ok;
 
-	snprintf(url, sizeof(url), "%s/_vstress/urls", e->control_url);
+	snprintf(url, sizeof(url), "%s/_vstress/urls", e->t.control_url);
 	if (er_get(url, 3000, &body, NULL) != 200 || !body) {
 		free(body);
 		snprintf(why, len, "the world's control API did not answer GET /_vstress/urls");
@@ -195,7 +195,7 @@ void er_db_scenario(struct er *e)
 		skip_all(e, why);
 		return;
 	}
-	if (*e->db_url && !(since = er_db_now(e, err, sizeof(err))))
+	if (*e->t.db_url && !(since = er_db_now(e, err, sizeof(err))))
 		e->h->log(e->c, VS_LOG_WARN, "db_url: %s (the SQL evidence is not used)", err);
 	{
 		char *m = er_metrics(e);
@@ -246,7 +246,7 @@ void er_db_scenario(struct er *e)
 		e->h->check(e->c, "db.alive", VS_CHECK_SKIP, "no target PID (target_pid): cannot tell");
 	else
 		e->h->check(e->c, "db.alive", alive_during && alive_after ? VS_CHECK_PASS : VS_CHECK_FAIL,
-			    "target process %d %s during the outage, %s after it", (int)e->pid,
+			    "target process %d %s during the outage, %s after it", (int)e->t.pid,
 			    alive_during ? "alive" : "GONE", alive_after ? "alive" : "GONE");
 	if (p.noanswer || p.other || !p.degraded)
 		e->h->check(e->c, "db.health_degraded", VS_CHECK_FAIL,

@@ -190,7 +190,7 @@ void er_key_scenario(struct er *e)
 	calls = calloc((size_t)n, sizeof(*calls));
 	if (!calls)
 		return;
-	if (*sql && *e->db_url && !(since = er_db_now(e, err, sizeof(err))))
+	if (*sql && *e->t.db_url && !(since = er_db_now(e, err, sizeof(err))))
 		e->h->log(e->c, VS_LOG_WARN, "db_url: %s", err);
 	take(e, labels, &a);
 	if (er_fault_on(e, er_str(e, "primary_standin"), er_str(e, "key_fault"), err, sizeof(err)) != 0) {
@@ -292,7 +292,7 @@ void er_timeout_scenario(struct er *e)
 	calls = calloc((size_t)max, sizeof(*calls));
 	if (!calls)
 		return;
-	if (*sql && *e->db_url && !(since = er_db_now(e, err, sizeof(err))))
+	if (*sql && *e->t.db_url && !(since = er_db_now(e, err, sizeof(err))))
 		e->h->log(e->c, VS_LOG_WARN, "db_url: %s", err);
 	take(e, labels, &a);
 	if (er_fault_on(e, er_str(e, "primary_standin"), er_str(e, "timeout_fault"), err, sizeof(err)) != 0) {

@@ -48,7 +48,7 @@ long er_get(const char *url, int timeout_ms, char **body, double *ms)
 char *er_metrics(struct er *e)
 {
 	char *body = NULL;
-	long st = er_get(e->metrics_url, (int)er_ms(e, "http_timeout"), &body, NULL);
+	long st = er_get(e->t.metrics_url, (int)er_ms(e, "http_timeout"), &body, NULL);
 	if (st != 200) {
 		free(body);
 		return NULL;
@@ -71,7 +71,7 @@ double er_world_stat(struct er *e, const char *standin, const char *counter)
 	double v = -1;
 	json_t *j, *x;
 
-	snprintf(url, sizeof(url), "%s/_vstress/stats", e->control_url);
+	snprintf(url, sizeof(url), "%s/_vstress/stats", e->t.control_url);
 	if (er_get(url, 3000, &body, NULL) != 200 || !body) {
 		free(body);
 		return -1;
@@ -91,7 +91,7 @@ int er_fault_on(struct er *e, const char *target, const char *specs, char *err, 
 {
 	json_t *ids = NULL;
 
-	if (vs_wfaults_install(e->control_url, target, specs, &ids, err, errlen) != 0)
+	if (vs_wfaults_install(e->t.control_url, target, specs, &ids, err, errlen) != 0)
 		return -1;
 	if (!e->fault_ids)
 		e->fault_ids = json_array();
@@ -107,13 +107,13 @@ void er_faults_off(struct er *e)
 		return;
 	if (json_array_size(e->fault_ids))
 		e->h->log(e->c, VS_LOG_INFO, "faults removed (%zu)", json_array_size(e->fault_ids));
-	vs_wfaults_remove(e->control_url, e->fault_ids); /* frees ids */
+	vs_wfaults_remove(e->t.control_url, e->fault_ids); /* frees ids */
 	e->fault_ids = NULL;
 }
 
 char *er_db_now(struct er *e, char *err, size_t errlen)
 {
-	PGconn *pg = PQconnectdb(e->db_url);
+	PGconn *pg = PQconnectdb(e->t.db_url);
 	PGresult *r = NULL;
 	char *out = NULL;
 
@@ -152,7 +152,7 @@ long er_db_count(struct er *e, const char *tmpl, const char *since, char *err, s
 		}
 	}
 	sql[len] = '\0';
-	pg = PQconnectdb(e->db_url);
+	pg = PQconnectdb(e->t.db_url);
 	if (PQstatus(pg) != CONNECTION_OK) {
 		snprintf(err, errlen, "cannot connect to db_url: %s", PQerrorMessage(pg));
 		goto out;
@@ -172,9 +172,9 @@ out:
 
 int er_alive(struct er *e)
 {
-	if (!e->pid)
+	if (!e->t.pid)
 		return -1;
-	return kill(e->pid, 0) == 0 || errno == EPERM;
+	return kill(e->t.pid, 0) == 0 || errno == EPERM;
 }
 
 char *er_target_env(struct er *e, const char *name)
@@ -183,9 +183,9 @@ char *er_target_env(struct er *e, const char *name)
 	size_t n, nl = strlen(name);
 	FILE *f;
 
-	if (!e->pid || !*name)
+	if (!e->t.pid || !*name)
 		return NULL;
-	snprintf(path, sizeof(path), "/proc/%d/environ", (int)e->pid);
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)e->t.pid);
 	f = fopen(path, "r");
 	if (!f)
 		return NULL;

@@ -30,6 +30,7 @@
 #include <vstress/caller/call.h>
 #include <vstress/caller/callbatch.h>
 #include <vstress/caller/telnyx_call.h>
+#include <vstress/callphase/calltarget.h>
 #include <vstress/standin/worldfaults.h>
 
 #define ER_VERSION "1.0.0"
@@ -45,11 +46,8 @@ struct er {
 	const struct vs_host *h;
 	vs_ctx *c;
 	/* where */
-	char webhook_url[1024], health_url[1024], metrics_url[1024];
-	const char *control_url, *signing_seed, *caller, *routed, *db_url;
-	pid_t pid;
-	int provision;
-	struct vs_tenant_cfg tcfg;
+	struct vs_calltarget t; /* target, world, numbers, test tenant options */
+	char health_url[1024];
 	struct vs_tenant tenant;
 	struct vs_call_engine *eng;
 	struct vs_call_script *script, *key_script, *tts_script;

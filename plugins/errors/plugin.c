@@ -12,7 +12,6 @@
 static int er_setup(const struct vs_host *h, vs_ctx *c, void **state)
 {
 	struct er *e = calloc(1, sizeof(*e));
-	char err[256];
 	int rc;
 
 	*state = e;
@@ -24,12 +23,9 @@ static int er_setup(const struct vs_host *h, vs_ctx *c, void **state)
 	rc = er_conf_load(e);
 	if (rc != VS_OK)
 		return rc;
-	if (vs_call_engine_new(&e->eng, &(struct vs_call_engine_opts){.max_calls = ER_MAX_CALLS, .tls_insecure = 1}, err,
-			       sizeof(err)) != 0) {
-		h->reason(c, "call engine: %s", err);
+	if (vs_calltarget_engine(h, c, ER_MAX_CALLS, &e->eng) != VS_OK)
 		return VS_ERROR;
-	}
-	if (e->provision && (rc = vs_popt_tenant(h, c, "errors", &e->tcfg, &e->tenant)) != VS_OK)
+	if ((rc = vs_calltarget_tenant(h, c, "errors", &e->t, &e->tenant)) != VS_OK)
 		return rc;
 	e->data = json_object();
 	return VS_OK;
@@ -40,8 +36,8 @@ static int er_run(const struct vs_host *h, vs_ctx *c, void *state)
 	struct er *e = state;
 
 	h->log(c, VS_LOG_INFO, "scenarios:%s%s%s%s; calls to %s (%s -> %s)", e->run_db ? " db" : "",
-	       e->run_tts ? " tts" : "", e->run_key ? " key" : "", e->run_timeout ? " timeout" : "", e->webhook_url,
-	       e->caller, e->routed);
+	       e->run_tts ? " tts" : "", e->run_key ? " key" : "", e->run_timeout ? " timeout" : "", e->t.webhook_url,
+	       e->t.caller, e->t.routed);
 	if (e->run_db && !h->should_stop(c))
 		er_db_scenario(e);
 	er_faults_off(e);
@@ -72,9 +68,7 @@ static int er_teardown(const struct vs_host *h, vs_ctx *c, void *state)
 	if (!e)
 		return VS_OK;
 	er_faults_off(e); /* a failed or interrupted run never leaves a fault behind */
-	vs_popt_tenant_remove(h, c, &e->tcfg, &e->tenant);
-	if (e->eng)
-		vs_call_engine_free(e->eng);
+	vs_calltarget_close(h, c, &e->t, &e->tenant, e->eng);
 	json_decref(e->data);
 	er_conf_free(e);
 	free(e);

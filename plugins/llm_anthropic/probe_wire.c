@@ -115,14 +115,7 @@ out:
 
 void an_error_body(struct llm_result *r, long status, const char *body, size_t len)
 {
-	json_t *j = json_loadb(body, len, 0, NULL);
-	json_t *e = json_object_get(j, "error");
-	if (json_is_object(e))
-		an_error_obj(r, status, e);
-	else
-		llm_result_fail(r, llm_class_of_status(status), "HTTP %ld (not Anthropic's error body): %.160s", status,
-				body);
-	json_decref(j);
+	llm_error_body_obj(r, status, body, len, "Anthropic's error body", an_error_obj);
 }
 
 const struct llm_wire an_wire = {

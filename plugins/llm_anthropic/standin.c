@@ -38,11 +38,7 @@ static int an_error(const struct vs_world *w, vs_wctx *wc, vs_wresp *rs, int sta
 	if (mid_stream) {
 		json_t *e = json_pack("{s:s,s:{s:s,s:s}}", "type", "error", "error", "type", type, "message",
 				      message ? message : msg);
-		char *s = json_dumps(e, JSON_COMPACT);
-		json_decref(e);
-		int rc = s ? w->resp_sse(rs, 0, "error", s) : -1;
-		free(s);
-		return rc;
+		return vs_st_sse_json(w, rs, 0, "error", e);
 	}
 	w->resp_header(rs, "request-id", rid);
 	if (status == 429)
@@ -90,17 +86,6 @@ static int has_tool(const json_t *tools, const char *name)
 	return 0;
 }
 
-static int ev(const struct vs_world *w, vs_wresp *rs, uint32_t delay, const char *name, json_t *data)
-{
-	char *s = json_dumps(data, JSON_COMPACT);
-	json_decref(data);
-	if (!s)
-		return -1;
-	int rc = w->resp_sse(rs, delay, name, s);
-	free(s);
-	return rc;
-}
-
 static json_t *usage(long in, long out)
 {
 	return json_pack("{s:I,s:i,s:i,s:I,s:s}", "input_tokens", (json_int_t)in, "cache_creation_input_tokens", 0,
@@ -110,10 +95,7 @@ static json_t *usage(long in, long out)
 static int h_messages(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_wresp *rs, void *arg)
 {
 	(void)arg;
-	json_t *req = NULL;
-	char *user = NULL;
-	char **tok = NULL;
-	size_t ntok = 0;
+	struct vs_st_turn t = {0};
 	int rc = 0;
 	const char *want = w->conf(wc, "api_key");
 	const char *key = w->req_header(rq, "x-api-key");
@@ -128,52 +110,41 @@ static int h_messages(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, 
 		an_error(w, wc, rs, 400, 0, "anthropic-version: header is required");
 		goto out;
 	}
-	req = w->req_json(rq);
-	const json_t *messages = json_object_get(req, "messages");
-	const char *model = json_string_value(json_object_get(req, "model"));
-	if (!json_is_array(messages) || !model || !json_is_integer(json_object_get(req, "max_tokens"))) {
+	t.req = w->req_json(rq);
+	const json_t *messages = json_object_get(t.req, "messages");
+	const char *model = json_string_value(json_object_get(t.req, "model"));
+	if (!json_is_array(messages) || !model || !json_is_integer(json_object_get(t.req, "max_tokens"))) {
 		an_error(w, wc, rs, 400, 0, "model, max_tokens and messages are required");
 		goto out;
 	}
-	const json_t *tools = json_object_get(req, "tools");
-	int stream = json_is_true(json_object_get(req, "stream")), after_tool;
-	user = last_user(messages, &after_tool);
-	struct vs_reply rep;
-	const char *tool;
-	const char *text = vs_st_llm_reply(w, wc, user, after_tool, tools, has_tool, &rep, &tool);
-	tok = vs_st_tokens(text, &ntok);
-	long in = vs_st_count_tokens_json(messages) + vs_st_count_tokens_json(json_object_get(req, "system")) +
+	const json_t *tools = json_object_get(t.req, "tools");
+	int stream = json_is_true(json_object_get(t.req, "stream")), after_tool;
+	t.user = last_user(messages, &after_tool);
+	vs_st_turn_answer(w, wc, &t, after_tool, tools, has_tool, 1);
+	long in = vs_st_count_tokens_json(messages) + vs_st_count_tokens_json(json_object_get(t.req, "system")) +
 		  (tools ? vs_st_count_tokens_json(tools) : 0);
-	long out_tokens = (long)ntok + (tool ? (long)strlen(rep.tool_args) / 4 + 5 : 0);
-	uint32_t ttft = (uint32_t)w->conf_double(wc, "ttft_ms", 300);
-	uint32_t per = (uint32_t)w->conf_double(wc, "token_ms", 30);
 	char id[48], tid[48];
 	vs_st_make_id(id, sizeof id, "msg_01", w->rand(wc));
 	vs_st_make_id(tid, sizeof tid, "toolu_01", w->rand(wc));
 	w->count(wc, "tokens_in", (double)in);
-	w->count(wc, "tokens_out", (double)out_tokens);
-	w->count(wc, "characters", (double)strlen(text));
-	const char *stop = tool ? "tool_use" : "end_turn";
-	json_t *tool_input = tool ? json_loads(rep.tool_args, 0, NULL) : NULL;
-	if (tool && !tool_input)
+	w->count(wc, "tokens_out", (double)t.out_tokens);
+	w->count(wc, "characters", (double)strlen(t.text));
+	const char *stop = t.tool ? "tool_use" : "end_turn";
+	json_t *tool_input = t.tool ? json_loads(t.rep.tool_args, 0, NULL) : NULL;
+	if (t.tool && !tool_input)
 		tool_input = json_object();
 
 	if (!stream) {
 		json_t *content = json_array();
-		if (*text)
-			json_array_append_new(content, json_pack("{s:s,s:s}", "type", "text", "text", text));
-		if (tool)
+		if (*t.text)
+			json_array_append_new(content, json_pack("{s:s,s:s}", "type", "text", "text", t.text));
+		if (t.tool)
 			json_array_append_new(content, json_pack("{s:s,s:s,s:s,s:O}", "type", "tool_use", "id", tid, "name",
-								 tool, "input", tool_input));
+								 t.tool, "input", tool_input));
 		json_t *m = json_pack("{s:s,s:s,s:s,s:s,s:o,s:s,s:n,s:o}", "id", id, "type", "message", "role", "assistant",
 				      "model", model, "content", content, "stop_reason", stop, "stop_sequence", "usage",
-				      usage(in, out_tokens));
-		char *s = json_dumps(m, JSON_COMPACT);
-		json_decref(m);
-		w->resp_status(rs, 200);
-		w->resp_header(rs, "Content-Type", "application/json");
-		rc = s ? w->resp_body(rs, ttft + per * (uint32_t)ntok, s, strlen(s)) : -1;
-		free(s);
+				      usage(in, t.out_tokens));
+		rc = vs_st_turn_send(w, rs, &t, "application/json", m);
 		json_decref(tool_input);
 		goto out;
 	}
@@ -184,49 +155,46 @@ static int h_messages(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, 
 		rc = -1;
 		goto out;
 	}
-	ev(w, rs, 0, "message_start",
+	vs_st_sse_json(w, rs, 0, "message_start",
 	   json_pack("{s:s,s:{s:s,s:s,s:s,s:s,s:[],s:n,s:n,s:o}}", "type", "message_start", "message", "id", id, "type",
 		     "message", "role", "assistant", "model", model, "content", "stop_reason", "stop_sequence", "usage",
 		     usage(in, 1)));
 	int idx = 0;
-	if (*text) {
-		ev(w, rs, ttft, "content_block_start",
+	if (*t.text) {
+		vs_st_sse_json(w, rs, t.ttft, "content_block_start",
 		   json_pack("{s:s,s:i,s:{s:s,s:s}}", "type", "content_block_start", "index", idx, "content_block", "type",
 			     "text", "text", ""));
-		ev(w, rs, 0, "ping", json_pack("{s:s}", "type", "ping"));
-		for (size_t i = 0; i < ntok; i++)
-			ev(w, rs, i ? per : 0, "content_block_delta",
+		vs_st_sse_json(w, rs, 0, "ping", json_pack("{s:s}", "type", "ping"));
+		for (size_t i = 0; i < t.ntok; i++)
+			vs_st_sse_json(w, rs, i ? t.per : 0, "content_block_delta",
 			   json_pack("{s:s,s:i,s:{s:s,s:s}}", "type", "content_block_delta", "index", idx, "delta", "type",
-				     "text_delta", "text", tok[i]));
-		ev(w, rs, 0, "content_block_stop", json_pack("{s:s,s:i}", "type", "content_block_stop", "index", idx));
+				     "text_delta", "text", t.tok[i]));
+		vs_st_sse_json(w, rs, 0, "content_block_stop", json_pack("{s:s,s:i}", "type", "content_block_stop", "index", idx));
 		idx++;
 	}
-	if (tool) {
-		ev(w, rs, *text ? per : ttft, "content_block_start",
+	if (t.tool) {
+		vs_st_sse_json(w, rs, *t.text ? t.per : t.ttft, "content_block_start",
 		   json_pack("{s:s,s:i,s:{s:s,s:s,s:s,s:{}}}", "type", "content_block_start", "index", idx,
-			     "content_block", "type", "tool_use", "id", tid, "name", tool, "input"));
+			     "content_block", "type", "tool_use", "id", tid, "name", t.tool, "input"));
 		char *args = json_dumps(tool_input, JSON_COMPACT);
 		size_t al = args ? strlen(args) : 0, step = al / 3 + 1;
 		for (size_t off = 0; off < al; off += step) {
 			char frag[512];
 			snprintf(frag, sizeof frag, "%.*s", (int)(al - off < step ? al - off : step), args + off);
-			ev(w, rs, per, "content_block_delta",
+			vs_st_sse_json(w, rs, t.per, "content_block_delta",
 			   json_pack("{s:s,s:i,s:{s:s,s:s}}", "type", "content_block_delta", "index", idx, "delta", "type",
 				     "input_json_delta", "partial_json", frag));
 		}
 		free(args);
-		ev(w, rs, 0, "content_block_stop", json_pack("{s:s,s:i}", "type", "content_block_stop", "index", idx));
+		vs_st_sse_json(w, rs, 0, "content_block_stop", json_pack("{s:s,s:i}", "type", "content_block_stop", "index", idx));
 	}
 	json_decref(tool_input);
-	ev(w, rs, per, "message_delta",
+	vs_st_sse_json(w, rs, t.per, "message_delta",
 	   json_pack("{s:s,s:{s:s,s:n},s:o}", "type", "message_delta", "delta", "stop_reason", stop, "stop_sequence",
-		     "usage", usage(in, out_tokens)));
-	ev(w, rs, 0, "message_stop", json_pack("{s:s}", "type", "message_stop"));
+		     "usage", usage(in, t.out_tokens)));
+	vs_st_sse_json(w, rs, 0, "message_stop", json_pack("{s:s}", "type", "message_stop"));
 out:
-	if (tok)
-		vs_st_tokens_free(tok, ntok);
-	free(user);
-	json_decref(req);
+	vs_st_turn_free(&t);
 	return rc;
 }
 

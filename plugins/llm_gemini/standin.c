@@ -43,11 +43,7 @@ static int gm_error(const struct vs_world *w, vs_wctx *wc, vs_wresp *rs, int sta
 			      "status", status_name(status));
 	w->count(wc, "errors", 1);
 	if (mid_stream) {
-		char *s = json_dumps(e, JSON_COMPACT);
-		json_decref(e);
-		int rc = s ? w->resp_sse(rs, 0, NULL, s) : -1;
-		free(s);
-		return rc;
+		return vs_st_sse_json(w, rs, 0, NULL, e);
 	}
 	return w->resp_json_steal(rs, status, e);
 }
@@ -124,10 +120,7 @@ static json_t *chunk(const char *model, const char *rid, json_t *part, const cha
 
 static int handle(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_wresp *rs, int stream)
 {
-	json_t *req = NULL;
-	char *user = NULL;
-	char **tok = NULL;
-	size_t ntok = 0;
+	struct vs_st_turn t = {0};
 	int rc = 0;
 	const char *want = w->conf(wc, "api_key");
 	const char *key = w->req_header(rq, "x-goog-api-key");
@@ -137,46 +130,34 @@ static int handle(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_w
 		bad_key(w, wc, rs);
 		goto out;
 	}
-	req = w->req_json(rq);
-	const json_t *contents = json_object_get(req, "contents");
+	t.req = w->req_json(rq);
+	const json_t *contents = json_object_get(t.req, "contents");
 	if (!json_is_array(contents)) {
 		gm_error(w, wc, rs, 400, 0, "* GenerateContentRequest.contents: contents is not specified");
 		goto out;
 	}
 	const char *model = w->req_param(rq, "model");
-	const json_t *tools = json_object_get(req, "tools");
+	const json_t *tools = json_object_get(t.req, "tools");
 	int after_tool;
-	user = last_user(contents, &after_tool);
-	struct vs_reply rep;
-	const char *tool;
-	const char *text = vs_st_llm_reply(w, wc, user, after_tool, tools, has_tool, &rep, &tool);
-	if (tool)
-		text = ""; /* Gemini answers a function call alone */
-	tok = vs_st_tokens(text, &ntok);
-	long in = vs_st_count_tokens_json(contents) + vs_st_count_tokens_json(get2(req, "systemInstruction", "system_instruction"));
-	long out_tokens = (long)ntok + (tool ? (long)strlen(rep.tool_args) / 4 + 5 : 0);
-	uint32_t ttft = (uint32_t)w->conf_double(wc, "ttft_ms", 300);
-	uint32_t per = (uint32_t)w->conf_double(wc, "token_ms", 30);
+	t.user = last_user(contents, &after_tool);
+	vs_st_turn_answer(w, wc, &t, after_tool, tools, has_tool, 0); /* Gemini answers a function call alone */
+	long in = vs_st_count_tokens_json(contents) +
+		  vs_st_count_tokens_json(get2(t.req, "systemInstruction", "system_instruction"));
 	char rid[40];
 	vs_st_make_id(rid, sizeof rid, "", w->rand(wc));
 	w->count(wc, "tokens_in", (double)in);
-	w->count(wc, "tokens_out", (double)out_tokens);
-	w->count(wc, "characters", (double)strlen(text));
-	json_t *args = tool ? json_loads(rep.tool_args, 0, NULL) : NULL;
-	if (tool && !args)
+	w->count(wc, "tokens_out", (double)t.out_tokens);
+	w->count(wc, "characters", (double)strlen(t.text));
+	json_t *args = t.tool ? json_loads(t.rep.tool_args, 0, NULL) : NULL;
+	if (t.tool && !args)
 		args = json_object();
 
 	if (!stream) {
-		json_t *part = tool ? json_pack("{s:{s:s,s:O}}", "functionCall", "name", tool, "args", args)
-				    : json_pack("{s:s}", "text", text);
-		json_t *body = chunk(model, rid, part, "STOP", in, out_tokens);
+		json_t *part = t.tool ? json_pack("{s:{s:s,s:O}}", "functionCall", "name", t.tool, "args", args)
+				    : json_pack("{s:s}", "text", t.text);
+		json_t *body = chunk(model, rid, part, "STOP", in, t.out_tokens);
 		json_decref(args);
-		char *s = json_dumps(body, JSON_COMPACT);
-		json_decref(body);
-		w->resp_status(rs, 200);
-		w->resp_header(rs, "Content-Type", "application/json; charset=UTF-8");
-		rc = s ? w->resp_body(rs, ttft + per * (uint32_t)ntok, s, strlen(s)) : -1;
-		free(s);
+		rc = vs_st_turn_send(w, rs, &t, "application/json; charset=UTF-8", body);
 		goto out;
 	}
 	w->resp_status(rs, 200);
@@ -185,30 +166,19 @@ static int handle(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_w
 		rc = -1;
 		goto out;
 	}
-	if (tool) {
-		json_t *c = chunk(model, rid, json_pack("{s:{s:s,s:O}}", "functionCall", "name", tool, "args", args), "STOP",
-				  in, out_tokens);
-		char *s = json_dumps(c, JSON_COMPACT);
-		json_decref(c);
-		if (s)
-			w->resp_sse(rs, ttft, NULL, s);
-		free(s);
+	if (t.tool) {
+		json_t *c = chunk(model, rid, json_pack("{s:{s:s,s:O}}", "functionCall", "name", t.tool, "args", args), "STOP",
+				  in, t.out_tokens);
+		vs_st_sse_json(w, rs, t.ttft, NULL, c);
 	}
 	json_decref(args);
-	for (size_t i = 0; i < ntok; i++) {
-		json_t *c = chunk(model, rid, json_pack("{s:s}", "text", tok[i]), i + 1 == ntok ? "STOP" : NULL, in,
+	for (size_t i = 0; i < t.ntok; i++) {
+		json_t *c = chunk(model, rid, json_pack("{s:s}", "text", t.tok[i]), i + 1 == t.ntok ? "STOP" : NULL, in,
 				  (long)i + 1);
-		char *s = json_dumps(c, JSON_COMPACT);
-		json_decref(c);
-		if (s)
-			w->resp_sse(rs, i ? per : ttft, NULL, s);
-		free(s);
+		vs_st_sse_json(w, rs, i ? t.per : t.ttft, NULL, c);
 	}
 out:
-	if (tok)
-		vs_st_tokens_free(tok, ntok);
-	free(user);
-	json_decref(req);
+	vs_st_turn_free(&t);
 	return rc;
 }
 

@@ -108,14 +108,7 @@ out:
 
 void oa_error_body(struct llm_result *r, long status, const char *body, size_t len)
 {
-	json_t *j = json_loadb(body, len, 0, NULL);
-	json_t *e = json_object_get(j, "error");
-	if (json_is_object(e))
-		oa_error_obj(r, status, e);
-	else
-		llm_result_fail(r, llm_class_of_status(status), "HTTP %ld (not OpenAI's error object): %.160s", status,
-				body);
-	json_decref(j);
+	llm_error_body_obj(r, status, body, len, "OpenAI's error object", oa_error_obj);
 }
 
 const struct llm_wire oa_wire = {

@@ -56,11 +56,7 @@ static int oa_error(const struct vs_world *w, vs_wctx *wc, vs_wresp *rs, int sta
 			      "param", "code", code ? json_string(code) : json_null());
 	w->count(wc, "errors", 1);
 	if (mid_stream) {
-		char *s = json_dumps(e, JSON_COMPACT);
-		json_decref(e);
-		int rc = s ? w->resp_sse(rs, 0, NULL, s) : -1;
-		free(s);
-		return rc;
+		return vs_st_sse_json(w, rs, 0, NULL, e);
 	}
 	char rid[40];
 	vs_st_make_id(rid, sizeof rid, "req_", w->rand(wc));
@@ -99,17 +95,6 @@ static int has_tool(const json_t *tools, const char *name)
 	return 0;
 }
 
-static int send_chunk(const struct vs_world *w, vs_wresp *rs, uint32_t delay, json_t *chunk)
-{
-	char *s = json_dumps(chunk, JSON_COMPACT);
-	json_decref(chunk);
-	if (!s)
-		return -1;
-	int rc = w->resp_sse(rs, delay, NULL, s);
-	free(s);
-	return rc;
-}
-
 static json_t *chunk_base(const char *id, long created, const char *model)
 {
 	return json_pack("{s:s,s:s,s:I,s:s,s:s,s:[],s:n}", "id", id, "object", "chat.completion.chunk", "created",
@@ -136,64 +121,50 @@ static int check_auth(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, 
 static int h_chat(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_wresp *rs, void *arg)
 {
 	(void)arg;
-	json_t *req = NULL;
-	char *user = NULL;
-	char **tok = NULL;
-	size_t ntok = 0;
+	struct vs_st_turn t = {0};
 	int rc = 0;
 	if (check_auth(w, wc, rq, rs) < 0)
 		goto out;
-	req = w->req_json(rq);
-	const json_t *messages = json_object_get(req, "messages");
-	if (!json_is_object(req) || !json_is_array(messages) || !json_string_value(json_object_get(req, "model"))) {
+	t.req = w->req_json(rq);
+	const json_t *messages = json_object_get(t.req, "messages");
+	if (!json_is_object(t.req) || !json_is_array(messages) || !json_string_value(json_object_get(t.req, "model"))) {
 		oa_error(w, wc, rs, 400, 0, "'messages' and 'model' are required properties.");
 		goto out;
 	}
-	const char *model = json_string_value(json_object_get(req, "model"));
-	int stream = json_is_true(json_object_get(req, "stream"));
-	int usage_chunk = json_is_true(json_object_get(json_object_get(req, "stream_options"), "include_usage"));
-	const json_t *tools = json_object_get(req, "tools");
+	const char *model = json_string_value(json_object_get(t.req, "model"));
+	int stream = json_is_true(json_object_get(t.req, "stream"));
+	int usage_chunk = json_is_true(json_object_get(json_object_get(t.req, "stream_options"), "include_usage"));
+	const json_t *tools = json_object_get(t.req, "tools");
 	int after_tool;
-	user = last_user(messages, &after_tool);
-	struct vs_reply rep;
-	const char *tool;
-	const char *text = vs_st_llm_reply(w, wc, user, after_tool, tools, has_tool, &rep, &tool);
-	tok = vs_st_tokens(tool ? "" : text, &ntok);
+	t.user = last_user(messages, &after_tool);
+	vs_st_turn_answer(w, wc, &t, after_tool, tools, has_tool, 0);
 	long prompt = vs_st_count_tokens_json(messages) + (tools ? vs_st_count_tokens_json(tools) : 0);
-	long completion = (long)ntok + (tool ? (long)strlen(rep.tool_args) / 4 + 5 : 0);
-	uint32_t ttft = (uint32_t)w->conf_double(wc, "ttft_ms", 300);
-	uint32_t per = (uint32_t)w->conf_double(wc, "token_ms", 30);
 	char id[48], callid[48];
 	vs_st_make_id(id, sizeof id, "chatcmpl-", w->rand(wc));
 	vs_st_make_id(callid, sizeof callid, "call_", w->rand(wc));
 	long created = (long)time(NULL);
 	w->count(wc, "tokens_in", (double)prompt);
-	w->count(wc, "tokens_out", (double)completion);
-	w->count(wc, "characters", (double)strlen(tool ? rep.tool_args : text));
-	w->log(wc, VS_LOG_DEBUG, "rule %s for \"%s\"", rep.rule, user);
+	w->count(wc, "tokens_out", (double)t.out_tokens);
+	w->count(wc, "characters", (double)strlen(t.tool ? t.rep.tool_args : t.text));
+	w->log(wc, VS_LOG_DEBUG, "rule %s for \"%s\"", t.rep.rule, t.user);
 	w->resp_header(rs, "openai-processing-ms", "1");
 	w->resp_header(rs, "x-request-id", id);
 
 	if (!stream) {
 		json_t *msg = json_pack("{s:s,s:o,s:n}", "role", "assistant", "content",
-					tool ? json_null() : json_string(text), "refusal");
-		if (tool)
+					t.tool ? json_null() : json_string(t.text), "refusal");
+		if (t.tool)
 			json_object_set_new(msg, "tool_calls",
 					    json_pack("[{s:s,s:s,s:{s:s,s:s}}]", "id", callid, "type", "function",
-						      "function", "name", tool, "arguments", rep.tool_args));
+						      "function", "name", t.tool, "arguments", t.rep.tool_args));
 		json_t *body = json_pack(
 			"{s:s,s:s,s:I,s:s,s:s,s:[{s:i,s:o,s:n,s:s}],s:{s:I,s:I,s:I,s:{s:i},s:{s:i}}}", "id", id,
 			"object", "chat.completion", "created", (json_int_t)created, "model", model,
 			"system_fingerprint", "fp_vstress", "choices", "index", 0, "message", msg, "logprobs",
-			"finish_reason", tool ? "tool_calls" : "stop", "usage", "prompt_tokens", (json_int_t)prompt,
-			"completion_tokens", (json_int_t)completion, "total_tokens", (json_int_t)(prompt + completion),
+			"finish_reason", t.tool ? "tool_calls" : "stop", "usage", "prompt_tokens", (json_int_t)prompt,
+			"completion_tokens", (json_int_t)t.out_tokens, "total_tokens", (json_int_t)(prompt + t.out_tokens),
 			"prompt_tokens_details", "cached_tokens", 0, "completion_tokens_details", "reasoning_tokens", 0);
-		char *s = json_dumps(body, JSON_COMPACT);
-		json_decref(body);
-		w->resp_status(rs, 200);
-		w->resp_header(rs, "Content-Type", "application/json");
-		rc = s ? w->resp_body(rs, ttft + per * (uint32_t)ntok, s, strlen(s)) : -1;
-		free(s);
+		rc = vs_st_turn_send(w, rs, &t, "application/json", body);
 		goto out;
 	}
 
@@ -204,49 +175,46 @@ static int h_chat(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_w
 	}
 	json_t *c = chunk_base(id, created, model);
 	json_array_append_new(json_object_get(c, "choices"),
-			      choice(tool ? json_pack("{s:s,s:n,s:[{s:i,s:s,s:s,s:{s:s,s:s}}]}", "role", "assistant",
+			      choice(t.tool ? json_pack("{s:s,s:n,s:[{s:i,s:s,s:s,s:{s:s,s:s}}]}", "role", "assistant",
 						      "content", "tool_calls", "index", 0, "id", callid, "type",
-						      "function", "function", "name", tool, "arguments", "")
+						      "function", "function", "name", t.tool, "arguments", "")
 					  : json_pack("{s:s,s:s}", "role", "assistant", "content", ""),
 				     NULL));
-	send_chunk(w, rs, ttft, c);
-	if (tool) {
+	vs_st_sse_json(w, rs, t.ttft, NULL, c);
+	if (t.tool) {
 		/* the arguments in a few fragments */
-		size_t al = strlen(rep.tool_args), step = al / 3 + 1;
+		size_t al = strlen(t.rep.tool_args), step = al / 3 + 1;
 		for (size_t off = 0; off < al; off += step) {
 			char frag[512];
-			snprintf(frag, sizeof frag, "%.*s", (int)(al - off < step ? al - off : step), rep.tool_args + off);
+			snprintf(frag, sizeof frag, "%.*s", (int)(al - off < step ? al - off : step), t.rep.tool_args + off);
 			c = chunk_base(id, created, model);
 			json_array_append_new(json_object_get(c, "choices"),
 					      choice(json_pack("{s:[{s:i,s:{s:s}}]}", "tool_calls", "index", 0, "function",
 							       "arguments", frag),
 						     NULL));
-			send_chunk(w, rs, per, c);
+			vs_st_sse_json(w, rs, t.per, NULL, c);
 		}
 	}
-	for (size_t i = 0; i < ntok; i++) {
+	for (size_t i = 0; i < t.ntok; i++) {
 		c = chunk_base(id, created, model);
-		json_array_append_new(json_object_get(c, "choices"), choice(json_pack("{s:s}", "content", tok[i]), NULL));
-		send_chunk(w, rs, per, c);
+		json_array_append_new(json_object_get(c, "choices"), choice(json_pack("{s:s}", "content", t.tok[i]), NULL));
+		vs_st_sse_json(w, rs, t.per, NULL, c);
 	}
 	c = chunk_base(id, created, model);
-	json_array_append_new(json_object_get(c, "choices"), choice(json_object(), tool ? "tool_calls" : "stop"));
-	send_chunk(w, rs, per, c);
+	json_array_append_new(json_object_get(c, "choices"), choice(json_object(), t.tool ? "tool_calls" : "stop"));
+	vs_st_sse_json(w, rs, t.per, NULL, c);
 	if (usage_chunk) {
 		c = chunk_base(id, created, model);
 		json_object_set_new(c, "usage",
 				    json_pack("{s:I,s:I,s:I,s:{s:i},s:{s:i}}", "prompt_tokens", (json_int_t)prompt,
-					      "completion_tokens", (json_int_t)completion, "total_tokens",
-					      (json_int_t)(prompt + completion), "prompt_tokens_details", "cached_tokens", 0,
+					      "completion_tokens", (json_int_t)t.out_tokens, "total_tokens",
+					      (json_int_t)(prompt + t.out_tokens), "prompt_tokens_details", "cached_tokens", 0,
 					      "completion_tokens_details", "reasoning_tokens", 0));
-		send_chunk(w, rs, 0, c);
+		vs_st_sse_json(w, rs, 0, NULL, c);
 	}
 	w->resp_sse(rs, 0, NULL, "[DONE]");
 out:
-	if (tok)
-		vs_st_tokens_free(tok, ntok);
-	free(user);
-	json_decref(req);
+	vs_st_turn_free(&t);
 	return rc;
 }
 

@@ -9,40 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-void sb_add(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->len >= sizeof(b->s) - 1)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(b->s + b->len, sizeof(b->s) - b->len, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		b->len += (size_t)n < sizeof(b->s) - b->len ? (size_t)n : sizeof(b->s) - b->len - 1;
-}
-
-void sb_item(struct sbuf *b, const char *fmt, ...)
-{
-	char one[300];
-	va_list ap;
-
-	if (++b->items > SHOW_MAX)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(one, sizeof(one), fmt, ap);
-	va_end(ap);
-	sb_add(b, "%s%s", b->items > 1 ? "; " : "", one);
-}
-
-const char *sb_more(struct sbuf *b)
-{
-	if (b->items > SHOW_MAX)
-		sb_add(b, " (+%d more)", b->items - SHOW_MAX);
-	return b->s;
-}
-
 static int cmp_dbl(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -141,14 +107,14 @@ static void call_problem(const struct vs_cbatch_call *c, char *out, size_t len)
 
 static void check_complete(struct ld *p)
 {
-	struct sbuf b = {0};
+	struct vs_checkmsg b = {0};
 	size_t ok = 0;
 	char why[400];
 
 	for (size_t i = 0; i < (size_t)p->ncalls; i++) {
 		call_problem(&p->calls[i], why, sizeof(why));
 		if (why[0])
-			sb_item(&b, "call %zu: %s", i + 1, why);
+			vs_checkmsg_item(&b, "call %zu: %s", i + 1, why);
 		else
 			ok++;
 	}
@@ -156,7 +122,7 @@ static void check_complete(struct ld *p)
 	/* re-evaluable by vstress merge: 100 x calls_complete / calls_planned */
 	if (VS_HOST_HAS(p->h, check_counters) && b.items)
 		p->h->check_counters(p->c, "calls.complete", "calls_complete", "calls_planned", 100.0, VS_GE, 100.0, "%",
-				     "%zu of %lld calls complete: %s", ok, p->ncalls, sb_more(&b));
+				     "%zu of %lld calls complete: %s", ok, p->ncalls, vs_checkmsg_more(&b));
 	else if (VS_HOST_HAS(p->h, check_counters))
 		p->h->check_counters(p->c, "calls.complete", "calls_complete", "calls_planned", 100.0, VS_GE, 100.0, "%",
 				     "all %lld calls complete: webhook 2xx, answered, media connected, every caller turn "
@@ -164,7 +130,7 @@ static void check_complete(struct ld *p)
 				     p->ncalls);
 	else if (b.items)
 		p->h->check(p->c, "calls.complete", VS_CHECK_FAIL, "%zu of %lld calls complete: %s", ok, p->ncalls,
-			    sb_more(&b));
+			    vs_checkmsg_more(&b));
 	else
 		p->h->check(p->c, "calls.complete", VS_CHECK_PASS,
 			    "all %lld calls complete: webhook 2xx, answered, media connected, every caller turn replied, "
@@ -352,7 +318,7 @@ static void check_concurrency(struct ld *p)
  * call_control_id (the world files commands by id), no stream URL shared. */
 static void check_races(struct ld *p)
 {
-	struct sbuf ans = {0}, dup = {0};
+	struct vs_checkmsg ans = {0}, dup = {0};
 	size_t n = 0, nanswers = 0, nurls = 0;
 
 	for (size_t i = 0; i < (size_t)p->ncalls; i++) {
@@ -364,13 +330,13 @@ static void check_races(struct ld *p)
 		a = vs_tcall_count_action(&c->r, "answer", NULL);
 		nanswers += a > 0 ? (size_t)a : 0;
 		if (a != 1)
-			sb_item(&ans, "call %zu (%s): %d answer commands", i + 1, c->r.call_control_id, a);
+			vs_checkmsg_item(&ans, "call %zu (%s): %d answer commands", i + 1, c->r.call_control_id, a);
 		if (!c->r.stream_url[0])
 			continue;
 		nurls++;
 		for (size_t j = 0; j < i; j++)
 			if (p->calls[j].ran && !strcmp(p->calls[j].r.stream_url, c->r.stream_url)) {
-				sb_item(&dup, "calls %zu and %zu both got %s", j + 1, i + 1, c->r.stream_url);
+				vs_checkmsg_item(&dup, "calls %zu and %zu both got %s", j + 1, i + 1, c->r.stream_url);
 				break;
 			}
 	}
@@ -383,14 +349,14 @@ static void check_races(struct ld *p)
 		p->h->check(p->c, "race.answers", VS_CHECK_SKIP, "the target answered no call (calls.complete says why)");
 	else if (ans.items)
 		p->h->check(p->c, "race.answers", VS_CHECK_FAIL, "expected exactly one answer per call_control_id: %s",
-			    sb_more(&ans));
+			    vs_checkmsg_more(&ans));
 	else
 		p->h->check(p->c, "race.answers", VS_CHECK_PASS, "exactly one answer command for each call's own id (%zu calls)",
 			    n);
 	if (!nurls)
 		p->h->check(p->c, "race.stream_urls", VS_CHECK_SKIP, "no call got a stream URL");
 	else if (dup.items)
-		p->h->check(p->c, "race.stream_urls", VS_CHECK_FAIL, "stream URLs shared between calls: %s", sb_more(&dup));
+		p->h->check(p->c, "race.stream_urls", VS_CHECK_FAIL, "stream URLs shared between calls: %s", vs_checkmsg_more(&dup));
 	else
 		p->h->check(p->c, "race.stream_urls", VS_CHECK_PASS, "every call got its own stream URL (%zu calls)", nurls);
 }
@@ -425,7 +391,7 @@ void ld_checks(struct ld *p)
 	json_object_set_new(sum, "concurrency", json_integer(p->concurrency));
 	json_object_set_new(sum, "max_simultaneous", json_integer(ld_max_overlap(p->calls, (size_t)p->ncalls)));
 	json_object_set_new(sum, "batch_ms", json_real((double)(p->t_end_ns - p->t_start_ns) / 1e6));
-	json_object_set_new(sum, "routed_number", json_string(p->routed));
+	json_object_set_new(sum, "routed_number", json_string(p->t.routed));
 	json_object_set_new(sum, "tenant_key", p->tenant.created ? json_string(p->tenant.key) : json_null());
 	ld_report(p);
 	p->h->attach(p->c, "calls", calls);

@@ -1,19 +1,13 @@
 /* load plugin: the options and reading them. */
 #include "load.h"
 
+#include <vstress/callphase/calltarget.h>
 #include <vstress/callphase/plugopt.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The test tenant, as the pipeline plugin makes it (the reference agent's
- * tenants and phone_numbers). */
-#define LD_CREATE_SQL                                                                                       \
-	"WITH t AS (INSERT INTO tenants (name, fallback_number) VALUES ({name}, {fallback}) RETURNING id), "    \
-	"n AS (INSERT INTO phone_numbers (number, tenant_id, fallback_number) SELECT {number}, id, {fallback} " \
-	"FROM t) SELECT id FROM t"
-#define LD_REMOVE_SQL "DELETE FROM tenants WHERE id = {key}::bigint AND name LIKE '%' || {marker} || '%'"
 /* The reference agent's per-call rows (agent/migrations/004, 005). */
 #define LD_CALL_SQL "SELECT count(*) FROM call_logs WHERE call_control_id = {call_control_id}"
 #define LD_TURNS_SQL                                                                                       \
@@ -21,18 +15,13 @@
 	"{call_control_id}"
 
 const struct vs_option ld_options[] = {
-	{"base_url", VS_OPT_STRING, "${VSTRESS_TARGET_URL:-}", "the target's base URL (unset: the plugin skips)", 0},
-	{"webhook_path", VS_OPT_STRING, "/api/telnyx/webhook", "where Telnyx webhooks are POSTed", 0},
+	VS_CALLOPT_TARGET("the target's base URL (unset: the plugin skips)"),
 	{"metrics_path", VS_OPT_STRING, "/metrics",
 	 "the target's Prometheus text metrics (agent_active_calls, agent_calls_total, agent_db_pool_size); "
 	 "empty: those checks skip",
 	 0},
-	{"control_url", VS_OPT_STRING, "${VSTRESS_WORLD_CONTROL:-}",
-	 "the world's control API: the target's Call Control commands are observed there (unset: skip)", 0},
-	{"signing_seed", VS_OPT_STRING, "${VSTRESS_TELNYX_SIGNING_SEED:-}",
-	 "the run's Ed25519 webhook signing seed, base64 (unset: skip)", VS_OPT_SECRET},
-	{"target_pid", VS_OPT_INT, "${VSTRESS_TARGET_PID:-0}",
-	 "the target's PID: CPU and memory of it and its children (0: not measured, the CPU check skips)", 0},
+	VS_CALLOPT_WORLD("the world's control API: the target's Call Control commands are observed there (unset: skip)",
+			 "the target's PID: CPU and memory of it and its children (0: not measured, the CPU check skips)"),
 	{"scripts", VS_OPT_LIST, "conf.d/scripts/load-30s.ini", "caller scripts (docs/calls.md); call i plays script i mod n",
 	 0},
 	{"calls", VS_OPT_INT, "10", "calls in the batch", 0},
@@ -44,17 +33,10 @@ const struct vs_option ld_options[] = {
 	{"ramp", VS_OPT_DURATION, "200ms", "between the intended starts of two successive calls", 0},
 	{"answer_timeout", VS_OPT_DURATION, "5s", "call.initiated -> the target's answer command", 0},
 	{"caller_number", VS_OPT_STRING, "+15550109003", "the caller (from)", 0},
-	{"provision", VS_OPT_BOOL, "false",
-	 "create a test tenant routing routed_number in setup, remove it in teardown (false: the number is routed already)",
-	 0},
+	VS_CALLOPT_PROVISION,
 	{"db_url", VS_OPT_STRING, "${DATABASE_URL:-}",
 	 "the target's database: test tenant, rows the calls left, deadlocks (unset: those checks skip)", VS_OPT_SECRET},
-	{"tenant_name", VS_OPT_STRING, "vstress load", "test tenant name (the run marker is appended)", 0},
-	{"routed_number", VS_OPT_STRING, "+15550100003", "the dialled number (to), routed to the test tenant", 0},
-	{"fallback_number", VS_OPT_STRING, "+15550199003", "the test tenant's fallback transfer number", 0},
-	{"tenant_create_sql", VS_OPT_STRING, LD_CREATE_SQL,
-	 "creates the tenant and its number; {name} {number} {fallback} {marker} are SQL literals; returns the key", 0},
-	{"tenant_remove_sql", VS_OPT_STRING, LD_REMOVE_SQL, "removes what create made; {key} {number} {marker}", 0},
+	VS_CALLOPT_TENANT("vstress load", "+15550100003", "+15550199003"),
 	{"db_call_sql", VS_OPT_STRING, LD_CALL_SQL,
 	 "check db.call_rows: rows of one call ({call_control_id} is its id, a parameter); must return >= 1", 0},
 	{"db_turns_sql", VS_OPT_STRING, LD_TURNS_SQL,
@@ -77,21 +59,27 @@ const struct vs_option ld_options[] = {
 int ld_conf_load(struct ld *p)
 {
 	const struct vs_host *h = p->h;
-	const char *url = vs_popt_str(p->h, p->c, "base_url");
-	long long pid = 0;
 	int rc;
 
 	p->cpu_max_pct = -1;
 	p->min_concurrency = -1;
-	if (vs_popt_int(p->h, p->c, "load", "calls", &p->ncalls, 1) || vs_popt_int(p->h, p->c, "load", "warmup_calls", &p->warmup_calls, 0) || vs_popt_int(p->h, p->c, "load", "concurrency", &p->concurrency, 1) ||
-	    vs_popt_ms(p->h, p->c, "load", "ramp", &p->ramp_ms) || vs_popt_ms(p->h, p->c, "load", "answer_timeout", &p->answer_timeout_ms) ||
-	    vs_popt_ms(p->h, p->c, "load", "first_reply_within", &p->first_reply_ms) || vs_popt_ms(p->h, p->c, "load", "turn_within", &p->turn_ms) ||
-	    vs_popt_int(p->h, p->c, "load", "db_pool_min", &p->pool_min, 0) || vs_popt_int(p->h, p->c, "load", "db_pool_max", &p->pool_max, 0) ||
-	    vs_popt_ms(p->h, p->c, "load", "sample_interval", &p->sample_ms) || vs_popt_ms(p->h, p->c, "load", "idle_window", &p->idle_ms) ||
-	    vs_popt_ms(p->h, p->c, "load", "drain_timeout", &p->drain_ms) || h->opt_double(p->c, "max_late_pct", &p->max_late_pct) < 0 ||
-	    h->opt_double(p->c, "cpu_max_pct", &p->cpu_max_pct) < 0 || h->opt_bool(p->c, "provision", &p->provision) < 0)
+	if (vs_popt_int(h, p->c, "load", "calls", &p->ncalls, 1) ||
+	    vs_popt_int(h, p->c, "load", "warmup_calls", &p->warmup_calls, 0) ||
+	    vs_popt_int(h, p->c, "load", "concurrency", &p->concurrency, 1) ||
+	    vs_popt_ms(h, p->c, "load", "ramp", &p->ramp_ms) ||
+	    vs_popt_ms(h, p->c, "load", "answer_timeout", &p->answer_timeout_ms) ||
+	    vs_popt_ms(h, p->c, "load", "first_reply_within", &p->first_reply_ms) ||
+	    vs_popt_ms(h, p->c, "load", "turn_within", &p->turn_ms) ||
+	    vs_popt_int(h, p->c, "load", "db_pool_min", &p->pool_min, 0) ||
+	    vs_popt_int(h, p->c, "load", "db_pool_max", &p->pool_max, 0) ||
+	    vs_popt_ms(h, p->c, "load", "sample_interval", &p->sample_ms) ||
+	    vs_popt_ms(h, p->c, "load", "idle_window", &p->idle_ms) ||
+	    vs_popt_ms(h, p->c, "load", "drain_timeout", &p->drain_ms) ||
+	    h->opt_double(p->c, "max_late_pct", &p->max_late_pct) < 0 ||
+	    h->opt_double(p->c, "cpu_max_pct", &p->cpu_max_pct) < 0)
 		return VS_ECONFIG;
-	if (vs_popt_str(p->h, p->c, "min_concurrency")[0] && vs_popt_int(p->h, p->c, "load", "min_concurrency", &p->min_concurrency, 1))
+	if (vs_popt_str(h, p->c, "min_concurrency")[0] &&
+	    vs_popt_int(h, p->c, "load", "min_concurrency", &p->min_concurrency, 1))
 		return VS_ECONFIG;
 	if (p->concurrency > 1000 || p->ncalls > 100000) {
 		h->reason(p->c, "[load] calls = %lld, concurrency = %lld: at most 100000 calls, 1000 at once", p->ncalls,
@@ -106,43 +94,20 @@ int ld_conf_load(struct ld *p)
 		h->reason(p->c, "[load] db_pool_max %lld < db_pool_min %lld", p->pool_max, p->pool_min);
 		return VS_ECONFIG;
 	}
-	if (vs_popt_str(p->h, p->c, "target_pid")[0] && h->opt_int(p->c, "target_pid", &pid) < 0)
+	if (vs_calltarget_read(h, p->c, &p->t))
 		return VS_ECONFIG;
-	p->pid = pid > 0 ? (pid_t)pid : 0;
-	vs_popt_url(p->webhook_url, sizeof(p->webhook_url), url, vs_popt_str(p->h, p->c, "webhook_path"));
-	vs_popt_url(p->metrics_url, sizeof(p->metrics_url), url, vs_popt_str(p->h, p->c, "metrics_path"));
-	p->control_url = vs_popt_str(p->h, p->c, "control_url");
-	p->signing_seed = vs_popt_str(p->h, p->c, "signing_seed");
-	p->caller = vs_popt_str(p->h, p->c, "caller_number");
-	p->routed = vs_popt_str(p->h, p->c, "routed_number");
-	p->fallback = vs_popt_str(p->h, p->c, "fallback_number");
-	p->db_url = vs_popt_str(p->h, p->c, "db_url");
-	p->db_call_sql = vs_popt_str(p->h, p->c, "db_call_sql");
-	p->db_turns_sql = vs_popt_str(p->h, p->c, "db_turns_sql");
-	p->tcfg = (struct vs_tenant_cfg){.db_url = p->db_url,
-					 .create_sql = vs_popt_str(p->h, p->c, "tenant_create_sql"),
-					 .remove_sql = vs_popt_str(p->h, p->c, "tenant_remove_sql"),
-					 .number = p->routed,
-					 .fallback = p->fallback,
-					 .name = vs_popt_str(p->h, p->c, "tenant_name")};
-	if (!*url) {
-		h->reason(p->c, "no target URL (set [load] base_url or run with a target: VSTRESS_TARGET_URL)");
-		return VS_SKIP;
-	}
-	if (!*p->control_url) {
-		h->reason(p->c, "no world control URL (VSTRESS_WORLD_CONTROL): the agent's Call Control commands "
-				"cannot be observed; run with the world (depends = world)");
-		return VS_SKIP;
-	}
-	if (!*p->signing_seed) {
-		h->reason(p->c, "no Telnyx signing seed (VSTRESS_TELNYX_SIGNING_SEED): webhooks cannot be signed");
-		return VS_SKIP;
-	}
-	if (!*p->routed) {
+	vs_calltarget_path(h, p->c, &p->t, "metrics_path", p->t.metrics_url, sizeof(p->t.metrics_url));
+	p->db_call_sql = vs_popt_str(h, p->c, "db_call_sql");
+	p->db_turns_sql = vs_popt_str(h, p->c, "db_turns_sql");
+	rc = vs_calltarget_skip(h, p->c, "load", &p->t,
+				"the agent's Call Control commands cannot be observed; run with the world (depends = world)");
+	if (rc != VS_OK)
+		return rc;
+	if (!*p->t.routed) {
 		h->reason(p->c, "[load] routed_number is empty");
 		return VS_ECONFIG;
 	}
-	if ((rc = vs_popt_scripts(p->h, p->c, "load", "scripts", &p->scripts, &p->nscripts)) != VS_OK)
+	if ((rc = vs_popt_scripts(h, p->c, "load", "scripts", &p->scripts, &p->nscripts)) != VS_OK)
 		return rc;
 	if ((rc = ld_shard_apply(p)) != VS_OK)
 		return rc;

@@ -7,48 +7,10 @@
 
 #include "load.h"
 
-static PGconn *db_open(const char *url, char *err, size_t errlen)
-{
-	const char *keys[] = {"dbname", "connect_timeout", NULL};
-	const char *vals[] = {url, "5", NULL};
-	PGconn *pg = PQconnectdbParams(keys, vals, 1);
-
-	if (!pg || PQstatus(pg) != CONNECTION_OK) {
-		const char *m = pg ? PQerrorMessage(pg) : "out of memory";
-		snprintf(err, errlen, "cannot connect to the target's database: %.*s", (int)strcspn(m, "\n"), m);
-		PQfinish(pg);
-		return NULL;
-	}
-	return pg;
-}
-
-/* One bigint from a query with at most one parameter. */
-static long long one_value(const char *url, const char *sql, const char *param, char *err, size_t errlen)
-{
-	PGconn *pg = db_open(url, err, errlen);
-	PGresult *res = NULL;
-	long long v = -1;
-
-	if (!pg)
-		return -1;
-	res = PQexecParams(pg, sql, param ? 1 : 0, NULL, param ? &param : NULL, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) < 1 || PQnfields(res) < 1) {
-		const char *m = PQresultErrorMessage(res);
-		snprintf(err, errlen, "%.*s", (int)strcspn(m && *m ? m : "no row returned", "\n"),
-			 m && *m ? m : "no row returned");
-		goto out;
-	}
-	v = PQgetisnull(res, 0, 0) ? 0 : strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-out:
-	PQclear(res);
-	PQfinish(pg);
-	return v;
-}
-
 long long ld_db_deadlocks(const char *url, char *err, size_t errlen)
 {
-	return one_value(url, "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()", NULL, err,
-			 errlen);
+	return vs_targetdb_value(url, "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()", 0,
+				 NULL, err, errlen);
 }
 
 /* {call_control_id} -> $1 (a parameter, never spliced into the text). */
@@ -72,7 +34,7 @@ long long ld_db_count(const char *url, const char *sql, const char *ccid, char *
 		}
 	}
 	*o = '\0';
-	v = one_value(url, q, uses ? ccid : NULL, err, errlen);
+	v = vs_targetdb_value(url, q, uses ? 1 : 0, uses ? &ccid : NULL, err, errlen);
 	free(q);
 	return v;
 }

@@ -90,14 +90,14 @@ void ld_report(struct ld *p)
 		p->h->log(p->c, VS_LOG_WARN, "cannot write load_test.log");
 	} else {
 		fprintf(f, "# vstress load: %lld calls, concurrency %lld, ramp %lld ms, target %s\n", p->ncalls,
-			p->concurrency, p->ramp_ms, p->webhook_url);
+			p->concurrency, p->ramp_ms, p->t.webhook_url);
 		fprintf(f, "# times in ms from the batch start; turn_ms: each caller turn's latency (none: no reply)\n");
 		for (size_t i = 0; i < (size_t)p->ncalls; i++) {
 			call_line(p, i, line, sizeof(line));
 			fprintf(f, "%s\n", line);
 		}
 		fprintf(f, "# target process tree (pid %d) every %lld ms; batch %.0f..%.0f ms; cpu %% of one core\n",
-			(int)p->pid, p->sample_ms, 0.0, (double)(p->t_end_ns - p->t_start_ns) / 1e6);
+			(int)p->t.pid, p->sample_ms, 0.0, (double)(p->t_end_ns - p->t_start_ns) / 1e6);
 		for (size_t i = 1; i < p->nproc; i++) {
 			const struct vs_proc_sample *s = &p->proc[i];
 			const struct ld_promsample *m = prom_at(p, s->t_ns);
@@ -111,7 +111,7 @@ void ld_report(struct ld *p)
 			fputc('\n', f);
 		}
 		if (!p->nproc)
-			fprintf(f, "# (no process samples: %s)\n", p->pid ? "the tree could not be read" : "no target PID");
+			fprintf(f, "# (no process samples: %s)\n", p->t.pid ? "the tree could not be read" : "no target PID");
 		fclose(f);
 	}
 	p->h->attach(p->c, "timeline", tl);

@@ -66,7 +66,7 @@ static void *prom_thread(void *arg)
 		struct ld_promsample s = {0};
 		pthread_mutex_unlock(&m->mu);
 		s.t_ns = p->h->now_ns();
-		ld_prom_read(p->metrics_url, &s.m);
+		ld_prom_read(p->t.metrics_url, &s.m);
 		pthread_mutex_lock(&m->mu);
 		if (s.m.ok) {
 			struct ld_promsample *g = realloc(p->promser, (p->npromser + 1) * sizeof(*g));
@@ -97,9 +97,9 @@ int ld_mon_start(struct ld *p)
 	pthread_cond_init(&m->cv, &ca);
 	pthread_condattr_destroy(&ca);
 	p->mon = m;
-	if (p->pid && !(m->proc = vs_procmon_start(p->pid, (int)p->sample_ms)))
-		p->h->log(p->c, VS_LOG_WARN, "cannot sample the target's process tree (pid %d)", (int)p->pid);
-	if (p->metrics_url[0]) {
+	if (p->t.pid && !(m->proc = vs_procmon_start(p->t.pid, (int)p->sample_ms)))
+		p->h->log(p->c, VS_LOG_WARN, "cannot sample the target's process tree (pid %d)", (int)p->t.pid);
+	if (p->t.metrics_url[0]) {
 		if (pthread_create(&m->th, NULL, prom_thread, m) == 0)
 			m->started = 1;
 		else

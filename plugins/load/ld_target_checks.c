@@ -13,15 +13,15 @@ void ld_check_agent(struct ld *p)
 {
 	const struct ld_prom *b = &p->prom_before, *a = &p->prom_after;
 
-	if (!p->metrics_url[0]) {
+	if (!p->t.metrics_url[0]) {
 		p->h->check(p->c, "agent.drained", VS_CHECK_SKIP, "metrics_path is empty");
 		p->h->check(p->c, "agent.errors", VS_CHECK_SKIP, "metrics_path is empty");
 		return;
 	}
 	if (!b->ok || !a->ok) {
-		p->h->check(p->c, "agent.drained", VS_CHECK_SKIP, "GET %s did not answer 200 %s the batch", p->metrics_url,
+		p->h->check(p->c, "agent.drained", VS_CHECK_SKIP, "GET %s did not answer 200 %s the batch", p->t.metrics_url,
 			    b->ok ? "after" : "before");
-		p->h->check(p->c, "agent.errors", VS_CHECK_SKIP, "GET %s did not answer", p->metrics_url);
+		p->h->check(p->c, "agent.errors", VS_CHECK_SKIP, "GET %s did not answer", p->t.metrics_url);
 		return;
 	}
 	if (!a->has_active)
@@ -52,9 +52,9 @@ void ld_check_cpu(struct ld *p, json_t *sum)
 
 	if (ncpu < 1)
 		ncpu = 1;
-	if (!p->pid || p->nproc < 2) {
+	if (!p->t.pid || p->nproc < 2) {
 		p->h->check(p->c, "cpu.mean", VS_CHECK_SKIP, "%s",
-			    !p->pid ? "no target PID (VSTRESS_TARGET_PID / target_pid): CPU and memory not measured"
+			    !p->t.pid ? "no target PID (VSTRESS_TARGET_PID / target_pid): CPU and memory not measured"
 				    : "the target's process tree could not be sampled");
 		return;
 	}
@@ -114,12 +114,12 @@ void ld_check_cpu(struct ld *p, json_t *sum)
 /* What each call left in the target's database. */
 void ld_check_db_rows(struct ld *p, json_t *calls_json)
 {
-	struct sbuf miss = {0}, bad = {0};
+	struct vs_checkmsg miss = {0}, bad = {0};
 	char err[256] = "";
 	size_t n = 0, nt = 0, ncmp = 0, nskip = 0;
 	int turns = p->db_turns_sql && *p->db_turns_sql;
 
-	if (!*p->db_url || !*p->db_call_sql) {
+	if (!*p->t.db_url || !*p->db_call_sql) {
 		p->h->check(p->c, "db.call_rows", VS_CHECK_SKIP, "no database URL or db_call_sql");
 		p->h->check(p->c, "db.turn_rows", VS_CHECK_SKIP, "no database URL or db_call_sql");
 		return;
@@ -132,7 +132,7 @@ void ld_check_db_rows(struct ld *p, json_t *calls_json)
 		if (!ld_streamed(c))
 			continue;
 		n++;
-		rows = ld_db_count(p->db_url, p->db_call_sql, c->r.call_control_id, err, sizeof(err));
+		rows = ld_db_count(p->t.db_url, p->db_call_sql, c->r.call_control_id, err, sizeof(err));
 		if (rows < 0) {
 			p->h->check(p->c, "db.call_rows", VS_CHECK_FAIL, "db_call_sql failed: %s", err);
 			p->h->check(p->c, "db.turn_rows", VS_CHECK_SKIP, "db_call_sql failed");
@@ -140,10 +140,10 @@ void ld_check_db_rows(struct ld *p, json_t *calls_json)
 		}
 		json_object_set_new(cj, "db_call_rows", json_integer(rows));
 		if (rows < 1)
-			sb_item(&miss, "call %zu (%s): no row", i + 1, c->r.call_control_id);
+			vs_checkmsg_item(&miss, "call %zu (%s): no row", i + 1, c->r.call_control_id);
 		if (!turns)
 			continue;
-		trows = ld_db_count(p->db_url, p->db_turns_sql, c->r.call_control_id, err, sizeof(err));
+		trows = ld_db_count(p->t.db_url, p->db_turns_sql, c->r.call_control_id, err, sizeof(err));
 		if (trows < 0) {
 			turns = 0;
 			p->h->check(p->c, "db.turn_rows", VS_CHECK_FAIL, "db_turns_sql failed: %s", err);
@@ -163,7 +163,7 @@ void ld_check_db_rows(struct ld *p, json_t *calls_json)
 		nt += (size_t)trows;
 		ncmp++;
 		if ((size_t)trows != heard)
-			sb_item(&bad, "call %zu (%s): %lld turn rows, %zu agent turns heard", i + 1, c->r.call_control_id,
+			vs_checkmsg_item(&bad, "call %zu (%s): %lld turn rows, %zu agent turns heard", i + 1, c->r.call_control_id,
 				trows, heard);
 	}
 	if (!n) {
@@ -173,7 +173,7 @@ void ld_check_db_rows(struct ld *p, json_t *calls_json)
 	}
 	if (miss.items)
 		p->h->check(p->c, "db.call_rows", VS_CHECK_FAIL, "%zu of %zu calls left their row: %s", n - (size_t)miss.items,
-			    n, sb_more(&miss));
+			    n, vs_checkmsg_more(&miss));
 	else
 		p->h->check(p->c, "db.call_rows", VS_CHECK_PASS, "every call (%zu) left its row (db_call_sql)", n);
 	if (!p->db_turns_sql || !*p->db_turns_sql)
@@ -186,7 +186,7 @@ void ld_check_db_rows(struct ld *p, json_t *calls_json)
 			    "outside them (calls.complete)");
 	else if (bad.items)
 		p->h->check(p->c, "db.turn_rows", VS_CHECK_FAIL, "turn rows differ from the turns the caller heard: %s",
-			    sb_more(&bad));
+			    vs_checkmsg_more(&bad));
 	else
 		p->h->check(p->c, "db.turn_rows", VS_CHECK_PASS,
 			    "turn rows match the agent turns the caller heard in %zu calls (%zu rows)%s", ncmp, nt,
@@ -199,7 +199,7 @@ void ld_check_db_load(struct ld *p, json_t *sum)
 	double lo = 1e18, hi = -1, idle_lo = 1e18;
 	size_t n = 0;
 
-	if (!*p->db_url)
+	if (!*p->t.db_url)
 		p->h->check(p->c, "db.deadlocks", VS_CHECK_SKIP, "no database URL (db_url)");
 	else if (p->deadlocks_before < 0 || p->deadlocks_after < 0)
 		p->h->check(p->c, "db.deadlocks", VS_CHECK_FAIL, "pg_stat_database not readable: %s", p->db_err);

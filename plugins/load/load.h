@@ -19,6 +19,8 @@
 #include <vstress/caller/callbatch.h>
 #include <vstress/observe/proctree.h>
 #include <vstress/caller/telnyx_call.h>
+#include <vstress/callphase/calltarget.h>
+#include <vstress/callphase/checkmsg.h>
 
 #define LD_VERSION "1.0.0"
 
@@ -46,11 +48,7 @@ struct ld {
 	const struct vs_host *h;
 	vs_ctx *c;
 	/* where */
-	char webhook_url[1024], metrics_url[1024];
-	const char *control_url, *signing_seed, *caller, *routed, *fallback, *db_url;
-	/* the test tenant */
-	int provision;
-	struct vs_tenant_cfg tcfg;
+	struct vs_calltarget t; /* target, world, numbers, test tenant options */
 	struct vs_tenant tenant;
 	/* what */
 	struct vs_call_script **scripts;
@@ -66,8 +64,6 @@ struct ld {
 	long long first_reply_ms, turn_ms, min_concurrency, pool_min, pool_max;
 	double max_late_pct, cpu_max_pct; /* cpu_max_pct < 0: not checked */
 	const char *db_call_sql, *db_turns_sql;
-	/* the target's process (0: unknown) */
-	pid_t pid;
 	/* the batch */
 	struct vs_call_engine *eng;
 	struct vs_cbatch_call *calls;
@@ -118,16 +114,6 @@ void ld_check_cpu(struct ld *p, json_t *sum);
 void ld_check_db_rows(struct ld *p, json_t *calls_json);
 void ld_check_db_load(struct ld *p, json_t *sum);
 
-/* Check messages naming offenders: "item; item; ... (+N more)". */
-#define SHOW_MAX 4
-struct sbuf {
-	char s[900];
-	size_t len;
-	int items;
-};
-void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void sb_item(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-const char *sb_more(struct sbuf *b);
 /* A call whose media leg ran. */
 int ld_streamed(const struct vs_cbatch_call *c);
 /* Most calls running at the same moment ([started_ms, ended_ms)). */

@@ -15,7 +15,6 @@
 static int ld_setup(const struct vs_host *h, vs_ctx *c, void **state)
 {
 	struct ld *p = calloc(1, sizeof(*p));
-	char err[256];
 	int rc;
 
 	*state = p;
@@ -31,18 +30,14 @@ static int ld_setup(const struct vs_host *h, vs_ctx *c, void **state)
 	p->calls = calloc((size_t)p->ncalls, sizeof(*p->calls));
 	if (!p->calls)
 		return VS_ERROR;
-	if (vs_call_engine_new(&p->eng,
-			       &(struct vs_call_engine_opts){.max_calls = (int)p->concurrency + 4, .tls_insecure = 1},
-			       err, sizeof(err)) != 0) {
-		h->reason(c, "call engine: %s", err);
+	if (vs_calltarget_engine(h, c, (int)p->concurrency + 4, &p->eng) != VS_OK)
 		return VS_ERROR;
-	}
 	p->m_first = h->metric(c, "first_reply", "ms");
 	p->m_turn = h->metric(c, "turn_latency", "ms");
 	p->m_lateness = h->metric(c, "start_lateness", "ms");
 	p->m_cpu = h->metric(c, "target_cpu", "pct");
 	p->m_rss = h->metric(c, "target_rss", "MB");
-	if (p->provision && (rc = vs_popt_tenant(h, c, "load", &p->tcfg, &p->tenant)) != VS_OK)
+	if ((rc = vs_calltarget_tenant(h, c, "load", &p->t, &p->tenant)) != VS_OK)
 		return rc;
 	return VS_OK;
 }
@@ -68,7 +63,7 @@ static void drain(struct ld *p)
 	uint64_t until = p->h->now_ns() + (uint64_t)p->drain_ms * 1000000ull;
 
 	for (;;) {
-		int got = p->metrics_url[0] && ld_prom_read(p->metrics_url, &p->prom_after) == 0;
+		int got = p->t.metrics_url[0] && ld_prom_read(p->t.metrics_url, &p->prom_after) == 0;
 		p->t_drained_ns = p->h->now_ns();
 		if (!got || !p->prom_after.has_active || p->prom_after.active == 0 || p->t_drained_ns >= until ||
 		    p->h->should_stop(p->c))
@@ -117,26 +112,26 @@ static int ld_run(const struct vs_host *h, vs_ctx *c, void *state)
 				   .arg = p,
 				   .host = h,
 				   .ctx = c};
-	struct vs_tcall_cfg base = {.webhook_url = p->webhook_url,
-				    .control_url = p->control_url,
-				    .signing_seed_b64 = p->signing_seed,
-				    .from = p->caller,
-				    .to = p->routed,
+	struct vs_tcall_cfg base = {.webhook_url = p->t.webhook_url,
+				    .control_url = p->t.control_url,
+				    .signing_seed_b64 = p->t.signing_seed,
+				    .from = p->t.caller,
+				    .to = p->t.routed,
 				    .answer_timeout_ms = (int)p->answer_timeout_ms,
 				    .signature = VS_SIG_GOOD};
 	char err[256];
 
 	bc.base = &base;
 	warm_up(p, &base);
-	if (p->metrics_url[0] && ld_prom_read(p->metrics_url, &p->prom_before) != 0)
-		h->log(c, VS_LOG_WARN, "GET %s did not answer 200: the agent-side checks will skip", p->metrics_url);
-	if (*p->db_url && (p->deadlocks_before = ld_db_deadlocks(p->db_url, p->db_err, sizeof(p->db_err))) < 0)
+	if (p->t.metrics_url[0] && ld_prom_read(p->t.metrics_url, &p->prom_before) != 0)
+		h->log(c, VS_LOG_WARN, "GET %s did not answer 200: the agent-side checks will skip", p->t.metrics_url);
+	if (*p->t.db_url && (p->deadlocks_before = ld_db_deadlocks(p->t.db_url, p->db_err, sizeof(p->db_err))) < 0)
 		h->log(c, VS_LOG_WARN, "pg_stat_database: %s", p->db_err);
 	p->t0_ns = h->now_ns();
 	ld_mon_start(p);
 	vs_popt_sleep(p->h, p->c, p->idle_ms); /* the idle baseline */
 	h->log(c, VS_LOG_INFO, "%lld calls, %lld at once, %lld ms apart, to %s (%s -> %s), %zu scripts", p->ncalls,
-	       p->concurrency, p->ramp_ms, p->webhook_url, p->caller, p->routed, p->nscripts);
+	       p->concurrency, p->ramp_ms, p->t.webhook_url, p->t.caller, p->t.routed, p->nscripts);
 	h->count(c, "calls_planned", p->ncalls);
 	if (p->shard_n > 1) {
 		h->log(c, VS_LOG_INFO, "shard %d/%d: calls %lld of %lld (global index %% %d == %d), concurrency %lld of %lld, "
@@ -160,7 +155,7 @@ static int ld_run(const struct vs_host *h, vs_ctx *c, void *state)
 	ld_mon_stop(p);
 	/* after the idle window: Postgres reports a backend's deadlocks when it
 	 * goes idle (at most once a second) */
-	if (*p->db_url && (p->deadlocks_after = ld_db_deadlocks(p->db_url, p->db_err, sizeof(p->db_err))) < 0)
+	if (*p->t.db_url && (p->deadlocks_after = ld_db_deadlocks(p->t.db_url, p->db_err, sizeof(p->db_err))) < 0)
 		h->log(c, VS_LOG_WARN, "pg_stat_database: %s", p->db_err);
 	ld_checks(p);
 	return VS_OK;
@@ -173,9 +168,7 @@ static int ld_teardown(const struct vs_host *h, vs_ctx *c, void *state)
 	if (!p)
 		return VS_OK;
 	ld_mon_stop(p);
-	vs_popt_tenant_remove(h, c, &p->tcfg, &p->tenant);
-	if (p->eng)
-		vs_call_engine_free(p->eng);
+	vs_calltarget_close(h, c, &p->t, &p->tenant, p->eng);
 	vs_cbatch_clear(p->calls, (size_t)p->ncalls);
 	free(p->calls);
 	free(p->proc);

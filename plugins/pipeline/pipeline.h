@@ -17,6 +17,7 @@
 #include <vstress/caller/call.h>
 #include <vstress/observe/proctree.h>
 #include <vstress/caller/telnyx_call.h>
+#include <vstress/callphase/calltarget.h>
 
 #define PL_VERSION "1.0.0"
 
@@ -31,11 +32,7 @@ struct pl {
 	const struct vs_host *h;
 	vs_ctx *c;
 	/* where */
-	char webhook_url[1024];
-	const char *control_url, *signing_seed, *caller, *routed, *fallback;
-	/* the test tenant */
-	int provision;
-	struct vs_tenant_cfg tcfg;
+	struct vs_calltarget t; /* target, world, numbers, test tenant options */
 	struct vs_tenant tenant;
 	/* what */
 	struct vs_call_script **scripts;
@@ -44,8 +41,7 @@ struct pl {
 	/* thresholds */
 	long long first_reply_ms, turn_ms, turn_max_ms, max_gap_ms, max_false, frame_slack;
 	double max_late_pct, max_rss_growth_mb;
-	/* the target's process, for memory (0: unknown) */
-	pid_t pid;
+	/* the target's process (t.pid), for memory */
 	long rss_before_kb, rss_after_kb;
 	int nproc_before, nproc_after;
 	/* the calls */

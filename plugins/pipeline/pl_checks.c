@@ -9,51 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SHOW_MAX 4 /* offenders named in a message */
-
-struct sbuf {
-	char s[768];
-	size_t len;
-	int items;
-};
-
-static void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_add(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->len >= sizeof(b->s) - 1)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(b->s + b->len, sizeof(b->s) - b->len, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		b->len += (size_t)n < sizeof(b->s) - b->len ? (size_t)n : sizeof(b->s) - b->len - 1;
-}
-
-/* "item; item; ... (+N more)" */
-static void sb_item(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_item(struct sbuf *b, const char *fmt, ...)
-{
-	char one[300];
-	va_list ap;
-
-	b->items++;
-	if (b->items > SHOW_MAX)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(one, sizeof(one), fmt, ap);
-	va_end(ap);
-	sb_add(b, "%s%s", b->items > 1 ? "; " : "", one);
-}
-
-static const char *sb_more(struct sbuf *b)
-{
-	if (b->items > SHOW_MAX)
-		sb_add(b, " (+%d more)", b->items - SHOW_MAX);
-	return b->s;
-}
+#include <vstress/callphase/checkmsg.h>
 
 static int cmp_dbl(const void *a, const void *b)
 {
@@ -103,7 +59,7 @@ static int step_line(const struct vs_call_script *s, int step)
 
 static void check_completed(struct pl *p, size_t *nstreamed)
 {
-	struct sbuf b = {0};
+	struct vs_checkmsg b = {0};
 
 	*nstreamed = 0;
 	for (size_t i = 0; i < p->ncalls; i++) {
@@ -111,14 +67,14 @@ static void check_completed(struct pl *p, size_t *nstreamed)
 		if (streamed(pc))
 			(*nstreamed)++;
 		else
-			sb_item(&b, "call %zu: %s", i + 1,
+			vs_checkmsg_item(&b, "call %zu: %s", i + 1,
 				pc->r.error[0] ? pc->r.error : !pc->r.answered ? "no answer" : "no media stream");
 	}
 	if (!p->ncalls)
 		p->h->check(p->c, "calls.completed", VS_CHECK_FAIL, "no call ran (deadline?)");
 	else if (b.items)
 		p->h->check(p->c, "calls.completed", VS_CHECK_FAIL, "%zu of %zu calls answered and streamed: %s",
-			    *nstreamed, p->ncalls, sb_more(&b));
+			    *nstreamed, p->ncalls, vs_checkmsg_more(&b));
 	else
 		p->h->check(p->c, "calls.completed", VS_CHECK_PASS,
 			    "%zu of %lld calls: webhook answered, answer command seen, media streamed", p->ncalls,
@@ -127,7 +83,7 @@ static void check_completed(struct pl *p, size_t *nstreamed)
 
 static void check_first_reply(struct pl *p)
 {
-	struct sbuf bad = {0}, all = {0};
+	struct vs_checkmsg bad = {0}, all = {0};
 	double worst = -1;
 
 	for (size_t i = 0; i < p->ncalls; i++) {
@@ -136,21 +92,21 @@ static void check_first_reply(struct pl *p)
 		if (!streamed(pc))
 			continue;
 		if (f < 0) {
-			sb_item(&bad, "call %zu (%s): no agent audio at all", i + 1, pc->script->name);
+			vs_checkmsg_item(&bad, "call %zu (%s): no agent audio at all", i + 1, pc->script->name);
 			continue;
 		}
 		p->h->record(p->c, p->m_first, (int64_t)llround(f));
-		sb_add(&all, "%s%.0f", all.len ? ", " : "", f);
+		vs_checkmsg_add(&all, "%s%.0f", all.len ? ", " : "", f);
 		if (f > worst)
 			worst = f;
 		if (f > (double)p->first_reply_ms)
-			sb_item(&bad, "call %zu (%s): first reply after %.0f ms", i + 1, pc->script->name, f);
+			vs_checkmsg_item(&bad, "call %zu (%s): first reply after %.0f ms", i + 1, pc->script->name, f);
 	}
 	if (!all.len && !bad.items)
 		p->h->check(p->c, "first_reply", VS_CHECK_SKIP, "no call streamed");
 	else if (bad.items)
 		VS_CHECK_MEASURED(p->h, p->c, "first_reply", VS_CHECK_FAIL, worst, VS_LE, (double)p->first_reply_ms, "ms",
-				  "%s > %lld ms (every call: %s ms)", sb_more(&bad), p->first_reply_ms,
+				  "%s > %lld ms (every call: %s ms)", vs_checkmsg_more(&bad), p->first_reply_ms,
 				  all.len ? all.s : "-");
 	else
 		VS_CHECK_MEASURED(p->h, p->c, "first_reply", VS_CHECK_PASS, worst, VS_LE, (double)p->first_reply_ms, "ms",
@@ -161,7 +117,7 @@ static void check_first_reply(struct pl *p)
  * also every wait_reply must have been answered. */
 static void check_turns(struct pl *p, json_t *calls_json)
 {
-	struct sbuf slow = {0}, unreplied = {0};
+	struct vs_checkmsg slow = {0}, unreplied = {0};
 	double *all = NULL, worst = -1, p50 = 0, p95 = 0;
 	size_t nall = 0, nwait = 0, nreplied = 0, worst_call = 0;
 	int64_t hp95 = -1, hcount = 0;
@@ -180,7 +136,7 @@ static void check_turns(struct pl *p, json_t *calls_json)
 			if (tu->replied)
 				nreplied++;
 			else
-				sb_item(&unreplied, "call %zu step %d (wait_reply, line %d): no reply", i + 1, tu->step + 1,
+				vs_checkmsg_item(&unreplied, "call %zu step %d (wait_reply, line %d): no reply", i + 1, tu->step + 1,
 					step_line(pc->script, tu->step));
 		}
 		n = pl_turn_latencies(m, &v);
@@ -197,7 +153,7 @@ static void check_turns(struct pl *p, json_t *calls_json)
 			all[nall++] = v[k];
 			p->h->record(p->c, p->m_turn, (int64_t)llround(v[k]));
 			if (v[k] > (double)p->turn_max_ms)
-				sb_item(&slow, "call %zu: %.0f ms", i + 1, v[k]);
+				vs_checkmsg_item(&slow, "call %zu: %.0f ms", i + 1, v[k]);
 			if (v[k] > worst)
 				worst = v[k], worst_call = i + 1;
 		}
@@ -217,7 +173,7 @@ static void check_turns(struct pl *p, json_t *calls_json)
 		p->h->check(p->c, "turn.replied", VS_CHECK_SKIP, "no wait_reply step was played");
 	else if (unreplied.items)
 		p->h->check(p->c, "turn.replied", VS_CHECK_FAIL, "%zu of %zu wait_reply steps got a reply: %s", nreplied,
-			    nwait, sb_more(&unreplied));
+			    nwait, vs_checkmsg_more(&unreplied));
 	else
 		p->h->check(p->c, "turn.replied", VS_CHECK_PASS, "%zu of %zu wait_reply steps got a reply", nreplied, nwait);
 	if (!nall) {
@@ -239,7 +195,7 @@ static void check_turns(struct pl *p, json_t *calls_json)
 	if (slow.items)
 		VS_CHECK_MEASURED(p->h, p->c, "turn.max", VS_CHECK_FAIL, worst, VS_LE, (double)p->turn_max_ms, "ms",
 				  "%d of %zu turns slower than %lld ms: %s", slow.items, nall, p->turn_max_ms,
-				  sb_more(&slow));
+				  vs_checkmsg_more(&slow));
 	else
 		VS_CHECK_MEASURED(p->h, p->c, "turn.max", VS_CHECK_PASS, worst, VS_LE, (double)p->turn_max_ms, "ms",
 				  "slowest turn %.0f ms (call %zu) <= %lld ms", worst, worst_call, p->turn_max_ms);
@@ -248,7 +204,7 @@ static void check_turns(struct pl *p, json_t *calls_json)
 
 static void check_false_gaps(struct pl *p)
 {
-	struct sbuf ft = {0}, longgaps = {0};
+	struct vs_checkmsg ft = {0}, longgaps = {0};
 	size_t nfalse = 0, ngaps = 0, n = 0;
 	double longest = 0, longest_at = 0;
 	size_t longest_call = 0;
@@ -261,7 +217,7 @@ static void check_false_gaps(struct pl *p)
 		n++;
 		for (size_t k = 0; k < m->nfalse; k++) {
 			nfalse++;
-			sb_item(&ft, "call %zu at %.0f ms (step %d: %s, line %d)", i + 1, m->false_triggers[k].at_ms,
+			vs_checkmsg_item(&ft, "call %zu at %.0f ms (step %d: %s, line %d)", i + 1, m->false_triggers[k].at_ms,
 				m->false_triggers[k].step + 1, step_kind(pc->script, m->false_triggers[k].step),
 				step_line(pc->script, m->false_triggers[k].step));
 		}
@@ -272,7 +228,7 @@ static void check_false_gaps(struct pl *p)
 			if (d > longest)
 				longest = d, longest_at = m->gaps[k].at_ms, longest_call = i + 1;
 			if (d > (double)p->max_gap_ms)
-				sb_item(&longgaps, "call %zu: %.0f ms at %.0f ms", i + 1, d, m->gaps[k].at_ms);
+				vs_checkmsg_item(&longgaps, "call %zu: %.0f ms at %.0f ms", i + 1, d, m->gaps[k].at_ms);
 		}
 	}
 	p->h->count(p->c, "false_triggers", (int64_t)nfalse);
@@ -285,13 +241,13 @@ static void check_false_gaps(struct pl *p)
 	if ((long long)nfalse > p->max_false)
 		p->h->check(p->c, "false_triggers", VS_CHECK_FAIL,
 			    "%zu agent turns started during silence or noise (max %lld): %s", nfalse, p->max_false,
-			    sb_more(&ft));
+			    vs_checkmsg_more(&ft));
 	else
 		p->h->check(p->c, "false_triggers", VS_CHECK_PASS,
 			    "%zu agent turns started during silence or noise steps (max %lld)", nfalse, p->max_false);
 	if (longgaps.items)
 		p->h->check(p->c, "gaps", VS_CHECK_FAIL, "%d gaps inside agent speech longer than %lld ms: %s",
-			    longgaps.items, p->max_gap_ms, sb_more(&longgaps));
+			    longgaps.items, p->max_gap_ms, vs_checkmsg_more(&longgaps));
 	else if (ngaps)
 		p->h->check(p->c, "gaps", VS_CHECK_PASS,
 			    "%zu gaps inside agent speech, longest %.0f ms (call %zu at %.0f ms) <= %lld ms", ngaps,
@@ -300,35 +256,9 @@ static void check_false_gaps(struct pl *p)
 		p->h->check(p->c, "gaps", VS_CHECK_PASS, "no gap inside agent speech (<= %lld ms allowed)", p->max_gap_ms);
 }
 
-/* Frames of the script's own audio (say/wav/tone/silence/noise/dtmf): the
- * fewest a caller that played the whole script can have sent. */
-static uint64_t script_frames(const struct vs_call_script *s)
-{
-	uint64_t n = 0;
-
-	for (size_t i = 0; i < s->nsteps; i++) {
-		const struct vs_call_step *st = &s->steps[i];
-		switch (st->kind) {
-		case VS_STEP_SAY:
-		case VS_STEP_WAV:
-		case VS_STEP_TONE:
-		case VS_STEP_SILENCE:
-		case VS_STEP_NOISE:
-			n += st->n / 160;
-			break;
-		case VS_STEP_DTMF:
-			n += strlen(st->arg ? st->arg : "") * 10;
-			break;
-		default:
-			break;
-		}
-	}
-	return n;
-}
-
 static void check_frames(struct pl *p)
 {
-	struct sbuf bad = {0}, none = {0}, sent = {0};
+	struct vs_checkmsg bad = {0}, none = {0}, sent = {0};
 	uint64_t tot_sent = 0, tot_late = 0;
 	double max_late = 0, pct;
 	size_t n = 0;
@@ -341,21 +271,21 @@ static void check_frames(struct pl *p)
 			continue;
 		n++;
 		slots = (uint64_t)(m->duration_ms / 20.0);
-		min = script_frames(pc->script);
+		min = vs_call_script_min_frames(pc->script);
 		tot_sent += m->frames_sent;
 		tot_late += m->late_frames;
 		if (m->max_late_ms > max_late)
 			max_late = m->max_late_ms;
-		sb_add(&sent, "%s%llu/%llu", sent.len ? ", " : "", (unsigned long long)m->frames_sent,
+		vs_checkmsg_add(&sent, "%s%llu/%llu", sent.len ? ", " : "", (unsigned long long)m->frames_sent,
 		       (unsigned long long)slots);
 		if (m->frames_sent > slots + 1 || m->frames_sent + (uint64_t)p->frame_slack < slots)
-			sb_item(&bad, "call %zu: %llu frames sent in %.0f ms of stream (%llu slots of 20 ms)", i + 1,
+			vs_checkmsg_item(&bad, "call %zu: %llu frames sent in %.0f ms of stream (%llu slots of 20 ms)", i + 1,
 				(unsigned long long)m->frames_sent, m->duration_ms, (unsigned long long)slots);
 		else if (m->hangup_by == VS_HANGUP_CALLER && !m->timed_out && m->frames_sent < min)
-			sb_item(&bad, "call %zu: %llu frames sent, the script's own audio is %llu frames", i + 1,
+			vs_checkmsg_item(&bad, "call %zu: %llu frames sent, the script's own audio is %llu frames", i + 1,
 				(unsigned long long)m->frames_sent, (unsigned long long)min);
 		if (!m->frames_received)
-			sb_item(&none, "call %zu: no media from the agent", i + 1);
+			vs_checkmsg_item(&none, "call %zu: no media from the agent", i + 1);
 	}
 	if (!n) {
 		p->h->check(p->c, "frames.sent", VS_CHECK_SKIP, "no call streamed");
@@ -364,12 +294,12 @@ static void check_frames(struct pl *p)
 		return;
 	}
 	if (bad.items)
-		p->h->check(p->c, "frames.sent", VS_CHECK_FAIL, "%s", sb_more(&bad));
+		p->h->check(p->c, "frames.sent", VS_CHECK_FAIL, "%s", vs_checkmsg_more(&bad));
 	else
 		p->h->check(p->c, "frames.sent", VS_CHECK_PASS,
 			    "one 20 ms frame per slot of the stream, the whole script played (sent/slots: %s)", sent.s);
 	if (none.items)
-		p->h->check(p->c, "frames.received", VS_CHECK_FAIL, "%s", sb_more(&none));
+		p->h->check(p->c, "frames.received", VS_CHECK_FAIL, "%s", vs_checkmsg_more(&none));
 	else
 		p->h->check(p->c, "frames.received", VS_CHECK_PASS, "every call received agent media");
 	pct = tot_sent ? 100.0 * (double)tot_late / (double)tot_sent : 0;
@@ -383,7 +313,7 @@ static void check_frames(struct pl *p)
  * ended the call, not the agent, not max_duration. */
 static void check_commands(struct pl *p)
 {
-	struct sbuf ans = {0}, hang = {0};
+	struct vs_checkmsg ans = {0}, hang = {0};
 	size_t n = 0;
 
 	for (size_t i = 0; i < p->ncalls; i++) {
@@ -398,7 +328,7 @@ static void check_commands(struct pl *p)
 		n++;
 		answers = vs_tcall_count_action(&pc->r, "answer", NULL);
 		if (answers != 1)
-			sb_item(&ans, "call %zu: %d answer commands", i + 1, answers);
+			vs_checkmsg_item(&ans, "call %zu: %d answer commands", i + 1, answers);
 		if (!streamed(pc))
 			continue;
 		hangups = 0;
@@ -411,15 +341,15 @@ static void check_commands(struct pl *p)
 				hangups++;
 		}
 		if (m->hangup_by == VS_HANGUP_AGENT)
-			sb_item(&hang, "call %zu: the agent closed the media stream after %.0f ms, before the script ended",
+			vs_checkmsg_item(&hang, "call %zu: the agent closed the media stream after %.0f ms, before the script ended",
 				i + 1, m->duration_ms);
 		else if (hangups)
-			sb_item(&hang, "call %zu: the agent sent hangup before the script ended", i + 1);
+			vs_checkmsg_item(&hang, "call %zu: the agent sent hangup before the script ended", i + 1);
 		else if (m->timed_out)
-			sb_item(&hang, "call %zu: the script did not finish within max_duration (%d ms)", i + 1,
+			vs_checkmsg_item(&hang, "call %zu: the script did not finish within max_duration (%d ms)", i + 1,
 				pc->script->m.max_call_ms);
 		else if (m->hangup_by != VS_HANGUP_CALLER)
-			sb_item(&hang, "call %zu: media leg ended by %s: %s", i + 1, vs_hangup_by_name(m->hangup_by),
+			vs_checkmsg_item(&hang, "call %zu: media leg ended by %s: %s", i + 1, vs_hangup_by_name(m->hangup_by),
 				m->error);
 	}
 	if (!n) {
@@ -429,11 +359,11 @@ static void check_commands(struct pl *p)
 	}
 	if (ans.items)
 		p->h->check(p->c, "commands.answer", VS_CHECK_FAIL, "expected exactly one answer per call: %s",
-			    sb_more(&ans));
+			    vs_checkmsg_more(&ans));
 	else
 		p->h->check(p->c, "commands.answer", VS_CHECK_PASS, "one answer command per call (%zu calls)", n);
 	if (hang.items)
-		p->h->check(p->c, "hangup", VS_CHECK_FAIL, "%s", sb_more(&hang));
+		p->h->check(p->c, "hangup", VS_CHECK_FAIL, "%s", vs_checkmsg_more(&hang));
 	else
 		p->h->check(p->c, "hangup", VS_CHECK_PASS, "every call ran its script to the end; the caller hung up");
 }
@@ -442,12 +372,12 @@ static void check_memory(struct pl *p, json_t *summary)
 {
 	double growth;
 
-	if (!p->pid) {
+	if (!p->t.pid) {
 		p->h->check(p->c, "memory.rss_growth", VS_CHECK_SKIP, "no target PID (VSTRESS_TARGET_PID / target_pid)");
 		return;
 	}
 	if (p->rss_before_kb < 0) {
-		p->h->check(p->c, "memory.rss_growth", VS_CHECK_SKIP, "target process %d not found in /proc", (int)p->pid);
+		p->h->check(p->c, "memory.rss_growth", VS_CHECK_SKIP, "target process %d not found in /proc", (int)p->t.pid);
 		return;
 	}
 	json_object_set_new(summary, "rss_before_kb", json_integer(p->rss_before_kb));
@@ -455,13 +385,13 @@ static void check_memory(struct pl *p, json_t *summary)
 	json_object_set_new(summary, "processes", json_integer(p->nproc_after));
 	if (p->rss_after_kb < 0) {
 		p->h->check(p->c, "memory.rss_growth", VS_CHECK_FAIL, "target process %d is gone after the calls",
-			    (int)p->pid);
+			    (int)p->t.pid);
 		return;
 	}
 	growth = (double)(p->rss_after_kb - p->rss_before_kb) / 1024.0;
 	p->h->check(p->c, "memory.rss_growth", growth <= p->max_rss_growth_mb ? VS_CHECK_PASS : VS_CHECK_FAIL,
 		    "target RSS (pid %d and %d descendants) %.1f MB -> %.1f MB over %zu calls: %+.1f MB %s %.0f MB",
-		    (int)p->pid, p->nproc_after - 1, (double)p->rss_before_kb / 1024.0,
+		    (int)p->t.pid, p->nproc_after - 1, (double)p->rss_before_kb / 1024.0,
 		    (double)p->rss_after_kb / 1024.0, p->ncalls, growth, growth <= p->max_rss_growth_mb ? "<=" : ">",
 		    p->max_rss_growth_mb);
 }
@@ -486,7 +416,7 @@ void pl_checks(struct pl *p)
 	if (summary) {
 		json_object_set_new(summary, "calls", json_integer((json_int_t)p->ncalls));
 		json_object_set_new(summary, "streamed", json_integer((json_int_t)nstreamed));
-		json_object_set_new(summary, "routed_number", json_string(p->routed));
+		json_object_set_new(summary, "routed_number", json_string(p->t.routed));
 		json_object_set_new(summary, "tenant_key", p->tenant.created ? json_string(p->tenant.key) : json_null());
 	}
 	check_memory(p, summary);

@@ -13,7 +13,6 @@
 static int pl_setup(const struct vs_host *h, vs_ctx *c, void **state)
 {
 	struct pl *p = calloc(1, sizeof(*p));
-	char err[256];
 	int rc;
 
 	*state = p;
@@ -27,15 +26,12 @@ static int pl_setup(const struct vs_host *h, vs_ctx *c, void **state)
 	p->calls = calloc((size_t)p->ncalls_opt, sizeof(*p->calls));
 	if (!p->calls)
 		return VS_ERROR;
-	if (vs_call_engine_new(&p->eng, &(struct vs_call_engine_opts){.max_calls = 4, .tls_insecure = 1}, err,
-			       sizeof(err)) != 0) {
-		h->reason(c, "call engine: %s", err);
+	if (vs_calltarget_engine(h, c, 4, &p->eng) != VS_OK)
 		return VS_ERROR;
-	}
 	p->m_first = h->metric(c, "first_reply", "ms");
 	p->m_turn = h->metric(c, "turn_latency", "ms");
 	p->m_gap = h->metric(c, "gap", "ms");
-	if (p->provision && (rc = vs_popt_tenant(h, c, "pipeline", &p->tcfg, &p->tenant)) != VS_OK)
+	if ((rc = vs_calltarget_tenant(h, c, "pipeline", &p->t, &p->tenant)) != VS_OK)
 		return rc;
 	return VS_OK;
 }
@@ -74,11 +70,11 @@ static void warm_up(struct pl *p, uint64_t seed)
 
 	for (long long i = 0; i < p->warmup_calls && !p->h->should_stop(p->c); i++) {
 		struct vs_tcall_result r = {0};
-		struct vs_tcall_cfg cfg = {.webhook_url = p->webhook_url,
-					   .control_url = p->control_url,
-					   .signing_seed_b64 = p->signing_seed,
-					   .from = p->caller,
-					   .to = p->routed,
+		struct vs_tcall_cfg cfg = {.webhook_url = p->t.webhook_url,
+					   .control_url = p->t.control_url,
+					   .signing_seed_b64 = p->t.signing_seed,
+					   .from = p->t.caller,
+					   .to = p->t.routed,
 					   .answer_timeout_ms = (int)p->answer_timeout_ms,
 					   .seed = (seed ^ 0x5741524dull) + (uint64_t)i + p->h->now_ns(),
 					   .signature = VS_SIG_GOOD};
@@ -118,17 +114,17 @@ static int pl_run(const struct vs_host *h, vs_ctx *c, void *state)
 
 	warm_up(p, seed);
 	/* after the warm-up: the agent's one-time model loading is not a leak */
-	if (p->pid)
-		p->rss_before_kb = pl_rss_tree_kb(p->pid, &p->nproc_before);
-	h->log(c, VS_LOG_INFO, "%lld calls to %s (%s -> %s), %zu scripts", p->ncalls_opt, p->webhook_url, p->caller,
-	       p->routed, p->nscripts);
+	if (p->t.pid)
+		p->rss_before_kb = pl_rss_tree_kb(p->t.pid, &p->nproc_before);
+	h->log(c, VS_LOG_INFO, "%lld calls to %s (%s -> %s), %zu scripts", p->ncalls_opt, p->t.webhook_url, p->t.caller,
+	       p->t.routed, p->nscripts);
 	for (size_t i = 0; i < (size_t)p->ncalls_opt && !h->should_stop(c); i++) {
 		struct pl_call *pc = &p->calls[i];
-		struct vs_tcall_cfg cfg = {.webhook_url = p->webhook_url,
-					   .control_url = p->control_url,
-					   .signing_seed_b64 = p->signing_seed,
-					   .from = p->caller,
-					   .to = p->routed,
+		struct vs_tcall_cfg cfg = {.webhook_url = p->t.webhook_url,
+					   .control_url = p->t.control_url,
+					   .signing_seed_b64 = p->t.signing_seed,
+					   .from = p->t.caller,
+					   .to = p->t.routed,
 					   .answer_timeout_ms = (int)p->answer_timeout_ms,
 					   /* ids must be unique in the world's event log:
 					    * mix the clock in (a replayed run gets new ids) */
@@ -151,8 +147,8 @@ static int pl_run(const struct vs_host *h, vs_ctx *c, void *state)
 		h->count(c, "calls", 1);
 		log_call(p, i);
 	}
-	if (p->pid)
-		p->rss_after_kb = pl_rss_tree_kb(p->pid, &p->nproc_after);
+	if (p->t.pid)
+		p->rss_after_kb = pl_rss_tree_kb(p->t.pid, &p->nproc_after);
 	pl_checks(p);
 	return VS_OK;
 }
@@ -163,9 +159,7 @@ static int pl_teardown(const struct vs_host *h, vs_ctx *c, void *state)
 
 	if (!p)
 		return VS_OK;
-	vs_popt_tenant_remove(h, c, &p->tcfg, &p->tenant);
-	if (p->eng)
-		vs_call_engine_free(p->eng);
+	vs_calltarget_close(h, c, &p->t, &p->tenant, p->eng);
 	for (size_t i = 0; p->calls && i < (size_t)p->ncalls_opt; i++)
 		if (p->calls[i].ran)
 			vs_tcall_result_clear(&p->calls[i].r);

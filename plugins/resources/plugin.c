@@ -14,7 +14,6 @@
 static int rs_setup(const struct vs_host *h, vs_ctx *c, void **state)
 {
 	struct rs *p = calloc(1, sizeof(*p));
-	char err[256];
 	int rc;
 
 	*state = p;
@@ -31,35 +30,31 @@ static int rs_setup(const struct vs_host *h, vs_ctx *c, void **state)
 	p->rows = calloc((size_t)p->ncalls, sizeof(*p->rows));
 	if (!p->calls || !p->rows)
 		return VS_ERROR;
-	if (vs_call_engine_new(&p->eng,
-			       &(struct vs_call_engine_opts){.max_calls = (int)p->concurrency + 1, .tls_insecure = 1},
-			       err, sizeof(err)) != 0) {
-		h->reason(c, "call engine: %s", err);
+	if (vs_calltarget_engine(h, c, (int)p->concurrency + 1, &p->eng) != VS_OK)
 		return VS_ERROR;
-	}
 	p->m_rss = h->metric(c, "rss_after_call", "kB");
 	p->m_cpu = h->metric(c, "cpu_load", "pct");
-	if (*p->db_url) {
+	if (*p->t.db_url) {
 		/* our own session: excluded from the counts (pg_backend_pid) */
-		p->db = PQconnectdb(p->db_url);
+		p->db = PQconnectdb(p->t.db_url);
 		if (PQstatus(p->db) != CONNECTION_OK) {
 			snprintf(p->db_err, sizeof(p->db_err), "%s", PQerrorMessage(p->db));
 			PQfinish(p->db);
 			p->db = NULL;
 		}
 	}
-	if (p->provision && (rc = vs_popt_tenant(h, c, "resources", &p->tcfg, &p->tenant)) != VS_OK)
+	if ((rc = vs_calltarget_tenant(h, c, "resources", &p->t, &p->tenant)) != VS_OK)
 		return rc;
 	return VS_OK;
 }
 
 static struct vs_tcall_cfg call_cfg(struct rs *p, uint64_t seed)
 {
-	return (struct vs_tcall_cfg){.webhook_url = p->webhook_url,
-				     .control_url = p->control_url,
-				     .signing_seed_b64 = p->signing_seed,
-				     .from = p->caller,
-				     .to = p->routed,
+	return (struct vs_tcall_cfg){.webhook_url = p->t.webhook_url,
+				     .control_url = p->t.control_url,
+				     .signing_seed_b64 = p->t.signing_seed,
+				     .from = p->t.caller,
+				     .to = p->t.routed,
 				     .answer_timeout_ms = (int)p->answer_timeout_ms,
 				     .seed = seed,
 				     .signature = VS_SIG_GOOD};
@@ -119,7 +114,7 @@ static void on_done(void *arg, size_t i, const struct vs_tcall_result *r)
 	row = &p->rows[p->nrows++];
 	row->call = i;
 	row->t_s = (double)(p->h->now_ns() - p->batch_t0) / 1e9;
-	row->ok = p->pid && vs_proc_sample(p->pid, &row->s) == 0;
+	row->ok = p->t.pid && vs_proc_sample(p->t.pid, &row->s) == 0;
 	if (row->ok)
 		p->h->record(p->c, p->m_rss, row->s.rss_kb);
 	p->h->log(p->c, VS_LOG_INFO, "call %zu ended at %.1f s (%s)%s%.1f MB", i + 1, row->t_s,
@@ -136,7 +131,7 @@ static void settle(struct rs *p, struct rs_prom *pm)
 
 	vs_popt_sleep(p->h, p->c, 1000);
 	for (;;) {
-		int ok = rs_prom_read(p->metrics_url, p->timeout_metric, pm) == 0;
+		int ok = rs_prom_read(p->t.metrics_url, p->timeout_metric, pm) == 0;
 		waited = (long long)((p->h->now_ns() - t0) / 1000000u);
 		if (ok && pm->has_active && pm->active == 0 &&
 		    (!pm->has_bg || !p->pm0.has_bg || pm->bg <= p->pm0.bg + (double)p->bg_slack))
@@ -164,19 +159,19 @@ static void batch(struct rs *p)
 				    .arg = p,
 				    .host = p->h,
 				    .ctx = p->c};
-	struct vs_procmon *mon = p->pid ? vs_procmon_start(p->pid, 1000) : NULL;
-	struct rs_watch w = {.db = p->db, .count_sql = p->count_sql, .metrics_url = p->metrics_url, .interval_ms = 500};
+	struct vs_procmon *mon = p->t.pid ? vs_procmon_start(p->t.pid, 1000) : NULL;
+	struct rs_watch w = {.db = p->db, .count_sql = p->count_sql, .metrics_url = p->t.metrics_url, .interval_ms = 500};
 	int watching = rs_watch_start(&w) == 0;
 	char err[256] = "";
 
 	p->h->log(p->c, VS_LOG_INFO, "%lld calls, %lld at once, to %s (%s -> %s)", p->ncalls, p->concurrency,
-		  p->webhook_url, p->caller, p->routed);
+		  p->t.webhook_url, p->t.caller, p->t.routed);
 	p->batch_t0 = p->h->now_ns();
 	p->ran = vs_cbatch_run(p->eng, &cfg, p->calls, err, sizeof(err));
 	p->batch_s = (double)(p->h->now_ns() - p->batch_t0) / 1e9;
 	if (p->ran < 0)
 		p->h->log(p->c, VS_LOG_ERROR, "batch: %s", err);
-	if (p->pid && vs_proc_sample(p->pid, &p->batch_end) != 0)
+	if (p->t.pid && vs_proc_sample(p->t.pid, &p->batch_end) != 0)
 		p->have_proc = 0;
 	if (watching) {
 		rs_watch_stop(&w);
@@ -184,7 +179,7 @@ static void batch(struct rs *p)
 		p->pool_peak = w.pool_peak;
 	}
 	settle(p, &p->pm1);
-	if (p->pid && vs_proc_sample(p->pid, &p->final) != 0)
+	if (p->t.pid && vs_proc_sample(p->t.pid, &p->final) != 0)
 		p->have_proc = 0;
 	p->nseries = vs_procmon_stop(mon, &p->series);
 	p->db_after = rs_db_count(p->db, p->count_sql, p->db_err, sizeof(p->db_err));
@@ -204,15 +199,15 @@ static void long_call(struct rs *p)
 			  (long long)p->h->remaining_ms(p->c));
 		return;
 	}
-	if (p->pid && vs_proc_sample(p->pid, &p->long_pre) != 0)
+	if (p->t.pid && vs_proc_sample(p->t.pid, &p->long_pre) != 0)
 		memset(&p->long_pre, 0, sizeof(p->long_pre)); /* gone: the checks say so */
-	mon = p->pid ? vs_procmon_start(p->pid, 1000) : NULL;
+	mon = p->t.pid ? vs_procmon_start(p->t.pid, 1000) : NULL;
 	p->h->log(p->c, VS_LOG_INFO, "long call: %lld s", p->long_ms / 1000);
 	p->long_failed = vs_tcall_run(p->eng, p->long_script, &cfg, &p->long_r) != 0;
 	p->long_ran = 1;
 	p->nlseries = vs_procmon_stop(mon, &p->lseries);
 	settle(p, &pm);
-	if (p->pid && vs_proc_sample(p->pid, &p->long_post) != 0)
+	if (p->t.pid && vs_proc_sample(p->t.pid, &p->long_post) != 0)
 		memset(&p->long_post, 0, sizeof(p->long_post));
 }
 
@@ -221,15 +216,15 @@ static int rs_run(const struct vs_host *h, vs_ctx *c, void *state)
 	struct rs *p = state;
 
 	warm_up(p);
-	if (p->pid) {
+	if (p->t.pid) {
 		/* after the warm-up: the agent's one-time model loading is not a leak */
-		p->have_proc = vs_proc_sample(p->pid, &p->idle0) == 0;
+		p->have_proc = vs_proc_sample(p->t.pid, &p->idle0) == 0;
 		vs_popt_sleep(h, c, p->idle_ms);
-		p->have_proc = p->have_proc && vs_proc_sample(p->pid, &p->base) == 0;
+		p->have_proc = p->have_proc && vs_proc_sample(p->t.pid, &p->base) == 0;
 		if (p->have_proc)
 			p->cpu_idle_pct = vs_proc_cpu_pct(&p->idle0, &p->base);
 	}
-	rs_prom_read(p->metrics_url, p->timeout_metric, &p->pm0);
+	rs_prom_read(p->t.metrics_url, p->timeout_metric, &p->pm0);
 	p->db_before = rs_db_count(p->db, p->count_sql, p->db_err, sizeof(p->db_err));
 	batch(p);
 	long_call(p);
@@ -244,9 +239,7 @@ static int rs_teardown(const struct vs_host *h, vs_ctx *c, void *state)
 
 	if (!p)
 		return VS_OK;
-	vs_popt_tenant_remove(h, c, &p->tcfg, &p->tenant);
-	if (p->eng)
-		vs_call_engine_free(p->eng);
+	vs_calltarget_close(h, c, &p->t, &p->tenant, p->eng);
 	if (p->calls)
 		vs_cbatch_clear(p->calls, (size_t)p->ncalls);
 	if (p->long_ran)

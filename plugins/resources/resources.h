@@ -26,6 +26,7 @@
 #include <vstress/caller/callbatch.h>
 #include <vstress/observe/proctree.h>
 #include <vstress/caller/telnyx_call.h>
+#include <vstress/callphase/calltarget.h>
 
 #define RS_VERSION "1.0.0"
 
@@ -64,12 +65,8 @@ struct rs {
 	const struct vs_host *h;
 	vs_ctx *c;
 	/* where */
-	char webhook_url[1024], metrics_url[1024];
-	const char *control_url, *signing_seed, *caller, *routed, *fallback;
-	int provision;
-	struct vs_tenant_cfg tcfg;
+	struct vs_calltarget t; /* target, world, numbers, test tenant options */
 	struct vs_tenant tenant;
-	pid_t pid;
 	/* what */
 	struct vs_call_script *script, *long_script;
 	long long ncalls, concurrency, ramp_ms, warmup_calls, idle_ms, settle_ms, long_ms, long_skip_ms,
@@ -80,7 +77,7 @@ struct rs {
 	long long threads_slack, fds_slack, bg_slack, db_slack, pool_min, pool_max;
 	const char *timeout_metric, *smart_turn_hint;
 	/* database */
-	const char *db_url, *db_app, *db_user;
+	const char *db_app, *db_user;
 	char count_sql[512];
 	PGconn *db;
 	char db_err[256];

@@ -85,18 +85,18 @@ static size_t check_calls(struct rs *p, double *audio_s)
  * skips with why; the process gone during the run fails them. */
 static int proc_state(struct rs *p, const char *name)
 {
-	if (!p->pid) {
+	if (!p->t.pid) {
 		verdict(p, name, VS_CHECK_SKIP,
 			"no target PID (VSTRESS_TARGET_PID / [resources] target_pid): an attached or remote target "
 			"without a pid cannot be read from /proc");
 		return 0;
 	}
 	if (!p->base.t_ns) {
-		verdict(p, name, VS_CHECK_SKIP, "target process %d not readable in /proc", (int)p->pid);
+		verdict(p, name, VS_CHECK_SKIP, "target process %d not readable in /proc", (int)p->t.pid);
 		return 0;
 	}
 	if (!p->have_proc) {
-		verdict(p, name, VS_CHECK_FAIL, "target process %d is gone (it exited during the run)", (int)p->pid);
+		verdict(p, name, VS_CHECK_FAIL, "target process %d is gone (it exited during the run)", (int)p->t.pid);
 		return 0;
 	}
 	return 1;
@@ -143,7 +143,7 @@ static void check_memory(struct rs *p, json_t *sum)
 		verdict(p, "memory.rss_growth", growth <= p->max_growth_mb ? VS_CHECK_PASS : VS_CHECK_FAIL,
 			"target RSS (pid %d, %d processes) %.1f MB at baseline -> %.1f MB after %ld calls and the settle "
 			"time: %+.1f MB %s %.0f MB",
-			(int)p->pid, p->final.nproc, MB(p->base.rss_kb), MB(p->final.rss_kb), p->ran, growth,
+			(int)p->t.pid, p->final.nproc, MB(p->base.rss_kb), MB(p->final.rss_kb), p->ran, growth,
 			growth <= p->max_growth_mb ? "<=" : ">", p->max_growth_mb);
 	}
 	if (proc_state(p, "memory.threads"))
@@ -164,7 +164,7 @@ static void check_memory(struct rs *p, json_t *sum)
 static void check_cleanup(struct rs *p)
 {
 	if (!p->pm1.ok)
-		verdict(p, "cleanup.active_calls", VS_CHECK_SKIP, "GET %s did not answer 200", p->metrics_url);
+		verdict(p, "cleanup.active_calls", VS_CHECK_SKIP, "GET %s did not answer 200", p->t.metrics_url);
 	else if (!p->pm1.has_active)
 		verdict(p, "cleanup.active_calls", VS_CHECK_SKIP, "no agent_active_calls on the target's /metrics");
 	else
@@ -226,7 +226,7 @@ static void check_models(struct rs *p, size_t nstreamed, double audio_s, json_t 
 	double ts = p->pm1.turn_sum - p->pm0.turn_sum, tc = p->pm1.turn_cnt - p->pm0.turn_cnt;
 
 	if (!p->pm1.ok)
-		verdict(p, "cpu.vad_time", VS_CHECK_SKIP, "GET %s did not answer 200", p->metrics_url);
+		verdict(p, "cpu.vad_time", VS_CHECK_SKIP, "GET %s did not answer 200", p->t.metrics_url);
 	else if (!p->pm1.has_vad)
 		verdict(p, "cpu.vad_time", VS_CHECK_SKIP,
 			"the target exposes no agent_vad_seconds_sum/_count on /metrics: VAD time not measured");
@@ -244,7 +244,7 @@ static void check_models(struct rs *p, size_t nstreamed, double audio_s, json_t 
 			rt <= p->vad_max_rt_pct ? "<=" : ">", p->vad_max_rt_pct);
 	}
 	if (!p->pm1.ok)
-		verdict(p, "cpu.turn_time", VS_CHECK_SKIP, "GET %s did not answer 200", p->metrics_url);
+		verdict(p, "cpu.turn_time", VS_CHECK_SKIP, "GET %s did not answer 200", p->t.metrics_url);
 	else if (is_false(p->smart_turn_hint) && tc <= 0)
 		verdict(p, "cpu.turn_time", VS_CHECK_SKIP,
 			"the turn analyzer is disabled on the target ([target] env.SMART_TURN_ENABLED = %s): Smart Turn "
@@ -301,7 +301,7 @@ static void check_db(struct rs *p, json_t *sum)
 	if (!p->db || p->db_before < 0 || p->db_after < 0) {
 		for (size_t i = 0; i < 2; i++)
 			verdict(p, names[i], VS_CHECK_SKIP, "pg_stat_activity not readable: %s",
-				!*p->db_url ? "no database URL ([resources] db_url / DATABASE_URL)" : p->db_err);
+				!*p->t.db_url ? "no database URL ([resources] db_url / DATABASE_URL)" : p->db_err);
 	} else {
 		if (p->db_before > peak)
 			peak = p->db_before;
@@ -362,9 +362,9 @@ static void check_long(struct rs *p, json_t *sum)
 		return;
 	}
 	if (!proc_state(p, "long_call.growth") || !p->long_pre.t_ns || !p->nlseries) {
-		if (p->pid)
+		if (p->t.pid)
 			verdict(p, "long_call.growth", VS_CHECK_FAIL, "target process %d gone during the long call",
-				(int)p->pid);
+				(int)p->t.pid);
 		verdict(p, "long_call.released", VS_CHECK_SKIP, "no readings of the target process");
 		return;
 	}
@@ -394,7 +394,7 @@ static void check_long(struct rs *p, json_t *sum)
 	}
 	if (!p->long_post.t_ns) {
 		verdict(p, "long_call.released", VS_CHECK_FAIL, "target process %d gone after the long call",
-			(int)p->pid);
+			(int)p->t.pid);
 	} else {
 		released = MB(p->long_post.rss_kb - p->long_pre.rss_kb);
 		json_object_set_new(sum, "long_call_rss_after_minus_before_mb", json_real(released));
@@ -436,6 +436,6 @@ void rs_checks(struct rs *p)
 	}
 	json_object_set_new(sum, "calls", json_integer(p->ran));
 	json_object_set_new(sum, "streamed", json_integer((json_int_t)n));
-	json_object_set_new(sum, "routed_number", json_string(p->routed));
+	json_object_set_new(sum, "routed_number", json_string(p->t.routed));
 	p->h->attach(p->c, "summary", sum);
 }

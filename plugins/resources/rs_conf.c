@@ -1,27 +1,18 @@
 /* resources plugin: the options and reading them. */
 #include "resources.h"
 
+#include <vstress/callphase/calltarget.h>
 #include <vstress/callphase/plugopt.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define RS_CREATE_SQL                                                                                       \
-	"WITH t AS (INSERT INTO tenants (name, fallback_number) VALUES ({name}, {fallback}) RETURNING id), "    \
-	"n AS (INSERT INTO phone_numbers (number, tenant_id, fallback_number) SELECT {number}, id, {fallback} " \
-	"FROM t) SELECT id FROM t"
-#define RS_REMOVE_SQL "DELETE FROM tenants WHERE id = {key}::bigint AND name LIKE '%' || {marker} || '%'"
-
 const struct vs_option rs_options[] = {
-	{"base_url", VS_OPT_STRING, "${VSTRESS_TARGET_URL:-}", "the target's base URL (unset: the plugin skips)", 0},
-	{"webhook_path", VS_OPT_STRING, "/api/telnyx/webhook", "where Telnyx webhooks are POSTed", 0},
+	VS_CALLOPT_TARGET("the target's base URL (unset: the plugin skips)"),
 	{"metrics_path", VS_OPT_STRING, "/metrics", "the target's Prometheus text exposition", 0},
-	{"control_url", VS_OPT_STRING, "${VSTRESS_WORLD_CONTROL:-}", "the world's control API (unset: skip)", 0},
-	{"signing_seed", VS_OPT_STRING, "${VSTRESS_TELNYX_SIGNING_SEED:-}",
-	 "the run's Ed25519 webhook signing seed, base64 (unset: skip)", VS_OPT_SECRET},
-	{"target_pid", VS_OPT_INT, "${VSTRESS_TARGET_PID:-0}",
-	 "the target's PID (itself and its descendants; 0: the process checks skip)", 0},
+	VS_CALLOPT_WORLD("the world's control API (unset: skip)",
+			 "the target's PID (itself and its descendants; 0: the process checks skip)"),
 	{"script", VS_OPT_STRING, "conf.d/scripts/resources-call.ini", "caller script of the M profiled calls", 0},
 	{"calls", VS_OPT_INT, "20", "M: profiled calls", 0},
 	{"concurrency", VS_OPT_INT, "4", "calls at once", 0},
@@ -35,17 +26,13 @@ const struct vs_option rs_options[] = {
 	 0},
 	{"answer_timeout", VS_OPT_DURATION, "5s", "call.initiated -> the target's answer command", 0},
 	{"caller_number", VS_OPT_STRING, "+15550109004", "the caller (from)", 0},
-	{"provision", VS_OPT_BOOL, "false", "create a test tenant routing routed_number in setup, remove it in teardown", 0},
+	VS_CALLOPT_PROVISION,
 	{"db_url", VS_OPT_STRING, "${DATABASE_URL:-}",
 	 "the target's database: the test tenant and pg_stat_activity (unset: the DB checks skip)", VS_OPT_SECRET},
 	{"db_application_name", VS_OPT_STRING, "",
 	 "the target's connections: pg_stat_activity.application_name (empty: any)", 0},
 	{"db_user", VS_OPT_STRING, "", "the target's connections: pg_stat_activity.usename (empty: any)", 0},
-	{"tenant_name", VS_OPT_STRING, "vstress resources", "test tenant name (the run marker is appended)", 0},
-	{"routed_number", VS_OPT_STRING, "+15550100004", "the dialled number (to), routed to the test tenant", 0},
-	{"fallback_number", VS_OPT_STRING, "+15550199004", "the test tenant's fallback transfer number", 0},
-	{"tenant_create_sql", VS_OPT_STRING, RS_CREATE_SQL, "creates the tenant and its number (as [pipeline])", 0},
-	{"tenant_remove_sql", VS_OPT_STRING, RS_REMOVE_SQL, "removes what create made", 0},
+	VS_CALLOPT_TENANT("vstress resources", "+15550100004", "+15550199004"),
 	{"max_rss_slope_kb", VS_OPT_DOUBLE, "1024", "check: least-squares RSS slope over the calls, kB per call", 0},
 	{"max_rss_growth_mb", VS_OPT_DOUBLE, "40", "check: RSS after the settle time - baseline, MB", 0},
 	{"threads_slack", VS_OPT_INT, "4", "check: threads after the settle time <= baseline + this", 0},
@@ -140,44 +127,45 @@ static int plain_name(const char *s)
 int rs_conf_load(struct rs *p)
 {
 	const struct vs_host *h = p->h;
-	const char *url = vs_popt_str(p->h, p->c, "base_url");
-	long long pid = 0;
 	char err[512];
+	int rc;
 
 	p->max_cpu_pct = -1;
-	if (vs_popt_int(p->h, p->c, "resources", "calls", &p->ncalls, 2) || vs_popt_int(p->h, p->c, "resources", "concurrency", &p->concurrency, 1) ||
-	    vs_popt_ms(p->h, p->c, "resources", "ramp", &p->ramp_ms) || vs_popt_int(p->h, p->c, "resources", "warmup_calls", &p->warmup_calls, 0) ||
-	    vs_popt_ms(p->h, p->c, "resources", "idle_time", &p->idle_ms) || vs_popt_ms(p->h, p->c, "resources", "settle_time", &p->settle_ms) ||
-	    vs_popt_ms(p->h, p->c, "resources", "long_call", &p->long_ms) || vs_popt_ms(p->h, p->c, "resources", "long_skip", &p->long_skip_ms) ||
-	    vs_popt_ms(p->h, p->c, "resources", "answer_timeout", &p->answer_timeout_ms) || read_dbl(p, "max_rss_slope_kb", &p->max_slope_kb) ||
-	    read_dbl(p, "max_rss_growth_mb", &p->max_growth_mb) || vs_popt_int(p->h, p->c, "resources", "threads_slack", &p->threads_slack, 0) ||
-	    vs_popt_int(p->h, p->c, "resources", "fds_slack", &p->fds_slack, 0) || vs_popt_int(p->h, p->c, "resources", "background_tasks_slack", &p->bg_slack, 0) ||
+	if (vs_popt_int(h, p->c, "resources", "calls", &p->ncalls, 2) ||
+	    vs_popt_int(h, p->c, "resources", "concurrency", &p->concurrency, 1) ||
+	    vs_popt_ms(h, p->c, "resources", "ramp", &p->ramp_ms) ||
+	    vs_popt_int(h, p->c, "resources", "warmup_calls", &p->warmup_calls, 0) ||
+	    vs_popt_ms(h, p->c, "resources", "idle_time", &p->idle_ms) ||
+	    vs_popt_ms(h, p->c, "resources", "settle_time", &p->settle_ms) ||
+	    vs_popt_ms(h, p->c, "resources", "long_call", &p->long_ms) ||
+	    vs_popt_ms(h, p->c, "resources", "long_skip", &p->long_skip_ms) ||
+	    vs_popt_ms(h, p->c, "resources", "answer_timeout", &p->answer_timeout_ms) ||
+	    read_dbl(p, "max_rss_slope_kb", &p->max_slope_kb) ||
+	    read_dbl(p, "max_rss_growth_mb", &p->max_growth_mb) ||
+	    vs_popt_int(h, p->c, "resources", "threads_slack", &p->threads_slack, 0) ||
+	    vs_popt_int(h, p->c, "resources", "fds_slack", &p->fds_slack, 0) ||
+	    vs_popt_int(h, p->c, "resources", "background_tasks_slack", &p->bg_slack, 0) ||
 	    read_dbl(p, "long_max_mb_per_min", &p->long_max_mb_per_min) ||
-	    read_dbl(p, "long_release_mb", &p->long_release_mb) || read_dbl(p, "max_cpu_pct", &p->max_cpu_pct) ||
-	    read_dbl(p, "vad_max_rt_pct", &p->vad_max_rt_pct) || read_dbl(p, "turn_max_ms", &p->turn_max_ms) ||
-	    vs_popt_int(p->h, p->c, "resources", "db_slack", &p->db_slack, 0) || vs_popt_int(p->h, p->c, "resources", "db_pool_min", &p->pool_min, 0) ||
-	    vs_popt_int(p->h, p->c, "resources", "db_pool_max", &p->pool_max, 1) || h->opt_bool(p->c, "provision", &p->provision) < 0)
+	    read_dbl(p, "long_release_mb", &p->long_release_mb) ||
+	    read_dbl(p, "max_cpu_pct", &p->max_cpu_pct) ||
+	    read_dbl(p, "vad_max_rt_pct", &p->vad_max_rt_pct) ||
+	    read_dbl(p, "turn_max_ms", &p->turn_max_ms) ||
+	    vs_popt_int(h, p->c, "resources", "db_slack", &p->db_slack, 0) ||
+	    vs_popt_int(h, p->c, "resources", "db_pool_min", &p->pool_min, 0) ||
+	    vs_popt_int(h, p->c, "resources", "db_pool_max", &p->pool_max, 1))
 		return VS_ECONFIG;
 	if (p->concurrency > 64) {
 		h->reason(p->c, "[resources] concurrency = %lld: at most 64", p->concurrency);
 		return VS_ECONFIG;
 	}
-	if (vs_popt_str(p->h, p->c, "target_pid")[0] && h->opt_int(p->c, "target_pid", &pid) < 0)
+	if (vs_calltarget_read(h, p->c, &p->t))
 		return VS_ECONFIG;
-	p->pid = pid > 0 ? (pid_t)pid : 0;
-	vs_popt_url(p->webhook_url, sizeof(p->webhook_url), url, vs_popt_str(p->h, p->c, "webhook_path"));
-	vs_popt_url(p->metrics_url, sizeof(p->metrics_url), url, vs_popt_str(p->h, p->c, "metrics_path"));
-	p->control_url = vs_popt_str(p->h, p->c, "control_url");
-	p->signing_seed = vs_popt_str(p->h, p->c, "signing_seed");
-	p->caller = vs_popt_str(p->h, p->c, "caller_number");
-	p->routed = vs_popt_str(p->h, p->c, "routed_number");
-	p->fallback = vs_popt_str(p->h, p->c, "fallback_number");
+	vs_calltarget_path(h, p->c, &p->t, "metrics_path", p->t.metrics_url, sizeof(p->t.metrics_url));
 	p->timeout_metric = vs_popt_str(p->h, p->c, "db_timeout_metric");
 	/* a launched target's setting, to name the reason when Smart Turn is off */
 	p->smart_turn_hint = h->conf(p->c, "target", "env.SMART_TURN_ENABLED");
 	if (!p->smart_turn_hint)
 		p->smart_turn_hint = "";
-	p->db_url = vs_popt_str(p->h, p->c, "db_url");
 	p->db_app = vs_popt_str(p->h, p->c, "db_application_name");
 	p->db_user = vs_popt_str(p->h, p->c, "db_user");
 	if (!plain_name(p->db_app) || !plain_name(p->db_user)) {
@@ -185,24 +173,9 @@ int rs_conf_load(struct rs *p)
 		return VS_ECONFIG;
 	}
 	count_sql(p);
-	p->tcfg = (struct vs_tenant_cfg){.db_url = p->db_url,
-					 .create_sql = vs_popt_str(p->h, p->c, "tenant_create_sql"),
-					 .remove_sql = vs_popt_str(p->h, p->c, "tenant_remove_sql"),
-					 .number = p->routed,
-					 .fallback = p->fallback,
-					 .name = vs_popt_str(p->h, p->c, "tenant_name")};
-	if (!*url) {
-		h->reason(p->c, "no target URL (set [resources] base_url or run with a target: VSTRESS_TARGET_URL)");
-		return VS_SKIP;
-	}
-	if (!*p->control_url) {
-		h->reason(p->c, "no world control URL (VSTRESS_WORLD_CONTROL): calls need the world (depends = world)");
-		return VS_SKIP;
-	}
-	if (!*p->signing_seed) {
-		h->reason(p->c, "no Telnyx signing seed (VSTRESS_TELNYX_SIGNING_SEED): webhooks cannot be signed");
-		return VS_SKIP;
-	}
+	rc = vs_calltarget_skip(h, p->c, "resources", &p->t, "calls need the world (depends = world)");
+	if (rc != VS_OK)
+		return rc;
 	if (vs_call_script_load(vs_popt_str(p->h, p->c, "script"), &p->script, err, sizeof(err)) != 0) {
 		h->reason(p->c, "[resources] script: %s", err);
 		return VS_ECONFIG;

@@ -25,17 +25,17 @@ void rs_report(struct rs *p)
 		return;
 	}
 	fprintf(f, "vstress resources: memory profile of the target (stress-test plan 10.1, 10.2, 10.3, 8.4)\n\n");
-	if (!p->pid)
+	if (!p->t.pid)
 		fprintf(f, "target PID: unknown (process readings skipped)\n");
 	else if (p->base.t_ns)
 		fprintf(f,
 			"target PID %d; baseline after %lld warm-up call(s) and %lld ms idle:\n"
 			"  RSS %.1f MB, threads %d, open fds %d, processes %d, CPU idle %.1f%% of one core\n",
-			(int)p->pid, p->warmup_calls, p->idle_ms, MB(p->base.rss_kb), p->base.threads, p->base.fds,
+			(int)p->t.pid, p->warmup_calls, p->idle_ms, MB(p->base.rss_kb), p->base.threads, p->base.fds,
 			p->base.nproc, p->cpu_idle_pct);
 	fprintf(f, "\nload: %lld calls (%s), %lld at once, %lld ms between starts; %.1f s\n", p->ncalls, p->script->name,
 		p->concurrency, p->ramp_ms, p->batch_s);
-	if (p->pid)
+	if (p->t.pid)
 		fprintf(f, "CPU under load: mean %.1f%%, max %.1f%% of one core (1 s samples)\n", p->cpu_load_mean,
 			p->cpu_load_max);
 	fprintf(f, "\nRSS after each call (in the order the calls ended):\n  %4s %5s %8s %10s %9s %7s %5s\n", "#", "call",
@@ -48,7 +48,7 @@ void rs_report(struct rs *p)
 		else
 			fprintf(f, "  %4zu %5zu %8.1f %10s\n", i + 1, r->call + 1, r->t_s, "-");
 	}
-	if (p->pid && p->base.t_ns)
+	if (p->t.pid && p->base.t_ns)
 		fprintf(f, "least-squares slope: %+.0f kB per call\nafter the settle time: RSS %.1f MB (%+.1f MB), threads %d, fds %d\n",
 			p->slope_kb, MB(p->final.rss_kb), MB(p->final.rss_kb - p->base.rss_kb), p->final.threads,
 			p->final.fds);

@@ -1,6 +1,8 @@
-/* stt_deepgram: descriptor.  The probe (probe*.c) streams a manifest of
- * recordings to Deepgram's live /v1/listen and scores the transcripts (WER,
- * latency); the world hook serves the Deepgram stand-in (standin.c). */
+/* stt_deepgram: descriptor.  The probe streams a manifest of recordings to
+ * Deepgram's live /v1/listen (probe_stream.c: the wire protocol); the shared
+ * STT probe (vstress/probe/sttprobe.h) paces the streams and scores the
+ * transcripts (WER, latency); the world hook serves the Deepgram stand-in
+ * (standin.c). */
 #include "vstress/plugin.h"
 #include "probe.h"
 #include "standin.h"
@@ -12,26 +14,7 @@ static const struct vs_option options[] = {
 	 "probe: the key sent (empty: skip); stand-in: the accepted key (unset: any key)", VS_OPT_SECRET},
 	{"model", VS_OPT_STRING, "nova-3-general", "probe: model", 0},
 	{"language", VS_OPT_STRING, "en", "probe: language", 0},
-	{"samples", VS_OPT_STRING, "tests/fixtures/stt/manifest.txt", "probe: manifest of <wav>|<transcript> lines", 0},
-	{"repeat", VS_OPT_INT, "3", "probe: streams per sample (16 fixtures x 3 = 48, the plan's ~50)", 0},
-	{"encoding", VS_OPT_STRING, "linear16", "probe: linear16 or mulaw (a phone call's 8 kHz)", 0},
-	{"sample_rate", VS_OPT_INT, NULL, "probe: audio rate sent (default 16000, mulaw 8000)", 0},
-	{"chunk_ms", VS_OPT_INT, "40", "probe: audio per binary frame (20-100 like Pipecat)", 0},
-	{"realtime", VS_OPT_DOUBLE, "1", "probe: sending speed, times real time (0: as fast as possible)", 0},
-	{"concurrency", VS_OPT_INT, "4", "probe: streams at once", 0},
-	{"final_timeout", VS_OPT_DURATION, "5s", "probe: wait for the from_finalize result after the audio", 0},
-	{"request_timeout", VS_OPT_DURATION, "60s", "probe: limit for one stream", 0},
-	{"max_wer", VS_OPT_DOUBLE, "0.25", "probe: check: overall WER at most", 0},
-	{"final_within", VS_OPT_DURATION, "1500ms", "probe: check: p95 end of audio -> final result", 0},
-	{"phrase_hint", VS_OPT_BOOL, "false", "probe: send vstress_phrase=<index> (the world's scripted stand-in only)", 0},
-	{"price_per_minute", VS_OPT_DOUBLE, "0", "probe: USD per audio minute (conf.d/prices-speech.ini)", 0},
-	{"faults", VS_OPT_LIST, NULL,
-	 "probe: world faults for a second, faulted pass after the clean one, kind[:param=value]... (hermetic)", 0},
-	{"fault_requests", VS_OPT_INT, NULL, "probe: streams of the faulted pass (default: the clean pass's)", 0},
-	{"fault_concurrency", VS_OPT_INT, NULL, "probe: streams at once in the faulted pass (default: concurrency)", 0},
-	{"fault_request_timeout", VS_OPT_DURATION, NULL,
-	 "probe: request_timeout of the faulted pass (default: request_timeout)", 0},
-	{"control", VS_OPT_STRING, "${VSTRESS_WORLD_CONTROL}", "probe: the world's control API (for faults)", 0},
+	VS_STT_PROBE_OPTIONS,
 	{"phrases", VS_OPT_STRING, "hello there", "stand-in: transcripts of successive speech segments, '|' separated", 0},
 	{"phrases_file", VS_OPT_STRING, NULL,
 	 "stand-in: phrases from a file (one a line, or a manifest's <wav>|<transcript>); wins over phrases", 0},
@@ -54,7 +37,20 @@ static const struct vs_option options[] = {
 	{0},
 };
 
+static const struct vs_stt_proto deepgram = {
+	.key_env = "DEEPGRAM_API_KEY",
+	.fault_target = "deepgram",
+	.default_model = "nova-3-general",
+	.close_1011_server = 1, /* NET-0001 */
+	.stream = dg_stream,
+};
+
+static int dg_setup(const struct vs_host *h, vs_ctx *c, void **state)
+{
+	return vs_stt_setup(h, c, &deepgram, state);
+}
+
 VS_PLUGIN(.name = "stt_deepgram", .version = "0.2.0",
 	  .description = "Deepgram live STT: WER/latency probe over a recording manifest, and stand-in",
-	  .options = options, .setup = dg_setup, .run = dg_run, .teardown = dg_teardown, .world = stt_deepgram_standin,
+	  .options = options, .setup = dg_setup, .run = vs_stt_run, .teardown = vs_stt_teardown, .world = stt_deepgram_standin,
 	  .secrets = (const char *const[]){"DEEPGRAM_API_KEY", NULL});

@@ -11,13 +11,12 @@
 
 #include <jansson.h>
 
-#include "vstress/probe/ttsprobe.h"
 #include "vstress/net/wsclient.h"
 #include "probe.h"
 
 struct st {
-	const struct dg_cfg *cfg;
-	struct dg_sample *s;
+	const struct vs_stt_cfg *cfg;
+	struct vs_stt_sample *s;
 	uint64_t t0, audio_end;
 	int finalized;
 	long msgs;
@@ -38,29 +37,29 @@ static int left_ms(const struct st *t)
 	return left > 0 ? (int)left : 0;
 }
 
-static void s_fail(struct dg_sample *s, int cls, const char *msg)
+static void s_fail(struct vs_stt_sample *s, int cls, const char *msg)
 {
-	if (s->cls != VS_TTS_OK)
+	if (s->cls != VS_SPEECH_OK)
 		return; /* the first failure wins */
 	s->cls = cls;
 	snprintf(s->msg, sizeof s->msg, "%s", msg);
 }
 
-static void ws_fail(struct dg_sample *s, const struct vs_wsc_err *e)
+static void ws_fail(struct vs_stt_sample *s, const struct vs_wsc_err *e)
 {
-	int cls = VS_TTS_CLOSED_EARLY;
+	int cls = VS_SPEECH_CLOSED_EARLY;
 	if (e->fail == VS_WSC_F_HANDSHAKE)
-		cls = e->http_status ? vs_tts_class_of_status(e->http_status) : VS_TTS_MALFORMED;
+		cls = e->http_status ? vs_speech_class_of_status(e->http_status) : VS_SPEECH_MALFORMED;
 	else if (e->fail == VS_WSC_F_TIMEOUT)
-		cls = VS_TTS_TIMEOUT;
+		cls = VS_SPEECH_TIMEOUT;
 	else if (e->fail == VS_WSC_F_CONNECT)
-		cls = VS_TTS_CONNECT;
+		cls = VS_SPEECH_CONNECT;
 	else if (e->fail == VS_WSC_F_TOOBIG)
-		cls = VS_TTS_MALFORMED;
+		cls = VS_SPEECH_MALFORMED;
 	else if (e->close_code == 1011)
-		cls = VS_TTS_SERVER_ERROR; /* NET-0000 / NET-0001 */
+		cls = VS_SPEECH_SERVER_ERROR; /* NET-0000 / NET-0001 */
 	else if (e->close_code == 1008 || e->close_code == 1002)
-		cls = VS_TTS_BAD_REQUEST; /* DATA-0000: audio not decodable */
+		cls = VS_SPEECH_BAD_REQUEST; /* DATA-0000: audio not decodable */
 	s_fail(s, cls, e->msg);
 }
 
@@ -87,7 +86,7 @@ static int on_msg(struct st *t, const struct vs_wsc_msg *m)
 	const char *type = json_string_value(json_object_get(j, "type"));
 	if (!json_is_object(j) || !type) {
 		snprintf(buf, sizeof buf, "unparseable message %ld: %.60s", t->msgs, m->binary ? "(binary)" : m->data);
-		s_fail(t->s, VS_TTS_MALFORMED, buf);
+		s_fail(t->s, VS_SPEECH_MALFORMED, buf);
 		goto out;
 	}
 	rc = 0;
@@ -96,7 +95,7 @@ static int on_msg(struct st *t, const struct vs_wsc_msg *m)
 	const json_t *alt = json_array_get(json_object_get(json_object_get(j, "channel"), "alternatives"), 0);
 	const char *tr = json_string_value(json_object_get(alt, "transcript"));
 	if (!tr) {
-		s_fail(t->s, VS_TTS_MALFORMED, "Results without channel.alternatives[0].transcript");
+		s_fail(t->s, VS_SPEECH_MALFORMED, "Results without channel.alternatives[0].transcript");
 		rc = -1;
 		goto out;
 	}
@@ -143,13 +142,13 @@ static int send_json(struct vs_wsc *ws, struct st *t, const char *type)
 	return 0;
 }
 
-void dg_stream(const struct dg_cfg *cfg, struct dg_sample *s)
+void dg_stream(const struct vs_stt_cfg *cfg, struct vs_stt_sample *s)
 {
 	char url[2048], auth[512], hint[40] = "";
 	struct vs_wsc *ws = NULL;
 	struct vs_wsc_err e;
 	struct st t = {.cfg = cfg, .s = s, .t0 = mono_ns()};
-	s->cls = VS_TTS_OK;
+	s->cls = VS_SPEECH_OK;
 	s->latency_ms = -1;
 	if (cfg->phrase_hint)
 		snprintf(hint, sizeof hint, "&vstress_phrase=%d", s->index);
@@ -185,7 +184,7 @@ void dg_stream(const struct dg_cfg *cfg, struct dg_sample *s)
 		if (!left_ms(&t)) {
 			char tb[120];
 			snprintf(tb, sizeof tb, "request_timeout (%d ms) while streaming audio (chunk %zu)", cfg->timeout_ms, k);
-			s_fail(s, VS_TTS_TIMEOUT, tb);
+			s_fail(s, VS_SPEECH_TIMEOUT, tb);
 			goto out;
 		}
 	}
@@ -198,7 +197,7 @@ void dg_stream(const struct dg_cfg *cfg, struct dg_sample *s)
 		if (pump(ws, &t, (int)((fend - mono_ns()) / 1000000), &t.finalized))
 			goto out;
 	if (!t.finalized) {
-		s_fail(s, VS_TTS_TIMEOUT, "no from_finalize result within final_timeout");
+		s_fail(s, VS_SPEECH_TIMEOUT, "no from_finalize result within final_timeout");
 		goto out;
 	}
 	if (send_json(ws, &t, "CloseStream") == 0) {
@@ -207,7 +206,7 @@ void dg_stream(const struct dg_cfg *cfg, struct dg_sample *s)
 			if (on_msg(&t, &m))
 				break;
 	}
-	s->cls = s->cls == VS_TTS_OK ? VS_TTS_OK : s->cls;
+	s->cls = s->cls == VS_SPEECH_OK ? VS_SPEECH_OK : s->cls;
 out:
 	vs_wsc_free(ws);
 	s->hyp = t.hyp ? t.hyp : strdup("");

@@ -17,6 +17,7 @@
 #include "vstress/audio/ulaw.h"
 #include "vstress/audio/vad.h"
 #include "vstress/world.h"
+#include "vstress/standin/standin_ws.h"
 #include "standin.h"
 #include "standin_sphinx.h"
 
@@ -147,17 +148,6 @@ static const char *phrase_at(const struct vs_world *w, vs_wctx *wc, int idx, cha
 	return buf;
 }
 
-static int send_json(const struct vs_world *w, vs_ws *ws, uint32_t delay, json_t *j)
-{
-	char *s = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	if (!s)
-		return -1;
-	int rc = w->ws_send_text(ws, delay, s, strlen(s));
-	free(s);
-	return rc;
-}
-
 /* A Results message with `nwords` of `text` spread over [t0, t1]. */
 static json_t *results(struct dg *d, const char *text, int nwords, double t0, double t1, int is_final,
 		       int speech_final, int from_finalize)
@@ -252,10 +242,10 @@ static void deliver(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struct dg 
 	d->conf = conf;
 	if (!p->is_final) {
 		if (*text)
-			send_json(w, ws, 0, results(d, text, -1, p->t0, p->t1, 0, 0, 0));
+			vs_st_ws_send_json(w, ws, 0, results(d, text, -1, p->t0, p->t1, 0, 0, 0));
 		return;
 	}
-	send_json(w, ws, 0, results(d, text, -1, p->t0, p->t1, 1, !p->from_finalize, p->from_finalize));
+	vs_st_ws_send_json(w, ws, 0, results(d, text, -1, p->t0, p->t1, 1, !p->from_finalize, p->from_finalize));
 	if (*text) {
 		w->count(wc, "transcripts", 1);
 		w->count(wc, "characters", (double)strlen(text));
@@ -263,7 +253,7 @@ static void deliver(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struct dg 
 		w->count(wc, "unrecognised", 1);
 	}
 	if (d->utterance_end_ms > 0 && p->t1 > p->t0)
-		send_json(w, ws, (uint32_t)d->utterance_end_ms,
+		vs_st_ws_send_json(w, ws, (uint32_t)d->utterance_end_ms,
 			  json_pack("{s:s,s:[i,i],s:f}", "type", "UtteranceEnd", "channel", 0, 1, "last_word_end", p->t1));
 }
 
@@ -326,11 +316,11 @@ static void end_segment(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struct
 	const char *text = phrase_at(w, wc, d->phrase++, buf, sizeof buf);
 	double t0 = (double)d->seg_start / d->rate, t1 = (double)end_sample / d->rate;
 	uint32_t delay = (uint32_t)w->conf_double(wc, "final_delay_ms", 50);
-	send_json(w, ws, delay, results(d, text, -1, t0, t1, 1, !from_finalize, from_finalize));
+	vs_st_ws_send_json(w, ws, delay, results(d, text, -1, t0, t1, 1, !from_finalize, from_finalize));
 	w->count(wc, "transcripts", 1);
 	w->count(wc, "characters", (double)strlen(text));
 	if (d->utterance_end_ms > 0)
-		send_json(w, ws, (uint32_t)d->utterance_end_ms,
+		vs_st_ws_send_json(w, ws, (uint32_t)d->utterance_end_ms,
 			  json_pack("{s:s,s:[i,i],s:f}", "type", "UtteranceEnd", "channel", 0, 1, "last_word_end", t1));
 	d->speaking = 0;
 }
@@ -351,7 +341,7 @@ static void feed(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struct dg *d,
 				d->speaking = 1;
 				d->seg_start = d->last_interim = ev[k].sample;
 				if (d->vad_events)
-					send_json(w, ws, 0,
+					vs_st_ws_send_json(w, ws, 0,
 						  json_pack("{s:s,s:[i,i],s:f}", "type", "SpeechStarted", "channel", 0, 1,
 							    "timestamp", (double)ev[k].sample / d->rate));
 			} else if (ev[k].type == VS_VAD_END && d->speaking) {
@@ -372,7 +362,7 @@ static void feed(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struct dg *d,
 			int words = (int)((d->samples - d->seg_start) / (d->rate * 3 / 10)); /* ~ a word per 300 ms */
 			d->last_interim = d->samples;
 			if (words > 0)
-				send_json(w, ws, 0, results(d, text, words, (double)d->seg_start / d->rate,
+				vs_st_ws_send_json(w, ws, 0, results(d, text, words, (double)d->seg_start / d->rate,
 							    (double)d->samples / d->rate, 0, 0, 0));
 		}
 	}
@@ -462,7 +452,7 @@ static void close_stream(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struc
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
-	send_json(w, ws, 0,
+	vs_st_ws_send_json(w, ws, 0,
 		  json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:i,s:[s],s:{s:{s:s,s:s,s:s}}}", "type", "Metadata",
 			    "transaction_key", "deprecated", "request_id", d->request_id, "sha256",
 			    "0000000000000000000000000000000000000000000000000000000000000000", "created", created,
@@ -522,7 +512,7 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 			grammar_submit(w, wc, ws, d, 1, 0, t, t, 1, 1);
 		} else {
 			double t = (double)d->samples / d->rate;
-			send_json(w, ws, 0, results(d, "", 0, t, t, 1, 0, 1));
+			vs_st_ws_send_json(w, ws, 0, results(d, "", 0, t, t, 1, 0, 1));
 		}
 	} else if (!strcmp(type, "CloseStream")) {
 		close_stream(w, wc, ws, d);

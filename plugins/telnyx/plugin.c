@@ -3,15 +3,11 @@
  * the Telnyx Call Control stand-in (standin.c). */
 #include "probe.h"
 #include "standin.h"
+#include "vstress/callphase/calltarget.h"
 
 #define SYSERR_SQL                                                                                   \
 	"SELECT count(*) FROM system_errors WHERE component = 'llm' AND error_class = 'all_providers_failed'" \
 	" AND occurred_at >= {since}::timestamptz"
-#define CREATE_SQL                                                                                  \
-	"WITH t AS (INSERT INTO tenants (name, fallback_number) VALUES ({name}, {fallback}) RETURNING id)," \
-	" p AS (INSERT INTO phone_numbers (number, tenant_id, fallback_number) SELECT {number}, id, {fallback} FROM t)" \
-	" SELECT id FROM t"
-#define REMOVE_SQL "DELETE FROM tenants WHERE id = {key}::bigint AND name LIKE '%' || {marker} || '%'"
 
 const struct vs_option tprobe_options[] = {
 	/* stand-in (read by the world) */
@@ -26,8 +22,8 @@ const struct vs_option tprobe_options[] = {
 	{"db_url", VS_OPT_STRING, "${DATABASE_URL:-}", "the target's database (tenant provisioning, system_errors)", VS_OPT_SECRET},
 	{"provision", VS_OPT_BOOL, "false", "create a test tenant for routed_number in setup, remove it in teardown", 0},
 	{"tenant_name", VS_OPT_STRING, "vstress telnyx probe", "test tenant name (the run marker is appended)", 0},
-	{"tenant_create_sql", VS_OPT_STRING, CREATE_SQL, "{number} {fallback} {name} {marker} -> one row: the key", 0},
-	{"tenant_remove_sql", VS_OPT_STRING, REMOVE_SQL, "{key} {number} {marker}", 0},
+	{"tenant_create_sql", VS_OPT_STRING, VS_TENANT_CREATE_SQL, "{number} {fallback} {name} {marker} -> one row: the key", 0},
+	{"tenant_remove_sql", VS_OPT_STRING, VS_TENANT_REMOVE_SQL, "{key} {number} {marker}", 0},
 	{"routed_number", VS_OPT_STRING, "+15550100001", "a number the target routes to a tenant", 0},
 	{"fallback_number", VS_OPT_STRING, "+15550100099", "that number's fallback transfer number", 0},
 	{"unknown_number", VS_OPT_STRING, "+15550100404", "a number the target does not know", 0},

@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 
 #include "probe.h"
+#include "vstress/callphase/plugopt.h"
 #include "vstress/standin/worldfaults.h"
 
 static const char *opt_or(struct tprobe *p, const char *key, const char *def)
@@ -125,16 +126,7 @@ int tprobe_setup(const struct vs_host *h, vs_ctx *c, void **state)
 	p->m_first_reply = h->metric(c, "first_reply", "ms");
 	if (p->db_url && tprobe_db_now(p->db_url, p->since, sizeof(p->since), err, sizeof(err)) != 0)
 		h->log(c, VS_LOG_WARN, "database: %s (system_errors check will be skipped)", err);
-	if (p->provision) {
-		if (vs_tenant_create(&p->tcfg, &p->tenant, err, sizeof(err)) != 0) {
-			h->reason(c, "provisioning the test tenant for %s failed: %s", p->routed, err);
-			rc = VS_FAIL;
-			goto out;
-		}
-		h->log(c, VS_LOG_INFO, "test tenant %s (%s) routes %s, fallback %s", p->tenant.key, p->tenant.marker,
-		       p->routed, p->fallback_number);
-	}
-	rc = VS_OK;
+	rc = p->provision ? vs_popt_tenant(h, c, "telnyx", &p->tcfg, &p->tenant) : VS_OK;
 out:
 	return rc;
 }
@@ -160,19 +152,12 @@ int tprobe_run(const struct vs_host *h, vs_ctx *c, void *state)
 int tprobe_teardown(const struct vs_host *h, vs_ctx *c, void *state)
 {
 	struct tprobe *p = state;
-	char err[512];
 	int rc = VS_OK;
 
 	if (!p)
 		return VS_OK;
-	if (p->tenant.created) {
-		if (vs_tenant_remove(&p->tcfg, &p->tenant, err, sizeof(err)) != 0) {
-			h->log(c, VS_LOG_ERROR, "removing test tenant %s failed: %s", p->tenant.marker, err);
-			rc = VS_ERROR;
-		} else {
-			h->log(c, VS_LOG_INFO, "test tenant %s removed", p->tenant.marker);
-		}
-	}
+	if (vs_popt_tenant_remove(h, c, &p->tcfg, &p->tenant) != 0)
+		rc = VS_ERROR;
 	if (p->calls)
 		h->attach(c, "calls", p->calls);
 	vs_call_engine_free(p->eng);

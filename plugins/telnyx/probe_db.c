@@ -5,25 +5,11 @@
 #include <string.h>
 
 #include "probe.h"
-
-static PGconn *db_open(const char *url, char *err, size_t errlen)
-{
-	const char *keys[] = {"dbname", "connect_timeout", NULL};
-	const char *vals[] = {url, "5", NULL};
-	PGconn *pg = PQconnectdbParams(keys, vals, 1);
-
-	if (!pg || PQstatus(pg) != CONNECTION_OK) {
-		const char *m = pg ? PQerrorMessage(pg) : "out of memory";
-		snprintf(err, errlen, "cannot connect to the target's database: %.*s", (int)strcspn(m, "\n"), m);
-		PQfinish(pg);
-		return NULL;
-	}
-	return pg;
-}
+#include "vstress/callphase/calltarget.h"
 
 int tprobe_db_now(const char *url, char *out, size_t len, char *err, size_t errlen)
 {
-	PGconn *pg = db_open(url, err, errlen);
+	PGconn *pg = vs_targetdb_open(url, err, errlen);
 	PGresult *res = NULL;
 	int rc = -1;
 
@@ -65,8 +51,6 @@ static char *to_params(const char *sql)
 
 long tprobe_db_count(const char *url, const char *sql, const char *since, const char *ccid, char *err, size_t errlen)
 {
-	PGconn *pg = NULL;
-	PGresult *res = NULL;
 	char *q = to_params(sql);
 	const char *params[2] = {since, ccid};
 	int np = strstr(sql, "{call_control_id}") ? 2 : strstr(sql, "{since}") ? 1 : 0;
@@ -78,18 +62,8 @@ long tprobe_db_count(const char *url, const char *sql, const char *since, const 
 	}
 	if (np == 1 && strstr(q, "$2")) /* never happens: {call_control_id} alone still passes both */
 		np = 2;
-	pg = db_open(url, err, errlen);
-	if (!pg)
-		goto out;
-	res = PQexecParams(pg, q, np, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) < 1 || PQnfields(res) < 1) {
-		snprintf(err, errlen, "%.*s", (int)strcspn(PQerrorMessage(pg), "\n"), PQerrorMessage(pg));
-		goto out;
-	}
-	n = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	n = (long)vs_targetdb_value(url, q, np, params, err, errlen);
 out:
-	PQclear(res);
-	PQfinish(pg);
 	free(q);
 	return n;
 }

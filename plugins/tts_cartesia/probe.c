@@ -28,22 +28,14 @@ static json_t *request(const struct vs_tts_cfg *cfg, const struct vs_tts_req *r,
 }
 
 /* One server message: 1 done, 0 continue, -1 r failed. */
-static int on_msg(struct vs_tts_req *r, const struct vs_wsc_msg *m)
+static int on_msg(struct vs_tts_req *r, const json_t *j)
 {
-	json_error_t je;
-	json_t *j = m->binary ? NULL : json_loadb(m->data, m->len, 0, &je);
 	int rc = -1;
 	char buf[256];
-	r->messages++;
-	if (!json_is_object(j)) {
-		snprintf(buf, sizeof buf, "unparseable message %ld: %.60s", r->messages, m->binary ? "(binary)" : m->data);
-		vs_tts_fail(r, VS_TTS_MALFORMED, buf);
-		goto out;
-	}
 	const char *type = json_string_value(json_object_get(j, "type"));
 	const char *ctx = json_string_value(json_object_get(j, "context_id"));
 	if (!type || !ctx) {
-		vs_tts_fail(r, VS_TTS_MALFORMED, !type ? "message without type" : "message without context_id");
+		vs_tts_fail(r, VS_SPEECH_MALFORMED, !type ? "message without type" : "message without context_id");
 		goto out;
 	}
 	if (strcmp(ctx, r->context_id)) {
@@ -53,7 +45,7 @@ static int on_msg(struct vs_tts_req *r, const struct vs_wsc_msg *m)
 	if (!strcmp(type, "chunk")) {
 		const char *data = json_string_value(json_object_get(j, "data"));
 		if (!data || vs_tts_add_b64(r, data, strlen(data))) {
-			vs_tts_fail(r, VS_TTS_MALFORMED, "chunk without base64 data");
+			vs_tts_fail(r, VS_SPEECH_MALFORMED, "chunk without base64 data");
 			goto out;
 		}
 		if (!r->t_first && r->audio_len)
@@ -62,7 +54,7 @@ static int on_msg(struct vs_tts_req *r, const struct vs_wsc_msg *m)
 	} else if (!strcmp(type, "timestamps")) {
 		const json_t *wt = json_object_get(j, "word_timestamps");
 		if (!json_is_array(json_object_get(wt, "words")) || !json_is_array(json_object_get(wt, "start"))) {
-			vs_tts_fail(r, VS_TTS_MALFORMED, "timestamps without word_timestamps.words/start");
+			vs_tts_fail(r, VS_SPEECH_MALFORMED, "timestamps without word_timestamps.words/start");
 			goto out;
 		}
 		rc = 0;
@@ -77,16 +69,15 @@ static int on_msg(struct vs_tts_req *r, const struct vs_wsc_msg *m)
 		const char *msg = json_string_value(json_object_get(j, "message"));
 		const char *title = json_string_value(json_object_get(j, "title"));
 		snprintf(buf, sizeof buf, "error %d %s: %s", st, code ? code : "?", msg ? msg : title ? title : "");
-		int cls = vs_tts_class_of_status(st);
+		int cls = vs_speech_class_of_status(st);
 		if (code && (strstr(code, "credit") || strstr(code, "quota")))
-			cls = VS_TTS_QUOTA;
+			cls = VS_SPEECH_QUOTA;
 		vs_tts_fail(r, cls, buf);
 	} else {
 		snprintf(buf, sizeof buf, "unknown message type '%.40s'", type);
-		vs_tts_fail(r, VS_TTS_MALFORMED, buf);
+		vs_tts_fail(r, VS_SPEECH_MALFORMED, buf);
 	}
 out:
-	json_decref(j);
 	return rc;
 }
 
@@ -114,9 +105,9 @@ static void session(const struct vs_tts_cfg *cfg, struct vs_tts_req *r)
 	}
 	if (vs_tts_recv_until_done(ws, r, on_msg, NULL, "done"))
 		goto out;
-	r->cls = r->audio_len ? VS_TTS_OK : VS_TTS_MALFORMED;
+	r->cls = r->audio_len ? VS_SPEECH_OK : VS_SPEECH_MALFORMED;
 	if (!r->audio_len)
-		vs_tts_fail(r, VS_TTS_MALFORMED, "done without any audio");
+		vs_tts_fail(r, VS_SPEECH_MALFORMED, "done without any audio");
 	vs_wsc_close(ws, 1000, 300);
 out:
 	vs_wsc_free(ws);

@@ -15,6 +15,7 @@
 #include "vstress/world.h"
 #include "standin.h"
 #include "vstress/standin/standin_audio.h"
+#include "vstress/standin/standin_ws.h"
 
 struct cctx {
 	struct cctx *next;
@@ -50,24 +51,13 @@ static int ca_error(const struct vs_world *w, vs_wctx *wc, vs_wresp *rs, int sta
 					    message ? message : title, "request_id", rid));
 }
 
-static int send_json(const struct vs_world *w, vs_ws *ws, uint32_t delay, json_t *j)
-{
-	char *s = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	if (!s)
-		return -1;
-	int rc = w->ws_send_text(ws, delay, s, strlen(s));
-	free(s);
-	return rc;
-}
-
 static void ws_err(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, const char *ctx, int status, const char *code,
 		   const char *title, const char *message)
 {
 	char rid[40];
 	snprintf(rid, sizeof rid, "req_%016llx", (unsigned long long)w->rand(wc));
 	w->count(wc, "errors", 1);
-	send_json(w, ws, 0,
+	vs_st_ws_send_json(w, ws, 0,
 		  json_pack("{s:s,s:s,s:b,s:i,s:s,s:s,s:s,s:s}", "type", "error", "context_id", ctx, "done", 1,
 			    "status_code", status, "error_code", code, "title", title, "message", message,
 			    "request_id", rid));
@@ -136,7 +126,7 @@ static void pump(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void *arg)
 				bytes = c->len - c->off;
 			char *b64 = malloc(vs_b64_enc_len(bytes) + 1);
 			if (b64 && vs_b64_encode(c->buf + c->off, bytes, b64, vs_b64_enc_len(bytes) + 1) >= 0)
-				send_json(w, ws, 0,
+				vs_st_ws_send_json(w, ws, 0,
 					  json_pack("{s:s,s:s,s:s,s:b,s:i,s:f}", "type", "chunk", "context_id", c->id,
 						    "data", b64, "done", 0, "status_code", 206, "step_time", 12.5));
 			free(b64);
@@ -144,7 +134,7 @@ static void pump(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void *arg)
 			w->count(wc, "audio_out_s", (double)bytes / vs_ta_bytes_per_sample(c->enc) / c->rate);
 		}
 		if (c->off >= c->len && c->done_pending) {
-			send_json(w, ws, 0, json_pack("{s:s,s:s,s:b,s:i}", "type", "done", "context_id", c->id, "done", 1,
+			vs_st_ws_send_json(w, ws, 0, json_pack("{s:s,s:s,s:b,s:i}", "type", "done", "context_id", c->id, "done", 1,
 						      "status_code", 206));
 			ctx_drop(cc, c);
 			continue;
@@ -183,7 +173,7 @@ static int timestamps(const struct vs_world *w, vs_ws *ws, struct cctx *c, const
 		json_array_append_new(en, json_real(c->t_audio + step * (i + 1)));
 		i++;
 	}
-	return send_json(w, ws, 0,
+	return vs_st_ws_send_json(w, ws, 0,
 			 json_pack("{s:s,s:s,s:b,s:i,s:{s:o,s:o,s:o}}", "type", "timestamps", "context_id", c->id, "done", 0,
 				   "status_code", 206, "word_timestamps", "words", words, "start", st, "end", en));
 }

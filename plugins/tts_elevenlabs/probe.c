@@ -21,36 +21,29 @@
 int el_class_of_text(const char *s)
 {
 	if (!s)
-		return VS_TTS_CLOSED_EARLY;
+		return VS_SPEECH_CLOSED_EARLY;
 	if (strstr(s, "quota") || strstr(s, "credits"))
-		return VS_TTS_QUOTA;
+		return VS_SPEECH_QUOTA;
 	if (strstr(s, "api_key") || strstr(s, "API key") || strstr(s, "unauthor") || strstr(s, "auth"))
-		return VS_TTS_AUTH;
+		return VS_SPEECH_AUTH;
 	if (strstr(s, "too_many") || strstr(s, "rate") || strstr(s, "concurrent"))
-		return VS_TTS_RATE_LIMIT;
+		return VS_SPEECH_RATE_LIMIT;
 	if (strstr(s, "invalid") || strstr(s, "must be provided"))
-		return VS_TTS_BAD_REQUEST;
-	return VS_TTS_CLOSED_EARLY;
+		return VS_SPEECH_BAD_REQUEST;
+	return VS_SPEECH_CLOSED_EARLY;
 }
 
 /* One server message: 1 final, 0 continue, -1 r failed. */
 /* A close 1008 carries ElevenLabs' reason (quota, key, rate...). */
 static int el_close_class(const struct vs_wsc_err *e)
 {
-	return e->close_code == 1008 ? el_class_of_text(e->msg) : VS_TTS_CLOSED_EARLY;
+	return e->close_code == 1008 ? el_class_of_text(e->msg) : VS_SPEECH_CLOSED_EARLY;
 }
 
-static int on_msg(struct vs_tts_req *r, const struct vs_wsc_msg *m)
+static int on_msg(struct vs_tts_req *r, const json_t *j)
 {
-	json_t *j = m->binary ? NULL : json_loadb(m->data, m->len, 0, NULL);
 	int rc = -1;
 	char buf[256];
-	r->messages++;
-	if (!json_is_object(j)) {
-		snprintf(buf, sizeof buf, "unparseable message %ld: %.60s", r->messages, m->binary ? "(binary)" : m->data);
-		vs_tts_fail(r, VS_TTS_MALFORMED, buf);
-		goto out;
-	}
 	const json_t *err = json_object_get(j, "error");
 	if (err && !json_is_null(err)) {
 		const char *msg = json_string_value(json_object_get(j, "message"));
@@ -71,19 +64,19 @@ static int on_msg(struct vs_tts_req *r, const struct vs_wsc_msg *m)
 	}
 	const json_t *audio = json_object_get(j, "audio");
 	if (!ctx || (!json_is_string(audio) && !json_is_null(audio))) {
-		vs_tts_fail(r, VS_TTS_MALFORMED, !ctx ? "message without contextId" : "message without audio or isFinal");
+		vs_tts_fail(r, VS_SPEECH_MALFORMED, !ctx ? "message without contextId" : "message without audio or isFinal");
 		goto out;
 	}
 	const json_t *al = json_object_get(j, "alignment");
 	if (al && !json_is_null(al) &&
 	    (!json_is_array(json_object_get(al, "chars")) || !json_is_array(json_object_get(al, "charStartTimesMs")))) {
-		vs_tts_fail(r, VS_TTS_MALFORMED, "alignment without chars/charStartTimesMs");
+		vs_tts_fail(r, VS_SPEECH_MALFORMED, "alignment without chars/charStartTimesMs");
 		goto out;
 	}
 	if (json_is_string(audio)) {
 		const char *b = json_string_value(audio);
 		if (vs_tts_add_b64(r, b, strlen(b))) {
-			vs_tts_fail(r, VS_TTS_MALFORMED, "audio is not base64");
+			vs_tts_fail(r, VS_SPEECH_MALFORMED, "audio is not base64");
 			goto out;
 		}
 		if (!r->t_first && r->audio_len)
@@ -91,7 +84,6 @@ static int on_msg(struct vs_tts_req *r, const struct vs_wsc_msg *m)
 	}
 	rc = 0;
 out:
-	json_decref(j);
 	return rc;
 }
 
@@ -126,9 +118,9 @@ static void session(const struct vs_tts_cfg *cfg, struct vs_tts_req *r)
 	if (vs_tts_recv_until_done(ws, r, on_msg, el_close_class, "isFinal"))
 		goto out;
 	if (!r->audio_len)
-		vs_tts_fail(r, VS_TTS_MALFORMED, "isFinal without any audio");
+		vs_tts_fail(r, VS_SPEECH_MALFORMED, "isFinal without any audio");
 	else
-		r->cls = VS_TTS_OK;
+		r->cls = VS_SPEECH_OK;
 	if (vs_tts_send_json(ws, r, json_pack("{s:b}", "close_socket", 1)) == 0) {
 		struct vs_wsc_msg m;
 		while (vs_wsc_recv(ws, 300, &m) > 0)

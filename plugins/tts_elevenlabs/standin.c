@@ -15,6 +15,7 @@
 #include "vstress/world.h"
 #include "standin.h"
 #include "vstress/standin/standin_audio.h"
+#include "vstress/standin/standin_ws.h"
 
 struct piece {
 	size_t end;      /* byte offset in the context buffer where it ends */
@@ -50,17 +51,6 @@ static int el_error(const struct vs_world *w, vs_wctx *wc, vs_wresp *rs, int sta
 	return w->resp_json_steal(rs, status,
 				  json_pack("{s:{s:s,s:s}}", "detail", "status", st, "message",
 					    message ? message : status == 401 ? "Invalid API key" : "Request failed"));
-}
-
-static int send_json(const struct vs_world *w, vs_ws *ws, json_t *j)
-{
-	char *s = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	if (!s)
-		return -1;
-	int rc = w->ws_send_text(ws, 0, s, strlen(s));
-	free(s);
-	return rc;
 }
 
 static struct ectx *ctx_get(struct econn *ec, const char *id, int create)
@@ -136,7 +126,7 @@ static void pump(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void *arg)
 				bytes = c->len - c->off;
 			char *b64 = malloc(vs_b64_enc_len(bytes) + 1);
 			if (b64 && vs_b64_encode(c->buf + c->off, bytes, b64, vs_b64_enc_len(bytes) + 1) >= 0)
-				send_json(w, ws,
+				vs_st_ws_send_json(w, ws, 0,
 					  json_pack("{s:s,s:o,s:o,s:s}", "audio", b64, "alignment",
 						    align ? json_incref(align) : json_null(), "normalizedAlignment",
 						    align ? align : json_null(), "contextId", c->id));
@@ -147,7 +137,7 @@ static void pump(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void *arg)
 			w->count(wc, "audio_out_s", (double)bytes / bps / ec->rate);
 		}
 		if (c->off >= c->len && c->closing) {
-			send_json(w, ws, json_pack("{s:b,s:s}", "isFinal", 1, "contextId", c->id));
+			vs_st_ws_send_json(w, ws, 0, json_pack("{s:b,s:s}", "isFinal", 1, "contextId", c->id));
 			ctx_drop(ec, c);
 			continue;
 		}
@@ -196,7 +186,7 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 	struct econn *ec = w->ws_data(ws);
 	json_t *j = binary ? NULL : json_loadb(data, len, 0, NULL);
 	if (!json_is_object(j)) {
-		send_json(w, ws, json_pack("{s:s,s:s,s:i}", "message", "Invalid message received.", "error",
+		vs_st_ws_send_json(w, ws, 0, json_pack("{s:s,s:s,s:i}", "message", "Invalid message received.", "error",
 					   "invalid_input_message", "code", 1008));
 		w->ws_close(ws, 0, 1008, "Invalid message received.");
 		ec->closed = 1;
@@ -217,7 +207,7 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 			c->closing = 1;
 			arm(w, wc, ws, ec, 0);
 		} else {
-			send_json(w, ws, json_pack("{s:b,s:s}", "isFinal", 1, "contextId", id));
+			vs_st_ws_send_json(w, ws, 0, json_pack("{s:b,s:s}", "isFinal", 1, "contextId", id));
 		}
 		goto out;
 	}

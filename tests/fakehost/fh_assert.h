@@ -54,4 +54,13 @@ static inline void fh_dump(struct fakehost *fh)
 		}                                                                                     \
 	} while (0)
 
+/* A fake host for plugin with the plugin loaded from so_path (asserted). */
+static inline struct fakehost *fh_loaded(const char *plugin, const char *so_path)
+{
+	struct fakehost *fh = fh_new(plugin);
+	assert_non_null(fh);
+	assert_int_equal(fh_load(fh, so_path), 0);
+	return fh;
+}
+
 #endif

@@ -29,9 +29,7 @@ static inline const char *at_so(const char *name)
  * (tgt_agent_start): TTL 2 s, 30 requests per 2 s window. */
 static inline struct fakehost *at_host(const char *url)
 {
-	struct fakehost *fh = fh_new("api");
-	assert_non_null(fh);
-	assert_int_equal(fh_load(fh, at_so("api")), 0);
+	struct fakehost *fh = fh_loaded("api", at_so("api"));
 	if (url) /* NULL: the default (fh_set_opt(.., NULL) would hide it) */
 		fh_set_opt(fh, "base_url", url);
 	fh_set_opt(fh, "password", TGT_PASSWORD);

@@ -1,14 +1,21 @@
-/* The world-driven cases shared by the llm_openai and llm_gemini probe
- * tests (the same probe engine, lib/probe/llm_*.c): all ok with no faults;
- * every fault kind classified right and removed afterwards; both passes; a
- * missing key skips; a refused port is a network error; bad fault specs are
- * config errors; the key is never printed.  The including file defines
- * LT_PLUGIN ("llm_openai"), LT_SHORT ("openai"), LT_KEY_ENV
- * ("OPENAI_API_KEY") and KEY (a test key), then includes this. */
+/* The world-driven cases shared by the LLM probe tests (llm_openai,
+ * llm_gemini, llm_anthropic: the same probe engine, lib/probe/llm_*.c): all
+ * ok with no faults; every fault kind classified right and removed
+ * afterwards; both passes; a missing key skips; a refused port is a network
+ * error; bad fault specs are config errors; the key is never printed.  The
+ * including file defines LT_PLUGIN ("llm_openai"), LT_SHORT ("openai"),
+ * LT_KEY_ENV ("OPENAI_API_KEY") and KEY (a test key), optionally
+ * LT_SERVER_STATUS (the provider's overload status, default "500"), then
+ * includes this. */
 #ifndef LLM_WORLD_CASES_H
 #define LLM_WORLD_CASES_H
 
+#ifndef LT_SERVER_STATUS
+#define LT_SERVER_STATUS "500"
+#endif
+
 static struct lt_world W;
+
 
 static int group_setup(void **state)
 {
@@ -89,7 +96,7 @@ static void fault_401(void **state)
 static void fault_instream(void **state)
 {
 	(void)state;
-	fault_counts("error:status=500:after_messages=2", NULL, "server_error", 1);
+	fault_counts("error:status=" LT_SERVER_STATUS ":after_messages=2", NULL, "server_error", 1);
 }
 
 static void fault_stall(void **state)

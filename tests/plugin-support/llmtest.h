@@ -24,6 +24,7 @@
 #include "fakehost.h"
 #include "fh_assert.h"
 #include "fh_world.h"
+#include "vstress/probe/llm_probe.h"
 
 struct lt_world {
 	pid_t pid;
@@ -62,9 +63,7 @@ static inline void lt_world_stop(struct lt_world *w)
 /* The plugin aimed at the world's stand-in, quick test settings. */
 static inline struct fakehost *lt_host(const char *plugin, const struct lt_world *w, const char *key)
 {
-	struct fakehost *fh = fh_new(plugin);
-	assert_non_null(fh);
-	assert_int_equal(fh_load(fh, lt_so(plugin)), 0);
+	struct fakehost *fh = fh_loaded(plugin, lt_so(plugin));
 	fh_set_opt(fh, "base_url", w->http);
 	fh_set_opt(fh, "control_url", w->control);
 	fh_set_opt(fh, "api_key", key);
@@ -185,6 +184,40 @@ static inline void lt_two_passes(const char *plugin, const struct lt_world *w, c
 	json_decref(doc);
 	fh_free(fh);
 	lt_no_faults_left(w);
+}
+
+/* An empty result for the wire parser tests: no class yet (-1). */
+static inline struct llm_result lt_fresh(void)
+{
+	struct llm_result r;
+	memset(&r, 0, sizeof(r));
+	r.cls = -1;
+	return r;
+}
+
+/* r ended cleanly (done, unclassified) with these token counts and text;
+ * then freed. */
+static inline void lt_assert_finished(struct llm_result *r, long tokens_in, long tokens_out, const char *text)
+{
+	assert_int_equal(r->done, 1);
+	assert_int_equal(r->cls, -1);
+	assert_int_equal(r->tokens_in, tokens_in);
+	assert_int_equal(r->tokens_out, tokens_out);
+	assert_string_equal(r->text, text);
+	llm_result_free(r);
+}
+
+/* error_body (a wire's HTTP error parser) on status and body classifies it
+ * cls, with msg_has in the message when given. */
+static inline void lt_assert_error(void (*error_body)(struct llm_result *r, long status, const char *body, size_t len),
+				   long status, const char *body, int cls, const char *msg_has)
+{
+	struct llm_result r = lt_fresh();
+	error_body(&r, status, body, strlen(body));
+	assert_int_equal(r.cls, cls);
+	if (msg_has)
+		assert_non_null(strstr(r.msg, msg_has));
+	llm_result_free(&r);
 }
 
 #endif

@@ -158,26 +158,77 @@ static inline long pt_control(const struct pt_world *w, const char *method, cons
 	return code;
 }
 
-/* The plugin aimed at agent + world. */
-static inline struct fakehost *pt_host(const struct tgt *t, const struct pt_world *w, const struct pt_key *k,
-				       const char *scripts, const char *calls)
+/* A test group's fixture: a signing key, the world and the reference
+ * agent wired to it (pt_up: 0 or -1), and its end (pt_down). */
+static inline int pt_up(struct tgt *t, struct pt_world *w, struct pt_key *k)
 {
-	struct fakehost *fh = fh_new("pipeline");
-	char pid[32];
+	if (pt_key_make(k) || tgt_env_init() || pt_world_start(w) || pt_agent_start(t, w, k, NULL, NULL))
+		return -1;
+	return 0;
+}
 
-	assert_non_null(fh);
-	assert_int_equal(fh_load(fh, pt_so("pipeline")), 0);
-	snprintf(pid, sizeof(pid), "%d", (int)t->pid);
+static inline void pt_down(struct tgt *t, struct pt_world *w)
+{
+	tgt_stop(t);
+	pt_world_stop(w);
+	tgt_env_done();
+}
+
+/* A call-placing plugin (pipeline, load, resources) loaded and aimed at
+ * agent + world as its [<plugin>:hermetic] section does: target URL and
+ * PID (pid NULL: the agent's), the world's control API, the signing seed,
+ * a provisioned test tenant in the agent's database. */
+static inline struct fakehost *pt_plugin_host(const char *plugin, const struct tgt *t, const struct pt_world *w,
+					      const struct pt_key *k, const char *pid)
+{
+	struct fakehost *fh = fh_loaded(plugin, pt_so(plugin));
+	char buf[32];
+
+	if (!pid) {
+		snprintf(buf, sizeof(buf), "%d", (int)t->pid);
+		pid = buf;
+	}
 	fh_set_opt(fh, "base_url", t->url);
-	fh_set_opt(fh, "provision", "true"); /* as [pipeline:hermetic] */
+	fh_set_opt(fh, "provision", "true");
 	fh_set_opt(fh, "control_url", w->control);
 	fh_set_opt(fh, "signing_seed", k->seed_b64);
 	fh_set_opt(fh, "db_url", tgt_db_url);
 	fh_set_opt(fh, "target_pid", pid);
+	return fh;
+}
+
+/* The pipeline plugin aimed at agent + world. */
+static inline struct fakehost *pt_host(const struct tgt *t, const struct pt_world *w, const struct pt_key *k,
+				       const char *scripts, const char *calls)
+{
+	struct fakehost *fh = pt_plugin_host("pipeline", t, w, k, NULL);
+
 	fh_set_opt(fh, "scripts", scripts);
 	fh_set_opt(fh, "calls", calls);
 	fh_set_deadline_ms(fh, 150000);
 	return fh;
 }
+
+/* PT_AGENT_FIXTURE defined before including this: the test file's agent,
+ * world and key, and group_setup/group_teardown bringing them up and down
+ * around the group. */
+#ifdef PT_AGENT_FIXTURE
+static struct tgt agent;
+static struct pt_world world;
+static struct pt_key key;
+
+static int group_setup(void **st)
+{
+	(void)st;
+	return pt_up(&agent, &world, &key);
+}
+
+static int group_teardown(void **st)
+{
+	(void)st;
+	pt_down(&agent, &world);
+	return 0;
+}
+#endif
 
 #endif

@@ -6,6 +6,8 @@
 #ifndef TTS_WORLD_CASES_H
 #define TTS_WORLD_CASES_H
 
+#include "speech_faults.h"
+
 static int group_setup(void **st)
 {
 	(void)st;
@@ -22,9 +24,7 @@ static int group_teardown(void **st)
 static struct fakehost *host(int requests)
 {
 	char n[16];
-	struct fakehost *fh = fh_new(TT_PLUGIN);
-	assert_non_null(fh);
-	assert_int_equal(fh_load(fh, wp_so(TT_PLUGIN)), 0);
+	struct fakehost *fh = fh_loaded(TT_PLUGIN, wp_so(TT_PLUGIN));
 	fh_set_opt(fh, "url", wp_url(TT_PLUGIN, "ws"));
 	fh_set_opt(fh, "control", wp_url("control", NULL));
 	fh_set_opt(fh, "api_key", "vstress-test-key");
@@ -76,25 +76,14 @@ static void mulaw_8k(void **st)
  * the faulted pass counts the class. */
 static void one_fault(const char *spec, const char *cls)
 {
-	char fc[64], fcheck[64];
 	struct fakehost *fh = host(3);
 	fh_set_opt(fh, "concurrency", "1");
 	fh_set_opt(fh, "fault_request_timeout", "1500ms");
 	fh_set_opt(fh, "faults", spec);
 	assert_int_equal(fh_run(fh), VS_OK);
-	snprintf(fc, sizeof fc, "faults.%s", cls);
-	if (fh_counter(fh, fc) != 1 || fh_counter(fh, "faults.ok") != 2 || fh_counter(fh, "ok") != 3 ||
-	    fh_counter(fh, cls) != 0) {
-		fh_dump(fh);
-		fprintf(stderr, "%s\n", fh_log_text(fh));
-		fail_msg("fault %s: %s=%lld faults.ok=%lld ok=%lld", spec, fc, (long long)fh_counter(fh, fc),
-			 (long long)fh_counter(fh, "faults.ok"), (long long)fh_counter(fh, "ok"));
-	}
-	snprintf(fcheck, sizeof fcheck, "faults.fault_1_%s", cls);
+	sp_assert_one_fault(fh, spec, cls);
 	assert_check(fh, "ok_rate", VS_CHECK_PASS);
 	assert_check(fh, "audio_valid", VS_CHECK_PASS);
-	assert_check(fh, "faults.classified", VS_CHECK_PASS);
-	assert_check(fh, fcheck, VS_CHECK_PASS);
 	assert_check(fh, "faults.audio_valid", VS_CHECK_PASS);
 	fh_free(fh);
 }
@@ -111,12 +100,7 @@ static void two_passes(void **st)
 	fh_set_opt(fh, "fault_concurrency", "5");
 	assert_int_equal(fh_run(fh), VS_OK);
 	static const char *const both[] = {"ttfa_p95", "audio_valid", "rtf_p95"};
-	for (size_t i = 0; i < sizeof both / sizeof *both; i++) {
-		char f[64];
-		snprintf(f, sizeof f, "faults.%s", both[i]);
-		assert_check(fh, both[i], VS_CHECK_PASS);
-		assert_check(fh, f, VS_CHECK_PASS);
-	}
+	sp_assert_both_passes(fh, both, sizeof both / sizeof *both);
 	assert_check(fh, "ok_rate", VS_CHECK_PASS);
 	assert_int_equal(fh_check_status(fh, "faults.ok_rate"), -1);
 	assert_int_equal(fh_check_status(fh, "classified"), -1);

@@ -69,6 +69,10 @@ int vs_call_script_load(const char *path, struct vs_call_script **out, char *err
 int vs_call_script_parse(const char *text, const char *name, const char *base_dir, struct vs_call_script **out,
 			 char *err, size_t errlen);
 void vs_call_script_free(struct vs_call_script *s);
+/* Frames of the script's own audio (say/wav/tone/silence/noise: 20 ms
+ * each; dtmf: 10 a digit): the fewest a caller that played the whole
+ * script can have sent. */
+uint64_t vs_call_script_min_frames(const struct vs_call_script *s);
 const char *vs_step_kind_name(enum vs_step_kind k);
 /* "250ms", "2s", "1.5s", "1m", bare number = ms.  0 or -1. */
 int vs_call_parse_ms(const char *s, int *ms);

@@ -34,9 +34,9 @@ int vs_popt_scripts(const struct vs_host *h, vs_ctx *c, const char *section, con
 /* The test tenant routing cfg->number, created in setup: VS_OK (logged),
  * VS_SKIP without a database URL, VS_FAIL when it cannot be created; the
  * reason names [section].  vs_popt_tenant_remove (teardown) removes
- * exactly what was created and only logs a failure. */
+ * exactly what was created; a failure is logged, and -1. */
 int vs_popt_tenant(const struct vs_host *h, vs_ctx *c, const char *section, const struct vs_tenant_cfg *cfg,
 		   struct vs_tenant *t);
-void vs_popt_tenant_remove(const struct vs_host *h, vs_ctx *c, const struct vs_tenant_cfg *cfg, struct vs_tenant *t);
+int vs_popt_tenant_remove(const struct vs_host *h, vs_ctx *c, const struct vs_tenant_cfg *cfg, struct vs_tenant *t);
 
 #endif

@@ -57,6 +57,11 @@ void llm_result_text(struct llm_result *r, const char *s, size_t n);
 void llm_result_first(struct llm_result *r);
 /* Classify with a message; the first classification wins. */
 void llm_result_fail(struct llm_result *r, int cls, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* An HTTP error body whose JSON has an "error" object: on_error(r, status,
+ * that object); anything else fails r by the status's class with "HTTP
+ * <status> (not <what>): <body>". */
+void llm_error_body_obj(struct llm_result *r, long status, const char *body, size_t len, const char *what,
+			void (*on_error)(struct llm_result *r, long status, const json_t *e));
 void llm_result_free(struct llm_result *r);
 
 /* What a request carries.  messages: [{"role":"user"|"assistant","content":"text"}]. */

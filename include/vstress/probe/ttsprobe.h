@@ -1,5 +1,5 @@
 /* The TTS provider probe shared by tts_cartesia and tts_elevenlabs: options,
- * request dispatch (pacer + worker threads), result classes, audio
+ * request dispatch (pacer + worker threads), result classes (speechclass.h), audio
  * validity, metrics, checks and cost.  A plugin supplies the provider's
  * WebSocket conversation for one request (struct vs_tts_proto).
  * Worker threads never call the host: results are recorded by the
@@ -11,24 +11,8 @@
 #include <stdint.h>
 
 #include "vstress/plugin.h"
+#include "vstress/probe/speechclass.h"
 
-enum vs_tts_class {
-	VS_TTS_OK = 0,
-	VS_TTS_AUTH,         /* 401/403, invalid key */
-	VS_TTS_RATE_LIMIT,   /* 429, concurrency limits */
-	VS_TTS_QUOTA,        /* 402, credits or quota exhausted */
-	VS_TTS_SERVER_ERROR, /* 5xx, 1011 */
-	VS_TTS_BAD_REQUEST,  /* 400/422: the probe's request was refused */
-	VS_TTS_TIMEOUT,      /* no answer within request_timeout */
-	VS_TTS_MALFORMED,    /* unparseable or schema-violating reply */
-	VS_TTS_CLOSED_EARLY, /* closed (or reset) before the end of the audio */
-	VS_TTS_CONNECT,      /* no connection (refused, DNS, TLS) */
-	VS_TTS_NCLASS
-};
-
-const char *vs_tts_class_name(int cls);
-/* Class of an HTTP status (handshake) or provider status_code. */
-int vs_tts_class_of_status(int status);
 
 struct vs_tts_cfg {
 	const char *url, *api_key, *model, *voice_id, *encoding;
@@ -65,18 +49,6 @@ struct vs_tts_proto {
 	void (*session)(const struct vs_tts_cfg *cfg, struct vs_tts_req *r);
 };
 
-/* The result class a world fault (a vs_wfault_parse object) should
- * produce: a handshake error its status's class, stall timeout, close and
- * reset closed_early (close_1011_server: a close with code 1011, the
- * default, is server_error, as Deepgram's NET-0001), malformed malformed,
- * refuse connect, latency and trickle ok; -1 for an unknown kind. */
-int vs_tts_fault_class(const json_t *fault, int close_1011_server);
-/* The faulted pass's verdicts, for TTS and STT probes: faults.classified
- * (every planned request ran and was classified, and each fault's class
- * was counted at least once) and faults.fault_<n>_<class> per fault.
- * cls: counts per class over `ran` requests of `planned`. */
-void vs_tts_fault_checks(const struct vs_host *h, vs_ctx *c, const char *specs, const char *target,
-			 int close_1011_server, const long *cls, long ran, long planned);
 
 /* Appends audio to r (0, or -1 out of memory). */
 int vs_tts_add_audio(struct vs_tts_req *r, const void *data, size_t len);

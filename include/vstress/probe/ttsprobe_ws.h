@@ -23,10 +23,12 @@ void vs_tts_ws_fail(struct vs_tts_req *r, const struct vs_wsc_err *e, int got_an
 		    int (*close_cls)(const struct vs_wsc_err *e));
 /* Sends j (stolen) as one text message within r's time; 0 or -1. */
 int vs_tts_send_json(struct vs_wsc *ws, struct vs_tts_req *r, json_t *j);
-/* Receives messages into on_msg (1 done, 0 more, -1 r failed) until done:
- * 0; -1 when r failed (on_msg, the socket, or no `done_name` in time). */
+/* Receives messages until done: each counted in r->messages and, as a JSON
+ * object, given to on_msg (1 done, 0 more, -1 r failed); a binary or
+ * unparseable message, or one not an object, fails r as malformed.  0; -1
+ * when r failed (on_msg, a message, the socket, or no `done_name` in time). */
 int vs_tts_recv_until_done(struct vs_wsc *ws, struct vs_tts_req *r,
-			   int (*on_msg)(struct vs_tts_req *r, const struct vs_wsc_msg *m),
+			   int (*on_msg)(struct vs_tts_req *r, const json_t *j),
 			   int (*close_cls)(const struct vs_wsc_err *e), const char *done_name);
 
 #endif

@@ -122,9 +122,7 @@ static inline const char *dbt_so(void)
  * workload; a test overrides what it exercises. */
 static inline struct fakehost *dbt_host(const char *url)
 {
-	struct fakehost *fh = fh_new("db");
-	assert_non_null(fh);
-	assert_int_equal(fh_load(fh, dbt_so()), 0);
+	struct fakehost *fh = fh_loaded("db", dbt_so());
 	fh_set_opt(fh, "url", url);
 	fh_set_opt(fh, "schema_file", "conf.d/schema/reference-agent.ini");
 	fh_set_opt(fh, "storm_connections", "0");

@@ -7,73 +7,12 @@
 #include "../probe_wire.c"
 #include "../adversarial_schema.c"
 
-static struct lt_world W;
+#define LT_PLUGIN "llm_anthropic"
+#define LT_SHORT "anthropic"
+#define LT_KEY_ENV "ANTHROPIC_API_KEY"
+#define LT_SERVER_STATUS "529" /* overloaded_error */
 #define KEY "sk-ant-vstress-test-3b9f1c"
-
-static int group_setup(void **state)
-{
-	(void)state;
-	return lt_world_start(&W, "llm_anthropic");
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	lt_world_stop(&W);
-	return 0;
-}
-
-static void all_ok(void **state)
-{
-	(void)state;
-	struct fakehost *fh = lt_host("llm_anthropic", &W, KEY);
-	fh_set_opt(fh, "adversarial", "");
-	assert_int_equal(fh_run(fh), VS_OK);
-	assert_check(fh, "responses_ok", VS_CHECK_PASS);
-	assert_check(fh, "ttft_p95", VS_CHECK_PASS);
-	assert_check(fh, "respond_within", VS_CHECK_PASS);
-	assert_check(fh, "usage_present", VS_CHECK_PASS);
-	assert_check(fh, "cost_computed", VS_CHECK_PASS);
-	assert_int_equal(lt_class(fh, "ok"), 12);
-	assert_true(fh_counter(fh, "cost_micro_usd") > 0);
-	assert_int_equal(fh_metric_count(fh, "ttft"), 12);
-	assert_int_equal(fh_metric_count(fh, "latency"), 12);
-	char path[700];
-	snprintf(path, sizeof(path), "%s/llm_results_anthropic.json", fh_artifact_dir(fh));
-	json_t *doc = json_load_file(path, 0, NULL);
-	assert_non_null(doc);
-	assert_int_equal(json_array_size(json_object_get(doc, "requests")), 12);
-	json_t *r0 = json_array_get(json_object_get(doc, "requests"), 0);
-	assert_string_equal(json_string_value(json_object_get(r0, "class")), "ok");
-	assert_true(json_real_value(json_object_get(r0, "ttft_ms")) > 0);
-	assert_true(json_integer_value(json_object_get(r0, "tokens_out")) > 0);
-	assert_true(json_real_value(json_object_get(r0, "cost_usd")) > 0);
-	json_decref(doc);
-	assert_false(fh_anywhere_contains(fh, KEY));
-	fh_free(fh);
-}
-
-static void fault_counts(const char *faults, const char *timeout, const char *cls, int all)
-{
-	struct fakehost *fh = lt_faulted("llm_anthropic", &W, KEY, faults, timeout);
-	int64_t n = lt_fclass(fh, cls), ok = lt_fclass(fh, "ok");
-	char name[64];
-	snprintf(name, sizeof(name), "faults.fault_1_%s", cls);
-	assert_check(fh, name, VS_CHECK_PASS);
-	if (all)
-		assert_int_equal(n, 12);
-	else
-		assert_int_equal(n + ok, 12);
-	assert_true(n > 0);
-	fh_free(fh);
-	lt_no_faults_left(&W);
-}
-
-static void fault_500_half(void **state)
-{
-	(void)state;
-	fault_counts("error:status=500:rate=0.5", NULL, "server_error", 0);
-}
+#include "llm_world_cases.h"
 
 static void fault_529(void **state)
 {
@@ -81,117 +20,7 @@ static void fault_529(void **state)
 	fault_counts("error:status=529", NULL, "server_error", 1);
 }
 
-static void fault_429(void **state)
-{
-	(void)state;
-	fault_counts("error:status=429", NULL, "rate_limit", 1);
-}
-
-static void fault_401(void **state)
-{
-	(void)state;
-	fault_counts("error:status=401", NULL, "auth", 1);
-}
-
-static void fault_instream(void **state)
-{
-	(void)state;
-	fault_counts("error:status=529:after_messages=2", NULL, "server_error", 1);
-}
-
-static void fault_stall(void **state)
-{
-	(void)state;
-	fault_counts("stall", "800ms", "timeout", 1);
-}
-
-static void fault_malformed(void **state)
-{
-	(void)state;
-	fault_counts("malformed:after_messages=2", NULL, "malformed", 1);
-}
-
-static void fault_close(void **state)
-{
-	(void)state;
-	fault_counts("close:after_messages=2", NULL, "malformed", 1);
-}
-
-static void fault_reset(void **state)
-{
-	(void)state;
-	fault_counts("reset:after_messages=3", NULL, "malformed", 1);
-}
-
-static void fault_latency(void **state)
-{
-	(void)state;
-	struct fakehost *fh = lt_host("llm_anthropic", &W, KEY);
-	fh_set_opt(fh, "adversarial", "");
-	fh_set_opt(fh, "faults", "latency:ms=1200");
-	fh_set_opt(fh, "respond_within", "1s");
-	assert_int_equal(fh_run(fh), VS_OK);
-	assert_int_equal(lt_fclass(fh, "ok"), 12);
-	assert_check(fh, "faults.fault_1_ok", VS_CHECK_PASS);
-	assert_check(fh, "faults.respond_within", VS_CHECK_FAIL);
-	fh_free(fh);
-	lt_no_faults_left(&W);
-}
-
-static void two_passes(void **state)
-{
-	(void)state;
-	lt_two_passes("llm_anthropic", &W, KEY, "anthropic");
-}
-
-static void missing_key_skips(void **state)
-{
-	(void)state;
-	struct fakehost *fh = lt_host("llm_anthropic", &W, "");
-	fh_set_opt(fh, "adversarial", "");
-	assert_int_equal(fh_run(fh), VS_SKIP);
-	assert_string_equal(fh_reason(fh), "ANTHROPIC_API_KEY not set");
-	fh_free(fh);
-}
-
-static void refused_is_network(void **state)
-{
-	(void)state;
-	struct fakehost *fh = lt_host("llm_anthropic", &W, KEY);
-	fh_set_opt(fh, "adversarial", "");
-	fh_set_opt(fh, "base_url", "http://127.0.0.1:9");
-	fh_set_opt(fh, "requests", "3");
-	assert_int_equal(fh_run(fh), VS_OK);
-	assert_int_equal(lt_class(fh, "network"), 3);
-	assert_check(fh, "responses_ok", VS_CHECK_FAIL);
-	fh_free(fh);
-}
-
-static void bad_faults_config(void **state)
-{
-	(void)state;
-	struct fakehost *fh = lt_host("llm_anthropic", &W, KEY);
-	fh_set_opt(fh, "adversarial", "");
-	fh_set_opt(fh, "faults", "error:abc");
-	assert_int_equal(fh_run(fh), VS_ECONFIG);
-	fh_free(fh);
-	fh = lt_host("llm_anthropic", &W, KEY);
-	fh_set_opt(fh, "adversarial", "");
-	fh_set_opt(fh, "faults", "error:status=500");
-	fh_set_opt(fh, "base_url", "https://example.invalid");
-	assert_int_equal(fh_run(fh), VS_ECONFIG); /* faults are hermetic only */
-	fh_free(fh);
-}
-
 /* --- the wire parser on real payload shapes (provider-protocols.md §2) --- */
-
-static struct llm_result fresh(void)
-{
-	struct llm_result r;
-	memset(&r, 0, sizeof(r));
-	r.cls = -1;
-	return r;
-}
 
 static void ev(struct llm_result *r, const char *event, const char *data)
 {
@@ -201,7 +30,7 @@ static void ev(struct llm_result *r, const char *event, const char *data)
 static void wire_stream(void **state)
 {
 	(void)state;
-	struct llm_result r = fresh();
+	struct llm_result r = lt_fresh();
 	ev(&r, "message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_01X\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-sonnet-4-6\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":135,\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"output_tokens\":1,\"service_tier\":\"standard\"}}}");
 	ev(&r, "content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}");
 	ev(&r, "ping", "{\"type\": \"ping\"}");
@@ -212,21 +41,16 @@ static void wire_stream(void **state)
 	ev(&r, "message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"input_tokens\":135,\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"output_tokens\":10}}");
 	assert_int_equal(r.done, 0);
 	ev(&r, "message_stop", "{\"type\":\"message_stop\"}");
-	assert_int_equal(r.done, 1);
-	assert_int_equal(r.cls, -1);
-	assert_int_equal(r.tokens_in, 135); /* not double-counted like Pipecat does */
-	assert_int_equal(r.tokens_out, 10);
-	assert_string_equal(r.text, "Hello");
-	llm_result_free(&r);
+	lt_assert_finished(&r, 135, 10, "Hello"); /* not double-counted like Pipecat does */
 
-	r = fresh();
+	r = lt_fresh();
 	ev(&r, "content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"get_weather\",\"input\":{}}}");
 	ev(&r, "content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"city\\\":\"}}");
 	assert_true(r.first_ns > 0);
 	llm_result_free(&r);
 
 	/* data without an event: line is dropped, as the SDK does */
-	r = fresh();
+	r = lt_fresh();
 	ev(&r, "", "{\"type\":\"message_stop\"}");
 	assert_int_equal(r.done, 0);
 	assert_int_equal(r.cls, -1);
@@ -237,55 +61,26 @@ static void wire_stream(void **state)
 static void wire_errors(void **state)
 {
 	(void)state;
-	struct llm_result r = fresh();
-	const char *b = "{\"type\":\"error\",\"error\":{\"type\":\"authentication_error\",\"message\":\"invalid x-api-key\"},\"request_id\":\"req_011C\"}";
-	an_error_body(&r, 401, b, strlen(b));
-	assert_int_equal(r.cls, LLM_AUTH);
-	assert_non_null(strstr(r.msg, "invalid x-api-key"));
+	lt_assert_error(an_error_body, 401, "{\"type\":\"error\",\"error\":{\"type\":\"authentication_error\",\"message\":\"invalid x-api-key\"},\"request_id\":\"req_011C\"}", LLM_AUTH, "invalid x-api-key");
 
-	r = fresh();
-	b = "{\"type\":\"error\",\"error\":{\"type\":\"permission_error\",\"message\":\"Your API key does not have permission to use the specified resource.\"},\"request_id\":\"req_1\"}";
-	an_error_body(&r, 403, b, strlen(b));
-	assert_int_equal(r.cls, LLM_AUTH);
+	lt_assert_error(an_error_body, 403, "{\"type\":\"error\",\"error\":{\"type\":\"permission_error\",\"message\":\"Your API key does not have permission to use the specified resource.\"},\"request_id\":\"req_1\"}", LLM_AUTH, NULL);
 
-	r = fresh();
-	b = "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"Number of request tokens has exceeded your per-minute rate limit.\"},\"request_id\":\"req_1\"}";
-	an_error_body(&r, 429, b, strlen(b));
-	assert_int_equal(r.cls, LLM_RATE_LIMIT);
+	lt_assert_error(an_error_body, 429, "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"Number of request tokens has exceeded your per-minute rate limit.\"},\"request_id\":\"req_1\"}", LLM_RATE_LIMIT, NULL);
 
-	r = fresh();
-	b = "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"},\"request_id\":\"req_1\"}";
-	an_error_body(&r, 529, b, strlen(b));
-	assert_int_equal(r.cls, LLM_SERVER_ERROR);
-	assert_non_null(strstr(r.msg, "Overloaded"));
+	lt_assert_error(an_error_body, 529, "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"},\"request_id\":\"req_1\"}", LLM_SERVER_ERROR, "Overloaded");
 
-	r = fresh();
-	b = "{\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"Internal server error\"},\"request_id\":\"req_1\"}";
-	an_error_body(&r, 500, b, strlen(b));
-	assert_int_equal(r.cls, LLM_SERVER_ERROR);
+	lt_assert_error(an_error_body, 500, "{\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"Internal server error\"},\"request_id\":\"req_1\"}", LLM_SERVER_ERROR, NULL);
 
-	r = fresh();
-	b = "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.\"},\"request_id\":\"req_1\"}";
-	an_error_body(&r, 400, b, strlen(b));
-	assert_int_equal(r.cls, LLM_QUOTA);
-	assert_non_null(strstr(r.msg, "credit balance is too low"));
+	lt_assert_error(an_error_body, 400, "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.\"},\"request_id\":\"req_1\"}", LLM_QUOTA, "credit balance is too low");
 
-	r = fresh();
-	b = "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"max_tokens: field required\"},\"request_id\":\"req_1\"}";
-	an_error_body(&r, 400, b, strlen(b));
-	assert_int_equal(r.cls, LLM_CLIENT_ERROR);
+	lt_assert_error(an_error_body, 400, "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"max_tokens: field required\"},\"request_id\":\"req_1\"}", LLM_CLIENT_ERROR, NULL);
 
-	r = fresh();
-	b = "{\"type\":\"error\",\"error\":{\"type\":\"request_too_large\",\"message\":\"Request exceeds the maximum allowed number of bytes.\"}}";
-	an_error_body(&r, 413, b, strlen(b));
-	assert_int_equal(r.cls, LLM_CLIENT_ERROR);
+	lt_assert_error(an_error_body, 413, "{\"type\":\"error\",\"error\":{\"type\":\"request_too_large\",\"message\":\"Request exceeds the maximum allowed number of bytes.\"}}", LLM_CLIENT_ERROR, NULL);
 
-	r = fresh();
-	an_error_body(&r, 529, "upstream overloaded", 19);
-	assert_int_equal(r.cls, LLM_SERVER_ERROR);
+	lt_assert_error(an_error_body, 529, "upstream overloaded", LLM_SERVER_ERROR, NULL);
 
 	/* the in-stream error event */
-	r = fresh();
+	struct llm_result r = lt_fresh();
 	ev(&r, "error", "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}");
 	assert_int_equal(r.cls, LLM_SERVER_ERROR);
 	assert_non_null(strstr(r.msg, "error event"));

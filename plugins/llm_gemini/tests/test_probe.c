@@ -14,14 +14,6 @@
 
 /* --- the wire parser on real payload shapes (provider-protocols.md §3) --- */
 
-static struct llm_result fresh(void)
-{
-	struct llm_result r;
-	memset(&r, 0, sizeof(r));
-	r.cls = -1;
-	return r;
-}
-
 static void feed(struct llm_result *r, const char *data)
 {
 	gm_event(r, "", data, strlen(data));
@@ -30,28 +22,23 @@ static void feed(struct llm_result *r, const char *data)
 static void wire_stream(void **state)
 {
 	(void)state;
-	struct llm_result r = fresh();
+	struct llm_result r = lt_fresh();
 	feed(&r, "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hello\"}],\"role\":\"model\"},\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":9,\"candidatesTokenCount\":1,\"totalTokenCount\":10},\"modelVersion\":\"gemini-2.5-flash\",\"responseId\":\"r1\"}");
 	assert_true(r.first_ns > 0);
 	assert_int_equal(r.done, 0);
 	feed(&r, "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\" there!\"}],\"role\":\"model\"},\"finishReason\":\"STOP\",\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":9,\"candidatesTokenCount\":3,\"totalTokenCount\":12,\"thoughtsTokenCount\":0,\"cachedContentTokenCount\":0},\"modelVersion\":\"gemini-2.5-flash\",\"responseId\":\"r1\"}");
-	assert_int_equal(r.done, 1);
-	assert_int_equal(r.cls, -1);
-	assert_int_equal(r.tokens_in, 9);
-	assert_int_equal(r.tokens_out, 3);
-	assert_string_equal(r.text, "Hello there!");
-	llm_result_free(&r);
+	lt_assert_finished(&r, 9, 3, "Hello there!");
 
-	r = fresh();
+	r = lt_fresh();
 	feed(&r, "{\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":{\"name\":\"get_weather\",\"args\":{\"city\":\"Paris\"}}}],\"role\":\"model\"},\"finishReason\":\"STOP\",\"index\":0}]}");
 	assert_true(r.first_ns > 0);
 	assert_int_equal(r.done, 1);
 	llm_result_free(&r);
 
-	r = fresh();
+	r = lt_fresh();
 	feed(&r, "{\"candidates\":[{\"content\":{\"parts\":[{\"te");
 	assert_int_equal(r.cls, LLM_MALFORMED);
-	r = fresh();
+	r = lt_fresh();
 	feed(&r, "[1,2]");
 	assert_int_equal(r.cls, LLM_MALFORMED);
 }
@@ -59,33 +46,17 @@ static void wire_stream(void **state)
 static void wire_errors(void **state)
 {
 	(void)state;
-	struct llm_result r = fresh();
-	const char *bkey = "{\"error\":{\"code\":400,\"message\":\"API key not valid. Please pass a valid API key.\",\"status\":\"INVALID_ARGUMENT\",\"details\":[{\"@type\":\"type.googleapis.com/google.rpc.ErrorInfo\",\"reason\":\"API_KEY_INVALID\",\"domain\":\"googleapis.com\"}]}}";
-	gm_error_body(&r, 400, bkey, strlen(bkey));
-	assert_int_equal(r.cls, LLM_AUTH);
-	assert_non_null(strstr(r.msg, "API key not valid"));
+	lt_assert_error(gm_error_body, 400, "{\"error\":{\"code\":400,\"message\":\"API key not valid. Please pass a valid API key.\",\"status\":\"INVALID_ARGUMENT\",\"details\":[{\"@type\":\"type.googleapis.com/google.rpc.ErrorInfo\",\"reason\":\"API_KEY_INVALID\",\"domain\":\"googleapis.com\"}]}}", LLM_AUTH, "API key not valid");
 
-	r = fresh();
-	const char *b429 = "{\"error\":{\"code\":429,\"message\":\"Resource has been exhausted (e.g. check quota).\",\"status\":\"RESOURCE_EXHAUSTED\"}}";
-	gm_error_body(&r, 429, b429, strlen(b429));
-	assert_int_equal(r.cls, LLM_RATE_LIMIT);
+	lt_assert_error(gm_error_body, 429, "{\"error\":{\"code\":429,\"message\":\"Resource has been exhausted (e.g. check quota).\",\"status\":\"RESOURCE_EXHAUSTED\"}}", LLM_RATE_LIMIT, NULL);
 
-	r = fresh();
-	const char *b503 = "{\"error\":{\"code\":503,\"message\":\"The model is overloaded. Please try again later.\",\"status\":\"UNAVAILABLE\"}}";
-	gm_error_body(&r, 503, b503, strlen(b503));
-	assert_int_equal(r.cls, LLM_SERVER_ERROR);
+	lt_assert_error(gm_error_body, 503, "{\"error\":{\"code\":503,\"message\":\"The model is overloaded. Please try again later.\",\"status\":\"UNAVAILABLE\"}}", LLM_SERVER_ERROR, NULL);
 
-	r = fresh();
-	const char *barr = "[{\"error\":{\"code\":400,\"message\":\"* GenerateContentRequest.contents: contents is not specified\",\"status\":\"INVALID_ARGUMENT\"}}]";
-	gm_error_body(&r, 400, barr, strlen(barr));
-	assert_int_equal(r.cls, LLM_CLIENT_ERROR);
-	assert_non_null(strstr(r.msg, "contents is not specified"));
+	lt_assert_error(gm_error_body, 400, "[{\"error\":{\"code\":400,\"message\":\"* GenerateContentRequest.contents: contents is not specified\",\"status\":\"INVALID_ARGUMENT\"}}]", LLM_CLIENT_ERROR, "contents is not specified");
 
-	r = fresh();
-	gm_error_body(&r, 500, "", 0);
-	assert_int_equal(r.cls, LLM_SERVER_ERROR);
+	lt_assert_error(gm_error_body, 500, "", LLM_SERVER_ERROR, NULL);
 
-	r = fresh();
+	struct llm_result r = lt_fresh();
 	feed(&r, "{\"error\":{\"code\":500,\"message\":\"Internal error encountered.\",\"status\":\"INTERNAL\"}}");
 	assert_int_equal(r.cls, LLM_SERVER_ERROR);
 	assert_non_null(strstr(r.msg, "in-stream"));

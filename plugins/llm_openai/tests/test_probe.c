@@ -14,14 +14,6 @@
 
 /* --- the wire parser on real payload shapes (provider-protocols.md §1) --- */
 
-static struct llm_result fresh(void)
-{
-	struct llm_result r;
-	memset(&r, 0, sizeof(r));
-	r.cls = -1;
-	return r;
-}
-
 static void feed(struct llm_result *r, const char *data)
 {
 	oa_event(r, "", data, strlen(data));
@@ -30,7 +22,7 @@ static void feed(struct llm_result *r, const char *data)
 static void wire_stream(void **state)
 {
 	(void)state;
-	struct llm_result r = fresh();
+	struct llm_result r = lt_fresh();
 	feed(&r, "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1755000000,\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,\"finish_reason\":null}],\"usage\":null}");
 	assert_int_equal(r.first_ns, 0);
 	feed(&r, "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1755000000,\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hello\"},\"logprobs\":null,\"finish_reason\":null}],\"usage\":null}");
@@ -39,24 +31,19 @@ static void wire_stream(void **state)
 	feed(&r, "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1755000000,\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2,\"total_tokens\":11,\"prompt_tokens_details\":{\"cached_tokens\":0},\"completion_tokens_details\":{\"reasoning_tokens\":0}}}");
 	assert_int_equal(r.done, 0);
 	feed(&r, "[DONE]");
-	assert_int_equal(r.done, 1);
-	assert_int_equal(r.cls, -1);
-	assert_int_equal(r.tokens_in, 9);
-	assert_int_equal(r.tokens_out, 2);
-	assert_string_equal(r.text, "Hello");
-	llm_result_free(&r);
+	lt_assert_finished(&r, 9, 2, "Hello");
 
 	/* a tool call's first fragment is the first token */
-	r = fresh();
+	r = lt_fresh();
 	feed(&r, "{\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"\"}}]},\"finish_reason\":null}]}");
 	assert_true(r.first_ns > 0);
 	llm_result_free(&r);
 
 	/* junk */
-	r = fresh();
+	r = lt_fresh();
 	feed(&r, "{\"choices\":[{\"delta\":{\"content\":\"Hel");
 	assert_int_equal(r.cls, LLM_MALFORMED);
-	r = fresh();
+	r = lt_fresh();
 	feed(&r, "{\"object\":\"chat.completion.chunk\"}");
 	assert_int_equal(r.cls, LLM_MALFORMED);
 }
@@ -64,39 +51,22 @@ static void wire_stream(void **state)
 static void wire_errors(void **state)
 {
 	(void)state;
-	struct llm_result r = fresh();
-	const char *b401 = "{\"error\":{\"message\":\"Incorrect API key provided: sk-...\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":\"invalid_api_key\"}}";
-	oa_error_body(&r, 401, b401, strlen(b401));
-	assert_int_equal(r.cls, LLM_AUTH);
-	assert_non_null(strstr(r.msg, "Incorrect API key provided"));
+	lt_assert_error(oa_error_body, 401, "{\"error\":{\"message\":\"Incorrect API key provided: sk-...\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":\"invalid_api_key\"}}", LLM_AUTH, "Incorrect API key provided");
 
-	r = fresh();
-	const char *b429 = "{\"error\":{\"message\":\"Rate limit reached for requests\",\"type\":\"requests\",\"param\":null,\"code\":\"rate_limit_exceeded\"}}";
-	oa_error_body(&r, 429, b429, strlen(b429));
-	assert_int_equal(r.cls, LLM_RATE_LIMIT);
+	lt_assert_error(oa_error_body, 429, "{\"error\":{\"message\":\"Rate limit reached for requests\",\"type\":\"requests\",\"param\":null,\"code\":\"rate_limit_exceeded\"}}", LLM_RATE_LIMIT, NULL);
 
-	r = fresh();
-	const char *bq = "{\"error\":{\"message\":\"You exceeded your current quota, please check your plan and billing details.\",\"type\":\"insufficient_quota\",\"param\":null,\"code\":\"insufficient_quota\"}}";
-	oa_error_body(&r, 429, bq, strlen(bq));
-	assert_int_equal(r.cls, LLM_QUOTA);
-	assert_non_null(strstr(r.msg, "exceeded your current quota"));
+	lt_assert_error(oa_error_body, 429, "{\"error\":{\"message\":\"You exceeded your current quota, please check your plan and billing details.\",\"type\":\"insufficient_quota\",\"param\":null,\"code\":\"insufficient_quota\"}}", LLM_QUOTA, "exceeded your current quota");
 
-	r = fresh();
-	const char *b500 = "{\"error\":{\"message\":\"The server had an error while processing your request. Sorry about that!\",\"type\":\"server_error\",\"param\":null,\"code\":null}}";
-	oa_error_body(&r, 500, b500, strlen(b500));
-	assert_int_equal(r.cls, LLM_SERVER_ERROR);
+	lt_assert_error(oa_error_body, 500, "{\"error\":{\"message\":\"The server had an error while processing your request. Sorry about that!\",\"type\":\"server_error\",\"param\":null,\"code\":null}}", LLM_SERVER_ERROR, NULL);
 
-	r = fresh();
-	oa_error_body(&r, 502, "<html>Bad gateway</html>", 24);
-	assert_int_equal(r.cls, LLM_SERVER_ERROR);
-	assert_non_null(strstr(r.msg, "Bad gateway"));
+	lt_assert_error(oa_error_body, 502, "<html>Bad gateway</html>", LLM_SERVER_ERROR, "Bad gateway");
 
-	r = fresh();
+	struct llm_result r = lt_fresh();
 	oa_error_body(&r, 400, "{\"error\":{\"message\":\"Invalid request.\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}", 95);
 	assert_int_equal(r.cls, LLM_CLIENT_ERROR);
 
 	/* in-stream error chunk */
-	r = fresh();
+	r = lt_fresh();
 	feed(&r, "{\"error\":{\"message\":\"The server had an error\",\"type\":\"server_error\",\"param\":null,\"code\":null}}");
 	assert_int_equal(r.cls, LLM_SERVER_ERROR);
 	assert_non_null(strstr(r.msg, "in-stream"));

@@ -13,47 +13,16 @@
  * Turn-taking bound: TURN_WITHIN (3 s), as in the pipeline tests: on a
  * 2-core box the reference agent's turns are 1.7-2.1 s alone, more with
  * four calls at once (docs/plugins/load.md has the figures). */
+#define PT_AGENT_FIXTURE
 #include "ptest.h"
 
 #define TURN_WITHIN "3s"
 
-static struct tgt agent;
-static struct pt_world world;
-static struct pt_key key;
-
-static int group_setup(void **st)
-{
-	(void)st;
-	if (pt_key_make(&key) || tgt_env_init() || pt_world_start(&world) ||
-	    pt_agent_start(&agent, &world, &key, NULL, NULL))
-		return -1;
-	return 0;
-}
-
-static int group_teardown(void **st)
-{
-	(void)st;
-	tgt_stop(&agent);
-	pt_world_stop(&world);
-	tgt_env_done();
-	return 0;
-}
-
 /* The plugin aimed at agent + world, as [load:hermetic] does. */
 static struct fakehost *ld_host(const char *script, const char *calls, const char *conc)
 {
-	struct fakehost *fh = fh_new("load");
-	char pid[32];
+	struct fakehost *fh = pt_plugin_host("load", &agent, &world, &key, NULL);
 
-	assert_non_null(fh);
-	assert_int_equal(fh_load(fh, pt_so("load")), 0);
-	snprintf(pid, sizeof(pid), "%d", (int)agent.pid);
-	fh_set_opt(fh, "base_url", agent.url);
-	fh_set_opt(fh, "provision", "true");
-	fh_set_opt(fh, "control_url", world.control);
-	fh_set_opt(fh, "signing_seed", key.seed_b64);
-	fh_set_opt(fh, "db_url", tgt_db_url);
-	fh_set_opt(fh, "target_pid", pid);
 	fh_set_opt(fh, "scripts", script);
 	fh_set_opt(fh, "calls", calls);
 	fh_set_opt(fh, "concurrency", conc);

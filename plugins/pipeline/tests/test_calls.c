@@ -8,31 +8,10 @@
  * by its own clock and 1.7-2.1 s as the caller hears it (first audible
  * sample; flite's lead-in silence included): at the target, not reliably
  * under it.  The same bound is what the LLM fault must break. */
+#define PT_AGENT_FIXTURE
 #include "ptest.h"
 
 #define TURN_WITHIN "3s"
-
-static struct tgt agent;
-static struct pt_world world;
-static struct pt_key key;
-
-static int group_setup(void **st)
-{
-	(void)st;
-	if (pt_key_make(&key) || tgt_env_init() || pt_world_start(&world) ||
-	    pt_agent_start(&agent, &world, &key, NULL, NULL))
-		return -1;
-	return 0;
-}
-
-static int group_teardown(void **st)
-{
-	(void)st;
-	tgt_stop(&agent);
-	pt_world_stop(&world);
-	tgt_env_done();
-	return 0;
-}
 
 static void healthy_agent_passes(void **st)
 {

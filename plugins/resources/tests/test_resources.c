@@ -27,10 +27,7 @@ static int group_setup(void **st)
 	(void)st;
 	if (under_valgrind())
 		return 0;
-	if (pt_key_make(&key) || tgt_env_init() || pt_world_start(&world) ||
-	    pt_agent_start(&agent, &world, &key, NULL, NULL))
-		return -1;
-	return 0;
+	return pt_up(&agent, &world, &key);
 }
 
 static int group_teardown(void **st)
@@ -38,9 +35,7 @@ static int group_teardown(void **st)
 	(void)st;
 	if (under_valgrind())
 		return 0;
-	tgt_stop(&agent);
-	pt_world_stop(&world);
-	tgt_env_done();
+	pt_down(&agent, &world);
 	return 0;
 }
 
@@ -48,21 +43,8 @@ static int group_teardown(void **st)
  * unless set. */
 static struct fakehost *rs_host(const char *pid, const char *calls)
 {
-	struct fakehost *fh = fh_new("resources");
-	char buf[32];
+	struct fakehost *fh = pt_plugin_host("resources", &agent, &world, &key, pid);
 
-	assert_non_null(fh);
-	assert_int_equal(fh_load(fh, pt_so("resources")), 0);
-	if (!pid) {
-		snprintf(buf, sizeof(buf), "%d", (int)agent.pid);
-		pid = buf;
-	}
-	fh_set_opt(fh, "base_url", agent.url);
-	fh_set_opt(fh, "provision", "true"); /* as [resources:hermetic] */
-	fh_set_opt(fh, "control_url", world.control);
-	fh_set_opt(fh, "signing_seed", key.seed_b64);
-	fh_set_opt(fh, "db_url", tgt_db_url);
-	fh_set_opt(fh, "target_pid", pid);
 	fh_set_opt(fh, "script", "conf.d/scripts/resources-call.ini");
 	fh_set_opt(fh, "calls", calls);
 	fh_set_opt(fh, "concurrency", "2");

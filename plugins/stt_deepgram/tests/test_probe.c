@@ -2,6 +2,7 @@
  * the fixture transcripts): WER math, all samples ok with WER 0, mu-law,
  * faults classified, missing key skips, the Australian-accent skip. */
 #include "worldproc.h"
+#include "speech_faults.h"
 
 #include <limits.h>
 
@@ -36,9 +37,7 @@ static int group_teardown(void **st)
 
 static struct fakehost *host(void)
 {
-	struct fakehost *fh = fh_new("stt_deepgram");
-	assert_non_null(fh);
-	assert_int_equal(fh_load(fh, wp_so("stt_deepgram")), 0);
+	struct fakehost *fh = fh_loaded("stt_deepgram", wp_so("stt_deepgram"));
 	fh_set_opt(fh, "url", wp_url("stt_deepgram", "ws"));
 	fh_set_opt(fh, "control", wp_url("control", NULL));
 	fh_set_opt(fh, "api_key", "vstress-test-key");
@@ -141,7 +140,6 @@ static void realtime_pacing(void **st)
  * the faulted pass counts the class. */
 static void one_fault(const char *spec, const char *cls)
 {
-	char fc[64], fcheck[64];
 	struct fakehost *fh = host();
 	fh_set_opt(fh, "samples", small_manifest);
 	fh_set_opt(fh, "concurrency", "1");
@@ -149,18 +147,8 @@ static void one_fault(const char *spec, const char *cls)
 	fh_set_opt(fh, "final_timeout", "1s");
 	fh_set_opt(fh, "faults", spec);
 	assert_int_equal(fh_run(fh), VS_OK);
-	snprintf(fc, sizeof fc, "faults.%s", cls);
-	if (fh_counter(fh, fc) != 1 || fh_counter(fh, "faults.ok") != 2 || fh_counter(fh, "ok") != 3 ||
-	    fh_counter(fh, cls) != 0) {
-		fh_dump(fh);
-		fprintf(stderr, "%s\n", fh_log_text(fh));
-		fail_msg("fault %s: %s=%lld faults.ok=%lld ok=%lld", spec, fc, (long long)fh_counter(fh, fc),
-			 (long long)fh_counter(fh, "faults.ok"), (long long)fh_counter(fh, "ok"));
-	}
-	snprintf(fcheck, sizeof fcheck, "faults.fault_1_%s", cls);
+	sp_assert_one_fault(fh, spec, cls);
 	assert_check(fh, "answered", VS_CHECK_PASS);
-	assert_check(fh, "faults.classified", VS_CHECK_PASS);
-	assert_check(fh, fcheck, VS_CHECK_PASS);
 	fh_free(fh);
 }
 
@@ -176,12 +164,7 @@ static void two_passes(void **st)
 	fh_set_opt(fh, "fault_requests", "12");
 	assert_int_equal(fh_run(fh), VS_OK);
 	static const char *const both[] = {"wer", "final_latency_p95"};
-	for (size_t i = 0; i < sizeof both / sizeof *both; i++) {
-		char f[64];
-		snprintf(f, sizeof f, "faults.%s", both[i]);
-		assert_check(fh, both[i], VS_CHECK_PASS);
-		assert_check(fh, f, VS_CHECK_PASS);
-	}
+	sp_assert_both_passes(fh, both, sizeof both / sizeof *both);
 	assert_check(fh, "answered", VS_CHECK_PASS);
 	assert_check(fh, "australian_accent", VS_CHECK_SKIP);
 	assert_int_equal(fh_check_status(fh, "faults.answered"), -1);

@@ -125,9 +125,7 @@ static int group_teardown(void **state)
 
 static struct fakehost *host(const char *checks)
 {
-	struct fakehost *fh = fh_new("telnyx");
-	assert_non_null(fh);
-	assert_int_equal(fh_load(fh, at_so("telnyx")), 0);
+	struct fakehost *fh = fh_loaded("telnyx", at_so("telnyx"));
 	fh_set_opt(fh, "base_url", agent.url);
 	fh_set_opt(fh, "control_url", wenv("VSTRESS_WORLD_CONTROL_URL"));
 	fh_set_opt(fh, "signing_seed", seed_b64);

@@ -14,14 +14,14 @@
 static void error_words(void **st)
 {
 	(void)st;
-	assert_int_equal(el_class_of_text("quota_exceeded"), VS_TTS_QUOTA);
-	assert_int_equal(el_class_of_text("invalid_api_key"), VS_TTS_AUTH);
-	assert_int_equal(el_class_of_text("too_many_concurrent_requests"), VS_TTS_RATE_LIMIT);
-	assert_int_equal(el_class_of_text("invalid_input_message"), VS_TTS_BAD_REQUEST);
+	assert_int_equal(el_class_of_text("quota_exceeded"), VS_SPEECH_QUOTA);
+	assert_int_equal(el_class_of_text("invalid_api_key"), VS_SPEECH_AUTH);
+	assert_int_equal(el_class_of_text("too_many_concurrent_requests"), VS_SPEECH_RATE_LIMIT);
+	assert_int_equal(el_class_of_text("invalid_input_message"), VS_SPEECH_BAD_REQUEST);
 	assert_int_equal(el_class_of_text("closed by peer (1008): Have not received a new text input within the "
 					  "timeout of 20 seconds."),
-			 VS_TTS_CLOSED_EARLY);
-	assert_int_equal(el_class_of_text(NULL), VS_TTS_CLOSED_EARLY);
+			 VS_SPEECH_CLOSED_EARLY);
+	assert_int_equal(el_class_of_text(NULL), VS_SPEECH_CLOSED_EARLY);
 }
 
 int main(void)

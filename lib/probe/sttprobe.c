@@ -1,6 +1,6 @@
-/* stt_deepgram probe: options, worker threads (one stream per sample),
- * WER (sum of edits / sum of reference words), latency, classes, cost,
- * and the honest skip for Australian-accent audio. */
+/* The STT probe engine: see vstress/probe/sttprobe.h. */
+#include "vstress/probe/sttprobe.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,21 +10,20 @@
 #include <jansson.h>
 
 #include "vstress/audio/speechq.h"
-#include "vstress/probe/ttsprobe.h"
 #include "vstress/standin/worldfaults.h"
-#include "probe.h"
 
 #define AU_NOTE                                                                                                 \
 	"no Australian-accent recordings available offline: no Debian, npm or PyPI package ships en-AU speech or " \
 	"an en-AU voice (espeak-ng's en-AU was never merged; flite/festival are US/Scottish). Run the live "      \
 	"profile with an Australian sample set (samples = your manifest) to measure it."
 
-struct dg {
-	struct dg_cfg cfg;
+struct stt {
+	const struct vs_stt_proto *p;
+	struct vs_stt_cfg cfg;
 	char *url, *key, *model, *language;
-	struct dg_sample *base; /* the manifest */
+	struct vs_stt_sample *base; /* the manifest */
 	size_t nbase;
-	struct dg_sample *runs; /* base repeated `repeat` times (the clean pass) */
+	struct vs_stt_sample *runs; /* base repeated `repeat` times (the clean pass) */
 	size_t nruns;
 	size_t nalloc;  /* runs allocated: the larger pass */
 	size_t npass;   /* streams of the pass running */
@@ -36,22 +35,23 @@ struct dg {
 	size_t next;
 };
 
-int dg_setup(const struct vs_host *h, vs_ctx *c, void **state)
+int vs_stt_setup(const struct vs_host *h, vs_ctx *c, const struct vs_stt_proto *p, void **state)
 {
-	struct dg *d = calloc(1, sizeof *d);
+	struct stt *d = calloc(1, sizeof *d);
 	long long rate = 0, chunk = 40, repeat = 3, ft = 5000, to = 60000;
 	int hint = 0;
 	char err[300];
 	*state = d;
 	if (!d)
 		return VS_ERROR;
+	d->p = p;
 	d->concurrency = 4;
 	d->max_wer = 0.25;
 	d->final_within = 1500;
 	d->cfg.realtime = 1;
 	const char *key = h->opt(c, "api_key"), *url = h->opt(c, "url"), *enc = h->opt(c, "encoding");
 	if (!key || !*key) {
-		h->reason(c, "DEEPGRAM_API_KEY not set");
+		h->reason(c, "%s not set", p->key_env);
 		return VS_SKIP;
 	}
 	if (!url || !*url) {
@@ -79,16 +79,16 @@ int dg_setup(const struct vs_host *h, vs_ctx *c, void **state)
 	}
 	d->url = strdup(url);
 	d->key = strdup(key);
-	d->model = strdup(h->opt(c, "model") ? h->opt(c, "model") : "nova-3-general");
+	d->model = strdup(h->opt(c, "model") ? h->opt(c, "model") : p->default_model);
 	d->language = strdup(h->opt(c, "language") ? h->opt(c, "language") : "en");
 	if (!d->url || !d->key || !d->model || !d->language)
 		return VS_ERROR;
-	d->cfg = (struct dg_cfg){.url = d->url, .api_key = d->key, .model = d->model, .language = d->language,
+	d->cfg = (struct vs_stt_cfg){.url = d->url, .api_key = d->key, .model = d->model, .language = d->language,
 				 .mulaw = d->cfg.mulaw, .rate = (int)rate, .chunk_ms = (int)chunk, .phrase_hint = hint,
 				 .realtime = d->cfg.realtime, .final_timeout_ms = (int)ft, .timeout_ms = (int)to};
 	const char *samples = h->opt(c, "samples");
 	if (!samples || !*samples ||
-	    dg_manifest_load(samples, (int)rate, d->cfg.mulaw, &d->base, &d->nbase, err, sizeof err)) {
+	    vs_stt_manifest_load(samples, (int)rate, d->cfg.mulaw, &d->base, &d->nbase, err, sizeof err)) {
 		h->reason(c, "%s", samples && *samples ? err : "samples is empty");
 		return VS_ECONFIG;
 	}
@@ -105,35 +105,14 @@ int dg_setup(const struct vs_host *h, vs_ctx *c, void **state)
 		return VS_ECONFIG;
 	}
 	const char *faults = h->opt(c, "faults"), *control = h->opt(c, "control");
-	if (faults && *faults) { /* checked here; installed for the faulted pass */
-		char **items = NULL;
-		size_t nf = vs_split_list(faults, &items);
-		for (size_t i = 0; i < nf; i++) {
-			json_t *f = vs_wfault_parse(items[i], "deepgram", err, sizeof err);
-			int cls = f ? vs_tts_fault_class(f, 1) : -1;
-			if (cls < 0) {
-				if (f)
-					h->reason(c, "faults: '%s': unknown kind", items[i]);
-				else
-					h->reason(c, "faults: %s", err);
-				json_decref(f);
-				free(items);
-				return VS_ECONFIG;
-			}
-			json_decref(f);
-		}
-		free(items);
-		if (!control || !*control) {
-			h->reason(c, "faults need the world's control API (control / VSTRESS_WORLD_CONTROL): hermetic only");
-			return VS_ECONFIG;
-		}
-	}
+	if (vs_speech_faults_valid(h, c, faults, control, p->fault_target, p->close_1011_server) != VS_OK)
+		return VS_ECONFIG; /* installed for the faulted pass */
 	d->nalloc = d->nruns > (size_t)d->fault_requests ? d->nruns : (size_t)d->fault_requests;
 	d->runs = calloc(d->nalloc, sizeof *d->runs);
 	if (!d->runs)
 		return VS_ERROR;
 	for (size_t i = 0; i < d->nalloc; i++) { /* borrowed audio and reference */
-		const struct dg_sample *b = &d->base[i % d->nbase];
+		const struct vs_stt_sample *b = &d->base[i % d->nbase];
 		memcpy(d->runs[i].file, b->file, sizeof b->file);
 		d->runs[i].ref = b->ref;
 		d->runs[i].audio = b->audio;
@@ -146,14 +125,14 @@ int dg_setup(const struct vs_host *h, vs_ctx *c, void **state)
 
 static void *worker(void *arg)
 {
-	struct dg *d = arg;
+	struct stt *d = arg;
 	for (;;) {
 		pthread_mutex_lock(&d->mu);
 		size_t i = d->next < d->npass ? d->next++ : d->npass;
 		pthread_mutex_unlock(&d->mu);
 		if (i >= d->npass)
 			return NULL;
-		dg_stream(&d->cfg, &d->runs[i]);
+		d->p->stream(&d->cfg, &d->runs[i]);
 	}
 }
 
@@ -163,40 +142,24 @@ static int cmp_d(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* One pass: the clean one, or the faulted one (checks and counters
- * prefixed "faults.", metrics and data suffixed "_faults"). */
-struct dpass {
-	const char *name, *pfx, *sfx;
-	int faulted;
-};
-
-static const char *pn(char *buf, size_t len, const struct dpass *ps, const char *name, int metric)
-{
-	if (metric)
-		snprintf(buf, len, "%s%s", name, ps->sfx);
-	else
-		snprintf(buf, len, "%s%s", ps->pfx, name);
-	return buf;
-}
-
-static void report(const struct vs_host *h, vs_ctx *c, struct dg *d, size_t ran, const struct dpass *ps,
+static void report(const struct vs_host *h, vs_ctx *c, struct stt *d, size_t ran, const struct vs_speech_pass *ps,
 		   const char *faults)
 {
 	char nb[96];
-	int m_lat = h->metric(c, pn(nb, sizeof nb, ps, "final_latency", 1), "ms");
-	int m_wer = h->metric(c, pn(nb, sizeof nb, ps, "wer", 1), "permille");
-	int m_conn = h->metric(c, pn(nb, sizeof nb, ps, "connect", 1), "ms");
-	long cls[VS_TTS_NCLASS] = {0}, edits = 0, refw = 0;
+	int m_lat = h->metric(c, vs_speech_pass_name(nb, sizeof nb, ps, "final_latency", 1), "ms");
+	int m_wer = h->metric(c, vs_speech_pass_name(nb, sizeof nb, ps, "wer", 1), "permille");
+	int m_conn = h->metric(c, vs_speech_pass_name(nb, sizeof nb, ps, "connect", 1), "ms");
+	long cls[VS_SPEECH_NCLASS] = {0}, edits = 0, refw = 0;
 	double audio_s = 0, *lat = calloc(ran + 1, sizeof *lat);
 	size_t nl = 0;
 	json_t *rows = json_array();
 	for (size_t i = 0; i < ran; i++) {
-		struct dg_sample *s = &d->runs[i];
+		struct vs_stt_sample *s = &d->runs[i];
 		cls[s->cls]++;
-		h->count(c, pn(nb, sizeof nb, ps, vs_tts_class_name(s->cls), 0), 1);
+		h->count(c, vs_speech_pass_name(nb, sizeof nb, ps, vs_speech_class_name(s->cls), 0), 1);
 		audio_s += s->seconds;
 		struct vs_wer w = {0};
-		if (s->cls == VS_TTS_OK && vs_wer_count(s->ref, s->hyp, &w) == 0) {
+		if (s->cls == VS_SPEECH_OK && vs_wer_count(s->ref, s->hyp, &w) == 0) {
 			edits += vs_wer_edits(&w);
 			refw += w.ref_words;
 			h->record(c, m_wer, (int64_t)(vs_wer_rate(&w) * 1000));
@@ -206,60 +169,57 @@ static void report(const struct vs_host *h, vs_ctx *c, struct dg *d, size_t ran,
 				if (lat)
 					lat[nl++] = s->latency_ms;
 			}
-		} else if (s->cls != VS_TTS_OK) {
+		} else if (s->cls != VS_SPEECH_OK) {
 			h->log(c, VS_LOG_INFO, "%s pass: sample %zu (%s): %s: %s", ps->name, i, s->file,
-			       vs_tts_class_name(s->cls), s->msg);
+			       vs_speech_class_name(s->cls), s->msg);
 		}
 		if (json_array_size(rows) < 100)
 			json_array_append_new(
 				rows, json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:i,s:i,s:f,s:s}", "pass", ps->name, "file", s->file,
-						"class", vs_tts_class_name(s->cls), "reference", s->ref, "hypothesis",
+						"class", vs_speech_class_name(s->cls), "reference", s->ref, "hypothesis",
 						s->hyp ? s->hyp : "", "wer", vs_wer_rate(&w), "edits", (int)vs_wer_edits(&w),
 						"ref_words", (int)w.ref_words, "latency_ms", s->latency_ms, "message", s->msg));
 	}
 	double wer = refw ? (double)edits / (double)refw : 0, cost = audio_s / 60.0 * d->price;
 	json_t *classes = json_object();
-	for (int k = 0; k < VS_TTS_NCLASS; k++)
-		json_object_set_new(classes, vs_tts_class_name(k), json_integer(cls[k]));
-	h->attach(c, pn(nb, sizeof nb, ps, "classes", 1), classes);
-	h->attach(c, pn(nb, sizeof nb, ps, "samples", 1), rows);
-	h->attach(c, pn(nb, sizeof nb, ps, "wer", 1),
+	for (int k = 0; k < VS_SPEECH_NCLASS; k++)
+		json_object_set_new(classes, vs_speech_class_name(k), json_integer(cls[k]));
+	h->attach(c, vs_speech_pass_name(nb, sizeof nb, ps, "classes", 1), classes);
+	h->attach(c, vs_speech_pass_name(nb, sizeof nb, ps, "samples", 1), rows);
+	h->attach(c, vs_speech_pass_name(nb, sizeof nb, ps, "wer", 1),
 		  json_pack("{s:s,s:f,s:i,s:i,s:s}", "pass", ps->name, "overall", wer, "edits", edits, "reference_words",
 			    refw, "definition", "sum of word edits / sum of reference words over ok samples"));
-	h->attach(c, pn(nb, sizeof nb, ps, "usage", 1),
+	h->attach(c, vs_speech_pass_name(nb, sizeof nb, ps, "usage", 1),
 		  json_pack("{s:s,s:i,s:f,s:f,s:f,s:s,s:i}", "pass", ps->name, "streams", (int)ran, "audio_seconds",
 			    audio_s, "price_per_minute", d->price, "cost_usd", cost, "encoding",
 			    d->cfg.mulaw ? "mulaw" : "linear16", "sample_rate", d->cfg.rate));
 	if (!ps->faulted)
 		h->attach(c, "australian_accent", json_string(AU_NOTE));
-	h->count(c, pn(nb, sizeof nb, ps, "audio_ms", 0), (int64_t)(audio_s * 1000));
-	h->count(c, pn(nb, sizeof nb, ps, "cost_microusd", 0), (int64_t)(cost * 1e6));
-	long ok = cls[VS_TTS_OK];
+	h->count(c, vs_speech_pass_name(nb, sizeof nb, ps, "audio_ms", 0), (int64_t)(audio_s * 1000));
+	h->count(c, vs_speech_pass_name(nb, sizeof nb, ps, "cost_microusd", 0), (int64_t)(cost * 1e6));
+	long ok = cls[VS_SPEECH_OK];
 	if (ps->faulted) {
-		vs_tts_fault_checks(h, c, faults, "deepgram", 1, cls, (long)ran, (long)d->npass);
+		vs_speech_fault_checks(h, c, faults, d->p->fault_target, d->p->close_1011_server, cls, (long)ran, (long)d->npass);
 	} else if ((size_t)ok == ran && ran == d->npass) {
 		h->check(c, "answered", VS_CHECK_PASS, "%ld of %zu samples answered", ok, d->npass);
 	} else {
-		char buf[300] = "";
-		size_t o = 0;
-		for (int k = 1; k < VS_TTS_NCLASS; k++)
-			if (cls[k])
-				o += (size_t)snprintf(buf + o, o < sizeof buf ? sizeof buf - o : 0, "%s%s %ld", o ? ", " : "",
-						      vs_tts_class_name(k), cls[k]);
+		char buf[300];
+		vs_speech_class_list(buf, sizeof buf, cls, 1);
 		h->check(c, "answered", VS_CHECK_FAIL, "%ld of %zu samples answered (%s%s)", ok, d->npass, buf,
 			 ran < d->npass ? "; stopped early" : "");
 	}
 	if (refw)
-		h->check_value(c, pn(nb, sizeof nb, ps, "wer", 0), wer, VS_LE, d->max_wer, "ratio");
+		h->check_value(c, vs_speech_pass_name(nb, sizeof nb, ps, "wer", 0), wer, VS_LE, d->max_wer, "ratio");
 	else
-		h->check(c, pn(nb, sizeof nb, ps, "wer", 0), VS_CHECK_SKIP, "no sample answered");
+		h->check(c, vs_speech_pass_name(nb, sizeof nb, ps, "wer", 0), VS_CHECK_SKIP, "no sample answered");
 	if (nl) {
 		qsort(lat, nl, sizeof *lat, cmp_d);
 		size_t k = (size_t)(0.95 * (double)nl + 0.999999);
-		h->check_value(c, pn(nb, sizeof nb, ps, "final_latency_p95", 0), lat[k ? k - 1 : 0], VS_LE,
+		h->check_value(c, vs_speech_pass_name(nb, sizeof nb, ps, "final_latency_p95", 0), lat[k ? k - 1 : 0], VS_LE,
 			       (double)d->final_within, "ms");
 	} else {
-		h->check(c, pn(nb, sizeof nb, ps, "final_latency_p95", 0), VS_CHECK_SKIP, "no final result measured");
+		h->check(c, vs_speech_pass_name(nb, sizeof nb, ps, "final_latency_p95", 0), VS_CHECK_SKIP,
+			 "no final result measured");
 	}
 	if (!ps->faulted)
 		h->check(c, "australian_accent", VS_CHECK_SKIP, "no Australian-accent recordings available offline");
@@ -270,14 +230,14 @@ static void report(const struct vs_host *h, vs_ctx *c, struct dg *d, size_t ran,
 
 /* Streams runs[0..n) on conc worker threads; the number that ran, or -1
  * when no thread started. */
-static long dispatch(struct dg *d, size_t n, long long conc)
+static long dispatch(struct stt *d, size_t n, long long conc)
 {
 	pthread_t th[64];
 	int nth = 0;
 	for (size_t i = 0; i < n; i++) { /* fresh results */
 		free(d->runs[i].hyp);
 		d->runs[i].hyp = NULL;
-		d->runs[i].cls = VS_TTS_OK;
+		d->runs[i].cls = VS_SPEECH_OK;
 		d->runs[i].msg[0] = '\0';
 		d->runs[i].latency_ms = -1;
 		d->runs[i].connect_ms = 0;
@@ -296,13 +256,12 @@ static long dispatch(struct dg *d, size_t n, long long conc)
 	return (long)(d->next < n ? d->next : n);
 }
 
-int dg_run(const struct vs_host *h, vs_ctx *c, void *state)
+int vs_stt_run(const struct vs_host *h, vs_ctx *c, void *state)
 {
-	struct dg *d = state;
+	struct stt *d = state;
 	json_t *ids = NULL;
 	const char *faults = h->opt(c, "faults"), *control = h->opt(c, "control");
 	char err[300];
-	static const struct dpass clean = {"clean", "", "", 0}, faulted = {"faults", "faults.", "_faults", 1};
 	int timeout = d->cfg.timeout_ms;
 
 	/* the clean pass: no faults */
@@ -314,11 +273,11 @@ int dg_run(const struct vs_host *h, vs_ctx *c, void *state)
 		h->reason(c, "cannot start worker threads");
 		return VS_ERROR;
 	}
-	report(h, c, d, (size_t)ran, &clean, NULL);
+	report(h, c, d, (size_t)ran, &vs_speech_clean, NULL);
 	if (!faults || !*faults)
 		return VS_OK;
 	/* the faulted pass: faults on, its own size, concurrency and timeout */
-	if (vs_wfaults_install(control, "deepgram", faults, &ids, err, sizeof err)) {
+	if (vs_wfaults_install(control, d->p->fault_target, faults, &ids, err, sizeof err)) {
 		h->reason(c, "faults: %s", err);
 		return VS_FAIL;
 	}
@@ -334,20 +293,20 @@ int dg_run(const struct vs_host *h, vs_ctx *c, void *state)
 		h->reason(c, "cannot start worker threads");
 		return VS_ERROR;
 	}
-	report(h, c, d, (size_t)ran, &faulted, faults);
+	report(h, c, d, (size_t)ran, &vs_speech_faulted, faults);
 	return VS_OK;
 }
 
-int dg_teardown(const struct vs_host *h, vs_ctx *c, void *state)
+int vs_stt_teardown(const struct vs_host *h, vs_ctx *c, void *state)
 {
-	struct dg *d = state;
+	struct stt *d = state;
 	(void)h, (void)c;
 	if (!d)
 		return VS_OK;
 	for (size_t i = 0; d->runs && i < d->nalloc; i++)
 		free(d->runs[i].hyp);
 	free(d->runs);
-	dg_samples_free(d->base, d->nbase);
+	vs_stt_samples_free(d->base, d->nbase);
 	free(d->url);
 	free(d->key);
 	free(d->model);

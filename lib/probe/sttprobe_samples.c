@@ -1,4 +1,5 @@
-/* stt_deepgram probe: the sample manifest and its audio in wire format. */
+/* The STT probe's sample manifest and its audio in the wire format: see
+ * vstress/probe/sttprobe.h. */
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,9 +8,9 @@
 #include "vstress/audio/resample.h"
 #include "vstress/audio/ulaw.h"
 #include "vstress/audio/wav.h"
-#include "probe.h"
+#include "vstress/probe/sttprobe.h"
 
-static int load_audio(struct dg_sample *s, const char *path, int rate, int mulaw, char *err, size_t errlen)
+static int load_audio(struct vs_stt_sample *s, const char *path, int rate, int mulaw, char *err, size_t errlen)
 {
 	int16_t *pcm = NULL, *rs = NULL;
 	size_t n = 0, rn = 0;
@@ -44,7 +45,7 @@ out:
 	return rc;
 }
 
-void dg_samples_free(struct dg_sample *s, size_t n)
+void vs_stt_samples_free(struct vs_stt_sample *s, size_t n)
 {
 	for (size_t i = 0; s && i < n; i++) {
 		free(s[i].ref);
@@ -54,12 +55,12 @@ void dg_samples_free(struct dg_sample *s, size_t n)
 	free(s);
 }
 
-int dg_manifest_load(const char *path, int rate, int mulaw, struct dg_sample **out, size_t *n, char *err,
-		     size_t errlen)
+int vs_stt_manifest_load(const char *path, int rate, int mulaw, struct vs_stt_sample **out, size_t *n, char *err,
+			 size_t errlen)
 {
 	FILE *f = fopen(path, "r");
 	char line[4096], dirbuf[1024], full[1400];
-	struct dg_sample *v = NULL;
+	struct vs_stt_sample *v = NULL;
 	size_t cnt = 0, cap = 0;
 	int rc = -1;
 	*out = NULL;
@@ -82,14 +83,14 @@ int dg_manifest_load(const char *path, int rate, int mulaw, struct dg_sample **o
 		*bar = '\0';
 		if (cnt == cap) {
 			cap = cap ? cap * 2 : 32;
-			struct dg_sample *nv = realloc(v, cap * sizeof *nv);
+			struct vs_stt_sample *nv = realloc(v, cap * sizeof *nv);
 			if (!nv) {
 				snprintf(err, errlen, "out of memory");
 				goto out;
 			}
 			v = nv;
 		}
-		struct dg_sample *s = &v[cnt];
+		struct vs_stt_sample *s = &v[cnt];
 		memset(s, 0, sizeof *s);
 		cnt++;
 		if (strlen(line) >= sizeof s->file) {
@@ -113,6 +114,6 @@ int dg_manifest_load(const char *path, int rate, int mulaw, struct dg_sample **o
 	rc = 0;
 out:
 	fclose(f);
-	dg_samples_free(v, cnt);
+	vs_stt_samples_free(v, cnt);
 	return rc;
 }

@@ -1,0 +1,88 @@
+/* What every call-placing plugin (pipeline, load, resources, errors) reads
+ * the same way: the target's URLs, the world's control API and signing
+ * seed, the target's PID, the caller and routed numbers and the test
+ * tenant, with the option table rows that declare them and the skip
+ * reasons when the target or the world is missing. */
+#ifndef VSTRESS_CALLPHASE_CALLTARGET_H
+#define VSTRESS_CALLPHASE_CALLTARGET_H
+
+#include <sys/types.h>
+
+#include "vstress/plugin.h"
+#include "vstress/caller/telnyx_call.h"
+
+/* The test tenant of the reference agent's tenants and phone_numbers. */
+#define VS_TENANT_CREATE_SQL                                                                                \
+	"WITH t AS (INSERT INTO tenants (name, fallback_number) VALUES ({name}, {fallback}) RETURNING id), "    \
+	"n AS (INSERT INTO phone_numbers (number, tenant_id, fallback_number) SELECT {number}, id, {fallback} " \
+	"FROM t) SELECT id FROM t"
+#define VS_TENANT_REMOVE_SQL "DELETE FROM tenants WHERE id = {key}::bigint AND name LIKE '%' || {marker} || '%'"
+
+/* Option rows, in the order a plugin's table lists them. */
+#define VS_CALLOPT_TARGET(base_help)                                                   \
+	{"base_url", VS_OPT_STRING, "${VSTRESS_TARGET_URL:-}", base_help, 0},             \
+	{"webhook_path", VS_OPT_STRING, "/api/telnyx/webhook", "where Telnyx webhooks are POSTed", 0}
+#define VS_CALLOPT_WORLD(control_help, pid_help)                                                \
+	{"control_url", VS_OPT_STRING, "${VSTRESS_WORLD_CONTROL:-}", control_help, 0},               \
+	{"signing_seed", VS_OPT_STRING, "${VSTRESS_TELNYX_SIGNING_SEED:-}",                          \
+	 "the run's Ed25519 webhook signing seed, base64 (unset: skip)", VS_OPT_SECRET},             \
+	{"target_pid", VS_OPT_INT, "${VSTRESS_TARGET_PID:-0}", pid_help, 0}
+#define VS_CALLOPT_PROVISION                                                                                    \
+	{"provision", VS_OPT_BOOL, "false",                                                                      \
+	 "create a test tenant routing routed_number in setup, remove it in teardown (false: the number is routed " \
+	 "already)",                                                                                             \
+	 0}
+#define VS_CALLOPT_TENANT(name, routed, fallback)                                                                    \
+	{"tenant_name", VS_OPT_STRING, name, "test tenant name (the run marker is appended)", 0},                         \
+	{"routed_number", VS_OPT_STRING, routed, "the dialled number (to), routed to the test tenant", 0},                \
+	{"fallback_number", VS_OPT_STRING, fallback, "the test tenant's fallback transfer number", 0},                    \
+	{"tenant_create_sql", VS_OPT_STRING, VS_TENANT_CREATE_SQL,                                                       \
+	 "creates the tenant and its number; {name} {number} {fallback} {marker} are SQL literals; returns the key", 0}, \
+	{"tenant_remove_sql", VS_OPT_STRING, VS_TENANT_REMOVE_SQL, "removes what create made; {key} {number} {marker}", 0}
+
+struct vs_calltarget {
+	const char *base_url;         /* "" when unset */
+	char webhook_url[1024];       /* base_url + webhook_path */
+	char metrics_url[1024];       /* base_url + metrics_path (vs_calltarget_path); "" when not read */
+	const char *control_url, *signing_seed, *caller, *routed, *fallback, *db_url;
+	pid_t pid;                    /* 0: not given */
+	int provision;
+	struct vs_tenant_cfg tcfg;    /* the test tenant, from the tenant_* options */
+};
+
+/* Reads the options above and caller_number and db_url (every
+ * call-placing plugin declares them); 0, or -1 when provision or target_pid
+ * is malformed (the host's reason). */
+int vs_calltarget_read(const struct vs_host *h, vs_ctx *c, struct vs_calltarget *t);
+/* out = base_url + the path in option key (e.g. metrics_path, for a plugin
+ * that declares it); "" when that path is empty. */
+void vs_calltarget_path(const struct vs_host *h, vs_ctx *c, const struct vs_calltarget *t, const char *key, char *out,
+			size_t len);
+/* VS_OK when the target and the world are known; VS_SKIP with the reason
+ * naming [section] otherwise.  no_control: what cannot happen without the
+ * world's control API, e.g. "calls need the world (depends = world)". */
+int vs_calltarget_skip(const struct vs_host *h, vs_ctx *c, const char *section, const struct vs_calltarget *t,
+		       const char *no_control);
+
+/* A connection to the target's database (libpq's PGconn; 5 s connect
+ * timeout), or NULL with err "cannot connect to the target's database: ..."
+ * (or naming db_url when url is empty). */
+struct pg_conn *vs_targetdb_open(const char *url, char *err, size_t errlen);
+/* The first column of the first row of sql ($1..$n: params, never
+ * spliced into the text) in the target's database as an integer (NULL:
+ * 0); -1 with err (the server's message, or "no row returned"). */
+long long vs_targetdb_value(const char *url, const char *sql, int nparams, const char *const *params, char *err,
+			    size_t errlen);
+
+/* The call engine for max_calls calls at once (TLS unverified: the
+ * world's stand-ins): VS_OK, or VS_ERROR with the reason. */
+int vs_calltarget_engine(const struct vs_host *h, vs_ctx *c, int max_calls, struct vs_call_engine **eng);
+/* The test tenant when t->provision (vs_popt_tenant), else VS_OK. */
+int vs_calltarget_tenant(const struct vs_host *h, vs_ctx *c, const char *section, const struct vs_calltarget *t,
+			 struct vs_tenant *tenant);
+/* Teardown: removes what vs_calltarget_tenant created and frees the engine
+ * (NULL: none). */
+void vs_calltarget_close(const struct vs_host *h, vs_ctx *c, const struct vs_calltarget *t, struct vs_tenant *tenant,
+			 struct vs_call_engine *eng);
+
+#endif

@@ -1,0 +1,81 @@
+/* The options every call-placing plugin reads the same way: see
+ * vstress/callphase/calltarget.h. */
+#include "vstress/callphase/calltarget.h"
+
+#include "vstress/callphase/plugopt.h"
+
+int vs_calltarget_read(const struct vs_host *h, vs_ctx *c, struct vs_calltarget *t)
+{
+	long long pid = 0;
+
+	if (h->opt_bool(c, "provision", &t->provision) < 0)
+		return -1;
+	if (vs_popt_str(h, c, "target_pid")[0] && h->opt_int(c, "target_pid", &pid) < 0)
+		return -1;
+	t->pid = pid > 0 ? (pid_t)pid : 0;
+	t->base_url = vs_popt_str(h, c, "base_url");
+	vs_popt_url(t->webhook_url, sizeof(t->webhook_url), t->base_url, vs_popt_str(h, c, "webhook_path"));
+	t->control_url = vs_popt_str(h, c, "control_url");
+	t->signing_seed = vs_popt_str(h, c, "signing_seed");
+	t->caller = vs_popt_str(h, c, "caller_number");
+	t->routed = vs_popt_str(h, c, "routed_number");
+	t->fallback = vs_popt_str(h, c, "fallback_number");
+	t->db_url = vs_popt_str(h, c, "db_url");
+	t->tcfg = (struct vs_tenant_cfg){.db_url = t->db_url,
+					 .create_sql = vs_popt_str(h, c, "tenant_create_sql"),
+					 .remove_sql = vs_popt_str(h, c, "tenant_remove_sql"),
+					 .number = t->routed,
+					 .fallback = t->fallback,
+					 .name = vs_popt_str(h, c, "tenant_name")};
+	return 0;
+}
+
+void vs_calltarget_path(const struct vs_host *h, vs_ctx *c, const struct vs_calltarget *t, const char *key, char *out,
+			size_t len)
+{
+	vs_popt_url(out, len, t->base_url, vs_popt_str(h, c, key));
+}
+
+int vs_calltarget_skip(const struct vs_host *h, vs_ctx *c, const char *section, const struct vs_calltarget *t,
+		       const char *no_control)
+{
+	if (!*t->base_url) {
+		h->reason(c, "no target URL (set [%s] base_url or run with a target: VSTRESS_TARGET_URL)", section);
+		return VS_SKIP;
+	}
+	if (!*t->control_url) {
+		h->reason(c, "no world control URL (VSTRESS_WORLD_CONTROL): %s", no_control);
+		return VS_SKIP;
+	}
+	if (!*t->signing_seed) {
+		h->reason(c, "no Telnyx signing seed (VSTRESS_TELNYX_SIGNING_SEED): webhooks cannot be signed");
+		return VS_SKIP;
+	}
+	return VS_OK;
+}
+
+int vs_calltarget_engine(const struct vs_host *h, vs_ctx *c, int max_calls, struct vs_call_engine **eng)
+{
+	char err[256];
+
+	if (vs_call_engine_new(eng, &(struct vs_call_engine_opts){.max_calls = max_calls, .tls_insecure = 1}, err,
+			       sizeof(err)) != 0) {
+		h->reason(c, "call engine: %s", err);
+		return VS_ERROR;
+	}
+	return VS_OK;
+}
+
+int vs_calltarget_tenant(const struct vs_host *h, vs_ctx *c, const char *section, const struct vs_calltarget *t,
+			 struct vs_tenant *tenant)
+{
+	return t->provision ? vs_popt_tenant(h, c, section, &t->tcfg, tenant) : VS_OK;
+}
+
+void vs_calltarget_close(const struct vs_host *h, vs_ctx *c, const struct vs_calltarget *t, struct vs_tenant *tenant,
+			 struct vs_call_engine *eng)
+{
+	vs_popt_tenant_remove(h, c, &t->tcfg, tenant);
+	if (eng)
+		vs_call_engine_free(eng);
+}
