@@ -26,54 +26,6 @@ static double pct(const double *v, size_t n, double p)
 	return v[k ? k - 1 : 0];
 }
 
-int ld_streamed(const struct vs_cbatch_call *c)
-{
-	return c->ran && !c->failed && c->r.answered && c->r.media_started;
-}
-
-int ld_max_overlap(const struct vs_cbatch_call *calls, size_t n)
-{
-	int best = 0;
-
-	/* the most calls in progress at some call's start (a maximum is
-	 * reached at a start); [started, ended); only calls the target
-	 * answered and streamed: calls waiting on a dead target are no load */
-	for (size_t i = 0; i < n; i++) {
-		int k = 0;
-		if (!ld_streamed(&calls[i]))
-			continue;
-		for (size_t j = 0; j < n; j++)
-			if (ld_streamed(&calls[j]) && calls[j].started_ms <= calls[i].started_ms &&
-			    calls[i].started_ms < calls[j].ended_ms)
-				k++;
-		if (k > best)
-			best = k;
-	}
-	return best;
-}
-
-int ld_turns_append(const struct vs_call_result *m, double **v, size_t *n)
-{
-	double *g = realloc(*v, (*n + m->nturns + 1) * sizeof(**v));
-
-	if (!g)
-		return -1;
-	*v = g;
-	for (size_t i = 0; i < m->nturns; i++)
-		if (m->turns[i].replied && m->turns[i].ref_ms > 0)
-			(*v)[(*n)++] = m->turns[i].latency_ms;
-	return 0;
-}
-
-size_t ld_replied_turns(const struct vs_call_result *m)
-{
-	size_t k = 0;
-
-	for (size_t i = 0; i < m->nturns; i++)
-		k += m->turns[i].replied != 0;
-	return k;
-}
-
 /* Why one call is not complete ("" when it is). */
 static void call_problem(const struct vs_cbatch_call *c, char *out, size_t len)
 {

@@ -107,15 +107,17 @@ long long ld_db_count(const char *url, const char *sql, const char *ccid, char *
 
 /* ld_checks.c: every check, the metrics and the attached data. */
 void ld_checks(struct ld *p);
-size_t ld_replied_turns(const struct vs_call_result *m);
 /* ld_target_checks.c */
 void ld_check_agent(struct ld *p);
 void ld_check_cpu(struct ld *p, json_t *sum);
 void ld_check_db_rows(struct ld *p, json_t *calls_json);
 void ld_check_db_load(struct ld *p, json_t *sum);
 
+/* ld_calls.c: what one call did, and the batch's concurrency. */
 /* A call whose media leg ran. */
 int ld_streamed(const struct vs_cbatch_call *c);
+/* How many of its wait_reply steps the agent replied to. */
+size_t ld_replied_turns(const struct vs_call_result *m);
 /* Most calls running at the same moment ([started_ms, ended_ms)). */
 int ld_max_overlap(const struct vs_cbatch_call *calls, size_t n);
 /* Replied turn latencies after a caller utterance, appended to *v. */
