@@ -36,7 +36,9 @@ handshake() {
 # world_up ARGS...: starts the world, sets $stt to the stand-in's URL
 world_up() {
 	rm -f "$tmp/urls.json"
-	vs world "${FX[@]}" -c conf.d/30-world.ini -c "$tmp/keys.ini" --only stt_deepgram \
+	# the binary itself in the background (not the vs function: $! would be a
+	# subshell, and killing it would leave the world running)
+	"${WRAP[@]}" "$BUILD/vstress" world "${FX[@]}" -c conf.d/30-world.ini -c "$tmp/keys.ini" --only stt_deepgram \
 		--urls-file "$tmp/urls.json" "$@" >"$tmp/world.out" 2>&1 &
 	wpid=$!
 	for _ in $(seq 200); do
