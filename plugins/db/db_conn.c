@@ -7,27 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <vstress/crypto/scrub.h>
+
 /* Passwords shorter than this are not scrubbed from free text (masking every
  * "a" would garble the log); the URL itself is always shown redacted. */
 #define SCRUB_MIN 3
 
 void db_scrub(const struct db *d, const char *src, char *dst, size_t len)
 {
-	const char *pw = d->password;
-	size_t pl = pw ? strlen(pw) : 0, o = 0;
-
-	if (!len)
-		return;
-	while (*src && o + 1 < len) {
-		if (pl >= SCRUB_MIN && strncmp(src, pw, pl) == 0) {
-			for (const char *m = "***"; *m && o + 1 < len; m++)
-				dst[o++] = *m;
-			src += pl;
-			continue;
-		}
-		dst[o++] = *src++;
-	}
-	dst[o] = '\0';
+	vs_scrub(src, d->password, SCRUB_MIN, dst, len);
 }
 
 static void vscrub(const struct db *d, char *out, size_t len, const char *fmt, va_list ap)

@@ -8,6 +8,8 @@
 
 #include <libpq-fe.h>
 
+#include <vstress/crypto/scrub.h>
+
 /* The password candidates of a URL or key=value string, for scrubbing. */
 static void find_secret(const char *url, char *pw, size_t len)
 {
@@ -42,18 +44,8 @@ static void find_secret(const char *url, char *pw, size_t len)
 /* src with every occurrence of pw replaced by *** */
 static void scrub(const char *src, const char *pw, char *dst, size_t len)
 {
-	size_t pl = strlen(pw), o = 0;
+	size_t o = vs_scrub(src, pw, 3, dst, len);
 
-	while (*src && o + 1 < len) {
-		if (pl >= 3 && strncmp(src, pw, pl) == 0) {
-			for (const char *m = "***"; *m && o + 1 < len; m++)
-				dst[o++] = *m;
-			src += pl;
-			continue;
-		}
-		dst[o++] = *src++;
-	}
-	dst[o] = '\0';
 	/* libpq's messages end in a newline */
 	while (o && (dst[o - 1] == '\n' || dst[o - 1] == ' '))
 		dst[--o] = '\0';

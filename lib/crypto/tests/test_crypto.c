@@ -12,6 +12,7 @@
 
 #include "vstress/crypto/b64.h"
 #include "vstress/crypto/ed25519.h"
+#include "vstress/crypto/scrub.h"
 #include "vstress/telnyx/telnyx_event.h"
 
 static void hex(const char *h, uint8_t *out, size_t n)
@@ -216,11 +217,29 @@ static void test_uuid_replayable(void **state)
 	assert_true(strchr("89ab", u1[19]) != NULL);
 }
 
+static void test_scrub(void **state)
+{
+	char out[64];
+	(void)state;
+	/* every occurrence, the length written */
+	assert_int_equal(vs_scrub("user:s3cret@h s3cret.", "s3cret", 3, out, sizeof out), 15);
+	assert_string_equal(out, "user:***@h ***.");
+	/* short secrets and no secret leave the text alone */
+	vs_scrub("a b a", "a", 3, out, sizeof out);
+	assert_string_equal(out, "a b a");
+	vs_scrub("text", NULL, 3, out, sizeof out);
+	assert_string_equal(out, "text");
+	/* cut to the buffer, never past it */
+	assert_int_equal(vs_scrub("x password", "password", 3, out, 6), 5);
+	assert_string_equal(out, "x ***");
+	assert_int_equal(vs_scrub("abc", "zz", 1, out, 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_b64),       cmocka_unit_test(test_ed25519_rfc8032), cmocka_unit_test(test_ed25519_b64),
-		cmocka_unit_test(test_envelopes), cmocka_unit_test(test_uuid_replayable),
+		cmocka_unit_test(test_envelopes), cmocka_unit_test(test_uuid_replayable), cmocka_unit_test(test_scrub),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
