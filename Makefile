@@ -256,7 +256,9 @@ demo:
 # The plugin ABI headers (vstress.pc), and for plugins built out of tree the
 # shared libraries: their headers (include/vstress/<topic>/) and $(UTIL_LIB)
 # as libvstress.a (PIC), linked by vstress-lib.pc with what it needs
-# (--as-needed keeps only the libraries the plugin's objects use).
+# (--as-needed keeps only the libraries the plugin's objects use).  From a
+# sanitizer build (make SAN=1 install) the archive holds instrumented
+# objects, so vstress-lib.pc carries the sanitizer flags along.
 TOPIC_DIRS  := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard include/vstress/*/*.h)))))
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/vstress/plugins \
@@ -274,7 +276,8 @@ install: all
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' scripts/vstress.pc.in \
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/vstress.pc
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \
-		-e 's|@LIBS@|$(filter -l%,$(PKG_LIBS)) $(UTIL_LIBS) -lm -lpthread|' scripts/vstress-lib.pc.in \
+		-e 's|@LIBS@|$(filter -l%,$(PKG_LIBS)) $(UTIL_LIBS) -lm -lpthread|' -e 's|@SANFLAGS@|$(SANFLAGS)|g' \
+		scripts/vstress-lib.pc.in \
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/vstress-lib.pc
 
 clean:

@@ -196,7 +196,8 @@ void vs_registry_scan(struct vs_registry *r)
 			names[n++] = vs_xasprintf("%s/%s", r->dirs[d], de->d_name);
 		}
 		closedir(dir);
-		qsort(names, n, sizeof(*names), cmp_str);
+		if (n) /* names is NULL in an empty folder */
+			qsort(names, n, sizeof(*names), cmp_str);
 		for (i = 0; i < n; i++) {
 			char *base = basename_noext(names[i]);
 			struct vs_loaded *prev = vs_registry_find(r, base);

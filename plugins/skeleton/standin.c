@@ -31,10 +31,11 @@ static int h_echo(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_w
 	(void)arg;
 	w->count(wc, "requests", 1);
 	if (!key || !*key || !text) {
+		int no_key = !key || !*key; /* key and text belong to body */
 		json_decref(body);
 		w->count(wc, "errors", 1);
-		return !key || !*key ? w->resp_error(rs, 401, "missing API key (\"key\")")
-				     : w->resp_error(rs, 400, "body must hold {\"text\": string}");
+		return no_key ? w->resp_error(rs, 401, "missing API key (\"key\")")
+			      : w->resp_error(rs, 400, "body must hold {\"text\": string}");
 	}
 	w->count(wc, "characters", (double)strlen(text));
 	out = json_pack("{s:s,s:I}", "echo", text, "chars", (json_int_t)strlen(text));

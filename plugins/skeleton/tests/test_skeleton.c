@@ -170,7 +170,8 @@ static void test_probe_against_its_standin(void **state)
 	assert_non_null(strstr(resp, "missing API key"));
 	free(resp);
 	resp = NULL;
-	assert_int_equal(vs_httpc("POST", url, "{\"key\":\"k\"}", 5000, &status, &resp, err, sizeof err), 0);
+	if (vs_httpc("POST", url, "{\"key\":\"k\"}", 5000, &status, &resp, err, sizeof err) != 0)
+		fail_msg("POST %s without text: %s", url, err);
 	assert_int_equal(status, 400);
 	free(resp);
 
