@@ -30,7 +30,9 @@ struct wdialogue {
  * a short pattern such as (a{200}){200} or b++++... takes gigabytes.  A
  * rule's regex is checked first: no stacked repetition (undefined in POSIX
  * ERE), bounds of at most RE_MAX_BOUND, no back-references (exponential
- * matching), and at most RE_MAX_COST atoms once repetition is expanded. */
+ * matching), no empty alternative (glibc's matcher takes minutes on
+ * ((a|||}){40,}): found by fuzz_dialogue), and at most RE_MAX_COST atoms
+ * once repetition is expanded. */
 #define RE_MAX_BOUND 255
 #define RE_MAX_COST 4096
 
@@ -38,12 +40,18 @@ static long re_cost(const char **pp, int depth)
 {
 	const char *p = *pp;
 	long total = 0, last = 0;
-	int quant = 0;
+	int quant = 0, alt_empty = 1, bars = 0; /* an alternative has begun, nothing in it yet */
 
 	if (depth > 32)
 		return -1;
 	while (*p && *p != ')') {
 		long atom = 1;
+		if (*p == '|') {
+			if (alt_empty)
+				return -1; /* an empty alternative */
+			bars++;
+		}
+		alt_empty = *p == '|';
 		if (*p == '*' || *p == '+' || *p == '?' || *p == '{') {
 			long mult;
 			if (quant)
@@ -109,6 +117,8 @@ static long re_cost(const char **pp, int depth)
 		if (total > RE_MAX_COST || last > RE_MAX_COST)
 			return -1;
 	}
+	if (bars && alt_empty)
+		return -1; /* a trailing empty alternative */
 	*pp = p;
 	return total;
 }
@@ -203,7 +213,7 @@ static int finish(struct wdialogue *d, const char *path, char *err, size_t errle
 		if (!re_acceptable(r->re_src)) {
 			snprintf(err, errlen,
 				 "%s: rule %s: regex too costly (stacked repetition, a bound over %d, a "
-				 "back-reference, or over %d atoms once repeated)",
+				 "back-reference, an empty alternative, or over %d atoms once repeated)",
 				 path, r->name, RE_MAX_BOUND, RE_MAX_COST);
 			return -1;
 		}
