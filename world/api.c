@@ -166,12 +166,6 @@ static uint64_t api_rand(vs_wctx *wc)
 	return w_splitmix(&wc->rng);
 }
 
-/* A dialogue file (lib/ini); NULL path: the empty one. */
-static struct wdialogue *read_dialogue(const char *path, char *err, size_t errlen)
-{
-	return wdialogue_load(path, err, errlen);
-}
-
 static int api_dialogue_reply(vs_wctx *wc, const char *user_text, struct vs_reply *out)
 {
 	struct world *W = wc->W;
@@ -186,10 +180,10 @@ static int api_dialogue_reply(vs_wctx *wc, const char *user_text, struct vs_repl
 			d = W->dialogues[i];
 	if (!d && W->ndialogues < 16) {
 		char err[256] = "";
-		d = read_dialogue(path, err, sizeof err);
+		d = wdialogue_load(path, err, sizeof err);
 		if (!d) {
 			w_log(W, wc->name, VS_LOG_WARN, "dialogue: %s; using the built-in default reply", err);
-			d = read_dialogue(NULL, err, sizeof err);
+			d = wdialogue_load(NULL, err, sizeof err); /* the empty dialogue */
 		}
 		if (d) {
 			W->dialogue_cache[W->ndialogues].k = strdup(path);
