@@ -37,13 +37,30 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/* The subject of the checks this thread records (vs_host.subject); each
+ * plugin's lifecycle starts it at target (vs_ctx_execute). */
+static _Thread_local int tl_subject = VS_SUBJECT_TARGET;
+
+static int h_subject(vs_ctx *c, int subject)
+{
+	int prev = tl_subject;
+
+	(void)c;
+	tl_subject = subject == VS_SUBJECT_HARNESS ? VS_SUBJECT_HARNESS : VS_SUBJECT_TARGET;
+	return prev;
+}
+
 /* Caller holds c->mu. */
 static void emit_locked(struct vs_ctx *c, json_t *ev)
 {
+	const char *t;
 	char *s;
 
 	if (!ev)
 		return;
+	t = json_string_value(json_object_get(ev, "ev"));
+	if (t && !strcmp(t, "check"))
+		json_object_set_new(ev, "subject", json_string(tl_subject == VS_SUBJECT_HARNESS ? "harness" : "target"));
 	if (c->event_fd < 0) {
 		vs_result_ingest(c->direct, ev);
 		json_decref(ev);
@@ -760,6 +777,7 @@ const struct vs_host vs_host_table = {
 	.check_measured = h_check_measured,
 	.progress = h_progress,
 	.declared_secrets = h_declared_secrets,
+	.subject = h_subject,
 };
 
 /* ---- lifecycle ------------------------------------------------------------ */
@@ -839,6 +857,7 @@ int vs_ctx_execute(struct vs_ctx *c)
 	void *state = NULL;
 	int rc = VS_OK, trc = VS_OK;
 
+	tl_subject = VS_SUBJECT_TARGET; /* --no-fork runs plugins one after another on this thread */
 	h_log(c, VS_LOG_INFO, "%s %s: setup", d->name, d->version ? d->version : "");
 	if (d->setup) {
 		rc = d->setup(&vs_host_table, c, &state);

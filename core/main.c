@@ -469,6 +469,17 @@ static int is_secret(const char *section, const char *key, void *arg)
 	return o ? (o->flags & VS_OPT_SECRET) != 0 : 0;
 }
 
+/* ", harness 12/12" after a phase's target counts, when it has harness checks. */
+static const char *harness_note(const struct vs_result *r, char *buf, size_t len)
+{
+	int n = r->hpass + r->hfail + r->hskip;
+
+	if (!n)
+		return "";
+	snprintf(buf, len, "; harness %d passed, %d failed", r->hpass, r->hfail);
+	return buf;
+}
+
 static const char *status_color(const char *s)
 {
 	if (!strcmp(s, "passed"))
@@ -622,6 +633,8 @@ static int cmd_run(struct cli *cli, struct env *env)
 	struct vs_services sv;
 	char digest[80], *started = NULL;
 	const char *run_status;
+	int harness_failed;
+	char hn[64];
 	size_t i;
 	int failed = 0, skipped = 0, passed = 0, rc = EXIT_USAGE;
 	uint64_t t0 = vs_now_ns();
@@ -670,10 +683,11 @@ static int cmd_run(struct cli *cli, struct env *env)
 		if (run.live)
 			fprintf(stderr, "\r\033[K");
 		if (run.verbose >= 0)
-			fprintf(stderr, "[%zu/%zu] %-16s %s%-12s%s %7.1fs  %d passed, %d failed%s%s\n", i + 1, plan.n,
+			fprintf(stderr, "[%zu/%zu] %-16s %s%-12s%s %7.1fs  %d passed, %d failed%s%s%s\n", i + 1, plan.n,
 				it->name, run.color ? status_color(res[i].status) : "", res[i].status,
 				run.color ? "\033[0m" : "", res[i].duration_ms / 1000.0, res[i].npass, res[i].nfail,
-				res[i].reason ? "  - " : "", res[i].reason ? res[i].reason : "");
+				harness_note(&res[i], hn, sizeof(hn)), res[i].reason ? "  - " : "",
+				res[i].reason ? res[i].reason : "");
 		vs_status_tally(res[i].status, &passed, &skipped, &failed);
 	}
 	vs_services_stop(&sv, &run);
@@ -686,7 +700,14 @@ static int cmd_run(struct cli *cli, struct env *env)
 	}
 	if ((plan.needs_target && !sv.target.started) || (plan.needs_world && !sv.world.started))
 		failed++; /* a service the run needed did not come up */
-	run_status = interrupted ? "interrupted" : (failed || (run.strict && skipped)) ? "failed" : "passed";
+	for (i = 0, harness_failed = 0; i < plan.n; i++)
+		harness_failed |= res[i].hfail > 0;
+	/* error: a harness check failed, so some verdict rests on a measurement
+	 * vstress cannot vouch for (docs/results-schema.md) */
+	run_status = interrupted			     ? "interrupted"
+		     : harness_failed			     ? "error"
+		     : (failed || (run.strict && skipped)) ? "failed"
+							     : "passed";
 	{
 		struct vs_err merr = {0};
 		const char *spec = vs_config_get(&env->cfg, "vstress", "merge_artifacts", &merr);

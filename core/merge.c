@@ -43,6 +43,7 @@ static int load_shard(struct vs_mshard *s, const char *dir)
 {
 	json_error_t je;
 	json_t *sh, *pl, *e;
+	json_int_t v;
 	size_t i;
 	char f[200];
 
@@ -58,8 +59,9 @@ static int load_shard(struct vs_mshard *s, const char *dir)
 	}
 	if (!json_is_object(s->root))
 		return bad(s, "(root)", "is not an object");
-	if (json_integer_value(json_object_get(s->root, "schema_version")) != 1)
-		return bad(s, "schema_version", "is not 1 (this vstress reads schema 1)");
+	v = json_integer_value(json_object_get(s->root, "schema_version"));
+	if (v != 1 && v != VS_SCHEMA_VERSION) /* 1: no check subjects, every check a target check */
+		return bad(s, "schema_version", "is not 1 or 2 (this vstress reads schemas 1 and 2)");
 	if (!json_is_string(json_object_get(s->root, "config_digest")))
 		return bad(s, "config_digest", "is missing or not a string");
 	if (!json_is_integer(json_object_get(s->root, "seed")))

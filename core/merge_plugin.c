@@ -294,16 +294,16 @@ static void merge_checks(struct mstate *s, struct vs_result *res)
 	}
 	for (i = 0; i < json_array_size(names); i++) {
 		json_t *c = merge_check(s, json_string_value(json_array_get(names, i)));
-		const char *st = json_string_value(json_object_get(c, "status"));
+		json_t *orig = NULL;
+		size_t p;
 
 		if (!c)
 			continue;
-		if (!strcmp(st, "pass"))
-			res->npass++;
-		else if (!strcmp(st, "skip"))
-			res->nskip++;
-		else
-			res->nfail++;
+		for (p = 0; p < s->np && !orig; p++)
+			orig = check_of(s, p, json_string_value(json_array_get(names, i)));
+		if (orig && json_is_string(json_object_get(orig, "subject"))) /* a re-evaluated check keeps it */
+			json_object_set(c, "subject", json_object_get(orig, "subject"));
+		vs_result_count_check(res, c);
 		json_array_append_new(res->checks, c);
 	}
 	json_decref(names);
@@ -436,6 +436,7 @@ static void derive_status(struct mstate *s, struct vs_result *res)
 	if (res->nfail) {
 		vs_result_set(res, "failed", "%d of %d checks failed on the merged figures", res->nfail,
 			      res->nfail + res->npass + res->nskip);
+		vs_result_judge_subjects(res);
 		return;
 	}
 	/* failed with no failed check: the plugin said so */
@@ -450,6 +451,7 @@ static void derive_status(struct mstate *s, struct vs_result *res)
 		}
 	}
 	vs_result_set(res, "passed", NULL);
+	vs_result_judge_subjects(res);
 }
 
 static void merge_data_artifacts(struct mstate *s, struct vs_result *res, const char *out_dir)

@@ -113,23 +113,90 @@ static int ingest_metrics(struct vs_result *r, json_t *ev)
 	return 0;
 }
 
+static int is_harness(const json_t *check)
+{
+	const char *s = json_string_value(json_object_get(check, "subject"));
+
+	return s && !strcmp(s, "harness");
+}
+
+int vs_result_count_check(struct vs_result *r, const json_t *check)
+{
+	const char *st = json_string_value(json_object_get(check, "status"));
+	int h = is_harness(check);
+
+	if (!st)
+		return -1;
+	if (!strcmp(st, "pass"))
+		(*(h ? &r->hpass : &r->npass))++;
+	else if (!strcmp(st, "skip"))
+		(*(h ? &r->hskip : &r->nskip))++;
+	else
+		(*(h ? &r->hfail : &r->nfail))++;
+	return 0;
+}
+
+/* The first check of the given subject and status, or NULL. */
+static const json_t *first_check(const struct vs_result *r, int harness, const char *status)
+{
+	const json_t *c;
+	size_t i;
+
+	json_array_foreach(r->checks, i, c) {
+		const char *st = json_string_value(json_object_get(c, "status"));
+
+		if (is_harness(c) == harness && st && !strcmp(st, status))
+			return c;
+	}
+	return NULL;
+}
+
+void vs_result_judge_subjects(struct vs_result *r)
+{
+	const json_t *c;
+	char *why;
+
+	if (r->hfail && (!strcmp(r->status, "passed") || !strcmp(r->status, "failed"))) {
+		c = first_check(r, 1, "fail");
+		why = vs_xasprintf("%d harness check%s failed, so vstress's own measurement is not to be trusted: %s: %s",
+				   r->hfail, r->hfail == 1 ? "" : "s",
+				   c ? json_string_value(json_object_get(c, "name")) : "?",
+				   c ? json_string_value(json_object_get(c, "message")) : "");
+		r->status = "error";
+		free(r->reason);
+		r->reason = why;
+		return;
+	}
+	if (strcmp(r->status, "passed") || r->npass || r->nfail)
+		return;
+	c = first_check(r, 0, "skip");
+	if (c)
+		why = vs_xasprintf("no check of the system under test passed or failed; %d skipped, the first: %s: %s",
+				   r->nskip, json_string_value(json_object_get(c, "name")),
+				   json_string_value(json_object_get(c, "message")));
+	else if (r->hpass)
+		why = vs_xasprintf("every check it recorded (%d) judged vstress's own machinery (subject harness), "
+				   "none the system under test",
+				   r->hpass + r->hskip);
+	else
+		why = vs_xstrdup("it recorded no check");
+	r->status = "skipped";
+	free(r->reason);
+	r->reason = why;
+}
+
 static int ingest_check(struct vs_result *r, json_t *ev)
 {
-	const char *st = json_string_value(json_object_get(ev, "status"));
 	json_t *c;
 
-	if (!st || !json_is_string(json_object_get(ev, "name")))
+	if (!json_is_string(json_object_get(ev, "status")) || !json_is_string(json_object_get(ev, "name")))
 		return -1;
 	c = json_deep_copy(ev);
 	json_object_del(c, "ev");
+	if (!json_is_string(json_object_get(c, "subject")))
+		json_object_set_new(c, "subject", json_string("target"));
 	json_array_append_new(r->checks, c);
-	if (!strcmp(st, "pass"))
-		r->npass++;
-	else if (!strcmp(st, "skip"))
-		r->nskip++;
-	else
-		r->nfail++;
-	return 0;
+	return vs_result_count_check(r, c);
 }
 
 int vs_result_ingest(struct vs_result *r, json_t *ev)
@@ -198,6 +265,8 @@ static json_t *result_json(struct vs_result *r)
 	json_object_set_new(o, "checks_passed", json_integer(r->npass));
 	json_object_set_new(o, "checks_failed", json_integer(r->nfail));
 	json_object_set_new(o, "checks_skipped", json_integer(r->nskip));
+	json_object_set_new(o, "harness_checks", json_pack("{s:i,s:i,s:i}", "passed", r->hpass, "failed", r->hfail,
+							   "skipped", r->hskip));
 	json_object_set_new(o, "metrics", json_incref(r->metrics));
 	json_object_set_new(o, "counters", json_incref(r->counters));
 	json_object_set_new(o, "artifacts", json_incref(r->artifacts));
@@ -232,35 +301,67 @@ static void xml_escape(FILE *f, const char *s)
 	}
 }
 
+/* One <testcase> per check of the given subject (harness: 1); a failed
+ * harness check is an <error> (vstress's own), a target one a <failure>. */
+static void junit_cases(FILE *f, const struct vs_result *r, int harness)
+{
+	const json_t *c;
+	size_t j;
+
+	json_array_foreach(r->checks, j, c) {
+		const char *st = json_string_value(json_object_get(c, "status"));
+
+		if (is_harness(c) != harness)
+			continue;
+		fprintf(f, "    <testcase classname=\"");
+		xml_escape(f, r->name);
+		fprintf(f, "%s\" name=\"", harness ? ".harness" : "");
+		xml_escape(f, json_string_value(json_object_get(c, "name")));
+		fprintf(f, "\">");
+		if (st && strcmp(st, "pass")) {
+			fprintf(f, "<%s message=\"", !strcmp(st, "skip") ? "skipped" : harness ? "error" : "failure");
+			xml_escape(f, json_string_value(json_object_get(c, "message")));
+			fprintf(f, "\"/>");
+		}
+		fprintf(f, "</testcase>\n");
+	}
+}
+
 static char *junit_text(struct vs_result *res, size_t n)
 {
 	char *buf = NULL;
-	size_t len = 0, i, j;
+	size_t len = 0, i;
 	FILE *f = open_memstream(&buf, &len);
-	int tests = 0, failures = 0, skipped = 0;
+	int tests = 0, failures = 0, skipped = 0, errors = 0;
 
 	if (!f)
 		return NULL;
 	for (i = 0; i < n; i++) {
-		size_t nc = json_array_size(res[i].checks);
+		int nt = res[i].npass + res[i].nfail + res[i].nskip;
+		int plugin_case = !nt || (vs_status_is_failure(res[i].status) && !res[i].nfail);
 
-		tests += (int)(nc ? nc : 1);
-		failures += res[i].nfail + (vs_status_is_failure(res[i].status) && !res[i].nfail);
-		skipped += res[i].nskip + (!strcmp(res[i].status, "skipped") && !nc);
+		tests += nt + plugin_case + res[i].hpass + res[i].hfail + res[i].hskip;
+		failures += res[i].nfail + (plugin_case && vs_status_is_failure(res[i].status));
+		skipped += res[i].nskip + res[i].hskip + (plugin_case && !strcmp(res[i].status, "skipped"));
+		errors += res[i].hfail;
 	}
-	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"vstress\" tests=\"%d\" failures=\"%d\" skipped=\"%d\">\n",
-		tests, failures, skipped);
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"vstress\" tests=\"%d\" failures=\"%d\" "
+		   "errors=\"%d\" skipped=\"%d\">\n",
+		tests, failures, errors, skipped);
 	for (i = 0; i < n; i++) {
 		struct vs_result *r = &res[i];
-		size_t nc = json_array_size(r->checks);
+		int nt = r->npass + r->nfail + r->nskip, nh = r->hpass + r->hfail + r->hskip;
+		int plugin_case = !nt || (vs_status_is_failure(r->status) && !r->nfail);
 
 		fprintf(f, "  <testsuite name=\"");
 		xml_escape(f, r->name);
-		fprintf(f, "\" tests=\"%zu\" failures=\"%d\" skipped=\"%d\" time=\"%.3f\">\n", nc ? nc : 1, r->nfail,
-			r->nskip, r->duration_ms / 1000.0);
-		/* A plugin-level outcome that is not explained by its checks gets
-		 * a testcase of its own, so CI dashboards show crashes and skips. */
-		if (!nc || (vs_status_is_failure(r->status) && !r->nfail)) {
+		fprintf(f, "\" tests=\"%d\" failures=\"%d\" skipped=\"%d\" time=\"%.3f\">\n", nt + plugin_case,
+			r->nfail + (plugin_case && vs_status_is_failure(r->status)),
+			r->nskip + (plugin_case && !strcmp(r->status, "skipped")), r->duration_ms / 1000.0);
+		/* A plugin-level outcome that is not explained by its target
+		 * checks gets a testcase of its own, so CI dashboards show
+		 * crashes, skips and untrustworthy measurements. */
+		if (plugin_case) {
 			fprintf(f, "    <testcase classname=\"");
 			xml_escape(f, r->name);
 			fprintf(f, "\" name=\"%s\">", "plugin");
@@ -275,22 +376,17 @@ static char *junit_text(struct vs_result *res, size_t n)
 			}
 			fprintf(f, "</testcase>\n");
 		}
-		for (j = 0; j < nc; j++) {
-			json_t *c = json_array_get(r->checks, j);
-			const char *st = json_string_value(json_object_get(c, "status"));
-
-			fprintf(f, "    <testcase classname=\"");
-			xml_escape(f, r->name);
-			fprintf(f, "\" name=\"");
-			xml_escape(f, json_string_value(json_object_get(c, "name")));
-			fprintf(f, "\">");
-			if (st && strcmp(st, "pass")) {
-				fprintf(f, "<%s message=\"", !strcmp(st, "skip") ? "skipped" : "failure");
-				xml_escape(f, json_string_value(json_object_get(c, "message")));
-				fprintf(f, "\"/>");
-			}
-			fprintf(f, "</testcase>\n");
-		}
+		junit_cases(f, r, 0);
+		fprintf(f, "  </testsuite>\n");
+		if (!nh)
+			continue;
+		/* The harness's checks: vstress judging itself, never a
+		 * failure of the system under test. */
+		fprintf(f, "  <testsuite name=\"");
+		xml_escape(f, r->name);
+		fprintf(f, ".harness\" tests=\"%d\" failures=\"0\" errors=\"%d\" skipped=\"%d\">\n", nh, r->hfail,
+			r->hskip);
+		junit_cases(f, r, 1);
 		fprintf(f, "  </testsuite>\n");
 	}
 	fprintf(f, "</testsuites>\n");
@@ -357,7 +453,7 @@ int vs_summary_write(struct vs_run *run, struct vs_result *res, size_t n, const 
 	for (i = 0; i < run->cfg->nfiles; i++)
 		json_array_append_new(files, json_string(run->cfg->files[i]));
 
-	json_object_set_new(root, "schema_version", json_integer(1));
+	json_object_set_new(root, "schema_version", json_integer(VS_SCHEMA_VERSION));
 	json_object_set_new(root, "vstress_version", json_string(VS_VERSION));
 	json_object_set_new(root, "abi_version", json_integer(VS_ABI_VERSION));
 	json_object_set_new(root, "run_id", json_string(run->run_id));

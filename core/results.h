@@ -8,6 +8,9 @@
 
 #include "run.h"
 
+/* test_summary.json's schema (docs/results-schema.md); merge reads 1 and 2. */
+#define VS_SCHEMA_VERSION 2
+
 struct vs_result {
 	char *name;
 	char *version;
@@ -24,7 +27,8 @@ struct vs_result {
 	int ended;   /* the child reported its end */
 	int rc;      /* rc of run (or setup when it failed) */
 	int teardown_rc;
-	int nfail, npass, nskip;
+	int nfail, npass, nskip;    /* target checks (subject "target") */
+	int hfail, hpass, hskip;    /* harness checks (subject "harness") */
 	char *log_file;
 	size_t bytes;      /* event bytes received */
 	int bad_events;
@@ -37,6 +41,15 @@ void vs_result_free(struct vs_result *r);
 /* Take one event (borrowed); returns 0, or -1 for a malformed one. */
 int vs_result_ingest(struct vs_result *r, json_t *ev);
 void vs_result_set(struct vs_result *r, const char *status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Count one check (a summary's check object, borrowed) by its subject and
+ * status; returns 0, or -1 when it has no status. */
+int vs_result_count_check(struct vs_result *r, const json_t *check);
+/* The subjects' say in a plugin's status, after its own verdict: a failed
+ * harness check makes a passed or failed plugin "error" (the measurement is
+ * not to be trusted); a passed plugin without any target check that passed
+ * or failed is "skipped", with the reasons.  Run and merge both use it. */
+void vs_result_judge_subjects(struct vs_result *r);
 
 /* Status names, and whether a status counts as a failure of the run. */
 int vs_status_is_failure(const char *status);

@@ -197,6 +197,7 @@ static void classify(struct vs_result *res, int wstatus, int timed_out, int kill
 				res->reason = vs_xasprintf("%d of %d checks failed", res->nfail,
 							   res->nfail + res->npass + res->nskip);
 		}
+		vs_result_judge_subjects(res);
 		if (!strcmp(res->status, "passed") && res->teardown_rc != VS_OK) {
 			res->status = "error";
 			free(res->reason);

@@ -51,6 +51,16 @@ enum vs_rc {
 
 enum vs_check_status { VS_CHECK_PASS = 0, VS_CHECK_FAIL = 1, VS_CHECK_SKIP = 2 };
 
+/* What a check judges (docs/results-schema.md).  Only target checks decide
+ * a phase's status, the run's exit code and JUnit failures; a failed
+ * harness check makes the phase "error" (the measurement is not to be
+ * trusted); a phase with no target check that passed or failed is
+ * "skipped". */
+enum vs_check_subject {
+	VS_SUBJECT_TARGET = 0,  /* the system under test (the default) */
+	VS_SUBJECT_HARNESS = 1, /* vstress's own machinery: pacing, stand-ins, fault accounting */
+};
+
 enum vs_log_level { VS_LOG_ERROR = 0, VS_LOG_WARN = 1, VS_LOG_INFO = 2, VS_LOG_DEBUG = 3 };
 
 enum vs_opt_type {
@@ -224,6 +234,11 @@ struct vs_host {
 	 * manifest does not disable, and every one the run selects (--only),
 	 * whether or not this run's selection runs it.  Borrowed. */
 	const char *(*declared_secrets)(vs_ctx *c, size_t i, const char *const **secrets);
+	/* The subject (enum vs_check_subject) of every check this thread
+	 * records from now on, until set again; returns the previous one so a
+	 * helper can restore it.  Per thread: a plugin's worker threads start
+	 * at VS_SUBJECT_TARGET.  Use VS_SUBJECT() to cope with an older core. */
+	int (*subject)(vs_ctx *c, int subject);
 };
 
 /* True when the core's table is large enough to contain `member`. */
@@ -239,6 +254,11 @@ struct vs_host {
 		else                                                                                      \
 			(h)->check(c, name, status, __VA_ARGS__);                                         \
 	} while (0)
+
+/* Set the subject of the checks recorded next (see vs_host.subject);
+ * evaluates to the previous subject, VS_SUBJECT_TARGET on an older core
+ * (whose checks all count as target checks). */
+#define VS_SUBJECT(h, c, s) (VS_HOST_HAS(h, subject) ? (h)->subject(c, s) : VS_SUBJECT_TARGET)
 
 struct vs_plugin {
 	uint32_t abi_version; /* == VS_ABI_VERSION, checked first */

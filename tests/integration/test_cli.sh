@@ -46,7 +46,7 @@ check "run --only skeleton exits 0" [ $? = 0 ]
 S="$tmp/r1/latest/test_summary.json"
 check "results/latest points at the run" [ -f "$S" ]
 check "summary: schema, status, run id" json "$S" \
-	's["schema_version"] == 1 and s["status"] == "passed" and s["run_id"] and s["config_digest"].startswith("sha256:")'
+	's["schema_version"] == 2 and s["status"] == "passed" and s["run_id"] and s["config_digest"].startswith("sha256:")'
 check "summary: skeleton passed with checks" json "$S" \
 	'[p["status"] for p in s["plugins"]] == ["passed"] and s["plugins"][0]["checks_passed"] == 2'
 check "summary: latency metric with percentiles and histogram" json "$S" \

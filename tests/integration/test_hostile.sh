@@ -61,7 +61,7 @@ try:
     s = json.load(open(path))
 except Exception as e:
     print("# summary not valid JSON: %s" % e); sys.exit(1)
-ok = s.get("schema_version") == 1 and s.get("status") == "failed"
+ok = s.get("schema_version") == 2 and s.get("status") == "failed"
 p = [p for p in s.get("plugins", []) if p.get("name") == "telnyx"]
 if not ok or len(p) != 1:
     print("# run status %r, telnyx results %d" % (s.get("status"), len(p))); sys.exit(1)
