@@ -2,6 +2,7 @@
  * faulted pass: faults on, paced requests, faults off), metrics, counters,
  * checks and the artifact. */
 #include "vstress/probe/llm_probe.h"
+#include "vstress/probe/subject.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -92,6 +93,7 @@ int llm_probe_setup(const struct vs_host *h, vs_ctx *c, const struct llm_wire *w
 		h->reason(c, "model is empty");
 		return VS_ECONFIG;
 	}
+	vs_probe_subject(h, c, p->base_url);
 	if (llm_faults_parse(p, &faults, err, sizeof(err)) < 0) {
 		h->reason(c, "%s", err);
 		goto out;

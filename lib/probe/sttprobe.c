@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "vstress/audio/speechq.h"
+#include "vstress/probe/subject.h"
 #include "vstress/standin/worldfaults.h"
 
 #define AU_NOTE                                                                                                 \
@@ -78,6 +79,7 @@ int vs_stt_setup(const struct vs_host *h, vs_ctx *c, const struct vs_stt_proto *
 		return VS_ECONFIG;
 	}
 	d->url = strdup(url);
+	vs_probe_subject(h, c, url);
 	d->key = strdup(key);
 	d->model = strdup(h->opt(c, "model") ? h->opt(c, "model") : p->default_model);
 	d->language = strdup(h->opt(c, "language") ? h->opt(c, "language") : "en");

@@ -11,6 +11,7 @@
 
 #include "vstress/crypto/b64.h"
 #include "vstress/audio/speechq.h"
+#include "vstress/probe/subject.h"
 #include "vstress/standin/worldfaults.h"
 
 static const char *const default_texts[] = {
@@ -171,6 +172,7 @@ int vs_tts_setup(const struct vs_host *h, vs_ctx *c, const struct vs_tts_proto *
 	}
 	t->key = strdup(key);
 	t->url = strdup(url);
+	vs_probe_subject(h, c, url);
 	if (h->opt_int(c, "requests", &t->requests) < 0 || h->opt_int(c, "concurrency", &t->concurrency) < 0 ||
 	    h->opt_double(c, "rate", &t->rate) < 0 || h->opt_int(c, "sample_rate", &sr) < 0 ||
 	    h->opt_ms(c, "request_timeout", &to) < 0 || h->opt_ms(c, "first_audio_within", &t->ttfa_max_ms) < 0 ||

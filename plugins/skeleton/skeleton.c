@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 #include <vstress/net/httpc.h>
+#include <vstress/probe/subject.h>
 
 #include "skeleton.h"
 
@@ -67,6 +68,11 @@ static int skel_setup(const struct vs_host *h, vs_ctx *c, void **state)
 		rc = VS_SKIP;
 		goto out;
 	}
+	/* At this plugin's own stand-in (hermetic), every figure is the
+	 * stand-in's: the checks judge vstress (subject harness), not a
+	 * provider.  Pointed at the real provider they judge the provider. */
+	if (s->base_url)
+		vs_probe_subject(h, c, s->base_url);
 	if (s->requests < 1 || s->rate <= 0) {
 		h->reason(c, "requests must be >= 1 and rate > 0");
 		goto out;

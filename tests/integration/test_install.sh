@@ -91,6 +91,8 @@ check "the world serves its stand-in" json "$tmp/r-echo/latest/world.json" \
 	'"oot_echo" in s["standins"] and s["env"]["OOT_ECHO_API_KEY"] == "oot_echo-dummy-key"'
 check "its probe talks to it: every answer right" json "$S" \
 	'[c["status"] for p in s["plugins"] if p["name"] == "oot_echo" for c in p["checks"] if c["name"] == "answers correct"] == ["pass"]'
+check "at its own stand-in its checks judge vstress (subject harness), so the phase is skipped" json "$S" \
+	'[(p["status"], {c["subject"] for c in p["checks"]}) for p in s["plugins"] if p["name"] == "oot_echo"] == [("skipped", {"harness"})]'
 check "setup reports its secret (exported by its stand-in)" json "$S" \
 	'[(c["status"], "by the world" in c["message"]) for p in s["plugins"] if p["name"] == "setup" for c in p["checks"] if c["name"] == "env.oot_echo.OOT_ECHO_API_KEY"] == [("pass", True)]'
 run_echo "$tmp/r-nokey" --only setup
