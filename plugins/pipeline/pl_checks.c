@@ -262,6 +262,7 @@ static void check_frames(struct pl *p)
 	uint64_t tot_sent = 0, tot_late = 0;
 	double max_late = 0, pct;
 	size_t n = 0;
+	int prev;
 
 	for (size_t i = 0; i < p->ncalls; i++) {
 		const struct pl_call *pc = &p->calls[i];
@@ -288,25 +289,31 @@ static void check_frames(struct pl *p)
 			vs_checkmsg_item(&none, "call %zu: no media from the agent", i + 1);
 	}
 	if (!n) {
-		p->h->check(p->c, "frames.sent", VS_CHECK_SKIP, "no call streamed");
 		p->h->check(p->c, "frames.received", VS_CHECK_SKIP, "no call streamed");
+		prev = VS_SUBJECT(p->h, p->c, VS_SUBJECT_HARNESS);
+		p->h->check(p->c, "frames.sent", VS_CHECK_SKIP, "no call streamed");
 		p->h->check(p->c, "frames.late", VS_CHECK_SKIP, "no call streamed");
+		VS_SUBJECT(p->h, p->c, prev);
 		return;
 	}
+	/* what the agent sent is the agent's; what we sent and when is our own
+	 * caller's (harness) */
+	prev = VS_SUBJECT(p->h, p->c, VS_SUBJECT_HARNESS);
 	if (bad.items)
 		p->h->check(p->c, "frames.sent", VS_CHECK_FAIL, "%s", vs_checkmsg_more(&bad));
 	else
 		p->h->check(p->c, "frames.sent", VS_CHECK_PASS,
 			    "one 20 ms frame per slot of the stream, the whole script played (sent/slots: %s)", sent.s);
-	if (none.items)
-		p->h->check(p->c, "frames.received", VS_CHECK_FAIL, "%s", vs_checkmsg_more(&none));
-	else
-		p->h->check(p->c, "frames.received", VS_CHECK_PASS, "every call received agent media");
 	pct = tot_sent ? 100.0 * (double)tot_late / (double)tot_sent : 0;
 	p->h->check(p->c, "frames.late", pct <= p->max_late_pct ? VS_CHECK_PASS : VS_CHECK_FAIL,
 		    "our own pacing: %llu of %llu frames (%.2f%%) sent late, worst %.1f ms; %s %.2f%%",
 		    (unsigned long long)tot_late, (unsigned long long)tot_sent, pct, max_late,
 		    pct <= p->max_late_pct ? "<=" : ">", p->max_late_pct);
+	VS_SUBJECT(p->h, p->c, prev);
+	if (none.items)
+		p->h->check(p->c, "frames.received", VS_CHECK_FAIL, "%s", vs_checkmsg_more(&none));
+	else
+		p->h->check(p->c, "frames.received", VS_CHECK_PASS, "every call received agent media");
 }
 
 /* Commands and the end of each call: one answer; the caller (the script)

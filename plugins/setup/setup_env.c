@@ -61,7 +61,11 @@ static void check_item(struct setup *s, json_t *world_env, const char *plugin, c
 		len = find_var(s, world_env, alts[i], &where);
 	snprintf(name, sizeof(name), "env.%s.%s", plugin, item);
 	if (len >= 0) {
+		/* a dummy the world exported for its own stand-in is vstress's, not the team's */
+		int prev = VS_SUBJECT(s->h, s->c, !strncmp(where, "by the world", 12) ? VS_SUBJECT_HARNESS : VS_SUBJECT_TARGET);
+
 		s->h->check(s->c, name, VS_CHECK_PASS, "%s set %s (%ld chars)", alts[i - 1], where, len);
+		VS_SUBJECT(s->h, s->c, prev);
 		json_object_set_new(report, item, json_pack("{s:b,s:s}", "present", 1, "where", where));
 	} else {
 		s->h->check(s->c, name, VS_CHECK_SKIP, "%s not set: %s probes will skip", item, plugin);

@@ -45,8 +45,11 @@ static int setup_run(const struct vs_host *h, vs_ctx *c, void *state)
 		setup_db(s);
 	if (!h->should_stop(c))
 		setup_target(s);
+	/* the run's signing key and vstress's own build: vstress's, not the target's */
+	VS_SUBJECT(h, c, VS_SUBJECT_HARNESS);
 	setup_telnyx(s);
 	setup_versions(s);
+	VS_SUBJECT(h, c, VS_SUBJECT_TARGET);
 	return VS_OK;
 }
 

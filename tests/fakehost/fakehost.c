@@ -25,7 +25,11 @@ struct fh_check {
 	char *name;
 	int status;
 	char *message;
+	int subject; /* VS_SUBJECT_*, as h->subject() had set it on the recording thread */
 };
+
+/* h->subject(): per thread, as the core keeps it. */
+static _Thread_local int tl_subject = VS_SUBJECT_TARGET;
 
 struct fh_metric {
 	char *name;
@@ -400,11 +404,21 @@ static void add_check(struct fakehost *fh, const char *name, int status, char *m
 	fh->checks[fh->nchecks].name = xstrdup(name);
 	fh->checks[fh->nchecks].status = status;
 	fh->checks[fh->nchecks].message = msg;
+	fh->checks[fh->nchecks].subject = tl_subject;
 	fh->nchecks++;
 	if (asprintf(&line, "%s: %s", name, msg) < 0)
 		abort();
 	log_append(fh, (status >= 0 && status <= 2) ? st[status] : "???? ", line);
 	free(line);
+}
+
+static int h_subject(vs_ctx *c, int subject)
+{
+	int prev = tl_subject;
+
+	(void)c;
+	tl_subject = subject == VS_SUBJECT_HARNESS ? VS_SUBJECT_HARNESS : VS_SUBJECT_TARGET;
+	return prev;
 }
 
 static void h_check(vs_ctx *c, const char *name, int status, const char *fmt, ...)
@@ -858,6 +872,7 @@ struct fakehost *fh_new(const char *plugin_name)
 		.check_measured = h_check_measured,
 		.progress = h_progress,
 		.declared_secrets = h_declared_secrets,
+		.subject = h_subject,
 	};
 	return fh;
 }
@@ -1044,6 +1059,7 @@ int fh_run(struct fakehost *fh)
 	if (!p)
 		return VS_ERROR;
 	fh->started_ns = h_now_ns();
+	tl_subject = VS_SUBJECT_TARGET; /* each run starts at target, as in the core */
 	rc = p->setup ? p->setup(&fh->host, &fh->ctx, &state) : VS_OK;
 	if (rc == VS_OK && p->run)
 		rc = p->run(&fh->host, &fh->ctx, state);
@@ -1067,6 +1083,12 @@ int fh_check_status(struct fakehost *fh, const char *name)
 {
 	struct fh_check *c = check_last(fh, name);
 	return c ? c->status : -1;
+}
+
+int fh_check_subject(struct fakehost *fh, const char *name)
+{
+	struct fh_check *c = check_last(fh, name);
+	return c ? c->subject : -1;
 }
 
 const char *fh_check_message(struct fakehost *fh, const char *name)

@@ -61,6 +61,8 @@ int fh_run(struct fakehost *fh);
 /* Status of the last check recorded under name, -1 if none. */
 int fh_check_status(struct fakehost *fh, const char *name);
 const char *fh_check_message(struct fakehost *fh, const char *name);
+/* Subject (VS_SUBJECT_TARGET / _HARNESS) of the last check under name, -1 if none. */
+int fh_check_subject(struct fakehost *fh, const char *name);
 size_t fh_check_count(struct fakehost *fh);
 /* The i-th recorded check, in order; -1 when out of range. */
 int fh_check_at(struct fakehost *fh, size_t i, const char **name, int *status, const char **message);

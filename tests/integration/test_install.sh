@@ -94,7 +94,7 @@ check "its probe talks to it: every answer right" json "$S" \
 check "at its own stand-in its checks judge vstress (subject harness), so the phase is skipped" json "$S" \
 	'[(p["status"], {c["subject"] for c in p["checks"]}) for p in s["plugins"] if p["name"] == "oot_echo"] == [("skipped", {"harness"})]'
 check "setup reports its secret (exported by its stand-in)" json "$S" \
-	'[(c["status"], "by the world" in c["message"]) for p in s["plugins"] if p["name"] == "setup" for c in p["checks"] if c["name"] == "env.oot_echo.OOT_ECHO_API_KEY"] == [("pass", True)]'
+	'[(c["status"], "by the world" in c["message"], c["subject"]) for p in s["plugins"] if p["name"] == "setup" for c in p["checks"] if c["name"] == "env.oot_echo.OOT_ECHO_API_KEY"] == [("pass", True, "harness")]'
 run_echo "$tmp/r-nokey" --only setup
 check "without the world, setup says its probes will skip" json "$tmp/r-nokey/latest/test_summary.json" \
 	'[(c["status"], c["message"]) for p in s["plugins"] if p["name"] == "setup" for c in p["checks"] if c["name"] == "env.oot_echo.OOT_ECHO_API_KEY"] == [("skip", "OOT_ECHO_API_KEY not set: oot_echo probes will skip")]'

@@ -68,6 +68,7 @@ static void healthy_agent_passes(void **st)
 	assert_check(fh, "first_reply.p95", VS_CHECK_PASS);
 	assert_check(fh, "turn.p95", VS_CHECK_PASS);
 	assert_check(fh, "pacing.late_frames", VS_CHECK_PASS);
+	assert_int_equal(fh_check_subject(fh, "pacing.late_frames"), VS_SUBJECT_HARNESS); /* our own pacing */
 	assert_check(fh, "concurrency.reached", VS_CHECK_PASS);
 	assert_message_has(fh, "concurrency.reached", "4 calls in progress at the same moment");
 	assert_check(fh, "race.answers", VS_CHECK_PASS);

@@ -56,6 +56,9 @@ static void healthy_agent_passes(void **st)
 	assert_check(fh, "frames.sent", VS_CHECK_PASS);
 	assert_check(fh, "frames.received", VS_CHECK_PASS);
 	assert_check(fh, "frames.late", VS_CHECK_PASS);
+	assert_int_equal(fh_check_subject(fh, "frames.late"), VS_SUBJECT_HARNESS); /* our own pacing */
+	assert_int_equal(fh_check_subject(fh, "frames.sent"), VS_SUBJECT_HARNESS);
+	assert_int_equal(fh_check_subject(fh, "frames.received"), VS_SUBJECT_TARGET);
 	assert_check(fh, "commands.answer", VS_CHECK_PASS);
 	assert_check(fh, "hangup", VS_CHECK_PASS);
 	assert_check(fh, "memory.rss_growth", VS_CHECK_PASS);
