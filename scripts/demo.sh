@@ -41,11 +41,18 @@ print(f"run {s['run_id']}: {s['status'].upper()}  ({s['duration_ms'] / 1000:.1f}
 for name, sv in s.get("services", {}).items():
     if sv.get("status") != "not needed":
         print(f"  service {name:<8} {sv['status']}" + (f" - {sv['error']}" if sv.get("error") else ""))
+print("the system under test (target checks decide):")
 for p in s["plugins"]:
     line = f"  {p['name']:<16} {p['status']:<12} {p['checks_passed']:>4} checks passed, {p['checks_failed']} failed"
     if p.get("reason"):
         line += f"  - {p['reason'][:160]}"
     print(line)
+hs = [(p["name"], p.get("harness_checks") or {}) for p in s["plugins"]]
+hs = [(n, h) for n, h in hs if sum(h.values())]
+if hs:
+    print("vstress itself (harness checks: our pacing, our stand-ins' own figures; a failure makes the run ERROR):")
+    for n, h in hs:
+        print(f"  {n:<16} {h.get('passed', 0):>4} passed, {h.get('failed', 0)} failed, {h.get('skipped', 0)} skipped")
 print("details: results/latest/ (report.html, test_summary.json, errors.log, junit.xml, *.log)")
 PY
 fi
