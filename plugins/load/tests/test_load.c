@@ -197,7 +197,7 @@ static void renamed_signals(void **st)
 	if (getenv("VSTRESS_SLOW_RUNTIME"))
 		skip();
 	fh = ld_host("plugins/load/tests/greet.ini", "2", "2");
-	fh_set_conf(fh, "target", "signal.pool_size", "voicebot_db_pool_size{pool=main");
+	fh_set_conf(fh, "target", "signal.pool_size", "voicebot_db_pool_size{pool=\"main\"");
 	assert_int_equal(fh_run(fh), VS_ECONFIG);
 	assert_non_null(strstr(fh_reason(fh), "[target] signal.pool_size: expected ',' or '}'"));
 	fh_free(fh);
