@@ -55,17 +55,6 @@ char *er_metrics(struct er *e)
 	return body;
 }
 
-const char *const er_signal_names[5] = {"breaker_state", "breaker_transitions", "provider_errors", "failovers",
-					"db_errors"};
-
-const struct vs_signal *er_signal(struct er *e, const char *signal)
-{
-	for (size_t i = 0; i < sizeof(er_signal_names) / sizeof(er_signal_names[0]); i++)
-		if (!strcmp(er_signal_names[i], signal))
-			return &e->sig[i];
-	return &e->sig[0]; /* not reached: the names are this plugin's own */
-}
-
 double er_prom(struct er *e, const char *text, const char *signal, const char *labels, int *present)
 {
 	struct vs_signal extra;
