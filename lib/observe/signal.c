@@ -69,7 +69,7 @@ static const char *parse_block(const char *p, int closing, struct vs_signal *s, 
 		p = skip_ws(p);
 		*at = p;
 		if (*p != '=' || p[1] == '~') {
-			*why = p[0] == '!' || p[1] == '~' ? "only k=\"v\" matches are supported" : "expected '=' after the label name";
+			*why = *p == '!' || *p == '=' ? "only k=\"v\" matches are supported" : "expected '=' after the label name";
 			return NULL;
 		}
 		p = skip_ws(p + 1);
@@ -139,8 +139,10 @@ int vs_signal_parse(const char *sig, const char *text, struct vs_signal *s, char
 	if (!name_start((unsigned char)*p))
 		return fail(err, errlen, s->key, text, p, "expected a series name");
 	while (name_char((unsigned char)*p)) {
-		if (nl + 1 >= sizeof(s->name))
+		if (nl + 1 >= sizeof(s->name)) {
+			s->name[0] = '\0';
 			return fail(err, errlen, s->key, text, p, "series name too long");
+		}
 		s->name[nl++] = *p++;
 	}
 	s->name[nl] = '\0';

@@ -81,6 +81,13 @@ static void test_parse_bad(void **st)
 	bad("pool{=\"x\"}", "expected a label name");
 	bad("pool{a=\"1\",b=\"2\",c=\"3\",d=\"4\",e=\"5\",f=\"6\",g=\"7\",h=\"8\",i=\"9\"}", "more than 8");
 	bad("pool{a=\"x\"", "column");
+	bad("pool{a", "expected '='"); /* the text ends inside the block */
+	{
+		char name[300];
+		memset(name, 'n', sizeof(name) - 1);
+		name[sizeof(name) - 1] = '\0';
+		bad(name, "series name too long");
+	}
 }
 
 static void test_sum(void **st)
