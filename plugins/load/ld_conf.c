@@ -102,6 +102,8 @@ int ld_conf_load(struct ld *p)
 	    vs_popt_signal(h, p->c, "pool_size", &p->sig.pool_size) ||
 	    vs_popt_signal(h, p->c, "pool_idle", &p->sig.pool_idle))
 		return VS_ECONFIG;
+	/* calls by outcome: by the label that picks the failed ones */
+	p->sig.outcome = p->sig.failed.nlabels ? p->sig.failed.labels[0].k : NULL;
 	p->db_call_sql = vs_popt_str(h, p->c, "db_call_sql");
 	p->db_turns_sql = vs_popt_str(h, p->c, "db_turns_sql");
 	rc = vs_calltarget_skip(h, p->c, "load", &p->t,

@@ -8,11 +8,34 @@
 #include <string.h>
 #include <unistd.h>
 
+/* signal.calls over the batch per outcome ("completed +4, error +0"), into
+ * buf and sum; "" when the outcomes were not read. */
+static const char *by_outcome(struct ld *p, json_t *sum, char *buf, size_t len)
+{
+	const char *k;
+	json_t *v, *delta;
+	size_t o = 0;
+
+	buf[0] = '\0';
+	if (!p->calls_by_after || !json_object_size(p->calls_by_after))
+		return buf;
+	delta = json_object();
+	o += (size_t)snprintf(buf, len, "; by %s:", p->sig.outcome);
+	json_object_foreach(p->calls_by_after, k, v) {
+		double d = json_number_value(v) - json_number_value(json_object_get(p->calls_by_before, k));
+		json_object_set_new(delta, k, json_real(d));
+		if (o < len)
+			o += (size_t)snprintf(buf + o, len - o, " %s %+.0f", k, d);
+	}
+	json_object_set_new(sum, "agent_calls_by_outcome", delta);
+	return buf;
+}
+
 /* The agent's own account, from /metrics before and after. */
-void ld_check_agent(struct ld *p)
+void ld_check_agent(struct ld *p, json_t *sum)
 {
 	const struct ld_prom *b = &p->prom_before, *a = &p->prom_after;
-	char why[700], sel[512];
+	char why[700], sel[512], groups[400];
 
 	if (!p->t.metrics_url[0]) {
 		p->h->check(p->c, "agent.drained", VS_CHECK_SKIP, "metrics_path is empty");
@@ -48,9 +71,9 @@ void ld_check_agent(struct ld *p)
 	/* a counter that has not counted yet may be absent: 0 then, as long as
 	 * the agent's call counter is there to show it counts at all */
 	p->h->check(p->c, "agent.errors", a->calls_error - b->calls_error <= 0 ? VS_CHECK_PASS : VS_CHECK_FAIL,
-		    "%s %+.0f over the batch (%.0f calls counted by the agent, %ld ran)",
+		    "%s %+.0f over the batch (%.0f calls counted by the agent, %ld ran%s)",
 		    vs_signal_str(&p->sig.failed, sel, sizeof(sel)), a->calls_error - b->calls_error,
-		    a->calls_total - b->calls_total, p->ran);
+		    a->calls_total - b->calls_total, p->ran, by_outcome(p, sum, groups, sizeof(groups)));
 }
 
 /* CPU % between successive samples; RSS per sample. */

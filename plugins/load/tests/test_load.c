@@ -217,6 +217,10 @@ static void renamed_signals(void **st)
 	assert_message_has(fh, "agent.drained", "not declared (set [target] signal.active_calls)");
 	assert_check(fh, "agent.errors", VS_CHECK_PASS);
 	assert_message_has(fh, "agent.errors", "voicebot_calls_total{outcome=\"error\"} +0 over the batch (");
+	/* calls by outcome: signal.calls per value of the label calls_failed selects by */
+	assert_message_has(fh, "agent.errors", "2 ran; by outcome: completed +2)");
+	assert_true(json_number_value(json_object_get(json_object_get(fh_attached(fh, "summary"), "agent_calls_by_outcome"),
+						      "completed")) == 2);
 	assert_check(fh, "db.pool", VS_CHECK_PASS);
 	assert_message_has(fh, "db.pool", "voicebot_db_pool_size ");
 	fh_free(fh);
