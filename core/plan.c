@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <vstress/observe/signal.h>
+
 static const char *const vstress_keys[] = {"results_dir", "timeout", "kill_grace", "profile", "seed",
 					   "hist_sigfigs", "strict", "plugin_dir", "merge_artifacts", "shard_split", "shard_all",
 					   "progress_interval", NULL};
@@ -117,7 +119,23 @@ size_t vs_validate(struct vs_config *c, struct vs_registry *r, char **msgs, size
 		if (!strcmp(e->section, "vstress") || !strcmp(e->section, "target")) {
 			const char *const *keys = !strcmp(e->section, "vstress") ? vstress_keys : target_keys;
 			int is_env = !strcmp(e->section, "target") && !strncmp(e->key, "env.", 4);
+			int is_signal = !strcmp(e->section, "target") && !strncmp(e->key, "signal.", 7);
 
+			if (is_signal) {
+				struct vs_signal sig;
+				char why[400];
+				if (!vs_signal_known(e->key + 7)) {
+					char *suf = suggest_suffix(nearest(vs_signal_names, NULL, e->key + 7));
+					add_msg(msgs, max, &n,
+						vs_xasprintf("%s:%d: unknown agent signal '%s' in [target]%s", e->file,
+							     e->line, e->key, suf));
+					free(suf);
+				} else if (!strstr(e->value, "${") && /* interpolated: the plugin checks it */
+					   vs_signal_parse(e->key + 7, e->value, &sig, why, sizeof(why)) != 0) {
+					add_msg(msgs, max, &n, vs_xasprintf("%s:%d: %s", e->file, e->line, why));
+				}
+				continue;
+			}
 			if (!in_list(keys, e->key) && !is_env) {
 				char *suf = suggest_suffix(nearest(keys, NULL, e->key));
 				add_msg(msgs, max, &n,

@@ -4,6 +4,8 @@
 #   scripts/pg-throwaway.sh start [DIR] [PORT]  -> prints export lines (PGDATA_DIR, DATABASE_URL, PGHOST, PGPORT)
 #   scripts/pg-throwaway.sh stop DIR
 # Runs as root by switching to the 'postgres' user (initdb refuses root).
+# The cluster carries the role vstress_scratch: the mark of a scratch
+# database (plugins/db and plugins/api write or delete data only there).
 set -euo pipefail
 
 find_bin() {
@@ -40,6 +42,14 @@ start)
 	as_pg "$pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
 		-o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200 -c fsync=off" start >/dev/null ||
 		{ cat "$dir/server.log" >&2; exit 1; }
+	# The cluster says itself that it is vstress's own scratch: the db plugin
+	# writes rows, and the api phase lets the agent delete data, only where
+	# it finds this role (or where the manifest says scratch = true).
+	psql=$(find_bin psql)
+	as_pg "$psql" -X -q -h "$dir" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 \
+		-c "CREATE ROLE vstress_scratch NOLOGIN" \
+		-c "COMMENT ON ROLE vstress_scratch IS 'a throwaway cluster started by vstress (scripts/pg-throwaway.sh): its data may be written and deleted'" \
+		>/dev/null 2>"$dir/marker.log" || { cat "$dir/marker.log" >&2; exit 1; }
 	echo "export VSTRESS_PG_DIR=$dir"
 	echo "export PGHOST=127.0.0.1"
 	echo "export PGPORT=$port"

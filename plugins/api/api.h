@@ -58,6 +58,10 @@ extern const struct vs_option api_options[];
 int api_conf_load(struct api *a);
 void api_conf_free(struct api *a);
 
+/* api_scratch.c: may the agent be made to delete data vstress did not give
+ * it (cleanup_path)?  1 yes; 0 no, with why. */
+int api_cleanup_allowed(struct api *a, char *why, size_t len);
+
 /* api_http.c */
 int api_http_init(struct api *a);
 void api_http_free(struct api *a);

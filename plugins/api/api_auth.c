@@ -111,6 +111,13 @@ static void cleanup(struct api *a)
 		a->h->check(a->c, "auth.cleanup", VS_CHECK_SKIP, "cleanup_path is empty");
 		return;
 	}
+	if (!api_cleanup_allowed(a, what, sizeof(what))) {
+		a->h->check(a->c, "auth.cleanup", VS_CHECK_SKIP,
+			    "POST %s deletes every expired session, also ones vstress did not create: it runs only "
+			    "against scratch data or with [api] allow_cleanup = true; %s",
+			    a->cleanup_path, what);
+		return;
+	}
 	tok = api_fresh_token(a);
 	if (!tok) {
 		a->h->check(a->c, "auth.cleanup", VS_CHECK_FAIL, "no valid token for POST %s (login failed)", a->cleanup_path);

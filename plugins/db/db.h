@@ -93,7 +93,10 @@ struct db {
 	char app[64];
 	char runid[20];
 	char app_run[128]; /* "<app>-<runid>": every vstress connection's application_name */
-	int production, allow_writes;
+	/* may rows be written here (db_plugin.c decide_scratch): 1 yes; marked:
+	 * the cluster carries vstress's mark (a throwaway one it started) */
+	int scratch_setting, scratch, scratch_marked;
+	char scratch_why[300];
 	long long connect_timeout_ms;
 	long long storm_n, hold_min_ms, hold_max_ms, recovery_ms;
 	const char *target_app, *target_user;

@@ -2,6 +2,8 @@
  * (stress-test plan Phases 2, 7.2 and 10.3). */
 #include "db.h"
 
+#include <vstress/callphase/scratch.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +19,12 @@ static const struct vs_option db_options[] = {
 	{"application_name", VS_OPT_STRING, "vstress",
 	 "prefix of every vstress connection's application_name (a run id is appended)", 0},
 	{"connect_timeout", VS_OPT_DURATION, "5s", "give up on one connection attempt after this long", 0},
-	{"production", VS_OPT_BOOL, "false", "the target is production: write tests refuse to run", 0},
-	{"allow_production_writes", VS_OPT_BOOL, "false", "run write tests even when production = true", 0},
+	{"scratch", VS_OPT_STRING, "auto",
+	 "may rows be written here: auto (only into a database vstress started: scripts/pg-throwaway.sh marks it), "
+	 "true, false.  Not scratch: the write, storm and mixed checks skip, the read-only ones run",
+	 0},
+	{"production", VS_OPT_BOOL, NULL, "deprecated: production = true is scratch = false", 0},
+	{"allow_production_writes", VS_OPT_BOOL, NULL, "deprecated: with production = true, scratch = true", 0},
 	{"storm_connections", VS_OPT_INT, "50", "connections opened at once by the connection storm", 0},
 	{"storm_hold_min", VS_OPT_DURATION, "10ms", "shortest time a storm connection is held", 0},
 	{"storm_hold_max", VS_OPT_DURATION, "200ms", "longest time a storm connection is held (seeded random)", 0},
@@ -133,6 +139,27 @@ static int setup_table(struct db *d, struct wtable *t, const char *label, const 
 	return 0;
 }
 
+/* [db] scratch, and the deprecated production switch it replaces. */
+static int read_scratch(struct db *d)
+{
+	const char *v = d->h->opt(d->c, "scratch");
+	int prod = 0, allow = 0;
+
+	d->scratch_setting = vs_scratch_setting(v);
+	if (d->scratch_setting < 0) {
+		db_reason(d, "[db] scratch = %s: expected auto, true or false", v);
+		return -1;
+	}
+	if (d->h->opt_bool(d->c, "production", &prod) < 0 || d->h->opt_bool(d->c, "allow_production_writes", &allow) < 0)
+		return -1;
+	if (d->h->opt(d->c, "production") || d->h->opt(d->c, "allow_production_writes"))
+		db_log(d, VS_LOG_WARN, "[db] production and allow_production_writes are deprecated: use scratch = %s",
+		       prod && !allow ? "false" : "auto|true|false");
+	if (prod)
+		d->scratch_setting = allow ? VS_SCRATCH_YES : VS_SCRATCH_NO;
+	return 0;
+}
+
 static int db_setup(const struct vs_host *h, vs_ctx *c, void **state)
 {
 	struct db *d = calloc(1, sizeof(*d));
@@ -155,8 +182,7 @@ static int db_setup(const struct vs_host *h, vs_ctx *c, void **state)
 	snprintf(d->app_run, sizeof(d->app_run), "%s-%.8s", d->app, d->runid);
 	if (!d->url)
 		return VS_ERROR;
-	if (h->opt_bool(c, "production", &d->production) < 0 ||
-	    h->opt_bool(c, "allow_production_writes", &d->allow_writes) < 0)
+	if (read_scratch(d) != 0)
 		goto out;
 	d->connect_timeout_ms = 5000;
 	d->storm_n = 50;
@@ -217,15 +243,37 @@ out:
 	return rc;
 }
 
-static int writes_allowed(struct db *d)
+/* After connecting: is this database scratch?  An explicit setting wins;
+ * auto trusts only vstress's own mark on the cluster. */
+static void decide_scratch(struct db *d)
 {
-	return !d->production || d->allow_writes;
+	PGresult *r = db_query(d, VS_SCRATCH_SQL, 0, NULL);
+
+	d->scratch_marked = r && !strcmp(PQgetvalue(r, 0, 0), "t");
+	PQclear(r);
+	if (d->scratch_setting == VS_SCRATCH_YES) {
+		d->scratch = 1;
+		snprintf(d->scratch_why, sizeof(d->scratch_why), "[db] scratch = true");
+	} else if (d->scratch_setting == VS_SCRATCH_NO) {
+		snprintf(d->scratch_why, sizeof(d->scratch_why),
+			 "not a scratch database ([db] scratch = false): no rows are written");
+	} else if (d->scratch_marked) {
+		d->scratch = 1;
+		snprintf(d->scratch_why, sizeof(d->scratch_why),
+			 "a throwaway database vstress started (role vstress_scratch)");
+	} else {
+		snprintf(d->scratch_why, sizeof(d->scratch_why),
+			 "not a database vstress started (no role vstress_scratch): no rows are written; set [db] "
+			 "scratch = true if its data may be written");
+	}
+	json_object_set_new(d->data, "scratch", json_boolean(d->scratch));
+	db_log(d, VS_LOG_INFO, "scratch: %s", d->scratch_why);
 }
 
 static void skip_writes(struct db *d, const char *why)
 {
-	static const char *const names[] = {"fk.enforced", "writes.call_logs", "writes.system_errors",
-					    "writes.no_deadlocks", "mixed.no_deadlocks", "integrity"};
+	static const char *const names[] = {"writes.call_logs", "writes.system_errors", "writes.no_deadlocks",
+					    "mixed.no_deadlocks", "integrity"};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		db_check(d, names[i], VS_CHECK_SKIP, "%s", why);
 }
@@ -263,14 +311,19 @@ static int db_run(const struct vs_host *h, vs_ctx *c, void *state)
 	json_object_set_new(d->data, "url", json_string(d->url_shown));
 	json_object_set_new(d->data, "run_id", json_string(d->runid));
 
+	decide_scratch(d);
 	if (d->spec)
 		db_schema_check(d);
 	else
 		db_check(d, "schema", VS_CHECK_SKIP, "schema file %s not found", d->schema_path);
 	if (!h->should_stop(c))
 		db_storm(d);
-	if (!writes_allowed(d)) {
-		skip_writes(d, "production target: writes disabled (set allow_production_writes = true)");
+	if (!d->scratch) {
+		/* read-only: the foreign keys, each probe rolled back (no
+		 * checksum: a live agent writing meanwhile would fail it) */
+		skip_writes(d, d->scratch_why);
+		if (!h->should_stop(c) && d->spec)
+			db_fk_probe(d);
 	} else if (!h->should_stop(c)) {
 		if (db_checksum(d, 0) == 0) {
 			if (d->spec)

@@ -274,12 +274,21 @@ int db_storm(struct db *d)
 	pool_sample(d, pool_metric, series, "before");
 	if (room >= 0) {
 		h->check_value(d->c, "storm.headroom", (double)room, VS_GE, (double)n, "connections");
-		if (d->production && n > room / 2) {
-			/* never take a production server's last free slots */
-			db_log(d, VS_LOG_WARN, "production: storm capped at %lld connections (half the headroom)",
+		if (d->scratch && !d->scratch_marked && n > room / 2) {
+			/* a server vstress did not start: never take its last free slots */
+			db_log(d, VS_LOG_WARN, "not vstress's own server: storm capped at %lld connections (half the headroom)",
 			       room / 2);
 			n = room / 2;
 		}
+	}
+	if (!d->scratch) {
+		/* the storm would crowd out the database's own clients: the pool is
+		 * only looked at */
+		db_check(d, "storm.connect", VS_CHECK_SKIP, "%s", d->scratch_why);
+		db_check(d, "storm.recovery", VS_CHECK_SKIP, "%s", d->scratch_why);
+		pool_sample(d, pool_metric, series, "after");
+		pool_checks(d);
+		goto out;
 	}
 	if (n <= 0) {
 		db_check(d, "storm.connect", VS_CHECK_SKIP, "storm_connections = 0 or no headroom");

@@ -41,26 +41,21 @@ const struct vs_option er_options[] = {
 	{"primary_standin", VS_OPT_STRING, "llm_openai", "the world stand-in of the first LLM (the fault's target)", 0},
 	{"fallback_standins", VS_OPT_LIST, "llm_gemini,llm_anthropic",
 	 "stand-ins of the fallback LLMs: their requests must increase", 0},
-	{"breaker_metric", VS_OPT_STRING, "agent_breaker_state", "gauge of a circuit breaker's state", 0},
 	{"breaker_labels", VS_OPT_STRING, "breaker=\"llm:openai\"", "the first LLM's breaker, as labels", 0},
-	{"breaker_open_value", VS_OPT_DOUBLE, "1", "breaker_metric's value when open", 0},
+	{"breaker_open_value", VS_OPT_DOUBLE, "1", "[target] signal.breaker_state's value when open", 0},
 	{"breaker_wait", VS_OPT_DURATION, "35s",
 	 "an LLM scenario first waits this long for the breaker to leave open (else: skip)", 0},
-	{"breaker_transitions_metric", VS_OPT_STRING, "agent_breaker_transitions_total", "counter of breaker transitions",
-	 0},
 	{"breaker_open_labels", VS_OPT_STRING, "breaker=\"llm:openai\",to=\"OPEN\"", "transitions to open, as labels", 0},
 	{"breaker_open_sql", VS_OPT_STRING,
 	 "SELECT count(*) FROM circuit_breaker_events WHERE breaker = 'llm:openai' AND to_state = 'OPEN' AND occurred_at "
 	 ">= {since}",
 	 "rows proving the breaker opened since {since} (empty: not used)", 0},
-	{"errors_metric", VS_OPT_STRING, "agent_provider_errors_total", "counter of provider errors", 0},
-	{"failover_metric", VS_OPT_STRING, "agent_provider_failovers_total", "counter of failovers", 0},
 	{"failover_labels", VS_OPT_STRING, "service=\"llm\",from=\"openai\"", "failovers away from the first LLM", 0},
 	/* 8.2 */
 	{"key_fault", VS_OPT_STRING, "error:status=401",
 	 "world fault on primary_standin (401: OpenAI's own invalid_api_key body)", 0},
 	{"key_calls", VS_OPT_INT, "1", "calls during the invalid key", 0},
-	{"key_error_labels", VS_OPT_STRING, "provider=\"openai\",error_class=\"auth\"", "errors_metric series of the 401",
+	{"key_error_labels", VS_OPT_STRING, "provider=\"openai\",error_class=\"auth\"", "[target] signal.provider_errors series of the 401",
 	 0},
 	{"key_error_sql", VS_OPT_STRING, NULL, "rows logging the auth error since {since} (unset: the metric only)", 0},
 	{"key_reply_within", VS_OPT_DURATION, "3s", "check: every caller turn replied within this", 0},
@@ -71,7 +66,7 @@ const struct vs_option er_options[] = {
 	{"timeout_reply_within", VS_OPT_DURATION, "8s",
 	 "check: every caller turn replied within this (the agent's first-token timeout is 4 s)", 0},
 	{"timeout_error_labels", VS_OPT_STRING, "provider=\"openai\",error_class=\"timeout\"",
-	 "errors_metric series of the stall", 0},
+	 "[target] signal.provider_errors series of the stall", 0},
 	/* 5.2 TTS failover */
 	{"tts_standin", VS_OPT_STRING, "tts_cartesia", "the world stand-in of the first TTS (the fault's target)", 0},
 	{"tts_fault", VS_OPT_STRING, "error:status=500", "world fault on tts_standin (500: the handshake refused, an outage)",
@@ -103,16 +98,64 @@ const struct vs_option er_options[] = {
 	{"outage_call_actions", VS_OPT_LIST, "speak,transfer",
 	 "the outage call is handled when the caller hears the agent, or it sends one of these", 0},
 	{"outage_call_wait", VS_OPT_DURATION, "10s", "outage call without a stream: wait this long for its hang-up", 0},
-	{"outage_log_metric", VS_OPT_STRING, "agent_db_errors_total",
-	 "counter that must increase over the outage (empty: not used)", 0},
 	{"outage_log_sql", VS_OPT_STRING,
 	 "SELECT count(*) FROM system_errors WHERE component = 'database' AND occurred_at >= {since}",
 	 "rows logging the outage since {since} (empty: not used)", 0},
 	{"outage_log_within", VS_OPT_DURATION, "5s", "after recovery, wait this long for the log row", 0},
 	{"target_db_env", VS_OPT_STRING, "DATABASE_URL",
 	 "the target's variable with its database URL: it must point at the proxy (read from /proc/<pid>/environ)", 0},
+	/* deprecated: the agent's series are [target] signal.* (er_conf_load) */
+	{"breaker_metric", VS_OPT_STRING, NULL, "deprecated: [target] signal.breaker_state", 0},
+	{"breaker_transitions_metric", VS_OPT_STRING, NULL, "deprecated: [target] signal.breaker_transitions", 0},
+	{"errors_metric", VS_OPT_STRING, NULL, "deprecated: [target] signal.provider_errors", 0},
+	{"failover_metric", VS_OPT_STRING, NULL, "deprecated: [target] signal.failovers", 0},
+	{"outage_log_metric", VS_OPT_STRING, NULL,
+	 "deprecated: [target] signal.db_errors (the counter that must increase over the outage)", 0},
 	{0},
 };
+
+const char *const er_signal_names[5] = {"breaker_state", "breaker_transitions", "provider_errors", "failovers",
+					"db_errors"};
+
+const struct vs_signal *er_signal(struct er *e, const char *signal)
+{
+	for (size_t i = 0; i < sizeof(er_signal_names) / sizeof(er_signal_names[0]); i++)
+		if (!strcmp(er_signal_names[i], signal))
+			return &e->sig[i];
+	return &e->sig[0]; /* not reached: the names are this plugin's own */
+}
+
+/* The signals, then the old per-plugin metric options where still set. */
+static int read_signals(struct er *e)
+{
+	static const char *const old[] = {"breaker_metric", "breaker_transitions_metric", "errors_metric",
+					  "failover_metric", "outage_log_metric"};
+	static const char *const label_keys[] = {"breaker_labels",     "breaker_open_labels",	  "failover_labels",
+						 "key_error_labels",   "timeout_error_labels",	  "tts_failover_labels",
+						 "tts_breaker_labels", "tts_breaker_open_labels"};
+	const struct vs_host *h = e->h;
+
+	for (size_t i = 0; i < sizeof(old) / sizeof(old[0]); i++) {
+		const char *v = h->opt(e->c, old[i]);
+		char err[400];
+		if (vs_popt_signal(h, e->c, er_signal_names[i], &e->sig[i]) != VS_OK)
+			return VS_ECONFIG;
+		if (!v)
+			continue;
+		h->log(e->c, VS_LOG_WARN, "[errors] %s is deprecated: declare [target] signal.%s", old[i],
+		       er_signal_names[i]);
+		if (vs_signal_parse(er_signal_names[i], v, &e->sig[i], err, sizeof(err)) != 0) {
+			h->reason(e->c, "[errors] %s: %s", old[i], err);
+			return VS_ECONFIG;
+		}
+	}
+	for (size_t i = 0; i < sizeof(label_keys) / sizeof(label_keys[0]); i++) {
+		struct vs_signal tmp;
+		if (vs_popt_labels(h, e->c, "errors", label_keys[i], &tmp) != VS_OK)
+			return VS_ECONFIG;
+	}
+	return VS_OK;
+}
 
 const char *er_str(struct er *e, const char *key)
 {
@@ -153,7 +196,7 @@ int er_conf_load(struct er *e)
 	const char *sc = er_str(e, "scenarios");
 	int rc;
 
-	if (vs_calltarget_read(h, e->c, &e->t))
+	if (vs_calltarget_read(h, e->c, &e->t) || read_signals(e) != VS_OK)
 		return VS_ECONFIG;
 	e->answer_timeout_ms = er_ms(e, "answer_timeout");
 	e->webhook_within_ms = er_ms(e, "webhook_within");

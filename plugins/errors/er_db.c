@@ -140,7 +140,8 @@ static void check_outage_call(struct er *e, const struct er_call *oc)
 
 static void check_logged(struct er *e, const char *since, int m_present0, double m0)
 {
-	const char *metric = er_str(e, "outage_log_metric"), *sql = er_str(e, "outage_log_sql");
+	const char *sql = er_str(e, "outage_log_sql");
+	int declared = vs_signal_declared(er_signal(e, "db_errors"));
 	long long within = er_ms(e, "outage_log_within");
 	char err[300] = "", msg[400] = "";
 	long rows = -1;
@@ -148,8 +149,8 @@ static void check_logged(struct er *e, const char *since, int m_present0, double
 	double v = 0;
 
 	for (long long waited = 0;; waited += 500) {
-		char *m = *metric ? er_metrics(e) : NULL;
-		v = er_prom(m, metric, NULL, &present);
+		char *m = declared ? er_metrics(e) : NULL;
+		v = er_prom(e, m, "db_errors", NULL, &present);
 		free(m);
 		if (*sql && since)
 			rows = er_db_count(e, sql, since, err, sizeof(err));
@@ -158,17 +159,19 @@ static void check_logged(struct er *e, const char *since, int m_present0, double
 			break;
 		er_sleep_ms(e, 500);
 	}
-	if (*metric)
-		snprintf(msg, sizeof(msg), "%s %s%.0f -> %s%.0f", metric, m_present0 ? "" : "(absent) ", m0,
+	if (declared)
+		snprintf(msg, sizeof(msg), "%s %s%.0f -> %s%.0f", er_sig(e, "db_errors"), m_present0 ? "" : "(absent) ", m0,
 			 present ? "" : "(absent) ", v);
 	if (*sql && since)
 		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), "%s%ld outage row%s logged since the fault%s%s",
 			 *msg ? "; " : "", rows, rows == 1 ? "" : "s", err[0] ? ": " : "", err);
 	if (evidence)
 		e->h->check(e->c, "db.logged", VS_CHECK_PASS, "%s", msg);
-	else if ((!*metric || !present) && rows < 0)
-		e->h->check(e->c, "db.logged", VS_CHECK_SKIP, "no evidence source: %s",
-			    *msg ? msg : "outage_log_metric and outage_log_sql are empty (or no db_url)");
+	else if ((!declared || !present) && rows < 0) {
+		char why[700];
+		e->h->check(e->c, "db.logged", VS_CHECK_SKIP, "no evidence source: %s; outage_log_sql is empty (or no db_url)",
+			    er_sig_why(e, "db_errors", why, sizeof(why)));
+	}
 	else
 		e->h->check(e->c, "db.logged", VS_CHECK_FAIL, "the outage left no trace: %s", msg);
 }
@@ -199,7 +202,7 @@ void er_db_scenario(struct er *e)
 		e->h->log(e->c, VS_LOG_WARN, "db_url: %s (the SQL evidence is not used)", err);
 	{
 		char *m = er_metrics(e);
-		m0 = er_prom(m, er_str(e, "outage_log_metric"), NULL, &m_present0);
+		m0 = er_prom(e, m, "db_errors", NULL, &m_present0);
 		free(m);
 	}
 	if (er_fault_on(e, er_str(e, "db_fault_target"), er_str(e, "db_fault"), err, sizeof(err)) != 0) {

@@ -30,10 +30,10 @@ static void take(struct er *e, const char *err_labels, struct snap *s)
 			s->fallback += v;
 	free(items);
 	m = er_metrics(e);
-	s->errs = er_prom(m, er_str(e, "errors_metric"), err_labels, &s->errs_p);
-	s->failovers = er_prom(m, er_str(e, "failover_metric"), er_str(e, "failover_labels"), &s->failovers_p);
-	s->opens = er_prom(m, er_str(e, "breaker_transitions_metric"), er_str(e, "breaker_open_labels"), &s->opens_p);
-	s->state = er_prom(m, er_str(e, "breaker_metric"), er_str(e, "breaker_labels"), &s->state_p);
+	s->errs = er_prom(e, m, "provider_errors", err_labels, &s->errs_p);
+	s->failovers = er_prom(e, m, "failovers", er_str(e, "failover_labels"), &s->failovers_p);
+	s->opens = er_prom(e, m, "breaker_transitions", er_str(e, "breaker_open_labels"), &s->opens_p);
+	s->state = er_prom(e, m, "breaker_state", er_str(e, "breaker_labels"), &s->state_p);
 	free(m);
 }
 
@@ -52,7 +52,7 @@ static int ready(struct er *e, char *why, size_t len)
 	if (er_breaker_settle(e, er_str(e, "breaker_labels"), wait) != 0) {
 		snprintf(why, len, "the first LLM's circuit breaker (%s{%s}) stayed open for %lld ms: the fault would not "
 				   "reach it",
-			 er_str(e, "breaker_metric"), er_str(e, "breaker_labels"), wait);
+			 er_sig(e, "breaker_state"), er_str(e, "breaker_labels"), wait);
 		return -1;
 	}
 	return 0;
@@ -126,15 +126,18 @@ static void check_fallback(struct er *e, const char *name, const struct snap *a,
 }
 
 /* A counter that must have increased; absent before and after: skip. */
-static void check_counter(struct er *e, const char *name, const char *metric, const char *labels, int p0, double v0,
+static void check_counter(struct er *e, const char *name, const char *signal, const char *labels, int p0, double v0,
 			  int p1, double v1, long sql_rows)
 {
+	const char *metric = er_sig(e, signal);
+	char why[700];
+
 	if (sql_rows > 0 || (p1 && v1 > (p0 ? v0 : 0)))
 		e->h->check(e->c, name, VS_CHECK_PASS, "%s{%s} %.0f -> %.0f%s", metric, labels, v0, v1,
 			    sql_rows > 0 ? " (and rows in the database)" : "");
 	else if (!p1 && sql_rows < 0)
-		e->h->check(e->c, name, VS_CHECK_SKIP, "%s{%s} is absent from the target's metrics (no evidence source)",
-			    metric, labels);
+		e->h->check(e->c, name, VS_CHECK_SKIP, "no evidence source: %s, with {%s}",
+			    er_sig_why(e, signal, why, sizeof(why)), labels);
 	else
 		e->h->check(e->c, name, VS_CHECK_FAIL, "%s{%s} %.0f -> %.0f%s", metric, labels, v0, v1,
 			    sql_rows == 0 ? ", no rows in the database" : "");
@@ -215,8 +218,8 @@ void er_key_scenario(struct er *e)
 	e->h->check_value(e->c, "key.first_reply", s.max_first, VS_LE, (double)e->first_reply_ms, "ms");
 	check_latency(e, "key.reply_latency", &s, er_ms(e, "key_reply_within"));
 	check_fallback(e, "key.fallback_used", &a, &b);
-	check_counter(e, "key.error_logged", er_str(e, "errors_metric"), labels, a.errs_p, a.errs, b.errs_p, b.errs, rows);
-	check_counter(e, "key.failover", er_str(e, "failover_metric"), er_str(e, "failover_labels"), a.failovers_p,
+	check_counter(e, "key.error_logged", "provider_errors", labels, a.errs_p, a.errs, b.errs_p, b.errs, rows);
+	check_counter(e, "key.failover", "failovers", er_str(e, "failover_labels"), a.failovers_p,
 		      a.failovers, b.failovers_p, b.failovers, -1);
 	json_object_set_new(e->data, "key",
 			    json_pack("{s:f,s:f,s:f,s:f,s:o}", "max_turn_ms", s.max_turn, "mean_turn_ms",
@@ -328,15 +331,17 @@ void er_timeout_scenario(struct er *e)
 	check_latency(e, "timeout.reply_latency", &s, er_ms(e, "timeout_reply_within"));
 	if (seen_open || rows > 0)
 		e->h->check(e->c, "timeout.breaker_open", VS_CHECK_PASS, "opened during call %d of %d: %s{%s} %.0f -> %.0f%s%ld%s", n,
-			    (int)max, er_str(e, "breaker_transitions_metric"), er_str(e, "breaker_open_labels"), a.opens, b.opens,
+			    (int)max, er_sig(e, "breaker_transitions"), er_str(e, "breaker_open_labels"), a.opens, b.opens,
 			    rows >= 0 ? ", " : "", rows, rows >= 0 ? " circuit-breaker rows" : "");
-	else if (!b.state_p && !b.opens_p && rows < 0)
-		e->h->check(e->c, "timeout.breaker_open", VS_CHECK_SKIP, "no evidence source: %s and %s absent, no breaker_open_sql",
-			    er_str(e, "breaker_metric"), er_str(e, "breaker_transitions_metric"));
+	else if (!b.state_p && !b.opens_p && rows < 0) {
+		char w1[700], w2[700];
+		e->h->check(e->c, "timeout.breaker_open", VS_CHECK_SKIP, "no evidence source: %s; %s; no breaker_open_sql",
+			    er_sig_why(e, "breaker_state", w1, sizeof(w1)), er_sig_why(e, "breaker_transitions", w2, sizeof(w2)));
+	}
 	else
 		e->h->check(e->c, "timeout.breaker_open", VS_CHECK_FAIL,
 			    "never opened over %d calls (%.0f stalled requests, %s{%s} %.0f -> %.0f%s%ld%s)", n,
-			    b.primary - a.primary, er_str(e, "errors_metric"), labels, a.errs, b.errs, rows >= 0 ? ", " : "",
+			    b.primary - a.primary, er_sig(e, "provider_errors"), labels, a.errs, b.errs, rows >= 0 ? ", " : "",
 			    rows, rows >= 0 ? " circuit-breaker rows" : "");
 	check_fallback(e, "timeout.fallback_used", &a, &b);
 	mean = s.replied ? s.sum_turn / s.replied : -1;

@@ -14,7 +14,6 @@
 #include <libpq-fe.h>
 
 #include <vstress/net/httpc.h>
-#include <vstress/observe/promtext.h>
 
 static double mono_ms(void)
 {
@@ -56,13 +55,28 @@ char *er_metrics(struct er *e)
 	return body;
 }
 
-double er_prom(const char *text, const char *name, const char *want, int *present)
+double er_prom(struct er *e, const char *text, const char *signal, const char *labels, int *present)
 {
+	struct vs_signal extra;
 	double sum = 0;
-	int n = text && name && *name ? vs_prom_sum(text, name, want, &sum) : 0;
+	int n = 0;
+
+	if (text && vs_signal_parse_labels(labels, &extra, NULL, 0) == 0)
+		n = vs_signal_sum(er_signal(e, signal), text, NULL, &extra, &sum);
 	if (present)
 		*present = n > 0;
 	return n > 0 ? sum : 0;
+}
+
+const char *er_sig(struct er *e, const char *signal)
+{
+	const struct vs_signal *s = er_signal(e, signal);
+	return vs_signal_declared(s) ? s->name : s->key;
+}
+
+const char *er_sig_why(struct er *e, const char *signal, char *buf, size_t len)
+{
+	return vs_signal_why(er_signal(e, signal), buf, len);
 }
 
 double er_world_stat(struct er *e, const char *standin, const char *counter)
@@ -205,7 +219,7 @@ int er_breaker_settle(struct er *e, const char *labels, long long wait_ms)
 	for (;;) {
 		char *m = er_metrics(e);
 		int present;
-		double v = er_prom(m, er_str(e, "breaker_metric"), labels, &present);
+		double v = er_prom(e, m, "breaker_state", labels, &present);
 		free(m);
 		if (!present || v != open)
 			return 0;

@@ -39,9 +39,9 @@ static void tsnap_take(struct er *e, struct tsnap *s)
 			s->fallback += v;
 	free(items);
 	m = er_metrics(e);
-	s->failovers = er_prom(m, er_str(e, "failover_metric"), er_str(e, "tts_failover_labels"), &s->failovers_p);
-	s->opens = er_prom(m, er_str(e, "breaker_transitions_metric"), er_str(e, "tts_breaker_open_labels"), &s->opens_p);
-	s->state = er_prom(m, er_str(e, "breaker_metric"), er_str(e, "tts_breaker_labels"), &s->state_p);
+	s->failovers = er_prom(e, m, "failovers", er_str(e, "tts_failover_labels"), &s->failovers_p);
+	s->opens = er_prom(e, m, "breaker_transitions", er_str(e, "tts_breaker_open_labels"), &s->opens_p);
+	s->state = er_prom(e, m, "breaker_state", er_str(e, "tts_breaker_labels"), &s->state_p);
 	free(m);
 }
 
@@ -105,12 +105,14 @@ static void check_fallback(struct er *e, const struct tsnap *a, const struct tsn
 
 static void check_failover(struct er *e, const struct tsnap *a, const struct tsnap *b)
 {
-	const char *m = er_str(e, "failover_metric"), *l = er_str(e, "tts_failover_labels");
+	const char *m = er_sig(e, "failovers"), *l = er_str(e, "tts_failover_labels");
+	char why[700];
 	if (b->failovers_p && b->failovers > (a->failovers_p ? a->failovers : 0))
 		e->h->check(e->c, "tts.failover_counted", VS_CHECK_PASS, "%s{%s} %.0f -> %.0f", m, l, a->failovers,
 			    b->failovers);
 	else if (!b->failovers_p)
-		e->h->check(e->c, "tts.failover_counted", VS_CHECK_SKIP, "%s{%s} is absent from the target's metrics", m, l);
+		e->h->check(e->c, "tts.failover_counted", VS_CHECK_SKIP, "%s, with {%s}",
+			    er_sig_why(e, "failovers", why, sizeof(why)), l);
 	else
 		e->h->check(e->c, "tts.failover_counted", VS_CHECK_FAIL, "%s{%s} %.0f -> %.0f", m, l, a->failovers,
 			    b->failovers);
@@ -149,7 +151,7 @@ void er_tts_scenario(struct er *e)
 		max = 1;
 	if (er_breaker_settle(e, er_str(e, "tts_breaker_labels"), er_ms(e, "breaker_wait")) != 0) {
 		snprintf(why, sizeof(why), "the first TTS's circuit breaker (%s{%s}) stayed open: the fault would not reach it",
-			 er_str(e, "breaker_metric"), er_str(e, "tts_breaker_labels"));
+			 er_sig(e, "breaker_state"), er_str(e, "tts_breaker_labels"));
 		skip_checks(e, CHECKS, 6, why);
 		return;
 	}
@@ -193,11 +195,14 @@ void er_tts_scenario(struct er *e)
 	check_gaps(e, &s);
 	if (seen_open)
 		e->h->check(e->c, "tts.breaker_opened", VS_CHECK_PASS, "opened during call %d of at most %lld: %s{%s} %.0f -> %.0f",
-			    n, max, er_str(e, "breaker_transitions_metric"), er_str(e, "tts_breaker_open_labels"), a.opens,
+			    n, max, er_sig(e, "breaker_transitions"), er_str(e, "tts_breaker_open_labels"), a.opens,
 			    b.opens);
-	else if (!b.state_p && !b.opens_p)
-		e->h->check(e->c, "tts.breaker_opened", VS_CHECK_SKIP, "no evidence source: %s{%s} and %s absent",
-			    er_str(e, "breaker_metric"), er_str(e, "tts_breaker_labels"), er_str(e, "breaker_transitions_metric"));
+	else if (!b.state_p && !b.opens_p) {
+		char w1[700], w2[700];
+		e->h->check(e->c, "tts.breaker_opened", VS_CHECK_SKIP, "no evidence source: %s, with {%s}; %s",
+			    er_sig_why(e, "breaker_state", w1, sizeof(w1)), er_str(e, "tts_breaker_labels"),
+			    er_sig_why(e, "breaker_transitions", w2, sizeof(w2)));
+	}
 	else
 		e->h->check(e->c, "tts.breaker_opened", VS_CHECK_FAIL, "never opened over %d call%s (%.0f refused requests to %s)",
 			    n, n == 1 ? "" : "s", b.primary - a.primary, er_str(e, "tts_standin"));
@@ -246,7 +251,7 @@ void er_tts_recovery(struct er *e)
 	}
 	if (a.state_p && a.state == open_value) {
 		e->h->check(e->c, "tts.recovered", VS_CHECK_FAIL, "%s{%s} still open %.1f s after the fault's removal",
-			    er_str(e, "breaker_metric"), er_str(e, "tts_breaker_labels"), waited / 1e3);
+			    er_sig(e, "breaker_state"), er_str(e, "tts_breaker_labels"), waited / 1e3);
 		return;
 	}
 	er_call(e, e->key_script, "tts-recovery", &c);

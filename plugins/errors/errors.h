@@ -31,6 +31,7 @@
 #include <vstress/caller/callbatch.h>
 #include <vstress/caller/telnyx_call.h>
 #include <vstress/callphase/calltarget.h>
+#include <vstress/callphase/signals.h>
 #include <vstress/standin/worldfaults.h>
 
 #define ER_VERSION "1.0.0"
@@ -47,6 +48,7 @@ struct er {
 	vs_ctx *c;
 	/* where */
 	struct vs_calltarget t; /* target, world, numbers, test tenant options */
+	struct vs_signal sig[5]; /* the agent's signals, by er_signal_names */
 	char health_url[1024];
 	struct vs_tenant tenant;
 	struct vs_call_engine *eng;
@@ -76,8 +78,17 @@ long long er_ms(struct er *e, const char *key);
 long er_get(const char *url, int timeout_ms, char **body, double *ms);
 /* /metrics text, NULL when it did not answer. */
 char *er_metrics(struct er *e);
-/* Sum of the series `name{want}` in text; 0 with *present = 0 when absent. */
-double er_prom(const char *text, const char *name, const char *want, int *present);
+/* The agent's signals the plugin reads ([target] signal.<name>). */
+extern const char *const er_signal_names[5];
+const struct vs_signal *er_signal(struct er *e, const char *signal);
+/* Sum of the samples of the declared signal (e.g. "breaker_state") that
+ * also carry `labels` (a label list option's value, checked by
+ * er_conf_load); 0 with *present = 0 when absent or undeclared. */
+double er_prom(struct er *e, const char *text, const char *signal, const char *labels, int *present);
+/* The signal's selector for a message, or its key when undeclared. */
+const char *er_sig(struct er *e, const char *signal);
+/* Why a signal gave no reading: names the key to set (vs_signal_why). */
+const char *er_sig_why(struct er *e, const char *signal, char *buf, size_t len);
 /* GET <control>/_vstress/stats: <standin>.<counter>, -1 when unknown. */
 double er_world_stat(struct er *e, const char *standin, const char *counter);
 /* Installs the comma-separated fault specs on target; 0 or -1 with err. */

@@ -340,7 +340,7 @@ void ld_checks(struct ld *p)
 	check_pacing(p);
 	check_concurrency(p);
 	check_races(p);
-	ld_check_agent(p);
+	ld_check_agent(p, sum);
 	ld_check_cpu(p, sum);
 	ld_check_db_rows(p, calls);
 	ld_check_db_load(p, sum);

@@ -17,7 +17,7 @@
 const struct vs_option ld_options[] = {
 	VS_CALLOPT_TARGET("the target's base URL (unset: the plugin skips)"),
 	{"metrics_path", VS_OPT_STRING, "/metrics",
-	 "the target's Prometheus text metrics (agent_active_calls, agent_calls_total, agent_db_pool_size); "
+	 "the target's Prometheus text metrics ([target] signal.active_calls, calls, calls_failed, pool_size, pool_idle); "
 	 "empty: those checks skip",
 	 0},
 	VS_CALLOPT_WORLD("the world's control API: the target's Call Control commands are observed there (unset: skip)",
@@ -46,13 +46,13 @@ const struct vs_option ld_options[] = {
 	{"max_late_pct", VS_OPT_DOUBLE, "5", "check: our own frames sent > late_frame after their slot, percent", 0},
 	{"min_concurrency", VS_OPT_INT, NULL,
 	 "check: calls observed running at once at least (default: concurrency, at most calls)", 0},
-	{"db_pool_min", VS_OPT_INT, "1", "check: agent_db_pool_size sampled during the load stays >= this", 0},
+	{"db_pool_min", VS_OPT_INT, "1", "check: [target] signal.pool_size sampled during the load stays >= this", 0},
 	{"db_pool_max", VS_OPT_INT, "10", "check: ... and <= this (the agent's DB_POOL_MAX)", 0},
 	{"cpu_max_pct", VS_OPT_DOUBLE, NULL,
 	 "check (only when set): the target's mean CPU during the load, percent of all this machine's cores", 0},
 	{"sample_interval", VS_OPT_DURATION, "500ms", "the target's process tree and /metrics are read this often", 0},
 	{"idle_window", VS_OPT_DURATION, "2s", "sampled before the batch and after it drained (baseline CPU/RSS)", 0},
-	{"drain_timeout", VS_OPT_DURATION, "15s", "after the batch: wait this long for agent_active_calls to reach 0", 0},
+	{"drain_timeout", VS_OPT_DURATION, "15s", "after the batch: wait this long for [target] signal.active_calls to reach 0", 0},
 	{0},
 };
 
@@ -97,6 +97,13 @@ int ld_conf_load(struct ld *p)
 	if (vs_calltarget_read(h, p->c, &p->t))
 		return VS_ECONFIG;
 	vs_calltarget_path(h, p->c, &p->t, "metrics_path", p->t.metrics_url, sizeof(p->t.metrics_url));
+	if (vs_popt_signal(h, p->c, "active_calls", &p->sig.active) || vs_popt_signal(h, p->c, "calls", &p->sig.calls) ||
+	    vs_popt_signal(h, p->c, "calls_failed", &p->sig.failed) ||
+	    vs_popt_signal(h, p->c, "pool_size", &p->sig.pool_size) ||
+	    vs_popt_signal(h, p->c, "pool_idle", &p->sig.pool_idle))
+		return VS_ECONFIG;
+	/* calls by outcome: by the label that picks the failed ones */
+	p->sig.outcome = p->sig.failed.nlabels ? p->sig.failed.labels[0].k : NULL;
 	p->db_call_sql = vs_popt_str(h, p->c, "db_call_sql");
 	p->db_turns_sql = vs_popt_str(h, p->c, "db_turns_sql");
 	rc = vs_calltarget_skip(h, p->c, "load", &p->t,

@@ -1,6 +1,7 @@
 /* load plugin: the target seen from outside during the load: its GET
- * /metrics (active calls, call outcomes, DB pool) and its process tree
- * (CPU, RSS), sampled by background threads from before the batch to after
+ * /metrics (active calls, call outcomes, DB pool: the declared signals,
+ * [target] signal.*) and its process tree (CPU, RSS), sampled by
+ * background threads from before the batch to after
  * it drained. */
 #include "load.h"
 
@@ -11,9 +12,13 @@
 #include <time.h>
 
 #include <vstress/net/httpc.h>
-#include <vstress/observe/promtext.h>
 
-int ld_prom_read(const char *url, struct ld_prom *out)
+static void add_group(const char *value, double sum, void *arg)
+{
+	json_object_set_new(arg, value, json_real(sum));
+}
+
+int ld_prom_read(const struct ld_sigs *sig, const char *url, struct ld_prom *out, json_t **groups)
 {
 	char err[256], *body = NULL;
 	long status = 0;
@@ -25,11 +30,16 @@ int ld_prom_read(const char *url, struct ld_prom *out)
 		return -1;
 	}
 	out->ok = 1;
-	out->has_active = vs_prom_sum(body, "agent_active_calls", NULL, &out->active) > 0;
-	out->has_calls = vs_prom_sum(body, "agent_calls_total", NULL, &out->calls_total) > 0;
-	vs_prom_sum(body, "agent_calls_total", "outcome=\"error\"", &out->calls_error);
-	out->has_pool = vs_prom_sum(body, "agent_db_pool_size", NULL, &out->pool_size) > 0;
-	vs_prom_sum(body, "agent_db_pool_idle", NULL, &out->pool_idle);
+	out->has_active = vs_signal_sum(&sig->active, body, NULL, NULL, &out->active) > 0;
+	out->has_calls = vs_signal_sum(&sig->calls, body, NULL, NULL, &out->calls_total) > 0;
+	out->has_failed = vs_signal_sum(&sig->failed, body, NULL, NULL, &out->calls_error) > 0;
+	out->has_pool = vs_signal_sum(&sig->pool_size, body, NULL, NULL, &out->pool_size) > 0;
+	vs_signal_sum(&sig->pool_idle, body, NULL, NULL, &out->pool_idle);
+	if (groups && sig->outcome) {
+		json_decref(*groups);
+		*groups = json_object();
+		vs_signal_by_label(&sig->calls, body, sig->outcome, add_group, *groups);
+	}
 	free(body);
 	return 0;
 }
@@ -66,7 +76,7 @@ static void *prom_thread(void *arg)
 		struct ld_promsample s = {0};
 		pthread_mutex_unlock(&m->mu);
 		s.t_ns = p->h->now_ns();
-		ld_prom_read(p->t.metrics_url, &s.m);
+		ld_prom_read(&p->sig, p->t.metrics_url, &s.m, NULL);
 		pthread_mutex_lock(&m->mu);
 		if (s.m.ok) {
 			struct ld_promsample *g = realloc(p->promser, (p->npromser + 1) * sizeof(*g));

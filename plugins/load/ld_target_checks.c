@@ -8,10 +8,34 @@
 #include <string.h>
 #include <unistd.h>
 
+/* signal.calls over the batch per outcome ("completed +4, error +0"), into
+ * buf and sum; "" when the outcomes were not read. */
+static const char *by_outcome(struct ld *p, json_t *sum, char *buf, size_t len)
+{
+	const char *k;
+	json_t *v, *delta;
+	size_t o = 0;
+
+	buf[0] = '\0';
+	if (!p->calls_by_after || !json_object_size(p->calls_by_after))
+		return buf;
+	delta = json_object();
+	o += (size_t)snprintf(buf, len, "; by %s:", p->sig.outcome);
+	json_object_foreach(p->calls_by_after, k, v) {
+		double d = json_number_value(v) - json_number_value(json_object_get(p->calls_by_before, k));
+		json_object_set_new(delta, k, json_real(d));
+		if (o < len)
+			o += (size_t)snprintf(buf + o, len - o, " %s %+.0f", k, d);
+	}
+	json_object_set_new(sum, "agent_calls_by_outcome", delta);
+	return buf;
+}
+
 /* The agent's own account, from /metrics before and after. */
-void ld_check_agent(struct ld *p)
+void ld_check_agent(struct ld *p, json_t *sum)
 {
 	const struct ld_prom *b = &p->prom_before, *a = &p->prom_after;
+	char why[700], sel[512], groups[400];
 
 	if (!p->t.metrics_url[0]) {
 		p->h->check(p->c, "agent.drained", VS_CHECK_SKIP, "metrics_path is empty");
@@ -25,21 +49,31 @@ void ld_check_agent(struct ld *p)
 		return;
 	}
 	if (!a->has_active)
-		p->h->check(p->c, "agent.drained", VS_CHECK_SKIP, "the target's /metrics has no agent_active_calls");
+		p->h->check(p->c, "agent.drained", VS_CHECK_SKIP, "%s", vs_signal_why(&p->sig.active, why, sizeof(why)));
 	else
 		p->h->check(p->c, "agent.drained", a->active == 0 ? VS_CHECK_PASS : VS_CHECK_FAIL,
-			    "agent_active_calls: %.0f before the batch, %.0f when read %.1f s after it ended%s", b->active,
-			    a->active,
+			    "%s: %.0f before the batch, %.0f when read %.1f s after it ended%s",
+			    vs_signal_str(&p->sig.active, sel, sizeof(sel)), b->active, a->active,
 			    (double)(p->t_drained_ns - p->t_end_ns) / 1e9,
 			    a->active == 0 ? "" : ": calls stuck in the agent (not removed when they ended)");
-	if (!a->has_calls) {
-		p->h->check(p->c, "agent.errors", VS_CHECK_SKIP, "the target's /metrics has no agent_calls_total");
+	if (!a->has_calls && !a->has_failed) {
+		p->h->check(p->c, "agent.errors", VS_CHECK_SKIP, "%s",
+			    vs_signal_why(vs_signal_declared(&p->sig.failed) ? &p->sig.failed : &p->sig.calls, why,
+					  sizeof(why)));
 		return;
 	}
-	p->h->count(p->c, "agent_calls_counted", (int64_t)llround(a->calls_total - b->calls_total));
+	if (a->has_calls)
+		p->h->count(p->c, "agent_calls_counted", (int64_t)llround(a->calls_total - b->calls_total));
+	if (!vs_signal_declared(&p->sig.failed)) {
+		p->h->check(p->c, "agent.errors", VS_CHECK_SKIP, "%s", vs_signal_why(&p->sig.failed, why, sizeof(why)));
+		return;
+	}
+	/* a counter that has not counted yet may be absent: 0 then, as long as
+	 * the agent's call counter is there to show it counts at all */
 	p->h->check(p->c, "agent.errors", a->calls_error - b->calls_error <= 0 ? VS_CHECK_PASS : VS_CHECK_FAIL,
-		    "agent_calls_total{outcome=\"error\"} %+.0f over the batch (%.0f calls counted by the agent, %ld ran)",
-		    a->calls_error - b->calls_error, a->calls_total - b->calls_total, p->ran);
+		    "%s %+.0f over the batch (%.0f calls counted by the agent, %ld ran%s)",
+		    vs_signal_str(&p->sig.failed, sel, sizeof(sel)), a->calls_error - b->calls_error,
+		    a->calls_total - b->calls_total, p->ran, by_outcome(p, sum, groups, sizeof(groups)));
 }
 
 /* CPU % between successive samples; RSS per sample. */
@@ -221,8 +255,9 @@ void ld_check_db_load(struct ld *p, json_t *sum)
 		p->h->record(p->c, p->h->metric(p->c, "db_pool_size", "conns"), (int64_t)llround(s->m.pool_size));
 	}
 	if (!n) {
+		char why[700];
 		p->h->check(p->c, "db.pool", VS_CHECK_SKIP, "%s",
-			    p->npromser ? "the target's /metrics has no agent_db_pool_size"
+			    p->npromser ? vs_signal_why(&p->sig.pool_size, why, sizeof(why))
 					: "no /metrics reading during the load");
 		return;
 	}
@@ -230,7 +265,7 @@ void ld_check_db_load(struct ld *p, json_t *sum)
 	json_object_set_new(sum, "db_pool_size_max", json_real(hi));
 	json_object_set_new(sum, "db_pool_idle_min", json_real(idle_lo));
 	p->h->check(p->c, "db.pool", lo >= (double)p->pool_min && hi <= (double)p->pool_max ? VS_CHECK_PASS : VS_CHECK_FAIL,
-		    "agent_db_pool_size %.0f..%.0f over %zu readings during the load (allowed %lld..%lld), idle down to %.0f",
-		    lo, hi, n, p->pool_min, p->pool_max, idle_lo);
+		    "%s %.0f..%.0f over %zu readings during the load (allowed %lld..%lld), idle down to %.0f",
+		    p->sig.pool_size.name, lo, hi, n, p->pool_min, p->pool_max, idle_lo);
 }
 

@@ -21,18 +21,26 @@
 #include <vstress/caller/telnyx_call.h>
 #include <vstress/callphase/calltarget.h>
 #include <vstress/callphase/checkmsg.h>
+#include <vstress/callphase/signals.h>
 
 #define LD_VERSION "1.0.0"
+
+/* The agent's signals the load reads ([target] signal.<name>). */
+struct ld_sigs {
+	struct vs_signal active, calls, failed, pool_size, pool_idle;
+	const char *outcome; /* the label calls_failed selects by ("outcome"), or NULL */
+};
 
 /* The agent's /metrics read once. */
 struct ld_prom {
 	int ok;             /* GET /metrics answered 200 */
-	int has_active;     /* agent_active_calls present */
-	double active;      /* agent_active_calls */
-	int has_calls;      /* any agent_calls_total series */
+	int has_active;     /* signal.active_calls present */
+	double active;
+	int has_calls;      /* signal.calls present */
 	double calls_total; /* all outcomes */
-	double calls_error; /* outcome="error" */
-	int has_pool;       /* agent_db_pool_size present */
+	int has_failed;     /* signal.calls_failed present */
+	double calls_error;
+	int has_pool;       /* signal.pool_size present */
 	double pool_size, pool_idle;
 };
 
@@ -49,6 +57,7 @@ struct ld {
 	vs_ctx *c;
 	/* where */
 	struct vs_calltarget t; /* target, world, numbers, test tenant options */
+	struct ld_sigs sig;
 	struct vs_tenant tenant;
 	/* what */
 	struct vs_call_script **scripts;
@@ -72,6 +81,7 @@ struct ld {
 	int m_first, m_turn, m_webhook, m_answer, m_lateness, m_cpu, m_rss;
 	/* the target, around the batch */
 	struct ld_prom prom_before, prom_after;
+	json_t *calls_by_before, *calls_by_after; /* signal.calls per outcome label value */
 	int drained;
 	long long deadlocks_before, deadlocks_after; /* -1: unread */
 	char db_err[256];
@@ -97,7 +107,8 @@ long long ld_shard_global(const struct ld *p, size_t i);
 
 /* ld_target.c: the agent's /metrics and the target's process tree, read
  * once or sampled by a background thread from before to after the batch. */
-int ld_prom_read(const char *url, struct ld_prom *out);
+/* groups (NULL: not wanted): replaced by {outcome value: signal.calls sum}. */
+int ld_prom_read(const struct ld_sigs *sig, const char *url, struct ld_prom *out, json_t **groups);
 int ld_mon_start(struct ld *p);
 void ld_mon_stop(struct ld *p); /* fills p->proc/nproc and p->promser/npromser */
 
@@ -108,7 +119,7 @@ long long ld_db_count(const char *url, const char *sql, const char *ccid, char *
 /* ld_checks.c: every check, the metrics and the attached data. */
 void ld_checks(struct ld *p);
 /* ld_target_checks.c */
-void ld_check_agent(struct ld *p);
+void ld_check_agent(struct ld *p, json_t *sum);
 void ld_check_cpu(struct ld *p, json_t *sum);
 void ld_check_db_rows(struct ld *p, json_t *calls_json);
 void ld_check_db_load(struct ld *p, json_t *sum);

@@ -57,13 +57,13 @@ static void done_cb(void *arg, size_t i, const struct vs_tcall_result *r)
 	ld_log_call(p, i);
 }
 
-/* After the batch: agent_active_calls back to 0, within drain_timeout. */
+/* After the batch: signal.active_calls back to 0, within drain_timeout. */
 static void drain(struct ld *p)
 {
 	uint64_t until = p->h->now_ns() + (uint64_t)p->drain_ms * 1000000ull;
 
 	for (;;) {
-		int got = p->t.metrics_url[0] && ld_prom_read(p->t.metrics_url, &p->prom_after) == 0;
+		int got = p->t.metrics_url[0] && ld_prom_read(&p->sig, p->t.metrics_url, &p->prom_after, &p->calls_by_after) == 0;
 		p->t_drained_ns = p->h->now_ns();
 		if (!got || !p->prom_after.has_active || p->prom_after.active == 0 || p->t_drained_ns >= until ||
 		    p->h->should_stop(p->c))
@@ -123,7 +123,7 @@ static int ld_run(const struct vs_host *h, vs_ctx *c, void *state)
 
 	bc.base = &base;
 	warm_up(p, &base);
-	if (p->t.metrics_url[0] && ld_prom_read(p->t.metrics_url, &p->prom_before) != 0)
+	if (p->t.metrics_url[0] && ld_prom_read(&p->sig, p->t.metrics_url, &p->prom_before, &p->calls_by_before) != 0)
 		h->log(c, VS_LOG_WARN, "GET %s did not answer 200: the agent-side checks will skip", p->t.metrics_url);
 	if (*p->t.db_url && (p->deadlocks_before = ld_db_deadlocks(p->t.db_url, p->db_err, sizeof(p->db_err))) < 0)
 		h->log(c, VS_LOG_WARN, "pg_stat_database: %s", p->db_err);
@@ -173,6 +173,8 @@ static int ld_teardown(const struct vs_host *h, vs_ctx *c, void *state)
 	free(p->calls);
 	free(p->proc);
 	free(p->promser);
+	json_decref(p->calls_by_before);
+	json_decref(p->calls_by_after);
 	ld_conf_free(p);
 	free(p);
 	return VS_OK;

@@ -131,7 +131,7 @@ static void settle(struct rs *p, struct rs_prom *pm)
 
 	vs_popt_sleep(p->h, p->c, 1000);
 	for (;;) {
-		int ok = rs_prom_read(p->t.metrics_url, p->timeout_metric, pm) == 0;
+		int ok = rs_prom_read(&p->sig, p->t.metrics_url, pm) == 0;
 		waited = (long long)((p->h->now_ns() - t0) / 1000000u);
 		if (ok && pm->has_active && pm->active == 0 &&
 		    (!pm->has_bg || !p->pm0.has_bg || pm->bg <= p->pm0.bg + (double)p->bg_slack))
@@ -160,7 +160,8 @@ static void batch(struct rs *p)
 				    .host = p->h,
 				    .ctx = p->c};
 	struct vs_procmon *mon = p->t.pid ? vs_procmon_start(p->t.pid, 1000) : NULL;
-	struct rs_watch w = {.db = p->db, .count_sql = p->count_sql, .metrics_url = p->t.metrics_url, .interval_ms = 500};
+	struct rs_watch w = {.db = p->db, .count_sql = p->count_sql, .metrics_url = p->t.metrics_url, .sig = &p->sig,
+			    .interval_ms = 500};
 	int watching = rs_watch_start(&w) == 0;
 	char err[256] = "";
 
@@ -224,7 +225,7 @@ static int rs_run(const struct vs_host *h, vs_ctx *c, void *state)
 		if (p->have_proc)
 			p->cpu_idle_pct = vs_proc_cpu_pct(&p->idle0, &p->base);
 	}
-	rs_prom_read(p->t.metrics_url, p->timeout_metric, &p->pm0);
+	rs_prom_read(&p->sig, p->t.metrics_url, &p->pm0);
 	p->db_before = rs_db_count(p->db, p->count_sql, p->db_err, sizeof(p->db_err));
 	batch(p);
 	long_call(p);

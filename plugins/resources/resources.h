@@ -27,8 +27,14 @@
 #include <vstress/observe/proctree.h>
 #include <vstress/caller/telnyx_call.h>
 #include <vstress/callphase/calltarget.h>
+#include <vstress/callphase/signals.h>
 
 #define RS_VERSION "1.0.0"
+
+/* The agent's signals the plugin reads ([target] signal.<name>). */
+struct rs_sigs {
+	struct vs_signal active, bg, pool_size, pool_idle, vad, turn, timeouts;
+};
 
 /* What the plugin reads from GET /metrics. */
 struct rs_prom {
@@ -55,6 +61,7 @@ struct rs_watch {
 	pthread_mutex_t mu;
 	PGconn *db;
 	const char *count_sql, *metrics_url;
+	const struct rs_sigs *sig;
 	int interval_ms;
 	long db_peak;      /* -1: never read */
 	double pool_peak;  /* -1: never read */
@@ -75,7 +82,8 @@ struct rs {
 	double max_slope_kb, max_growth_mb, long_max_mb_per_min, long_release_mb, max_cpu_pct, vad_max_rt_pct,
 		turn_max_ms;
 	long long threads_slack, fds_slack, bg_slack, db_slack, pool_min, pool_max;
-	const char *timeout_metric, *smart_turn_hint;
+	struct rs_sigs sig;
+	const char *smart_turn_hint;
 	/* database */
 	const char *db_app, *db_user;
 	char count_sql[512];
@@ -113,7 +121,7 @@ int rs_conf_load(struct rs *p);
 void rs_conf_free(struct rs *p);
 
 /* rs_probe.c: /metrics and the database */
-int rs_prom_read(const char *metrics_url, const char *timeout_metric, struct rs_prom *out);
+int rs_prom_read(const struct rs_sigs *sig, const char *metrics_url, struct rs_prom *out);
 long rs_db_count(PGconn *db, const char *sql, char *err, size_t errlen);
 int rs_watch_start(struct rs_watch *w);
 void rs_watch_stop(struct rs_watch *w);

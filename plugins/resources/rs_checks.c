@@ -163,20 +163,23 @@ static void check_memory(struct rs *p, json_t *sum)
 
 static void check_cleanup(struct rs *p)
 {
+	char why[700], sel[512];
+
 	if (!p->pm1.ok)
 		verdict(p, "cleanup.active_calls", VS_CHECK_SKIP, "GET %s did not answer 200", p->t.metrics_url);
 	else if (!p->pm1.has_active)
-		verdict(p, "cleanup.active_calls", VS_CHECK_SKIP, "no agent_active_calls on the target's /metrics");
+		verdict(p, "cleanup.active_calls", VS_CHECK_SKIP, "%s", vs_signal_why(&p->sig.active, why, sizeof(why)));
 	else
 		verdict(p, "cleanup.active_calls", p->pm1.active == 0 ? VS_CHECK_PASS : VS_CHECK_FAIL,
-			"agent_active_calls %.0f after the calls ended and %lld ms of settle time (0 expected)",
-			p->pm1.active, p->settle_ms);
+			"%s %.0f after the calls ended and %lld ms of settle time (0 expected)",
+			vs_signal_str(&p->sig.active, sel, sizeof(sel)), p->pm1.active, p->settle_ms);
 	if (!p->pm0.has_bg || !p->pm1.has_bg)
-		verdict(p, "cleanup.background_tasks", VS_CHECK_SKIP, "no agent_background_tasks on the target's /metrics");
+		verdict(p, "cleanup.background_tasks", VS_CHECK_SKIP, "%s", vs_signal_why(&p->sig.bg, why, sizeof(why)));
 	else
 		verdict(p, "cleanup.background_tasks",
 			p->pm1.bg <= p->pm0.bg + (double)p->bg_slack ? VS_CHECK_PASS : VS_CHECK_FAIL,
-			"agent_background_tasks %.0f at baseline, %.0f after the calls (slack %lld)", p->pm0.bg, p->pm1.bg,
+			"%s %.0f at baseline, %.0f after the calls (slack %lld)", vs_signal_str(&p->sig.bg, sel, sizeof(sel)),
+			p->pm0.bg, p->pm1.bg,
 			p->bg_slack);
 }
 
@@ -224,12 +227,13 @@ static void check_models(struct rs *p, size_t nstreamed, double audio_s, json_t 
 {
 	double vs = p->pm1.vad_sum - p->pm0.vad_sum, vc = p->pm1.vad_cnt - p->pm0.vad_cnt;
 	double ts = p->pm1.turn_sum - p->pm0.turn_sum, tc = p->pm1.turn_cnt - p->pm0.turn_cnt;
+	char why[700];
 
 	if (!p->pm1.ok)
 		verdict(p, "cpu.vad_time", VS_CHECK_SKIP, "GET %s did not answer 200", p->t.metrics_url);
 	else if (!p->pm1.has_vad)
-		verdict(p, "cpu.vad_time", VS_CHECK_SKIP,
-			"the target exposes no agent_vad_seconds_sum/_count on /metrics: VAD time not measured");
+		verdict(p, "cpu.vad_time", VS_CHECK_SKIP, "%s (its _sum and _count): VAD time not measured",
+			vs_signal_why(&p->sig.vad, why, sizeof(why)));
 	else if (vc <= 0 || !nstreamed || audio_s <= 0)
 		verdict(p, "cpu.vad_time", VS_CHECK_SKIP, "no VAD analysis during the calls (no call streamed?)");
 	else {
@@ -250,10 +254,12 @@ static void check_models(struct rs *p, size_t nstreamed, double audio_s, json_t 
 			"the turn analyzer is disabled on the target ([target] env.SMART_TURN_ENABLED = %s): Smart Turn "
 			"inference time not measured",
 			p->smart_turn_hint);
-	else if (!p->pm1.has_turn || tc <= 0)
-		verdict(p, "cpu.turn_time", VS_CHECK_SKIP,
-			"no agent_turn_analyzer_seconds_sum/_count on /metrics%s (turn analyzer disabled, or not exposed)",
-			p->pm1.has_turn ? " grew" : "");
+	else if (!p->pm1.has_turn)
+		verdict(p, "cpu.turn_time", VS_CHECK_SKIP, "%s (its _sum and _count): turn analyzer disabled, or not exposed",
+			vs_signal_why(&p->sig.turn, why, sizeof(why)));
+	else if (tc <= 0)
+		verdict(p, "cpu.turn_time", VS_CHECK_SKIP, "%s_count did not grow during the calls (turn analyzer unused)",
+			p->sig.turn.name);
 	else {
 		double mean = 1000.0 * ts / tc;
 		json_object_set_new(sum, "turn_analyzer",
@@ -288,7 +294,7 @@ static void check_leaked(struct rs *p, long peak)
 	}
 	verdict(p, "db.leaked", p->db_after <= p->db_before + p->db_slack ? VS_CHECK_PASS : VS_CHECK_FAIL,
 		"the target's sessions (pg_stat_activity) %ld before the calls, %ld at peak, %ld after (slack %lld; no "
-		"agent_db_pool_size/_idle on /metrics)%s",
+		"reading of [target] signal.pool_size and signal.pool_idle)%s",
 		p->db_before, peak, p->db_after, p->db_slack,
 		p->db_after > p->db_before + p->db_slack ? ": connections leaked" : "");
 }
@@ -314,8 +320,8 @@ static void check_db(struct rs *p, json_t *sum)
 		check_leaked(p, peak);
 		if (peak > p->pool_max || p->pool_peak > (double)p->pool_max)
 			verdict(p, "db.pool_bounds", VS_CHECK_FAIL,
-				"pool maximum %lld exceeded: %ld connections at peak, agent_db_pool_size peak %.0f",
-				p->pool_max, peak, p->pool_peak);
+				"pool maximum %lld exceeded: %ld connections at peak, %s peak %.0f", p->pool_max, peak,
+				p->sig.pool_size.name[0] ? p->sig.pool_size.name : "pool size", p->pool_peak);
 		else if (p->db_after < p->pool_min)
 			verdict(p, "db.pool_bounds", VS_CHECK_FAIL, "%ld connections after the load < pool minimum %lld",
 				p->db_after, p->pool_min);
@@ -323,18 +329,18 @@ static void check_db(struct rs *p, json_t *sum)
 			verdict(p, "db.pool_bounds", VS_CHECK_PASS,
 				"%lld <= connections <= %lld: %ld at peak, %ld after the load%s%.0f", p->pool_min,
 				p->pool_max, peak, p->db_after,
-				p->pool_peak >= 0 ? ", agent_db_pool_size peak " : "", p->pool_peak >= 0 ? p->pool_peak : 0.0);
+				p->pool_peak >= 0 ? ", pool size signal peak " : "", p->pool_peak >= 0 ? p->pool_peak : 0.0);
 	}
-	if (!*p->timeout_metric)
-		verdict(p, "db.timeouts", VS_CHECK_SKIP,
-			"not measured: no counter of the target's database connection timeouts configured "
-			"([resources] db_timeout_metric; the reference agent logs them but counts none)");
-	else if (!p->pm1.has_timeouts)
-		verdict(p, "db.timeouts", VS_CHECK_SKIP, "not measured: %s absent from the target's /metrics",
-			p->timeout_metric);
-	else
+	if (!p->pm1.has_timeouts) {
+		char why[700];
+		verdict(p, "db.timeouts", VS_CHECK_SKIP, "not measured: %s%s", vs_signal_why(&p->sig.timeouts, why, sizeof(why)),
+			vs_signal_declared(&p->sig.timeouts) ? "" : "; the reference agent logs them but counts none");
+	} else {
+		char sel[512];
 		verdict(p, "db.timeouts", p->pm1.timeouts - p->pm0.timeouts == 0 ? VS_CHECK_PASS : VS_CHECK_FAIL,
-			"%s grew by %.0f during the calls (0 expected)", p->timeout_metric, p->pm1.timeouts - p->pm0.timeouts);
+			"%s grew by %.0f during the calls (0 expected)", vs_signal_str(&p->sig.timeouts, sel, sizeof(sel)),
+			p->pm1.timeouts - p->pm0.timeouts);
+	}
 }
 
 /* RSS growth during the long call, MB per minute: least squares over the

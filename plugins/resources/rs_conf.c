@@ -50,7 +50,7 @@ const struct vs_option rs_options[] = {
 	{"db_pool_min", VS_OPT_INT, "1", "the target's pool minimum (the reference agent: DB_POOL_MIN, default 1)", 0},
 	{"db_pool_max", VS_OPT_INT, "10", "the target's pool maximum (the reference agent: DB_POOL_MAX, default 10)", 0},
 	{"db_timeout_metric", VS_OPT_STRING, "",
-	 "a /metrics counter of the target's DB connection timeouts (empty: not measured, the check skips)", 0},
+	 "deprecated: declare [target] signal.db_timeouts (when set, it is used as that signal)", 0},
 	{0},
 };
 
@@ -161,7 +161,23 @@ int rs_conf_load(struct rs *p)
 	if (vs_calltarget_read(h, p->c, &p->t))
 		return VS_ECONFIG;
 	vs_calltarget_path(h, p->c, &p->t, "metrics_path", p->t.metrics_url, sizeof(p->t.metrics_url));
-	p->timeout_metric = vs_popt_str(p->h, p->c, "db_timeout_metric");
+	if (vs_popt_signal(h, p->c, "active_calls", &p->sig.active) ||
+	    vs_popt_signal(h, p->c, "background_tasks", &p->sig.bg) ||
+	    vs_popt_signal(h, p->c, "pool_size", &p->sig.pool_size) ||
+	    vs_popt_signal(h, p->c, "pool_idle", &p->sig.pool_idle) ||
+	    vs_popt_signal(h, p->c, "vad_seconds", &p->sig.vad) ||
+	    vs_popt_signal(h, p->c, "turn_analyzer_seconds", &p->sig.turn) ||
+	    vs_popt_signal(h, p->c, "db_timeouts", &p->sig.timeouts))
+		return VS_ECONFIG;
+	if (*vs_popt_str(h, p->c, "db_timeout_metric")) {
+		char why[400];
+		h->log(p->c, VS_LOG_WARN, "[resources] db_timeout_metric is deprecated: declare [target] signal.db_timeouts");
+		if (vs_signal_parse("db_timeouts", vs_popt_str(h, p->c, "db_timeout_metric"), &p->sig.timeouts, why,
+				    sizeof(why))) {
+			h->reason(p->c, "[resources] db_timeout_metric: %s", why);
+			return VS_ECONFIG;
+		}
+	}
 	/* a launched target's setting, to name the reason when Smart Turn is off */
 	p->smart_turn_hint = h->conf(p->c, "target", "env.SMART_TURN_ENABLED");
 	if (!p->smart_turn_hint)

@@ -10,9 +10,8 @@
 #include <time.h>
 
 #include <vstress/net/httpc.h>
-#include <vstress/observe/promtext.h>
 
-int rs_prom_read(const char *metrics_url, const char *timeout_metric, struct rs_prom *out)
+int rs_prom_read(const struct rs_sigs *sig, const char *metrics_url, struct rs_prom *out)
 {
 	char *body = NULL, err[256];
 	long status = 0;
@@ -23,16 +22,16 @@ int rs_prom_read(const char *metrics_url, const char *timeout_metric, struct rs_
 		return -1;
 	}
 	out->ok = 1;
-	out->has_active = vs_prom_sum(body, "agent_active_calls", NULL, &out->active) > 0;
-	out->has_bg = vs_prom_sum(body, "agent_background_tasks", NULL, &out->bg) > 0;
-	out->has_pool = vs_prom_sum(body, "agent_db_pool_size", NULL, &out->pool_size) > 0;
-	out->has_idle = vs_prom_sum(body, "agent_db_pool_idle", NULL, &out->pool_idle) > 0;
-	out->has_vad = vs_prom_sum(body, "agent_vad_seconds_count", NULL, &out->vad_cnt) > 0;
-	vs_prom_sum(body, "agent_vad_seconds_sum", NULL, &out->vad_sum);
-	out->has_turn = vs_prom_sum(body, "agent_turn_analyzer_seconds_count", NULL, &out->turn_cnt) > 0;
-	vs_prom_sum(body, "agent_turn_analyzer_seconds_sum", NULL, &out->turn_sum);
-	if (timeout_metric && *timeout_metric)
-		out->has_timeouts = vs_prom_sum(body, timeout_metric, NULL, &out->timeouts) > 0;
+	out->has_active = vs_signal_sum(&sig->active, body, NULL, NULL, &out->active) > 0;
+	out->has_bg = vs_signal_sum(&sig->bg, body, NULL, NULL, &out->bg) > 0;
+	out->has_pool = vs_signal_sum(&sig->pool_size, body, NULL, NULL, &out->pool_size) > 0;
+	out->has_idle = vs_signal_sum(&sig->pool_idle, body, NULL, NULL, &out->pool_idle) > 0;
+	/* histograms: the declared name's _count and _sum */
+	out->has_vad = vs_signal_sum(&sig->vad, body, "_count", NULL, &out->vad_cnt) > 0;
+	vs_signal_sum(&sig->vad, body, "_sum", NULL, &out->vad_sum);
+	out->has_turn = vs_signal_sum(&sig->turn, body, "_count", NULL, &out->turn_cnt) > 0;
+	vs_signal_sum(&sig->turn, body, "_sum", NULL, &out->turn_sum);
+	out->has_timeouts = vs_signal_sum(&sig->timeouts, body, NULL, NULL, &out->timeouts) > 0;
 	free(body);
 	return 0;
 }
@@ -67,7 +66,7 @@ static void *watch_main(void *arg)
 	for (;;) {
 		struct rs_prom pm;
 		long n = rs_db_count(w->db, w->count_sql, NULL, 0);
-		int ok = rs_prom_read(w->metrics_url, NULL, &pm) == 0;
+		int ok = rs_prom_read(w->sig, w->metrics_url, &pm) == 0;
 
 		pthread_mutex_lock(&w->mu);
 		if (n > w->db_peak)

@@ -59,7 +59,7 @@ void rs_report(struct rs *p)
 	fprintf(f, "\nagent /metrics: active calls %.0f -> %.0f, background tasks %.0f -> %.0f\n", p->pm0.active,
 		p->pm1.active, p->pm0.bg, p->pm1.bg);
 	if (p->db_before >= 0)
-		fprintf(f, "database connections (pg_stat_activity): %ld before, %ld at peak, %ld after; agent_db_pool_size peak %.0f\n",
+		fprintf(f, "database connections (pg_stat_activity): %ld before, %ld at peak, %ld after; pool size signal peak %.0f\n",
 			p->db_before, p->db_peak, p->db_after, p->pool_peak);
 	if (p->long_ran) {
 		fprintf(f, "\nlong call: %.1f s, RSS %.1f MB before, %.1f MB after it ended; growth %+.2f MB/min\n",

@@ -25,6 +25,7 @@
 #include "fh_world.h"
 #include "vstress/crypto/b64.h"
 #include "vstress/crypto/ed25519.h"
+#include "vstress/ini/ini_file.h"
 
 struct pt_world {
 	pid_t pid;
@@ -174,6 +175,24 @@ static inline void pt_down(struct tgt *t, struct pt_world *w)
 	tgt_env_done();
 }
 
+static int pt_signal_item(void *arg, const struct vs_ini_item *it, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	if (it->key && !strcmp(it->section, "target") && !strncmp(it->key, "signal.", 7))
+		fh_set_conf((struct fakehost *)arg, "target", it->key, it->value);
+	return 0;
+}
+
+/* The reference agent's signals as a run declares them: [target] signal.*
+ * of the shipped conf.d/05-target.ini (tests run from the source root). */
+static inline void pt_target_signals(struct fakehost *fh)
+{
+	char err[512];
+	if (vs_ini_parse_file("conf.d/05-target.ini", pt_signal_item, fh, err, sizeof(err)) != 0)
+		fail_msg("conf.d/05-target.ini: %s", err);
+}
+
 /* A call-placing plugin (pipeline, load, resources) loaded and aimed at
  * agent + world as its [<plugin>:hermetic] section does: target URL and
  * PID (pid NULL: the agent's), the world's control API, the signing seed,
@@ -194,6 +213,7 @@ static inline struct fakehost *pt_plugin_host(const char *plugin, const struct t
 	fh_set_opt(fh, "signing_seed", k->seed_b64);
 	fh_set_opt(fh, "db_url", tgt_db_url);
 	fh_set_opt(fh, "target_pid", pid);
+	pt_target_signals(fh);
 	return fh;
 }
 

@@ -37,6 +37,15 @@ def rss_bytes() -> int:
         return 0
 
 
+def _renamed(line: str, prefix: str) -> str:
+    """One exposition line with its series name's ``agent_`` replaced."""
+    if line.startswith("# TYPE agent_"):
+        return "# TYPE " + prefix + line[len("# TYPE agent_"):]
+    if line.startswith("agent_"):
+        return prefix + line[len("agent_"):]
+    return line
+
+
 def _labels(labels: dict) -> str:
     if not labels:
         return ""
@@ -49,7 +58,8 @@ def _esc(v: str) -> str:
 
 
 class Metrics:
-    def __init__(self):
+    def __init__(self, prefix: str = "agent_"):
+        self._prefix = prefix
         self._lock = threading.Lock()
         self._counters: dict[tuple[str, tuple], float] = {}
 
@@ -86,4 +96,6 @@ class Metrics:
                 seen.add(name)
             v = int(val) if float(val).is_integer() else val
             lines.append(f"{name}{_labels(dict(lab))} {v}")
+        if self._prefix != "agent_":
+            lines = [_renamed(line, self._prefix) for line in lines]
         return "\n".join(lines) + "\n"

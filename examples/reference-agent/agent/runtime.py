@@ -22,7 +22,7 @@ class Runtime:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.db = Database(settings)
-        self.metrics = Metrics()
+        self.metrics = Metrics(settings.metrics_prefix)
         if not settings.has_fault("no_db_outage_log"):
             self.db.on_failure = lambda: self.metrics.inc("agent_db_errors_total", {})
             self.db.on_recovered = self._on_db_recovered

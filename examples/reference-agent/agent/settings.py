@@ -136,6 +136,10 @@ class Settings:
     smart_turn_enabled: bool = True
     preload_pipeline: bool = True
     share_model_sessions: bool = True
+    # --- observability: the prefix of every /metrics series (another team's
+    # agent names its series its own way: vstress reads them through
+    # [target] signal.*, and its tests rename them with this)
+    metrics_prefix: str = "agent_"
     # --- fault injection (for the harness's self-tests only)
     faults: frozenset = field(default_factory=frozenset)
     fault_slow_first_reply_seconds: float = 5.0
@@ -242,6 +246,7 @@ def load_settings() -> Settings:
         smart_turn_enabled=_bool("SMART_TURN_ENABLED", d.smart_turn_enabled),
         preload_pipeline=_bool("PRELOAD_PIPELINE", d.preload_pipeline),
         share_model_sessions=_bool("SHARE_MODEL_SESSIONS", d.share_model_sessions),
+        metrics_prefix=_str("METRICS_PREFIX", d.metrics_prefix),
         faults=faults,
         fault_slow_first_reply_seconds=_float(
             "FAULT_SLOW_FIRST_REPLY_SECONDS", d.fault_slow_first_reply_seconds

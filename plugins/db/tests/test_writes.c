@@ -72,32 +72,6 @@ static void deadlocks_counted(void **st)
 	fh_free(fh);
 }
 
-static void production_refuses_writes(void **st)
-{
-	char url[512];
-	struct fakehost *fh;
-	(void)st;
-	dbt_fresh("vs_prod", NULL, url, sizeof(url));
-	fh = dbt_host(url);
-	fh_set_opt(fh, "production", "true");
-	fh_set_opt(fh, "writes_call_logs", "10");
-	assert_int_equal(fh_run(fh), VS_OK);
-	assert_check(fh, "writes.call_logs", VS_CHECK_SKIP);
-	assert_check(fh, "fk.enforced", VS_CHECK_SKIP);
-	assert_int_equal(fh_metric_count(fh, "insert_latency_call_logs"), 0);
-	assert_check(fh, "schema", VS_CHECK_PASS); /* reads still run */
-	fh_free(fh);
-
-	fh = dbt_host(url);
-	fh_set_opt(fh, "production", "true");
-	fh_set_opt(fh, "allow_production_writes", "true");
-	fh_set_opt(fh, "writes_call_logs", "10");
-	fh_set_opt(fh, "writes_system_errors", "5");
-	assert_int_equal(fh_run(fh), VS_OK);
-	assert_check(fh, "writes.call_logs", VS_CHECK_PASS);
-	fh_free(fh);
-}
-
 static void bad_template_is_config_error(void **st)
 {
 	char url[512];
@@ -117,7 +91,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(writes_and_leaves_existing_rows),
 		cmocka_unit_test(deadlocks_counted),
-		cmocka_unit_test(production_refuses_writes),
 		cmocka_unit_test(bad_template_is_config_error),
 	};
 	if (!dbt_admin_url())

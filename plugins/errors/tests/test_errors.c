@@ -74,6 +74,7 @@ static struct fakehost *host(void)
 	fh_set_opt(fh, "signing_seed", key.seed_b64);
 	fh_set_opt(fh, "db_url", tgt_db_url); /* directly, not through the proxy */
 	fh_set_opt(fh, "target_pid", pid);
+	pt_target_signals(fh);
 	fh_set_opt(fh, "outage", "4s");
 	/* the 2-core box: a normal turn takes 1.7-2.1 s as the caller hears it
 	 * (plugins/pipeline/tests/test_calls.c), a 401 failover adds ~0.1 s */

@@ -182,6 +182,61 @@ static void faulty_agent_fails(void **st)
 	assert_int_equal(pt_agent_start(&agent, &world, &key, NULL, NULL), 0);
 }
 
+/* An agent whose series are named its own way (the reference agent with
+ * METRICS_PREFIX=voicebot_): declared in [target] signal.*, they are read;
+ * one left undeclared skips naming its key; a bad selector is a config
+ * error naming its key, before any call. */
+static void renamed_signals(void **st)
+{
+	static const char *const sigs[][2] = {{"calls", "voicebot_calls_total"},
+					      {"calls_failed", "voicebot_calls_total{outcome=\"error\"}"},
+					      {"pool_size", "voicebot_db_pool_size"},
+					      {"pool_idle", "voicebot_db_pool_idle"},
+					      {"active_calls", ""}};
+	struct fakehost *fh;
+	(void)st;
+	if (getenv("VSTRESS_SLOW_RUNTIME"))
+		skip();
+	fh = ld_host("plugins/load/tests/greet.ini", "2", "2");
+	fh_set_conf(fh, "target", "signal.pool_size", "voicebot_db_pool_size{pool=\"main\"");
+	assert_int_equal(fh_run(fh), VS_ECONFIG);
+	assert_non_null(strstr(fh_reason(fh), "[target] signal.pool_size: expected ',' or '}'"));
+	fh_free(fh);
+
+	tgt_stop(&agent);
+	assert_int_equal(pt_agent_start(&agent, &world, &key, NULL, "METRICS_PREFIX=voicebot_"), 0);
+	fh = ld_host("plugins/load/tests/greet.ini", "2", "2");
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		char k[64];
+		snprintf(k, sizeof(k), "signal.%s", sigs[i][0]);
+		fh_set_conf(fh, "target", k, sigs[i][1]);
+	}
+	assert_int_equal(fh_run(fh), VS_OK);
+	fh_dump(fh);
+	assert_check(fh, "calls.complete", VS_CHECK_PASS);
+	assert_check(fh, "agent.drained", VS_CHECK_SKIP);
+	assert_message_has(fh, "agent.drained", "not declared (set [target] signal.active_calls)");
+	assert_check(fh, "agent.errors", VS_CHECK_PASS);
+	assert_message_has(fh, "agent.errors", "voicebot_calls_total{outcome=\"error\"} +0 over the batch (");
+	/* calls by outcome: signal.calls per value of the label calls_failed selects by */
+	assert_message_has(fh, "agent.errors", "2 ran; by outcome: completed +2)");
+	assert_true(json_number_value(json_object_get(json_object_get(fh_attached(fh, "summary"), "agent_calls_by_outcome"),
+						      "completed")) == 2);
+	assert_check(fh, "db.pool", VS_CHECK_PASS);
+	assert_message_has(fh, "db.pool", "voicebot_db_pool_size ");
+	fh_free(fh);
+
+	/* the shipped names against the renamed agent: absent, named */
+	fh = ld_host("plugins/load/tests/greet.ini", "1", "1");
+	assert_int_equal(fh_run(fh), VS_OK);
+	assert_check(fh, "agent.drained", VS_CHECK_SKIP);
+	assert_message_has(fh, "agent.drained",
+			   "agent_active_calls is absent from the target's metrics (the series of [target] signal.active_calls)");
+	fh_free(fh);
+	tgt_stop(&agent);
+	assert_int_equal(pt_agent_start(&agent, &world, &key, NULL, NULL), 0);
+}
+
 /* Nothing listens at the target URL: every call fails, saying why; no PID,
  * no /metrics, no database: those checks skip with the reason. */
 static void unreachable_target_fails_clearly(void **st)
@@ -229,6 +284,7 @@ int main(void)
 		cmocka_unit_test(healthy_agent_passes),
 		cmocka_unit_test(sequential_calls_fail_concurrency),
 		cmocka_unit_test(faulty_agent_fails),
+		cmocka_unit_test(renamed_signals),
 		cmocka_unit_test(unreachable_target_fails_clearly),
 	};
 	if (getenv("PT_FILTER"))
