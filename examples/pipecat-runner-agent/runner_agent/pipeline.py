@@ -1,7 +1,8 @@
 """The conversation pipeline: Deepgram STT -> OpenAI LLM -> Cartesia TTS.
 
 The same shape as Pipecat's telnyx-chatbot example: Silero VAD in the user
-aggregator and the default turn strategies (Smart Turn v3 ends the turn).
+aggregator and Pipecat's default turn strategies (Smart Turn v3 ends the turn),
+unless SMART_TURN_ENABLED=false (then VAD silence alone ends it).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from pipecat.processors.aggregators.llm_response_universal import (
 from pipecat.services.cartesia.tts import CartesiaTTSService
 from pipecat.services.deepgram.stt import DeepgramSTTService
 from pipecat.services.openai.llm import OpenAILLMService
+from pipecat.turns.user_stop import SpeechTimeoutUserTurnStopStrategy
+from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
 from .settings import Settings
 
@@ -57,8 +60,11 @@ def build_pipeline(transport, s: Settings, services: Services | None = None):
     """The processors around ``transport``; ``(pipeline, context)``."""
     sv = services or make_services(s)
     context = LLMContext()
+    # None: Pipecat's defaults (VAD or transcription starts a turn, Smart Turn v3 ends it)
+    turns = None if s.smart_turn else UserTurnStrategies(stop=[SpeechTimeoutUserTurnStopStrategy()])
     aggregators = LLMContextAggregatorPair(
-        context, user_params=LLMUserAggregatorParams(vad_analyzer=SileroVADAnalyzer())
+        context,
+        user_params=LLMUserAggregatorParams(vad_analyzer=SileroVADAnalyzer(), user_turn_strategies=turns),
     )
     pipeline = Pipeline([
         transport.input(),

@@ -32,6 +32,9 @@ class Settings:
         "Your output is spoken, so use no special characters."
     )
     greeting_instruction: str = "Greet the caller briefly and ask how you can help."
+    # Pipecat's default end of turn (Smart Turn v3 after Silero VAD's silence); false:
+    # the turn ends on VAD silence alone (Pipecat's SpeechTimeoutUserTurnStopStrategy)
+    smart_turn: bool = True
 
     def missing_keys(self) -> list[str]:
         """The provider keys a call needs that are not set (TELNYX_API_KEY is optional:
@@ -68,4 +71,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         telnyx_api_base=get("TELNYX_API_BASE", d.telnyx_api_base).rstrip("/"),
         system_prompt=get("SYSTEM_PROMPT", d.system_prompt),
         greeting_instruction=get("GREETING_INSTRUCTION", d.greeting_instruction),
+        smart_turn=_bool("SMART_TURN_ENABLED", get("SMART_TURN_ENABLED", ""), d.smart_turn),
     )
+
+
+def _bool(name: str, value: str, default: bool) -> bool:
+    v = value.strip().lower()
+    if not v:
+        return default
+    if v in ("1", "true", "yes", "on"):
+        return True
+    if v in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name}={value!r}: expected true or false")

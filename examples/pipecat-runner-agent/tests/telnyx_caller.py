@@ -53,13 +53,19 @@ class CallResult:
     media_bytes: int = 0
     first_media_after_s: float | None = None
     events: dict = field(default_factory=dict)
+    media_times: list = field(default_factory=list)  # seconds since the stream opened
     closed_by_agent: bool = False
 
 
+def first_media_after(res: CallResult, t: float) -> float | None:
+    """Seconds from ``t`` (since the stream opened) to the agent's next media frame."""
+    return next((m - t for m in res.media_times if m >= t), None)
+
+
 async def play_call(ws_url: str, audio: bytes, *, call_control_id: str, hold_s: float,
-                    realtime: bool = True) -> CallResult:
-    """One call on the media stream: send ``audio`` in 20 ms frames, then silence
-    until ``hold_s`` has passed, then ``stop``; count the agent's media."""
+                    lead_silence_s: float = 0.0, realtime: bool = True) -> CallResult:
+    """One call on the media stream: ``lead_silence_s`` of silence, ``audio`` in 20 ms
+    frames, then silence until ``hold_s`` has passed, then ``stop``; count the agent's media."""
     res = CallResult()
     stream_id = str(uuid.uuid4())
     loop = asyncio.get_running_loop()
@@ -82,8 +88,9 @@ async def play_call(ws_url: str, audio: bytes, *, call_control_id: str, hold_s: 
                     if ev == "media":
                         res.media_frames += 1
                         res.media_bytes += len(base64.b64decode(msg["media"]["payload"]))
+                        res.media_times.append(loop.time() - t0)
                         if res.first_media_after_s is None:
-                            res.first_media_after_s = loop.time() - t0
+                            res.first_media_after_s = res.media_times[0]
             except websockets.ConnectionClosed:
                 pass
             res.closed_by_agent = True  # not reached when the caller cancels after `stop`
@@ -91,6 +98,7 @@ async def play_call(ws_url: str, audio: bytes, *, call_control_id: str, hold_s: 
         rx = asyncio.create_task(receive())
         silence = b"\xff" * FRAME_BYTES
         seq, chunk = 2, 0
+        audio = b"\xff" * (int(lead_silence_s * 50) * FRAME_BYTES) + audio
         while loop.time() - t0 < hold_s and not rx.done():
             off = chunk * FRAME_BYTES
             frame = audio[off:off + FRAME_BYTES] if off < len(audio) else silence

@@ -47,3 +47,16 @@ def test_worker_runs_at_the_telephony_rate():
     assert isinstance(worker, PipelineWorker)
     assert worker._params.audio_in_sample_rate == SAMPLE_RATE == 8000
     assert worker._params.audio_out_sample_rate == 8000
+
+
+def _stop_strategies(pipeline):
+    user = next(p for p in pipeline.processors if type(p).__name__ == "LLMUserAggregator")
+    return [type(x).__name__ for x in user._user_turn_controller.user_turn_strategies.stop]
+
+
+def test_smart_turn_ends_the_turn_by_default_and_vad_silence_without_it():
+    transport = FastAPIWebsocketTransport(websocket=None, params=transport_params())
+    on, _ = build_pipeline(transport, load_settings(WORLD_ENV))
+    off, _ = build_pipeline(transport, load_settings(WORLD_ENV | {"SMART_TURN_ENABLED": "false"}))
+    assert _stop_strategies(on) == ["TurnAnalyzerUserTurnStopStrategy"]
+    assert _stop_strategies(off) == ["SpeechTimeoutUserTurnStopStrategy"]

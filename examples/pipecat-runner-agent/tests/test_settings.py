@@ -46,3 +46,16 @@ def test_empty_counts_as_unset_and_trailing_slash_is_dropped():
 def test_missing_keys_are_named_and_telnyx_is_optional():
     s = load_settings({"OPENAI_API_KEY": "k"})
     assert s.missing_keys() == ["DEEPGRAM_API_KEY", "CARTESIA_API_KEY"]
+
+
+def test_smart_turn_is_on_by_default_and_switchable():
+    assert load_settings({}).smart_turn is True
+    assert load_settings({"SMART_TURN_ENABLED": "false"}).smart_turn is False
+    assert load_settings({"SMART_TURN_ENABLED": "1"}).smart_turn is True
+
+
+def test_a_bad_boolean_names_the_variable():
+    import pytest
+
+    with pytest.raises(ValueError, match="SMART_TURN_ENABLED='maybe'"):
+        load_settings({"SMART_TURN_ENABLED": "maybe"})

@@ -10,9 +10,10 @@ import httpx
 import pytest
 
 from conftest import REPO, Agent
-from telnyx_caller import fetch_texml, play_call, stream_of, ulaw_8k
+from telnyx_caller import fetch_texml, first_media_after, play_call, stream_of, ulaw_8k
 
-SPEECH = REPO / "tests/fixtures/stt/flite-1-slt.wav"  # 8 kHz synthetic speech, ~3 s
+SPEECH = REPO / "tests/fixtures/stt/flite-1-slt.wav"  # 8 kHz synthetic speech, 4.3 s
+LEAD_S = 6.0  # silence first, so the greeting plays out uninterrupted
 
 
 def stats(world):
@@ -44,12 +45,18 @@ def test_a_call_reaches_every_standin_and_audio_comes_back(world, agent):
     stream = stream_of(fetch_texml(agent.base, "CA-world-1"))
     assert stream.get("bidirectionalMode") == "rtp"
     ws_url = local_ws_url(stream.get("url"), agent)
-    res = asyncio.run(play_call(ws_url, ulaw_8k(str(SPEECH)), call_control_id="v3:world-1", hold_s=12))
+    speech = ulaw_8k(str(SPEECH))
+    speech_end = LEAD_S + len(speech) / 8000
+    res = asyncio.run(play_call(ws_url, speech, call_control_id="v3:world-1",
+                                hold_s=speech_end + 6, lead_silence_s=LEAD_S))
     after = stats(world)
     log = agent.log()[-3000:]
     assert not res.closed_by_agent, log
     # the greeting and the answer to the caller, as 8 kHz u-law (one byte a sample)
     assert res.media_bytes / 8000 > 1.0, (res, log)
+    # the greeting before the caller spoke, and a reply after
+    assert res.first_media_after_s is not None and res.first_media_after_s < LEAD_S, (res.media_times[:3], log)
+    assert first_media_after(res, speech_end) is not None, (res.media_times[-3:], log)
     assert delta(after, before, "stt_deepgram", "streams") == 1, after
     assert delta(after, before, "stt_deepgram", "audio_in_s") > 5, after
     assert delta(after, before, "stt_deepgram", "transcripts") >= 1, after
