@@ -5,7 +5,6 @@ play the media stream's side of a call (``connected``, ``start``, 20 ms u-law
 from __future__ import annotations
 
 import asyncio
-import audioop  # stdlib through 3.12; enough for a test's u-law encoding
 import base64
 import json
 import uuid
@@ -14,19 +13,31 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
 import httpx
+import numpy as np
+import soxr
 import websockets
 
 FRAME_BYTES = 160  # 20 ms of 8 kHz u-law
+
+
+def lin2ulaw(pcm: np.ndarray) -> bytes:
+    """G.711 u-law of 16-bit samples (bias 0x84, clip 32635, bits inverted)."""
+    x = pcm.astype(np.int32)
+    sign = np.where(x < 0, 0x80, 0)
+    mag = np.minimum(np.abs(x), 32635) + 0x84
+    exp = np.floor(np.log2(mag)).astype(np.int32) - 7
+    mant = (mag >> (exp + 3)) & 0x0F
+    return (~(sign | (exp << 4) | mant) & 0xFF).astype(np.uint8).tobytes()
 
 
 def ulaw_8k(wav_path: str) -> bytes:
     """A 16-bit mono WAV file as 8 kHz u-law."""
     with wave.open(wav_path, "rb") as w:
         assert w.getnchannels() == 1 and w.getsampwidth() == 2, wav_path
-        pcm, rate = w.readframes(w.getnframes()), w.getframerate()
+        pcm, rate = np.frombuffer(w.readframes(w.getnframes()), "<i2"), w.getframerate()
     if rate != 8000:
-        pcm, _ = audioop.ratecv(pcm, 2, 1, rate, 8000, None)
-    return audioop.lin2ulaw(pcm, 2)
+        pcm = soxr.resample(pcm, rate, 8000)
+    return lin2ulaw(pcm)
 
 
 def fetch_texml(base_url: str, call_sid: str, timeout: float = 10.0) -> ET.Element:
