@@ -34,7 +34,7 @@ async def bot(runner_args):
     settings = load_settings()
     try:
         transport, call_data = await create_telnyx_transport(runner_args.websocket, settings)
-    except ValueError as e:
+    except ValueError as e:  # not Telnyx, or closed before `start`
         logger.error(f"media stream refused: {e}")
         await runner_args.websocket.close(code=1008)
         return

@@ -66,3 +66,16 @@ def test_stream_url_names_the_proxy_given(tmp_path, proxy):
         assert stream_of(fetch_texml(a.base, "CA-3")).get("url") == f"wss://{proxy}/ws"
     finally:
         a.stop()
+
+
+async def test_a_stream_closed_before_start_is_let_go_cleanly(agent_no_keys):
+    before = agent_no_keys.log().count("media stream refused")
+    async with websockets.connect(agent_no_keys.base.replace("http", "ws") + "/ws") as ws:
+        await ws.send(json.dumps({"event": "connected", "version": "1.0.0"}))
+    for _ in range(50):
+        if agent_no_keys.log().count("media stream refused") > before:
+            break
+        await asyncio.sleep(0.1)
+    log = agent_no_keys.log()
+    assert log.count("media stream refused") > before, log[-2000:]
+    assert "Traceback" not in log and "Exception in ASGI" not in log, log[-3000:]
