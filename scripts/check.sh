@@ -127,6 +127,14 @@ if [ $c_only = 0 ]; then
 	if [ -x examples/reference-agent/scripts/test.sh ]; then
 		suite "agent:pytest" examples/reference-agent/scripts/test.sh
 	fi
+	# examples/pipecat-runner-agent: its pytest suite with a whole call against a
+	# world (~30 s; ~1 min more the first time, for its venv), then vstress run
+	# --only telnyx,pipeline,load against it (~2.5 min; skips until vstress
+	# knows [target] telephony = texml)
+	if [ -x examples/pipecat-runner-agent/scripts/test.sh ]; then
+		suite "pipecat-runner:pytest" examples/pipecat-runner-agent/scripts/test.sh
+		suite "pipecat-runner:vstress" tests/examples/pipecat_runner.sh
+	fi
 fi
 
 # Last: no process left by any suite above.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what vstress needs, idempotently, saying what it installs.
-#   scripts/deps.sh           Debian packages + the reference agent's venv
+#   scripts/deps.sh           Debian packages + the example agents' venvs
 #   scripts/deps.sh --quiet   print only what gets installed
 #   scripts/deps.sh --no-venv Debian packages only
 set -euo pipefail
@@ -42,9 +42,13 @@ elif [ $quiet = 0 ]; then
 	echo "deps: Debian packages present"
 fi
 
-if [ $venv = 1 ] && [ -x examples/reference-agent/scripts/setup-venv.sh ]; then
-	out=$(examples/reference-agent/scripts/setup-venv.sh 2>&1) || { echo "$out" >&2; exit 1; }
-	if [ $quiet = 0 ] || ! grep -q "up to date" <<<"$out"; then
-		echo "$out"
-	fi
+# The example agents' venvs (the second reuses pip's cache of the first's wheels).
+if [ $venv = 1 ]; then
+	for s in examples/reference-agent/scripts/setup-venv.sh examples/pipecat-runner-agent/scripts/setup-venv.sh; do
+		[ -x "$s" ] || continue
+		out=$("$s" 2>&1) || { echo "$out" >&2; exit 1; }
+		if [ $quiet = 0 ] || ! grep -q "up to date" <<<"$out"; then
+			echo "$out"
+		fi
+	done
 fi

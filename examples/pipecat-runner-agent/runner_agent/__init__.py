@@ -1,0 +1,1 @@
+"""A minimal inbound Telnyx voice agent on Pipecat's development runner (TeXML)."""
