@@ -46,10 +46,8 @@ struct er {
 	const struct vs_host *h;
 	vs_ctx *c;
 	/* where */
-	struct vs_calltarget t; /* target, world, numbers, test tenant options */
+	struct vs_calltarget t; /* target, world, numbers, test tenant, call engine */
 	char health_url[1024];
-	struct vs_tenant tenant;
-	struct vs_call_engine *eng;
 	struct vs_call_script *script, *key_script, *tts_script;
 	long long answer_timeout_ms, webhook_within_ms, first_reply_ms, pause_ms;
 	int run_db, run_key, run_timeout, run_tts;

@@ -23,9 +23,7 @@ static int er_setup(const struct vs_host *h, vs_ctx *c, void **state)
 	rc = er_conf_load(e);
 	if (rc != VS_OK)
 		return rc;
-	if (vs_calltarget_engine(h, c, ER_MAX_CALLS, &e->eng) != VS_OK)
-		return VS_ERROR;
-	if ((rc = vs_calltarget_tenant(h, c, "errors", &e->t, &e->tenant)) != VS_OK)
+	if ((rc = vs_calltarget_open(h, c, "errors", ER_MAX_CALLS, &e->t)) != VS_OK)
 		return rc;
 	e->data = json_object();
 	return VS_OK;
@@ -68,7 +66,7 @@ static int er_teardown(const struct vs_host *h, vs_ctx *c, void *state)
 	if (!e)
 		return VS_OK;
 	er_faults_off(e); /* a failed or interrupted run never leaves a fault behind */
-	vs_calltarget_close(h, c, &e->t, &e->tenant, e->eng);
+	vs_calltarget_close(h, c, &e->t);
 	json_decref(e->data);
 	er_conf_free(e);
 	free(e);

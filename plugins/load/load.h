@@ -48,8 +48,7 @@ struct ld {
 	const struct vs_host *h;
 	vs_ctx *c;
 	/* where */
-	struct vs_calltarget t; /* target, world, numbers, test tenant options */
-	struct vs_tenant tenant;
+	struct vs_calltarget t; /* target, world, numbers, test tenant, call engine */
 	/* what */
 	struct vs_call_script **scripts;
 	size_t nscripts;
@@ -65,7 +64,6 @@ struct ld {
 	double max_late_pct, cpu_max_pct; /* cpu_max_pct < 0: not checked */
 	const char *db_call_sql, *db_turns_sql;
 	/* the batch */
-	struct vs_call_engine *eng;
 	struct vs_cbatch_call *calls;
 	long ran;
 	uint64_t t0_ns, t_start_ns, t_end_ns, t_drained_ns; /* monitors start, batch start/end, drained */
