@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-int an_request(const struct llm_req *q, char **url, struct curl_slist **hdrs, char **body)
+static int an_request(const struct llm_req *q, char **url, struct curl_slist **hdrs, char **body)
 {
 	char auth[2048];
 	json_t *b;
@@ -66,7 +66,7 @@ static void an_error_obj(struct llm_result *r, long status, const json_t *e)
 	llm_result_fail(r, cls, "%s %s: %s", where, type ? type : "error", msg ? msg : "(no message)");
 }
 
-void an_event(struct llm_result *r, const char *event, const char *data, size_t len)
+static void an_event(struct llm_result *r, const char *event, const char *data, size_t len)
 {
 	json_error_t je;
 	json_t *j = NULL;
@@ -113,7 +113,7 @@ out:
 	json_decref(j);
 }
 
-void an_error_body(struct llm_result *r, long status, const char *body, size_t len)
+static void an_error_body(struct llm_result *r, long status, const char *body, size_t len)
 {
 	llm_error_body_obj(r, status, body, len, "Anthropic's error body", an_error_obj);
 }

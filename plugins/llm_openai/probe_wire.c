@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int oa_request(const struct llm_req *q, char **url, struct curl_slist **hdrs, char **body)
+static int oa_request(const struct llm_req *q, char **url, struct curl_slist **hdrs, char **body)
 {
 	char auth[2048];
 	size_t n = strlen(q->base_url);
@@ -57,7 +57,7 @@ static void oa_error_obj(struct llm_result *r, long status, const json_t *e)
 	llm_result_fail(r, cls, "%s %s: %s", where, code ? code : (type ? type : "error"), msg ? msg : "(no message)");
 }
 
-void oa_event(struct llm_result *r, const char *event, const char *data, size_t len)
+static void oa_event(struct llm_result *r, const char *event, const char *data, size_t len)
 {
 	json_error_t je;
 	json_t *j;
@@ -106,7 +106,7 @@ out:
 	json_decref(j);
 }
 
-void oa_error_body(struct llm_result *r, long status, const char *body, size_t len)
+static void oa_error_body(struct llm_result *r, long status, const char *body, size_t len)
 {
 	llm_error_body_obj(r, status, body, len, "OpenAI's error object", oa_error_obj);
 }

@@ -94,7 +94,7 @@ struct llm_wire {
 	{"token_ms", VS_OPT_DURATION, "30", "stand-in: gap between tokens", 0},                                    \
 	{"dialogue", VS_OPT_STRING, NULL, "stand-in: dialogue file (default [world] dialogue)", 0},                 \
 	{"after_tool_reply", VS_OPT_STRING, NULL, "stand-in: reply after a tool result", 0},                        \
-	{"port", VS_OPT_INT, NULL, "stand-in: fixed port (default: from --port-base)", 0}
+	VS_OPT_STANDIN_PORT
 
 /* setup/run/teardown hooks of a plugin that is the probe and nothing more:
  * LLM_PROBE_HOOKS(oa_wire) defines static llm_hook_setup, llm_hook_run and
