@@ -62,18 +62,9 @@ static int group_teardown(void **st)
 
 static struct fakehost *host(void)
 {
-	struct fakehost *fh = fh_new("errors");
-	char pid[32];
+	/* as [errors:hermetic]; db_url directly, not through the proxy */
+	struct fakehost *fh = pt_plugin_host("errors", &agent, &world, &key, NULL);
 
-	assert_non_null(fh);
-	assert_int_equal(fh_load(fh, pt_so("errors")), 0);
-	snprintf(pid, sizeof(pid), "%d", (int)agent.pid);
-	fh_set_opt(fh, "base_url", agent.url);
-	fh_set_opt(fh, "provision", "true"); /* as [errors:hermetic] */
-	fh_set_opt(fh, "control_url", world.control);
-	fh_set_opt(fh, "signing_seed", key.seed_b64);
-	fh_set_opt(fh, "db_url", tgt_db_url); /* directly, not through the proxy */
-	fh_set_opt(fh, "target_pid", pid);
 	fh_set_opt(fh, "outage", "4s");
 	/* the 2-core box: a normal turn takes 1.7-2.1 s as the caller hears it
 	 * (plugins/pipeline/tests/test_calls.c), a 401 failover adds ~0.1 s */

@@ -9,35 +9,11 @@
  *
  * Real-time calls: skipped under valgrind (VSTRESS_VALGRIND / VALGRIND),
  * where the call engine cannot pace media; reported skipped, not passed. */
+#define PT_AGENT_FIXTURE
+#define PT_FIXTURE_OFF pt_under_valgrind()
 #include "ptest.h"
 
 #include <sys/stat.h>
-
-static struct tgt agent;
-static struct pt_world world;
-static struct pt_key key;
-
-static int under_valgrind(void)
-{
-	return getenv("VALGRIND") || (getenv("VSTRESS_VALGRIND") && strcmp(getenv("VSTRESS_VALGRIND"), "0"));
-}
-
-static int group_setup(void **st)
-{
-	(void)st;
-	if (under_valgrind())
-		return 0;
-	return pt_up(&agent, &world, &key);
-}
-
-static int group_teardown(void **st)
-{
-	(void)st;
-	if (under_valgrind())
-		return 0;
-	pt_down(&agent, &world);
-	return 0;
-}
 
 /* The plugin aimed at agent + world: `calls` calls, 2 at once, no long call
  * unless set. */
@@ -65,7 +41,7 @@ static void healthy_short_run_passes(void **st)
 	struct stat sb;
 	json_t *sum;
 	(void)st;
-	if (under_valgrind())
+	if (pt_under_valgrind())
 		skip();
 	fh = rs_host(NULL, "4");
 	fh_set_opt(fh, "warmup_calls", "1");
@@ -113,7 +89,7 @@ static void no_pid_skips_process_checks(void **st)
 {
 	struct fakehost *fh;
 	(void)st;
-	if (under_valgrind())
+	if (pt_under_valgrind())
 		skip();
 	fh = rs_host("0", "2");
 	assert_int_equal(fh_run(fh), VS_OK);
@@ -136,7 +112,7 @@ static void leaking_agent_is_caught(void **st)
 {
 	struct fakehost *fh;
 	(void)st;
-	if (under_valgrind())
+	if (pt_under_valgrind())
 		skip();
 	tgt_stop(&agent);
 	assert_int_equal(pt_agent_start(&agent, &world, &key, "leak_memory_per_call,leak_db_connection", NULL), 0);
