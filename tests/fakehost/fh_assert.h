@@ -36,6 +36,19 @@ static inline void fh_dump(struct fakehost *fh)
 		}                                                                                           \
 	} while (0)
 
+/* Each check of a list (names, then NULL) has status. */
+static inline void fh_assert_checks(struct fakehost *fh, int status, ...)
+{
+	va_list ap;
+	const char *name;
+
+	va_start(ap, status);
+	while ((name = va_arg(ap, const char *)))
+		assert_check(fh, name, status);
+	va_end(ap);
+}
+#define assert_checks(fh, status, ...) fh_assert_checks((fh), (status), __VA_ARGS__, (const char *)NULL)
+
 #define assert_message_has(fh, name, text)                                                                 \
 	do {                                                                                               \
 		const char *m_ = fh_check_message((fh), (name));                                           \

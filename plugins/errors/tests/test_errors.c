@@ -84,31 +84,17 @@ static void healthy_agent_passes(void **st)
 	fh_set_redact(fh, 0);
 	assert_int_equal(fh_run(fh), VS_OK);
 	fh_dump(fh); /* the figures, for the record */
-	assert_check(fh, "db.alive", VS_CHECK_PASS);
-	assert_check(fh, "db.health_degraded", VS_CHECK_PASS);
-	assert_check(fh, "db.outage_call", VS_CHECK_PASS);
-	assert_check(fh, "db.recovered", VS_CHECK_PASS);
-	assert_check(fh, "db.call_after", VS_CHECK_PASS);
-	assert_check(fh, "db.logged", VS_CHECK_PASS);
+	assert_checks(fh, VS_CHECK_PASS, "db.alive", "db.health_degraded", "db.outage_call", "db.recovered",
+	              "db.call_after", "db.logged");
 	assert_message_has(fh, "db.logged", "outage row");
-	assert_check(fh, "key.replies", VS_CHECK_PASS);
-	assert_check(fh, "key.first_reply", VS_CHECK_PASS);
-	assert_check(fh, "key.reply_latency", VS_CHECK_PASS);
-	assert_check(fh, "key.fallback_used", VS_CHECK_PASS);
-	assert_check(fh, "key.error_logged", VS_CHECK_PASS);
+	assert_checks(fh, VS_CHECK_PASS, "key.replies", "key.first_reply", "key.reply_latency", "key.fallback_used",
+	              "key.error_logged");
 	assert_message_has(fh, "key.error_logged", "error_class=\"auth\"");
-	assert_check(fh, "key.failover", VS_CHECK_PASS);
-	assert_check(fh, "timeout.replies", VS_CHECK_PASS);
-	assert_check(fh, "timeout.reply_latency", VS_CHECK_PASS);
-	assert_check(fh, "timeout.breaker_open", VS_CHECK_PASS);
-	assert_check(fh, "timeout.fallback_used", VS_CHECK_PASS);
-	assert_check(fh, "tts.replies", VS_CHECK_PASS);
-	assert_check(fh, "tts.fallback_used", VS_CHECK_PASS);
-	assert_check(fh, "tts.failover_counted", VS_CHECK_PASS);
+	assert_checks(fh, VS_CHECK_PASS, "key.failover", "timeout.replies", "timeout.reply_latency",
+	              "timeout.breaker_open", "timeout.fallback_used", "tts.replies", "tts.fallback_used",
+	              "tts.failover_counted");
 	assert_message_has(fh, "tts.failover_counted", "service=\"tts\",from=\"cartesia\"");
-	assert_check(fh, "tts.no_gaps", VS_CHECK_PASS);
-	assert_check(fh, "tts.breaker_opened", VS_CHECK_PASS);
-	assert_check(fh, "tts.recovered", VS_CHECK_PASS);
+	assert_checks(fh, VS_CHECK_PASS, "tts.no_gaps", "tts.breaker_opened", "tts.recovered");
 	assert_int_equal(fh_checks_with_status(fh, VS_CHECK_FAIL), 0);
 	assert_int_equal(fh_checks_with_status(fh, VS_CHECK_SKIP), 0);
 	sc = fh_attached(fh, "scenarios");

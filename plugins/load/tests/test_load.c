@@ -65,20 +65,10 @@ static void healthy_agent_passes(void **st)
 	fh_dump(fh); /* the figures, for the record */
 	assert_check(fh, "calls.complete", VS_CHECK_PASS);
 	assert_message_has(fh, "calls.complete", "all 4 calls complete");
-	assert_check(fh, "first_reply.p95", VS_CHECK_PASS);
-	assert_check(fh, "turn.p95", VS_CHECK_PASS);
-	assert_check(fh, "pacing.late_frames", VS_CHECK_PASS);
-	assert_check(fh, "concurrency.reached", VS_CHECK_PASS);
+	assert_checks(fh, VS_CHECK_PASS, "first_reply.p95", "turn.p95", "pacing.late_frames", "concurrency.reached");
 	assert_message_has(fh, "concurrency.reached", "4 calls in progress at the same moment");
-	assert_check(fh, "race.answers", VS_CHECK_PASS);
-	assert_check(fh, "race.stream_urls", VS_CHECK_PASS);
-	assert_check(fh, "agent.drained", VS_CHECK_PASS);
-	assert_check(fh, "agent.errors", VS_CHECK_PASS);
-	assert_check(fh, "cpu.mean", VS_CHECK_PASS);
-	assert_check(fh, "db.call_rows", VS_CHECK_PASS);
-	assert_check(fh, "db.turn_rows", VS_CHECK_PASS);
-	assert_check(fh, "db.deadlocks", VS_CHECK_PASS);
-	assert_check(fh, "db.pool", VS_CHECK_PASS);
+	assert_checks(fh, VS_CHECK_PASS, "race.answers", "race.stream_urls", "agent.drained", "agent.errors",
+	              "cpu.mean", "db.call_rows", "db.turn_rows", "db.deadlocks", "db.pool");
 	assert_int_equal(fh_checks_with_status(fh, VS_CHECK_FAIL), 0);
 	assert_int_equal(fh_checks_with_status(fh, VS_CHECK_SKIP), 0);
 	assert_int_equal(fh_metric_count(fh, "first_reply"), 4);
@@ -202,13 +192,9 @@ static void unreachable_target_fails_clearly(void **st)
 	fh_dump(fh);
 	assert_check(fh, "calls.complete", VS_CHECK_FAIL);
 	assert_message_has(fh, "calls.complete", "0 of 2 calls complete: call 1: no answer to call.initiated");
-	assert_check(fh, "race.answers", VS_CHECK_SKIP);
-	assert_check(fh, "concurrency.reached", VS_CHECK_SKIP);
-	assert_check(fh, "cpu.mean", VS_CHECK_SKIP);
+	assert_checks(fh, VS_CHECK_SKIP, "race.answers", "concurrency.reached", "cpu.mean");
 	assert_message_has(fh, "cpu.mean", "no target PID");
-	assert_check(fh, "agent.drained", VS_CHECK_SKIP);
-	assert_check(fh, "db.call_rows", VS_CHECK_SKIP);
-	assert_check(fh, "db.deadlocks", VS_CHECK_SKIP);
+	assert_checks(fh, VS_CHECK_SKIP, "agent.drained", "db.call_rows", "db.deadlocks");
 	fh_free(fh);
 
 	/* no world: nothing to observe the agent's commands with */

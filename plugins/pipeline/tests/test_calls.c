@@ -45,20 +45,10 @@ static void healthy_agent_passes(void **st)
 			 tgt_db_url);
 		tgt_sh(cmd);
 	}
-	assert_check(fh, "calls.completed", VS_CHECK_PASS);
-	assert_check(fh, "first_reply", VS_CHECK_PASS);
-	assert_check(fh, "turn.replied", VS_CHECK_PASS);
+	assert_checks(fh, VS_CHECK_PASS, "calls.completed", "first_reply", "turn.replied");
 	assert_message_has(fh, "turn.replied", "8 of 8 wait_reply steps");
-	assert_check(fh, "turn.p95", VS_CHECK_PASS);
-	assert_check(fh, "turn.max", VS_CHECK_PASS);
-	assert_check(fh, "false_triggers", VS_CHECK_PASS);
-	assert_check(fh, "gaps", VS_CHECK_PASS);
-	assert_check(fh, "frames.sent", VS_CHECK_PASS);
-	assert_check(fh, "frames.received", VS_CHECK_PASS);
-	assert_check(fh, "frames.late", VS_CHECK_PASS);
-	assert_check(fh, "commands.answer", VS_CHECK_PASS);
-	assert_check(fh, "hangup", VS_CHECK_PASS);
-	assert_check(fh, "memory.rss_growth", VS_CHECK_PASS);
+	assert_checks(fh, VS_CHECK_PASS, "turn.p95", "turn.max", "false_triggers", "gaps", "frames.sent",
+	              "frames.received", "frames.late", "commands.answer", "hangup", "memory.rss_growth");
 	assert_int_equal(fh_checks_with_status(fh, VS_CHECK_FAIL), 0);
 	/* 2 calls x 3 caller turns */
 	assert_int_equal(fh_metric_count(fh, "turn_latency"), 6);

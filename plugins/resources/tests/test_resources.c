@@ -49,18 +49,9 @@ static void healthy_short_run_passes(void **st)
 	fh_set_opt(fh, "long_skip", "5s");
 	assert_int_equal(fh_run(fh), VS_OK);
 	fh_dump(fh); /* the figures, for the record */
-	assert_check(fh, "calls.completed", VS_CHECK_PASS);
-	assert_check(fh, "memory.rss_slope", VS_CHECK_PASS);
-	assert_check(fh, "memory.rss_growth", VS_CHECK_PASS);
-	assert_check(fh, "memory.threads", VS_CHECK_PASS);
-	assert_check(fh, "memory.fds", VS_CHECK_PASS);
-	assert_check(fh, "cleanup.active_calls", VS_CHECK_PASS);
-	assert_check(fh, "cleanup.background_tasks", VS_CHECK_PASS);
-	assert_check(fh, "cpu.vad_time", VS_CHECK_PASS);
-	assert_check(fh, "db.leaked", VS_CHECK_PASS);
-	assert_check(fh, "db.pool_bounds", VS_CHECK_PASS);
-	assert_check(fh, "long_call.growth", VS_CHECK_PASS);
-	assert_check(fh, "long_call.released", VS_CHECK_PASS);
+	assert_checks(fh, VS_CHECK_PASS, "calls.completed", "memory.rss_slope", "memory.rss_growth", "memory.threads",
+	              "memory.fds", "cleanup.active_calls", "cleanup.background_tasks", "cpu.vad_time", "db.leaked",
+	              "db.pool_bounds", "long_call.growth", "long_call.released");
 	/* not measurable here: skipped with the reason, never passed */
 	assert_check(fh, "cpu.load", VS_CHECK_SKIP);
 	assert_message_has(fh, "cpu.load", "no threshold");
@@ -97,9 +88,7 @@ static void no_pid_skips_process_checks(void **st)
 	assert_check(fh, "calls.completed", VS_CHECK_PASS);
 	assert_check(fh, "memory.rss_slope", VS_CHECK_SKIP);
 	assert_message_has(fh, "memory.rss_slope", "no target PID");
-	assert_check(fh, "memory.rss_growth", VS_CHECK_SKIP);
-	assert_check(fh, "memory.fds", VS_CHECK_SKIP);
-	assert_check(fh, "cpu.load", VS_CHECK_SKIP);
+	assert_checks(fh, VS_CHECK_SKIP, "memory.rss_growth", "memory.fds", "cpu.load");
 	assert_message_has(fh, "cpu.load", "no target PID");
 	assert_check(fh, "long_call.growth", VS_CHECK_SKIP);
 	/* what needs no PID still runs */
