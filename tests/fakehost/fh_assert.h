@@ -36,6 +36,13 @@ static inline void fh_dump(struct fakehost *fh)
 		}                                                                                           \
 	} while (0)
 
+/* Check name has status and its message says text. */
+#define assert_check_says(fh, name, status, text)   \
+	do {                                        \
+		assert_check(fh, name, status);     \
+		assert_message_has(fh, name, text); \
+	} while (0)
+
 /* Each check of a list (names, then NULL) has status. */
 static inline void fh_assert_checks(struct fakehost *fh, int status, ...)
 {

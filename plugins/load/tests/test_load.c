@@ -63,8 +63,7 @@ static void healthy_agent_passes(void **st)
 	fh_set_opt(fh, "cpu_max_pct", "100"); /* the CPU check's pass path: the agent cannot use more than the machine */
 	assert_int_equal(fh_run(fh), VS_OK);
 	fh_dump(fh); /* the figures, for the record */
-	assert_check(fh, "calls.complete", VS_CHECK_PASS);
-	assert_message_has(fh, "calls.complete", "all 4 calls complete");
+	assert_check_says(fh, "calls.complete", VS_CHECK_PASS, "all 4 calls complete");
 	assert_checks(fh, VS_CHECK_PASS, "first_reply.p95", "turn.p95", "pacing.late_frames", "concurrency.reached");
 	assert_message_has(fh, "concurrency.reached", "4 calls in progress at the same moment");
 	assert_checks(fh, VS_CHECK_PASS, "race.answers", "race.stream_urls", "agent.drained", "agent.errors",
@@ -104,10 +103,9 @@ static void sequential_calls_fail_concurrency(void **st)
 	assert_int_equal(fh_run(fh), VS_OK);
 	fh_dump(fh);
 	assert_check(fh, "calls.complete", VS_CHECK_PASS);
-	assert_check(fh, "concurrency.reached", VS_CHECK_FAIL);
-	assert_message_has(fh, "concurrency.reached", "1 calls in progress at the same moment (from their start/end times) < 4");
-	assert_check(fh, "db.pool", VS_CHECK_FAIL);
-	assert_message_has(fh, "db.pool", "(allowed 1..1)");
+	assert_check_says(fh, "concurrency.reached", VS_CHECK_FAIL,
+	                  "1 calls in progress at the same moment (from their start/end times) < 4");
+	assert_check_says(fh, "db.pool", VS_CHECK_FAIL, "(allowed 1..1)");
 	/* each call waited for the one before: its lateness is on record */
 	assert_true(fh_metric_count(fh, "start_lateness") == 4);
 	fh_free(fh);
@@ -156,15 +154,11 @@ static void faulty_agent_fails(void **st)
 	assert_int_equal(rc, VS_OK);
 	fh_dump(fh);
 	assert_check(fh, "calls.complete", VS_CHECK_PASS); /* slow, not broken */
-	assert_check(fh, "first_reply.p95", VS_CHECK_FAIL);
-	assert_message_has(fh, "first_reply.p95", "> 3000 ms");
-	assert_check(fh, "agent.drained", VS_CHECK_FAIL);
-	assert_message_has(fh, "agent.drained", "calls stuck in the agent");
+	assert_check_says(fh, "first_reply.p95", VS_CHECK_FAIL, "> 3000 ms");
+	assert_check_says(fh, "agent.drained", VS_CHECK_FAIL, "calls stuck in the agent");
 	assert_check(fh, "db.call_rows", VS_CHECK_PASS);
-	assert_check(fh, "db.turn_rows", VS_CHECK_FAIL);
-	assert_message_has(fh, "db.turn_rows", ": 0 turn rows, 2 agent turns heard");
-	assert_check(fh, "db.deadlocks", VS_CHECK_FAIL);
-	assert_message_has(fh, "db.deadlocks", "(+1)");
+	assert_check_says(fh, "db.turn_rows", VS_CHECK_FAIL, ": 0 turn rows, 2 agent turns heard");
+	assert_check_says(fh, "db.deadlocks", VS_CHECK_FAIL, "(+1)");
 	fh_free(fh);
 	/* back to a healthy agent for whatever runs next */
 	tgt_stop(&agent);
@@ -190,8 +184,8 @@ static void unreachable_target_fails_clearly(void **st)
 	fh_set_opt(fh, "drain_timeout", "0");
 	assert_int_equal(fh_run(fh), VS_OK);
 	fh_dump(fh);
-	assert_check(fh, "calls.complete", VS_CHECK_FAIL);
-	assert_message_has(fh, "calls.complete", "0 of 2 calls complete: call 1: no answer to call.initiated");
+	assert_check_says(fh, "calls.complete", VS_CHECK_FAIL,
+	                  "0 of 2 calls complete: call 1: no answer to call.initiated");
 	assert_checks(fh, VS_CHECK_SKIP, "race.answers", "concurrency.reached", "cpu.mean");
 	assert_message_has(fh, "cpu.mean", "no target PID");
 	assert_checks(fh, VS_CHECK_SKIP, "agent.drained", "db.call_rows", "db.deadlocks");

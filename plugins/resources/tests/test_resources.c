@@ -53,12 +53,9 @@ static void healthy_short_run_passes(void **st)
 	              "memory.fds", "cleanup.active_calls", "cleanup.background_tasks", "cpu.vad_time", "db.leaked",
 	              "db.pool_bounds", "long_call.growth", "long_call.released");
 	/* not measurable here: skipped with the reason, never passed */
-	assert_check(fh, "cpu.load", VS_CHECK_SKIP);
-	assert_message_has(fh, "cpu.load", "no threshold");
-	assert_check(fh, "cpu.turn_time", VS_CHECK_SKIP);
-	assert_message_has(fh, "cpu.turn_time", "SMART_TURN_ENABLED = false");
-	assert_check(fh, "db.timeouts", VS_CHECK_SKIP);
-	assert_message_has(fh, "db.timeouts", "not measured");
+	assert_check_says(fh, "cpu.load", VS_CHECK_SKIP, "no threshold");
+	assert_check_says(fh, "cpu.turn_time", VS_CHECK_SKIP, "SMART_TURN_ENABLED = false");
+	assert_check_says(fh, "db.timeouts", VS_CHECK_SKIP, "not measured");
 	assert_int_equal(fh_checks_with_status(fh, VS_CHECK_FAIL), 0);
 	assert_int_equal(fh_metric_count(fh, "rss_after_call"), 4);
 	assert_true(fh_metric_count(fh, "cpu_load") >= 10);
@@ -86,8 +83,7 @@ static void no_pid_skips_process_checks(void **st)
 	assert_int_equal(fh_run(fh), VS_OK);
 	fh_dump(fh);
 	assert_check(fh, "calls.completed", VS_CHECK_PASS);
-	assert_check(fh, "memory.rss_slope", VS_CHECK_SKIP);
-	assert_message_has(fh, "memory.rss_slope", "no target PID");
+	assert_check_says(fh, "memory.rss_slope", VS_CHECK_SKIP, "no target PID");
 	assert_checks(fh, VS_CHECK_SKIP, "memory.rss_growth", "memory.fds", "cpu.load");
 	assert_message_has(fh, "cpu.load", "no target PID");
 	assert_check(fh, "long_call.growth", VS_CHECK_SKIP);
@@ -118,16 +114,12 @@ static void leaking_agent_is_caught(void **st)
 	assert_int_equal(fh_run(fh), VS_OK);
 	fh_dump(fh);
 	assert_check(fh, "calls.completed", VS_CHECK_PASS);
-	assert_check(fh, "memory.rss_slope", VS_CHECK_FAIL);
-	assert_message_has(fh, "memory.rss_slope", "kB per call >");
-	assert_check(fh, "memory.rss_growth", VS_CHECK_FAIL);
-	assert_message_has(fh, "memory.rss_growth", "> 12 MB");
-	assert_check(fh, "db.leaked", VS_CHECK_FAIL);
-	assert_message_has(fh, "db.leaked", "connections leaked");
+	assert_check_says(fh, "memory.rss_slope", VS_CHECK_FAIL, "kB per call >");
+	assert_check_says(fh, "memory.rss_growth", VS_CHECK_FAIL, "> 12 MB");
+	assert_check_says(fh, "db.leaked", VS_CHECK_FAIL, "connections leaked");
 	/* each held connection is a socket of the target */
 	assert_check(fh, "memory.fds", VS_CHECK_FAIL);
-	assert_check(fh, "long_call.released", VS_CHECK_FAIL);
-	assert_message_has(fh, "long_call.released", "> 3 MB");
+	assert_check_says(fh, "long_call.released", VS_CHECK_FAIL, "> 3 MB");
 	/* the calls themselves ended cleanly: the leak is not there */
 	assert_check(fh, "cleanup.active_calls", VS_CHECK_PASS);
 	fh_free(fh);
