@@ -64,7 +64,8 @@ struct er {
 
 /* er_conf.c */
 extern const struct vs_option er_options[];
-int er_conf_load(struct er *e);
+/* Binds the state to its host and context, then reads the options. */
+int er_conf_load(struct er *e, const struct vs_host *h, vs_ctx *c);
 void er_conf_free(struct er *e);
 const char *er_str(struct er *e, const char *key);
 long long er_ms(struct er *e, const char *key);

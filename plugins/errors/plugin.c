@@ -11,16 +11,13 @@
 
 static int er_setup(const struct vs_host *h, vs_ctx *c, void **state)
 {
-	struct er *e = calloc(1, sizeof(*e));
+	struct er *e = vs_popt_state(state, sizeof(*e));
 	int rc;
 
-	*state = e;
 	if (!e)
 		return VS_ERROR;
-	e->h = h;
-	e->c = c;
 	e->baseline_turn_ms = -1;
-	rc = er_conf_load(e);
+	rc = er_conf_load(e, h, c);
 	if (rc != VS_OK)
 		return rc;
 	if ((rc = vs_calltarget_open(h, c, "errors", ER_MAX_CALLS, &e->t)) != VS_OK)

@@ -82,7 +82,8 @@ struct ld {
 
 /* ld_conf.c */
 extern const struct vs_option ld_options[];
-int ld_conf_load(struct ld *p);
+/* Binds the state to its host and context, then reads the options. */
+int ld_conf_load(struct ld *p, const struct vs_host *h, vs_ctx *c);
 void ld_conf_free(struct ld *p);
 
 /* ld_shard.c: narrow the configured batch to this shard's slice: calls

@@ -14,17 +14,14 @@
 
 static int ld_setup(const struct vs_host *h, vs_ctx *c, void **state)
 {
-	struct ld *p = calloc(1, sizeof(*p));
+	struct ld *p = vs_popt_state(state, sizeof(*p));
 	int rc;
 
-	*state = p;
 	if (!p)
 		return VS_ERROR;
-	p->h = h;
-	p->c = c;
 	p->deadlocks_before = p->deadlocks_after = -1;
 	curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread uses curl */
-	rc = ld_conf_load(p);
+	rc = ld_conf_load(p, h, c);
 	if (rc != VS_OK)
 		return rc;
 	p->calls = calloc((size_t)p->ncalls, sizeof(*p->calls));

@@ -51,7 +51,8 @@ struct pl {
 
 /* pl_conf.c */
 extern const struct vs_option pl_options[];
-int pl_conf_load(struct pl *p);
+/* Binds the state to its host and context, then reads the options. */
+int pl_conf_load(struct pl *p, const struct vs_host *h, vs_ctx *c);
 void pl_conf_free(struct pl *p);
 
 /* VmRSS of pid and all its descendants, in kB; the number of processes in

@@ -12,15 +12,12 @@
 
 static int pl_setup(const struct vs_host *h, vs_ctx *c, void **state)
 {
-	struct pl *p = calloc(1, sizeof(*p));
+	struct pl *p = vs_popt_state(state, sizeof(*p));
 	int rc;
 
-	*state = p;
 	if (!p)
 		return VS_ERROR;
-	p->h = h;
-	p->c = c;
-	rc = pl_conf_load(p);
+	rc = pl_conf_load(p, h, c);
 	if (rc != VS_OK)
 		return rc;
 	p->calls = calloc((size_t)p->ncalls_opt, sizeof(*p->calls));

@@ -13,17 +13,14 @@
 
 static int rs_setup(const struct vs_host *h, vs_ctx *c, void **state)
 {
-	struct rs *p = calloc(1, sizeof(*p));
+	struct rs *p = vs_popt_state(state, sizeof(*p));
 	int rc;
 
-	*state = p;
 	if (!p)
 		return VS_ERROR;
-	p->h = h;
-	p->c = c;
 	p->db_before = p->db_peak = p->db_after = -1;
 	p->pool_peak = -1;
-	rc = rs_conf_load(p);
+	rc = rs_conf_load(p, h, c);
 	if (rc != VS_OK)
 		return rc;
 	p->calls = calloc((size_t)p->ncalls, sizeof(*p->calls));

@@ -107,7 +107,8 @@ struct rs {
 
 /* rs_conf.c */
 extern const struct vs_option rs_options[];
-int rs_conf_load(struct rs *p);
+/* Binds the state to its host and context, then reads the options. */
+int rs_conf_load(struct rs *p, const struct vs_host *h, vs_ctx *c);
 void rs_conf_free(struct rs *p);
 
 /* rs_probe.c: /metrics and the database */
