@@ -23,12 +23,8 @@ static struct fakehost *ld_host(const char *script, const char *calls, const cha
 {
 	struct fakehost *fh = pt_plugin_host("load", &agent, &world, &key, NULL);
 
-	fh_set_opt(fh, "scripts", script);
-	fh_set_opt(fh, "calls", calls);
-	fh_set_opt(fh, "concurrency", conc);
-	fh_set_opt(fh, "turn_within", TURN_WITHIN);
-	fh_set_opt(fh, "idle_window", "1s");
-	fh_set_opt(fh, "drain_timeout", "5s");
+	fh_set_opts(fh, "scripts", script, "calls", calls, "concurrency", conc, "turn_within", TURN_WITHIN,
+	            "idle_window", "1s", "drain_timeout", "5s");
 	fh_set_deadline_ms(fh, 150000);
 	return fh;
 }
@@ -172,16 +168,9 @@ static void unreachable_target_fails_clearly(void **st)
 	struct fakehost *fh = fh_new("load");
 	(void)st;
 	assert_int_equal(fh_load(fh, pt_so("load")), 0);
-	fh_set_opt(fh, "base_url", "http://127.0.0.1:9");
-	fh_set_opt(fh, "control_url", world.control);
-	fh_set_opt(fh, "signing_seed", key.seed_b64);
-	fh_set_opt(fh, "db_url", "");
-	fh_set_opt(fh, "target_pid", "0");
-	fh_set_opt(fh, "scripts", "plugins/load/tests/greet.ini");
-	fh_set_opt(fh, "calls", "2");
-	fh_set_opt(fh, "concurrency", "2");
-	fh_set_opt(fh, "idle_window", "0");
-	fh_set_opt(fh, "drain_timeout", "0");
+	fh_set_opts(fh, "base_url", "http://127.0.0.1:9", "control_url", world.control, "signing_seed", key.seed_b64,
+	            "db_url", "", "target_pid", "0", "scripts", "plugins/load/tests/greet.ini", "calls", "2",
+	            "concurrency", "2", "idle_window", "0", "drain_timeout", "0");
 	assert_int_equal(fh_run(fh), VS_OK);
 	fh_dump(fh);
 	assert_check_says(fh, "calls.complete", VS_CHECK_FAIL,
@@ -194,9 +183,7 @@ static void unreachable_target_fails_clearly(void **st)
 	/* no world: nothing to observe the agent's commands with */
 	fh = fh_new("load");
 	assert_int_equal(fh_load(fh, pt_so("load")), 0);
-	fh_set_opt(fh, "base_url", agent.url);
-	fh_set_opt(fh, "control_url", "");
-	fh_set_opt(fh, "signing_seed", key.seed_b64);
+	fh_set_opts(fh, "base_url", agent.url, "control_url", "", "signing_seed", key.seed_b64);
 	assert_int_equal(fh_run(fh), VS_SKIP);
 	assert_non_null(strstr(fh_reason(fh), "no world control URL"));
 	fh_free(fh);

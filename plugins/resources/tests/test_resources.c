@@ -21,13 +21,8 @@ static struct fakehost *rs_host(const char *pid, const char *calls)
 {
 	struct fakehost *fh = pt_plugin_host("resources", &agent, &world, &key, pid);
 
-	fh_set_opt(fh, "script", "conf.d/scripts/resources-call.ini");
-	fh_set_opt(fh, "calls", calls);
-	fh_set_opt(fh, "concurrency", "2");
-	fh_set_opt(fh, "warmup_calls", "0");
-	fh_set_opt(fh, "idle_time", "1s");
-	fh_set_opt(fh, "settle_time", "4s");
-	fh_set_opt(fh, "long_call", "0");
+	fh_set_opts(fh, "script", "conf.d/scripts/resources-call.ini", "calls", calls, "concurrency", "2",
+	            "warmup_calls", "0", "idle_time", "1s", "settle_time", "4s", "long_call", "0");
 	/* as pt_agent_start launches it; names the reason of the Smart Turn skip */
 	fh_set_conf(fh, "target", "env.SMART_TURN_ENABLED", "false");
 	fh_set_deadline_ms(fh, 150000);
@@ -44,9 +39,7 @@ static void healthy_short_run_passes(void **st)
 	if (pt_under_valgrind())
 		skip();
 	fh = rs_host(NULL, "4");
-	fh_set_opt(fh, "warmup_calls", "1");
-	fh_set_opt(fh, "long_call", "15s");
-	fh_set_opt(fh, "long_skip", "5s");
+	fh_set_opts(fh, "warmup_calls", "1", "long_call", "15s", "long_skip", "5s");
 	assert_int_equal(fh_run(fh), VS_OK);
 	fh_dump(fh); /* the figures, for the record */
 	assert_checks(fh, VS_CHECK_PASS, "calls.completed", "memory.rss_slope", "memory.rss_growth", "memory.threads",
