@@ -209,6 +209,15 @@ static inline struct fakehost *pt_host(const struct tgt *t, const struct pt_worl
 	return fh;
 }
 
+/* The agent restarted with faults (AGENT_FAULTS) and extra (NAME=VALUE or
+ * NULL); the test fails when it does not come up. */
+static inline void pt_agent_restart(struct tgt *t, const struct pt_world *w, const struct pt_key *k, const char *faults,
+				    const char *extra)
+{
+	tgt_stop(t);
+	assert_int_equal(pt_agent_start(t, w, k, faults, extra), 0);
+}
+
 /* Under valgrind (the check's VALGRIND stage): real-time calls cannot be
  * paced there. */
 static inline int pt_under_valgrind(void)

@@ -130,10 +130,7 @@ static void broken_agent_fails(void **st)
 	(void)st;
 	if (slow)
 		skip();
-	tgt_stop(&agent);
-	assert_int_equal(
-		pt_agent_start(&agent, &world, &key, "no_degraded_health,no_db_outage_log,no_failover,no_tts_failover", NULL),
-		0);
+	pt_agent_restart(&agent, &world, &key, "no_degraded_health,no_db_outage_log,no_failover,no_tts_failover", NULL);
 	fh = host();
 	fh_set_opt(fh, "scenarios", "db,key,timeout");
 	fh_set_opt(fh, "timeout_calls_max", "1");

@@ -135,10 +135,7 @@ static void faulty_agent_fails(void **st)
 	(void)st;
 	if (getenv("VSTRESS_SLOW_RUNTIME"))
 		skip();
-	tgt_stop(&agent);
-	assert_int_equal(pt_agent_start(&agent, &world, &key, "slow_first_reply,leak_calls",
-					"FAULT_SLOW_FIRST_REPLY_SECONDS=4"),
-			 0);
+	pt_agent_restart(&agent, &world, &key, "slow_first_reply,leak_calls", "FAULT_SLOW_FIRST_REPLY_SECONDS=4");
 	/* the agent's turn rows cannot be written (its try_execute logs and goes on) */
 	sql("ALTER TABLE call_turns ADD CONSTRAINT vstress_load_test_no_turns CHECK (false) NOT VALID");
 	fh = ld_host("plugins/load/tests/short.ini", "2", "2");
@@ -157,8 +154,7 @@ static void faulty_agent_fails(void **st)
 	assert_check_says(fh, "db.deadlocks", VS_CHECK_FAIL, "(+1)");
 	fh_free(fh);
 	/* back to a healthy agent for whatever runs next */
-	tgt_stop(&agent);
-	assert_int_equal(pt_agent_start(&agent, &world, &key, NULL, NULL), 0);
+	pt_agent_restart(&agent, &world, &key, NULL, NULL);
 }
 
 /* Nothing listens at the target URL: every call fails, saying why; no PID,

@@ -90,8 +90,7 @@ static void slow_first_reply_fails(void **st)
 	(void)st;
 	if (getenv("VSTRESS_SLOW_RUNTIME"))
 		skip(); /* a timing proof: it runs in the normal build */
-	tgt_stop(&agent);
-	assert_int_equal(pt_agent_start(&agent, &world, &key, "slow_first_reply", "FAULT_SLOW_FIRST_REPLY_SECONDS=4"), 0);
+	pt_agent_restart(&agent, &world, &key, "slow_first_reply", "FAULT_SLOW_FIRST_REPLY_SECONDS=4");
 	fh = pt_host(&agent, &world, &key, "plugins/pipeline/tests/short.ini", "1");
 	assert_int_equal(fh_run(fh), VS_OK);
 	fh_dump(fh);

@@ -92,8 +92,7 @@ static void leaking_agent_is_caught(void **st)
 	(void)st;
 	if (pt_under_valgrind())
 		skip();
-	tgt_stop(&agent);
-	assert_int_equal(pt_agent_start(&agent, &world, &key, "leak_memory_per_call,leak_db_connection", NULL), 0);
+	pt_agent_restart(&agent, &world, &key, "leak_memory_per_call,leak_db_connection", NULL);
 	fh = rs_host(NULL, "4");
 	fh_set_opt(fh, "warmup_calls", "1");
 	/* 4 calls: a healthy agent grew 1-4 MB here; the fault keeps 16 MB */
