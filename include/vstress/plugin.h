@@ -86,6 +86,15 @@ struct vs_option {
 	unsigned flags;   /* VS_OPT_* */
 };
 
+/* Option rows of a provider plugin that is a probe and a stand-in (its
+ * options are read by both): the provider's key, from environment variable
+ * env (`any`: what the stand-in accepts when it is unset), and the
+ * stand-in's port. */
+#define VS_OPT_PROVIDER_KEY(env, any)                                                                      \
+	{"api_key", VS_OPT_STRING, "${" env "}",                                                           \
+	 "probe: the key sent (empty: skip); stand-in: the accepted key (unset: any " any ")", VS_OPT_SECRET}
+#define VS_OPT_STANDIN_PORT {"port", VS_OPT_INT, NULL, "stand-in: fixed port (default: from --port-base)", 0}
+
 /* The check comparison operators accepted by check_value(). */
 #define VS_LT "<"
 #define VS_LE "<="

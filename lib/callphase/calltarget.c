@@ -4,6 +4,8 @@
 
 #include "vstress/callphase/plugopt.h"
 
+#include <jansson.h>
+
 int vs_calltarget_read(const struct vs_host *h, vs_ctx *c, struct vs_calltarget *t)
 {
 	long long pid = 0;
@@ -54,28 +56,60 @@ int vs_calltarget_skip(const struct vs_host *h, vs_ctx *c, const char *section, 
 	return VS_OK;
 }
 
-int vs_calltarget_engine(const struct vs_host *h, vs_ctx *c, int max_calls, struct vs_call_engine **eng)
+int vs_calltarget_open(const struct vs_host *h, vs_ctx *c, const char *section, int max_calls,
+		       struct vs_calltarget *t)
 {
 	char err[256];
 
-	if (vs_call_engine_new(eng, &(struct vs_call_engine_opts){.max_calls = max_calls, .tls_insecure = 1}, err,
+	if (vs_call_engine_new(&t->eng, &(struct vs_call_engine_opts){.max_calls = max_calls, .tls_insecure = 1}, err,
 			       sizeof(err)) != 0) {
 		h->reason(c, "call engine: %s", err);
 		return VS_ERROR;
 	}
-	return VS_OK;
+	return t->provision ? vs_popt_tenant(h, c, section, &t->tcfg, &t->tenant) : VS_OK;
 }
 
-int vs_calltarget_tenant(const struct vs_host *h, vs_ctx *c, const char *section, const struct vs_calltarget *t,
-			 struct vs_tenant *tenant)
+void vs_calltarget_close(const struct vs_host *h, vs_ctx *c, struct vs_calltarget *t)
 {
-	return t->provision ? vs_popt_tenant(h, c, section, &t->tcfg, tenant) : VS_OK;
+	vs_popt_tenant_remove(h, c, &t->tcfg, &t->tenant);
+	if (t->eng)
+		vs_call_engine_free(t->eng);
+	t->eng = NULL;
 }
 
-void vs_calltarget_close(const struct vs_host *h, vs_ctx *c, const struct vs_calltarget *t, struct vs_tenant *tenant,
-			 struct vs_call_engine *eng)
+struct vs_tcall_cfg vs_calltarget_call(const struct vs_calltarget *t, long long answer_timeout_ms, uint64_t seed)
 {
-	vs_popt_tenant_remove(h, c, &t->tcfg, tenant);
-	if (eng)
-		vs_call_engine_free(eng);
+	return (struct vs_tcall_cfg){.webhook_url = t->webhook_url,
+				     .control_url = t->control_url,
+				     .signing_seed_b64 = t->signing_seed,
+				     .from = t->caller,
+				     .to = t->routed,
+				     .answer_timeout_ms = (int)answer_timeout_ms,
+				     .seed = seed,
+				     .signature = VS_SIG_GOOD};
+}
+
+void vs_calltarget_warm_up(const struct vs_host *h, vs_ctx *c, struct vs_call_engine *eng,
+			   const struct vs_call_script *script, const struct vs_tcall_cfg *base, long long n,
+			   long long pause_ms)
+{
+	json_t *arr = json_array();
+
+	for (long long i = 0; i < n && !h->should_stop(c); i++) {
+		struct vs_tcall_result r = {0};
+		struct vs_tcall_cfg cfg = *base;
+
+		/* ids unique in the world's log across runs: the clock mixed in */
+		cfg.seed = (h->seed(c) ^ 0x5741524dull) + (uint64_t)i + h->now_ns();
+		if (vs_tcall_run(eng, script, &cfg, &r) == 0)
+			h->log(c, VS_LOG_INFO, "warm-up call %lld: first reply %.0f ms", i + 1,
+			       r.media_started ? r.media.first_reply_ms : -1.0);
+		else
+			h->log(c, VS_LOG_WARN, "warm-up call %lld: %s", i + 1, r.error);
+		json_array_append_new(arr, vs_tcall_result_json(&r));
+		vs_tcall_result_clear(&r);
+		if (pause_ms)
+			vs_popt_sleep(h, c, pause_ms);
+	}
+	h->attach(c, "warmup", arr);
 }

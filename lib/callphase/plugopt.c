@@ -80,6 +80,11 @@ out:
 	return rc;
 }
 
+void *vs_popt_state(void **state, size_t size)
+{
+	return *state = calloc(1, size);
+}
+
 void vs_popt_sleep(const struct vs_host *h, vs_ctx *c, long long ms)
 {
 	while (ms > 0 && !h->should_stop(c)) {

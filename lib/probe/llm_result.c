@@ -69,6 +69,25 @@ void llm_result_first(struct llm_result *r)
 		r->first_ns = mono_ns();
 }
 
+json_t *llm_chunk_obj(struct llm_result *r, const char *data, size_t len, const char *what,
+		      void (*on_error)(struct llm_result *r, long status, const json_t *e))
+{
+	json_error_t je;
+	json_t *j = json_loadb(data, len, 0, &je), *e;
+
+	if (!json_is_object(j)) {
+		llm_result_fail(r, LLM_MALFORMED, "unparseable %s (%s): %.80s", what, j ? "not an object" : je.text, data);
+		json_decref(j);
+		return NULL;
+	}
+	if (on_error && (e = json_object_get(j, "error"))) {
+		on_error(r, 200, e);
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
 void llm_error_body_obj(struct llm_result *r, long status, const char *body, size_t len, const char *what,
 			void (*on_error)(struct llm_result *r, long status, const json_t *e))
 {

@@ -142,3 +142,46 @@ void vs_speech_fault_checks(const struct vs_host *h, vs_ctx *c, const char *spec
 	}
 	free(items);
 }
+
+int vs_speech_faulted_pass(const struct vs_host *h, vs_ctx *c, const char *target, const char *what, long long n,
+			   long long conc, long long timeout_ms,
+			   long (*run)(const struct vs_host *h, vs_ctx *c, void *state), void *state, long *ran)
+{
+	const char *faults = h->opt(c, "faults"), *control = h->opt(c, "control");
+	json_t *ids = NULL;
+	char err[300];
+
+	if (vs_wfaults_install(control, target, faults, &ids, err, sizeof err)) {
+		h->reason(c, "faults: %s", err);
+		return VS_FAIL;
+	}
+	h->attach(c, "faults", json_pack("{s:s,s:O}", "specs", faults, "ids", ids));
+	h->log(c, VS_LOG_INFO, "faulted pass: %lld %s, %lld at once, request_timeout %lld ms, faults %s", n, what, conc,
+	       timeout_ms, faults);
+	*ran = run(h, c, state);
+	vs_wfaults_remove(control, ids);
+	return *ran < 0 ? VS_ERROR : VS_OK;
+}
+
+int vs_speech_key_url(const struct vs_host *h, vs_ctx *c, const char *key_env, const char **key, const char **url)
+{
+	*key = h->opt(c, "api_key");
+	*url = h->opt(c, "url");
+	if (!*key || !**key) {
+		h->reason(c, "%s not set", key_env);
+		return VS_SKIP;
+	}
+	if (!*url || !**url) {
+		h->reason(c, "url is empty");
+		return VS_ECONFIG;
+	}
+	return VS_OK;
+}
+
+int vs_speech_fault_opts(const struct vs_host *h, vs_ctx *c, long long *n, long long *conc, long long *timeout_ms)
+{
+	if (h->opt_int(c, "fault_requests", n) < 0 || h->opt_int(c, "fault_concurrency", conc) < 0 ||
+	    h->opt_ms(c, "fault_request_timeout", timeout_ms) < 0)
+		return VS_ECONFIG;
+	return VS_OK;
+}

@@ -50,15 +50,10 @@ int vs_stt_setup(const struct vs_host *h, vs_ctx *c, const struct vs_stt_proto *
 	d->max_wer = 0.25;
 	d->final_within = 1500;
 	d->cfg.realtime = 1;
-	const char *key = h->opt(c, "api_key"), *url = h->opt(c, "url"), *enc = h->opt(c, "encoding");
-	if (!key || !*key) {
-		h->reason(c, "%s not set", p->key_env);
-		return VS_SKIP;
-	}
-	if (!url || !*url) {
-		h->reason(c, "url is empty");
-		return VS_ECONFIG;
-	}
+	const char *key, *url, *enc = h->opt(c, "encoding");
+	int rc = vs_speech_key_url(h, c, p->key_env, &key, &url);
+	if (rc != VS_OK)
+		return rc;
 	if (h->opt_int(c, "sample_rate", &rate) < 0 || h->opt_int(c, "chunk_ms", &chunk) < 0 ||
 	    h->opt_int(c, "repeat", &repeat) < 0 || h->opt_int(c, "concurrency", &d->concurrency) < 0 ||
 	    h->opt_double(c, "realtime", &d->cfg.realtime) < 0 || h->opt_ms(c, "final_timeout", &ft) < 0 ||
@@ -98,9 +93,7 @@ int vs_stt_setup(const struct vs_host *h, vs_ctx *c, const struct vs_stt_proto *
 	d->fault_requests = (long long)d->nruns;
 	d->fault_concurrency = d->concurrency;
 	d->fault_timeout_ms = to;
-	if (h->opt_int(c, "fault_requests", &d->fault_requests) < 0 ||
-	    h->opt_int(c, "fault_concurrency", &d->fault_concurrency) < 0 ||
-	    h->opt_ms(c, "fault_request_timeout", &d->fault_timeout_ms) < 0)
+	if (vs_speech_fault_opts(h, c, &d->fault_requests, &d->fault_concurrency, &d->fault_timeout_ms) != VS_OK)
 		return VS_ECONFIG;
 	if (d->fault_requests < 1 || d->fault_concurrency < 1 || d->fault_concurrency > 64 || d->fault_timeout_ms < 1) {
 		h->reason(c, "fault_requests, fault_concurrency (1-64) or fault_request_timeout out of range");
@@ -258,17 +251,32 @@ static long dispatch(struct stt *d, size_t n, long long conc)
 	return (long)(d->next < n ? d->next : n);
 }
 
+/* The faulted pass's streams: its own size, concurrency and timeout. */
+static long run_faulted(const struct vs_host *h, vs_ctx *c, void *state)
+{
+	struct stt *d = state;
+	int timeout = d->cfg.timeout_ms;
+	int64_t left = h->remaining_ms(c) - 1000;
+	long ran;
+
+	d->cfg.timeout_ms = left < d->fault_timeout_ms ? (int)(left > 1000 ? left : 1000) : (int)d->fault_timeout_ms;
+	ran = dispatch(d, (size_t)d->fault_requests, d->fault_concurrency);
+	d->cfg.timeout_ms = timeout;
+	if (ran < 0)
+		h->reason(c, "cannot start worker threads");
+	return ran;
+}
+
 int vs_stt_run(const struct vs_host *h, vs_ctx *c, void *state)
 {
 	struct stt *d = state;
-	json_t *ids = NULL;
-	const char *faults = h->opt(c, "faults"), *control = h->opt(c, "control");
-	char err[300];
-	int timeout = d->cfg.timeout_ms;
+	const char *faults = h->opt(c, "faults");
+	long fran;
+	int rc;
 
 	/* the clean pass: no faults */
 	int64_t left = h->remaining_ms(c) - 1000;
-	if (left < timeout)
+	if (left < d->cfg.timeout_ms)
 		d->cfg.timeout_ms = left > 1000 ? (int)left : 1000;
 	long ran = dispatch(d, d->nruns, d->concurrency);
 	if (ran < 0) {
@@ -278,24 +286,11 @@ int vs_stt_run(const struct vs_host *h, vs_ctx *c, void *state)
 	report(h, c, d, (size_t)ran, &vs_speech_clean, NULL);
 	if (!faults || !*faults)
 		return VS_OK;
-	/* the faulted pass: faults on, its own size, concurrency and timeout */
-	if (vs_wfaults_install(control, d->p->fault_target, faults, &ids, err, sizeof err)) {
-		h->reason(c, "faults: %s", err);
-		return VS_FAIL;
-	}
-	h->attach(c, "faults", json_pack("{s:s,s:O}", "specs", faults, "ids", ids));
-	h->log(c, VS_LOG_INFO, "faulted pass: %lld streams, %lld at once, request_timeout %lld ms, faults %s",
-	       d->fault_requests, d->fault_concurrency, d->fault_timeout_ms, faults);
-	left = h->remaining_ms(c) - 1000;
-	d->cfg.timeout_ms = left < d->fault_timeout_ms ? (int)(left > 1000 ? left : 1000) : (int)d->fault_timeout_ms;
-	ran = dispatch(d, (size_t)d->fault_requests, d->fault_concurrency);
-	d->cfg.timeout_ms = timeout;
-	vs_wfaults_remove(control, ids);
-	if (ran < 0) {
-		h->reason(c, "cannot start worker threads");
-		return VS_ERROR;
-	}
-	report(h, c, d, (size_t)ran, &vs_speech_faulted, faults);
+	rc = vs_speech_faulted_pass(h, c, d->p->fault_target, "streams", d->fault_requests, d->fault_concurrency,
+				    d->fault_timeout_ms, run_faulted, d, &fran);
+	if (rc != VS_OK)
+		return rc;
+	report(h, c, d, (size_t)fran, &vs_speech_faulted, faults);
 	return VS_OK;
 }
 

@@ -161,15 +161,10 @@ int vs_tts_setup(const struct vs_host *h, vs_ctx *c, const struct vs_tts_proto *
 	t->max_mpc = 250;
 	t->floor_db = -50;
 	t->ttfa_max_ms = 1000;
-	const char *key = h->opt(c, "api_key"), *url = h->opt(c, "url");
-	if (!key || !*key) {
-		h->reason(c, "%s not set", p->key_env);
-		return VS_SKIP;
-	}
-	if (!url || !*url) {
-		h->reason(c, "url is empty");
-		return VS_ECONFIG;
-	}
+	const char *key, *url;
+	if ((rc = vs_speech_key_url(h, c, p->key_env, &key, &url)) != VS_OK)
+		return rc;
+	rc = VS_ECONFIG;
 	t->key = strdup(key);
 	t->url = strdup(url);
 	vs_probe_subject(h, c, url);
@@ -184,9 +179,7 @@ int vs_tts_setup(const struct vs_host *h, vs_ctx *c, const struct vs_tts_proto *
 	t->fault_requests = t->requests;
 	t->fault_concurrency = t->concurrency;
 	t->fault_timeout_ms = to;
-	if (h->opt_int(c, "fault_requests", &t->fault_requests) < 0 ||
-	    h->opt_int(c, "fault_concurrency", &t->fault_concurrency) < 0 ||
-	    h->opt_ms(c, "fault_request_timeout", &t->fault_timeout_ms) < 0)
+	if (vs_speech_fault_opts(h, c, &t->fault_requests, &t->fault_concurrency, &t->fault_timeout_ms) != VS_OK)
 		return VS_ECONFIG;
 	if (t->requests < 1 || t->concurrency < 1 || t->concurrency > 256 || sr < 8000 || sr > 48000 || to < 1 ||
 	    t->fault_requests < 1 || t->fault_concurrency < 1 || t->fault_concurrency > 256 || t->fault_timeout_ms < 1) {
@@ -443,13 +436,23 @@ static int dispatch(const struct vs_host *h, vs_ctx *c, struct tts *t, long long
 	return rc;
 }
 
+/* The faulted pass's requests: its own size, concurrency and timeout. */
+static long run_faulted(const struct vs_host *h, vs_ctx *c, void *state)
+{
+	struct tts *t = state;
+	int ran = 0;
+
+	if (dispatch(h, c, t, t->fault_requests, t->fault_concurrency, (int)t->fault_timeout_ms, 1, &ran) != VS_OK)
+		return -1;
+	return ran;
+}
+
 int vs_tts_run(const struct vs_host *h, vs_ctx *c, void *state)
 {
 	struct tts *t = state;
 	int ran = 0, rc;
-	json_t *fault_ids = NULL;
-	const char *faults = h->opt(c, "faults"), *control = h->opt(c, "control");
-	char err[300];
+	const char *faults = h->opt(c, "faults");
+	long fran;
 
 	/* the clean pass: no faults */
 	rc = dispatch(h, c, t, t->requests, t->concurrency, t->cfg.timeout_ms, 0, &ran);
@@ -460,19 +463,11 @@ int vs_tts_run(const struct vs_host *h, vs_ctx *c, void *state)
 	report(h, c, t, ran, t->requests, &vs_speech_clean, NULL);
 	if (!faults || !*faults)
 		return VS_OK;
-	/* the faulted pass: faults on, its own size, concurrency and timeout */
-	if (vs_wfaults_install(control, t->p->fault_target, faults, &fault_ids, err, sizeof err)) {
-		h->reason(c, "faults: %s", err);
-		return VS_FAIL;
-	}
-	h->attach(c, "faults", json_pack("{s:s,s:O}", "specs", faults, "ids", fault_ids));
-	h->log(c, VS_LOG_INFO, "faulted pass: %lld requests, %lld at once, request_timeout %lld ms, faults %s",
-	       t->fault_requests, t->fault_concurrency, t->fault_timeout_ms, faults);
-	rc = dispatch(h, c, t, t->fault_requests, t->fault_concurrency, (int)t->fault_timeout_ms, 1, &ran);
-	vs_wfaults_remove(control, fault_ids);
+	rc = vs_speech_faulted_pass(h, c, t->p->fault_target, "requests", t->fault_requests, t->fault_concurrency,
+				    t->fault_timeout_ms, run_faulted, t, &fran);
 	if (rc != VS_OK)
 		return rc;
-	report(h, c, t, ran, t->fault_requests, &vs_speech_faulted, faults);
+	report(h, c, t, (int)fran, t->fault_requests, &vs_speech_faulted, faults);
 	return VS_OK;
 }
 

@@ -7,18 +7,11 @@
 /* The Telnyx side of every call of the plugin. */
 void er_call_cfg(struct er *e, struct vs_tcall_cfg *cfg)
 {
-	*cfg = (struct vs_tcall_cfg){.webhook_url = e->t.webhook_url,
-				     .control_url = e->t.control_url,
-				     .signing_seed_b64 = e->t.signing_seed,
-				     .from = e->t.caller,
-				     .to = e->t.routed,
-				     .answer_timeout_ms = (int)e->answer_timeout_ms,
-				     /* ids unique in the world's event log: the clock mixed in */
-				     .seed = e->h->seed(e->c) ^ e->h->now_ns(),
-				     .signature = VS_SIG_GOOD,
-				     /* an answer without a stream (the agent's fallback): its hang-up ends the call */
-				     .until_action = "hangup",
-				     .until_ms = (int)er_ms(e, "outage_call_wait")};
+	/* ids unique in the world's event log: the clock mixed in */
+	*cfg = vs_calltarget_call(&e->t, e->answer_timeout_ms, e->h->seed(e->c) ^ e->h->now_ns());
+	/* an answer without a stream (the agent's fallback): its hang-up ends the call */
+	cfg->until_action = "hangup";
+	cfg->until_ms = (int)er_ms(e, "outage_call_wait");
 }
 
 void er_call(struct er *e, const struct vs_call_script *s, const char *label, struct er_call *out)
@@ -27,7 +20,7 @@ void er_call(struct er *e, const struct vs_call_script *s, const char *label, st
 
 	er_call_cfg(e, &cfg);
 	memset(out, 0, sizeof(*out));
-	out->failed = vs_tcall_run(e->eng, s, &cfg, &out->r) != 0;
+	out->failed = vs_tcall_run(e->t.eng, s, &cfg, &out->r) != 0;
 	er_call_note(e, label, out);
 }
 

@@ -190,12 +190,14 @@ static int load_script(struct er *e, const char *key, struct vs_call_script **ou
 	return VS_OK;
 }
 
-int er_conf_load(struct er *e)
+int er_conf_load(struct er *e, const struct vs_host *h, vs_ctx *c)
 {
-	const struct vs_host *h = e->h;
-	const char *sc = er_str(e, "scenarios");
+	const char *sc;
 	int rc;
 
+	e->h = h;
+	e->c = c;
+	sc = er_str(e, "scenarios");
 	if (vs_calltarget_read(h, e->c, &e->t) || read_signals(e) != VS_OK)
 		return VS_ECONFIG;
 	e->answer_timeout_ms = er_ms(e, "answer_timeout");

@@ -248,7 +248,7 @@ static int call_round(struct er *e, struct er_call *out, int k)
 	er_call_cfg(e, &base);
 	bc = (struct vs_cbatch_cfg){.base = &base, .scripts = scripts, .nscripts = 1, .ncalls = (size_t)k,
 				    .concurrency = k, .ramp_ms = 0, .seed = base.seed, .host = e->h, .ctx = e->c};
-	ran = vs_cbatch_run(e->eng, &bc, cb, err, sizeof(err));
+	ran = vs_cbatch_run(e->t.eng, &bc, cb, err, sizeof(err));
 	if (ran < 0) {
 		e->h->log(e->c, VS_LOG_WARN, "timeout calls: %s", err);
 		return -1;

@@ -47,11 +47,9 @@ struct er {
 	const struct vs_host *h;
 	vs_ctx *c;
 	/* where */
-	struct vs_calltarget t; /* target, world, numbers, test tenant options */
+	struct vs_calltarget t; /* target, world, numbers, test tenant, call engine */
 	struct vs_signal sig[5]; /* the agent's signals, by er_signal_names */
 	char health_url[1024];
-	struct vs_tenant tenant;
-	struct vs_call_engine *eng;
 	struct vs_call_script *script, *key_script, *tts_script;
 	long long answer_timeout_ms, webhook_within_ms, first_reply_ms, pause_ms;
 	int run_db, run_key, run_timeout, run_tts;
@@ -68,7 +66,8 @@ struct er {
 
 /* er_conf.c */
 extern const struct vs_option er_options[];
-int er_conf_load(struct er *e);
+/* Binds the state to its host and context, then reads the options. */
+int er_conf_load(struct er *e, const struct vs_host *h, vs_ctx *c);
 void er_conf_free(struct er *e);
 const char *er_str(struct er *e, const char *key);
 long long er_ms(struct er *e, const char *key);

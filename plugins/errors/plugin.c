@@ -11,21 +11,16 @@
 
 static int er_setup(const struct vs_host *h, vs_ctx *c, void **state)
 {
-	struct er *e = calloc(1, sizeof(*e));
+	struct er *e = vs_popt_state(state, sizeof(*e));
 	int rc;
 
-	*state = e;
 	if (!e)
 		return VS_ERROR;
-	e->h = h;
-	e->c = c;
 	e->baseline_turn_ms = -1;
-	rc = er_conf_load(e);
+	rc = er_conf_load(e, h, c);
 	if (rc != VS_OK)
 		return rc;
-	if (vs_calltarget_engine(h, c, ER_MAX_CALLS, &e->eng) != VS_OK)
-		return VS_ERROR;
-	if ((rc = vs_calltarget_tenant(h, c, "errors", &e->t, &e->tenant)) != VS_OK)
+	if ((rc = vs_calltarget_open(h, c, "errors", ER_MAX_CALLS, &e->t)) != VS_OK)
 		return rc;
 	e->data = json_object();
 	return VS_OK;
@@ -68,7 +63,7 @@ static int er_teardown(const struct vs_host *h, vs_ctx *c, void *state)
 	if (!e)
 		return VS_OK;
 	er_faults_off(e); /* a failed or interrupted run never leaves a fault behind */
-	vs_calltarget_close(h, c, &e->t, &e->tenant, e->eng);
+	vs_calltarget_close(h, c, &e->t);
 	json_decref(e->data);
 	er_conf_free(e);
 	free(e);

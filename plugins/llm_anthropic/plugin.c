@@ -11,8 +11,7 @@
 #include "standin.h"
 
 static const struct vs_option options[] = {
-	{"api_key", VS_OPT_STRING, "${ANTHROPIC_API_KEY}",
-	 "probe: the key sent (empty: skip); stand-in: the accepted key (unset: any key)", VS_OPT_SECRET},
+	VS_OPT_PROVIDER_KEY("ANTHROPIC_API_KEY", "key"),
 	LLM_STANDIN_OPTIONS,
 	LLM_PROBE_OPTIONS("${VSTRESS_WORLD_LLM_ANTHROPIC_HTTP:-https://api.anthropic.com}", "claude-sonnet-4-6", "20"),
 	{"adversarial", VS_OPT_STRING, "conf.d/adversarial/conversations.ini",

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-int an_request(const struct llm_req *q, char **url, struct curl_slist **hdrs, char **body)
+static int an_request(const struct llm_req *q, char **url, struct curl_slist **hdrs, char **body)
 {
 	char auth[2048];
 	json_t *b;
@@ -66,21 +66,18 @@ static void an_error_obj(struct llm_result *r, long status, const json_t *e)
 	llm_result_fail(r, cls, "%s %s: %s", where, type ? type : "error", msg ? msg : "(no message)");
 }
 
-void an_event(struct llm_result *r, const char *event, const char *data, size_t len)
+static void an_event(struct llm_result *r, const char *event, const char *data, size_t len)
 {
-	json_error_t je;
-	json_t *j = NULL;
+	char what[96];
+	json_t *j;
 
 	if (!event[0]) /* the SDK drops data without a known event: line */
 		return;
 	/* every event's data must be JSON, ping included (the SDK skips ping
 	 * unread; a cut ping is still a broken stream) */
-	j = json_loadb(data, len, 0, &je);
-	if (!json_is_object(j)) {
-		llm_result_fail(r, LLM_MALFORMED, "unparseable %s event (%s): %.80s", event, j ? "not an object" : je.text,
-				data);
-		goto out;
-	}
+	snprintf(what, sizeof(what), "%s event", event);
+	if (!(j = llm_chunk_obj(r, data, len, what, NULL)))
+		return;
 	if (!strcmp(event, "error")) {
 		an_error_obj(r, 200, json_object_get(j, "error"));
 	} else if (!strcmp(event, "message_start")) {
@@ -109,11 +106,10 @@ void an_event(struct llm_result *r, const char *event, const char *data, size_t 
 	} else if (!strcmp(event, "message_stop")) {
 		r->done = 1;
 	}
-out:
 	json_decref(j);
 }
 
-void an_error_body(struct llm_result *r, long status, const char *body, size_t len)
+static void an_error_body(struct llm_result *r, long status, const char *body, size_t len)
 {
 	llm_error_body_obj(r, status, body, len, "Anthropic's error body", an_error_obj);
 }

@@ -7,8 +7,7 @@
 #include "standin.h"
 
 static const struct vs_option options[] = {
-	{"api_key", VS_OPT_STRING, "${GEMINI_API_KEY}",
-	 "probe: the key sent (empty: skip); stand-in: the accepted key (unset: any key)", VS_OPT_SECRET},
+	VS_OPT_PROVIDER_KEY("GEMINI_API_KEY", "key"),
 	LLM_STANDIN_OPTIONS,
 	LLM_PROBE_OPTIONS("${VSTRESS_WORLD_LLM_GEMINI_HTTP:-https://generativelanguage.googleapis.com}", "gemini-2.5-flash", "50"),
 	{0},

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int gm_request(const struct llm_req *q, char **url, struct curl_slist **hdrs, char **body)
+static int gm_request(const struct llm_req *q, char **url, struct curl_slist **hdrs, char **body)
 {
 	char auth[2048];
 	json_t *contents = json_array(), *b;
@@ -79,20 +79,12 @@ static void gm_error_obj(struct llm_result *r, long status, const json_t *e)
 	llm_result_fail(r, cls, "%s %s: %s", where, st ? st : "error", msg ? msg : "(no message)");
 }
 
-void gm_event(struct llm_result *r, const char *event, const char *data, size_t len)
+static void gm_event(struct llm_result *r, const char *event, const char *data, size_t len)
 {
-	json_error_t je;
-	json_t *j = json_loadb(data, len, 0, &je);
+	json_t *j = llm_chunk_obj(r, data, len, "chunk", gm_error_obj);
 	(void)event;
-	if (!json_is_object(j)) {
-		llm_result_fail(r, LLM_MALFORMED, "unparseable chunk (%s): %.80s", j ? "not an object" : je.text, data);
-		goto out;
-	}
-	json_t *e = json_object_get(j, "error");
-	if (e) {
-		gm_error_obj(r, 200, e);
-		goto out;
-	}
+	if (!j)
+		return;
 	json_t *cands = json_object_get(j, "candidates"), *u = json_object_get(j, "usageMetadata");
 	if (!cands && !u) {
 		llm_result_fail(r, LLM_MALFORMED, "chunk without candidates or usageMetadata: %.80s", data);
@@ -125,7 +117,7 @@ out:
 	json_decref(j);
 }
 
-void gm_error_body(struct llm_result *r, long status, const char *body, size_t len)
+static void gm_error_body(struct llm_result *r, long status, const char *body, size_t len)
 {
 	json_t *j = json_loadb(body, len, 0, NULL);
 	/* Google sometimes wraps the object in an array */

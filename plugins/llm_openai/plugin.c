@@ -7,8 +7,7 @@
 #include "standin.h"
 
 static const struct vs_option options[] = {
-	{"api_key", VS_OPT_STRING, "${OPENAI_API_KEY}",
-	 "probe: the key sent (empty: skip); stand-in: the accepted key (unset: any Bearer key)", VS_OPT_SECRET},
+	VS_OPT_PROVIDER_KEY("OPENAI_API_KEY", "Bearer key"),
 	LLM_STANDIN_OPTIONS,
 	LLM_PROBE_OPTIONS("${VSTRESS_WORLD_LLM_OPENAI_HTTP:-https://api.openai.com}", "gpt-4o", "50"),
 	{0},

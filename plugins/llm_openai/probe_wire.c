@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int oa_request(const struct llm_req *q, char **url, struct curl_slist **hdrs, char **body)
+static int oa_request(const struct llm_req *q, char **url, struct curl_slist **hdrs, char **body)
 {
 	char auth[2048];
 	size_t n = strlen(q->base_url);
@@ -57,9 +57,8 @@ static void oa_error_obj(struct llm_result *r, long status, const json_t *e)
 	llm_result_fail(r, cls, "%s %s: %s", where, code ? code : (type ? type : "error"), msg ? msg : "(no message)");
 }
 
-void oa_event(struct llm_result *r, const char *event, const char *data, size_t len)
+static void oa_event(struct llm_result *r, const char *event, const char *data, size_t len)
 {
-	json_error_t je;
 	json_t *j;
 	(void)event;
 	if (len >= 6 && !strncmp(data, "[DONE]", 6)) {
@@ -70,16 +69,8 @@ void oa_event(struct llm_result *r, const char *event, const char *data, size_t 
 		llm_result_fail(r, LLM_MALFORMED, "data after [DONE]: %.80s", data);
 		return;
 	}
-	j = json_loadb(data, len, 0, &je);
-	if (!json_is_object(j)) {
-		llm_result_fail(r, LLM_MALFORMED, "unparseable chunk (%s): %.80s", j ? "not an object" : je.text, data);
-		goto out;
-	}
-	json_t *e = json_object_get(j, "error");
-	if (e) {
-		oa_error_obj(r, 200, e);
-		goto out;
-	}
+	if (!(j = llm_chunk_obj(r, data, len, "chunk", oa_error_obj)))
+		return;
 	json_t *choices = json_object_get(j, "choices");
 	if (!json_is_array(choices)) {
 		llm_result_fail(r, LLM_MALFORMED, "chunk without choices: %.80s", data);
@@ -106,7 +97,7 @@ out:
 	json_decref(j);
 }
 
-void oa_error_body(struct llm_result *r, long status, const char *body, size_t len)
+static void oa_error_body(struct llm_result *r, long status, const char *body, size_t len)
 {
 	llm_error_body_obj(r, status, body, len, "OpenAI's error object", oa_error_obj);
 }

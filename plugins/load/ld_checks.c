@@ -353,7 +353,7 @@ void ld_checks(struct ld *p)
 	json_object_set_new(sum, "max_simultaneous", json_integer(ld_max_overlap(p->calls, (size_t)p->ncalls)));
 	json_object_set_new(sum, "batch_ms", json_real((double)(p->t_end_ns - p->t_start_ns) / 1e6));
 	json_object_set_new(sum, "routed_number", json_string(p->t.routed));
-	json_object_set_new(sum, "tenant_key", p->tenant.created ? json_string(p->tenant.key) : json_null());
+	json_object_set_new(sum, "tenant_key", p->t.tenant.created ? json_string(p->t.tenant.key) : json_null());
 	ld_report(p);
 	p->h->attach(p->c, "calls", calls);
 	p->h->attach(p->c, "summary", sum);

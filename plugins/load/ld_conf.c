@@ -56,11 +56,12 @@ const struct vs_option ld_options[] = {
 	{0},
 };
 
-int ld_conf_load(struct ld *p)
+int ld_conf_load(struct ld *p, const struct vs_host *h, vs_ctx *c)
 {
-	const struct vs_host *h = p->h;
 	int rc;
 
+	p->h = h;
+	p->c = c;
 	p->cpu_max_pct = -1;
 	p->min_concurrency = -1;
 	if (vs_popt_int(h, p->c, "load", "calls", &p->ncalls, 1) ||

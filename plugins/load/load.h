@@ -56,9 +56,8 @@ struct ld {
 	const struct vs_host *h;
 	vs_ctx *c;
 	/* where */
-	struct vs_calltarget t; /* target, world, numbers, test tenant options */
+	struct vs_calltarget t; /* target, world, numbers, test tenant, call engine */
 	struct ld_sigs sig;
-	struct vs_tenant tenant;
 	/* what */
 	struct vs_call_script **scripts;
 	size_t nscripts;
@@ -74,7 +73,6 @@ struct ld {
 	double max_late_pct, cpu_max_pct; /* cpu_max_pct < 0: not checked */
 	const char *db_call_sql, *db_turns_sql;
 	/* the batch */
-	struct vs_call_engine *eng;
 	struct vs_cbatch_call *calls;
 	long ran;
 	uint64_t t0_ns, t_start_ns, t_end_ns, t_drained_ns; /* monitors start, batch start/end, drained */
@@ -94,7 +92,8 @@ struct ld {
 
 /* ld_conf.c */
 extern const struct vs_option ld_options[];
-int ld_conf_load(struct ld *p);
+/* Binds the state to its host and context, then reads the options. */
+int ld_conf_load(struct ld *p, const struct vs_host *h, vs_ctx *c);
 void ld_conf_free(struct ld *p);
 
 /* ld_shard.c: narrow the configured batch to this shard's slice: calls

@@ -14,32 +14,25 @@
 
 static int ld_setup(const struct vs_host *h, vs_ctx *c, void **state)
 {
-	struct ld *p = calloc(1, sizeof(*p));
+	struct ld *p = vs_popt_state(state, sizeof(*p));
 	int rc;
 
-	*state = p;
 	if (!p)
 		return VS_ERROR;
-	p->h = h;
-	p->c = c;
 	p->deadlocks_before = p->deadlocks_after = -1;
 	curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread uses curl */
-	rc = ld_conf_load(p);
+	rc = ld_conf_load(p, h, c);
 	if (rc != VS_OK)
 		return rc;
 	p->calls = calloc((size_t)p->ncalls, sizeof(*p->calls));
 	if (!p->calls)
-		return VS_ERROR;
-	if (vs_calltarget_engine(h, c, (int)p->concurrency + 4, &p->eng) != VS_OK)
 		return VS_ERROR;
 	p->m_first = h->metric(c, "first_reply", "ms");
 	p->m_turn = h->metric(c, "turn_latency", "ms");
 	p->m_lateness = h->metric(c, "start_lateness", "ms");
 	p->m_cpu = h->metric(c, "target_cpu", "pct");
 	p->m_rss = h->metric(c, "target_rss", "MB");
-	if ((rc = vs_calltarget_tenant(h, c, "load", &p->t, &p->tenant)) != VS_OK)
-		return rc;
-	return VS_OK;
+	return vs_calltarget_open(h, c, "load", (int)p->concurrency + 4, &p->t);
 }
 
 static int stop_cb(void *arg)
@@ -73,29 +66,6 @@ static void drain(struct ld *p)
 	p->drained = p->prom_after.ok && p->prom_after.has_active && p->prom_after.active == 0;
 }
 
-/* Unmeasured calls first (attached as data.warmup, not checked): a fresh
- * agent's first call loads its models (Pipecat's VAD) and is no steady
- * state. */
-static void warm_up(struct ld *p, const struct vs_tcall_cfg *base)
-{
-	json_t *arr = json_array();
-
-	for (long long i = 0; i < p->warmup_calls && !p->h->should_stop(p->c); i++) {
-		struct vs_tcall_result r = {0};
-		struct vs_tcall_cfg cfg = *base;
-
-		cfg.seed = (p->h->seed(p->c) ^ 0x5741524dull) + (uint64_t)i + p->h->now_ns();
-		if (vs_tcall_run(p->eng, p->scripts[0], &cfg, &r) == 0)
-			p->h->log(p->c, VS_LOG_INFO, "warm-up call %lld: first reply %.0f ms", i + 1,
-				  r.media_started ? r.media.first_reply_ms : -1.0);
-		else
-			p->h->log(p->c, VS_LOG_WARN, "warm-up call %lld: %s", i + 1, r.error);
-		json_array_append_new(arr, vs_tcall_result_json(&r));
-		vs_tcall_result_clear(&r);
-	}
-	p->h->attach(p->c, "warmup", arr);
-}
-
 static int ld_run(const struct vs_host *h, vs_ctx *c, void *state)
 {
 	struct ld *p = state;
@@ -112,17 +82,13 @@ static int ld_run(const struct vs_host *h, vs_ctx *c, void *state)
 				   .arg = p,
 				   .host = h,
 				   .ctx = c};
-	struct vs_tcall_cfg base = {.webhook_url = p->t.webhook_url,
-				    .control_url = p->t.control_url,
-				    .signing_seed_b64 = p->t.signing_seed,
-				    .from = p->t.caller,
-				    .to = p->t.routed,
-				    .answer_timeout_ms = (int)p->answer_timeout_ms,
-				    .signature = VS_SIG_GOOD};
+	struct vs_tcall_cfg base = vs_calltarget_call(&p->t, p->answer_timeout_ms, 0);
 	char err[256];
 
 	bc.base = &base;
-	warm_up(p, &base);
+	/* unmeasured calls first: a fresh agent's first call loads its models
+	 * (Pipecat's VAD) and is no steady state */
+	vs_calltarget_warm_up(h, c, p->t.eng, p->scripts[0], &base, p->warmup_calls, 0);
 	if (p->t.metrics_url[0] && ld_prom_read(&p->sig, p->t.metrics_url, &p->prom_before, &p->calls_by_before) != 0)
 		h->log(c, VS_LOG_WARN, "GET %s did not answer 200: the agent-side checks will skip", p->t.metrics_url);
 	if (*p->t.db_url && (p->deadlocks_before = ld_db_deadlocks(p->t.db_url, p->db_err, sizeof(p->db_err))) < 0)
@@ -141,7 +107,7 @@ static int ld_run(const struct vs_host *h, vs_ctx *c, void *state)
 		vs_popt_sleep(p->h, p->c, p->offset_ms); /* the slice's first intended start */
 	}
 	p->t_start_ns = h->now_ns();
-	p->ran = vs_cbatch_run(p->eng, &bc, p->calls, err, sizeof(err));
+	p->ran = vs_cbatch_run(p->t.eng, &bc, p->calls, err, sizeof(err));
 	p->t_end_ns = h->now_ns();
 	if (p->ran < 0) {
 		ld_mon_stop(p);
@@ -168,7 +134,7 @@ static int ld_teardown(const struct vs_host *h, vs_ctx *c, void *state)
 	if (!p)
 		return VS_OK;
 	ld_mon_stop(p);
-	vs_calltarget_close(h, c, &p->t, &p->tenant, p->eng);
+	vs_calltarget_close(h, c, &p->t);
 	vs_cbatch_clear(p->calls, (size_t)p->ncalls);
 	free(p->calls);
 	free(p->proc);

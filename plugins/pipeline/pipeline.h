@@ -32,8 +32,7 @@ struct pl {
 	const struct vs_host *h;
 	vs_ctx *c;
 	/* where */
-	struct vs_calltarget t; /* target, world, numbers, test tenant options */
-	struct vs_tenant tenant;
+	struct vs_calltarget t; /* target, world, numbers, test tenant, call engine */
 	/* what */
 	struct vs_call_script **scripts;
 	size_t nscripts;
@@ -45,7 +44,6 @@ struct pl {
 	long rss_before_kb, rss_after_kb;
 	int nproc_before, nproc_after;
 	/* the calls */
-	struct vs_call_engine *eng;
 	struct pl_call *calls;
 	size_t ncalls;
 	int m_first, m_turn, m_gap;
@@ -53,7 +51,8 @@ struct pl {
 
 /* pl_conf.c */
 extern const struct vs_option pl_options[];
-int pl_conf_load(struct pl *p);
+/* Binds the state to its host and context, then reads the options. */
+int pl_conf_load(struct pl *p, const struct vs_host *h, vs_ctx *c);
 void pl_conf_free(struct pl *p);
 
 /* VmRSS of pid and all its descendants, in kB; the number of processes in

@@ -424,7 +424,7 @@ void pl_checks(struct pl *p)
 		json_object_set_new(summary, "calls", json_integer((json_int_t)p->ncalls));
 		json_object_set_new(summary, "streamed", json_integer((json_int_t)nstreamed));
 		json_object_set_new(summary, "routed_number", json_string(p->t.routed));
-		json_object_set_new(summary, "tenant_key", p->tenant.created ? json_string(p->tenant.key) : json_null());
+		json_object_set_new(summary, "tenant_key", p->t.tenant.created ? json_string(p->t.tenant.key) : json_null());
 	}
 	check_memory(p, summary);
 	if (calls)

@@ -34,12 +34,13 @@ const struct vs_option pl_options[] = {
 	{0},
 };
 
-int pl_conf_load(struct pl *p)
+int pl_conf_load(struct pl *p, const struct vs_host *h, vs_ctx *c)
 {
-	const struct vs_host *h = p->h;
 	long long slack = 0;
 	int rc;
 
+	p->h = h;
+	p->c = c;
 	if (vs_popt_int(h, p->c, "pipeline", "warmup_calls", &p->warmup_calls, 0) ||
 	    vs_popt_int(h, p->c, "pipeline", "calls", &p->ncalls_opt, 1) ||
 	    vs_popt_ms(h, p->c, "pipeline", "pause", &p->pause_ms) ||

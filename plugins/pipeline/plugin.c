@@ -12,28 +12,21 @@
 
 static int pl_setup(const struct vs_host *h, vs_ctx *c, void **state)
 {
-	struct pl *p = calloc(1, sizeof(*p));
+	struct pl *p = vs_popt_state(state, sizeof(*p));
 	int rc;
 
-	*state = p;
 	if (!p)
 		return VS_ERROR;
-	p->h = h;
-	p->c = c;
-	rc = pl_conf_load(p);
+	rc = pl_conf_load(p, h, c);
 	if (rc != VS_OK)
 		return rc;
 	p->calls = calloc((size_t)p->ncalls_opt, sizeof(*p->calls));
 	if (!p->calls)
 		return VS_ERROR;
-	if (vs_calltarget_engine(h, c, 4, &p->eng) != VS_OK)
-		return VS_ERROR;
 	p->m_first = h->metric(c, "first_reply", "ms");
 	p->m_turn = h->metric(c, "turn_latency", "ms");
 	p->m_gap = h->metric(c, "gap", "ms");
-	if ((rc = vs_calltarget_tenant(h, c, "pipeline", &p->t, &p->tenant)) != VS_OK)
-		return rc;
-	return VS_OK;
+	return vs_calltarget_open(h, c, "pipeline", 4, &p->t);
 }
 
 static void log_call(struct pl *p, size_t i)
@@ -60,38 +53,6 @@ static void log_call(struct pl *p, size_t i)
 	}
 }
 
-/* Unmeasured calls first.  An agent's first call may load its models
- * (Pipecat's VAD and turn models) and take both cores while our media is
- * paced; the measured calls then see the agent in its steady state.  The
- * warm-up results are attached (data.warmup), not checked. */
-static void warm_up(struct pl *p, uint64_t seed)
-{
-	json_t *arr = json_array();
-
-	for (long long i = 0; i < p->warmup_calls && !p->h->should_stop(p->c); i++) {
-		struct vs_tcall_result r = {0};
-		struct vs_tcall_cfg cfg = {.webhook_url = p->t.webhook_url,
-					   .control_url = p->t.control_url,
-					   .signing_seed_b64 = p->t.signing_seed,
-					   .from = p->t.caller,
-					   .to = p->t.routed,
-					   .answer_timeout_ms = (int)p->answer_timeout_ms,
-					   .seed = (seed ^ 0x5741524dull) + (uint64_t)i + p->h->now_ns(),
-					   .signature = VS_SIG_GOOD};
-
-		if (vs_tcall_run(p->eng, p->scripts[0], &cfg, &r) == 0)
-			p->h->log(p->c, VS_LOG_INFO, "warm-up call %lld: first reply %.0f ms", i + 1,
-				  r.media_started ? r.media.first_reply_ms : -1.0);
-		else
-			p->h->log(p->c, VS_LOG_WARN, "warm-up call %lld: %s", i + 1, r.error);
-		json_array_append_new(arr, vs_tcall_result_json(&r));
-		vs_tcall_result_clear(&r);
-		if (p->pause_ms)
-			vs_popt_sleep(p->h, p->c, p->pause_ms);
-	}
-	p->h->attach(p->c, "warmup", arr);
-}
-
 /* Live progress on the terminal: calls one at a time; done calls so far. */
 static void pl_progress(const struct vs_host *h, vs_ctx *c, const struct pl *p, size_t done, int in_flight)
 {
@@ -111,8 +72,13 @@ static int pl_run(const struct vs_host *h, vs_ctx *c, void *state)
 {
 	struct pl *p = state;
 	uint64_t seed = h->seed(c);
+	struct vs_tcall_cfg base;
 
-	warm_up(p, seed);
+	/* unmeasured calls first: an agent's first call may load its models
+	 * (Pipecat's VAD and turn models) and take both cores while our media is
+	 * paced; the measured calls then see the agent in its steady state */
+	base = vs_calltarget_call(&p->t, p->answer_timeout_ms, 0);
+	vs_calltarget_warm_up(h, c, p->t.eng, p->scripts[0], &base, p->warmup_calls, p->pause_ms);
 	/* after the warm-up: the agent's one-time model loading is not a leak */
 	if (p->t.pid)
 		p->rss_before_kb = pl_rss_tree_kb(p->t.pid, &p->nproc_before);
@@ -120,16 +86,9 @@ static int pl_run(const struct vs_host *h, vs_ctx *c, void *state)
 	       p->t.routed, p->nscripts);
 	for (size_t i = 0; i < (size_t)p->ncalls_opt && !h->should_stop(c); i++) {
 		struct pl_call *pc = &p->calls[i];
-		struct vs_tcall_cfg cfg = {.webhook_url = p->t.webhook_url,
-					   .control_url = p->t.control_url,
-					   .signing_seed_b64 = p->t.signing_seed,
-					   .from = p->t.caller,
-					   .to = p->t.routed,
-					   .answer_timeout_ms = (int)p->answer_timeout_ms,
-					   /* ids must be unique in the world's event log:
-					    * mix the clock in (a replayed run gets new ids) */
-					   .seed = (seed + i + 1) ^ h->now_ns(),
-					   .signature = VS_SIG_GOOD};
+		/* ids must be unique in the world's event log: mix the clock in (a
+		 * replayed run gets new ids) */
+		struct vs_tcall_cfg cfg = vs_calltarget_call(&p->t, p->answer_timeout_ms, (seed + i + 1) ^ h->now_ns());
 
 		pc->script = p->scripts[i % p->nscripts];
 		if (i && p->pause_ms)
@@ -140,7 +99,7 @@ static int pl_run(const struct vs_host *h, vs_ctx *c, void *state)
 			break;
 		}
 		pl_progress(h, c, p, i, 1);
-		pc->failed = vs_tcall_run(p->eng, pc->script, &cfg, &pc->r) != 0;
+		pc->failed = vs_tcall_run(p->t.eng, pc->script, &cfg, &pc->r) != 0;
 		pc->ran = 1;
 		pl_progress(h, c, p, i + 1, 0);
 		p->ncalls = i + 1;
@@ -159,7 +118,7 @@ static int pl_teardown(const struct vs_host *h, vs_ctx *c, void *state)
 
 	if (!p)
 		return VS_OK;
-	vs_calltarget_close(h, c, &p->t, &p->tenant, p->eng);
+	vs_calltarget_close(h, c, &p->t);
 	for (size_t i = 0; p->calls && i < (size_t)p->ncalls_opt; i++)
 		if (p->calls[i].ran)
 			vs_tcall_result_clear(&p->calls[i].r);

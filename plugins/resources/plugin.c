@@ -13,24 +13,19 @@
 
 static int rs_setup(const struct vs_host *h, vs_ctx *c, void **state)
 {
-	struct rs *p = calloc(1, sizeof(*p));
+	struct rs *p = vs_popt_state(state, sizeof(*p));
 	int rc;
 
-	*state = p;
 	if (!p)
 		return VS_ERROR;
-	p->h = h;
-	p->c = c;
 	p->db_before = p->db_peak = p->db_after = -1;
 	p->pool_peak = -1;
-	rc = rs_conf_load(p);
+	rc = rs_conf_load(p, h, c);
 	if (rc != VS_OK)
 		return rc;
 	p->calls = calloc((size_t)p->ncalls, sizeof(*p->calls));
 	p->rows = calloc((size_t)p->ncalls, sizeof(*p->rows));
 	if (!p->calls || !p->rows)
-		return VS_ERROR;
-	if (vs_calltarget_engine(h, c, (int)p->concurrency + 1, &p->eng) != VS_OK)
 		return VS_ERROR;
 	p->m_rss = h->metric(c, "rss_after_call", "kB");
 	p->m_cpu = h->metric(c, "cpu_load", "pct");
@@ -43,21 +38,12 @@ static int rs_setup(const struct vs_host *h, vs_ctx *c, void **state)
 			p->db = NULL;
 		}
 	}
-	if ((rc = vs_calltarget_tenant(h, c, "resources", &p->t, &p->tenant)) != VS_OK)
-		return rc;
-	return VS_OK;
+	return vs_calltarget_open(h, c, "resources", (int)p->concurrency + 1, &p->t);
 }
 
 static struct vs_tcall_cfg call_cfg(struct rs *p, uint64_t seed)
 {
-	return (struct vs_tcall_cfg){.webhook_url = p->t.webhook_url,
-				     .control_url = p->t.control_url,
-				     .signing_seed_b64 = p->t.signing_seed,
-				     .from = p->t.caller,
-				     .to = p->t.routed,
-				     .answer_timeout_ms = (int)p->answer_timeout_ms,
-				     .seed = seed,
-				     .signature = VS_SIG_GOOD};
+	return vs_calltarget_call(&p->t, p->answer_timeout_ms, seed);
 }
 
 static int should_stop(void *arg)
@@ -93,7 +79,7 @@ static void warm_up(struct rs *p)
 	w = calloc((size_t)p->warmup_calls, sizeof(*w));
 	if (!w)
 		return;
-	n = vs_cbatch_run(p->eng, &cfg, w, err, sizeof(err));
+	n = vs_cbatch_run(p->t.eng, &cfg, w, err, sizeof(err));
 	for (long i = 0; i < n; i++)
 		p->h->log(p->c, VS_LOG_INFO, "warm-up call %ld: %s", i + 1,
 			  w[i].r.error[0] ? w[i].r.error : w[i].r.media_started ? "streamed" : "no media");
@@ -168,7 +154,7 @@ static void batch(struct rs *p)
 	p->h->log(p->c, VS_LOG_INFO, "%lld calls, %lld at once, to %s (%s -> %s)", p->ncalls, p->concurrency,
 		  p->t.webhook_url, p->t.caller, p->t.routed);
 	p->batch_t0 = p->h->now_ns();
-	p->ran = vs_cbatch_run(p->eng, &cfg, p->calls, err, sizeof(err));
+	p->ran = vs_cbatch_run(p->t.eng, &cfg, p->calls, err, sizeof(err));
 	p->batch_s = (double)(p->h->now_ns() - p->batch_t0) / 1e9;
 	if (p->ran < 0)
 		p->h->log(p->c, VS_LOG_ERROR, "batch: %s", err);
@@ -204,7 +190,7 @@ static void long_call(struct rs *p)
 		memset(&p->long_pre, 0, sizeof(p->long_pre)); /* gone: the checks say so */
 	mon = p->t.pid ? vs_procmon_start(p->t.pid, 1000) : NULL;
 	p->h->log(p->c, VS_LOG_INFO, "long call: %lld s", p->long_ms / 1000);
-	p->long_failed = vs_tcall_run(p->eng, p->long_script, &cfg, &p->long_r) != 0;
+	p->long_failed = vs_tcall_run(p->t.eng, p->long_script, &cfg, &p->long_r) != 0;
 	p->long_ran = 1;
 	p->nlseries = vs_procmon_stop(mon, &p->lseries);
 	settle(p, &pm);
@@ -240,7 +226,7 @@ static int rs_teardown(const struct vs_host *h, vs_ctx *c, void *state)
 
 	if (!p)
 		return VS_OK;
-	vs_calltarget_close(h, c, &p->t, &p->tenant, p->eng);
+	vs_calltarget_close(h, c, &p->t);
 	if (p->calls)
 		vs_cbatch_clear(p->calls, (size_t)p->ncalls);
 	if (p->long_ran)

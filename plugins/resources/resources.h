@@ -72,8 +72,7 @@ struct rs {
 	const struct vs_host *h;
 	vs_ctx *c;
 	/* where */
-	struct vs_calltarget t; /* target, world, numbers, test tenant options */
-	struct vs_tenant tenant;
+	struct vs_calltarget t; /* target, world, numbers, test tenant, call engine */
 	/* what */
 	struct vs_call_script *script, *long_script;
 	long long ncalls, concurrency, ramp_ms, warmup_calls, idle_ms, settle_ms, long_ms, long_skip_ms,
@@ -92,7 +91,6 @@ struct rs {
 	long db_before, db_peak, db_after; /* -1: not read */
 	double pool_peak;
 	/* measurements */
-	struct vs_call_engine *eng;
 	int have_proc;
 	struct vs_proc_sample idle0, base, batch_end, final;
 	double cpu_idle_pct, cpu_load_mean, cpu_load_max, batch_s, slope_kb, long_rate;
@@ -117,7 +115,8 @@ struct rs {
 
 /* rs_conf.c */
 extern const struct vs_option rs_options[];
-int rs_conf_load(struct rs *p);
+/* Binds the state to its host and context, then reads the options. */
+int rs_conf_load(struct rs *p, const struct vs_host *h, vs_ctx *c);
 void rs_conf_free(struct rs *p);
 
 /* rs_probe.c: /metrics and the database */

@@ -124,12 +124,13 @@ static int plain_name(const char *s)
 	return 1;
 }
 
-int rs_conf_load(struct rs *p)
+int rs_conf_load(struct rs *p, const struct vs_host *h, vs_ctx *c)
 {
-	const struct vs_host *h = p->h;
 	char err[512];
 	int rc;
 
+	p->h = h;
+	p->c = c;
 	p->max_cpu_pct = -1;
 	if (vs_popt_int(h, p->c, "resources", "calls", &p->ncalls, 2) ||
 	    vs_popt_int(h, p->c, "resources", "concurrency", &p->concurrency, 1) ||

@@ -10,8 +10,7 @@
 static const struct vs_option options[] = {
 	{"url", VS_OPT_STRING, "${VSTRESS_WORLD_STT_DEEPGRAM_WS:-wss://api.deepgram.com}",
 	 "probe: Deepgram WebSocket base (/v1/listen is appended)", 0},
-	{"api_key", VS_OPT_STRING, "${DEEPGRAM_API_KEY}",
-	 "probe: the key sent (empty: skip); stand-in: the accepted key (unset: any key)", VS_OPT_SECRET},
+	VS_OPT_PROVIDER_KEY("DEEPGRAM_API_KEY", "key"),
 	{"model", VS_OPT_STRING, "nova-3-general", "probe: model", 0},
 	{"language", VS_OPT_STRING, "en", "probe: language", 0},
 	VS_STT_PROBE_OPTIONS,
@@ -33,7 +32,7 @@ static const struct vs_option options[] = {
 	{"sphinx_model", VS_OPT_STRING, "/usr/share/pocketsphinx/model/en-us",
 	 "stand-in, grammar mode: pocketsphinx model folder (en-us/, cmudict-en-us.dict)", 0},
 	{"sphinx_log", VS_OPT_STRING, NULL, "stand-in, grammar mode: pocketsphinx's own log file (default: none)", 0},
-	{"port", VS_OPT_INT, NULL, "stand-in: fixed port (default: from --port-base)", 0},
+	VS_OPT_STANDIN_PORT,
 	{0},
 };
 

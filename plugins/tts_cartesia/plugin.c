@@ -3,22 +3,18 @@
  * WebSocket; the world hook serves the Cartesia stand-in (standin.c). */
 #include "vstress/plugin.h"
 #include "vstress/probe/ttsprobe.h"
+#include "vstress/standin/standin_audio.h"
 #include "probe.h"
 #include "standin.h"
 
 static const struct vs_option options[] = {
 	{"url", VS_OPT_STRING, "${VSTRESS_WORLD_TTS_CARTESIA_WS:-wss://api.cartesia.ai}",
 	 "probe: Cartesia WebSocket base (/tts/websocket is appended)", 0},
-	{"api_key", VS_OPT_STRING, "${CARTESIA_API_KEY}",
-	 "probe: the key sent (empty: skip); stand-in: the accepted key (unset: any key)", VS_OPT_SECRET},
+	VS_OPT_PROVIDER_KEY("CARTESIA_API_KEY", "key"),
 	{"model", VS_OPT_STRING, "sonic-3.5", "probe: model_id", 0},
 	{"voice_id", VS_OPT_STRING, "a0e99841-438c-4a64-b679-ae501e7d6091", "probe: voice id", 0},
 	VS_TTS_PROBE_OPTIONS("100"),
-	{"voice", VS_OPT_STRING, "slt", "stand-in: flite voice of the synthesised speech", 0},
-	{"ttfa_ms", VS_OPT_DURATION, "150", "stand-in: time to first audio of a context", 0},
-	{"chunk_ms", VS_OPT_DURATION, "40", "stand-in: audio per chunk message", 0},
-	{"realtime", VS_OPT_DOUBLE, "2", "stand-in: generation speed, times real time (0: unpaced)", 0},
-	{"port", VS_OPT_INT, NULL, "stand-in: fixed port (default: from --port-base)", 0},
+	VS_TTS_STANDIN_OPTIONS("40"),
 	{0},
 };
 

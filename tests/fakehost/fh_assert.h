@@ -36,6 +36,41 @@ static inline void fh_dump(struct fakehost *fh)
 		}                                                                                           \
 	} while (0)
 
+/* Options set in turn: key, value, key, value, ..., then NULL. */
+static inline void fh_set_opts_(struct fakehost *fh, ...)
+{
+	va_list ap;
+	const char *k;
+
+	va_start(ap, fh);
+	while ((k = va_arg(ap, const char *))) {
+		const char *v = va_arg(ap, const char *);
+		fh_set_opt(fh, k, v);
+	}
+	va_end(ap);
+}
+#define fh_set_opts(fh, ...) fh_set_opts_((fh), __VA_ARGS__, (const char *)NULL)
+
+/* Check name has status and its message says text. */
+#define assert_check_says(fh, name, status, text)   \
+	do {                                        \
+		assert_check(fh, name, status);     \
+		assert_message_has(fh, name, text); \
+	} while (0)
+
+/* Each check of a list (names, then NULL) has status. */
+static inline void fh_assert_checks(struct fakehost *fh, int status, ...)
+{
+	va_list ap;
+	const char *name;
+
+	va_start(ap, status);
+	while ((name = va_arg(ap, const char *)))
+		assert_check(fh, name, status);
+	va_end(ap);
+}
+#define assert_checks(fh, status, ...) fh_assert_checks((fh), (status), __VA_ARGS__, (const char *)NULL)
+
 #define assert_message_has(fh, name, text)                                                                 \
 	do {                                                                                               \
 		const char *m_ = fh_check_message((fh), (name));                                           \

@@ -191,4 +191,12 @@ static void bad_faults_config(void **state)
 	fh_free(fh);
 }
 
+/* The cases above, for the including test's world group. */
+#define LT_WORLD_CASES                                                                                 \
+	cmocka_unit_test(all_ok), cmocka_unit_test(fault_500_half), cmocka_unit_test(fault_429),            \
+		cmocka_unit_test(fault_401), cmocka_unit_test(fault_instream), cmocka_unit_test(fault_stall), \
+		cmocka_unit_test(fault_malformed), cmocka_unit_test(fault_close), cmocka_unit_test(fault_reset), \
+		cmocka_unit_test(fault_latency), cmocka_unit_test(two_passes), cmocka_unit_test(missing_key_skips), \
+		cmocka_unit_test(refused_is_network), cmocka_unit_test(bad_faults_config)
+
 #endif

@@ -220,4 +220,27 @@ static inline void lt_assert_error(void (*error_body)(struct llm_result *r, long
 	llm_result_free(&r);
 }
 
+/* An in-stream error (data fed to a wire's stream parser) is a server
+ * error named "in-stream". */
+static inline void lt_assert_instream(void (*feed)(struct llm_result *r, const char *data), const char *data)
+{
+	struct llm_result r = lt_fresh();
+	feed(&r, data);
+	assert_int_equal(r.cls, LLM_SERVER_ERROR);
+	assert_non_null(strstr(r.msg, "in-stream"));
+	llm_result_free(&r);
+}
+
+/* conf.d/prices.ini's price of provider's model (the test fails when it
+ * has none). */
+static inline struct llm_price lt_price(const char *provider, const char *model)
+{
+	struct llm_price pr;
+	char err[300];
+
+	if (llm_prices_load("conf.d/prices.ini", provider, model, &pr, err, sizeof(err)) != 0)
+		fail_msg("no price for %s %s: %s", provider, model, err);
+	return pr;
+}
+
 #endif

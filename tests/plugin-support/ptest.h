@@ -229,10 +229,30 @@ static inline struct fakehost *pt_host(const struct tgt *t, const struct pt_worl
 	return fh;
 }
 
+/* The agent restarted with faults (AGENT_FAULTS) and extra (NAME=VALUE or
+ * NULL); the test fails when it does not come up. */
+static inline void pt_agent_restart(struct tgt *t, const struct pt_world *w, const struct pt_key *k, const char *faults,
+				    const char *extra)
+{
+	tgt_stop(t);
+	assert_int_equal(pt_agent_start(t, w, k, faults, extra), 0);
+}
+
+/* Under valgrind (the check's VALGRIND stage): real-time calls cannot be
+ * paced there. */
+static inline int pt_under_valgrind(void)
+{
+	return getenv("VALGRIND") || (getenv("VSTRESS_VALGRIND") && strcmp(getenv("VSTRESS_VALGRIND"), "0"));
+}
+
 /* PT_AGENT_FIXTURE defined before including this: the test file's agent,
  * world and key, and group_setup/group_teardown bringing them up and down
- * around the group. */
+ * around the group; with PT_FIXTURE_OFF defined too (an expression), not
+ * when it is true (the tests then skip themselves). */
 #ifdef PT_AGENT_FIXTURE
+#ifndef PT_FIXTURE_OFF
+#define PT_FIXTURE_OFF 0
+#endif
 static struct tgt agent;
 static struct pt_world world;
 static struct pt_key key;
@@ -240,13 +260,16 @@ static struct pt_key key;
 static int group_setup(void **st)
 {
 	(void)st;
+	if (PT_FIXTURE_OFF)
+		return 0;
 	return pt_up(&agent, &world, &key);
 }
 
 static int group_teardown(void **st)
 {
 	(void)st;
-	pt_down(&agent, &world);
+	if (!PT_FIXTURE_OFF)
+		pt_down(&agent, &world);
 	return 0;
 }
 #endif

@@ -169,4 +169,10 @@ static void nothing_listening_is_connect(void **st)
 	fh_free(fh);
 }
 
+/* The cases above, after the including test's own in its group. */
+#define TT_WORLD_CASES                                                                                       \
+	cmocka_unit_test(missing_key_skips), cmocka_unit_test(all_ok), cmocka_unit_test(mulaw_8k),             \
+		cmocka_unit_test(faults_classified), cmocka_unit_test(two_passes), cmocka_unit_test(faults_removed_after), \
+		cmocka_unit_test(nothing_listening_is_connect)
+
 #endif

@@ -2,10 +2,13 @@
  * the same way: the target's URLs, the world's control API and signing
  * seed, the target's PID, the caller and routed numbers and the test
  * tenant, with the option table rows that declare them and the skip
- * reasons when the target or the world is missing. */
+ * reasons when the target or the world is missing; what each holds from
+ * setup to teardown (the call engine, the test tenant); the calls' common
+ * configuration and the warm-up calls. */
 #ifndef VSTRESS_CALLPHASE_CALLTARGET_H
 #define VSTRESS_CALLPHASE_CALLTARGET_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "vstress/plugin.h"
@@ -48,6 +51,9 @@ struct vs_calltarget {
 	pid_t pid;                    /* 0: not given */
 	int provision;
 	struct vs_tenant_cfg tcfg;    /* the test tenant, from the tenant_* options */
+	/* from setup to teardown (vs_calltarget_open, vs_calltarget_close) */
+	struct vs_call_engine *eng;   /* NULL: none */
+	struct vs_tenant tenant;      /* created when provision */
 };
 
 /* Reads the options above and caller_number and db_url (every
@@ -74,15 +80,25 @@ struct pg_conn *vs_targetdb_open(const char *url, char *err, size_t errlen);
 long long vs_targetdb_value(const char *url, const char *sql, int nparams, const char *const *params, char *err,
 			    size_t errlen);
 
-/* The call engine for max_calls calls at once (TLS unverified: the
- * world's stand-ins): VS_OK, or VS_ERROR with the reason. */
-int vs_calltarget_engine(const struct vs_host *h, vs_ctx *c, int max_calls, struct vs_call_engine **eng);
-/* The test tenant when t->provision (vs_popt_tenant), else VS_OK. */
-int vs_calltarget_tenant(const struct vs_host *h, vs_ctx *c, const char *section, const struct vs_calltarget *t,
-			 struct vs_tenant *tenant);
-/* Teardown: removes what vs_calltarget_tenant created and frees the engine
+/* Setup's last step, once the options are read: the call engine for
+ * max_calls calls at once (TLS unverified: the world's stand-ins), then the
+ * test tenant when t->provision (vs_popt_tenant).  VS_OK, or the error
+ * with the reason. */
+int vs_calltarget_open(const struct vs_host *h, vs_ctx *c, const char *section, int max_calls,
+		       struct vs_calltarget *t);
+/* Teardown: removes what vs_calltarget_open created and frees the engine
  * (NULL: none). */
-void vs_calltarget_close(const struct vs_host *h, vs_ctx *c, const struct vs_calltarget *t, struct vs_tenant *tenant,
-			 struct vs_call_engine *eng);
+void vs_calltarget_close(const struct vs_host *h, vs_ctx *c, struct vs_calltarget *t);
+
+/* One call's configuration towards this target: the signed webhook (a good
+ * signature), the world's control API, caller -> routed number, the answer
+ * awaited answer_timeout_ms; seed makes its ids. */
+struct vs_tcall_cfg vs_calltarget_call(const struct vs_calltarget *t, long long answer_timeout_ms, uint64_t seed);
+/* n unmeasured calls of script, one at a time (pause_ms between them),
+ * before the measured ones: a fresh agent's first call loads its models and
+ * is no steady state.  Logged, attached as data.warmup, not checked. */
+void vs_calltarget_warm_up(const struct vs_host *h, vs_ctx *c, struct vs_call_engine *eng,
+			   const struct vs_call_script *script, const struct vs_tcall_cfg *base, long long n,
+			   long long pause_ms);
 
 #endif

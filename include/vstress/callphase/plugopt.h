@@ -25,6 +25,10 @@ void vs_popt_url(char *out, size_t len, const char *base, const char *path);
  * (realloc'd; free each with vs_call_script_free, then the array).
  * VS_OK; VS_ECONFIG with a reason naming the file and line, or when the
  * list is empty; VS_ERROR out of memory. */
+/* Setup's first step: the plugin's state, size bytes zeroed, stored in
+ * *state (teardown frees it whatever setup returned); NULL when out of
+ * memory. */
+void *vs_popt_state(void **state, size_t size);
 /* Sleeps ms in slices of at most 100 ms, cut short when the core asks the
  * plugin to stop (should_stop). */
 void vs_popt_sleep(const struct vs_host *h, vs_ctx *c, long long ms);

@@ -57,6 +57,12 @@ void llm_result_text(struct llm_result *r, const char *s, size_t n);
 void llm_result_first(struct llm_result *r);
 /* Classify with a message; the first classification wins. */
 void llm_result_fail(struct llm_result *r, int cls, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* One stream chunk's data as a JSON object (the caller json_decref's it),
+ * or NULL when there is nothing more to read in it: not an object (r fails
+ * malformed: "unparseable <what> (...): <data>"), or, with on_error, an
+ * in-stream "error" object (on_error(r, 200, that object)). */
+json_t *llm_chunk_obj(struct llm_result *r, const char *data, size_t len, const char *what,
+		      void (*on_error)(struct llm_result *r, long status, const json_t *e));
 /* An HTTP error body whose JSON has an "error" object: on_error(r, status,
  * that object); anything else fails r by the status's class with "HTTP
  * <status> (not <what>): <body>". */
@@ -94,7 +100,7 @@ struct llm_wire {
 	{"token_ms", VS_OPT_DURATION, "30", "stand-in: gap between tokens", 0},                                    \
 	{"dialogue", VS_OPT_STRING, NULL, "stand-in: dialogue file (default [world] dialogue)", 0},                 \
 	{"after_tool_reply", VS_OPT_STRING, NULL, "stand-in: reply after a tool result", 0},                        \
-	{"port", VS_OPT_INT, NULL, "stand-in: fixed port (default: from --port-base)", 0}
+	VS_OPT_STANDIN_PORT
 
 /* setup/run/teardown hooks of a plugin that is the probe and nothing more:
  * LLM_PROBE_HOOKS(oa_wire) defines static llm_hook_setup, llm_hook_run and

@@ -36,6 +36,14 @@ void vs_speech_class_list(char *buf, size_t len, const long *cls, int from);
  * default, is server_error, as Deepgram's NET-0001), malformed malformed,
  * refuse connect, latency and trickle ok; -1 for an unknown kind. */
 int vs_speech_fault_class(const json_t *fault, int close_1011_server);
+/* Setup's first options: api_key (unset: VS_SKIP, "<key_env> not set")
+ * and url (empty: VS_ECONFIG); VS_OK with both. */
+int vs_speech_key_url(const struct vs_host *h, vs_ctx *c, const char *key_env, const char **key, const char **url);
+/* The faulted pass's size, concurrency and timeout (fault_requests,
+ * fault_concurrency, fault_request_timeout) over the clean pass's, which
+ * *n, *conc and *timeout_ms hold on entry; VS_OK, or VS_ECONFIG when one
+ * is malformed (the host's reason). */
+int vs_speech_fault_opts(const struct vs_host *h, vs_ctx *c, long long *n, long long *conc, long long *timeout_ms);
 /* Setup's check of the faults option: each spec parses and has a class,
  * and the world's control API is known.  VS_OK, or VS_ECONFIG with the
  * reason set. */
@@ -47,6 +55,18 @@ int vs_speech_faults_valid(const struct vs_host *h, vs_ctx *c, const char *fault
  * over `ran` requests of `planned`. */
 void vs_speech_fault_checks(const struct vs_host *h, vs_ctx *c, const char *specs, const char *target,
 			    int close_1011_server, const long *cls, long ran, long planned);
+
+/* The faulted pass of a speech probe, after its clean one: the faults
+ * option's specs installed for target through the world's control API
+ * (the control option) and attached as data.faults, the pass announced (n
+ * `what`, conc at once, timeout_ms), run (the probe's own dispatch: how
+ * many ran, or -1 with the reason set), the faults removed whatever it
+ * returned.  VS_OK with *ran (the probe then reports the pass); VS_FAIL
+ * with the reason when the faults cannot be installed; VS_ERROR when run
+ * failed. */
+int vs_speech_faulted_pass(const struct vs_host *h, vs_ctx *c, const char *target, const char *what, long long n,
+			   long long conc, long long timeout_ms,
+			   long (*run)(const struct vs_host *h, vs_ctx *c, void *state), void *state, long *ran);
 
 /* One pass of a probe: the clean one, or the faulted one (checks and
  * counters prefixed "faults.", metrics and data suffixed "_faults"). */

@@ -15,4 +15,13 @@ size_t vs_ta_bytes_per_sample(int enc);
  * audio.  Returns 0, or -1 with err set. */
 int vs_ta_speak(const char *text, const char *voice, int rate, int enc, uint8_t **out, size_t *len, double *seconds,
 	     char *err, size_t errlen);
+
+/* The option rows of a TTS stand-in's speech (chunk_def: audio per chunk
+ * message), then its port. */
+#define VS_TTS_STANDIN_OPTIONS(chunk_def)                                                                  \
+	{"voice", VS_OPT_STRING, "slt", "stand-in: flite voice of the synthesised speech", 0},             \
+	{"ttfa_ms", VS_OPT_DURATION, "150", "stand-in: time to first audio of a context", 0},              \
+	{"chunk_ms", VS_OPT_DURATION, chunk_def, "stand-in: audio per chunk message", 0},                  \
+	{"realtime", VS_OPT_DOUBLE, "2", "stand-in: generation speed, times real time (0: unpaced)", 0},   \
+	VS_OPT_STANDIN_PORT
 #endif

@@ -62,19 +62,9 @@ static int group_teardown(void **st)
 
 static struct fakehost *host(void)
 {
-	struct fakehost *fh = fh_new("errors");
-	char pid[32];
+	/* as [errors:hermetic]; db_url directly, not through the proxy */
+	struct fakehost *fh = pt_plugin_host("errors", &agent, &world, &key, NULL);
 
-	assert_non_null(fh);
-	assert_int_equal(fh_load(fh, pt_so("errors")), 0);
-	snprintf(pid, sizeof(pid), "%d", (int)agent.pid);
-	fh_set_opt(fh, "base_url", agent.url);
-	fh_set_opt(fh, "provision", "true"); /* as [errors:hermetic] */
-	fh_set_opt(fh, "control_url", world.control);
-	fh_set_opt(fh, "signing_seed", key.seed_b64);
-	fh_set_opt(fh, "db_url", tgt_db_url); /* directly, not through the proxy */
-	fh_set_opt(fh, "target_pid", pid);
-	pt_target_signals(fh);
 	fh_set_opt(fh, "outage", "4s");
 	/* the 2-core box: a normal turn takes 1.7-2.1 s as the caller hears it
 	 * (plugins/pipeline/tests/test_calls.c), a 401 failover adds ~0.1 s */
@@ -94,31 +84,17 @@ static void healthy_agent_passes(void **st)
 	fh_set_redact(fh, 0);
 	assert_int_equal(fh_run(fh), VS_OK);
 	fh_dump(fh); /* the figures, for the record */
-	assert_check(fh, "db.alive", VS_CHECK_PASS);
-	assert_check(fh, "db.health_degraded", VS_CHECK_PASS);
-	assert_check(fh, "db.outage_call", VS_CHECK_PASS);
-	assert_check(fh, "db.recovered", VS_CHECK_PASS);
-	assert_check(fh, "db.call_after", VS_CHECK_PASS);
-	assert_check(fh, "db.logged", VS_CHECK_PASS);
+	assert_checks(fh, VS_CHECK_PASS, "db.alive", "db.health_degraded", "db.outage_call", "db.recovered",
+	              "db.call_after", "db.logged");
 	assert_message_has(fh, "db.logged", "outage row");
-	assert_check(fh, "key.replies", VS_CHECK_PASS);
-	assert_check(fh, "key.first_reply", VS_CHECK_PASS);
-	assert_check(fh, "key.reply_latency", VS_CHECK_PASS);
-	assert_check(fh, "key.fallback_used", VS_CHECK_PASS);
-	assert_check(fh, "key.error_logged", VS_CHECK_PASS);
+	assert_checks(fh, VS_CHECK_PASS, "key.replies", "key.first_reply", "key.reply_latency", "key.fallback_used",
+	              "key.error_logged");
 	assert_message_has(fh, "key.error_logged", "error_class=\"auth\"");
-	assert_check(fh, "key.failover", VS_CHECK_PASS);
-	assert_check(fh, "timeout.replies", VS_CHECK_PASS);
-	assert_check(fh, "timeout.reply_latency", VS_CHECK_PASS);
-	assert_check(fh, "timeout.breaker_open", VS_CHECK_PASS);
-	assert_check(fh, "timeout.fallback_used", VS_CHECK_PASS);
-	assert_check(fh, "tts.replies", VS_CHECK_PASS);
-	assert_check(fh, "tts.fallback_used", VS_CHECK_PASS);
-	assert_check(fh, "tts.failover_counted", VS_CHECK_PASS);
+	assert_checks(fh, VS_CHECK_PASS, "key.failover", "timeout.replies", "timeout.reply_latency",
+	              "timeout.breaker_open", "timeout.fallback_used", "tts.replies", "tts.fallback_used",
+	              "tts.failover_counted");
 	assert_message_has(fh, "tts.failover_counted", "service=\"tts\",from=\"cartesia\"");
-	assert_check(fh, "tts.no_gaps", VS_CHECK_PASS);
-	assert_check(fh, "tts.breaker_opened", VS_CHECK_PASS);
-	assert_check(fh, "tts.recovered", VS_CHECK_PASS);
+	assert_checks(fh, VS_CHECK_PASS, "tts.no_gaps", "tts.breaker_opened", "tts.recovered");
 	assert_int_equal(fh_checks_with_status(fh, VS_CHECK_FAIL), 0);
 	assert_int_equal(fh_checks_with_status(fh, VS_CHECK_SKIP), 0);
 	sc = fh_attached(fh, "scenarios");
@@ -154,27 +130,20 @@ static void broken_agent_fails(void **st)
 	(void)st;
 	if (slow)
 		skip();
-	tgt_stop(&agent);
-	assert_int_equal(
-		pt_agent_start(&agent, &world, &key, "no_degraded_health,no_db_outage_log,no_failover,no_tts_failover", NULL),
-		0);
+	pt_agent_restart(&agent, &world, &key, "no_degraded_health,no_db_outage_log,no_failover,no_tts_failover", NULL);
 	fh = host();
 	fh_set_opt(fh, "scenarios", "db,key,timeout");
 	fh_set_opt(fh, "timeout_calls_max", "1");
 	assert_int_equal(fh_run(fh), VS_OK);
 	fh_dump(fh);
 	/* 8.1: /health errors out instead of answering degraded; nothing logged */
-	assert_check(fh, "db.health_degraded", VS_CHECK_FAIL);
-	assert_message_has(fh, "db.health_degraded", "database_unavailable");
-	assert_check(fh, "db.logged", VS_CHECK_FAIL);
-	assert_message_has(fh, "db.logged", "the outage left no trace");
+	assert_check_says(fh, "db.health_degraded", VS_CHECK_FAIL, "database_unavailable");
+	assert_check_says(fh, "db.logged", VS_CHECK_FAIL, "the outage left no trace");
 	assert_check(fh, "db.alive", VS_CHECK_PASS);
 	assert_check(fh, "db.recovered", VS_CHECK_PASS);
 	/* 8.2: no failover: the caller is handed off, Gemini never asked */
-	assert_check(fh, "key.replies", VS_CHECK_FAIL);
-	assert_message_has(fh, "key.replies", "handed off");
-	assert_check(fh, "key.fallback_used", VS_CHECK_FAIL);
-	assert_message_has(fh, "key.fallback_used", "llm_gemini,llm_anthropic: 0 requests");
+	assert_check_says(fh, "key.replies", VS_CHECK_FAIL, "handed off");
+	assert_check_says(fh, "key.fallback_used", VS_CHECK_FAIL, "llm_gemini,llm_anthropic: 0 requests");
 	assert_check(fh, "key.error_logged", VS_CHECK_PASS); /* the 401 itself is still counted */
 	assert_check(fh, "key.failover", VS_CHECK_SKIP);    /* the failover counter never appears */
 	/* 8.3: the same, under a stall */
@@ -190,10 +159,8 @@ static void broken_agent_fails(void **st)
 	fh_set_opt(fh, "tts_script", greeting_only_script()); /* the silent agent costs 4 s, not a whole script */
 	assert_int_equal(fh_run(fh), VS_OK);
 	fh_dump(fh);
-	assert_check(fh, "tts.replies", VS_CHECK_FAIL);
-	assert_message_has(fh, "tts.replies", "the agent never spoke");
-	assert_check(fh, "tts.fallback_used", VS_CHECK_FAIL);
-	assert_message_has(fh, "tts.fallback_used", "tts_elevenlabs: 0 requests");
+	assert_check_says(fh, "tts.replies", VS_CHECK_FAIL, "the agent never spoke");
+	assert_check_says(fh, "tts.fallback_used", VS_CHECK_FAIL, "tts_elevenlabs: 0 requests");
 	assert_check(fh, "tts.failover_counted", VS_CHECK_SKIP); /* never counted */
 	assert_check(fh, "tts.no_gaps", VS_CHECK_SKIP);          /* no speech to measure */
 	assert_check(fh, "tts.recovered", VS_CHECK_PASS);

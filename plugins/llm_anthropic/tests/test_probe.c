@@ -126,11 +126,9 @@ static void schema_validator(void **state)
 static void prices_table(void **state)
 {
 	(void)state;
-	struct llm_price pr;
-	char err[300];
-	assert_int_equal(llm_prices_load("conf.d/prices.ini", "anthropic", "claude-sonnet-4-6", &pr, err, sizeof(err)), 0);
+	struct llm_price pr = lt_price("anthropic", "claude-sonnet-4-6");
 	assert_true(pr.in_per_m == 3.0 && pr.out_per_m == 15.0);
-	assert_int_equal(llm_prices_load("conf.d/prices.ini", "anthropic", "claude-haiku-4-5-20251001", &pr, err, sizeof(err)), 0);
+	pr = lt_price("anthropic", "claude-haiku-4-5-20251001");
 	assert_string_equal(pr.model, "claude-haiku-4-5");
 }
 
@@ -223,23 +221,8 @@ static void credit_exhausted_fails(void **state)
 	lt_no_faults_left(&W);
 }
 
-int main(void)
-{
-	const struct CMUnitTest wire[] = {
-		cmocka_unit_test(wire_stream),
-		cmocka_unit_test(wire_errors),
-		cmocka_unit_test(prices_table),
-		cmocka_unit_test(schema_validator),
-	};
-	const struct CMUnitTest world[] = {
-		cmocka_unit_test(all_ok),          cmocka_unit_test(fault_500_half), cmocka_unit_test(fault_429),
-		cmocka_unit_test(fault_401),       cmocka_unit_test(fault_instream), cmocka_unit_test(fault_stall),
-		cmocka_unit_test(fault_malformed), cmocka_unit_test(fault_close),    cmocka_unit_test(fault_reset),
-		cmocka_unit_test(fault_latency),   cmocka_unit_test(two_passes), cmocka_unit_test(missing_key_skips), cmocka_unit_test(refused_is_network),
-		cmocka_unit_test(bad_faults_config), cmocka_unit_test(fault_529),
-		cmocka_unit_test(adversarial_world), cmocka_unit_test(adversarial_detects_leak),
-		cmocka_unit_test(adversarial_bad_file), cmocka_unit_test(credit_exhausted_fails),
-	};
-	int rc = cmocka_run_group_tests_name("llm_anthropic_wire", wire, NULL, NULL);
-	return rc | cmocka_run_group_tests_name("llm_anthropic_world", world, group_setup, group_teardown);
-}
+#define LT_MORE_WIRE , cmocka_unit_test(schema_validator)
+#define LT_MORE_WORLD                                                                                      \
+	, cmocka_unit_test(fault_529), cmocka_unit_test(adversarial_world), cmocka_unit_test(adversarial_detects_leak), \
+		cmocka_unit_test(adversarial_bad_file), cmocka_unit_test(credit_exhausted_fails)
+#include "llm_test_main.h"

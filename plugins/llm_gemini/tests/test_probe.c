@@ -56,35 +56,14 @@ static void wire_errors(void **state)
 
 	lt_assert_error(gm_error_body, 500, "", LLM_SERVER_ERROR, NULL);
 
-	struct llm_result r = lt_fresh();
-	feed(&r, "{\"error\":{\"code\":500,\"message\":\"Internal error encountered.\",\"status\":\"INTERNAL\"}}");
-	assert_int_equal(r.cls, LLM_SERVER_ERROR);
-	assert_non_null(strstr(r.msg, "in-stream"));
+	lt_assert_instream(feed, "{\"error\":{\"code\":500,\"message\":\"Internal error encountered.\",\"status\":\"INTERNAL\"}}");
 }
 
 static void prices_table(void **state)
 {
 	(void)state;
-	struct llm_price pr;
-	char err[300];
-	assert_int_equal(llm_prices_load("conf.d/prices.ini", "gemini", "gemini-2.5-flash", &pr, err, sizeof(err)), 0);
+	struct llm_price pr = lt_price("gemini", "gemini-2.5-flash");
 	assert_true(pr.in_per_m == 0.30 && pr.out_per_m == 2.50);
 }
 
-int main(void)
-{
-	const struct CMUnitTest wire[] = {
-		cmocka_unit_test(wire_stream),
-		cmocka_unit_test(wire_errors),
-		cmocka_unit_test(prices_table),
-	};
-	const struct CMUnitTest world[] = {
-		cmocka_unit_test(all_ok),          cmocka_unit_test(fault_500_half), cmocka_unit_test(fault_429),
-		cmocka_unit_test(fault_401),       cmocka_unit_test(fault_instream), cmocka_unit_test(fault_stall),
-		cmocka_unit_test(fault_malformed), cmocka_unit_test(fault_close),    cmocka_unit_test(fault_reset),
-		cmocka_unit_test(fault_latency),   cmocka_unit_test(two_passes), cmocka_unit_test(missing_key_skips), cmocka_unit_test(refused_is_network),
-		cmocka_unit_test(bad_faults_config),
-	};
-	int rc = cmocka_run_group_tests_name("llm_gemini_wire", wire, NULL, NULL);
-	return rc | cmocka_run_group_tests_name("llm_gemini_world", world, group_setup, group_teardown);
-}
+#include "llm_test_main.h"

@@ -66,22 +66,18 @@ static void wire_errors(void **state)
 	assert_int_equal(r.cls, LLM_CLIENT_ERROR);
 
 	/* in-stream error chunk */
-	r = lt_fresh();
-	feed(&r, "{\"error\":{\"message\":\"The server had an error\",\"type\":\"server_error\",\"param\":null,\"code\":null}}");
-	assert_int_equal(r.cls, LLM_SERVER_ERROR);
-	assert_non_null(strstr(r.msg, "in-stream"));
+	lt_assert_instream(feed, "{\"error\":{\"message\":\"The server had an error\",\"type\":\"server_error\",\"param\":null,\"code\":null}}");
 }
 
 static void prices_table(void **state)
 {
 	(void)state;
-	struct llm_price pr;
+	struct llm_price pr = lt_price("openai", "gpt-4o-2024-08-06");
 	char err[300];
-	assert_int_equal(llm_prices_load("conf.d/prices.ini", "openai", "gpt-4o-2024-08-06", &pr, err, sizeof(err)), 0);
 	assert_string_equal(pr.model, "gpt-4o");
 	assert_true(pr.in_per_m == 2.50 && pr.out_per_m == 10.00);
 	assert_string_equal(pr.read, "2026-07-27");
-	assert_int_equal(llm_prices_load("conf.d/prices.ini", "openai", "gpt-4o-mini-2024-07-18", &pr, err, sizeof(err)), 0);
+	pr = lt_price("openai", "gpt-4o-mini-2024-07-18");
 	assert_string_equal(pr.model, "gpt-4o-mini");
 	assert_int_equal(llm_prices_load("conf.d/prices.ini", "openai", "o3", &pr, err, sizeof(err)), 1);
 	FILE *fp = fopen("/tmp/vstress-bad-prices.ini", "w");
@@ -92,20 +88,4 @@ static void prices_table(void **state)
 	unlink("/tmp/vstress-bad-prices.ini");
 }
 
-int main(void)
-{
-	const struct CMUnitTest wire[] = {
-		cmocka_unit_test(wire_stream),
-		cmocka_unit_test(wire_errors),
-		cmocka_unit_test(prices_table),
-	};
-	const struct CMUnitTest world[] = {
-		cmocka_unit_test(all_ok),          cmocka_unit_test(fault_500_half), cmocka_unit_test(fault_429),
-		cmocka_unit_test(fault_401),       cmocka_unit_test(fault_instream), cmocka_unit_test(fault_stall),
-		cmocka_unit_test(fault_malformed), cmocka_unit_test(fault_close),    cmocka_unit_test(fault_reset),
-		cmocka_unit_test(fault_latency),   cmocka_unit_test(two_passes), cmocka_unit_test(missing_key_skips), cmocka_unit_test(refused_is_network),
-		cmocka_unit_test(bad_faults_config),
-	};
-	int rc = cmocka_run_group_tests_name("llm_openai_wire", wire, NULL, NULL);
-	return rc | cmocka_run_group_tests_name("llm_openai_world", world, group_setup, group_teardown);
-}
+#include "llm_test_main.h"

@@ -23,12 +23,8 @@ static struct fakehost *ld_host(const char *script, const char *calls, const cha
 {
 	struct fakehost *fh = pt_plugin_host("load", &agent, &world, &key, NULL);
 
-	fh_set_opt(fh, "scripts", script);
-	fh_set_opt(fh, "calls", calls);
-	fh_set_opt(fh, "concurrency", conc);
-	fh_set_opt(fh, "turn_within", TURN_WITHIN);
-	fh_set_opt(fh, "idle_window", "1s");
-	fh_set_opt(fh, "drain_timeout", "5s");
+	fh_set_opts(fh, "scripts", script, "calls", calls, "concurrency", conc, "turn_within", TURN_WITHIN,
+	            "idle_window", "1s", "drain_timeout", "5s");
 	fh_set_deadline_ms(fh, 150000);
 	return fh;
 }
@@ -63,23 +59,12 @@ static void healthy_agent_passes(void **st)
 	fh_set_opt(fh, "cpu_max_pct", "100"); /* the CPU check's pass path: the agent cannot use more than the machine */
 	assert_int_equal(fh_run(fh), VS_OK);
 	fh_dump(fh); /* the figures, for the record */
-	assert_check(fh, "calls.complete", VS_CHECK_PASS);
-	assert_message_has(fh, "calls.complete", "all 4 calls complete");
-	assert_check(fh, "first_reply.p95", VS_CHECK_PASS);
-	assert_check(fh, "turn.p95", VS_CHECK_PASS);
-	assert_check(fh, "pacing.late_frames", VS_CHECK_PASS);
+	assert_check_says(fh, "calls.complete", VS_CHECK_PASS, "all 4 calls complete");
+	assert_checks(fh, VS_CHECK_PASS, "first_reply.p95", "turn.p95", "pacing.late_frames", "concurrency.reached");
 	assert_int_equal(fh_check_subject(fh, "pacing.late_frames"), VS_SUBJECT_HARNESS); /* our own pacing */
-	assert_check(fh, "concurrency.reached", VS_CHECK_PASS);
 	assert_message_has(fh, "concurrency.reached", "4 calls in progress at the same moment");
-	assert_check(fh, "race.answers", VS_CHECK_PASS);
-	assert_check(fh, "race.stream_urls", VS_CHECK_PASS);
-	assert_check(fh, "agent.drained", VS_CHECK_PASS);
-	assert_check(fh, "agent.errors", VS_CHECK_PASS);
-	assert_check(fh, "cpu.mean", VS_CHECK_PASS);
-	assert_check(fh, "db.call_rows", VS_CHECK_PASS);
-	assert_check(fh, "db.turn_rows", VS_CHECK_PASS);
-	assert_check(fh, "db.deadlocks", VS_CHECK_PASS);
-	assert_check(fh, "db.pool", VS_CHECK_PASS);
+	assert_checks(fh, VS_CHECK_PASS, "race.answers", "race.stream_urls", "agent.drained", "agent.errors",
+	              "cpu.mean", "db.call_rows", "db.turn_rows", "db.deadlocks", "db.pool");
 	assert_int_equal(fh_checks_with_status(fh, VS_CHECK_FAIL), 0);
 	assert_int_equal(fh_checks_with_status(fh, VS_CHECK_SKIP), 0);
 	assert_int_equal(fh_metric_count(fh, "first_reply"), 4);
@@ -115,10 +100,9 @@ static void sequential_calls_fail_concurrency(void **st)
 	assert_int_equal(fh_run(fh), VS_OK);
 	fh_dump(fh);
 	assert_check(fh, "calls.complete", VS_CHECK_PASS);
-	assert_check(fh, "concurrency.reached", VS_CHECK_FAIL);
-	assert_message_has(fh, "concurrency.reached", "1 calls in progress at the same moment (from their start/end times) < 4");
-	assert_check(fh, "db.pool", VS_CHECK_FAIL);
-	assert_message_has(fh, "db.pool", "(allowed 1..1)");
+	assert_check_says(fh, "concurrency.reached", VS_CHECK_FAIL,
+	                  "1 calls in progress at the same moment (from their start/end times) < 4");
+	assert_check_says(fh, "db.pool", VS_CHECK_FAIL, "(allowed 1..1)");
 	/* each call waited for the one before: its lateness is on record */
 	assert_true(fh_metric_count(fh, "start_lateness") == 4);
 	fh_free(fh);
@@ -152,10 +136,7 @@ static void faulty_agent_fails(void **st)
 	(void)st;
 	if (getenv("VSTRESS_SLOW_RUNTIME"))
 		skip();
-	tgt_stop(&agent);
-	assert_int_equal(pt_agent_start(&agent, &world, &key, "slow_first_reply,leak_calls",
-					"FAULT_SLOW_FIRST_REPLY_SECONDS=4"),
-			 0);
+	pt_agent_restart(&agent, &world, &key, "slow_first_reply,leak_calls", "FAULT_SLOW_FIRST_REPLY_SECONDS=4");
 	/* the agent's turn rows cannot be written (its try_execute logs and goes on) */
 	sql("ALTER TABLE call_turns ADD CONSTRAINT vstress_load_test_no_turns CHECK (false) NOT VALID");
 	fh = ld_host("plugins/load/tests/short.ini", "2", "2");
@@ -167,19 +148,14 @@ static void faulty_agent_fails(void **st)
 	assert_int_equal(rc, VS_OK);
 	fh_dump(fh);
 	assert_check(fh, "calls.complete", VS_CHECK_PASS); /* slow, not broken */
-	assert_check(fh, "first_reply.p95", VS_CHECK_FAIL);
-	assert_message_has(fh, "first_reply.p95", "> 3000 ms");
-	assert_check(fh, "agent.drained", VS_CHECK_FAIL);
-	assert_message_has(fh, "agent.drained", "calls stuck in the agent");
+	assert_check_says(fh, "first_reply.p95", VS_CHECK_FAIL, "> 3000 ms");
+	assert_check_says(fh, "agent.drained", VS_CHECK_FAIL, "calls stuck in the agent");
 	assert_check(fh, "db.call_rows", VS_CHECK_PASS);
-	assert_check(fh, "db.turn_rows", VS_CHECK_FAIL);
-	assert_message_has(fh, "db.turn_rows", ": 0 turn rows, 2 agent turns heard");
-	assert_check(fh, "db.deadlocks", VS_CHECK_FAIL);
-	assert_message_has(fh, "db.deadlocks", "(+1)");
+	assert_check_says(fh, "db.turn_rows", VS_CHECK_FAIL, ": 0 turn rows, 2 agent turns heard");
+	assert_check_says(fh, "db.deadlocks", VS_CHECK_FAIL, "(+1)");
 	fh_free(fh);
 	/* back to a healthy agent for whatever runs next */
-	tgt_stop(&agent);
-	assert_int_equal(pt_agent_start(&agent, &world, &key, NULL, NULL), 0);
+	pt_agent_restart(&agent, &world, &key, NULL, NULL);
 }
 
 /* An agent whose series are named its own way (the reference agent with
@@ -244,35 +220,22 @@ static void unreachable_target_fails_clearly(void **st)
 	struct fakehost *fh = fh_new("load");
 	(void)st;
 	assert_int_equal(fh_load(fh, pt_so("load")), 0);
-	fh_set_opt(fh, "base_url", "http://127.0.0.1:9");
-	fh_set_opt(fh, "control_url", world.control);
-	fh_set_opt(fh, "signing_seed", key.seed_b64);
-	fh_set_opt(fh, "db_url", "");
-	fh_set_opt(fh, "target_pid", "0");
-	fh_set_opt(fh, "scripts", "plugins/load/tests/greet.ini");
-	fh_set_opt(fh, "calls", "2");
-	fh_set_opt(fh, "concurrency", "2");
-	fh_set_opt(fh, "idle_window", "0");
-	fh_set_opt(fh, "drain_timeout", "0");
+	fh_set_opts(fh, "base_url", "http://127.0.0.1:9", "control_url", world.control, "signing_seed", key.seed_b64,
+	            "db_url", "", "target_pid", "0", "scripts", "plugins/load/tests/greet.ini", "calls", "2",
+	            "concurrency", "2", "idle_window", "0", "drain_timeout", "0");
 	assert_int_equal(fh_run(fh), VS_OK);
 	fh_dump(fh);
-	assert_check(fh, "calls.complete", VS_CHECK_FAIL);
-	assert_message_has(fh, "calls.complete", "0 of 2 calls complete: call 1: no answer to call.initiated");
-	assert_check(fh, "race.answers", VS_CHECK_SKIP);
-	assert_check(fh, "concurrency.reached", VS_CHECK_SKIP);
-	assert_check(fh, "cpu.mean", VS_CHECK_SKIP);
+	assert_check_says(fh, "calls.complete", VS_CHECK_FAIL,
+	                  "0 of 2 calls complete: call 1: no answer to call.initiated");
+	assert_checks(fh, VS_CHECK_SKIP, "race.answers", "concurrency.reached", "cpu.mean");
 	assert_message_has(fh, "cpu.mean", "no target PID");
-	assert_check(fh, "agent.drained", VS_CHECK_SKIP);
-	assert_check(fh, "db.call_rows", VS_CHECK_SKIP);
-	assert_check(fh, "db.deadlocks", VS_CHECK_SKIP);
+	assert_checks(fh, VS_CHECK_SKIP, "agent.drained", "db.call_rows", "db.deadlocks");
 	fh_free(fh);
 
 	/* no world: nothing to observe the agent's commands with */
 	fh = fh_new("load");
 	assert_int_equal(fh_load(fh, pt_so("load")), 0);
-	fh_set_opt(fh, "base_url", agent.url);
-	fh_set_opt(fh, "control_url", "");
-	fh_set_opt(fh, "signing_seed", key.seed_b64);
+	fh_set_opts(fh, "base_url", agent.url, "control_url", "", "signing_seed", key.seed_b64);
 	assert_int_equal(fh_run(fh), VS_SKIP);
 	assert_non_null(strstr(fh_reason(fh), "no world control URL"));
 	fh_free(fh);

@@ -30,10 +30,8 @@ static void healthy_agent_passes(void **st)
 	if (getenv("VSTRESS_SLOW_RUNTIME")) {
 		/* valgrind/sanitizers: our side runs many times slower, so the
 		 * timing bounds cannot hold; the run still has to pass its logic */
-		fh_set_opt(fh, "turn_within", "60s");
-		fh_set_opt(fh, "first_reply_within", "60s");
-		fh_set_opt(fh, "max_late_pct", "100");
-		fh_set_opt(fh, "max_gap", "60s");
+		fh_set_opts(fh, "turn_within", "60s", "first_reply_within", "60s", "max_late_pct", "100",
+		            "max_gap", "60s");
 	}
 	assert_int_equal(fh_run(fh), VS_OK);
 	fh_dump(fh); /* the figures, for the record */
@@ -45,23 +43,13 @@ static void healthy_agent_passes(void **st)
 			 tgt_db_url);
 		tgt_sh(cmd);
 	}
-	assert_check(fh, "calls.completed", VS_CHECK_PASS);
-	assert_check(fh, "first_reply", VS_CHECK_PASS);
-	assert_check(fh, "turn.replied", VS_CHECK_PASS);
+	assert_checks(fh, VS_CHECK_PASS, "calls.completed", "first_reply", "turn.replied");
 	assert_message_has(fh, "turn.replied", "8 of 8 wait_reply steps");
-	assert_check(fh, "turn.p95", VS_CHECK_PASS);
-	assert_check(fh, "turn.max", VS_CHECK_PASS);
-	assert_check(fh, "false_triggers", VS_CHECK_PASS);
-	assert_check(fh, "gaps", VS_CHECK_PASS);
-	assert_check(fh, "frames.sent", VS_CHECK_PASS);
-	assert_check(fh, "frames.received", VS_CHECK_PASS);
-	assert_check(fh, "frames.late", VS_CHECK_PASS);
+	assert_checks(fh, VS_CHECK_PASS, "turn.p95", "turn.max", "false_triggers", "gaps", "frames.sent",
+	              "frames.received", "frames.late", "commands.answer", "hangup", "memory.rss_growth");
 	assert_int_equal(fh_check_subject(fh, "frames.late"), VS_SUBJECT_HARNESS); /* our own pacing */
 	assert_int_equal(fh_check_subject(fh, "frames.sent"), VS_SUBJECT_HARNESS);
 	assert_int_equal(fh_check_subject(fh, "frames.received"), VS_SUBJECT_TARGET);
-	assert_check(fh, "commands.answer", VS_CHECK_PASS);
-	assert_check(fh, "hangup", VS_CHECK_PASS);
-	assert_check(fh, "memory.rss_growth", VS_CHECK_PASS);
 	assert_int_equal(fh_checks_with_status(fh, VS_CHECK_FAIL), 0);
 	/* 2 calls x 3 caller turns */
 	assert_int_equal(fh_metric_count(fh, "turn_latency"), 6);
@@ -94,10 +82,8 @@ static void llm_latency_fails_turn_taking(void **st)
 	assert_int_equal(rc, VS_OK);
 	fh_dump(fh);
 	assert_check(fh, "first_reply", VS_CHECK_PASS); /* the greeting needs no LLM */
-	assert_check(fh, "turn.p95", VS_CHECK_FAIL);
-	assert_message_has(fh, "turn.p95", "> 3000 ms");
-	assert_check(fh, "turn.max", VS_CHECK_FAIL);
-	assert_message_has(fh, "turn.max", "slower than 3000 ms: call 1:");
+	assert_check_says(fh, "turn.p95", VS_CHECK_FAIL, "> 3000 ms");
+	assert_check_says(fh, "turn.max", VS_CHECK_FAIL, "slower than 3000 ms: call 1:");
 	fh_free(fh);
 }
 
@@ -107,13 +93,11 @@ static void slow_first_reply_fails(void **st)
 	(void)st;
 	if (getenv("VSTRESS_SLOW_RUNTIME"))
 		skip(); /* a timing proof: it runs in the normal build */
-	tgt_stop(&agent);
-	assert_int_equal(pt_agent_start(&agent, &world, &key, "slow_first_reply", "FAULT_SLOW_FIRST_REPLY_SECONDS=4"), 0);
+	pt_agent_restart(&agent, &world, &key, "slow_first_reply", "FAULT_SLOW_FIRST_REPLY_SECONDS=4");
 	fh = pt_host(&agent, &world, &key, "plugins/pipeline/tests/short.ini", "1");
 	assert_int_equal(fh_run(fh), VS_OK);
 	fh_dump(fh);
-	assert_check(fh, "first_reply", VS_CHECK_FAIL);
-	assert_message_has(fh, "first_reply", "call 1 (pipeline-short): first reply after 4");
+	assert_check_says(fh, "first_reply", VS_CHECK_FAIL, "call 1 (pipeline-short): first reply after 4");
 	assert_message_has(fh, "first_reply", "> 3000 ms");
 	assert_check(fh, "calls.completed", VS_CHECK_PASS);
 	assert_check(fh, "turn.replied", VS_CHECK_PASS);

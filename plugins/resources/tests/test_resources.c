@@ -9,35 +9,11 @@
  *
  * Real-time calls: skipped under valgrind (VSTRESS_VALGRIND / VALGRIND),
  * where the call engine cannot pace media; reported skipped, not passed. */
+#define PT_AGENT_FIXTURE
+#define PT_FIXTURE_OFF pt_under_valgrind()
 #include "ptest.h"
 
 #include <sys/stat.h>
-
-static struct tgt agent;
-static struct pt_world world;
-static struct pt_key key;
-
-static int under_valgrind(void)
-{
-	return getenv("VALGRIND") || (getenv("VSTRESS_VALGRIND") && strcmp(getenv("VSTRESS_VALGRIND"), "0"));
-}
-
-static int group_setup(void **st)
-{
-	(void)st;
-	if (under_valgrind())
-		return 0;
-	return pt_up(&agent, &world, &key);
-}
-
-static int group_teardown(void **st)
-{
-	(void)st;
-	if (under_valgrind())
-		return 0;
-	pt_down(&agent, &world);
-	return 0;
-}
 
 /* The plugin aimed at agent + world: `calls` calls, 2 at once, no long call
  * unless set. */
@@ -45,13 +21,8 @@ static struct fakehost *rs_host(const char *pid, const char *calls)
 {
 	struct fakehost *fh = pt_plugin_host("resources", &agent, &world, &key, pid);
 
-	fh_set_opt(fh, "script", "conf.d/scripts/resources-call.ini");
-	fh_set_opt(fh, "calls", calls);
-	fh_set_opt(fh, "concurrency", "2");
-	fh_set_opt(fh, "warmup_calls", "0");
-	fh_set_opt(fh, "idle_time", "1s");
-	fh_set_opt(fh, "settle_time", "4s");
-	fh_set_opt(fh, "long_call", "0");
+	fh_set_opts(fh, "script", "conf.d/scripts/resources-call.ini", "calls", calls, "concurrency", "2",
+	            "warmup_calls", "0", "idle_time", "1s", "settle_time", "4s", "long_call", "0");
 	/* as pt_agent_start launches it; names the reason of the Smart Turn skip */
 	fh_set_conf(fh, "target", "env.SMART_TURN_ENABLED", "false");
 	fh_set_deadline_ms(fh, 150000);
@@ -65,33 +36,19 @@ static void healthy_short_run_passes(void **st)
 	struct stat sb;
 	json_t *sum;
 	(void)st;
-	if (under_valgrind())
+	if (pt_under_valgrind())
 		skip();
 	fh = rs_host(NULL, "4");
-	fh_set_opt(fh, "warmup_calls", "1");
-	fh_set_opt(fh, "long_call", "15s");
-	fh_set_opt(fh, "long_skip", "5s");
+	fh_set_opts(fh, "warmup_calls", "1", "long_call", "15s", "long_skip", "5s");
 	assert_int_equal(fh_run(fh), VS_OK);
 	fh_dump(fh); /* the figures, for the record */
-	assert_check(fh, "calls.completed", VS_CHECK_PASS);
-	assert_check(fh, "memory.rss_slope", VS_CHECK_PASS);
-	assert_check(fh, "memory.rss_growth", VS_CHECK_PASS);
-	assert_check(fh, "memory.threads", VS_CHECK_PASS);
-	assert_check(fh, "memory.fds", VS_CHECK_PASS);
-	assert_check(fh, "cleanup.active_calls", VS_CHECK_PASS);
-	assert_check(fh, "cleanup.background_tasks", VS_CHECK_PASS);
-	assert_check(fh, "cpu.vad_time", VS_CHECK_PASS);
-	assert_check(fh, "db.leaked", VS_CHECK_PASS);
-	assert_check(fh, "db.pool_bounds", VS_CHECK_PASS);
-	assert_check(fh, "long_call.growth", VS_CHECK_PASS);
-	assert_check(fh, "long_call.released", VS_CHECK_PASS);
+	assert_checks(fh, VS_CHECK_PASS, "calls.completed", "memory.rss_slope", "memory.rss_growth", "memory.threads",
+	              "memory.fds", "cleanup.active_calls", "cleanup.background_tasks", "cpu.vad_time", "db.leaked",
+	              "db.pool_bounds", "long_call.growth", "long_call.released");
 	/* not measurable here: skipped with the reason, never passed */
-	assert_check(fh, "cpu.load", VS_CHECK_SKIP);
-	assert_message_has(fh, "cpu.load", "no threshold");
-	assert_check(fh, "cpu.turn_time", VS_CHECK_SKIP);
-	assert_message_has(fh, "cpu.turn_time", "SMART_TURN_ENABLED = false");
-	assert_check(fh, "db.timeouts", VS_CHECK_SKIP);
-	assert_message_has(fh, "db.timeouts", "not measured");
+	assert_check_says(fh, "cpu.load", VS_CHECK_SKIP, "no threshold");
+	assert_check_says(fh, "cpu.turn_time", VS_CHECK_SKIP, "SMART_TURN_ENABLED = false");
+	assert_check_says(fh, "db.timeouts", VS_CHECK_SKIP, "not measured");
 	assert_int_equal(fh_checks_with_status(fh, VS_CHECK_FAIL), 0);
 	assert_int_equal(fh_metric_count(fh, "rss_after_call"), 4);
 	assert_true(fh_metric_count(fh, "cpu_load") >= 10);
@@ -113,17 +70,14 @@ static void no_pid_skips_process_checks(void **st)
 {
 	struct fakehost *fh;
 	(void)st;
-	if (under_valgrind())
+	if (pt_under_valgrind())
 		skip();
 	fh = rs_host("0", "2");
 	assert_int_equal(fh_run(fh), VS_OK);
 	fh_dump(fh);
 	assert_check(fh, "calls.completed", VS_CHECK_PASS);
-	assert_check(fh, "memory.rss_slope", VS_CHECK_SKIP);
-	assert_message_has(fh, "memory.rss_slope", "no target PID");
-	assert_check(fh, "memory.rss_growth", VS_CHECK_SKIP);
-	assert_check(fh, "memory.fds", VS_CHECK_SKIP);
-	assert_check(fh, "cpu.load", VS_CHECK_SKIP);
+	assert_check_says(fh, "memory.rss_slope", VS_CHECK_SKIP, "no target PID");
+	assert_checks(fh, VS_CHECK_SKIP, "memory.rss_growth", "memory.fds", "cpu.load");
 	assert_message_has(fh, "cpu.load", "no target PID");
 	assert_check(fh, "long_call.growth", VS_CHECK_SKIP);
 	/* what needs no PID still runs */
@@ -136,10 +90,9 @@ static void leaking_agent_is_caught(void **st)
 {
 	struct fakehost *fh;
 	(void)st;
-	if (under_valgrind())
+	if (pt_under_valgrind())
 		skip();
-	tgt_stop(&agent);
-	assert_int_equal(pt_agent_start(&agent, &world, &key, "leak_memory_per_call,leak_db_connection", NULL), 0);
+	pt_agent_restart(&agent, &world, &key, "leak_memory_per_call,leak_db_connection", NULL);
 	fh = rs_host(NULL, "4");
 	fh_set_opt(fh, "warmup_calls", "1");
 	/* 4 calls: a healthy agent grew 1-4 MB here; the fault keeps 16 MB */
@@ -153,16 +106,12 @@ static void leaking_agent_is_caught(void **st)
 	assert_int_equal(fh_run(fh), VS_OK);
 	fh_dump(fh);
 	assert_check(fh, "calls.completed", VS_CHECK_PASS);
-	assert_check(fh, "memory.rss_slope", VS_CHECK_FAIL);
-	assert_message_has(fh, "memory.rss_slope", "kB per call >");
-	assert_check(fh, "memory.rss_growth", VS_CHECK_FAIL);
-	assert_message_has(fh, "memory.rss_growth", "> 12 MB");
-	assert_check(fh, "db.leaked", VS_CHECK_FAIL);
-	assert_message_has(fh, "db.leaked", "connections leaked");
+	assert_check_says(fh, "memory.rss_slope", VS_CHECK_FAIL, "kB per call >");
+	assert_check_says(fh, "memory.rss_growth", VS_CHECK_FAIL, "> 12 MB");
+	assert_check_says(fh, "db.leaked", VS_CHECK_FAIL, "connections leaked");
 	/* each held connection is a socket of the target */
 	assert_check(fh, "memory.fds", VS_CHECK_FAIL);
-	assert_check(fh, "long_call.released", VS_CHECK_FAIL);
-	assert_message_has(fh, "long_call.released", "> 3 MB");
+	assert_check_says(fh, "long_call.released", VS_CHECK_FAIL, "> 3 MB");
 	/* the calls themselves ended cleanly: the leak is not there */
 	assert_check(fh, "cleanup.active_calls", VS_CHECK_PASS);
 	fh_free(fh);

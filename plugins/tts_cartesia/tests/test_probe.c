@@ -39,11 +39,6 @@ static void audio_validity(void **st)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(audio_validity),    cmocka_unit_test(missing_key_skips),
-		cmocka_unit_test(all_ok),            cmocka_unit_test(mulaw_8k),
-		cmocka_unit_test(faults_classified), cmocka_unit_test(two_passes), cmocka_unit_test(faults_removed_after),
-		cmocka_unit_test(nothing_listening_is_connect),
-	};
+	const struct CMUnitTest tests[] = {cmocka_unit_test(audio_validity), TT_WORLD_CASES};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

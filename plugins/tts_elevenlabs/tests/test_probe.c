@@ -26,11 +26,6 @@ static void error_words(void **st)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(error_words),    cmocka_unit_test(missing_key_skips),
-		cmocka_unit_test(all_ok),            cmocka_unit_test(mulaw_8k),
-		cmocka_unit_test(faults_classified), cmocka_unit_test(two_passes), cmocka_unit_test(faults_removed_after),
-		cmocka_unit_test(nothing_listening_is_connect),
-	};
+	const struct CMUnitTest tests[] = {cmocka_unit_test(error_words), TT_WORLD_CASES};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
