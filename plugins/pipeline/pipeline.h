@@ -39,7 +39,7 @@ struct pl {
 	long long ncalls_opt, pause_ms, answer_timeout_ms, warmup_calls;
 	/* thresholds */
 	long long first_reply_ms, turn_ms, turn_max_ms, max_gap_ms, max_false, frame_slack;
-	double max_late_pct, max_rss_growth_mb;
+	double max_late_pct;
 	/* the target's process (t.pid), for memory */
 	long rss_before_kb, rss_after_kb;
 	int nproc_before, nproc_after;

@@ -375,32 +375,17 @@ static void check_commands(struct pl *p)
 		p->h->check(p->c, "hangup", VS_CHECK_PASS, "every call ran its script to the end; the caller hung up");
 }
 
-static void check_memory(struct pl *p, json_t *summary)
+/* The target's RSS before and after the calls, as data only: two calls say
+ * nothing about a leak (Pipecat loads models on a first call), so memory
+ * is judged by the resources phase over 20 calls (slope, growth, a long
+ * call); a verdict here allowed 200 MB and could not fail (issue 13). */
+static void record_memory(struct pl *p, json_t *summary)
 {
-	double growth;
-
-	if (!p->t.pid) {
-		p->h->check(p->c, "memory.rss_growth", VS_CHECK_SKIP, "no target PID (VSTRESS_TARGET_PID / target_pid)");
+	if (!p->t.pid || p->rss_before_kb < 0)
 		return;
-	}
-	if (p->rss_before_kb < 0) {
-		p->h->check(p->c, "memory.rss_growth", VS_CHECK_SKIP, "target process %d not found in /proc", (int)p->t.pid);
-		return;
-	}
 	json_object_set_new(summary, "rss_before_kb", json_integer(p->rss_before_kb));
 	json_object_set_new(summary, "rss_after_kb", json_integer(p->rss_after_kb));
 	json_object_set_new(summary, "processes", json_integer(p->nproc_after));
-	if (p->rss_after_kb < 0) {
-		p->h->check(p->c, "memory.rss_growth", VS_CHECK_FAIL, "target process %d is gone after the calls",
-			    (int)p->t.pid);
-		return;
-	}
-	growth = (double)(p->rss_after_kb - p->rss_before_kb) / 1024.0;
-	p->h->check(p->c, "memory.rss_growth", growth <= p->max_rss_growth_mb ? VS_CHECK_PASS : VS_CHECK_FAIL,
-		    "target RSS (pid %d and %d descendants) %.1f MB -> %.1f MB over %zu calls: %+.1f MB %s %.0f MB",
-		    (int)p->t.pid, p->nproc_after - 1, (double)p->rss_before_kb / 1024.0,
-		    (double)p->rss_after_kb / 1024.0, p->ncalls, growth, growth <= p->max_rss_growth_mb ? "<=" : ">",
-		    p->max_rss_growth_mb);
 }
 
 void pl_checks(struct pl *p)
@@ -426,7 +411,7 @@ void pl_checks(struct pl *p)
 		json_object_set_new(summary, "routed_number", json_string(p->t.routed));
 		json_object_set_new(summary, "tenant_key", p->t.tenant.created ? json_string(p->t.tenant.key) : json_null());
 	}
-	check_memory(p, summary);
+	record_memory(p, summary);
 	if (calls)
 		p->h->attach(p->c, "calls", calls);
 	if (summary)

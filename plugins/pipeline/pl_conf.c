@@ -30,7 +30,6 @@ const struct vs_option pl_options[] = {
 	{"max_late_pct", VS_OPT_DOUBLE, "5", "check: our own frames sent > late_frame after their slot, percent", 0},
 	{"frame_slack", VS_OPT_INT, "25",
 	 "check: frames sent may fall short of the stream's 20 ms slots by this many (the hang-up handshake)", 0},
-	{"max_rss_growth_mb", VS_OPT_DOUBLE, "200", "check: the target's RSS growth over the calls, MB", 0},
 	{0},
 };
 
@@ -50,8 +49,7 @@ int pl_conf_load(struct pl *p, const struct vs_host *h, vs_ctx *c)
 	    vs_popt_ms(h, p->c, "pipeline", "max_gap", &p->max_gap_ms) ||
 	    vs_popt_int(h, p->c, "pipeline", "max_false_triggers", &p->max_false, 0) ||
 	    vs_popt_int(h, p->c, "pipeline", "frame_slack", &slack, 0) ||
-	    h->opt_double(p->c, "max_late_pct", &p->max_late_pct) < 0 ||
-	    h->opt_double(p->c, "max_rss_growth_mb", &p->max_rss_growth_mb) < 0)
+	    h->opt_double(p->c, "max_late_pct", &p->max_late_pct) < 0)
 		return VS_ECONFIG;
 	p->frame_slack = slack;
 	p->turn_max_ms = p->turn_ms;
