@@ -25,32 +25,17 @@
 
 #define POLL_MS 400
 
-struct tc {
-	const struct vs_tcall_cfg *cfg;
-	struct vs_tcall_result *out;
-	struct vs_telnyx_call call;
-	struct vs_ed25519_key key;
-	int have_key;
-	uint64_t rng;
-	uint64_t t_sent_ns; /* call.initiated sent */
-	char *esc_id;       /* url-escaped call_control_id */
-	long long last_seq;
-	double world_off_ms; /* our ms since t_sent = world time_ms + off */
-	int have_off;
-	int seen_until;      /* cfg->until_action was observed */
-	long long cmd_since; /* stand-in command seq before this call (a reused call_control_id) */
-};
 
-static uint64_t mono_ns(void)
+uint64_t tc_mono_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static double since_ms(uint64_t t0)
+double tc_since_ms(uint64_t t0)
 {
-	return (double)(mono_ns() - t0) / 1e6;
+	return (double)(tc_mono_ns() - t0) / 1e6;
 }
 
 void tc_sleep_ms(int ms)
@@ -139,18 +124,12 @@ static int close_sock(void *arg, curl_socket_t fd)
 	return close(fd);
 }
 
-struct post_out {
-	int status;        /* 0: no complete answer */
-	double ms;
-	char *body;        /* up to cap - 1 bytes of the body (NULL: not kept) */
-	size_t cap, blen;
-	char *problem;     /* what was wrong (NULL: not wanted) */
-	size_t plen;
-};
 
-/* POST one webhook signed as cfg->signature says.  0 with o->status (0: no
- * answer), or -1 on a local failure. */
-static int post_event(struct tc *t, const char *body, struct post_out *o)
+/* One request signed as cfg->signature says (over "timestamp|body", the
+ * empty body for GET).  0 with o->status (0: no answer), or -1 on a local
+ * failure. */
+int tc_http(struct tc *t, const char *method, const char *url, const char *ctype, const char *body,
+	    struct post_out *o)
 {
 	struct vs_telnyx_headers h;
 	struct curl_slist *hdr = NULL;
@@ -173,27 +152,34 @@ static int post_event(struct tc *t, const char *body, struct post_out *o)
 		o->problem[0] = '\0';
 	if (!c)
 		goto out;
-	hdr = curl_slist_append(hdr, "Content-Type: application/json");
+	if (body) {
+		snprintf(line, sizeof(line), "Content-Type: %s", ctype);
+		hdr = curl_slist_append(hdr, line);
+	}
 	hdr = curl_slist_append(hdr, "Accept: */*");
 	if (t->cfg->signature != VS_SIG_NONE && t->have_key) {
 		if (t->cfg->signature == VS_SIG_STALE)
 			ts -= 600;
-		if (vs_telnyx_sign_headers(&t->key, ts, body, strlen(body), &h) != 0)
+		if (vs_telnyx_sign_headers(&t->key, ts, body ? body : "", body ? strlen(body) : 0, &h) != 0)
 			goto out;
 		snprintf(line, sizeof(line), "telnyx-signature-ed25519: %s", h.signature);
 		hdr = curl_slist_append(hdr, line);
 		snprintf(line, sizeof(line), "telnyx-timestamp: %s", h.timestamp);
 		hdr = curl_slist_append(hdr, line);
 	}
-	curl_easy_setopt(c, CURLOPT_URL, t->cfg->webhook_url);
+	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "telnyx-webhooks");
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, tmo);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L); /* Telnyx does not follow webhook redirects */
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	}
+	if (strcmp(method, body ? "POST" : "GET") != 0)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
@@ -201,11 +187,11 @@ static int post_event(struct tc *t, const char *body, struct post_out *o)
 	curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &w);
 	curl_easy_setopt(c, CURLOPT_CLOSESOCKETFUNCTION, close_sock);
 	curl_easy_setopt(c, CURLOPT_CLOSESOCKETDATA, &w);
-	t0 = mono_ns();
+	t0 = tc_mono_ns();
 	cr = curl_easy_perform(c);
 	if (cr == CURLE_OK || (cr == CURLE_WRITE_ERROR && b.over))
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	o->ms = since_ms(t0);
+	o->ms = tc_since_ms(t0);
 	if (code >= 300 && code < 400 && curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &redir) == CURLE_OK && redir)
 		snprintf(loc, sizeof(loc), "%s", redir);
 	curl_easy_cleanup(c); /* closes the socket: w.bytes_in */
@@ -239,6 +225,11 @@ out:
 	return rc;
 }
 
+static int post_event(struct tc *t, const char *body, struct post_out *o)
+{
+	return tc_http(t, "POST", t->cfg->webhook_url, "application/json", body, o);
+}
+
 /* call.initiated answered with XML: what the TeXML parser makes of it. */
 static void judge_texml(struct vs_tcall_result *out, const char *body, size_t len)
 {
@@ -254,13 +245,13 @@ static void judge_texml(struct vs_tcall_result *out, const char *body, size_t le
 		vs_texml_describe(&d, verbs, sizeof(verbs));
 		snprintf(out->texml, sizeof(out->texml),
 			 "agent answered with TeXML (%s); this run expects call_control (set [target] telephony = "
-			 "texml when it exists)",
+			 "texml or auto)",
 			 d.n ? verbs : "an empty <Response>");
 	}
 	vs_texml_free(&d);
 }
 
-static int send_event(struct tc *t, enum vs_telnyx_ev ev, const char *hangup_source)
+int tc_send_event(struct tc *t, enum vs_telnyx_ev ev, const char *hangup_source)
 {
 	struct vs_telnyx_event_opts o = {.hangup_source = hangup_source};
 	char *body = vs_telnyx_event_build(ev, &t->call, &o, &t->rng);
@@ -276,7 +267,9 @@ static int send_event(struct tc *t, enum vs_telnyx_ev ev, const char *hangup_sou
 
 /* Long-poll the world for this call's commands after last_seq; calls fn on
  * each.  0, or -1 when the world did not answer. */
-static int poll_commands(struct tc *t, const char *action, int wait_ms, void (*fn)(struct tc *, json_t *))
+static void on_cmd(struct tc *t, json_t *d);
+
+int tc_poll_commands(struct tc *t, const char *action, int wait_ms)
 {
 	char url[1024], err[256];
 	char *resp = NULL;
@@ -297,7 +290,7 @@ static int poll_commands(struct tc *t, const char *action, int wait_ms, void (*f
 		json_int_t seq = json_integer_value(json_object_get(ev, "seq"));
 		if (seq > t->last_seq)
 			t->last_seq = seq;
-		fn(t, json_object_get(ev, "data"));
+		on_cmd(t, json_object_get(ev, "data"));
 	}
 	rc = 0;
 out:
@@ -316,7 +309,7 @@ static void on_cmd(struct tc *t, json_t *d)
 		return;
 	if ((!strcmp(a, "answer") || !strcmp(a, "streaming_start")) && !t->out->answered) {
 		t->out->answered = 1;
-		t->out->answer_ms = since_ms(t->t_sent_ns);
+		t->out->answer_ms = tc_since_ms(t->t_sent_ns);
 		if (json_is_number(w)) {
 			t->world_off_ms = t->out->answer_ms - json_number_value(w);
 			t->have_off = 1;
@@ -373,11 +366,11 @@ out:
 /* Wait for answer (or streaming_start) up to timeout_ms. */
 static int wait_answer(struct tc *t, int timeout_ms)
 {
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = tc_mono_ns();
 	int left;
 
-	while (!t->out->answered && (left = timeout_ms - (int)since_ms(t0)) > 0) {
-		if (poll_commands(t, NULL, left < 2000 ? left : 2000, on_cmd) != 0) {
+	while (!t->out->answered && (left = timeout_ms - (int)tc_since_ms(t0)) > 0) {
+		if (tc_poll_commands(t, NULL, left < 2000 ? left : 2000) != 0) {
 			snprintf(t->out->error, sizeof(t->out->error), "world control API %s did not answer",
 				 t->cfg->control_url);
 			return -1;
@@ -388,22 +381,22 @@ static int wait_answer(struct tc *t, int timeout_ms)
 
 static void wait_until(struct tc *t, int timeout_ms)
 {
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = tc_mono_ns();
 	int left;
 
-	while (!t->seen_until && (left = timeout_ms - (int)since_ms(t0)) > 0)
-		if (poll_commands(t, NULL, left < 2000 ? left : 2000, on_cmd) != 0)
+	while (!t->seen_until && (left = timeout_ms - (int)tc_since_ms(t0)) > 0)
+		if (tc_poll_commands(t, NULL, left < 2000 ? left : 2000) != 0)
 			break;
 }
 
 /* Every command for this call, as [{action, at_ms, body, status, ...}]. */
-static void collect(struct tc *t)
+void tc_collect(struct tc *t)
 {
 	char url[1024], err[256];
 	char *resp = NULL;
 	long st = 0;
 	json_t *j = NULL, *arr, *c;
-	size_t i;
+	size_t i, first;
 
 	snprintf(url, sizeof(url), "%s/_vstress/telnyx/commands?call_control_id=%s&since=%lld", t->cfg->control_url,
 		 t->esc_id, t->cmd_since);
@@ -413,7 +406,9 @@ static void collect(struct tc *t)
 	arr = json_object_get(j, "data");
 	if (!json_is_array(arr))
 		goto out;
-	t->out->commands = json_array();
+	if (!t->out->commands) /* the TeXML path put its verbs there first */
+		t->out->commands = json_array();
+	first = json_array_size(t->out->commands);
 	json_array_foreach(arr, i, c) {
 		double w = json_number_value(json_object_get(c, "time_ms"));
 		json_t *e = json_pack("{s:O?,s:f,s:O?,s:O?}", "action", json_object_get(c, "action"), "at_ms",
@@ -426,7 +421,7 @@ static void collect(struct tc *t)
 		json_array_append_new(t->out->commands, e);
 	}
 	if (!t->have_off) /* no answer: times relative to the first command */
-		json_array_foreach(t->out->commands, i, c) json_object_set_new(c, "at_ms", json_null());
+		json_array_foreach(t->out->commands, i, c) if (i >= first) json_object_set_new(c, "at_ms", json_null());
 out:
 	json_decref(j);
 	free(resp);
@@ -434,38 +429,59 @@ out:
 
 /* The media leg: until the script ends, the agent closes, or the agent
  * hangs up through Call Control (then Telnyx closes the stream). */
-static void run_media(struct tc *t, struct vs_call_engine *eng, const struct vs_call_script *script)
+void tc_map_stream_url(const struct vs_tcall_cfg *cfg, const char *url, char *out, size_t len)
+{
+	const char *pub = cfg->tel.public_url, *loc = cfg->tel.local_url;
+	size_t n = pub ? strlen(pub) : 0;
+
+	while (n && pub[n - 1] == '/') /* "wss://x.ngrok.io/" and "wss://x.ngrok.io" alike */
+		n--;
+	size_t ln = loc ? strlen(loc) : 0;
+
+	while (ln && loc[ln - 1] == '/')
+		ln--;
+	if (n && ln && !strncmp(url, pub, n) && (url[n] == '/' || url[n] == '?' || !url[n]))
+		snprintf(out, len, "%.*s%s", (int)ln, loc, url + n);
+	else
+		snprintf(out, len, "%s", url);
+}
+
+void tc_run_media(struct tc *t, struct vs_call_engine *eng, const struct vs_call_script *script,
+		  const char *custom_params)
 {
 	const struct vs_tcall_cfg *cfg = t->cfg;
 	struct vs_call *c = NULL;
-	struct vs_call_params p = {.stream_url = t->out->stream_url,
+	struct vs_call_params p = {.stream_url = t->out->stream_url_local,
+				   .custom_parameters_json = custom_params,
 				   .call_control_id = t->call.call_control_id,
 				   .call_session_id = t->call.call_session_id,
 				   .from = t->call.from,
 				   .to = t->call.to};
 	int media_ms = cfg->media_timeout_ms > 0 ? cfg->media_timeout_ms : script->m.max_call_ms + 5000;
 	int grace = cfg->hangup_grace_ms > 0 ? cfg->hangup_grace_ms : 1500;
-	uint64_t t0 = mono_ns(), hung_at = 0;
+	uint64_t t0 = tc_mono_ns(), hung_at = 0;
 
+	tc_map_stream_url(cfg, t->out->stream_url, t->out->stream_url_local, sizeof(t->out->stream_url_local));
 	if (vs_call_start(eng, script, &p, &c) != 0) {
-		snprintf(t->out->error, sizeof(t->out->error), "could not start the media leg on %.200s", t->out->stream_url);
+		snprintf(t->out->error, sizeof(t->out->error), "could not start the media leg on %.200s",
+			 t->out->stream_url_local);
 		return;
 	}
 	t->out->media_started = 1;
 	while (vs_call_wait(c, 0) != 0) {
-		if (since_ms(t0) > media_ms)
+		if (tc_since_ms(t0) > media_ms)
 			break;
-		if (hung_at && since_ms(hung_at) > grace) {
+		if (hung_at && tc_since_ms(hung_at) > grace) {
 			/* as Telnyx does after `hangup`: stop and close the stream */
 			t->out->media_stopped = vs_call_hangup(c, 3000) == 0;
 			break;
 		}
 		if (cfg->control_url && !t->out->agent_hangup)
-			poll_commands(t, "hangup", POLL_MS, on_cmd);
+			tc_poll_commands(t, "hangup", POLL_MS);
 		else
 			vs_call_wait(c, 50);
 		if (t->out->agent_hangup && !hung_at)
-			hung_at = mono_ns();
+			hung_at = tc_mono_ns();
 	}
 	if (vs_call_done(c)) {
 		const struct vs_call_result *r = vs_call_get_result(c);
@@ -515,7 +531,7 @@ int vs_tcall_run(struct vs_call_engine *eng, const struct vs_call_script *script
 
 	memset(out, 0, sizeof(*out));
 	out->media.first_reply_ms = -1;
-	t.rng = cfg->seed ? cfg->seed : (uint64_t)mono_ns();
+	t.rng = cfg->seed ? cfg->seed : (uint64_t)tc_mono_ns();
 	if (check_cfg(cfg, out->error, sizeof(out->error)) != 0 || load_key(&t, out->error, sizeof(out->error)) != 0)
 		goto out;
 	if (!cfg->no_media && (!eng || !script)) {
@@ -535,6 +551,14 @@ int vs_tcall_run(struct vs_call_engine *eng, const struct vs_call_script *script
 		snprintf(out->error, sizeof(out->error), "world control API %s did not answer", cfg->control_url);
 		goto out;
 	}
+	t.t_sent_ns = tc_mono_ns();
+	if (cfg->tel.telephony == VS_TEL_TEXML) { /* no call.initiated: Telnyx fetches the TeXML */
+		snprintf(out->telephony, sizeof(out->telephony), "texml");
+		tc_texml_run(&t, eng, script, NULL, 0);
+		tc_collect(&t);
+		rc = 0;
+		goto out;
+	}
 	vs_uuid4(ev_id, &t.rng);
 	o.event_id = ev_id;
 	body = vs_telnyx_event_build(VS_TEV_CALL_INITIATED, &t.call, &o, &t.rng);
@@ -542,7 +566,7 @@ int vs_tcall_run(struct vs_call_engine *eng, const struct vs_call_script *script
 		snprintf(out->error, sizeof(out->error), "could not build call.initiated");
 		goto out;
 	}
-	t.t_sent_ns = mono_ns();
+	t.t_sent_ns = tc_mono_ns();
 	wbody = malloc(VS_TCALL_BODY_MAX + 1);
 	if (!wbody) {
 		snprintf(out->error, sizeof(out->error), "out of memory");
@@ -557,6 +581,15 @@ int vs_tcall_run(struct vs_call_engine *eng, const struct vs_call_script *script
 	out->webhook_status = po.status;
 	out->webhook_ms = po.ms;
 	snprintf(out->webhook_body, sizeof(out->webhook_body), "%s", wbody);
+	if (cfg->tel.telephony == VS_TEL_AUTO && vs_texml_looks_xml(wbody, po.blen)) {
+		/* the agent answered call.initiated with TeXML: follow it */
+		snprintf(out->telephony, sizeof(out->telephony), "texml");
+		tc_texml_run(&t, eng, script, wbody, po.blen);
+		tc_collect(&t);
+		rc = 0;
+		goto out;
+	}
+	snprintf(out->telephony, sizeof(out->telephony), "call_control");
 	judge_texml(out, wbody, po.blen);
 	free(wbody);
 	wbody = NULL;
@@ -576,20 +609,20 @@ int vs_tcall_run(struct vs_call_engine *eng, const struct vs_call_script *script
 		if (cfg->until_action)
 			wait_until(&t, cfg->until_ms > 0 ? cfg->until_ms : 8000);
 	} else {
-		send_event(&t, VS_TEV_CALL_ANSWERED, NULL);
+		tc_send_event(&t, VS_TEV_CALL_ANSWERED, NULL);
 		t.call.stream_url = out->stream_url;
-		send_event(&t, VS_TEV_STREAMING_STARTED, NULL);
-		run_media(&t, eng, script);
-		send_event(&t, VS_TEV_STREAMING_STOPPED, NULL);
+		tc_send_event(&t, VS_TEV_STREAMING_STARTED, NULL);
+		tc_run_media(&t, eng, script, NULL);
+		tc_send_event(&t, VS_TEV_STREAMING_STOPPED, NULL);
 	}
 	if (cfg->settle_ms > 0) /* late commands (a replay's second answer) come before our hang-up */
 		tc_sleep_ms(cfg->settle_ms);
 	if (out->answered) {
 		src = out->agent_hangup || out->media.hangup_by == VS_HANGUP_AGENT ? "callee" : "caller";
 		snprintf(out->hangup_source, sizeof(out->hangup_source), "%s", src);
-		send_event(&t, VS_TEV_CALL_HANGUP, src);
+		tc_send_event(&t, VS_TEV_CALL_HANGUP, src);
 	}
-	collect(&t);
+	tc_collect(&t);
 	if (!out->commands && !out->error[0])
 		snprintf(out->error, sizeof(out->error), "could not read the commands from %s", cfg->control_url);
 	rc = 0;
