@@ -8,6 +8,7 @@
 void er_call_cfg(struct er *e, struct vs_tcall_cfg *cfg)
 {
 	*cfg = (struct vs_tcall_cfg){.webhook_url = e->t.webhook_url,
+				     .tel = e->t.tel,
 				     .control_url = e->t.control_url,
 				     .signing_seed_b64 = e->t.signing_seed,
 				     .from = e->t.caller,

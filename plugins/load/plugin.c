@@ -113,6 +113,7 @@ static int ld_run(const struct vs_host *h, vs_ctx *c, void *state)
 				   .host = h,
 				   .ctx = c};
 	struct vs_tcall_cfg base = {.webhook_url = p->t.webhook_url,
+				    .tel = p->t.tel,
 				    .control_url = p->t.control_url,
 				    .signing_seed_b64 = p->t.signing_seed,
 				    .from = p->t.caller,

@@ -71,6 +71,7 @@ static void warm_up(struct pl *p, uint64_t seed)
 	for (long long i = 0; i < p->warmup_calls && !p->h->should_stop(p->c); i++) {
 		struct vs_tcall_result r = {0};
 		struct vs_tcall_cfg cfg = {.webhook_url = p->t.webhook_url,
+					   .tel = p->t.tel,
 					   .control_url = p->t.control_url,
 					   .signing_seed_b64 = p->t.signing_seed,
 					   .from = p->t.caller,
@@ -121,6 +122,7 @@ static int pl_run(const struct vs_host *h, vs_ctx *c, void *state)
 	for (size_t i = 0; i < (size_t)p->ncalls_opt && !h->should_stop(c); i++) {
 		struct pl_call *pc = &p->calls[i];
 		struct vs_tcall_cfg cfg = {.webhook_url = p->t.webhook_url,
+					   .tel = p->t.tel,
 					   .control_url = p->t.control_url,
 					   .signing_seed_b64 = p->t.signing_seed,
 					   .from = p->t.caller,

@@ -51,6 +51,7 @@ static int rs_setup(const struct vs_host *h, vs_ctx *c, void **state)
 static struct vs_tcall_cfg call_cfg(struct rs *p, uint64_t seed)
 {
 	return (struct vs_tcall_cfg){.webhook_url = p->t.webhook_url,
+				     .tel = p->t.tel,
 				     .control_url = p->t.control_url,
 				     .signing_seed_b64 = p->t.signing_seed,
 				     .from = p->t.caller,
