@@ -41,7 +41,8 @@
  * The TeXML behaviours answer a form POST (CallSid=...) or a JSON
  * call.initiated alike, a GET with CallSid in the query too, and 400 to
  * anything else; POST /status* (stream status callbacks) answers 200.
- * Options: --port N (0: any; prints "LISTENING <port>"), --call-control URL
+ * Options: --port N (0: any; prints "LISTENING <port>"), --public-url PREFIX (the TeXML
+ * stream URLs handed out start with it), --call-control URL
  * (default: $TELNYX_API_BASE). */
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -106,6 +107,7 @@ static const char *const behave_names[] = {
 
 static enum behave behave = B_OK;
 static const char *call_control;
+static const char *public_ws; /* --public-url: the prefix of the stream URLs handed out ("": ws://127.0.0.1:port) */
 static int listen_port;
 static volatile sig_atomic_t stopping;
 
@@ -284,6 +286,18 @@ static void send_answer(const char *ccid)
 
 #define TEXML_HEAD "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response>\n"
 
+/* Where the agent says its stream is: its public URL, or itself. */
+static const char *ws_base(void)
+{
+	static __thread char b[300];
+
+	if (public_ws && *public_ws)
+		snprintf(b, sizeof(b), "%s", public_ws);
+	else
+		snprintf(b, sizeof(b), "ws://127.0.0.1:%d", listen_port);
+	return b;
+}
+
 /* The TeXML behaviours: one document each (see the list at the top). */
 static void on_texml(int fd, const struct req *r)
 {
@@ -308,16 +322,16 @@ static void on_texml(int fd, const struct req *r)
 			break;
 		}
 		n = snprintf(doc, sizeof(doc),
-			     TEXML_HEAD "  <Connect>\n    <Stream url=\"ws://127.0.0.1:%d/media\" bidirectionalMode=\"rtp\" "
+			     TEXML_HEAD "  <Connect>\n    <Stream url=\"%s/media\" bidirectionalMode=\"rtp\" "
 					"statusCallback=\"/status\">\n      <Parameter name=\"customer\" value=\"hostile\"/>\n"
 					"    </Stream>\n  </Connect>\n  <Hangup/>\n</Response>\n",
-			     listen_port);
+			     ws_base());
 		break;
 	case B_TEXML_WRONG_URL:
 		n = snprintf(doc, sizeof(doc),
-			     TEXML_HEAD "  <Connect>\n    <Stream url=\"ws://127.0.0.1:%d/no-such-stream\" "
+			     TEXML_HEAD "  <Connect>\n    <Stream url=\"%s/no-such-stream\" "
 					"bidirectionalMode=\"rtp\"/>\n  </Connect>\n</Response>\n",
-			     listen_port);
+			     ws_base());
 		break;
 	case B_TEXML_NO_STREAM:
 		n = snprintf(doc, sizeof(doc),
@@ -332,16 +346,16 @@ static void on_texml(int fd, const struct req *r)
 		break;
 	case B_TEXML_DIAL:
 		n = snprintf(doc, sizeof(doc),
-			     TEXML_HEAD "  <Connect>\n    <Stream url=\"ws://127.0.0.1:%d/media\" bidirectionalMode=\"rtp\"/>\n"
+			     TEXML_HEAD "  <Connect>\n    <Stream url=\"%s/media\" bidirectionalMode=\"rtp\"/>\n"
 					"  </Connect>\n  <Say>Transferring you now.</Say>\n"
 					"  <Dial><Number>+15550100099</Number></Dial>\n</Response>\n",
-			     listen_port);
+			     ws_base());
 		break;
 	case B_TEXML_START_HANGUP:
 		n = snprintf(doc, sizeof(doc),
-			     TEXML_HEAD "  <Start>\n    <Stream url=\"ws://127.0.0.1:%d/media\"/>\n  </Start>\n"
+			     TEXML_HEAD "  <Start>\n    <Stream url=\"%s/media\"/>\n  </Start>\n"
 					"  <Pause length=\"3\"/>\n  <Hangup/>\n</Response>\n",
-			     listen_port);
+			     ws_base());
 		break;
 	case B_TEXML_HUGE: {
 		size_t len = (1u << 20) + (64u << 10), k = 0;
@@ -714,6 +728,8 @@ static int parse_args(int argc, char **argv, int *port)
 		i++;
 		if (!strcmp(a, "--port")) {
 			*port = atoi(v);
+		} else if (!strcmp(a, "--public-url")) {
+			public_ws = v;
 		} else if (!strcmp(a, "--call-control")) {
 			call_control = v;
 		} else if (!strcmp(a, "--behave")) {
