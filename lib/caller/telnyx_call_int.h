@@ -1,5 +1,6 @@
-/* Internals shared by telnyx_call.c (Call Control and the shared parts),
- * texml_call.c (the TeXML path) and telnyx_call_result.c. */
+/* Internals shared by telnyx_call.c (vs_tcall_run, the Call Control
+ * path), texml_call.c (the TeXML path), telnyx_call_io.c (what both use)
+ * and telnyx_call_result.c. */
 #ifndef VSTRESS_TELNYX_CALL_INT_H
 #define VSTRESS_TELNYX_CALL_INT_H
 
@@ -44,6 +45,9 @@ double tc_since_ms(uint64_t t0);
 /* One request to url signed as cfg->signature says; body NULL for GET. */
 int tc_http(struct tc *t, const char *method, const char *url, const char *ctype, const char *body,
 	    struct post_out *o);
+/* Where the world's logs stand before the call (a reused call_control_id
+ * is not this call); 0, or -1 when the world does not answer. */
+int tc_baseline(struct tc *t);
 /* Sends one Call Control webhook event for the call; 0 or -1. */
 int tc_send_event(struct tc *t, enum vs_telnyx_ev ev, const char *hangup_source);
 /* Long-polls the world for this call's commands (action NULL: any). */
