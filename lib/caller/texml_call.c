@@ -240,7 +240,10 @@ static char *params_json(const struct vs_texml_verb *v)
 	return s;
 }
 
-static void mark_answered(struct tx *x)
+/* Telnyx answers a TeXML call when it runs the first verb that needs the
+ * call up: one `answer` command, as Call Control's, for the checks that
+ * count answers (pipeline, load). */
+static void mark_answered(struct tx *x, const struct vs_texml_verb *v)
 {
 	struct vs_tcall_result *o = x->t->out;
 
@@ -248,6 +251,7 @@ static void mark_answered(struct tx *x)
 		return;
 	o->answered = 1;
 	o->answer_ms = at_ms(x);
+	command(x, "answer", v, NULL);
 }
 
 /* A stream verb: recorded; the one media leg of the call opened on it. */
@@ -255,7 +259,7 @@ static int stream_verb(struct tx *x, const struct vs_texml_verb *v)
 {
 	struct vs_tcall_result *o = x->t->out;
 
-	mark_answered(x);
+	mark_answered(x, v);
 	command(x, "streaming_start", v,
 		json_pack("{s:s,s:s?}", "stream_url", v->url, "stream_bidirectional_mode", v->bidirectional_mode));
 	if (x->media_done || x->t->cfg->no_media) {
@@ -393,11 +397,11 @@ static void run_doc(struct tx *x, const struct vs_texml_doc *d, const struct vs_
 				start_bg(x, v);
 			break;
 		case VS_TEXML_SAY:
-			mark_answered(x);
+			mark_answered(x, v);
 			command(x, "speak", v, json_pack("{s:s}", "payload", v->text ? v->text : ""));
 			break;
 		case VS_TEXML_PAUSE:
-			mark_answered(x);
+			mark_answered(x, v);
 			if (!x->t->cfg->no_media)
 				pause_ms(x, (long long)v->length_s * 1000);
 			break;
@@ -407,7 +411,7 @@ static void run_doc(struct tx *x, const struct vs_texml_doc *d, const struct vs_
 			x->ended = 1;
 			break;
 		case VS_TEXML_DIAL: /* the caller is bridged elsewhere: a transfer, and our part of the call ends */
-			mark_answered(x);
+			mark_answered(x, v);
 			command(x, "transfer", v, json_pack("{s:s}", "to", v->text ? v->text : ""));
 			x->ended = 1;
 			break;

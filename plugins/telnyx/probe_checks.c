@@ -60,8 +60,9 @@ int tprobe_call(struct tprobe *p, const char *label, const struct vs_call_script
 	if (r->media_started && r->media.first_reply_ms >= 0)
 		h->record(p->c, p->m_first_reply, (int64_t)r->media.first_reply_ms);
 	h->count(p->c, "calls", 1);
-	h->log(p->c, VS_LOG_INFO, "%s: %s -> webhook %d in %.0f ms, answer %s, media %s, %d commands%s%s", label,
-	       r->call_control_id, r->webhook_status, r->webhook_ms, r->answered ? "yes" : "no",
+	h->log(p->c, VS_LOG_INFO, "%s (%s): %s -> webhook %d in %.0f ms, answer %s, media %s, %d commands%s%s", label,
+	       r->telephony[0] ? r->telephony : "-", r->call_control_id, r->webhook_status, r->webhook_ms,
+	       r->answered ? "yes" : "no",
 	       r->media_started ? "yes" : "no", (int)json_array_size(r->commands), r->error[0] ? ", " : "", r->error);
 	json_object_set_new(p->calls, label, vs_tcall_result_json(r));
 	p->calls_done++;

@@ -34,14 +34,14 @@ CASES=(
 	"public_url_unset|texml_connect|texml|POST|wss://vstress-agent.invalid||c['answer.stream_url'][0] == 'fail' and re.search(r'the stream URL \"wss://vstress-agent\\.invalid/media\" the agent gave in <Stream> \\(line 3\\) was not accepted', c['answer.stream_url'][1])"
 	"redirect|texml_redirect|texml|POST|||$P and [e['url'].split('/', 3)[3] for e in call['texml_log'] if e['what'] == 'fetch'] == ['webhook', 'texml/next']"
 	"wrong_url|texml_wrong_url|texml|POST|||c['answer.stream_url'][0] == 'fail' and re.search(r'texml: the stream URL \"ws://127\\.0\\.0\\.1:[0-9]+/no-such-stream\" the agent gave in <Stream> \\(line 3\\) was not accepted: connect to ws://127\\.0\\.0\\.1:[0-9]+/no-such-stream: .*not 101', c['answer.stream_url'][1])"
-	"no_stream|texml_no_stream|texml|POST|||c['answer.stream_url'][0] == 'fail' and 'the TeXML never opened a media stream (Say \"Thanks for calling, goodbye.\", Pause 1 s, Hangup)' in c['answer.stream_url'][1] and [x['action'] for x in call['commands']] == ['speak', 'hangup']"
+	"no_stream|texml_no_stream|texml|POST|||c['answer.stream_url'][0] == 'fail' and 'the TeXML never opened a media stream (Say \"Thanks for calling, goodbye.\", Pause 1 s, Hangup)' in c['answer.stream_url'][1] and [x['action'] for x in call['commands']] == ['answer', 'speak', 'hangup']"
 	"no_texml|no_command|texml|POST|||c['answer.stream_url'][0] == 'fail' and re.search(r'texml: no media stream: http://127\\.0\\.0\\.1:[0-9]+/webhook answered a body, which is not TeXML: \"\\{\\}\"', c['answer.stream_url'][1])"
 	"unknown_verb|texml_unknown_verb|texml|POST|||c['answer.stream_url'][0] == 'fail' and re.search(r'line 4: unknown TeXML verb <Transfer>; it began \"<\\?xml', c['answer.stream_url'][1])"
 	"huge|texml_huge|texml|POST|||c['answer.stream_url'][0] == 'fail' and re.search(r'TeXML fetch \\(POST http://127\\.0\\.0\\.1:[0-9]+/webhook\\) the answer.s body is over 1048576 bytes \\(reading stopped\\); status 200: \"<\\?xml .*\\.\\.\\.\"', c['answer.stream_url'][1])"
 	"nested|texml_nested|texml|POST|||c['answer.stream_url'][0] == 'fail' and 'line 3: elements nested deeper than 64 levels' in c['answer.stream_url'][1]"
 	"redirect_loop|texml_redirect_loop|texml|POST|||c['answer.stream_url'][0] == 'fail' and re.search(r'more than 10 <Redirect>s \\(a loop\\?\\): the last, at line 3, to /texml/again', c['answer.stream_url'][1]) and len([e for e in call['texml_log'] if e['what'] == 'fetch']) == 11"
-	"dial|texml_dial|texml|POST|||c['answer.stream_url'][0] == 'pass' and [(x['action'], x['body'].get('to')) for x in call['commands']] == [('streaming_start', None), ('speak', None), ('transfer', '+15550100099')] and call['media']['hangup_by'] == 'agent'"
-	"start_hangup|texml_start_hangup|texml|POST|||c['answer.stream_url'][0] == 'pass' and c['media.greeting'][0] == 'pass' and [x['action'] for x in call['commands']] == ['streaming_start', 'hangup'] and call['agent_hangup'] and call['media_stopped'] and call['hangup_source'] == 'callee'"
+	"dial|texml_dial|texml|POST|||c['answer.stream_url'][0] == 'pass' and [(x['action'], x['body'].get('to')) for x in call['commands']] == [('answer', None), ('streaming_start', None), ('speak', None), ('transfer', '+15550100099')] and call['media']['hangup_by'] == 'agent'"
+	"start_hangup|texml_start_hangup|texml|POST|||c['answer.stream_url'][0] == 'pass' and c['media.greeting'][0] == 'pass' and [x['action'] for x in call['commands']] == ['answer', 'streaming_start', 'hangup'] and call['agent_hangup'] and call['media_stopped'] and call['hangup_source'] == 'callee'"
 )
 
 t0=$(date +%s)
