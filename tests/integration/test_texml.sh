@@ -87,5 +87,18 @@ PY
 		not_ok "$name ($b, telephony = $tel): judged as expected" "$out; exit $rc; $(tail -3 "$tmp/$name.out" | tr '\n' ' ')"
 	fi
 done
+# The load phase on the TeXML path: 5 calls at once, each fetched, streamed
+# and answered once (calls.complete, race.answers pass; race.stream_urls
+# skips: a TeXML stream URL is the same for every call).
+if [ -z "${TEXML_ONLY:-}" ] || [[ ",$TEXML_ONLY," == *",load,"* ]]; then
+	HOSTILE_BEHAVE=texml_connect HOSTILE_TELEPHONY=texml "${WRAP[@]}" "$BUILD/vstress" -q -c tests/hostile_agent/manifest.ini \
+		-c tests/hostile_agent/load.ini -r "$tmp/load" run --only load >"$tmp/load.out" 2>&1
+	if json "$tmp/load/latest/test_summary.json" \
+		'[(c["name"], c["status"]) for c in s["plugins"][0]["checks"] if c["name"] in ("calls.complete", "race.answers", "race.stream_urls")] == [("calls.complete", "pass"), ("race.answers", "pass"), ("race.stream_urls", "skip")] and s["plugins"][0]["status"] == "passed"'; then
+		ok "load: 5 concurrent TeXML calls complete, one answer each"
+	else
+		not_ok "load: 5 concurrent TeXML calls complete, one answer each" "$(tail -3 "$tmp/load.out" | tr '\n' ' ')"
+	fi
+fi
 echo "# texml suite: $(($(date +%s) - t0)) s"
 finish
