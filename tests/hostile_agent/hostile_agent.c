@@ -28,7 +28,9 @@
  *   redirect_loop      answers every webhook 302 to itself
  *   texml_nested       answers the webhook with TeXML nesting 10,000 elements
  *   texml_connect      a working TeXML agent: <Connect><Stream> on its own /media (with a
- *                      statusCallback and a <Parameter>), then <Hangup>; media as `ok`
+ *                      statusCallback and a <Parameter>), then <Hangup>; media as `ok`,
+ *                      but a `start` without custom_parameters {"customer":"hostile"}
+ *                      closes the stream
  *   texml_wrong_url    <Connect><Stream> on a path it refuses (404 to the upgrade)
  *   texml_no_stream    <Say>, <Pause>, <Hangup>: never opens a stream
  *   texml_unknown_verb a <Transfer> verb (not TeXML) on line 4
@@ -480,6 +482,7 @@ struct wsin {
 	unsigned char buf[65536];
 	size_t n;
 	int closed; /* peer sent close or went away */
+	int seen_start;
 };
 
 /* Read what is there (waiting up to ms) and consume whole client frames;
@@ -527,6 +530,22 @@ static int ws_poll(int fd, struct wsin *w, int ms)
 		}
 		if (w->n < hl + len)
 			break;
+		if ((w->buf[0] & 0x0f) == 1 && (w->buf[1] & 0x80) && len < 4096 && !w->seen_start) {
+			/* a text frame: is it `start`, and does it carry what the TeXML said? */
+			char txt[4096];
+
+			for (uint64_t i = 0; i < len; i++)
+				txt[i] = (char)(w->buf[hl + i] ^ w->buf[hl - 4 + i % 4]);
+			txt[len] = '\0';
+			if (strstr(txt, "\"event\":\"start\"")) {
+				w->seen_start = 1;
+				if (behave == B_TEXML_CONNECT && !strstr(txt, "\"custom_parameters\":{\"customer\":\"hostile\"}")) {
+					fprintf(stderr, "hostile_agent: start without the <Parameter>: %s\n", txt);
+					w->closed = 1; /* the stream fails: the test sees it */
+					return -1;
+				}
+			}
+		}
 		if ((w->buf[0] & 0x0f) == 8) {
 			static const unsigned char close_frame[] = {0x88, 0x02, 0x03, 0xe8};
 
