@@ -128,8 +128,10 @@ static size_t replied(const struct vs_call_result *m)
 static const char *why_no_answer(const struct tprobe *p, const struct vs_tcall_result *r, char *buf, size_t len)
 {
 	if (is_2xx(r->webhook_status) && !r->texml[0])
-		snprintf(buf, len, "webhook answered %d but no Call Control command for %s within %lld ms",
-			 r->webhook_status, r->call_control_id, p->answer_within_ms);
+		snprintf(buf, len, "webhook answered %d but no Call Control command for %s within %lld ms, and its body "
+			 "\"%.120s%s\" is no TeXML",
+			 r->webhook_status, r->call_control_id, p->answer_within_ms, r->webhook_body,
+			 strlen(r->webhook_body) > 120 ? "..." : "");
 	else
 		snprintf(buf, len, "no answer command for %s within %lld ms (webhook %d%s%.200s)", r->call_control_id,
 			 p->answer_within_ms, r->webhook_status, r->webhook_problem[0] ? ": " : "", r->webhook_problem);
