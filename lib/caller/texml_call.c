@@ -526,8 +526,8 @@ void tc_texml_run(struct tc *t, struct vs_call_engine *eng, const struct vs_call
 			break;
 		run_doc(&x, &d, &next);
 	}
-	if (next && !x.ended && tc_mono_ns() >= x.deadline)
-		problem(&x, "the TeXML call did not end within %lld ms", max_ms);
+	if (!x.ended && tc_mono_ns() >= x.deadline) /* a long <Pause>, Redirects that take their time */
+		problem(&x, "the TeXML call did not end within %lld ms (the bound of the call)", max_ms);
 	stop_bg(&x); /* the document ended: Telnyx hangs up, the fork stops */
 	if (!x.media_done && !cfg->no_media && !o->texml_problem[0])
 		snprintf(o->texml_problem, sizeof(o->texml_problem), "the TeXML never opened a media stream (%.300s)",
