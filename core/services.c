@@ -397,6 +397,35 @@ static char **target_env(struct vs_services *s, struct vs_run *run)
 	return env;
 }
 
+/* [target] telephony, texml_url, texml_method, public_url for the
+ * call-placing plugins (VSTRESS_TARGET_*, read through calltarget). */
+static int export_telephony(struct vs_services *s, struct vs_run *run)
+{
+	static const char *const keys[][2] = {{"telephony", "VSTRESS_TARGET_TELEPHONY"},
+					      {"texml_url", "VSTRESS_TARGET_TEXML_URL"},
+					      {"texml_method", "VSTRESS_TARGET_TEXML_METHOD"},
+					      {"public_url", "VSTRESS_TARGET_PUBLIC_URL"}};
+	const char *v = tget(run, "telephony");
+
+	if (v && *v && strcmp(v, "auto") && strcmp(v, "call_control") && strcmp(v, "texml")) {
+		s->target.error = vs_xasprintf("[target] telephony = '%s': expected call_control, texml or auto", v);
+		return -1;
+	}
+	v = tget(run, "texml_method");
+	if (v && *v && strcasecmp(v, "POST") && strcasecmp(v, "GET")) {
+		s->target.error = vs_xasprintf("[target] texml_method = '%s': expected POST or GET", v);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		v = tget(run, keys[i][0]);
+		if (v && *v)
+			setenv(keys[i][1], v, 1);
+		else
+			unsetenv(keys[i][1]);
+	}
+	return 0;
+}
+
 static void start_target(struct vs_services *s, struct vs_run *run)
 {
 	const char *mode = tget(run, "mode"), *cmd, *cwd, *health, *base, *v;
@@ -434,6 +463,8 @@ static void start_target(struct vs_services *s, struct vs_run *run)
 	health = tget(run, "health_path");
 	url = vs_xasprintf("%s%s", base, health && *health ? health : "/health");
 	setenv("VSTRESS_TARGET_URL", base, 1);
+	if (export_telephony(s, run) != 0)
+		goto out;
 	if (!strcmp(mode, "launch")) {
 		cmd = tget(run, "command");
 		cwd = tget(run, "cwd");

@@ -107,6 +107,7 @@ static void stream_info(const struct vs_call *c, struct vs_stream_info *si)
 	si->from = c->from;
 	si->to = c->to;
 	si->client_state = c->client_state;
+	si->custom_parameters_json = c->custom_params;
 }
 
 static void begin_hangup(struct vs_call *c)
@@ -952,6 +953,7 @@ int vs_call_start(struct vs_call_engine *e, const struct vs_call_script *s, cons
 	c->to = dup_or_gen(p->to, "+13125550199");
 	c->client_state = p->client_state ? strdup(p->client_state) : NULL;
 	c->auth_token = p->auth_token ? strdup(p->auth_token) : NULL;
+	c->custom_params = p->custom_parameters_json ? strdup(p->custom_parameters_json) : NULL;
 	if (!c->stream_id || !c->call_control_id || !c->call_session_id || !c->from || !c->to)
 		goto out;
 	snprintf(c->res.stream_id, sizeof(c->res.stream_id), "%s", c->stream_id);
@@ -1063,5 +1065,6 @@ void vs_call_free(struct vs_call *c)
 	free(c->from);
 	free(c->to);
 	free(c->client_state);
+	free(c->custom_params);
 	free(c);
 }

@@ -69,7 +69,7 @@ struct vs_call {
 	const struct vs_call_script *s;
 	struct vs_call *next;      /* engine lists */
 	char *url, *host, *path, *auth_token;
-	char *stream_id, *call_control_id, *call_session_id, *from, *to, *client_state;
+	char *stream_id, *call_control_id, *call_session_id, *from, *to, *client_state, *custom_params;
 	int port, tls;
 	struct lws *wsi;
 	lws_sorted_usec_list_t sul;

@@ -1,64 +1,21 @@
 /* One whole simulated Telnyx call: signed webhooks, the answer observed
  * through the world's control API, the media leg, the end webhooks and the
- * recorded Call Control commands.  See vstress/caller/telnyx_call.h. */
+ * recorded Call Control commands.  See vstress/caller/telnyx_call.h.
+ * vs_tcall_run dispatches: [target] telephony = texml (or an XML answer
+ * to call.initiated under auto) goes on in texml_call.c. */
 #include "vstress/caller/telnyx_call.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <curl/curl.h>
-#include <linux/tcp.h>
-#include <netinet/in.h>
-#include <stddef.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "telnyx_call_int.h"
 #include "vstress/crypto/b64.h"
-#include "vstress/net/httpc.h"
 #include "vstress/telnyx/telnyx_event.h"
 #include "vstress/telnyx/texml.h"
-
-#define POLL_MS 400
-
-struct tc {
-	const struct vs_tcall_cfg *cfg;
-	struct vs_tcall_result *out;
-	struct vs_telnyx_call call;
-	struct vs_ed25519_key key;
-	int have_key;
-	uint64_t rng;
-	uint64_t t_sent_ns; /* call.initiated sent */
-	char *esc_id;       /* url-escaped call_control_id */
-	long long last_seq;
-	double world_off_ms; /* our ms since t_sent = world time_ms + off */
-	int have_off;
-	int seen_until;      /* cfg->until_action was observed */
-	long long cmd_since; /* stand-in command seq before this call (a reused call_control_id) */
-};
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static double since_ms(uint64_t t0)
-{
-	return (double)(mono_ns() - t0) / 1e6;
-}
-
-void tc_sleep_ms(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
 
 /* The key the target must accept (GOOD, STALE) or another one (FORGED). */
 static int load_key(struct tc *t, char *err, size_t errlen)
@@ -86,157 +43,9 @@ static int load_key(struct tc *t, char *err, size_t errlen)
 	return 0;
 }
 
-struct wbuf {
-	char *p;
-	size_t n, cap;
-	int over; /* the body was longer than cap - 1: reading stopped */
-};
-
-static size_t on_body(char *d, size_t sz, size_t nm, void *arg)
-{
-	struct wbuf *b = arg;
-	size_t n = sz * nm, k = n;
-
-	if (!b->cap) /* body not wanted */
-		return n;
-	if (b->n + k >= b->cap) {
-		k = b->cap - 1 - b->n;
-		b->over = 1;
-	}
-	memcpy(b->p + b->n, d, k);
-	b->n += k;
-	b->p[b->n] = '\0';
-	return b->over ? 0 : n; /* 0: curl stops (bounded) */
-}
-
-/* The webhook's socket is ours, so that what it received can be counted
- * when curl closes it (TCP_INFO): a held-open connection (0 bytes) and a
- * trickled answer (some) look the same to curl before the timeout. */
-struct sockwatch {
-	curl_socket_t fd;
-	long long bytes_in; /* -1: unknown */
-};
-
-static curl_socket_t open_sock(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
-{
-	struct sockwatch *w = arg;
-
-	(void)purpose;
-	w->fd = socket(a->family, a->socktype, a->protocol);
-	return w->fd;
-}
-
-static int close_sock(void *arg, curl_socket_t fd)
-{
-	struct sockwatch *w = arg;
-	struct tcp_info ti;
-	socklen_t tl = sizeof(ti);
-
-	memset(&ti, 0, sizeof(ti));
-	if (fd == w->fd && getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) == 0 &&
-	    tl >= offsetof(struct tcp_info, tcpi_bytes_received) + sizeof(ti.tcpi_bytes_received))
-		w->bytes_in = (long long)ti.tcpi_bytes_received;
-	return close(fd);
-}
-
-struct post_out {
-	int status;        /* 0: no complete answer */
-	double ms;
-	char *body;        /* up to cap - 1 bytes of the body (NULL: not kept) */
-	size_t cap, blen;
-	char *problem;     /* what was wrong (NULL: not wanted) */
-	size_t plen;
-};
-
-/* POST one webhook signed as cfg->signature says.  0 with o->status (0: no
- * answer), or -1 on a local failure. */
 static int post_event(struct tc *t, const char *body, struct post_out *o)
 {
-	struct vs_telnyx_headers h;
-	struct curl_slist *hdr = NULL;
-	char line[160], cerr[CURL_ERROR_SIZE] = "", loc[256] = "";
-	char dummy[1];
-	struct wbuf b = {o->body ? o->body : dummy, 0, o->body ? o->cap : 0, 0};
-	struct sockwatch w = {CURL_SOCKET_BAD, -1};
-	long long ts = (long long)time(NULL);
-	long code = 0;
-	long tmo = (long)(t->cfg->webhook_timeout_ms > 0 ? t->cfg->webhook_timeout_ms : 5000);
-	const char *redir = NULL;
-	uint64_t t0;
-	int rc = -1;
-	CURLcode cr = CURLE_OK;
-	CURL *c = curl_easy_init();
-
-	b.p[0] = '\0';
-	o->status = 0;
-	if (o->problem && o->plen)
-		o->problem[0] = '\0';
-	if (!c)
-		goto out;
-	hdr = curl_slist_append(hdr, "Content-Type: application/json");
-	hdr = curl_slist_append(hdr, "Accept: */*");
-	if (t->cfg->signature != VS_SIG_NONE && t->have_key) {
-		if (t->cfg->signature == VS_SIG_STALE)
-			ts -= 600;
-		if (vs_telnyx_sign_headers(&t->key, ts, body, strlen(body), &h) != 0)
-			goto out;
-		snprintf(line, sizeof(line), "telnyx-signature-ed25519: %s", h.signature);
-		hdr = curl_slist_append(hdr, line);
-		snprintf(line, sizeof(line), "telnyx-timestamp: %s", h.timestamp);
-		hdr = curl_slist_append(hdr, line);
-	}
-	curl_easy_setopt(c, CURLOPT_URL, t->cfg->webhook_url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "telnyx-webhooks");
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, tmo);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L); /* Telnyx does not follow webhook redirects */
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
-	curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_sock);
-	curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &w);
-	curl_easy_setopt(c, CURLOPT_CLOSESOCKETFUNCTION, close_sock);
-	curl_easy_setopt(c, CURLOPT_CLOSESOCKETDATA, &w);
-	t0 = mono_ns();
-	cr = curl_easy_perform(c);
-	if (cr == CURLE_OK || (cr == CURLE_WRITE_ERROR && b.over))
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	o->ms = since_ms(t0);
-	if (code >= 300 && code < 400 && curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &redir) == CURLE_OK && redir)
-		snprintf(loc, sizeof(loc), "%s", redir);
-	curl_easy_cleanup(c); /* closes the socket: w.bytes_in */
-	c = NULL;
-	o->status = (int)code;
-	o->blen = b.n;
-	if (o->problem && o->plen) {
-		if (cr == CURLE_OPERATION_TIMEDOUT && w.bytes_in == 0)
-			snprintf(o->problem, o->plen,
-				 "no byte of an answer within %ld ms: the agent held the connection open", tmo);
-		else if (cr == CURLE_OPERATION_TIMEDOUT && w.bytes_in > 0)
-			snprintf(o->problem, o->plen,
-				 "the answer was still incomplete after %ld ms (%lld bytes received): a trickled response",
-				 tmo, w.bytes_in);
-		else if (cr == CURLE_OPERATION_TIMEDOUT)
-			snprintf(o->problem, o->plen, "no complete answer within %ld ms", tmo);
-		else if (b.over)
-			snprintf(o->problem, o->plen, "the answer's body is over %zu bytes (reading stopped)", b.cap - 1);
-		else if (cr != CURLE_OK)
-			snprintf(o->problem, o->plen, "%.200s", cerr[0] ? cerr : curl_easy_strerror(cr));
-		else if (code >= 300 && code < 400)
-			snprintf(o->problem, o->plen,
-				 "a %ld redirect to %.200s: Telnyx does not follow webhook redirects (a failed delivery)",
-				 code, loc[0] ? loc : "(no Location)");
-	}
-	rc = 0;
-out:
-	curl_slist_free_all(hdr);
-	if (c)
-		curl_easy_cleanup(c);
-	return rc;
+	return tc_http(t, "POST", t->cfg->webhook_url, "application/json", body, o);
 }
 
 /* call.initiated answered with XML: what the TeXML parser makes of it. */
@@ -254,130 +63,20 @@ static void judge_texml(struct vs_tcall_result *out, const char *body, size_t le
 		vs_texml_describe(&d, verbs, sizeof(verbs));
 		snprintf(out->texml, sizeof(out->texml),
 			 "agent answered with TeXML (%s); this run expects call_control (set [target] telephony = "
-			 "texml when it exists)",
+			 "texml or auto)",
 			 d.n ? verbs : "an empty <Response>");
 	}
 	vs_texml_free(&d);
 }
 
-static int send_event(struct tc *t, enum vs_telnyx_ev ev, const char *hangup_source)
-{
-	struct vs_telnyx_event_opts o = {.hangup_source = hangup_source};
-	char *body = vs_telnyx_event_build(ev, &t->call, &o, &t->rng);
-	struct post_out po = {0};
-	int rc;
-
-	if (!body)
-		return -1;
-	rc = post_event(t, body, &po);
-	free(body);
-	return rc;
-}
-
-/* Long-poll the world for this call's commands after last_seq; calls fn on
- * each.  0, or -1 when the world did not answer. */
-static int poll_commands(struct tc *t, const char *action, int wait_ms, void (*fn)(struct tc *, json_t *))
-{
-	char url[1024], err[256];
-	char *resp = NULL;
-	long st = 0;
-	json_t *j = NULL, *evs, *ev;
-	size_t i;
-	int rc = -1;
-
-	snprintf(url, sizeof(url), "%s/_vstress/events?topic=telnyx.command&call_control_id=%s&since=%lld&wait_ms=%d%s%s",
-		 t->cfg->control_url, t->esc_id, t->last_seq, wait_ms, action ? "&action=" : "", action ? action : "");
-	if (vs_httpc("GET", url, NULL, wait_ms + 3000, &st, &resp, err, sizeof(err)) != 0 || st != 200 || !resp)
-		goto out;
-	j = json_loads(resp, 0, NULL);
-	evs = json_object_get(j, "events");
-	if (!json_is_array(evs))
-		goto out;
-	json_array_foreach(evs, i, ev) {
-		json_int_t seq = json_integer_value(json_object_get(ev, "seq"));
-		if (seq > t->last_seq)
-			t->last_seq = seq;
-		fn(t, json_object_get(ev, "data"));
-	}
-	rc = 0;
-out:
-	json_decref(j);
-	free(resp);
-	return rc;
-}
-
-static void on_cmd(struct tc *t, json_t *d)
-{
-	const char *a = json_string_value(json_object_get(d, "action"));
-	const char *su;
-	json_t *w = json_object_get(d, "time_ms");
-
-	if (!a)
-		return;
-	if ((!strcmp(a, "answer") || !strcmp(a, "streaming_start")) && !t->out->answered) {
-		t->out->answered = 1;
-		t->out->answer_ms = since_ms(t->t_sent_ns);
-		if (json_is_number(w)) {
-			t->world_off_ms = t->out->answer_ms - json_number_value(w);
-			t->have_off = 1;
-		}
-		su = json_string_value(json_object_get(d, "stream_url"));
-		if (!su)
-			su = json_string_value(json_object_get(json_object_get(d, "params"), "stream_url"));
-		if (su)
-			snprintf(t->out->stream_url, sizeof(t->out->stream_url), "%s", su);
-	}
-	if (!strcmp(a, "hangup") || !strcmp(a, "reject"))
-		t->out->agent_hangup = 1;
-	if (t->cfg->until_action && !strcmp(a, t->cfg->until_action))
-		t->seen_until = 1;
-}
-
-/* Where the world's event and command logs stand before the call, so that
- * a call_control_id used before (same seed against a long-running world)
- * is not mistaken for this call.  0, or -1 when the world does not answer. */
-static int baseline(struct tc *t)
-{
-	char url[1024], err[256];
-	char *resp = NULL;
-	long st = 0;
-	json_t *j = NULL, *c;
-	size_t i;
-	int rc = -1;
-
-	snprintf(url, sizeof(url), "%s/_vstress/events?topic=telnyx.command&call_control_id=%s&limit=0",
-		 t->cfg->control_url, t->esc_id);
-	if (vs_httpc("GET", url, NULL, 5000, &st, &resp, err, sizeof(err)) != 0 || st != 200 || !resp)
-		goto out;
-	j = json_loads(resp, 0, NULL);
-	t->last_seq = json_integer_value(json_object_get(j, "last_seq"));
-	json_decref(j);
-	free(resp);
-	resp = NULL;
-	snprintf(url, sizeof(url), "%s/_vstress/telnyx/commands?call_control_id=%s", t->cfg->control_url, t->esc_id);
-	if (vs_httpc("GET", url, NULL, 5000, &st, &resp, err, sizeof(err)) != 0 || st != 200 || !resp)
-		goto out;
-	j = json_loads(resp, 0, NULL);
-	json_array_foreach(json_object_get(j, "data"), i, c) {
-		long long seq = json_integer_value(json_object_get(c, "seq"));
-		if (seq > t->cmd_since)
-			t->cmd_since = seq;
-	}
-	rc = 0;
-out:
-	json_decref(j);
-	free(resp);
-	return rc;
-}
-
 /* Wait for answer (or streaming_start) up to timeout_ms. */
 static int wait_answer(struct tc *t, int timeout_ms)
 {
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = tc_mono_ns();
 	int left;
 
-	while (!t->out->answered && (left = timeout_ms - (int)since_ms(t0)) > 0) {
-		if (poll_commands(t, NULL, left < 2000 ? left : 2000, on_cmd) != 0) {
+	while (!t->out->answered && (left = timeout_ms - (int)tc_since_ms(t0)) > 0) {
+		if (tc_poll_commands(t, NULL, left < 2000 ? left : 2000) != 0) {
 			snprintf(t->out->error, sizeof(t->out->error), "world control API %s did not answer",
 				 t->cfg->control_url);
 			return -1;
@@ -388,105 +87,12 @@ static int wait_answer(struct tc *t, int timeout_ms)
 
 static void wait_until(struct tc *t, int timeout_ms)
 {
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = tc_mono_ns();
 	int left;
 
-	while (!t->seen_until && (left = timeout_ms - (int)since_ms(t0)) > 0)
-		if (poll_commands(t, NULL, left < 2000 ? left : 2000, on_cmd) != 0)
+	while (!t->seen_until && (left = timeout_ms - (int)tc_since_ms(t0)) > 0)
+		if (tc_poll_commands(t, NULL, left < 2000 ? left : 2000) != 0)
 			break;
-}
-
-/* Every command for this call, as [{action, at_ms, body, status, ...}]. */
-static void collect(struct tc *t)
-{
-	char url[1024], err[256];
-	char *resp = NULL;
-	long st = 0;
-	json_t *j = NULL, *arr, *c;
-	size_t i;
-
-	snprintf(url, sizeof(url), "%s/_vstress/telnyx/commands?call_control_id=%s&since=%lld", t->cfg->control_url,
-		 t->esc_id, t->cmd_since);
-	if (vs_httpc("GET", url, NULL, 5000, &st, &resp, err, sizeof(err)) != 0 || st != 200 || !resp)
-		goto out;
-	j = json_loads(resp, 0, NULL);
-	arr = json_object_get(j, "data");
-	if (!json_is_array(arr))
-		goto out;
-	t->out->commands = json_array();
-	json_array_foreach(arr, i, c) {
-		double w = json_number_value(json_object_get(c, "time_ms"));
-		json_t *e = json_pack("{s:O?,s:f,s:O?,s:O?}", "action", json_object_get(c, "action"), "at_ms",
-				      t->have_off ? w + t->world_off_ms : -1.0, "body", json_object_get(c, "params"),
-				      "status", json_object_get(c, "status"));
-		if (!e)
-			continue;
-		if (json_object_get(c, "error_code"))
-			json_object_set(e, "error_code", json_object_get(c, "error_code"));
-		json_array_append_new(t->out->commands, e);
-	}
-	if (!t->have_off) /* no answer: times relative to the first command */
-		json_array_foreach(t->out->commands, i, c) json_object_set_new(c, "at_ms", json_null());
-out:
-	json_decref(j);
-	free(resp);
-}
-
-/* The media leg: until the script ends, the agent closes, or the agent
- * hangs up through Call Control (then Telnyx closes the stream). */
-static void run_media(struct tc *t, struct vs_call_engine *eng, const struct vs_call_script *script)
-{
-	const struct vs_tcall_cfg *cfg = t->cfg;
-	struct vs_call *c = NULL;
-	struct vs_call_params p = {.stream_url = t->out->stream_url,
-				   .call_control_id = t->call.call_control_id,
-				   .call_session_id = t->call.call_session_id,
-				   .from = t->call.from,
-				   .to = t->call.to};
-	int media_ms = cfg->media_timeout_ms > 0 ? cfg->media_timeout_ms : script->m.max_call_ms + 5000;
-	int grace = cfg->hangup_grace_ms > 0 ? cfg->hangup_grace_ms : 1500;
-	uint64_t t0 = mono_ns(), hung_at = 0;
-
-	if (vs_call_start(eng, script, &p, &c) != 0) {
-		snprintf(t->out->error, sizeof(t->out->error), "could not start the media leg on %.200s", t->out->stream_url);
-		return;
-	}
-	t->out->media_started = 1;
-	while (vs_call_wait(c, 0) != 0) {
-		if (since_ms(t0) > media_ms)
-			break;
-		if (hung_at && since_ms(hung_at) > grace) {
-			/* as Telnyx does after `hangup`: stop and close the stream */
-			t->out->media_stopped = vs_call_hangup(c, 3000) == 0;
-			break;
-		}
-		if (cfg->control_url && !t->out->agent_hangup)
-			poll_commands(t, "hangup", POLL_MS, on_cmd);
-		else
-			vs_call_wait(c, 50);
-		if (t->out->agent_hangup && !hung_at)
-			hung_at = mono_ns();
-	}
-	if (vs_call_done(c)) {
-		const struct vs_call_result *r = vs_call_get_result(c);
-		if (tc_copy_media(&t->out->media, r) != 0)
-			snprintf(t->out->error, sizeof(t->out->error), "out of memory");
-		t->out->media_started = r->connect_ms > 0 || r->hangup_by != VS_HANGUP_ERROR;
-		if (r->hangup_by == VS_HANGUP_ERROR && !t->out->error[0])
-			snprintf(t->out->error, sizeof(t->out->error), "media: %.200s", r->error);
-	} else {
-		/* the engine frees the result with the call: keep what we know */
-		t->out->media_stopped = 0;
-		t->out->media.hangup_by = hung_at ? VS_HANGUP_AGENT : VS_HANGUP_CALLER;
-		t->out->media.timed_out = !hung_at;
-		t->out->media.first_reply_ms = -1;
-		snprintf(t->out->media.error, sizeof(t->out->media.error), "%s",
-			 hung_at ? "media leg stopped after the agent's hangup command (stream still open)"
-				 : "media leg did not end within media_timeout");
-		if (!hung_at)
-			snprintf(t->out->error, sizeof(t->out->error), "media leg did not end within %d ms", media_ms);
-	}
-	vs_call_free(c);
 }
 
 static int check_cfg(const struct vs_tcall_cfg *cfg, char *err, size_t errlen)
@@ -515,7 +121,7 @@ int vs_tcall_run(struct vs_call_engine *eng, const struct vs_call_script *script
 
 	memset(out, 0, sizeof(*out));
 	out->media.first_reply_ms = -1;
-	t.rng = cfg->seed ? cfg->seed : (uint64_t)mono_ns();
+	t.rng = cfg->seed ? cfg->seed : (uint64_t)tc_mono_ns();
 	if (check_cfg(cfg, out->error, sizeof(out->error)) != 0 || load_key(&t, out->error, sizeof(out->error)) != 0)
 		goto out;
 	if (!cfg->no_media && (!eng || !script)) {
@@ -531,8 +137,16 @@ int vs_tcall_run(struct vs_call_engine *eng, const struct vs_call_script *script
 		snprintf(out->error, sizeof(out->error), "out of memory");
 		goto out;
 	}
-	if (baseline(&t) != 0) {
+	if (tc_baseline(&t) != 0) {
 		snprintf(out->error, sizeof(out->error), "world control API %s did not answer", cfg->control_url);
+		goto out;
+	}
+	t.t_sent_ns = tc_mono_ns();
+	if (cfg->tel.telephony == VS_TEL_TEXML) { /* no call.initiated: Telnyx fetches the TeXML */
+		snprintf(out->telephony, sizeof(out->telephony), "texml");
+		tc_texml_run(&t, eng, script, NULL, 0);
+		tc_collect(&t);
+		rc = 0;
 		goto out;
 	}
 	vs_uuid4(ev_id, &t.rng);
@@ -542,7 +156,7 @@ int vs_tcall_run(struct vs_call_engine *eng, const struct vs_call_script *script
 		snprintf(out->error, sizeof(out->error), "could not build call.initiated");
 		goto out;
 	}
-	t.t_sent_ns = mono_ns();
+	t.t_sent_ns = tc_mono_ns();
 	wbody = malloc(VS_TCALL_BODY_MAX + 1);
 	if (!wbody) {
 		snprintf(out->error, sizeof(out->error), "out of memory");
@@ -557,6 +171,15 @@ int vs_tcall_run(struct vs_call_engine *eng, const struct vs_call_script *script
 	out->webhook_status = po.status;
 	out->webhook_ms = po.ms;
 	snprintf(out->webhook_body, sizeof(out->webhook_body), "%s", wbody);
+	if (cfg->tel.telephony == VS_TEL_AUTO && vs_texml_looks_xml(wbody, po.blen)) {
+		/* the agent answered call.initiated with TeXML: follow it */
+		snprintf(out->telephony, sizeof(out->telephony), "texml");
+		tc_texml_run(&t, eng, script, wbody, po.blen);
+		tc_collect(&t);
+		rc = 0;
+		goto out;
+	}
+	snprintf(out->telephony, sizeof(out->telephony), "call_control");
 	judge_texml(out, wbody, po.blen);
 	free(wbody);
 	wbody = NULL;
@@ -576,20 +199,20 @@ int vs_tcall_run(struct vs_call_engine *eng, const struct vs_call_script *script
 		if (cfg->until_action)
 			wait_until(&t, cfg->until_ms > 0 ? cfg->until_ms : 8000);
 	} else {
-		send_event(&t, VS_TEV_CALL_ANSWERED, NULL);
+		tc_send_event(&t, VS_TEV_CALL_ANSWERED, NULL);
 		t.call.stream_url = out->stream_url;
-		send_event(&t, VS_TEV_STREAMING_STARTED, NULL);
-		run_media(&t, eng, script);
-		send_event(&t, VS_TEV_STREAMING_STOPPED, NULL);
+		tc_send_event(&t, VS_TEV_STREAMING_STARTED, NULL);
+		tc_run_media(&t, eng, script, NULL);
+		tc_send_event(&t, VS_TEV_STREAMING_STOPPED, NULL);
 	}
 	if (cfg->settle_ms > 0) /* late commands (a replay's second answer) come before our hang-up */
 		tc_sleep_ms(cfg->settle_ms);
 	if (out->answered) {
 		src = out->agent_hangup || out->media.hangup_by == VS_HANGUP_AGENT ? "callee" : "caller";
 		snprintf(out->hangup_source, sizeof(out->hangup_source), "%s", src);
-		send_event(&t, VS_TEV_CALL_HANGUP, src);
+		tc_send_event(&t, VS_TEV_CALL_HANGUP, src);
 	}
-	collect(&t);
+	tc_collect(&t);
 	if (!out->commands && !out->error[0])
 		snprintf(out->error, sizeof(out->error), "could not read the commands from %s", cfg->control_url);
 	rc = 0;

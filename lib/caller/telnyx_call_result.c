@@ -43,6 +43,8 @@ void vs_tcall_result_clear(struct vs_tcall_result *r)
 	vs_call_result_clear(&r->media);
 	json_decref(r->commands);
 	r->commands = NULL;
+	json_decref(r->texml_log);
+	r->texml_log = NULL;
 }
 
 int vs_tcall_count_action(const struct vs_tcall_result *r, const char *action, const json_t **body_out)
@@ -77,6 +79,14 @@ json_t *vs_tcall_result_json(const struct vs_tcall_result *r)
 		json_object_set_new(j, "webhook_problem", json_string(r->webhook_problem));
 	if (j && r->texml[0])
 		json_object_set_new(j, "texml", json_string(r->texml));
+	if (j && r->telephony[0])
+		json_object_set_new(j, "telephony", json_string(r->telephony));
+	if (j && r->stream_url_local[0] && strcmp(r->stream_url_local, r->stream_url) != 0)
+		json_object_set_new(j, "stream_url_local", json_string(r->stream_url_local));
+	if (j && r->texml_problem[0])
+		json_object_set_new(j, "texml_problem", json_string(r->texml_problem));
+	if (j && r->texml_log)
+		json_object_set_new(j, "texml_log", json_incref(r->texml_log));
 	if (j && r->media_started)
 		json_object_set_new(j, "media", vs_call_result_json(&r->media));
 	return j;

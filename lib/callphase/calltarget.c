@@ -2,9 +2,51 @@
  * vstress/callphase/calltarget.h. */
 #include "vstress/callphase/calltarget.h"
 
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
 #include "vstress/callphase/plugopt.h"
 
 #include <jansson.h>
+
+int vs_calltarget_telephony(const struct vs_host *h, vs_ctx *c, const char *base_url, const char *webhook_url,
+			    struct vs_tcall_texml *tel, char *texml_url, size_t tlen, char *local_url, size_t llen)
+{
+	const char *v = vs_popt_str(h, c, "telephony"), *m = vs_popt_str(h, c, "texml_method"), *u, *hs;
+
+	memset(tel, 0, sizeof(*tel));
+	if (*v && vs_telephony_parse(v, &tel->telephony) != 0) {
+		h->reason(c, "telephony = '%s': expected call_control, texml or auto", v);
+		return -1;
+	}
+	if (*m && strcasecmp(m, "POST") && strcasecmp(m, "GET")) {
+		h->reason(c, "texml_method = '%s': expected POST or GET", m);
+		return -1;
+	}
+	tel->texml_get = *m && !strcasecmp(m, "GET");
+	u = vs_popt_str(h, c, "texml_url");
+	if (!*u)
+		snprintf(texml_url, tlen, "%s", webhook_url);
+	else if (strstr(u, "://"))
+		snprintf(texml_url, tlen, "%s", u);
+	else
+		vs_popt_url(texml_url, tlen, base_url, u);
+	tel->texml_url = texml_url;
+	tel->public_url = vs_popt_str(h, c, "public_url");
+	if (*tel->public_url && strncmp(tel->public_url, "ws://", 5) && strncmp(tel->public_url, "wss://", 6)) {
+		h->reason(c, "public_url = '%s': expected ws://... or wss://...", tel->public_url);
+		return -1;
+	}
+	/* ws(s)://host:port of base_url: where a public stream URL really goes */
+	hs = strstr(base_url, "://");
+	local_url[0] = '\0';
+	if (hs)
+		snprintf(local_url, llen, "%s://%.*s", !strncmp(base_url, "https", 5) ? "wss" : "ws",
+			 (int)strcspn(hs + 3, "/?"), hs + 3);
+	tel->local_url = local_url;
+	return 0;
+}
 
 int vs_calltarget_read(const struct vs_host *h, vs_ctx *c, struct vs_calltarget *t)
 {
@@ -23,6 +65,9 @@ int vs_calltarget_read(const struct vs_host *h, vs_ctx *c, struct vs_calltarget 
 	t->routed = vs_popt_str(h, c, "routed_number");
 	t->fallback = vs_popt_str(h, c, "fallback_number");
 	t->db_url = vs_popt_str(h, c, "db_url");
+	if (vs_calltarget_telephony(h, c, t->base_url, t->webhook_url, &t->tel, t->texml_url, sizeof(t->texml_url),
+				    t->local_url, sizeof(t->local_url)) != 0)
+		return -1;
 	t->tcfg = (struct vs_tenant_cfg){.db_url = t->db_url,
 					 .create_sql = vs_popt_str(h, c, "tenant_create_sql"),
 					 .remove_sql = vs_popt_str(h, c, "tenant_remove_sql"),
@@ -80,6 +125,7 @@ void vs_calltarget_close(const struct vs_host *h, vs_ctx *c, struct vs_calltarge
 struct vs_tcall_cfg vs_calltarget_call(const struct vs_calltarget *t, long long answer_timeout_ms, uint64_t seed)
 {
 	return (struct vs_tcall_cfg){.webhook_url = t->webhook_url,
+				     .tel = t->tel,
 				     .control_url = t->control_url,
 				     .signing_seed_b64 = t->signing_seed,
 				     .from = t->caller,

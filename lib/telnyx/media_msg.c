@@ -82,6 +82,14 @@ char *vs_media_start(const struct vs_stream_info *s, uint64_t seq)
 		return NULL;
 	}
 	json_object_set_new(start, "media_format", fmt);
+	if (s->custom_parameters_json) {
+		json_t *cp = json_loads(s->custom_parameters_json, 0, NULL);
+
+		if (json_is_object(cp))
+			json_object_set_new(start, "custom_parameters", cp);
+		else
+			json_decref(cp);
+	}
 	return dump_steal(json_pack("{s:s, s:o, s:o, s:o}", "event", "start", "sequence_number", u64str(seq),
 				    "stream_id", str_or_null(s->stream_id), "start", start));
 }

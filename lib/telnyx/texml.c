@@ -180,14 +180,41 @@ static void on_element(struct tx *t, xmlTextReaderPtr r, const char *name, int d
 			}
 			free(len);
 		}
+		if (k == VS_TEXML_REDIRECT)
+			v->method = attr(r, "method");
 		return;
 	}
 	if (depth == 2 && v && !strcmp(name, "Stream") &&
 	    (v->kind == VS_TEXML_CONNECT_STREAM || v->kind == VS_TEXML_START_STREAM) && !v->url) {
 		v->url = attr(r, "url");
 		v->bidirectional_mode = attr(r, "bidirectionalMode");
+		v->status_callback = attr(r, "statusCallback");
+		v->status_callback_method = attr(r, "statusCallbackMethod");
+		v->stream_name = attr(r, "name");
 		if (!v->url)
 			terr(t, line, "<%s><Stream> without a url", v->name);
+		return;
+	}
+	if (depth == 3 && v && v->url && !strcmp(name, "Parameter") && v->nparams < VS_TEXML_MAX_PARAMS) {
+		char **nn = realloc(v->param_names, (v->nparams + 1) * sizeof(*nn)), **nv;
+
+		if (nn)
+			v->param_names = nn;
+		nv = nn ? realloc(v->param_values, (v->nparams + 1) * sizeof(*nv)) : NULL;
+		if (!nv) {
+			terr(t, line, "out of memory");
+			return;
+		}
+		v->param_values = nv;
+		nn[v->nparams] = attr(r, "name");
+		nv[v->nparams] = attr(r, "value");
+		if (!nn[v->nparams] || !nv[v->nparams]) {
+			free(nn[v->nparams]);
+			free(nv[v->nparams]);
+			terr(t, line, "<Parameter> needs a name and a value");
+			return;
+		}
+		v->nparams++;
 	}
 }
 
@@ -318,6 +345,16 @@ void vs_texml_free(struct vs_texml_doc *d)
 		free(d->verbs[i].url);
 		free(d->verbs[i].bidirectional_mode);
 		free(d->verbs[i].text);
+		free(d->verbs[i].method);
+		free(d->verbs[i].status_callback);
+		free(d->verbs[i].status_callback_method);
+		free(d->verbs[i].stream_name);
+		for (size_t k = 0; k < d->verbs[i].nparams; k++) {
+			free(d->verbs[i].param_names[k]);
+			free(d->verbs[i].param_values[k]);
+		}
+		free(d->verbs[i].param_names);
+		free(d->verbs[i].param_values);
 	}
 	free(d->verbs);
 	d->verbs = NULL;

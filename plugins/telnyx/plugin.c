@@ -17,6 +17,7 @@ const struct vs_option tprobe_options[] = {
 	/* probe */
 	{"base_url", VS_OPT_STRING, "${VSTRESS_TARGET_URL}", "the target's base URL", 0},
 	{"webhook_path", VS_OPT_STRING, "/api/telnyx/webhook", "the target's Telnyx webhook path", 0},
+	VS_CALLOPT_TELEPHONY,
 	{"control_url", VS_OPT_STRING, "${VSTRESS_WORLD_CONTROL:-}", "the world's control API (Call Control observed there)", 0},
 	{"signing_seed", VS_OPT_STRING, "${VSTRESS_TELNYX_SIGNING_SEED:-}", "base64 Ed25519 seed the target's TELNYX_PUBLIC_KEY belongs to", VS_OPT_SECRET},
 	{"db_url", VS_OPT_STRING, "${DATABASE_URL:-}", "the target's database (tenant provisioning, system_errors)", VS_OPT_SECRET},

@@ -27,6 +27,8 @@ struct tprobe {
 	int m_webhook, m_answer, m_first_reply;
 	int64_t calls_done, calls_failed; /* for live progress */
 	uint64_t seed;
+	struct vs_tcall_texml tel;             /* telephony, TeXML URL, public_url */
+	char texml_url[1024], local_url[256];
 	json_t *calls; /* attached data: one result per call */
 };
 

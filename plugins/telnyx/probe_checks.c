@@ -44,6 +44,7 @@ int tprobe_call(struct tprobe *p, const char *label, const struct vs_call_script
 	int rc;
 
 	cfg->webhook_url = p->webhook_url;
+	cfg->tel = p->tel;
 	cfg->control_url = p->control_url;
 	cfg->signing_seed_b64 = p->seed_b64;
 	cfg->from = p->caller;
@@ -59,8 +60,9 @@ int tprobe_call(struct tprobe *p, const char *label, const struct vs_call_script
 	if (r->media_started && r->media.first_reply_ms >= 0)
 		h->record(p->c, p->m_first_reply, (int64_t)r->media.first_reply_ms);
 	h->count(p->c, "calls", 1);
-	h->log(p->c, VS_LOG_INFO, "%s: %s -> webhook %d in %.0f ms, answer %s, media %s, %d commands%s%s", label,
-	       r->call_control_id, r->webhook_status, r->webhook_ms, r->answered ? "yes" : "no",
+	h->log(p->c, VS_LOG_INFO, "%s (%s): %s -> webhook %d in %.0f ms, answer %s, media %s, %d commands%s%s", label,
+	       r->telephony[0] ? r->telephony : "-", r->call_control_id, r->webhook_status, r->webhook_ms,
+	       r->answered ? "yes" : "no",
 	       r->media_started ? "yes" : "no", (int)json_array_size(r->commands), r->error[0] ? ", " : "", r->error);
 	json_object_set_new(p->calls, label, vs_tcall_result_json(r));
 	p->calls_done++;
@@ -74,15 +76,24 @@ static int is_2xx(int st)
 	return st >= 200 && st < 300;
 }
 
-/* The stream URL points at the target and names the call. */
+static int is_texml(const struct vs_tcall_result *r)
+{
+	return !strcmp(r->telephony, "texml");
+}
+
+/* The stream URL points at the target (or its public_url) and, on the
+ * Call Control path, names the call (a TeXML <Stream> url is the same for
+ * every call: the call comes in `start`). */
 static int stream_url_ok(const struct tprobe *p, const struct vs_tcall_result *r, char *why, size_t len)
 {
 	char prefix[512];
-	const char *u = r->stream_url, *hs;
+	const char *u = r->stream_url, *hs, *pub = p->tel.public_url;
 	char *esc;
 	int ok;
 
-	if (p->stream_url_prefix[0]) {
+	if (pub && *pub && !strncmp(u, pub, strlen(pub))) {
+		snprintf(prefix, sizeof(prefix), "%s", pub);
+	} else if (p->stream_url_prefix[0]) {
 		snprintf(prefix, sizeof(prefix), "%s", p->stream_url_prefix);
 	} else {
 		hs = strstr(p->base_url, "://");
@@ -90,9 +101,12 @@ static int stream_url_ok(const struct tprobe *p, const struct vs_tcall_result *r
 			 (int)strcspn(hs ? hs + 3 : p->base_url, "/"), hs ? hs + 3 : p->base_url);
 	}
 	if (strncmp(u, prefix, strlen(prefix)) != 0) {
-		snprintf(why, len, "stream_url %.200s does not start with %.200s", u, prefix);
+		snprintf(why, len, "stream_url \"%.200s\" does not start with %.200s%s%.100s", u, prefix,
+			 pub && *pub ? " or " : "", pub && *pub ? pub : "");
 		return 0;
 	}
+	if (is_texml(r))
+		return 1;
 	esc = curl_easy_escape(NULL, r->call_control_id, 0);
 	ok = strstr(u, r->call_control_id) || (esc && strstr(u, esc));
 	curl_free(esc);
@@ -114,8 +128,10 @@ static size_t replied(const struct vs_call_result *m)
 static const char *why_no_answer(const struct tprobe *p, const struct vs_tcall_result *r, char *buf, size_t len)
 {
 	if (is_2xx(r->webhook_status) && !r->texml[0])
-		snprintf(buf, len, "webhook answered %d but no Call Control command for %s within %lld ms",
-			 r->webhook_status, r->call_control_id, p->answer_within_ms);
+		snprintf(buf, len, "webhook answered %d but no Call Control command for %s within %lld ms, and its body "
+			 "\"%.120s%s\" is no TeXML",
+			 r->webhook_status, r->call_control_id, p->answer_within_ms, r->webhook_body,
+			 strlen(r->webhook_body) > 120 ? "..." : "");
 	else
 		snprintf(buf, len, "no answer command for %s within %lld ms (webhook %d%s%.200s)", r->call_control_id,
 			 p->answer_within_ms, r->webhook_status, r->webhook_problem[0] ? ": " : "", r->webhook_problem);
@@ -141,6 +157,35 @@ static void media_frames_check(struct tprobe *p, const struct vs_tcall_result *r
 			    r->media.agent_wall_ms / 1000.0, (unsigned long long)r->media.marks_received);
 }
 
+/* answer.stream_url and texml.document on the TeXML path: the <Stream>
+ * the agent gave (quoted) and whether the stream opened on it. */
+static void texml_stream_checks(struct tprobe *p, const struct vs_tcall_result *r)
+{
+	const struct vs_host *h = p->h;
+	char why[700], where[600] = "";
+	int connected = r->media_started && r->media.connect_ms > 0;
+
+	if (r->stream_url_local[0] && strcmp(r->stream_url_local, r->stream_url) != 0)
+		snprintf(where, sizeof(where), " (connected at %.500s through public_url)", r->stream_url_local);
+	if (!r->stream_url[0])
+		h->check(p->c, "answer.stream_url", VS_CHECK_FAIL, "texml: no media stream: %s",
+			 r->texml_problem[0] ? r->texml_problem : r->error);
+	else if (!connected)
+		h->check(p->c, "answer.stream_url", VS_CHECK_FAIL,
+			 "texml: the stream URL \"%s\" the agent gave in <Stream> (line %d) was not accepted%s: %s",
+			 r->stream_url, r->stream_line, where, r->media.error[0] ? r->media.error : r->error);
+	else if (!stream_url_ok(p, r, why, sizeof(why)))
+		h->check(p->c, "answer.stream_url", VS_CHECK_FAIL, "texml: %s", why);
+	else
+		h->check(p->c, "answer.stream_url", VS_CHECK_PASS,
+			 "texml: <Stream> at line %d gave \"%s\"%s, stream open %.0f ms after the fetch was sent",
+			 r->stream_line, r->stream_url, where, r->answer_ms + r->media.connect_ms);
+	if (r->texml_problem[0] && r->stream_url[0])
+		h->check(p->c, "texml.document", VS_CHECK_FAIL, "%s", r->texml_problem);
+	else if (!r->texml_problem[0])
+		h->check(p->c, "texml.document", VS_CHECK_PASS, "followed: %s", r->texml);
+}
+
 void tprobe_check_basic(struct tprobe *p)
 {
 	const struct vs_host *h = p->h;
@@ -148,29 +193,33 @@ void tprobe_check_basic(struct tprobe *p)
 	struct vs_tcall_result r;
 	char why[700];
 
+	const char *what = p->tel.telephony == VS_TEL_TEXML ? "TeXML fetch" : "call.initiated";
+
 	tprobe_call(p, "routed", p->script, &cfg, &r);
 	if (!r.webhook_status)
-		h->check(p->c, "webhook.initiated", VS_CHECK_FAIL, "call.initiated to %s: no HTTP answer within %d ms (%s)",
+		h->check(p->c, "webhook.initiated", VS_CHECK_FAIL, "%s to %s: no HTTP answer within %d ms (%s)", what,
 			 p->routed, cfg.webhook_timeout_ms, r.webhook_problem[0] ? r.webhook_problem : r.error);
 	else
 		h->check(p->c, "webhook.initiated",
 			 is_2xx(r.webhook_status) && r.webhook_ms <= (double)p->webhook_within_ms ? VS_CHECK_PASS
 												   : VS_CHECK_FAIL,
-			 "call.initiated to %s answered %d in %.0f ms (must be 2xx within %lld ms)%s%.200s", p->routed,
+			 "%s to %s answered %d in %.0f ms (must be 2xx within %lld ms)%s%.200s", what, p->routed,
 			 r.webhook_status, r.webhook_ms, p->webhook_within_ms,
 			 r.webhook_problem[0] ? ": " : is_2xx(r.webhook_status) ? "" : ": ",
 			 r.webhook_problem[0] ? r.webhook_problem : is_2xx(r.webhook_status) ? "" : r.webhook_body);
-	if (!r.answered)
-		h->check(p->c, "answer.stream_url", VS_CHECK_FAIL, "%s%s%s", why_no_answer(p, &r, why, sizeof(why)),
-			 r.texml[0] ? ": " : "", r.texml);
+	if (is_texml(&r))
+		texml_stream_checks(p, &r);
+	else if (!r.answered)
+		h->check(p->c, "answer.stream_url", VS_CHECK_FAIL, "call_control: %s%s%s",
+			 why_no_answer(p, &r, why, sizeof(why)), r.texml[0] ? ": " : "", r.texml);
 	else if (!r.stream_url[0])
-		h->check(p->c, "answer.stream_url", VS_CHECK_FAIL, "answer for %s after %.0f ms has no stream_url",
+		h->check(p->c, "answer.stream_url", VS_CHECK_FAIL, "call_control: answer for %s after %.0f ms has no stream_url",
 			 r.call_control_id, r.answer_ms);
 	else if (!stream_url_ok(p, &r, why, sizeof(why)))
-		h->check(p->c, "answer.stream_url", VS_CHECK_FAIL, "%s", why);
+		h->check(p->c, "answer.stream_url", VS_CHECK_FAIL, "call_control: %s", why);
 	else
-		h->check(p->c, "answer.stream_url", VS_CHECK_PASS, "answer after %.0f ms with stream_url %s", r.answer_ms,
-			 r.stream_url);
+		h->check(p->c, "answer.stream_url", VS_CHECK_PASS, "call_control: answer after %.0f ms with stream_url %s",
+			 r.answer_ms, r.stream_url);
 	if (!r.media_started || r.media.hangup_by == VS_HANGUP_ERROR)
 		h->check(p->c, "media.greeting", VS_CHECK_FAIL, "media stream %s not connected: %s",
 			 r.stream_url[0] ? r.stream_url : "(none)", r.error[0] ? r.error : r.media.error);
@@ -261,9 +310,14 @@ static void one_signature(struct tprobe *p, enum vs_tcall_signature sig, const c
 
 void tprobe_check_signatures(struct tprobe *p)
 {
-	one_signature(p, VS_SIG_FORGED, "signature.forged", "call.initiated signed with another key");
-	one_signature(p, VS_SIG_STALE, "signature.stale", "call.initiated with a 600 s old timestamp");
-	one_signature(p, VS_SIG_NONE, "signature.missing", "call.initiated without signature headers");
+	int tx = p->tel.telephony == VS_TEL_TEXML;
+
+	one_signature(p, VS_SIG_FORGED, "signature.forged",
+		      tx ? "TeXML fetch signed with another key" : "call.initiated signed with another key");
+	one_signature(p, VS_SIG_STALE, "signature.stale",
+		      tx ? "TeXML fetch with a 600 s old timestamp" : "call.initiated with a 600 s old timestamp");
+	one_signature(p, VS_SIG_NONE, "signature.missing",
+		      tx ? "TeXML fetch without signature headers" : "call.initiated without signature headers");
 }
 
 void tprobe_check_replay(struct tprobe *p)
@@ -276,7 +330,10 @@ void tprobe_check_replay(struct tprobe *p)
 
 	tprobe_call(p, "replay", NULL, &cfg, &r);
 	n = vs_tcall_count_action(&r, "answer", NULL) + vs_tcall_count_action(&r, "streaming_start", NULL);
-	if (!r.answered)
+	if (is_texml(&r))
+		h->check(p->c, "replay", VS_CHECK_SKIP,
+			 "texml: the agent answers with TeXML; a replayed call.initiated event id is a Call Control matter");
+	else if (!r.answered)
 		h->check(p->c, "replay", VS_CHECK_FAIL, "the first call.initiated was not answered (webhook %d): %s",
 			 r.webhook_status, r.error);
 	else

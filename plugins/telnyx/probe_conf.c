@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 
 #include "probe.h"
+#include "vstress/callphase/calltarget.h"
 #include "vstress/callphase/plugopt.h"
 #include "vstress/standin/worldfaults.h"
 
@@ -56,6 +57,9 @@ static int read_opts(struct tprobe *p)
 		goto out;
 	}
 	snprintf(p->webhook_url, sizeof(p->webhook_url), "%s%s", p->base_url, path);
+	if (vs_calltarget_telephony(h, p->c, p->base_url, p->webhook_url, &p->tel, p->texml_url, sizeof(p->texml_url),
+				    p->local_url, sizeof(p->local_url)) != 0)
+		goto out;
 	p->nchecks = vs_split_list(opt_or(p, "checks", "webhook,unknown,signature,replay,fallback"), &p->checks);
 	p->tcfg = (struct vs_tenant_cfg){.db_url = p->db_url,
 					 .create_sql = opt_or(p, "tenant_create_sql", NULL),

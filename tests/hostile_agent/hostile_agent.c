@@ -27,8 +27,24 @@
  *   mark_flood         sends `mark` events as fast as the socket takes them
  *   redirect_loop      answers every webhook 302 to itself
  *   texml_nested       answers the webhook with TeXML nesting 10,000 elements
- *   texml_connect      answers the webhook with well-formed TeXML (Connect/Stream, Hangup)
- * Options: --port N (0: any; prints "LISTENING <port>"), --call-control URL
+ *   texml_connect      a working TeXML agent: <Connect><Stream> on its own /media (with a
+ *                      statusCallback and a <Parameter>), then <Hangup>; media as `ok`,
+ *                      but a `start` without custom_parameters {"customer":"hostile"}
+ *                      closes the stream
+ *   texml_wrong_url    <Connect><Stream> on a path it refuses (404 to the upgrade)
+ *   texml_no_stream    <Say>, <Pause>, <Hangup>: never opens a stream
+ *   texml_unknown_verb a <Transfer> verb (not TeXML) on line 4
+ *   texml_huge         a well-formed TeXML document of 1 MiB + 64 KiB
+ *   texml_redirect     <Redirect> to /texml/next, which serves texml_connect's document
+ *   texml_redirect_loop <Redirect> to itself, every time
+ *   texml_dial         <Connect><Stream> (the agent closes the stream after 2.5 s), then
+ *                      <Dial><Number>+15550100099</Number></Dial>
+ *   texml_start_hangup <Start><Stream>, <Pause length="3">, <Hangup>
+ * The TeXML behaviours answer a form POST (CallSid=...) or a JSON
+ * call.initiated alike, a GET with CallSid in the query too, and 400 to
+ * anything else; POST /status* (stream status callbacks) answers 200.
+ * Options: --port N (0: any; prints "LISTENING <port>"), --public-url PREFIX (the TeXML
+ * stream URLs handed out start with it), --call-control URL
  * (default: $TELNYX_API_BASE). */
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -73,17 +89,27 @@ enum behave {
 	B_REDIRECT_LOOP,
 	B_TEXML_NESTED,
 	B_TEXML_CONNECT,
+	B_TEXML_WRONG_URL,
+	B_TEXML_NO_STREAM,
+	B_TEXML_UNKNOWN_VERB,
+	B_TEXML_HUGE,
+	B_TEXML_REDIRECT,
+	B_TEXML_REDIRECT_LOOP,
+	B_TEXML_DIAL,
+	B_TEXML_START_HANGUP,
 };
 
 static const char *const behave_names[] = {
 	"ok",           "no_webhook_answer", "no_command",      "silent_media", "huge_frame",
 	"bad_json",     "bad_base64",        "bad_encoding",    "fast_media",   "trickle_webhook",
 	"close_mid_frame", "mark_flood",     "redirect_loop",   "texml_nested",
-	"texml_connect",
+	"texml_connect", "texml_wrong_url", "texml_no_stream", "texml_unknown_verb", "texml_huge",
+	"texml_redirect", "texml_redirect_loop", "texml_dial", "texml_start_hangup",
 };
 
 static enum behave behave = B_OK;
 static const char *call_control;
+static const char *public_ws; /* --public-url: the prefix of the stream URLs handed out ("": ws://127.0.0.1:port) */
 static int listen_port;
 static volatile sig_atomic_t stopping;
 
@@ -260,6 +286,99 @@ static void send_answer(const char *ccid)
 	curl_easy_cleanup(cu);
 }
 
+#define TEXML_HEAD "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response>\n"
+
+/* Where the agent says its stream is: its public URL, or itself. */
+static const char *ws_base(void)
+{
+	static __thread char b[300];
+
+	if (public_ws && *public_ws)
+		snprintf(b, sizeof(b), "%s", public_ws);
+	else
+		snprintf(b, sizeof(b), "ws://127.0.0.1:%d", listen_port);
+	return b;
+}
+
+/* The TeXML behaviours: one document each (see the list at the top). */
+static void on_texml(int fd, const struct req *r)
+{
+	char doc[1024];
+	int n = 0;
+
+	if (!strncmp(r->path, "/status", 7)) {
+		reply(fd, 200, "OK", "text/plain", NULL, "", 0);
+		return;
+	}
+	if (!strstr(r->body, "CallSid=") && !strstr(r->path, "CallSid=") && !strstr(r->body, "\"call.initiated\"")) {
+		static const char bad[] = "expected a TeXML request (CallSid) or call.initiated";
+
+		reply(fd, 400, "Bad Request", "text/plain", NULL, bad, sizeof(bad) - 1);
+		return;
+	}
+	switch (behave) {
+	case B_TEXML_CONNECT:
+	case B_TEXML_REDIRECT:
+		if (behave == B_TEXML_REDIRECT && strncmp(r->path, "/texml/next", 11) != 0) {
+			n = snprintf(doc, sizeof(doc), TEXML_HEAD "  <Redirect method=\"POST\">/texml/next</Redirect>\n</Response>\n");
+			break;
+		}
+		n = snprintf(doc, sizeof(doc),
+			     TEXML_HEAD "  <Connect>\n    <Stream url=\"%s/media\" bidirectionalMode=\"rtp\" "
+					"statusCallback=\"/status\">\n      <Parameter name=\"customer\" value=\"hostile\"/>\n"
+					"    </Stream>\n  </Connect>\n  <Hangup/>\n</Response>\n",
+			     ws_base());
+		break;
+	case B_TEXML_WRONG_URL:
+		n = snprintf(doc, sizeof(doc),
+			     TEXML_HEAD "  <Connect>\n    <Stream url=\"%s/no-such-stream\" "
+					"bidirectionalMode=\"rtp\"/>\n  </Connect>\n</Response>\n",
+			     ws_base());
+		break;
+	case B_TEXML_NO_STREAM:
+		n = snprintf(doc, sizeof(doc),
+			     TEXML_HEAD "  <Say>Thanks for calling, goodbye.</Say>\n  <Pause length=\"1\"/>\n  <Hangup/>\n</Response>\n");
+		break;
+	case B_TEXML_UNKNOWN_VERB:
+		n = snprintf(doc, sizeof(doc),
+			     TEXML_HEAD "  <Say>One moment.</Say>\n  <Transfer>+15550100099</Transfer>\n</Response>\n");
+		break;
+	case B_TEXML_REDIRECT_LOOP:
+		n = snprintf(doc, sizeof(doc), TEXML_HEAD "  <Redirect>/texml/again</Redirect>\n</Response>\n");
+		break;
+	case B_TEXML_DIAL:
+		n = snprintf(doc, sizeof(doc),
+			     TEXML_HEAD "  <Connect>\n    <Stream url=\"%s/media\" bidirectionalMode=\"rtp\"/>\n"
+					"  </Connect>\n  <Say>Transferring you now.</Say>\n"
+					"  <Dial><Number>+15550100099</Number></Dial>\n</Response>\n",
+			     ws_base());
+		break;
+	case B_TEXML_START_HANGUP:
+		n = snprintf(doc, sizeof(doc),
+			     TEXML_HEAD "  <Start>\n    <Stream url=\"%s/media\"/>\n  </Start>\n"
+					"  <Pause length=\"3\"/>\n  <Hangup/>\n</Response>\n",
+			     ws_base());
+		break;
+	case B_TEXML_HUGE: {
+		size_t len = (1u << 20) + (64u << 10), k = 0;
+		char *big = malloc(len + 64);
+
+		if (!big)
+			return;
+		k += (size_t)sprintf(big, TEXML_HEAD "<Say>");
+		memset(big + k, 'a', len - k);
+		k = len;
+		k += (size_t)sprintf(big + k, "</Say>\n</Response>\n");
+		reply(fd, 200, "OK", "application/xml", NULL, big, k);
+		free(big);
+		return;
+	}
+	default:
+		break;
+	}
+	reply(fd, 200, "OK", "application/xml", NULL, doc, (size_t)n);
+}
+
 static void on_webhook(int fd, const struct req *r)
 {
 	static const char ok[] = "{}";
@@ -302,12 +421,15 @@ static void on_webhook(int fd, const struct req *r)
 		return;
 	}
 	case B_TEXML_CONNECT:
-		snprintf(extra, sizeof(extra),
-			 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response>\n  <Connect>\n"
-			 "    <Stream url=\"ws://127.0.0.1:%d/media\" bidirectionalMode=\"rtp\"></Stream>\n"
-			 "  </Connect>\n  <Hangup/>\n</Response>\n",
-			 listen_port);
-		reply(fd, 200, "OK", "application/xml", NULL, extra, strlen(extra));
+	case B_TEXML_WRONG_URL:
+	case B_TEXML_NO_STREAM:
+	case B_TEXML_UNKNOWN_VERB:
+	case B_TEXML_HUGE:
+	case B_TEXML_REDIRECT:
+	case B_TEXML_REDIRECT_LOOP:
+	case B_TEXML_DIAL:
+	case B_TEXML_START_HANGUP:
+		on_texml(fd, r);
 		return;
 	default:
 		break;
@@ -360,6 +482,7 @@ struct wsin {
 	unsigned char buf[65536];
 	size_t n;
 	int closed; /* peer sent close or went away */
+	int seen_start;
 };
 
 /* Read what is there (waiting up to ms) and consume whole client frames;
@@ -407,6 +530,22 @@ static int ws_poll(int fd, struct wsin *w, int ms)
 		}
 		if (w->n < hl + len)
 			break;
+		if ((w->buf[0] & 0x0f) == 1 && (w->buf[1] & 0x80) && len < 4096 && !w->seen_start) {
+			/* a text frame: is it `start`, and does it carry what the TeXML said? */
+			char txt[4096];
+
+			for (uint64_t i = 0; i < len; i++)
+				txt[i] = (char)(w->buf[hl + i] ^ w->buf[hl - 4 + i % 4]);
+			txt[len] = '\0';
+			if (strstr(txt, "\"event\":\"start\"")) {
+				w->seen_start = 1;
+				if (behave == B_TEXML_CONNECT && !strstr(txt, "\"custom_parameters\":{\"customer\":\"hostile\"}")) {
+					fprintf(stderr, "hostile_agent: start without the <Parameter>: %s\n", txt);
+					w->closed = 1; /* the stream fails: the test sees it */
+					return -1;
+				}
+			}
+		}
 		if ((w->buf[0] & 0x0f) == 8) {
 			static const unsigned char close_frame[] = {0x88, 0x02, 0x03, 0xe8};
 
@@ -540,11 +679,23 @@ static void on_media(int fd, const struct req *r)
 		break;
 	}
 	case B_OK:
+	case B_TEXML_CONNECT:
+	case B_TEXML_REDIRECT:
+	case B_TEXML_START_HANGUP:
+	case B_TEXML_DIAL:
 		if ((m = tone_msg(600)) != NULL) {
 			const char *one[] = {m};
 
-			send_every(fd, &w, one, 1, 2000, HOLD_MS);
+			/* texml_dial: the agent ends the stream itself, then <Dial> runs */
+			send_every(fd, &w, one, 1, 2000, behave == B_TEXML_DIAL ? 2500 : HOLD_MS);
 			free(m);
+		}
+		if (behave == B_TEXML_DIAL) {
+			static const unsigned char close_frame[] = {0x88, 0x02, 0x03, 0xe8};
+
+			write_all(fd, close_frame, sizeof(close_frame));
+			ws_poll(fd, &w, 500);
+			return;
 		}
 		break;
 	default: /* silent_media and the webhook behaviours: listen only */
@@ -566,7 +717,7 @@ static void *conn_main(void *arg)
 			reply(fd, 200, "OK", "application/json", NULL, "{\"status\":\"ok\"}", 15);
 		else if (r.upgrade && !strncmp(r.path, "/media", 6))
 			on_media(fd, &r);
-		else if (!strcmp(r.method, "POST"))
+		else if (!strcmp(r.method, "POST") || (!strcmp(r.method, "GET") && strstr(r.path, "CallSid=")))
 			on_webhook(fd, &r);
 		else
 			reply(fd, 404, "Not Found", "text/plain", NULL, "", 0);
@@ -596,6 +747,8 @@ static int parse_args(int argc, char **argv, int *port)
 		i++;
 		if (!strcmp(a, "--port")) {
 			*port = atoi(v);
+		} else if (!strcmp(a, "--public-url")) {
+			public_ws = v;
 		} else if (!strcmp(a, "--call-control")) {
 			call_control = v;
 		} else if (!strcmp(a, "--behave")) {

@@ -191,6 +191,8 @@ struct vs_call_params {
 	const char *from, *to;
 	const char *client_state;
 	const char *auth_token;   /* sent as x-telnyx-streaming-auth-token */
+	/* appended */
+	const char *custom_parameters_json; /* a JSON object sent as start.custom_parameters (TeXML <Parameter>s) */
 };
 
 /* Start one call: connect to stream_url, send connected + start, play the

@@ -33,6 +33,27 @@
 
 typedef struct json_t json_t;
 
+/* How the agent answers a call ([target] telephony). */
+enum vs_telephony {
+	VS_TEL_AUTO = 0,     /* call.initiated first; an answer in XML switches the call to TeXML */
+	VS_TEL_CALL_CONTROL, /* signed JSON webhooks; the agent answers through Call Control */
+	VS_TEL_TEXML,        /* the TeXML URL is fetched as Telnyx does and its verbs followed */
+};
+/* "auto", "call_control", "texml" -> 0 with *out, or -1. */
+int vs_telephony_parse(const char *s, enum vs_telephony *out);
+const char *vs_telephony_name(enum vs_telephony t);
+
+/* The TeXML side of a call (lib/caller/texml_call.c). */
+struct vs_tcall_texml {
+	enum vs_telephony telephony;
+	const char *texml_url;  /* where TeXML is fetched (NULL or "": webhook_url) */
+	int texml_get;          /* GET with a query string (default: POST form-encoded) */
+	const char *public_url; /* a stream URL starting with this (wss://abc.ngrok.io) ... */
+	const char *local_url;  /* ... is connected with this prefix instead (ws://127.0.0.1:PORT) */
+	int max_redirects;      /* <Redirect>s followed per call; 0 = 10 */
+	int max_ms;             /* the whole TeXML call; 0 = answer + media timeouts + 10 s */
+};
+
 enum vs_tcall_signature {
 	VS_SIG_GOOD = 0, /* signed as Telnyx signs */
 	VS_SIG_FORGED,   /* signed with another key */
@@ -59,6 +80,8 @@ struct vs_tcall_cfg {
 	int settle_ms;                /* wait this long before our call.hangup and collecting the commands (late ones: a replay's second answer) */
 	int hangup_grace_ms;          /* after the agent's `hangup`: Telnyx closes the stream; we wait this long
 				       * for the media leg to end, then stop it (0 = 1500) */
+	/* appended */
+	struct vs_tcall_texml tel;    /* telephony, TeXML URL, public_url mapping (zero: auto, as before) */
 };
 
 struct vs_tcall_result {
@@ -84,6 +107,13 @@ struct vs_tcall_result {
 				    * open, trickled, a redirect (quoting Location), a body over
 				    * VS_TCALL_BODY_MAX */
 	char texml[400];         /* the webhook answered with XML: the TeXML parse result */
+	/* appended */
+	char telephony[16];        /* the path this call took: "call_control" or "texml" */
+	char stream_url_local[512]; /* where the media leg connected: stream_url mapped through public_url */
+	char texml_problem[400];   /* TeXML path: what was wrong (fetch, XML, no stream, unknown verb,
+				    * redirect loop), quoting the agent; "" if nothing */
+	int stream_line;           /* TeXML path: the line of the <Stream> that was opened */
+	json_t *texml_log;         /* TeXML path: fetches, verbs and callbacks in order [{what, at_ms, ...}] */
 };
 
 #define VS_TCALL_BODY_MAX (1u << 20) /* the most of a webhook answer read */

@@ -24,7 +24,18 @@
 /* Option rows, in the order a plugin's table lists them. */
 #define VS_CALLOPT_TARGET(base_help)                                                   \
 	{"base_url", VS_OPT_STRING, "${VSTRESS_TARGET_URL:-}", base_help, 0},             \
-	{"webhook_path", VS_OPT_STRING, "/api/telnyx/webhook", "where Telnyx webhooks are POSTed", 0}
+	{"webhook_path", VS_OPT_STRING, "/api/telnyx/webhook", "where Telnyx webhooks are POSTed", 0}, \
+	VS_CALLOPT_TELEPHONY
+/* How the agent answers ([target] telephony, texml_url, texml_method,
+ * public_url, exported by the core as VSTRESS_TARGET_*). */
+#define VS_CALLOPT_TELEPHONY                                                                                       \
+	{"telephony", VS_OPT_STRING, "${VSTRESS_TARGET_TELEPHONY:-auto}",                                           \
+	 "call_control, texml, or auto (call.initiated first; an answer in XML is followed as TeXML)", 0},          \
+	{"texml_url", VS_OPT_STRING, "${VSTRESS_TARGET_TEXML_URL:-}",                                               \
+	 "where TeXML is fetched: a URL or a path on base_url (unset: the webhook URL)", 0},                         \
+	{"texml_method", VS_OPT_STRING, "${VSTRESS_TARGET_TEXML_METHOD:-POST}", "POST (form) or GET (query)", 0},   \
+	{"public_url", VS_OPT_STRING, "${VSTRESS_TARGET_PUBLIC_URL:-}",                                              \
+	 "the public prefix of the agent's stream URLs (wss://abc.ngrok.io), connected at ws(s)://<base_url host>", 0}
 #define VS_CALLOPT_WORLD(control_help, pid_help)                                                \
 	{"control_url", VS_OPT_STRING, "${VSTRESS_WORLD_CONTROL:-}", control_help, 0},               \
 	{"signing_seed", VS_OPT_STRING, "${VSTRESS_TELNYX_SIGNING_SEED:-}",                          \
@@ -51,10 +62,18 @@ struct vs_calltarget {
 	pid_t pid;                    /* 0: not given */
 	int provision;
 	struct vs_tenant_cfg tcfg;    /* the test tenant, from the tenant_* options */
+	struct vs_tcall_texml tel;    /* telephony and TeXML (pointers into the buffers below) */
+	char texml_url[1024], local_url[256];
 	/* from setup to teardown (vs_calltarget_open, vs_calltarget_close) */
 	struct vs_call_engine *eng;   /* NULL: none */
 	struct vs_tenant tenant;      /* created when provision */
 };
+
+/* The VS_CALLOPT_TELEPHONY options into tel (and its buffers), base_url
+ * giving the local address public_url maps onto; 0, or -1 with the
+ * host's reason naming the bad value. */
+int vs_calltarget_telephony(const struct vs_host *h, vs_ctx *c, const char *base_url, const char *webhook_url,
+			    struct vs_tcall_texml *tel, char *texml_url, size_t tlen, char *local_url, size_t llen);
 
 /* Reads the options above and caller_number and db_url (every
  * call-placing plugin declares them); 0, or -1 when provision or target_pid

@@ -23,6 +23,8 @@ struct vs_stream_info {
 	const char *encoding; /* NULL = "PCMU" */
 	int sample_rate;      /* 0 = 8000 */
 	int channels;         /* 0 = 1 */
+	/* appended */
+	const char *custom_parameters_json; /* a JSON object: start.custom_parameters (NULL: omitted) */
 };
 
 /* --- Telnyx -> agent ---------------------------------------------------- */

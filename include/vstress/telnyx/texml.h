@@ -33,7 +33,16 @@ struct vs_texml_verb {
 	char *bidirectional_mode; /* Stream bidirectionalMode (or NULL) */
 	char *text;               /* Say text, Dial number (or NULL) */
 	int length_s;             /* Pause */
+	/* appended */
+	char *method;             /* Redirect method (or NULL: POST) */
+	char *status_callback;    /* Stream statusCallback (or NULL) */
+	char *status_callback_method; /* Stream statusCallbackMethod (or NULL: POST) */
+	char *stream_name;        /* Stream name (or NULL) */
+	char **param_names, **param_values; /* Stream <Parameter name value/> children, at most VS_TEXML_MAX_PARAMS */
+	size_t nparams;
 };
+
+#define VS_TEXML_MAX_PARAMS 32
 
 struct vs_texml_doc {
 	struct vs_texml_verb *verbs;

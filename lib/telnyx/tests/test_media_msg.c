@@ -40,6 +40,17 @@ static void test_roundtrip(void **state)
 	assert_int_equal(m.channels, 1);
 	vs_media_msg_free(&m);
 	free(s);
+	assert_null(strstr(s = vs_media_start(&si, 1), "custom_parameters"));
+	free(s);
+	/* a TeXML stream's <Parameter>s */
+	si.custom_parameters_json = "{\"customer\":\"42\"}";
+	s = vs_media_start(&si, 2);
+	assert_non_null(strstr(s, "\"custom_parameters\":{\"customer\":\"42\"}"));
+	free(s);
+	si.custom_parameters_json = "[not an object";
+	assert_null(strstr(s = vs_media_start(&si, 3), "custom_parameters"));
+	free(s);
+	si.custom_parameters_json = NULL;
 
 	s = vs_media_media("sid", 7, "inbound", 5, 100, pl, sizeof(pl));
 	assert_non_null(strstr(s, "\"chunk\":\"5\""));

@@ -17,6 +17,44 @@ static int parse(const char *s, struct vs_texml_doc *d, char *err, size_t errlen
 	return vs_texml_parse(s, strlen(s), NULL, d, err, errlen);
 }
 
+/* What the TeXML path reads besides the url: statusCallback, name,
+ * <Parameter>s (start.custom_parameters), a Redirect's method. */
+static void test_stream_attributes(void **state)
+{
+	const char *doc = "<Response>\n"
+			  "  <Connect>\n"
+			  "    <Stream url=\"wss://a.example/ws\" name=\"s1\" statusCallback=\"/status\"\n"
+			  "            statusCallbackMethod=\"GET\">\n"
+			  "      <Parameter name=\"customer\" value=\"42\"/>\n"
+			  "      <Parameter name=\"lang\" value=\"en\"/>\n"
+			  "    </Stream>\n"
+			  "  </Connect>\n"
+			  "  <Redirect method=\"GET\">/next</Redirect>\n"
+			  "</Response>\n";
+	struct vs_texml_doc d;
+	char err[200];
+	(void)state;
+
+	assert_int_equal(parse(doc, &d, err, sizeof(err)), 0);
+	assert_int_equal(d.n, 2);
+	assert_string_equal(d.verbs[0].status_callback, "/status");
+	assert_string_equal(d.verbs[0].status_callback_method, "GET");
+	assert_string_equal(d.verbs[0].stream_name, "s1");
+	assert_int_equal(d.verbs[0].nparams, 2);
+	assert_string_equal(d.verbs[0].param_names[1], "lang");
+	assert_string_equal(d.verbs[0].param_values[0], "42");
+	assert_string_equal(d.verbs[1].method, "GET");
+	assert_string_equal(d.verbs[1].url, "/next");
+	vs_texml_free(&d);
+	/* a <Parameter> without a value names its line */
+	assert_int_equal(parse("<Response><Start>\n<Stream url=\"ws://x/\">\n<Parameter name=\"a\"/></Stream></Start>"
+			       "</Response>",
+			       &d, err, sizeof(err)),
+			 -1);
+	assert_string_equal(err, "line 3: <Parameter> needs a name and a value");
+	vs_texml_free(&d);
+}
+
 static void test_connect_stream(void **state)
 {
 	const char *doc = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -165,6 +203,7 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_looks_xml),
+		cmocka_unit_test(test_stream_attributes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

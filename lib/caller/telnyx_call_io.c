@@ -1,0 +1,424 @@
+/* The network side both call paths share (telnyx_call.c: Call Control,
+ * texml_call.c: TeXML): signed requests with what their socket received,
+ * the world's command log for the call, and the media leg. */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "telnyx_call_int.h"
+#include "vstress/net/httpc.h"
+#include "vstress/telnyx/telnyx_event.h"
+
+#define POLL_MS 400
+
+
+uint64_t tc_mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+double tc_since_ms(uint64_t t0)
+{
+	return (double)(tc_mono_ns() - t0) / 1e6;
+}
+
+void tc_sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+struct wbuf {
+	char *p;
+	size_t n, cap;
+	int over; /* the body was longer than cap - 1: reading stopped */
+};
+
+static size_t on_body(char *d, size_t sz, size_t nm, void *arg)
+{
+	struct wbuf *b = arg;
+	size_t n = sz * nm, k = n;
+
+	if (!b->cap) /* body not wanted */
+		return n;
+	if (b->n + k >= b->cap) {
+		k = b->cap - 1 - b->n;
+		b->over = 1;
+	}
+	memcpy(b->p + b->n, d, k);
+	b->n += k;
+	b->p[b->n] = '\0';
+	return b->over ? 0 : n; /* 0: curl stops (bounded) */
+}
+
+/* The webhook's socket is ours, so that what it received can be counted
+ * when curl closes it (TCP_INFO): a held-open connection (0 bytes) and a
+ * trickled answer (some) look the same to curl before the timeout. */
+struct sockwatch {
+	curl_socket_t fd;
+	long long bytes_in; /* -1: unknown */
+};
+
+static curl_socket_t open_sock(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct sockwatch *w = arg;
+
+	(void)purpose;
+	w->fd = socket(a->family, a->socktype, a->protocol);
+	return w->fd;
+}
+
+static int close_sock(void *arg, curl_socket_t fd)
+{
+	struct sockwatch *w = arg;
+	struct tcp_info ti;
+	socklen_t tl = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (fd == w->fd && getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) == 0 &&
+	    tl >= offsetof(struct tcp_info, tcpi_bytes_received) + sizeof(ti.tcpi_bytes_received))
+		w->bytes_in = (long long)ti.tcpi_bytes_received;
+	return close(fd);
+}
+
+
+/* One request signed as cfg->signature says (over "timestamp|body", the
+ * empty body for GET).  0 with o->status (0: no answer), or -1 on a local
+ * failure. */
+int tc_http(struct tc *t, const char *method, const char *url, const char *ctype, const char *body,
+	    struct post_out *o)
+{
+	struct vs_telnyx_headers h;
+	struct curl_slist *hdr = NULL;
+	char line[160], cerr[CURL_ERROR_SIZE] = "", loc[256] = "";
+	char dummy[1];
+	struct wbuf b = {o->body ? o->body : dummy, 0, o->body ? o->cap : 0, 0};
+	struct sockwatch w = {CURL_SOCKET_BAD, -1};
+	long long ts = (long long)time(NULL);
+	long code = 0;
+	long tmo = (long)(t->cfg->webhook_timeout_ms > 0 ? t->cfg->webhook_timeout_ms : 5000);
+	const char *redir = NULL;
+	uint64_t t0;
+	int rc = -1;
+	CURLcode cr = CURLE_OK;
+	CURL *c = curl_easy_init();
+
+	b.p[0] = '\0';
+	o->status = 0;
+	if (o->problem && o->plen)
+		o->problem[0] = '\0';
+	if (!c)
+		goto out;
+	if (body) {
+		snprintf(line, sizeof(line), "Content-Type: %s", ctype);
+		hdr = curl_slist_append(hdr, line);
+	}
+	hdr = curl_slist_append(hdr, "Accept: */*");
+	if (t->cfg->signature != VS_SIG_NONE && t->have_key) {
+		if (t->cfg->signature == VS_SIG_STALE)
+			ts -= 600;
+		if (vs_telnyx_sign_headers(&t->key, ts, body ? body : "", body ? strlen(body) : 0, &h) != 0)
+			goto out;
+		snprintf(line, sizeof(line), "telnyx-signature-ed25519: %s", h.signature);
+		hdr = curl_slist_append(hdr, line);
+		snprintf(line, sizeof(line), "telnyx-timestamp: %s", h.timestamp);
+		hdr = curl_slist_append(hdr, line);
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "telnyx-webhooks");
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, tmo);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L); /* Telnyx does not follow webhook redirects */
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	}
+	if (strcmp(method, body ? "POST" : "GET") != 0)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_sock);
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &w);
+	curl_easy_setopt(c, CURLOPT_CLOSESOCKETFUNCTION, close_sock);
+	curl_easy_setopt(c, CURLOPT_CLOSESOCKETDATA, &w);
+	t0 = tc_mono_ns();
+	cr = curl_easy_perform(c);
+	if (cr == CURLE_OK || (cr == CURLE_WRITE_ERROR && b.over))
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	o->ms = tc_since_ms(t0);
+	if (code >= 300 && code < 400 && curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &redir) == CURLE_OK && redir)
+		snprintf(loc, sizeof(loc), "%s", redir);
+	curl_easy_cleanup(c); /* closes the socket: w.bytes_in */
+	c = NULL;
+	o->status = (int)code;
+	o->blen = b.n;
+	if (o->problem && o->plen) {
+		if (cr == CURLE_OPERATION_TIMEDOUT && w.bytes_in == 0)
+			snprintf(o->problem, o->plen,
+				 "no byte of an answer within %ld ms: the agent held the connection open", tmo);
+		else if (cr == CURLE_OPERATION_TIMEDOUT && w.bytes_in > 0)
+			snprintf(o->problem, o->plen,
+				 "the answer was still incomplete after %ld ms (%lld bytes received): a trickled response",
+				 tmo, w.bytes_in);
+		else if (cr == CURLE_OPERATION_TIMEDOUT)
+			snprintf(o->problem, o->plen, "no complete answer within %ld ms", tmo);
+		else if (b.over)
+			snprintf(o->problem, o->plen, "the answer's body is over %zu bytes (reading stopped)", b.cap - 1);
+		else if (cr != CURLE_OK)
+			snprintf(o->problem, o->plen, "%.200s", cerr[0] ? cerr : curl_easy_strerror(cr));
+		else if (code >= 300 && code < 400)
+			snprintf(o->problem, o->plen,
+				 "a %ld redirect to %.200s: Telnyx does not follow webhook redirects (a failed delivery)",
+				 code, loc[0] ? loc : "(no Location)");
+	}
+	rc = 0;
+out:
+	curl_slist_free_all(hdr);
+	if (c)
+		curl_easy_cleanup(c);
+	return rc;
+}
+
+int tc_send_event(struct tc *t, enum vs_telnyx_ev ev, const char *hangup_source)
+{
+	struct vs_telnyx_event_opts o = {.hangup_source = hangup_source};
+	char *body = vs_telnyx_event_build(ev, &t->call, &o, &t->rng);
+	struct post_out po = {0};
+	int rc;
+
+	if (!body)
+		return -1;
+	rc = tc_http(t, "POST", t->cfg->webhook_url, "application/json", body, &po);
+	free(body);
+	return rc;
+}
+
+/* Long-poll the world for this call's commands after last_seq; calls fn on
+ * each.  0, or -1 when the world did not answer. */
+static void on_cmd(struct tc *t, json_t *d);
+
+int tc_poll_commands(struct tc *t, const char *action, int wait_ms)
+{
+	char url[1024], err[256];
+	char *resp = NULL;
+	long st = 0;
+	json_t *j = NULL, *evs, *ev;
+	size_t i;
+	int rc = -1;
+
+	snprintf(url, sizeof(url), "%s/_vstress/events?topic=telnyx.command&call_control_id=%s&since=%lld&wait_ms=%d%s%s",
+		 t->cfg->control_url, t->esc_id, t->last_seq, wait_ms, action ? "&action=" : "", action ? action : "");
+	if (vs_httpc("GET", url, NULL, wait_ms + 3000, &st, &resp, err, sizeof(err)) != 0 || st != 200 || !resp)
+		goto out;
+	j = json_loads(resp, 0, NULL);
+	evs = json_object_get(j, "events");
+	if (!json_is_array(evs))
+		goto out;
+	json_array_foreach(evs, i, ev) {
+		json_int_t seq = json_integer_value(json_object_get(ev, "seq"));
+		if (seq > t->last_seq)
+			t->last_seq = seq;
+		on_cmd(t, json_object_get(ev, "data"));
+	}
+	rc = 0;
+out:
+	json_decref(j);
+	free(resp);
+	return rc;
+}
+
+static void on_cmd(struct tc *t, json_t *d)
+{
+	const char *a = json_string_value(json_object_get(d, "action"));
+	const char *su;
+	json_t *w = json_object_get(d, "time_ms");
+
+	if (!a)
+		return;
+	if ((!strcmp(a, "answer") || !strcmp(a, "streaming_start")) && !t->out->answered) {
+		t->out->answered = 1;
+		t->out->answer_ms = tc_since_ms(t->t_sent_ns);
+		if (json_is_number(w)) {
+			t->world_off_ms = t->out->answer_ms - json_number_value(w);
+			t->have_off = 1;
+		}
+		su = json_string_value(json_object_get(d, "stream_url"));
+		if (!su)
+			su = json_string_value(json_object_get(json_object_get(d, "params"), "stream_url"));
+		if (su)
+			snprintf(t->out->stream_url, sizeof(t->out->stream_url), "%s", su);
+	}
+	if (!strcmp(a, "hangup") || !strcmp(a, "reject"))
+		t->out->agent_hangup = 1;
+	if (t->cfg->until_action && !strcmp(a, t->cfg->until_action))
+		t->seen_until = 1;
+}
+
+/* Where the world's event and command logs stand before the call, so that
+ * a call_control_id used before (same seed against a long-running world)
+ * is not mistaken for this call.  0, or -1 when the world does not answer. */
+int tc_baseline(struct tc *t)
+{
+	char url[1024], err[256];
+	char *resp = NULL;
+	long st = 0;
+	json_t *j = NULL, *c;
+	size_t i;
+	int rc = -1;
+
+	snprintf(url, sizeof(url), "%s/_vstress/events?topic=telnyx.command&call_control_id=%s&limit=0",
+		 t->cfg->control_url, t->esc_id);
+	if (vs_httpc("GET", url, NULL, 5000, &st, &resp, err, sizeof(err)) != 0 || st != 200 || !resp)
+		goto out;
+	j = json_loads(resp, 0, NULL);
+	t->last_seq = json_integer_value(json_object_get(j, "last_seq"));
+	json_decref(j);
+	free(resp);
+	resp = NULL;
+	snprintf(url, sizeof(url), "%s/_vstress/telnyx/commands?call_control_id=%s", t->cfg->control_url, t->esc_id);
+	if (vs_httpc("GET", url, NULL, 5000, &st, &resp, err, sizeof(err)) != 0 || st != 200 || !resp)
+		goto out;
+	j = json_loads(resp, 0, NULL);
+	json_array_foreach(json_object_get(j, "data"), i, c) {
+		long long seq = json_integer_value(json_object_get(c, "seq"));
+		if (seq > t->cmd_since)
+			t->cmd_since = seq;
+	}
+	rc = 0;
+out:
+	json_decref(j);
+	free(resp);
+	return rc;
+}
+
+/* Every command for this call, as [{action, at_ms, body, status, ...}]. */
+void tc_collect(struct tc *t)
+{
+	char url[1024], err[256];
+	char *resp = NULL;
+	long st = 0;
+	json_t *j = NULL, *arr, *c;
+	size_t i, first;
+
+	snprintf(url, sizeof(url), "%s/_vstress/telnyx/commands?call_control_id=%s&since=%lld", t->cfg->control_url,
+		 t->esc_id, t->cmd_since);
+	if (vs_httpc("GET", url, NULL, 5000, &st, &resp, err, sizeof(err)) != 0 || st != 200 || !resp)
+		goto out;
+	j = json_loads(resp, 0, NULL);
+	arr = json_object_get(j, "data");
+	if (!json_is_array(arr))
+		goto out;
+	if (!t->out->commands) /* the TeXML path put its verbs there first */
+		t->out->commands = json_array();
+	first = json_array_size(t->out->commands);
+	json_array_foreach(arr, i, c) {
+		double w = json_number_value(json_object_get(c, "time_ms"));
+		json_t *e = json_pack("{s:O?,s:f,s:O?,s:O?}", "action", json_object_get(c, "action"), "at_ms",
+				      t->have_off ? w + t->world_off_ms : -1.0, "body", json_object_get(c, "params"),
+				      "status", json_object_get(c, "status"));
+		if (!e)
+			continue;
+		if (json_object_get(c, "error_code"))
+			json_object_set(e, "error_code", json_object_get(c, "error_code"));
+		json_array_append_new(t->out->commands, e);
+	}
+	if (!t->have_off) /* no answer: times relative to the first command */
+		json_array_foreach(t->out->commands, i, c) if (i >= first) json_object_set_new(c, "at_ms", json_null());
+out:
+	json_decref(j);
+	free(resp);
+}
+
+/* The media leg: until the script ends, the agent closes, or the agent
+ * hangs up through Call Control (then Telnyx closes the stream). */
+void tc_map_stream_url(const struct vs_tcall_cfg *cfg, const char *url, char *out, size_t len)
+{
+	const char *pub = cfg->tel.public_url, *loc = cfg->tel.local_url;
+	size_t n = pub ? strlen(pub) : 0;
+
+	while (n && pub[n - 1] == '/') /* "wss://x.ngrok.io/" and "wss://x.ngrok.io" alike */
+		n--;
+	size_t ln = loc ? strlen(loc) : 0;
+
+	while (ln && loc[ln - 1] == '/')
+		ln--;
+	if (n && ln && !strncmp(url, pub, n) && (url[n] == '/' || url[n] == '?' || !url[n]))
+		snprintf(out, len, "%.*s%s", (int)ln, loc, url + n);
+	else
+		snprintf(out, len, "%s", url);
+}
+
+void tc_run_media(struct tc *t, struct vs_call_engine *eng, const struct vs_call_script *script,
+		  const char *custom_params)
+{
+	const struct vs_tcall_cfg *cfg = t->cfg;
+	struct vs_call *c = NULL;
+	struct vs_call_params p = {.stream_url = t->out->stream_url_local,
+				   .custom_parameters_json = custom_params,
+				   .call_control_id = t->call.call_control_id,
+				   .call_session_id = t->call.call_session_id,
+				   .from = t->call.from,
+				   .to = t->call.to};
+	int media_ms = cfg->media_timeout_ms > 0 ? cfg->media_timeout_ms : script->m.max_call_ms + 5000;
+	int grace = cfg->hangup_grace_ms > 0 ? cfg->hangup_grace_ms : 1500;
+	uint64_t t0 = tc_mono_ns(), hung_at = 0;
+
+	tc_map_stream_url(cfg, t->out->stream_url, t->out->stream_url_local, sizeof(t->out->stream_url_local));
+	if (vs_call_start(eng, script, &p, &c) != 0) {
+		snprintf(t->out->error, sizeof(t->out->error), "could not start the media leg on %.200s",
+			 t->out->stream_url_local);
+		return;
+	}
+	t->out->media_started = 1;
+	while (vs_call_wait(c, 0) != 0) {
+		if (tc_since_ms(t0) > media_ms)
+			break;
+		if (hung_at && tc_since_ms(hung_at) > grace) {
+			/* as Telnyx does after `hangup`: stop and close the stream */
+			t->out->media_stopped = vs_call_hangup(c, 3000) == 0;
+			break;
+		}
+		if (cfg->control_url && !t->out->agent_hangup)
+			tc_poll_commands(t, "hangup", POLL_MS);
+		else
+			vs_call_wait(c, 50);
+		if (t->out->agent_hangup && !hung_at)
+			hung_at = tc_mono_ns();
+	}
+	if (vs_call_done(c)) {
+		const struct vs_call_result *r = vs_call_get_result(c);
+		if (tc_copy_media(&t->out->media, r) != 0)
+			snprintf(t->out->error, sizeof(t->out->error), "out of memory");
+		t->out->media_started = r->connect_ms > 0 || r->hangup_by != VS_HANGUP_ERROR;
+		if (r->hangup_by == VS_HANGUP_ERROR && !t->out->error[0])
+			snprintf(t->out->error, sizeof(t->out->error), "media: %.200s", r->error);
+	} else {
+		/* the engine frees the result with the call: keep what we know */
+		t->out->media_stopped = 0;
+		t->out->media.hangup_by = hung_at ? VS_HANGUP_AGENT : VS_HANGUP_CALLER;
+		t->out->media.timed_out = !hung_at;
+		t->out->media.first_reply_ms = -1;
+		snprintf(t->out->media.error, sizeof(t->out->media.error), "%s",
+			 hung_at ? "media leg stopped after the agent's hangup command (stream still open)"
+				 : "media leg did not end within media_timeout");
+		if (!hung_at)
+			snprintf(t->out->error, sizeof(t->out->error), "media leg did not end within %d ms", media_ms);
+	}
+	vs_call_free(c);
+}
