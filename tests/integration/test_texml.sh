@@ -62,7 +62,7 @@ try:
 except Exception as e:
     print("# summary not valid JSON: %s" % e); sys.exit(1)
 p = [p for p in s.get("plugins", []) if p.get("name") == "telnyx"]
-if s.get("schema_version") != 1 or len(p) != 1:
+if s.get("schema_version") != 2 or len(p) != 1:
     print("# run status %r, telnyx results %d" % (s.get("status"), len(p))); sys.exit(1)
 p = p[0]
 c = {x["name"]: (x["status"], x.get("message") or "") for x in p.get("checks", [])}
