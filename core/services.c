@@ -415,6 +415,7 @@ static void start_target(struct vs_services *s, struct vs_run *run)
 		s->target.error = vs_xasprintf("[target] mode = '%s': expected launch, attach or none", mode);
 		return;
 	}
+	setenv("VSTRESS_TARGET_MODE", mode, 1); /* plugins word attach-mode skips by it */
 	if (!strcmp(mode, "launch")) {
 		p = free_port();
 		snprintf(port, sizeof(port), "%d", p);

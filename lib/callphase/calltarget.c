@@ -2,7 +2,13 @@
  * vstress/callphase/calltarget.h. */
 #include "vstress/callphase/calltarget.h"
 
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
 #include "vstress/callphase/plugopt.h"
+#include "vstress/net/httpc.h"
 
 int vs_calltarget_read(const struct vs_host *h, vs_ctx *c, struct vs_calltarget *t)
 {
@@ -51,6 +57,15 @@ int vs_calltarget_skip(const struct vs_host *h, vs_ctx *c, const char *section, 
 		h->reason(c, "no Telnyx signing seed (VSTRESS_TELNYX_SIGNING_SEED): webhooks cannot be signed");
 		return VS_SKIP;
 	}
+	if (vs_calltarget_attached()) {
+		const char *pub = getenv("VSTRESS_TELNYX_PUBLIC_KEY"), *tel = getenv("VSTRESS_WORLD_TELNYX_HTTP");
+
+		h->log(c, VS_LOG_INFO,
+		       "attached agent: needs TELNYX_PUBLIC_KEY=%s ([vstress] telnyx_key_file), TELNYX_API_BASE=%s/v2, the "
+		       "provider base URLs and keys of the world's env (world.json), and a tenant routing %s; a call "
+		       "showing one missing skips [%s]",
+		       pub ? pub : "?", tel ? tel : "(the world's telnyx stand-in)", t->routed, section);
+	}
 	return VS_OK;
 }
 
@@ -78,4 +93,53 @@ void vs_calltarget_close(const struct vs_host *h, vs_ctx *c, const struct vs_cal
 	vs_popt_tenant_remove(h, c, &t->tcfg, tenant);
 	if (eng)
 		vs_call_engine_free(eng);
+}
+
+int vs_calltarget_attached(void)
+{
+	const char *m = getenv("VSTRESS_TARGET_MODE");
+
+	return m && !strcmp(m, "attach");
+}
+
+/* Requests the world's telnyx stand-in has counted; -1 when unknown. */
+static long long telnyx_requests(const char *control)
+{
+	char url[1100], err[200], *resp = NULL;
+	long status = 0;
+	long long n = -1;
+	json_t *j;
+
+	snprintf(url, sizeof(url), "%s/_vstress/stats", control);
+	if (vs_httpc("GET", url, NULL, 3000, &status, &resp, err, sizeof(err)) == 0 && status == 200 && resp &&
+	    (j = json_loads(resp, 0, NULL))) {
+		json_t *v = json_object_get(json_object_get(j, "telnyx"), "requests");
+		n = json_is_integer(v) ? (long long)json_integer_value(v) : 0;
+		json_decref(j);
+	}
+	free(resp);
+	return n;
+}
+
+int vs_calltarget_attach_unmet(const struct vs_host *h, vs_ctx *c, const struct vs_calltarget *t,
+			       const struct vs_tcall_result *r)
+{
+	const char *pub = getenv("VSTRESS_TELNYX_PUBLIC_KEY"), *tel = getenv("VSTRESS_WORLD_TELNYX_HTTP");
+
+	if (!vs_calltarget_attached() || !r)
+		return VS_OK;
+	if (r->webhook_status == 401 || r->webhook_status == 403) {
+		h->reason(c, "the attached agent refused our signed call.initiated (HTTP %d: \"%.120s\"): its "
+			     "TELNYX_PUBLIC_KEY must be %s, the public key of [vstress] telnyx_key_file (vstress keygen)",
+			  r->webhook_status, r->webhook_body, pub ? pub : "the run's key");
+		return VS_SKIP;
+	}
+	if (r->webhook_status >= 200 && r->webhook_status < 300 && !r->answered && !r->texml[0] &&
+	    telnyx_requests(t->control_url) == 0) {
+		h->reason(c, "the attached agent answered call.initiated (HTTP %d) but never called the world's Call "
+			     "Control API (its telnyx stand-in saw no request): point the agent's TELNYX_API_BASE at %s/v2",
+			  r->webhook_status, tel ? tel : "the world's telnyx stand-in");
+		return VS_SKIP;
+	}
+	return VS_OK;
 }

@@ -76,9 +76,10 @@ static void drain(struct ld *p)
 /* Unmeasured calls first (attached as data.warmup, not checked): a fresh
  * agent's first call loads its models (Pipecat's VAD) and is no steady
  * state. */
-static void warm_up(struct ld *p, const struct vs_tcall_cfg *base)
+static int warm_up(struct ld *p, const struct vs_tcall_cfg *base)
 {
 	json_t *arr = json_array();
+	int rc = VS_OK;
 
 	for (long long i = 0; i < p->warmup_calls && !p->h->should_stop(p->c); i++) {
 		struct vs_tcall_result r = {0};
@@ -91,9 +92,14 @@ static void warm_up(struct ld *p, const struct vs_tcall_cfg *base)
 		else
 			p->h->log(p->c, VS_LOG_WARN, "warm-up call %lld: %s", i + 1, r.error);
 		json_array_append_new(arr, vs_tcall_result_json(&r));
+		if (i == 0)
+			rc = vs_calltarget_attach_unmet(p->h, p->c, &p->t, &r);
 		vs_tcall_result_clear(&r);
+		if (rc != VS_OK)
+			break;
 	}
 	p->h->attach(p->c, "warmup", arr);
+	return rc;
 }
 
 static int ld_run(const struct vs_host *h, vs_ctx *c, void *state)
@@ -122,7 +128,8 @@ static int ld_run(const struct vs_host *h, vs_ctx *c, void *state)
 	char err[256];
 
 	bc.base = &base;
-	warm_up(p, &base);
+	if (warm_up(p, &base) != VS_OK)
+		return VS_SKIP; /* attached agent missing a need (reason set) */
 	if (p->t.metrics_url[0] && ld_prom_read(p->t.metrics_url, &p->prom_before) != 0)
 		h->log(c, VS_LOG_WARN, "GET %s did not answer 200: the agent-side checks will skip", p->t.metrics_url);
 	if (*p->t.db_url && (p->deadlocks_before = ld_db_deadlocks(p->t.db_url, p->db_err, sizeof(p->db_err))) < 0)
@@ -150,6 +157,11 @@ static int ld_run(const struct vs_host *h, vs_ctx *c, void *state)
 	}
 	h->log(c, VS_LOG_INFO, "batch done in %.1f s: %ld of %lld calls ran", (double)(p->t_end_ns - p->t_start_ns) / 1e9,
 	       p->ran, p->ncalls);
+	if (!p->warmup_calls && p->ran > 0 && p->calls[0].ran &&
+	    vs_calltarget_attach_unmet(h, c, &p->t, &p->calls[0].r) != VS_OK) {
+		ld_mon_stop(p);
+		return VS_SKIP;
+	}
 	drain(p);
 	vs_popt_sleep(p->h, p->c, p->idle_ms); /* after: back to idle? */
 	ld_mon_stop(p);

@@ -64,9 +64,10 @@ static void log_call(struct pl *p, size_t i)
  * (Pipecat's VAD and turn models) and take both cores while our media is
  * paced; the measured calls then see the agent in its steady state.  The
  * warm-up results are attached (data.warmup), not checked. */
-static void warm_up(struct pl *p, uint64_t seed)
+static int warm_up(struct pl *p, uint64_t seed)
 {
 	json_t *arr = json_array();
+	int rc = VS_OK;
 
 	for (long long i = 0; i < p->warmup_calls && !p->h->should_stop(p->c); i++) {
 		struct vs_tcall_result r = {0};
@@ -85,11 +86,16 @@ static void warm_up(struct pl *p, uint64_t seed)
 		else
 			p->h->log(p->c, VS_LOG_WARN, "warm-up call %lld: %s", i + 1, r.error);
 		json_array_append_new(arr, vs_tcall_result_json(&r));
+		if (i == 0)
+			rc = vs_calltarget_attach_unmet(p->h, p->c, &p->t, &r);
 		vs_tcall_result_clear(&r);
+		if (rc != VS_OK)
+			break;
 		if (p->pause_ms)
 			vs_popt_sleep(p->h, p->c, p->pause_ms);
 	}
 	p->h->attach(p->c, "warmup", arr);
+	return rc;
 }
 
 /* Live progress on the terminal: calls one at a time; done calls so far. */
@@ -112,7 +118,8 @@ static int pl_run(const struct vs_host *h, vs_ctx *c, void *state)
 	struct pl *p = state;
 	uint64_t seed = h->seed(c);
 
-	warm_up(p, seed);
+	if (warm_up(p, seed) != VS_OK)
+		return VS_SKIP; /* attached agent missing a need (reason set) */
 	/* after the warm-up: the agent's one-time model loading is not a leak */
 	if (p->t.pid)
 		p->rss_before_kb = pl_rss_tree_kb(p->t.pid, &p->nproc_before);
@@ -142,6 +149,10 @@ static int pl_run(const struct vs_host *h, vs_ctx *c, void *state)
 		pl_progress(h, c, p, i, 1);
 		pc->failed = vs_tcall_run(p->eng, pc->script, &cfg, &pc->r) != 0;
 		pc->ran = 1;
+		if (i == 0 && !p->warmup_calls && vs_calltarget_attach_unmet(h, c, &p->t, &pc->r) != VS_OK) {
+			p->ncalls = 1;
+			return VS_SKIP;
+		}
 		pl_progress(h, c, p, i + 1, 0);
 		p->ncalls = i + 1;
 		h->count(c, "calls", 1);

@@ -64,6 +64,18 @@ void vs_calltarget_path(const struct vs_host *h, vs_ctx *c, const struct vs_call
 int vs_calltarget_skip(const struct vs_host *h, vs_ctx *c, const char *section, const struct vs_calltarget *t,
 		       const char *no_control);
 
+/* Attach mode ([target] mode = attach: VSTRESS_TARGET_MODE=attach): the
+ * agent was not started by vstress, so its environment may not point at
+ * the world.  vs_calltarget_skip logs what a phase needs from it; after a
+ * call, vs_calltarget_attach_unmet returns VS_SKIP (reason set) when that
+ * call shows a need unmet: the webhook refused as unsigned/forged (401/403:
+ * its TELNYX_PUBLIC_KEY is not the run's key), or answered 2xx while the
+ * world's telnyx stand-in saw no request at all (its TELNYX_API_BASE is not
+ * the world).  VS_OK otherwise, and always when not attached. */
+int vs_calltarget_attached(void);
+int vs_calltarget_attach_unmet(const struct vs_host *h, vs_ctx *c, const struct vs_calltarget *t,
+			       const struct vs_tcall_result *r);
+
 /* A connection to the target's database (libpq's PGconn; 5 s connect
  * timeout), or NULL with err "cannot connect to the target's database: ..."
  * (or naming db_url when url is empty). */
