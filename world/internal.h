@@ -297,7 +297,10 @@ int world_control_register(struct world *W);
 uint64_t world_publish(struct world *W, const char *topic, json_t *ev);
 int world_subscribe(struct world *W, const char *topic, vs_event_cb fn, void *arg);
 json_t *world_urls_json(struct world *W);
-int world_token_init(struct world *W);
+/* world/token.c: W->token from VSTRESS_WORLD_TOKEN, else a random one
+ * (token_generated); 0, or -1 with err.  world_token_ok: does auth read
+ * "Bearer <token>" (constant-time)? */
+int world_token_init(struct world *W, char *err, size_t errlen);
 int world_token_ok(const struct world *W, const char *auth);
 int world_write_urls(struct world *W, const char *path);
 

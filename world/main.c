@@ -139,8 +139,13 @@ int vs_world_main(const struct vs_world_setup *setup)
 		seed_arg = wconf_get(&W.conf, "world", "seed");
 	W.faults.seed = seed_arg ? strtoull(seed_arg, NULL, 10) : 1;
 	long listen_port = -1;
-	if (world_addr_conf(&W, &listen_port) < 0 || world_token_init(&W) < 0)
+	char terr[160];
+	if (world_addr_conf(&W, &listen_port) < 0)
 		goto out;
+	if (world_token_init(&W, terr, sizeof terr) < 0) {
+		w_log(&W, NULL, VS_LOG_ERROR, "%s", terr);
+		goto out;
+	}
 	if (port_base < 0 && listen_port >= 0)
 		port_base = listen_port; /* [world] listen = ADDR:PORT: control on PORT, stand-ins on PORT+1... */
 	if (port_base < 0)
