@@ -195,7 +195,12 @@ static void export_pg_proxy(struct vs_services *s, const char *dburl)
 		return;
 	if (addr) {
 		setenv("VSTRESS_WORLD_POSTGRES_ADDR", addr, 1);
-		u = vs_pgurl_with_addr(dburl, "127.0.0.1", (int)json_integer_value(json_object_get(pg, "port")));
+		/* the proxy's own address ([world] pg_proxy_listen; 0.0.0.0: loopback) */
+		char host[64];
+		snprintf(host, sizeof(host), "%.*s", (int)strcspn(addr, ":"), addr);
+		if (!strcmp(host, "0.0.0.0") || !*host)
+			snprintf(host, sizeof(host), "127.0.0.1");
+		u = vs_pgurl_with_addr(dburl, host, (int)json_integer_value(json_object_get(pg, "port")));
 	}
 	setenv("VSTRESS_WORLD_DATABASE_URL", u ? u : dburl, 1);
 	free(u);

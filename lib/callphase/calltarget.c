@@ -121,7 +121,7 @@ static long long telnyx_requests(const char *control)
 	return n;
 }
 
-int vs_calltarget_attach_unmet(const struct vs_host *h, vs_ctx *c, const struct vs_calltarget *t,
+int vs_calltarget_attach_unmet(const struct vs_host *h, vs_ctx *c, const char *control_url,
 			       const struct vs_tcall_result *r)
 {
 	const char *pub = getenv("VSTRESS_TELNYX_PUBLIC_KEY"), *tel = getenv("VSTRESS_WORLD_TELNYX_HTTP");
@@ -135,7 +135,7 @@ int vs_calltarget_attach_unmet(const struct vs_host *h, vs_ctx *c, const struct 
 		return VS_SKIP;
 	}
 	if (r->webhook_status >= 200 && r->webhook_status < 300 && !r->answered && !r->texml[0] &&
-	    telnyx_requests(t->control_url) == 0) {
+	    telnyx_requests(control_url) == 0) {
 		h->reason(c, "the attached agent answered call.initiated (HTTP %d) but never called the world's Call "
 			     "Control API (its telnyx stand-in saw no request): point the agent's TELNYX_API_BASE at %s/v2",
 			  r->webhook_status, tel ? tel : "the world's telnyx stand-in");

@@ -93,7 +93,7 @@ static int warm_up(struct ld *p, const struct vs_tcall_cfg *base)
 			p->h->log(p->c, VS_LOG_WARN, "warm-up call %lld: %s", i + 1, r.error);
 		json_array_append_new(arr, vs_tcall_result_json(&r));
 		if (i == 0)
-			rc = vs_calltarget_attach_unmet(p->h, p->c, &p->t, &r);
+			rc = vs_calltarget_attach_unmet(p->h, p->c, p->t.control_url, &r);
 		vs_tcall_result_clear(&r);
 		if (rc != VS_OK)
 			break;
@@ -158,7 +158,7 @@ static int ld_run(const struct vs_host *h, vs_ctx *c, void *state)
 	h->log(c, VS_LOG_INFO, "batch done in %.1f s: %ld of %lld calls ran", (double)(p->t_end_ns - p->t_start_ns) / 1e9,
 	       p->ran, p->ncalls);
 	if (!p->warmup_calls && p->ran > 0 && p->calls[0].ran &&
-	    vs_calltarget_attach_unmet(h, c, &p->t, &p->calls[0].r) != VS_OK) {
+	    vs_calltarget_attach_unmet(h, c, p->t.control_url, &p->calls[0].r) != VS_OK) {
 		ld_mon_stop(p);
 		return VS_SKIP;
 	}

@@ -87,7 +87,7 @@ static int warm_up(struct pl *p, uint64_t seed)
 			p->h->log(p->c, VS_LOG_WARN, "warm-up call %lld: %s", i + 1, r.error);
 		json_array_append_new(arr, vs_tcall_result_json(&r));
 		if (i == 0)
-			rc = vs_calltarget_attach_unmet(p->h, p->c, &p->t, &r);
+			rc = vs_calltarget_attach_unmet(p->h, p->c, p->t.control_url, &r);
 		vs_tcall_result_clear(&r);
 		if (rc != VS_OK)
 			break;
@@ -149,7 +149,7 @@ static int pl_run(const struct vs_host *h, vs_ctx *c, void *state)
 		pl_progress(h, c, p, i, 1);
 		pc->failed = vs_tcall_run(p->eng, pc->script, &cfg, &pc->r) != 0;
 		pc->ran = 1;
-		if (i == 0 && !p->warmup_calls && vs_calltarget_attach_unmet(h, c, &p->t, &pc->r) != VS_OK) {
+		if (i == 0 && !p->warmup_calls && vs_calltarget_attach_unmet(h, c, p->t.control_url, &pc->r) != VS_OK) {
 			p->ncalls = 1;
 			return VS_SKIP;
 		}

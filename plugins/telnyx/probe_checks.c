@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 
 #include "probe.h"
+#include "vstress/callphase/calltarget.h"
 #include "vstress/standin/worldfaults.h"
 
 int tprobe_enabled(const struct tprobe *p, const char *group)
@@ -149,6 +150,12 @@ void tprobe_check_basic(struct tprobe *p)
 	char why[700];
 
 	tprobe_call(p, "routed", p->script, &cfg, &r);
+	/* attached agent not trusting our key or not reaching the world: skip, saying which */
+	if (vs_calltarget_attach_unmet(h, p->c, p->control_url, &r) != VS_OK) {
+		p->attach_unmet = 1;
+		vs_tcall_result_clear(&r);
+		return;
+	}
 	if (!r.webhook_status)
 		h->check(p->c, "webhook.initiated", VS_CHECK_FAIL, "call.initiated to %s: no HTTP answer within %d ms (%s)",
 			 p->routed, cfg.webhook_timeout_ms, r.webhook_problem[0] ? r.webhook_problem : r.error);

@@ -73,7 +73,7 @@ int vs_calltarget_skip(const struct vs_host *h, vs_ctx *c, const char *section, 
  * world's telnyx stand-in saw no request at all (its TELNYX_API_BASE is not
  * the world).  VS_OK otherwise, and always when not attached. */
 int vs_calltarget_attached(void);
-int vs_calltarget_attach_unmet(const struct vs_host *h, vs_ctx *c, const struct vs_calltarget *t,
+int vs_calltarget_attach_unmet(const struct vs_host *h, vs_ctx *c, const char *control_url,
 			       const struct vs_tcall_result *r);
 
 /* A connection to the target's database (libpq's PGconn; 5 s connect
