@@ -24,6 +24,7 @@
 #include "merge.h"
 #include "shard.h"
 #include "worldcfg.h"
+#include "runsecrets.h"
 
 #define EXIT_PASS 0
 #define EXIT_CHECKS 1
@@ -55,6 +56,7 @@ struct cli {
 	int nargs;
 	/* world only */
 	const char *urls_file, *port_base, *pg_upstream, *resolved;
+	int force; /* keygen only */
 };
 
 static volatile sig_atomic_t interrupted;
@@ -72,6 +74,8 @@ static void usage(FILE *f)
 		"  check-config        validate the manifest and print the run order\n"
 		"  world               start the stand-in world alone and print its URLs (the manifest and\n"
 		"                      plugins found as for run; every plugin with a stand-in is served)\n"
+		"  keygen FILE         write a Telnyx signing key pair to FILE (mode 0600; --force replaces);\n"
+		"                      prints the public key ([vstress] telnyx_key_file = FILE signs with it)\n"
 		"  merge OUT SHARD...  merge the results folders of a sharded run into OUT (docs/scale-out.md)\n"
 		"  report DIR          (re)write DIR/report.html from DIR/test_summary.json\n"
 		"\n"
@@ -148,6 +152,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 		{"shard", required_argument, NULL, 'H'},    {"shard-all", no_argument, NULL, 'A'},
 		{"urls-file", required_argument, NULL, 'U'}, {"port-base", required_argument, NULL, 'B'},
 		{"pg-upstream", required_argument, NULL, 'G'}, {"resolved", required_argument, NULL, 'R'},
+		{"force", no_argument, NULL, 'f'},
 		{NULL, 0, NULL, 0}};
 	int ch;
 
@@ -172,6 +177,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 		case 'B': cli->port_base = optarg; break;
 		case 'G': cli->pg_upstream = optarg; break;
 		case 'R': cli->resolved = optarg; break;
+		case 'f': cli->force = 1; break;
 		case 'v': cli->verbose = cli->verbose < 0 ? 1 : cli->verbose + 1; break;
 		case 'q': cli->verbose = -1; break;
 		case 'h': usage(stdout); exit(0);
@@ -190,6 +196,10 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 	cli->nargs = argc - optind - 1;
 	if ((cli->urls_file || cli->port_base || cli->pg_upstream || cli->resolved) && strcmp(cli->cmd, "world")) {
 		fprintf(stderr, "vstress: --urls-file, --port-base, --pg-upstream and --resolved are options of world\n");
+		return -1;
+	}
+	if (cli->force && strcmp(cli->cmd, "keygen")) {
+		fprintf(stderr, "vstress: --force is an option of keygen\n");
 		return -1;
 	}
 	if (optind + 2 < argc && strcmp(cli->cmd, "merge")) {
@@ -644,6 +654,14 @@ static int cmd_run(struct cli *cli, struct env *env)
 	memset(&run, 0, sizeof(run));
 	if (prepare(cli, env, &plan))
 		return EXIT_USAGE;
+	{
+		char kerr[600];
+
+		if (vs_runsecrets_export(&env->cfg, kerr, sizeof(kerr))) {
+			fprintf(stderr, "vstress: %s\n", kerr);
+			return EXIT_USAGE;
+		}
+	}
 	vs_config_digest(&env->cfg, is_secret, env, digest);
 	if (setup_run(cli, env, &run, digest))
 		goto out;
@@ -853,6 +871,26 @@ static int cmd_world(struct cli *cli)
 	return rc;
 }
 
+/* `vstress keygen FILE [--force]`: a stable Telnyx signing identity.  Only
+ * the public half is printed. */
+static int cmd_keygen(struct cli *cli)
+{
+	char pub[VS_ED25519_PUB_B64_LEN + 1], err[600];
+
+	if (!cli->arg) {
+		fprintf(stderr, "vstress: keygen needs a file name (vstress keygen FILE [--force])\n");
+		return EXIT_USAGE;
+	}
+	if (vs_keyfile_generate(cli->arg, cli->force, pub, err, sizeof(err))) {
+		fprintf(stderr, "vstress keygen: %s\n", err);
+		return EXIT_USAGE;
+	}
+	printf("public key: %s\n", pub);
+	printf("key file:   %s (mode 0600; the private seed is not shown)\n", cli->arg);
+	printf("use it:     [vstress] telnyx_key_file = %s; the agent's TELNYX_PUBLIC_KEY = the public key\n", cli->arg);
+	return EXIT_PASS;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli = {0};
@@ -863,6 +901,10 @@ int main(int argc, char **argv)
 		goto out;
 	if (!strcmp(cli.cmd, "world")) {
 		rc = cmd_world(&cli);
+		goto out;
+	}
+	if (!strcmp(cli.cmd, "keygen")) { /* needs no manifest */
+		rc = cmd_keygen(&cli);
 		goto out;
 	}
 	if (!strcmp(cli.cmd, "merge")) {
@@ -895,7 +937,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(cli.cmd, "check-config"))
 		rc = cmd_check_config(&cli, &env);
 	else {
-		fprintf(stderr, "vstress: unknown command '%s' (run, list, describe, check-config, world, merge, report)\n", cli.cmd);
+		fprintf(stderr, "vstress: unknown command '%s' (run, list, describe, check-config, world, keygen, merge, report)\n", cli.cmd);
 		rc = EXIT_USAGE;
 	}
 	free_env(&env);

@@ -13,12 +13,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <vstress/crypto/ed25519.h>
-#include <vstress/crypto/b64.h>
-
 #include "pacer.h"
 #include "pgurl.h"
 #include "runner.h"
+#include "runsecrets.h"
 #include "worldcfg.h"
 
 extern char **environ;
@@ -197,7 +195,12 @@ static void export_pg_proxy(struct vs_services *s, const char *dburl)
 		return;
 	if (addr) {
 		setenv("VSTRESS_WORLD_POSTGRES_ADDR", addr, 1);
-		u = vs_pgurl_with_addr(dburl, "127.0.0.1", (int)json_integer_value(json_object_get(pg, "port")));
+		/* the proxy's own address ([world] pg_proxy_listen; 0.0.0.0: loopback) */
+		char host[64];
+		snprintf(host, sizeof(host), "%.*s", (int)strcspn(addr, ":"), addr);
+		if (!strcmp(host, "0.0.0.0") || !*host)
+			snprintf(host, sizeof(host), "127.0.0.1");
+		u = vs_pgurl_with_addr(dburl, host, (int)json_integer_value(json_object_get(pg, "port")));
 	}
 	setenv("VSTRESS_WORLD_DATABASE_URL", u ? u : dburl, 1);
 	free(u);
@@ -349,7 +352,8 @@ static const char *tget(struct vs_run *run, const char *key)
 	return vs_config_get(run->cfg, "target", key, &err);
 }
 
-/* The target's environment: ours minus the signing seed, then the world's
+/* The target's environment: ours minus the signing seed and the world's
+ * control token, then the world's
  * suggested variables, then [target] env.* (which win). */
 static char **target_env(struct vs_services *s, struct vs_run *run)
 {
@@ -361,7 +365,7 @@ static char **target_env(struct vs_services *s, struct vs_run *run)
 
 #define PUT(kv) do { env = vs_xrealloc(env, (n + 2) * sizeof(*env)); env[n++] = (kv); env[n] = NULL; } while (0)
 	for (i = 0; environ[i]; i++)
-		if (strncmp(environ[i], "VSTRESS_TELNYX_SIGNING_SEED=", 28))
+		if (!vs_runsecrets_withheld(environ[i]))
 			PUT(vs_xstrdup(environ[i]));
 	json_object_foreach(wenv, k, v)
 		if (json_is_string(v))
@@ -445,6 +449,7 @@ static void start_target(struct vs_services *s, struct vs_run *run)
 		s->target.error = vs_xasprintf("[target] mode = '%s': expected launch, attach or none", mode);
 		return;
 	}
+	setenv("VSTRESS_TARGET_MODE", mode, 1); /* plugins word attach-mode skips by it */
 	if (!strcmp(mode, "launch")) {
 		p = free_port();
 		snprintf(port, sizeof(port), "%d", p);
@@ -529,20 +534,6 @@ out:
 	free(cmd_copy);
 }
 
-/* A fresh Ed25519 key per run: the public half goes to the target, the
- * seed only to plugins. */
-static void make_signing_key(void)
-{
-	struct vs_ed25519_key k;
-	char pub[VS_ED25519_PUB_B64_LEN + 1], seed[64];
-
-	if (vs_ed25519_generate(&k) || vs_ed25519_pub_b64(&k, pub) ||
-	    vs_b64_encode(k.seed, sizeof(k.seed), seed, sizeof(seed)) < 0)
-		return;
-	setenv("VSTRESS_TELNYX_PUBLIC_KEY", pub, 1);
-	setenv("VSTRESS_TELNYX_SIGNING_SEED", seed, 1);
-}
-
 void vs_services_start(struct vs_services *s, struct vs_run *run, struct vs_plan *plan, struct vs_registry *reg)
 {
 	struct vs_err err = {0};
@@ -552,7 +543,6 @@ void vs_services_start(struct vs_services *s, struct vs_run *run, struct vs_plan
 	memset(s, 0, sizeof(*s));
 	s->world.name = "world";
 	s->target.name = "target";
-	make_signing_key();
 	if (we && vs_parse_bool(we, &world_on))
 		world_on = 1;
 	if (plan->needs_world || (plan->needs_target && world_on)) {

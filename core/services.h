@@ -7,7 +7,9 @@
  *   VSTRESS_WORLD_<NAME>_HTTP / _WS   each stand-in's base URLs
  *   VSTRESS_TARGET_URL, VSTRESS_TARGET_PID, VSTRESS_TARGET_PORT
  *   VSTRESS_TELNYX_PUBLIC_KEY (base64) and VSTRESS_TELNYX_SIGNING_SEED
- *     (base64, withheld from the target): the run's webhook signing key. */
+ *     (base64, withheld from the target): the run's webhook signing key,
+ *     and VSTRESS_WORLD_TOKEN (withheld from the target): the world's
+ *     control token; both set by vs_runsecrets_export (core/runsecrets.h). */
 #ifndef VS_SERVICES_H
 #define VS_SERVICES_H
 

@@ -1,4 +1,5 @@
-/* The world's loopback control API (docs/world.md):
+/* The world's control API (docs/world.md), every route behind the run's
+ * bearer token (world_token_ok):
  *   GET  /_vstress/health             {"ok":true}
  *   GET  /_vstress/urls               every stand-in's URLs and env
  *   GET  /_vstress/stats              counters per stand-in; DELETE resets
@@ -11,6 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "world/conn.h"
 
@@ -66,7 +70,7 @@ json_t *world_urls_json(struct world *W)
 		if (!l->pgproxy)
 			continue;
 		char u[96];
-		snprintf(u, sizeof u, "127.0.0.1:%d", l->port);
+		snprintf(u, sizeof u, "%s:%d", W->pg_bind_addr[0] ? W->pg_bind_addr : "127.0.0.1", l->port);
 		json_object_set_new(st, "postgres", json_pack("{s:s,s:i,s:s}", "addr", u, "port", l->port, "upstream",
 								l->up_host));
 		json_object_set_new(env, "VSTRESS_PG_PROXY_PORT", json_integer(l->port));
@@ -286,15 +290,24 @@ int world_write_urls(struct world *W, const char *path)
 	int rc = -1;
 	size_t pl = strlen(path);
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	FILE *fp = fopen(tmp, "w");
-	if (!fp)
+	/* 0600: a token the world made itself is in it */
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!fp) {
+		if (fd >= 0)
+			close(fd);
 		goto out;
+	}
+	if (W->token_generated)
+		json_object_set_new(u, "token", json_string(W->token));
 	if (pl > 5 && !strcmp(path + pl - 5, ".json")) {
 		json_dumpf(u, fp, JSON_INDENT(2));
 		fputc('\n', fp);
 	} else {
 		const char *k;
 		json_t *v;
+		if (W->token_generated)
+			fprintf(fp, "VSTRESS_WORLD_TOKEN=%s\n", W->token);
 		json_object_foreach(json_object_get(u, "env"), k, v)
 		{
 			if (json_is_string(v))

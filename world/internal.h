@@ -151,7 +151,7 @@ struct vs_wctx {
 	struct wcounter *ctr;
 	size_t nctr, capctr;
 	uint64_t rng;
-	char url_http[64], url_ws[64];
+	char url_http[192], url_ws[192];
 	struct wkv env[8];
 	size_t nenv;
 	void (*exit_fn)(void *);
@@ -232,7 +232,15 @@ struct world {
 	long next_timer;
 	int log_level;
 	volatile int stop;
-	char control_url[64];
+	char control_url[192];
+	/* [world] listen's address (default 127.0.0.1), [world] public_url
+	 * (the scheme://host the URLs it exports name instead of the bound
+	 * address), [world] pg_proxy_listen's address (default 127.0.0.1) */
+	char bind_addr[64], public_url[160], pg_bind_addr[64];
+	/* bearer token every /_vstress/ request must carry (issue 12);
+	 * token_generated: made here (standalone), so the URLs file holds it */
+	char token[80];
+	int token_generated;
 	/* events */
 	json_t *events; /* array of {seq,topic,time_ms,data} */
 	uint64_t next_seq;
@@ -289,6 +297,11 @@ int world_control_register(struct world *W);
 uint64_t world_publish(struct world *W, const char *topic, json_t *ev);
 int world_subscribe(struct world *W, const char *topic, vs_event_cb fn, void *arg);
 json_t *world_urls_json(struct world *W);
+/* world/token.c: W->token from VSTRESS_WORLD_TOKEN, else a random one
+ * (token_generated); 0, or -1 with err.  world_token_ok: does auth read
+ * "Bearer <token>" (constant-time)? */
+int world_token_init(struct world *W, char *err, size_t errlen);
+int world_token_ok(const struct world *W, const char *auth);
 int world_write_urls(struct world *W, const char *path);
 
 /* pgproxy (world/pgproxy.c) */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #include "world/internal.h"
 #include "world/main.h"
@@ -69,6 +70,57 @@ static void run_hooks(struct world *W, const struct vs_world_setup *s)
 	}
 }
 
+/* "ADDR" or "ADDR:PORT" (IPv4) into addr and *port (-1: none); -1 on bad. */
+static int parse_listen(const char *v, char *addr, size_t n, long *port)
+{
+	const char *colon = strrchr(v, ':');
+	size_t alen = colon ? (size_t)(colon - v) : strlen(v);
+	unsigned char probe[4];
+	char *end;
+
+	*port = -1;
+	if (alen == 0 || alen >= n)
+		return -1;
+	snprintf(addr, n, "%.*s", (int)alen, v);
+	if (inet_pton(AF_INET, addr, probe) != 1)
+		return -1;
+	if (colon) {
+		*port = strtol(colon + 1, &end, 10);
+		if (end == colon + 1 || *end || *port < 0 || *port > 65535)
+			return -1;
+	}
+	return 0;
+}
+
+/* [world] listen, public_url and pg_proxy_listen (docs/world.md). */
+static int world_addr_conf(struct world *W, long *listen_port)
+{
+	const char *v = wconf_get(&W->conf, "world", "listen");
+	long pgport;
+
+	if (v && *v && parse_listen(v, W->bind_addr, sizeof W->bind_addr, listen_port) < 0) {
+		w_log(W, NULL, VS_LOG_ERROR, "[world] listen = '%s': expected an IPv4 ADDR or ADDR:PORT", v);
+		return -1;
+	}
+	v = wconf_get(&W->conf, "world", "pg_proxy_listen");
+	if (v && *v && (parse_listen(v, W->pg_bind_addr, sizeof W->pg_bind_addr, &pgport) < 0 || pgport >= 0)) {
+		w_log(W, NULL, VS_LOG_ERROR, "[world] pg_proxy_listen = '%s': expected an IPv4 ADDR (the port is pg_port)", v);
+		return -1;
+	}
+	v = wconf_get(&W->conf, "world", "public_url");
+	if (v && *v) {
+		const char *host = strstr(v, "://");
+		if ((strncmp(v, "http://", 7) && strncmp(v, "https://", 8)) || !host[3] || host[3] == '/' ||
+		    strchr(host + 3, ':') || strlen(v) >= sizeof W->public_url) {
+			w_log(W, NULL, VS_LOG_ERROR,
+			      "[world] public_url = '%s': expected http(s)://HOST with no port (each stand-in's port is added)", v);
+			return -1;
+		}
+		snprintf(W->public_url, sizeof W->public_url, "%s", v);
+	}
+	return 0;
+}
+
 int vs_world_main(const struct vs_world_setup *setup)
 {
 	struct world W;
@@ -86,6 +138,16 @@ int vs_world_main(const struct vs_world_setup *setup)
 	if (!seed_arg)
 		seed_arg = wconf_get(&W.conf, "world", "seed");
 	W.faults.seed = seed_arg ? strtoull(seed_arg, NULL, 10) : 1;
+	long listen_port = -1;
+	char terr[160];
+	if (world_addr_conf(&W, &listen_port) < 0)
+		goto out;
+	if (world_token_init(&W, terr, sizeof terr) < 0) {
+		w_log(&W, NULL, VS_LOG_ERROR, "%s", terr);
+		goto out;
+	}
+	if (port_base < 0 && listen_port >= 0)
+		port_base = listen_port; /* [world] listen = ADDR:PORT: control on PORT, stand-ins on PORT+1... */
 	if (port_base < 0)
 		port_base = (v = wconf_get(&W.conf, "world", "port_base")) ? strtol(v, NULL, 10) : 0;
 	if (!pg)
@@ -136,7 +198,9 @@ int vs_world_main(const struct vs_world_setup *setup)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	printf("vstress world: control %s\n", W.control_url);
+	printf("vstress world: control %s (bearer token: %s)\n", W.control_url,
+	       W.token_generated ? (urls_file ? "in the URLs file" : "none given; control API unusable")
+				 : "VSTRESS_WORLD_TOKEN");
 	json_t *u = world_urls_json(&W);
 	const char *name;
 	json_t *s;

@@ -121,7 +121,7 @@ void world_counter_add(vs_wctx *wc, const char *name, double d)
 
 /* --- listeners --------------------------------------------------------- */
 
-static int listen_fd(int port, int *bound)
+static int listen_fd(const char *addr, int port, int *bound)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -129,7 +129,11 @@ static int listen_fd(int port, int *bound)
 	int one = 1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (inet_pton(AF_INET, addr && *addr ? addr : "127.0.0.1", &a.sin_addr) != 1) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
 	socklen_t al = sizeof a;
 	if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 512) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&a, &al) < 0) {
@@ -140,15 +144,33 @@ static int listen_fd(int port, int *bound)
 	return fd;
 }
 
+/* The URL prefix a listener on port is advertised under: [world]
+ * public_url (scheme://host) when set, else the bound address (0.0.0.0
+ * names no host: loopback then). ws = 1: ws:// or wss://. */
+static void advertised(const struct world *W, int port, int ws, char *out, size_t n)
+{
+	const char *pub = W->public_url, *host = W->bind_addr[0] && strcmp(W->bind_addr, "0.0.0.0") ? W->bind_addr
+												   : "127.0.0.1";
+	if (!*pub) {
+		snprintf(out, n, "%s://%s:%d", ws ? "ws" : "http", host, port);
+		return;
+	}
+	int tls = !strncmp(pub, "https://", 8);
+	const char *rest = strstr(pub, "://");
+	rest = rest ? rest + 3 : pub;
+	snprintf(out, n, "%s://%.*s:%d", ws ? (tls ? "wss" : "ws") : (tls ? "https" : "http"),
+		 (int)strcspn(rest, "/"), rest, port);
+}
+
 int world_listen(struct world *W, int port, vs_wctx *owner, struct wlistener **out)
 {
 	struct wlistener *l = calloc(1, sizeof *l);
 	if (!l)
 		return -1;
-	l->fd = listen_fd(port, &l->port);
+	l->fd = listen_fd(W->bind_addr, port, &l->port);
 	if (l->fd < 0) {
-		w_log(W, owner ? owner->name : "control", VS_LOG_ERROR, "cannot listen on 127.0.0.1:%d: %s", port,
-		      strerror(errno));
+		w_log(W, owner ? owner->name : "control", VS_LOG_ERROR, "cannot listen on %s:%d: %s",
+		      W->bind_addr[0] ? W->bind_addr : "127.0.0.1", port, strerror(errno));
 		free(l);
 		return -1;
 	}
@@ -157,10 +179,10 @@ int world_listen(struct world *W, int port, vs_wctx *owner, struct wlistener **o
 	W->listeners = l;
 	if (owner) {
 		owner->ls = l;
-		snprintf(owner->url_http, sizeof owner->url_http, "http://127.0.0.1:%d", l->port);
-		snprintf(owner->url_ws, sizeof owner->url_ws, "ws://127.0.0.1:%d", l->port);
+		advertised(W, l->port, 0, owner->url_http, sizeof owner->url_http);
+		advertised(W, l->port, 1, owner->url_ws, sizeof owner->url_ws);
 	} else {
-		snprintf(W->control_url, sizeof W->control_url, "http://127.0.0.1:%d", l->port);
+		advertised(W, l->port, 0, W->control_url, sizeof W->control_url);
 	}
 	if (out)
 		*out = l;
@@ -172,9 +194,11 @@ int world_pgproxy_listen(struct world *W, int port, const char *up_host, int up_
 	struct wlistener *l = calloc(1, sizeof *l);
 	if (!l)
 		return -1;
-	l->fd = listen_fd(port, &l->port);
+	/* loopback unless [world] pg_proxy_listen says otherwise */
+	l->fd = listen_fd(W->pg_bind_addr, port, &l->port);
 	if (l->fd < 0) {
-		w_log(W, "postgres", VS_LOG_ERROR, "cannot listen on 127.0.0.1:%d: %s", port, strerror(errno));
+		w_log(W, "postgres", VS_LOG_ERROR, "cannot listen on %s:%d: %s",
+		      W->pg_bind_addr[0] ? W->pg_bind_addr : "127.0.0.1", port, strerror(errno));
 		free(l);
 		return -1;
 	}
@@ -212,7 +236,7 @@ static void check_refusing(struct world *W)
 			w_log(W, t, VS_LOG_INFO, "refusing connections on port %d", l->port);
 		} else if (!refusing && l->closed_for_refuse) {
 			int p;
-			l->fd = listen_fd(l->port, &p);
+			l->fd = listen_fd(l->pgproxy ? W->pg_bind_addr : W->bind_addr, l->port, &p);
 			if (l->fd >= 0) {
 				l->closed_for_refuse = 0;
 				w_log(W, t, VS_LOG_INFO, "accepting connections again on port %d", l->port);
@@ -385,6 +409,13 @@ static void http_dispatch(struct world *W, struct wconn *c)
 			if (c->hit.stall)
 				world_counter_add(owner, "faults.stall", 1);
 		}
+	}
+	if (control && !world_token_ok(W, wreq_header(rq, "Authorization"))) {
+		w_log(W, "control", VS_LOG_WARN, "%s %s refused: no valid bearer token", rq->method, rq->path);
+		wresp_header(rs, "WWW-Authenticate", "Bearer");
+		simple_error(rs, 401, "the control API needs the run's bearer token (Authorization: Bearer ...)");
+		wresp_finish(rs);
+		return;
 	}
 	if (!r) {
 		simple_error(rs, method_ok ? 404 : 405, method_ok ? "no such route" : "method not allowed");

@@ -3,10 +3,12 @@
 #include "vstress/callphase/calltarget.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "vstress/callphase/plugopt.h"
+#include "vstress/net/httpc.h"
 
 #include <jansson.h>
 
@@ -98,6 +100,15 @@ int vs_calltarget_skip(const struct vs_host *h, vs_ctx *c, const char *section, 
 		h->reason(c, "no Telnyx signing seed (VSTRESS_TELNYX_SIGNING_SEED): webhooks cannot be signed");
 		return VS_SKIP;
 	}
+	if (vs_calltarget_attached()) {
+		const char *pub = getenv("VSTRESS_TELNYX_PUBLIC_KEY"), *tel = getenv("VSTRESS_WORLD_TELNYX_HTTP");
+
+		h->log(c, VS_LOG_INFO,
+		       "attached agent: needs TELNYX_PUBLIC_KEY=%s ([vstress] telnyx_key_file), TELNYX_API_BASE=%s/v2, the "
+		       "provider base URLs and keys of the world's env (world.json), and a tenant routing %s; a call "
+		       "showing one missing skips [%s]",
+		       pub ? pub : "?", tel ? tel : "(the world's telnyx stand-in)", t->routed, section);
+	}
 	return VS_OK;
 }
 
@@ -135,11 +146,12 @@ struct vs_tcall_cfg vs_calltarget_call(const struct vs_calltarget *t, long long 
 				     .signature = VS_SIG_GOOD};
 }
 
-void vs_calltarget_warm_up(const struct vs_host *h, vs_ctx *c, struct vs_call_engine *eng,
-			   const struct vs_call_script *script, const struct vs_tcall_cfg *base, long long n,
-			   long long pause_ms)
+int vs_calltarget_warm_up(const struct vs_host *h, vs_ctx *c, struct vs_call_engine *eng,
+			  const struct vs_call_script *script, const struct vs_tcall_cfg *base, long long n,
+			  long long pause_ms)
 {
 	json_t *arr = json_array();
+	int rc = VS_OK;
 
 	for (long long i = 0; i < n && !h->should_stop(c); i++) {
 		struct vs_tcall_result r = {0};
@@ -153,9 +165,63 @@ void vs_calltarget_warm_up(const struct vs_host *h, vs_ctx *c, struct vs_call_en
 		else
 			h->log(c, VS_LOG_WARN, "warm-up call %lld: %s", i + 1, r.error);
 		json_array_append_new(arr, vs_tcall_result_json(&r));
+		if (i == 0) /* an attached agent that cannot take our calls: say what it needs */
+			rc = vs_calltarget_attach_unmet(h, c, base->control_url, &r);
 		vs_tcall_result_clear(&r);
+		if (rc != VS_OK)
+			break;
 		if (pause_ms)
 			vs_popt_sleep(h, c, pause_ms);
 	}
 	h->attach(c, "warmup", arr);
+	return rc;
+}
+
+int vs_calltarget_attached(void)
+{
+	const char *m = getenv("VSTRESS_TARGET_MODE");
+
+	return m && !strcmp(m, "attach");
+}
+
+/* Requests the world's telnyx stand-in has counted; -1 when unknown. */
+static long long telnyx_requests(const char *control)
+{
+	char url[1100], err[200], *resp = NULL;
+	long status = 0;
+	long long n = -1;
+	json_t *j;
+
+	snprintf(url, sizeof(url), "%s/_vstress/stats", control);
+	if (vs_httpc("GET", url, NULL, 3000, &status, &resp, err, sizeof(err)) == 0 && status == 200 && resp &&
+	    (j = json_loads(resp, 0, NULL))) {
+		json_t *v = json_object_get(json_object_get(j, "telnyx"), "requests");
+		n = json_is_integer(v) ? (long long)json_integer_value(v) : 0;
+		json_decref(j);
+	}
+	free(resp);
+	return n;
+}
+
+int vs_calltarget_attach_unmet(const struct vs_host *h, vs_ctx *c, const char *control_url,
+			       const struct vs_tcall_result *r)
+{
+	const char *pub = getenv("VSTRESS_TELNYX_PUBLIC_KEY"), *tel = getenv("VSTRESS_WORLD_TELNYX_HTTP");
+
+	if (!vs_calltarget_attached() || !r)
+		return VS_OK;
+	if (r->webhook_status == 401 || r->webhook_status == 403) {
+		h->reason(c, "the attached agent refused our signed call.initiated (HTTP %d: \"%.120s\"): its "
+			     "TELNYX_PUBLIC_KEY must be %s, the public key of [vstress] telnyx_key_file (vstress keygen)",
+			  r->webhook_status, r->webhook_body, pub ? pub : "the run's key");
+		return VS_SKIP;
+	}
+	if (r->webhook_status >= 200 && r->webhook_status < 300 && !r->answered && !r->texml[0] &&
+	    telnyx_requests(control_url) == 0) {
+		h->reason(c, "the attached agent answered call.initiated (HTTP %d) but never called the world's Call "
+			     "Control API (its telnyx stand-in saw no request): point the agent's TELNYX_API_BASE at %s/v2",
+			  r->webhook_status, tel ? tel : "the world's telnyx stand-in");
+		return VS_SKIP;
+	}
+	return VS_OK;
 }

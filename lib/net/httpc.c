@@ -43,6 +43,17 @@ int vs_httpc(const char *method, const char *url, const char *body, int timeout_
 		goto out;
 	}
 	hdr = curl_slist_append(NULL, "Content-Type: application/json");
+	/* The world's control API wants the run's token (VSTRESS_WORLD_TOKEN,
+	 * which vstress gives its plugins and never the target). */
+	const char *tok = getenv("VSTRESS_WORLD_TOKEN");
+	if (tok && *tok && strstr(url, "/_vstress")) {
+		char *line = malloc(strlen(tok) + 32);
+		if (line) {
+			snprintf(line, strlen(tok) + 32, "Authorization: Bearer %s", tok);
+			hdr = curl_slist_append(hdr, line);
+			free(line);
+		}
+	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);

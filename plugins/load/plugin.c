@@ -88,7 +88,8 @@ static int ld_run(const struct vs_host *h, vs_ctx *c, void *state)
 	bc.base = &base;
 	/* unmeasured calls first: a fresh agent's first call loads its models
 	 * (Pipecat's VAD) and is no steady state */
-	vs_calltarget_warm_up(h, c, p->t.eng, p->scripts[0], &base, p->warmup_calls, 0);
+	if (vs_calltarget_warm_up(h, c, p->t.eng, p->scripts[0], &base, p->warmup_calls, 0) != VS_OK)
+		return VS_SKIP; /* attached agent missing a need (reason set) */
 	if (p->t.metrics_url[0] && ld_prom_read(&p->sig, p->t.metrics_url, &p->prom_before, &p->calls_by_before) != 0)
 		h->log(c, VS_LOG_WARN, "GET %s did not answer 200: the agent-side checks will skip", p->t.metrics_url);
 	if (*p->t.db_url && (p->deadlocks_before = ld_db_deadlocks(p->t.db_url, p->db_err, sizeof(p->db_err))) < 0)
@@ -116,6 +117,11 @@ static int ld_run(const struct vs_host *h, vs_ctx *c, void *state)
 	}
 	h->log(c, VS_LOG_INFO, "batch done in %.1f s: %ld of %lld calls ran", (double)(p->t_end_ns - p->t_start_ns) / 1e9,
 	       p->ran, p->ncalls);
+	if (!p->warmup_calls && p->ran > 0 && p->calls[0].ran &&
+	    vs_calltarget_attach_unmet(h, c, p->t.control_url, &p->calls[0].r) != VS_OK) {
+		ld_mon_stop(p);
+		return VS_SKIP;
+	}
 	drain(p);
 	vs_popt_sleep(p->h, p->c, p->idle_ms); /* after: back to idle? */
 	ld_mon_stop(p);

@@ -78,7 +78,8 @@ static int pl_run(const struct vs_host *h, vs_ctx *c, void *state)
 	 * (Pipecat's VAD and turn models) and take both cores while our media is
 	 * paced; the measured calls then see the agent in its steady state */
 	base = vs_calltarget_call(&p->t, p->answer_timeout_ms, 0);
-	vs_calltarget_warm_up(h, c, p->t.eng, p->scripts[0], &base, p->warmup_calls, p->pause_ms);
+	if (vs_calltarget_warm_up(h, c, p->t.eng, p->scripts[0], &base, p->warmup_calls, p->pause_ms) != VS_OK)
+		return VS_SKIP; /* attached agent missing a need (reason set) */
 	/* after the warm-up: the agent's one-time model loading is not a leak */
 	if (p->t.pid)
 		p->rss_before_kb = pl_rss_tree_kb(p->t.pid, &p->nproc_before);
@@ -101,6 +102,10 @@ static int pl_run(const struct vs_host *h, vs_ctx *c, void *state)
 		pl_progress(h, c, p, i, 1);
 		pc->failed = vs_tcall_run(p->t.eng, pc->script, &cfg, &pc->r) != 0;
 		pc->ran = 1;
+		if (i == 0 && !p->warmup_calls && vs_calltarget_attach_unmet(h, c, p->t.control_url, &pc->r) != VS_OK) {
+			p->ncalls = 1;
+			return VS_SKIP;
+		}
 		pl_progress(h, c, p, i + 1, 0);
 		p->ncalls = i + 1;
 		h->count(c, "calls", 1);

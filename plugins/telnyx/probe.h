@@ -8,6 +8,7 @@
 
 struct tprobe {
 	const struct vs_host *h;
+	int attach_unmet; /* attach mode: the first call showed the agent missing a need */
 	vs_ctx *c;
 	char webhook_url[512];
 	const char *base_url, *control_url, *seed_b64, *db_url;

@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 
 #include "probe.h"
+#include "vstress/callphase/calltarget.h"
 #include "vstress/standin/worldfaults.h"
 
 int tprobe_enabled(const struct tprobe *p, const char *group)
@@ -196,6 +197,12 @@ void tprobe_check_basic(struct tprobe *p)
 	const char *what = p->tel.telephony == VS_TEL_TEXML ? "TeXML fetch" : "call.initiated";
 
 	tprobe_call(p, "routed", p->script, &cfg, &r);
+	/* attached agent not trusting our key or not reaching the world: skip, saying which */
+	if (vs_calltarget_attach_unmet(h, p->c, p->control_url, &r) != VS_OK) {
+		p->attach_unmet = 1;
+		vs_tcall_result_clear(&r);
+		return;
+	}
 	if (!r.webhook_status)
 		h->check(p->c, "webhook.initiated", VS_CHECK_FAIL, "%s to %s: no HTTP answer within %d ms (%s)", what,
 			 p->routed, cfg.webhook_timeout_ms, r.webhook_problem[0] ? r.webhook_problem : r.error);

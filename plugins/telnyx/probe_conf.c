@@ -140,8 +140,17 @@ int tprobe_run(const struct vs_host *h, vs_ctx *c, void *state)
 	struct tprobe *p = state;
 
 	(void)c;
-	if (tprobe_enabled(p, "webhook") && !h->should_stop(c))
+	if (vs_calltarget_attached())
+		h->log(c, VS_LOG_INFO, "attached agent: needs TELNYX_PUBLIC_KEY=%s ([vstress] telnyx_key_file), "
+				       "TELNYX_API_BASE=%s/v2 and the world's provider variables; a call showing one "
+				       "missing skips [telnyx]",
+		       getenv("VSTRESS_TELNYX_PUBLIC_KEY") ? getenv("VSTRESS_TELNYX_PUBLIC_KEY") : "?",
+		       getenv("VSTRESS_WORLD_TELNYX_HTTP") ? getenv("VSTRESS_WORLD_TELNYX_HTTP") : "(the world's telnyx)");
+	if (tprobe_enabled(p, "webhook") && !h->should_stop(c)) {
 		tprobe_check_basic(p);
+		if (p->attach_unmet)
+			return VS_SKIP; /* reason set */
+	}
 	if (tprobe_enabled(p, "unknown") && !h->should_stop(c))
 		tprobe_check_unknown(p);
 	if (tprobe_enabled(p, "signature") && !h->should_stop(c))

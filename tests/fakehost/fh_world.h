@@ -97,6 +97,10 @@ static inline pid_t fh_world_spawn(const char *urls_path, const char *const *ext
 	argv[n++] = fh_arg("-q");
 	argv[n] = NULL;
 	unlink(urls_path);
+	/* the world's control token: the world and this process's vs_httpc
+	 * (plugins under test) share it, as under vstress run */
+	if (!getenv("VSTRESS_WORLD_TOKEN"))
+		setenv("VSTRESS_WORLD_TOKEN", "fakehost-control-token", 1);
 	setenv("VALGRIND_OPTS",
 	       "--trace-children-skip=*python*,*psql*,*pg-throwaway*,*pg_ctl*,*initdb*,*runuser*,*bash*,*vstress", 1);
 	fflush(NULL);

@@ -116,7 +116,7 @@ static inline int64_t lt_fclass(struct fakehost *fh, const char *cls)
 static inline void lt_no_faults_left(const struct lt_world *w)
 {
 	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "curl -s %s/_vstress/faults | grep -q '\"data\": *\\[\\]'", w->control);
+	snprintf(cmd, sizeof(cmd), "curl -s -H \"Authorization: Bearer $VSTRESS_WORLD_TOKEN\" %s/_vstress/faults | grep -q '\"data\": *\\[\\]'", w->control);
 	assert_int_equal(system(cmd), 0);
 }
 

@@ -142,7 +142,10 @@ static inline int pt_agent_start(struct tgt *t, const struct pt_world *w, const 
 static inline long pt_control(const struct pt_world *w, const char *method, const char *path, const char *body)
 {
 	char cmd[1200];
-	snprintf(cmd, sizeof(cmd), "exec curl -s -o /dev/null -w '%%{http_code}' -X %s %s%s%s%s%s > /tmp/vs-plt-%d.code",
+	/* the world's control token: fh_world_spawn put it in our environment */
+	snprintf(cmd, sizeof(cmd),
+		 "exec curl -s -o /dev/null -w '%%{http_code}' -H \"Authorization: Bearer $VSTRESS_WORLD_TOKEN\" -X %s "
+		 "%s%s%s%s%s > /tmp/vs-plt-%d.code",
 		 method, w->control, path, body ? " -H 'content-type: application/json' -d '" : "", body ? body : "",
 		 body ? "'" : "", (int)getpid());
 	if (tgt_sh(cmd) != 0)

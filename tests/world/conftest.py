@@ -16,12 +16,15 @@ def _urls():
 
 
 URLS = _urls()
+# The world made its own control token (no VSTRESS_WORLD_TOKEN given) and
+# wrote it into the URLs file; every /_vstress request carries it.
+AUTH = {"Authorization": "Bearer " + URLS.get("token", "")}
 
 
 class Control:
     def __init__(self, base):
         self.base = base
-        self.http = httpx.Client(base_url=base, timeout=30)
+        self.http = httpx.Client(base_url=base, timeout=30, headers=AUTH)
 
     def get(self, path, **params):
         r = self.http.get(path, params=params)

@@ -8,7 +8,7 @@ import pytest
 import telnyx
 from telnyx import Telnyx
 
-from conftest import standin
+from conftest import AUTH, standin
 
 KEY = "KEY_test"  # [telnyx] api_key in world-test.ini
 
@@ -89,7 +89,7 @@ def test_long_poll_notifies_answer(control):
     got = {}
 
     def waiter():
-        r = httpx.get(control.base + "/_vstress/events", timeout=10, params={
+        r = httpx.get(control.base + "/_vstress/events", timeout=10, headers=AUTH, params={
             "topic": "telnyx.command", "call_control_id": cid, "action": "answer", "wait_ms": 5000})
         got["events"] = r.json()["events"]
 

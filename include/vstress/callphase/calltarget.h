@@ -89,6 +89,18 @@ void vs_calltarget_path(const struct vs_host *h, vs_ctx *c, const struct vs_call
 int vs_calltarget_skip(const struct vs_host *h, vs_ctx *c, const char *section, const struct vs_calltarget *t,
 		       const char *no_control);
 
+/* Attach mode ([target] mode = attach: VSTRESS_TARGET_MODE=attach): the
+ * agent was not started by vstress, so its environment may not point at
+ * the world.  vs_calltarget_skip logs what a phase needs from it; after a
+ * call, vs_calltarget_attach_unmet returns VS_SKIP (reason set) when that
+ * call shows a need unmet: the webhook refused as unsigned/forged (401/403:
+ * its TELNYX_PUBLIC_KEY is not the run's key), or answered 2xx while the
+ * world's telnyx stand-in saw no request at all (its TELNYX_API_BASE is not
+ * the world).  VS_OK otherwise, and always when not attached. */
+int vs_calltarget_attached(void);
+int vs_calltarget_attach_unmet(const struct vs_host *h, vs_ctx *c, const char *control_url,
+			       const struct vs_tcall_result *r);
+
 /* A connection to the target's database (libpq's PGconn; 5 s connect
  * timeout), or NULL with err "cannot connect to the target's database: ..."
  * (or naming db_url when url is empty). */
@@ -115,9 +127,11 @@ void vs_calltarget_close(const struct vs_host *h, vs_ctx *c, struct vs_calltarge
 struct vs_tcall_cfg vs_calltarget_call(const struct vs_calltarget *t, long long answer_timeout_ms, uint64_t seed);
 /* n unmeasured calls of script, one at a time (pause_ms between them),
  * before the measured ones: a fresh agent's first call loads its models and
- * is no steady state.  Logged, attached as data.warmup, not checked. */
-void vs_calltarget_warm_up(const struct vs_host *h, vs_ctx *c, struct vs_call_engine *eng,
-			   const struct vs_call_script *script, const struct vs_tcall_cfg *base, long long n,
-			   long long pause_ms);
+ * is no steady state.  Logged, attached as data.warmup, not checked.
+ * Returns VS_OK, or VS_SKIP (reason set) when the first call shows an
+ * attached agent missing what it needs (vs_calltarget_attach_unmet). */
+int vs_calltarget_warm_up(const struct vs_host *h, vs_ctx *c, struct vs_call_engine *eng,
+			  const struct vs_call_script *script, const struct vs_tcall_cfg *base, long long n,
+			  long long pause_ms);
 
 #endif

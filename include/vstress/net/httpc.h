@@ -1,5 +1,7 @@
 /* One blocking HTTP request with libcurl (JSON body), bounded by a timeout:
- * for control APIs such as the world's /_vstress/faults.  Link -lcurl. */
+ * for control APIs such as the world's /_vstress/faults.  A URL with
+ * /_vstress in it carries "Authorization: Bearer $VSTRESS_WORLD_TOKEN"
+ * when that is set (the world's control token).  Link -lcurl. */
 #ifndef VSTRESS_UTIL_HTTPC_H
 #define VSTRESS_UTIL_HTTPC_H
 

@@ -42,6 +42,8 @@ static int world_start(char *cc, size_t cclen)
 	snprintf(dir, sizeof(dir), "%s", plugin_dir());
 	snprintf(bin, sizeof(bin), "%s/vstress", dirname(dir));
 	snprintf(urls_path, sizeof(urls_path), "/tmp/vs-cbatch-%d.json", (int)getpid());
+	/* the world's control token, shared with this process's vs_httpc */
+	setenv("VSTRESS_WORLD_TOKEN", "test-control-token", 0);
 	unlink(urls_path);
 	fflush(NULL);
 	world_pid = fork();

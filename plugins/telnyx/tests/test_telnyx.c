@@ -35,6 +35,8 @@ static int world_start(void)
 	unlink(urls_file);
 	snprintf(cmd, sizeof(cmd), "exec %s/vstress world --plugin-dir %s --config conf.d --urls-file %s -q",
 		 dirname(bdir), dir, urls_file);
+	/* the world's control token, shared with this process's vs_httpc */
+	setenv("VSTRESS_WORLD_TOKEN", "test-control-token", 0);
 	world.port = 0;
 	snprintf(world.log, sizeof(world.log), "/tmp/vstress-tc-world-%d.log", (int)getpid());
 	fflush(NULL);
