@@ -6,6 +6,7 @@
  * [api] allow_cleanup = true the route is called and the 5 are gone (the
  * proof that the route really deletes them). */
 #include "apitest.h"
+#include "prodseed.h"
 
 static struct tgt agent;
 
@@ -51,17 +52,7 @@ static int group_setup(void **st)
 	if (tgt_env_init() || tgt_agent_start(&agent, NULL))
 		return -1;
 	/* the agent migrated its database at start-up: seed it */
-	sql_value("INSERT INTO tenants (name) VALUES ('prod tenant');"
-		  "INSERT INTO call_logs (tenant_id, call_control_id, from_number, to_number, direction, status)"
-		  " SELECT min(id), 'prod-call-' || g, '+15550001', '+15550002', 'incoming', 'completed'"
-		  " FROM tenants, generate_series(1, 20) g GROUP BY g;"
-		  "INSERT INTO system_errors (severity, component, error_class, message)"
-		  " SELECT 'error', 'prod', 'X', 'prod error ' || g FROM generate_series(1, 5) g;"
-		  "INSERT INTO sessions (token_hash, username, expires_at)"
-		  " SELECT 'expired-' || g, 'ops', now() - interval '1 day' FROM generate_series(1, 5) g;"
-		  "INSERT INTO sessions (token_hash, username, expires_at)"
-		  " VALUES ('live', 'ops', now() + interval '1 day') RETURNING 1",
-		  v, sizeof(v));
+	sql_value(PT_PROD_SEED_SQL " RETURNING 1", v, sizeof(v));
 	return 0;
 }
 

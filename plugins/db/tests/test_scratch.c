@@ -5,6 +5,7 @@
  * transactions, the pool) and not one row: its pre-existing rows, expired
  * sessions among them, are byte for byte as before. */
 #include "dbtest.h"
+#include "prodseed.h"
 
 #define DUMP(t) "SELECT count(*) || ':' || coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') FROM " t " x"
 
@@ -17,15 +18,7 @@ static const char *const tables[] = {"tenants", "sessions", "call_logs", "call_t
 static void seeded(const char *name, char *url, size_t len)
 {
 	dbt_fresh(name, NULL, url, len);
-	dbt_exec(url, "INSERT INTO tenants (name) VALUES ('prod tenant');"
-		      "INSERT INTO call_logs (tenant_id, call_control_id, from_number, to_number, direction, status)"
-		      " SELECT min(id), 'prod-call-' || g, '+15550001', '+15550002', 'incoming', 'completed'"
-		      " FROM tenants, generate_series(1, 20) g GROUP BY g;"
-		      "INSERT INTO system_errors (severity, component, error_class, message)"
-		      " SELECT 'error', 'prod', 'X', 'prod error ' || g FROM generate_series(1, 5) g;"
-		      "INSERT INTO sessions (token_hash, username, expires_at)"
-		      " SELECT 'expired-' || g, 'ops', now() - interval '1 day' FROM generate_series(1, 5) g;"
-		      "INSERT INTO sessions (token_hash, username, expires_at) VALUES ('live', 'ops', now() + interval '1 day')");
+	dbt_exec(url, PT_PROD_SEED_SQL);
 }
 
 static void dump_all(const char *url, char out[NT][600])
