@@ -54,7 +54,7 @@ static int should_stop(void *arg)
 
 /* Unmeasured calls, up to `concurrency` at once: one-time allocations
  * (model sessions, inference arenas sized by concurrent use) are not leaks. */
-static void warm_up(struct rs *p)
+static int warm_up(struct rs *p)
 {
 	struct vs_tcall_cfg base = call_cfg(p, 0);
 	const struct vs_call_script *scripts[1] = {p->script};
@@ -73,20 +73,24 @@ static void warm_up(struct rs *p)
 				    .progress_label = "warm-up calls"};
 	char err[256] = "";
 	long n;
+	int rc = VS_OK;
 
 	if (!p->warmup_calls)
-		return;
+		return VS_OK;
 	w = calloc((size_t)p->warmup_calls, sizeof(*w));
 	if (!w)
-		return;
+		return VS_OK;
 	n = vs_cbatch_run(p->t.eng, &cfg, w, err, sizeof(err));
 	for (long i = 0; i < n; i++)
 		p->h->log(p->c, VS_LOG_INFO, "warm-up call %ld: %s", i + 1,
 			  w[i].r.error[0] ? w[i].r.error : w[i].r.media_started ? "streamed" : "no media");
 	if (n < 0)
 		p->h->log(p->c, VS_LOG_WARN, "warm-up: %s", err);
+	else if (n > 0 && w[0].ran) /* an attached agent that cannot take our calls: say what it needs */
+		rc = vs_calltarget_attach_unmet(p->h, p->c, p->t.control_url, &w[0].r);
 	vs_cbatch_clear(w, (size_t)p->warmup_calls);
 	free(w);
+	return rc;
 }
 
 /* After each call (serialized by the batch): the process tree now. */
@@ -202,7 +206,8 @@ static int rs_run(const struct vs_host *h, vs_ctx *c, void *state)
 {
 	struct rs *p = state;
 
-	warm_up(p);
+	if (warm_up(p) != VS_OK)
+		return VS_SKIP; /* attached agent missing a need (reason set) */
 	if (p->t.pid) {
 		/* after the warm-up: the agent's one-time model loading is not a leak */
 		p->have_proc = vs_proc_sample(p->t.pid, &p->idle0) == 0;
