@@ -93,11 +93,14 @@ done
 if [ -z "${TEXML_ONLY:-}" ] || [[ ",$TEXML_ONLY," == *",load,"* ]]; then
 	HOSTILE_BEHAVE=texml_connect HOSTILE_TELEPHONY=texml "${WRAP[@]}" "$BUILD/vstress" -q -c tests/hostile_agent/manifest.ini \
 		-c tests/hostile_agent/load.ini -r "$tmp/load" run --only load >"$tmp/load.out" 2>&1
+	# the path, not the test agent's latency: hostile_agent serves its five
+	# streams from one thread, and on a loaded machine (CI's) a first reply
+	# can pass 3 s; the latency checks are load's own tests' subject
 	if json "$tmp/load/latest/test_summary.json" \
-		'[(c["name"], c["status"]) for c in s["plugins"][0]["checks"] if c["name"] in ("calls.complete", "race.answers", "race.stream_urls")] == [("calls.complete", "pass"), ("race.answers", "pass"), ("race.stream_urls", "skip")] and s["plugins"][0]["status"] == "passed"'; then
+		'[(c["name"], c["status"]) for c in s["plugins"][0]["checks"] if c["name"] in ("calls.complete", "concurrency.reached", "race.answers", "race.stream_urls")] == [("calls.complete", "pass"), ("concurrency.reached", "pass"), ("race.answers", "pass"), ("race.stream_urls", "skip")]'; then
 		ok "load: 5 concurrent TeXML calls complete, one answer each"
 	else
-		not_ok "load: 5 concurrent TeXML calls complete, one answer each" "$(tail -3 "$tmp/load.out" | tr '\n' ' ')"
+		not_ok "load: 5 concurrent TeXML calls complete, one answer each" "$(tail -3 "$tmp/load.out" | tr '\n' ' ') $(python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["plugins"][0]; print([(c["name"], c["status"], c["message"][:120]) for c in p["checks"] if c["status"] == "fail"])' "$tmp/load/latest/test_summary.json" 2>/dev/null)"
 	fi
 fi
 echo "# texml suite: $(($(date +%s) - t0)) s"
