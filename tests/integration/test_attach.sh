@@ -150,11 +150,11 @@ check "run: the world's URLs (results) carry no control token" \
 
 # the same agent, a run without the key file (a fresh key per run): the
 # agent refuses its webhooks, and the call phases skip saying why
-vs run "${PD[@]}" "${WSET[@]}" -r "$tmp/results2" --only telnyx,pipeline,load \
+vs run "${PD[@]}" "${WSET[@]}" -r "$tmp/results2" --only telnyx,pipeline,load,resources,errors \
 	--set target.mode=attach --set "target.base_url=http://127.0.0.1:$aport" --set "target.pid=$apid" \
 	--set load.calls=3 >"$tmp/run2.out" 2>&1
 S2=$(ls -d "$tmp"/results2/*/ 2>/dev/null | head -1)test_summary.json
-for p in telnyx pipeline load; do
+for p in telnyx pipeline load resources errors; do
 	check "attach without the agent's key: $p skips naming TELNYX_PUBLIC_KEY" json "$S2" \
 		'[x["status"] for x in s["plugins"] if x["name"] == "'"$p"'"] == ["skipped"] and "TELNYX_PUBLIC_KEY must be" in [x for x in s["plugins"] if x["name"] == "'"$p"'"][0]["reason"]'
 done
