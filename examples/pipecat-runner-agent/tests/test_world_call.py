@@ -17,7 +17,12 @@ LEAD_S = 6.0  # silence first, so the greeting plays out uninterrupted
 
 
 def stats(world):
-    return httpx.get(world["control"] + "/_vstress/stats", timeout=10).json()
+    # the control API answers only the run's bearer token; a standalone
+    # world writes it into its URLs file (mode 0600)
+    headers = {"Authorization": f"Bearer {world['token']}"} if world.get("token") else {}
+    r = httpx.get(world["control"] + "/_vstress/stats", headers=headers, timeout=10)
+    assert r.status_code == 200, r.text
+    return r.json()
 
 
 def delta(after, before, standin, key):
