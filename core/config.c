@@ -214,7 +214,9 @@ int vs_config_set(struct vs_config *c, const char *assignment, struct vs_err *er
 	lhs = strndup(assignment, (size_t)(eq - assignment));
 	if (!lhs)
 		return -1;
-	dot = strrchr(lhs, '.');
+	/* the section is up to the first dot: keys may hold dots ([target]
+	 * env.SMART_TURN_ENABLED, signal.active_calls); section names do not */
+	dot = strchr(lhs, '.');
 	if (!dot || dot == lhs || !dot[1]) {
 		vs_err_set(err, "--set %s: expected section.key=value", assignment);
 		goto out;

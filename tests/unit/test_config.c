@@ -190,6 +190,10 @@ static void test_set_and_digest(void **state)
 	assert_int_equal(vs_config_set(&c, "db.url=postgres://x", &err), 0);
 	assert_string_equal(vs_config_get(&c, "db", "url", &err), "postgres://x");
 	assert_int_equal(vs_config_set(&c, "nodot=1", &err), -1);
+	/* a dotted key (an option family) stays in its section */
+	assert_int_equal(vs_config_set(&c, "target.env.SMART_TURN_ENABLED=true", &err), 0);
+	assert_string_equal(vs_config_get(&c, "target", "env.SMART_TURN_ENABLED", &err), "true");
+	assert_null(vs_config_get(&c, "target.env", "SMART_TURN_ENABLED", &err));
 	vs_config_digest(&c, NULL, NULL, d1);
 	assert_int_equal(vs_config_set(&c, "db.url=postgres://y", &err), 0);
 	vs_config_digest(&c, NULL, NULL, d2);
