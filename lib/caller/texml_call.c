@@ -497,8 +497,10 @@ void tc_texml_run(struct tc *t, struct vs_call_engine *eng, const struct vs_call
 			run_doc(&x, &d, &next);
 	}
 	while (next && !x.ended && tc_mono_ns() < x.deadline) {
-		char url[1024];
-		const char *m = next->method && *next->method ? next->method : "POST";
+		char url[1024], m[16];
+
+		/* copied: next points into d, which is freed before the fetch */
+		snprintf(m, sizeof(m), "%s", next->method && *next->method ? next->method : "POST");
 
 		if (++nredir > max_redir) {
 			problem(&x, "more than %d <Redirect>s (a loop?): the last, at line %d, to %.200s", max_redir,
