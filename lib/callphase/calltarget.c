@@ -177,6 +177,12 @@ int vs_calltarget_warm_up(const struct vs_host *h, vs_ctx *c, struct vs_call_eng
 	return rc;
 }
 
+int vs_calltarget_attach_probe(const struct vs_host *h, vs_ctx *c, struct vs_call_engine *eng,
+			       const struct vs_call_script *script, const struct vs_tcall_cfg *base)
+{
+	return vs_calltarget_attached() ? vs_calltarget_warm_up(h, c, eng, script, base, 1, 0) : VS_OK;
+}
+
 int vs_calltarget_attached(void)
 {
 	const char *m = getenv("VSTRESS_TARGET_MODE");

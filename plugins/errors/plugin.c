@@ -29,22 +29,16 @@ static int er_setup(const struct vs_host *h, vs_ctx *c, void **state)
 static int er_run(const struct vs_host *h, vs_ctx *c, void *state)
 {
 	struct er *e = state;
+	struct vs_tcall_cfg probe;
 
 	h->log(c, VS_LOG_INFO, "scenarios:%s%s%s%s; calls to %s (%s -> %s)", e->run_db ? " db" : "",
 	       e->run_tts ? " tts" : "", e->run_key ? " key" : "", e->run_timeout ? " timeout" : "", e->t.webhook_url,
 	       e->t.caller, e->t.routed);
-	if (vs_calltarget_attached()) {
-		/* an attached agent that cannot take our calls: say what it needs
-		 * rather than fail every scenario for it */
-		struct er_call probe;
-		int rc;
-
-		er_call(e, e->script, "attach-probe", &probe);
-		rc = vs_calltarget_attach_unmet(h, c, e->t.control_url, &probe.r);
-		vs_tcall_result_clear(&probe.r);
-		if (rc != VS_OK)
-			return VS_SKIP;
-	}
+	/* attached: an agent that cannot take our calls says what it needs
+	 * rather than failing every scenario for it */
+	er_call_cfg(e, &probe);
+	if (vs_calltarget_attach_probe(h, c, e->t.eng, e->script, &probe) != VS_OK)
+		return VS_SKIP;
 	if (e->run_db && !h->should_stop(c))
 		er_db_scenario(e);
 	er_faults_off(e);

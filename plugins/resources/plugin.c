@@ -52,20 +52,6 @@ static int should_stop(void *arg)
 	return p->h->should_stop(p->c);
 }
 
-/* Attached, without warm-up calls: one unmeasured call says whether the
- * agent can take the run's calls at all (VS_SKIP with what it lacks). */
-static int attach_probe(struct rs *p)
-{
-	struct vs_tcall_cfg cfg = call_cfg(p, (p->h->seed(p->c) ^ 0x41545448ull) + p->h->now_ns());
-	struct vs_tcall_result r = {0};
-	int rc = VS_OK;
-
-	if (vs_tcall_run(p->t.eng, p->script, &cfg, &r) == 0)
-		rc = vs_calltarget_attach_unmet(p->h, p->c, p->t.control_url, &r);
-	vs_tcall_result_clear(&r);
-	return rc;
-}
-
 /* Unmeasured calls, up to `concurrency` at once: one-time allocations
  * (model sessions, inference arenas sized by concurrent use) are not leaks. */
 static int warm_up(struct rs *p)
@@ -220,7 +206,10 @@ static int rs_run(const struct vs_host *h, vs_ctx *c, void *state)
 {
 	struct rs *p = state;
 
-	if (warm_up(p) != VS_OK || (vs_calltarget_attached() && !p->warmup_calls && attach_probe(p) != VS_OK))
+	struct vs_tcall_cfg probe = call_cfg(p, 0);
+
+	if (warm_up(p) != VS_OK ||
+	    (!p->warmup_calls && vs_calltarget_attach_probe(h, c, p->t.eng, p->script, &probe) != VS_OK))
 		return VS_SKIP; /* attached agent missing a need (reason set) */
 	if (p->t.pid) {
 		/* after the warm-up: the agent's one-time model loading is not a leak */

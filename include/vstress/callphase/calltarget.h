@@ -133,5 +133,10 @@ struct vs_tcall_cfg vs_calltarget_call(const struct vs_calltarget *t, long long 
 int vs_calltarget_warm_up(const struct vs_host *h, vs_ctx *c, struct vs_call_engine *eng,
 			  const struct vs_call_script *script, const struct vs_tcall_cfg *base, long long n,
 			  long long pause_ms);
+/* For a phase without warm-up calls: attached, one such unmeasured call
+ * (vs_calltarget_warm_up with n = 1), so an agent that cannot take the
+ * run's calls skips the phase naming what it lacks; launched, nothing. */
+int vs_calltarget_attach_probe(const struct vs_host *h, vs_ctx *c, struct vs_call_engine *eng,
+			       const struct vs_call_script *script, const struct vs_tcall_cfg *base);
 
 #endif
