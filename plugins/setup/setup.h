@@ -30,6 +30,7 @@ void setup_strv_free(char **v);
 void setup_env(struct setup *s);      /* setup_env.c */
 void setup_db(struct setup *s);       /* setup_db.c */
 void setup_target(struct setup *s);   /* setup_target.c */
+void setup_imports(struct setup *s);  /* setup_imports.c: the target's interpreter, imports, pins */
 void setup_telnyx(struct setup *s);   /* setup_versions.c */
 void setup_versions(struct setup *s); /* setup_versions.c */
 
