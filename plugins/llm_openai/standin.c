@@ -11,6 +11,7 @@
 #include "vstress/world.h"
 #include "standin.h"
 #include "vstress/standin/standin_text.h"
+#include "vstress/standin/wfmark.h"
 
 static const char *err_type(int status, const char **code, const char **msg)
 {
@@ -118,11 +119,32 @@ static int check_auth(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, 
 	return 0;
 }
 
+/* The completion for the waterfall: when the request arrived and when its
+ * first and last content tokens are due (the response queue's schedule). */
+static void wf_llm(const struct vs_world *w, vs_wctx *wc, const struct vs_st_turn *t, const char *id,
+		   uint64_t req_ns, int stream)
+{
+	uint64_t ms = 1000000ull, first, last;
+	if (stream) {
+		first = req_ns + (uint64_t)(t->ttft + (t->ntok ? t->per : 0)) * ms;
+		last = req_ns + (uint64_t)(t->ttft + (uint64_t)t->ntok * t->per) * ms;
+	} else {
+		first = last = req_ns + (uint64_t)(t->ttft + (uint64_t)t->ntok * t->per) * ms;
+	}
+	const char *user = json_string_value(json_object_get(t->req, "user"));
+	json_t *ev = json_pack("{s:s,s:I,s:I,s:I,s:o,s:o,s:s}", "req", id, "request_ns", (json_int_t)req_ns,
+			       "first_ns", (json_int_t)first, "last_ns", (json_int_t)last, "user_text",
+			       vs_wf_text(t->user), "reply_text", vs_wf_text(t->tool ? "" : t->text), "user",
+			       user ? user : "");
+	vs_wf_publish(w, wc, "wf.llm", ev);
+}
+
 static int h_chat(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_wresp *rs, void *arg)
 {
 	(void)arg;
 	struct vs_st_turn t = {0};
 	int rc = 0;
+	uint64_t req_ns = vs_wf_now_ns();
 	if (check_auth(w, wc, rq, rs) < 0)
 		goto out;
 	t.req = w->req_json(rq);
@@ -149,6 +171,7 @@ static int h_chat(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_w
 	w->log(wc, VS_LOG_DEBUG, "rule %s for \"%s\"", t.rep.rule, t.user);
 	w->resp_header(rs, "openai-processing-ms", "1");
 	w->resp_header(rs, "x-request-id", id);
+	wf_llm(w, wc, &t, id, req_ns, stream);
 
 	if (!stream) {
 		json_t *msg = json_pack("{s:s,s:o,s:n}", "role", "assistant", "content",

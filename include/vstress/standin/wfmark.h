@@ -1,0 +1,25 @@
+/* Waterfall marks (docs/waterfall.md): what a stand-in publishes on the
+ * world's event bus so that a run can tell where each caller turn's time
+ * went.  Times are CLOCK_MONOTONIC nanoseconds, the caller's clock on the
+ * same host.  Topics: wf.stt (a final transcript), wf.llm (one completion),
+ * wf.tts (one synthesis request). */
+#ifndef VSTRESS_STANDIN_WFMARK_H
+#define VSTRESS_STANDIN_WFMARK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "vstress/world.h"
+
+#define VS_WF_TEXT_MAX 2000 /* longest text a mark carries */
+
+uint64_t vs_wf_now_ns(void);
+/* A JSON string of at most VS_WF_TEXT_MAX bytes of s (cut at a UTF-8
+ * boundary); "" for NULL. */
+json_t *vs_wf_text(const char *s);
+/* Publishes ev (stolen) under topic when the world offers publish(). */
+void vs_wf_publish(const struct vs_world *w, vs_wctx *wc, const char *topic, json_t *ev);
+
+#endif
