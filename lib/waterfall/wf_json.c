@@ -33,7 +33,8 @@ json_t *vs_wf_row(const struct vs_wf_turn *t, int turn_no)
 		snprintf(key, sizeof(key), "%s_ms", vs_wf_stages[i].name);
 		json_object_set_new(r, key, v);
 	}
-	json_object_set_new(r, "residue_ms", t->heard_ns >= 0 ? json_real(round((total - known) * 100) / 100) : json_null());
+	double res = round((total - known) * 100) / 100;
+	json_object_set_new(r, "residue_ms", t->heard_ns >= 0 ? json_real(res == 0 ? 0.0 : res) : json_null());
 	if (!t->attributed)
 		json_object_set_new(r, "why", json_string(t->why));
 	return r;
