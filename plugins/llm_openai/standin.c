@@ -119,24 +119,14 @@ static int check_auth(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, 
 	return 0;
 }
 
-/* The completion for the waterfall: when the request arrived and when its
- * first and last content tokens are due (the response queue's schedule). */
+/* The completion for the waterfall: first content token one token_ms after
+ * the (empty) role chunk at ttft_ms; not streamed: all at once at the end. */
 static void wf_llm(const struct vs_world *w, vs_wctx *wc, const struct vs_st_turn *t, const char *id,
 		   uint64_t req_ns, int stream)
 {
-	uint64_t ms = 1000000ull, first, last;
-	if (stream) {
-		first = req_ns + (uint64_t)(t->ttft + (t->ntok ? t->per : 0)) * ms;
-		last = req_ns + (uint64_t)(t->ttft + (uint64_t)t->ntok * t->per) * ms;
-	} else {
-		first = last = req_ns + (uint64_t)(t->ttft + (uint64_t)t->ntok * t->per) * ms;
-	}
-	const char *user = json_string_value(json_object_get(t->req, "user"));
-	json_t *ev = json_pack("{s:s,s:I,s:I,s:I,s:o,s:o,s:s}", "req", id, "request_ns", (json_int_t)req_ns,
-			       "first_ns", (json_int_t)first, "last_ns", (json_int_t)last, "user_text",
-			       vs_wf_text(t->user), "reply_text", vs_wf_text(t->tool ? "" : t->text), "user",
-			       user ? user : "");
-	vs_wf_publish(w, wc, "wf.llm", ev);
+	uint64_t all = t->ttft + (uint64_t)t->ntok * t->per;
+	uint64_t first = stream ? t->ttft + (t->ntok ? t->per : 0) : all;
+	vs_wf_llm(w, wc, t, id, req_ns, first, all, json_string_value(json_object_get(t->req, "user")));
 }
 
 static int h_chat(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_wresp *rs, void *arg)

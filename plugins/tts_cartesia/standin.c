@@ -39,26 +39,9 @@ static void wf_tts(const struct vs_world *w, vs_wctx *wc, struct cctx *c)
 	if (c->wf_sent)
 		return;
 	c->wf_sent = 1;
-	json_t *ev = json_pack("{s:s,s:I,s:I,s:o}", "conn", c->id, "request_ns", (json_int_t)c->req_ns,
-			       "first_audio_ns", (json_int_t)vs_wf_now_ns(), "text", vs_wf_text(c->wf_text));
-	vs_wf_publish(w, wc, "wf.tts", ev);
+	vs_wf_tts(w, wc, c->id, c->req_ns, c->wf_text);
 	free(c->wf_text);
 	c->wf_text = NULL;
-}
-
-/* Keeps the request's text (fragments joined with a space) until the first audio. */
-static void wf_keep_text(struct cctx *c, const char *t)
-{
-	size_t have = c->wf_text ? strlen(c->wf_text) : 0, n = strlen(t);
-	if (c->wf_sent || have + n > VS_WF_TEXT_MAX)
-		return;
-	char *nt = realloc(c->wf_text, have + n + 2);
-	if (!nt)
-		return;
-	if (have)
-		nt[have++] = ' ';
-	memcpy(nt + have, t, n + 1);
-	c->wf_text = nt;
 }
 
 struct cconn {
@@ -254,7 +237,8 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 		goto out;
 	if (!c->req_ns)
 		c->req_ns = req_ns;
-	wf_keep_text(c, transcript);
+	if (!c->wf_sent)
+		vs_wf_text_append(&c->wf_text, transcript);
 	if (!c->buf && !c->len) {
 		c->enc = enc;
 		c->rate = rate;

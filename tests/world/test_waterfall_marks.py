@@ -99,3 +99,59 @@ async def test_stt_mark(control):
     assert abs(ev["audio_end_ns"] - sent_end) < 100_000_000
     assert ev["audio_end_ns"] < ev["final_ns"] <= seen
     assert ev["final_ns"] - ev["audio_end_ns"] >= 200_000_000  # hangover_ms
+
+
+async def test_anthropic_mark(control):
+    from anthropic import AsyncAnthropic
+    c = AsyncAnthropic(api_key="sk-ant-test", base_url=standin("llm_anthropic"))
+    uid = "call-" + uuid.uuid4().hex
+    a = time.monotonic_ns()
+    text = ""
+    async with c.messages.stream(model="claude-sonnet-4-6", max_tokens=100, metadata={"user_id": uid},
+                                 messages=[{"role": "user", "content": "What are your opening hours?"}]) as s:
+        async for t in s.text_stream:
+            text += t
+    b = time.monotonic_ns()
+    ev = [e for e in wf_events(control, "wf.llm") if e["user"] == uid]
+    assert len(ev) == 1, ev
+    ev = ev[0]
+    assert a <= ev["request_ns"] < ev["first_ns"] <= ev["last_ns"] <= b
+    assert ev["first_ns"] - ev["request_ns"] >= 120_000_000  # ttft_ms
+    assert ev["reply_text"] == text and ev["user_text"] == "What are your opening hours?"
+
+
+async def test_gemini_mark(control):
+    import httpx
+    a = time.monotonic_ns()
+    said = "What are your opening hours? " + uuid.uuid4().hex
+    r = httpx.post(standin("llm_gemini") + "/v1beta/models/gemini-2.5-flash:generateContent",
+                   headers={"x-goog-api-key": "gm_test"},
+                   json={"contents": [{"role": "user", "parts": [{"text": said}]}]}, timeout=10)
+    b = time.monotonic_ns()
+    assert r.status_code == 200, r.text
+    ev = [e for e in wf_events(control, "wf.llm") if e["user_text"] == said]
+    assert len(ev) == 1, ev
+    ev = ev[0]
+    assert a <= ev["request_ns"] < ev["first_ns"] == ev["last_ns"] <= b  # not streamed: all at the end
+    assert ev["reply_text"] == r.json()["candidates"][0]["content"]["parts"][0]["text"]
+
+
+async def test_elevenlabs_mark(control):
+    url = (standin("tts_elevenlabs", "ws") + "/v1/text-to-speech/21m00Tcm4TlvDq8ikWAM/multi-stream-input"
+           "?model_id=eleven_flash_v2_5&output_format=pcm_8000&auto_mode=true")
+    ctx = uuid.uuid4().hex
+    async with websockets.connect(url, additional_headers={"xi-api-key": "el_test"}, max_size=16 << 20) as ws:
+        await ws.send(json.dumps({"text": " ", "context_id": ctx}))
+        a = time.monotonic_ns()
+        await ws.send(json.dumps({"text": "Nine to five. ", "context_id": ctx}))
+        await ws.send(json.dumps({"context_id": ctx, "flush": True}))
+        while True:
+            m = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            if m.get("audio"):
+                got = time.monotonic_ns()
+                break
+    ev = [e for e in wf_events(control, "wf.tts") if e["conn"] == ctx]
+    assert len(ev) == 1, ev
+    ev = ev[0]
+    assert a <= ev["request_ns"] <= ev["first_audio_ns"] <= got
+    assert ev["text"] == "Nine to five. "

@@ -22,4 +22,19 @@ json_t *vs_wf_text(const char *s);
 /* Publishes ev (stolen) under topic when the world offers publish(). */
 void vs_wf_publish(const struct vs_world *w, vs_wctx *wc, const char *topic, json_t *ev);
 
+/* wf.tts for one synthesis request, sent with its first audio (now):
+ * conn the context id, req_ns when its first text arrived, text what it
+ * was asked to say until then. */
+void vs_wf_tts(const struct vs_world *w, vs_wctx *wc, const char *conn, uint64_t req_ns, const char *text);
+/* Appends t to *buf (space-separated, at most VS_WF_TEXT_MAX bytes kept). */
+void vs_wf_text_append(char **buf, const char *t);
+
+struct vs_st_turn;
+/* wf.llm for one completion answered with t: the request arrived at req_ns;
+ * its first and last content tokens are due first_ms and last_ms after it
+ * (the response queue's schedule); user: the request's user metadata
+ * (OpenAI `user`, Anthropic `metadata.user_id`), NULL none. */
+void vs_wf_llm(const struct vs_world *w, vs_wctx *wc, const struct vs_st_turn *t, const char *id, uint64_t req_ns,
+	       uint64_t first_ms, uint64_t last_ms, const char *user);
+
 #endif
