@@ -130,21 +130,34 @@ int vs_explain(FILE *f, const char *dir, int top, char *err, size_t errlen)
 		return -1;
 	}
 	json_array_foreach(json_object_get(s, "plugins"), i, p) {
-		const json_t *ws = json_object_get(json_object_get(json_object_get(p, "data"), "summary"), "waterfall");
+		const json_t *data = json_object_get(p, "data"), *shards = json_object_get(data, "shards");
+		/* a merged run (vstress merge): the merged summary, the shards' calls */
+		const json_t *ws = shards ? json_object_get(data, "waterfall")
+					  : json_object_get(json_object_get(data, "summary"), "waterfall");
 		const char *name = or_q(json_string_value(json_object_get(p, "name")));
+		size_t si, nsh = shards ? json_array_size(shards) : 1;
 		if (!ws)
 			continue;
 		phases++;
 		percentiles(f, name, ws);
-		json_array_foreach(json_object_get(json_object_get(p, "data"), "calls"), j, c) {
-			w = json_object_get(c, "waterfall");
-			json_array_foreach(w, k, r) {
-				struct xrow *nr = realloc(rows, (n + 1) * sizeof(*rows));
-				if (!nr)
-					break;
-				rows = nr;
-				rows[n++] = (struct xrow){.plugin = name, .call = j + 1, .row = r,
-							  .total = json_number_value(json_object_get(r, "total_ms"))};
+		for (si = 0; si < nsh; si++) {
+			const json_t *d = shards ? json_object_get(json_array_get(shards, si), "data") : data;
+			json_array_foreach(json_object_get(d, "calls"), j, c) {
+				w = json_object_get(c, "waterfall");
+				json_array_foreach(w, k, r) {
+					struct xrow *nr = realloc(rows, (n + 1) * sizeof(*rows));
+					if (!nr)
+						break;
+					rows = nr;
+					/* load's calls carry their global index */
+					rows[n++] = (struct xrow){
+						.plugin = name,
+						.call = json_is_integer(json_object_get(c, "index"))
+								? (size_t)json_integer_value(json_object_get(c, "index")) + 1
+								: j + 1,
+						.row = r,
+						.total = json_number_value(json_object_get(r, "total_ms"))};
+				}
 			}
 		}
 	}
