@@ -13,6 +13,7 @@
 #include "common.h"
 #include "hist.h"
 #include "shard.h"
+#include "vstress/waterfall/waterfall.h"
 
 static const char *const statuses[] = {"passed",  "failed",    "skipped", "config_error", "error",
 				       "timed_out", "crashed", "no_result", "interrupted", NULL};
@@ -454,6 +455,26 @@ static void derive_status(struct mstate *s, struct vs_result *res)
 	vs_result_judge_subjects(res);
 }
 
+/* The shards' per-turn waterfall rows, summarised together (exact: the
+ * percentiles are taken again over every row; docs/waterfall.md). */
+static void merge_waterfall(json_t *data, const json_t *shards)
+{
+	json_t *all = json_array(), *x, *rows, *r;
+	size_t i, j;
+
+	json_array_foreach(shards, i, x) {
+		rows = vs_wf_rows_of_calls(json_object_get(json_object_get(x, "data"), "calls"));
+		json_array_foreach(rows, j, r) json_array_append(all, r);
+		json_decref(rows);
+	}
+	if (json_array_size(all)) {
+		json_t *ws = vs_wf_summary(all);
+		json_object_set_new(ws, "note", json_string("merged: the shards' rows together"));
+		json_object_set_new(data, "waterfall", ws);
+	}
+	json_decref(all);
+}
+
 static void merge_data_artifacts(struct mstate *s, struct vs_result *res, const char *out_dir)
 {
 	json_t *shards = json_array(), *x;
@@ -486,6 +507,7 @@ static void merge_data_artifacts(struct mstate *s, struct vs_result *res, const 
 		}
 	} else {
 		json_object_set(res->data, "shards", shards);
+		merge_waterfall(res->data, shards);
 	}
 	json_decref(shards);
 	json_array_foreach(res->artifacts, i, x)

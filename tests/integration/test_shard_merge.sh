@@ -122,6 +122,15 @@ def p95(v):
     v = sorted(v)
     return v[max(math.ceil(0.95 * len(v)), 1) - 1]
 PY
+check "merged waterfall: summarised again over every shard's rows (docs/waterfall.md)" py "$T" "$S1" "$S2" "$S3" <<'PY'
+import json, sys
+sys.path.insert(0, sys.argv[1]); from figures import load
+m = load(sys.argv[1] + "/merged")["data"]["waterfall"]
+sh = [load(d)["data"]["summary"]["waterfall"] for d in sys.argv[2:]]
+assert m["turns"] == sum(w["turns"] for w in sh) > 0, (m, sh)
+assert m["attributed"] == sum(w["attributed"] for w in sh)
+assert m["total"]["n"] == sum(w["total"]["n"] for w in sh)
+PY
 check "merged counters are the sums of the shards' counters (every counter)" py "$T" "$S1" "$S2" "$S3" <<'PY'
 import json, sys
 sys.path.insert(0, sys.argv[1]); from figures import load

@@ -7,6 +7,7 @@ import glob
 import json
 import os
 import subprocess
+import time
 import uuid
 
 import asyncpg
@@ -146,5 +147,39 @@ async def test_no_tts_failover_fault_stops_at_the_first_provider(db_url):
         ca, el, tts, frames = await speak(rt)
         assert (ca.calls, el.calls, tts.all_failed_count) == (1, 0, 1) and not frames
         assert rt.metrics.get("agent_provider_errors_total", {"provider": "cartesia", "error_class": "connectivity"}) == 1
+    finally:
+        await rt.close()
+
+
+class _TimedTTS(_TTS):
+    """A TTS client that notes when the request reached it."""
+
+    async def synthesize(self, text, sample_rate):
+        self.at = time.monotonic()
+        async for chunk in super().synthesize(text, sample_rate):
+            yield chunk
+
+
+async def test_slow_tts_request_fault_sends_the_request_late(db_url):
+    """slow_tts_request (vstress's waterfall test, docs/waterfall.md): the
+    TTS request leaves FAULT_SLOW_TTS_REQUEST_SECONDS late; off by default."""
+    from agent.failover import FailoverTTSService
+
+    async def lag(rt):
+        ca = _TimedTTS("cartesia", True)
+        tts = FailoverTTSService(rt, clients=[ca])
+        t0 = time.monotonic()
+        frames = [f async for f in tts.run_tts("Hello there.", "ctx")]
+        assert frames and ca.calls == 1
+        return ca.at - t0
+
+    rt = await _runtime(db_url)
+    try:
+        assert await lag(rt) < 0.2
+    finally:
+        await rt.close()
+    rt = await _runtime(db_url, faults=frozenset({"slow_tts_request"}), fault_slow_tts_request_seconds=0.3)
+    try:
+        assert 0.3 <= await lag(rt) < 0.6
     finally:
         await rt.close()
