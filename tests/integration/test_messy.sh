@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The messy caller against the reference agent (issue 19 item 7): one call of
 # tests/call/messy-agent.ini (street noise under everything, 5 ms jitter and
-# 0.5% loss, an "mm-hmm" 800 ms into the greeting) through the pipeline
+# 0.5% loss, an "uh-huh" (flite) 800 ms into the greeting) through the pipeline
 # phase.  The agent as shipped talks through the backchannel (the check
 # passes); with AGENT_FAULTS=interrupt_on_any_sound (Pipecat's default turn
 # start: any transcript or VAD start interrupts) it stops, and the check
@@ -35,7 +35,7 @@ if [ -z "${DATABASE_URL:-}" ]; then
 fi
 # the STT stand-in transcribes the caller's one speech segment (the backchannel)
 RUN=(run -P "$BUILD/plugins" --only pipeline --set pipeline.scripts=tests/call/messy-agent.ini
-	--set pipeline.calls=1 --set stt_deepgram.phrases_file= --set "stt_deepgram.phrases=mm-hmm|thank you goodbye")
+	--set pipeline.calls=1 --set stt_deepgram.phrases_file= --set "stt_deepgram.phrases=uh-huh|thank you goodbye")
 summary() { echo "$(ls -d "$tmp/$1"/*/ 2>/dev/null | head -1)test_summary.json"; }
 # check NAME of the pipeline plugin: status, and its message into stdout
 chk() { # results-dir check-name python-condition-on-c

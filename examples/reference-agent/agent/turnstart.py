@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import asyncio
 
+
+from loguru import logger as log  # pipecat logs through loguru: the lines land next to its own
+
 BACKCHANNEL_WORDS = frozenset(
     {"uh-huh", "uh", "huh", "mm-hmm", "mhm", "mm", "hmm", "yeah", "yes", "yep", "right", "okay", "ok", "sure"}
 )
@@ -68,16 +71,19 @@ def make_user_turn_start(settings):
             elif isinstance(frame, BotStoppedSpeakingFrame):
                 self._bot_speaking = False
             elif isinstance(frame, VADUserStartedSpeakingFrame):
+                log.debug("VAD start (bot speaking: {})", self._bot_speaking)
                 if not self._bot_speaking:
                     await self.trigger_user_turn_started()
                     return ProcessFrameResult.STOP
                 self._cancel()
                 self._pending = asyncio.get_running_loop().create_task(self._sustained())
             elif isinstance(frame, VADUserStoppedSpeakingFrame):
+                log.debug("VAD stop (pending: {})", self._pending is not None)
                 self._cancel()  # short: a backchannel, not a barge-in
             elif isinstance(frame, (TranscriptionFrame, InterimTranscriptionFrame)):
                 words = [w.strip(".,!?;:").lower() for w in (frame.text or "").split()]
                 words = [w for w in words if w]
+                log.debug("transcript {!r} (bot speaking: {})", frame.text, self._bot_speaking)
                 if not words:
                     return ProcessFrameResult.CONTINUE
                 if not self._bot_speaking or (
