@@ -13,8 +13,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "vstress/caller/call.h"
-
 #define FRAME_NS 20000000ull
 
 static uint64_t mix64(uint64_t *s)
@@ -29,6 +27,29 @@ static uint64_t mix64(uint64_t *s)
 static double uni(uint64_t *s)
 {
 	return (double)(mix64(s) >> 11) / 9007199254740992.0; /* [0,1) */
+}
+
+/* "10ms", "2s", "1.5s", bare number = ms (no dependency on the script
+ * parser, which calls into this file). */
+static int parse_ms(const char *s, int *ms)
+{
+	char *end = NULL;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno || !isfinite(v) || v < 0)
+		return -1;
+	while (isspace((unsigned char)*end))
+		end++;
+	if (strcmp(end, "s") == 0)
+		v *= 1000;
+	else if (*end && strcmp(end, "ms") != 0)
+		return -1;
+	if (v > 24.0 * 3600 * 1000)
+		return -1;
+	*ms = (int)lround(v);
+	return 0;
 }
 
 int vs_impair_active(const struct vs_impair_cfg *c)
@@ -107,7 +128,7 @@ int vs_impair_set(struct vs_impair_cfg *c, const char *key, const char *v, char 
 		return 0;
 	}
 	if (strcmp(key, "jitter") == 0) {
-		if (vs_call_parse_ms(v, &ms) != 0 || ms > 1000) {
+		if (parse_ms(v, &ms) != 0 || ms > 1000) {
 			snprintf(err, errlen, "jitter: \"%s\" is not a duration in 0..1000 ms", v);
 			return -1;
 		}
@@ -135,8 +156,8 @@ int vs_impair_set(struct vs_impair_cfg *c, const char *key, const char *v, char 
 		char a[64], b[64], extra[2];
 		int dur, at;
 
-		if (sscanf(v, " %63s at %63s %1s", a, b, extra) != 2 || vs_call_parse_ms(a, &dur) != 0 ||
-		    vs_call_parse_ms(b, &at) != 0 || dur <= 0) {
+		if (sscanf(v, " %63s at %63s %1s", a, b, extra) != 2 || parse_ms(a, &dur) != 0 ||
+		    parse_ms(b, &at) != 0 || dur <= 0) {
 			snprintf(err, errlen, "outage: \"%s\" is not <duration> at <time>, e.g. 2s at 5s", v);
 			return -1;
 		}
