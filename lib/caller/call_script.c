@@ -657,6 +657,51 @@ void vs_call_script_free(struct vs_call_script *s)
 	free(s);
 }
 
+static void *dup_mem(const void *p, size_t n, int *oom)
+{
+	void *d;
+
+	if (!p)
+		return NULL;
+	d = malloc(n ? n : 1);
+	if (!d) {
+		*oom = 1;
+		return NULL;
+	}
+	memcpy(d, p, n);
+	return d;
+}
+
+struct vs_call_script *vs_call_script_dup(const struct vs_call_script *s)
+{
+	struct vs_call_script *d = calloc(1, sizeof(*d));
+	int oom = 0;
+
+	if (!d)
+		return NULL;
+	*d = *s;
+	d->path = dup_mem(s->path, s->path ? strlen(s->path) + 1 : 0, &oom);
+	d->name = dup_mem(s->name, s->name ? strlen(s->name) + 1 : 0, &oom);
+	d->noise_bed = dup_mem(s->noise_bed, s->noise_n * sizeof(*s->noise_bed), &oom);
+	d->bc_text = dup_mem(s->bc_text, s->bc_text ? strlen(s->bc_text) + 1 : 0, &oom);
+	d->bc_pcm = dup_mem(s->bc_pcm, s->bc_n * sizeof(*s->bc_pcm), &oom);
+	d->steps = calloc(s->nsteps ? s->nsteps : 1, sizeof(*d->steps));
+	if (!d->steps)
+		oom = 1;
+	for (size_t i = 0; d->steps && i < s->nsteps; i++) {
+		d->steps[i] = s->steps[i];
+		d->steps[i].arg = dup_mem(s->steps[i].arg, s->steps[i].arg ? strlen(s->steps[i].arg) + 1 : 0, &oom);
+		d->steps[i].ulaw = dup_mem(s->steps[i].ulaw, s->steps[i].n, &oom);
+	}
+	if (!d->steps)
+		d->nsteps = 0;
+	if (oom) {
+		vs_call_script_free(d);
+		return NULL;
+	}
+	return d;
+}
+
 int vs_call_script_parse(const char *text, const char *name, const char *base_dir, struct vs_call_script **out,
 			 char *err, size_t errlen)
 {

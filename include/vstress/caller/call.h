@@ -83,6 +83,10 @@ int vs_call_script_load(const char *path, struct vs_call_script **out, char *err
 int vs_call_script_parse(const char *text, const char *name, const char *base_dir, struct vs_call_script **out,
 			 char *err, size_t errlen);
 void vs_call_script_free(struct vs_call_script *s);
+/* A deep copy of s (NULL on OOM): e.g. the same script with another
+ * network, per call or per load stage (set ->impair, perhaps from
+ * vs_impair_parse_spec).  Free with vs_call_script_free. */
+struct vs_call_script *vs_call_script_dup(const struct vs_call_script *s);
 /* Frames of the script's own audio (say/wav/tone/silence/noise: 20 ms
  * each; dtmf: 10 a digit): the fewest a caller that played the whole
  * script can have sent. */

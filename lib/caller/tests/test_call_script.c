@@ -101,6 +101,20 @@ static void test_messy(void **state)
 	assert_true(fabs(s->impair.ge_p - 0.01) < 1e-12 && fabs(s->impair.ge_r - 0.25) < 1e-12);
 	assert_int_equal(s->impair.outage_ms, 2000);
 	assert_int_equal(s->impair.outage_at_ms, 5000);
+	/* a copy with another network (per call or per load stage) */
+	{
+		struct vs_call_script *d = vs_call_script_dup(s);
+
+		assert_non_null(d);
+		assert_int_equal(vs_impair_parse_spec(&d->impair, "jitter=0ms loss=5% seed=9", err, sizeof(err)), 0);
+		assert_int_equal(d->impair.seed, 9);
+		assert_int_equal(s->impair.seed, 5);
+		assert_int_equal(d->nsteps, s->nsteps);
+		assert_memory_equal(d->steps[0].ulaw, s->steps[0].ulaw, s->steps[0].n);
+		assert_true(d->steps[0].ulaw != s->steps[0].ulaw && d->noise_bed != s->noise_bed);
+		assert_memory_equal(d->bc_pcm, s->bc_pcm, s->bc_n * sizeof(*s->bc_pcm));
+		vs_call_script_free(d);
+	}
 	vs_call_script_free(s);
 }
 
