@@ -170,6 +170,7 @@ int call_messy_finish(struct vs_call *c)
 		const struct bc_log *b = &m->bcs[i];
 		struct vs_call_backchannel *o = &r->backchannels[r->nbackchannels++];
 		int64_t turn_off = -1, last_off = -1;
+		int64_t window = b->end + (int64_t)c->s->bc_hold_ms * CALL_RATE / 1000;
 
 		o->at_ms = MS(b->at);
 		o->end_ms = MS(b->end);
@@ -183,7 +184,8 @@ int call_messy_finish(struct vs_call *c)
 				continue;
 			if (last_off >= 0 && sg->on - last_off >= turn_end)
 				break;
-			if (last_off >= 0 && MS(sg->on - last_off) > o->max_gap_ms)
+			/* silences that begin while the agent should be talking through it */
+			if (last_off >= 0 && last_off <= window && MS(sg->on - last_off) > o->max_gap_ms)
 				o->max_gap_ms = MS(sg->on - last_off);
 			if (sg->off < 0) {
 				last_off = -1;

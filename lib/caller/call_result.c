@@ -260,7 +260,8 @@ json_t *vs_call_result_json(const struct vs_call_result *r)
 	return o;
 }
 
-int vs_call_backchannel_problems(const struct vs_call_result *r, int hold_ms, int *judged, char *buf, size_t len)
+int vs_call_backchannel_problems(const struct vs_call_result *r, int hold_ms, int max_gap_ms, int *judged, char *buf,
+				 size_t len)
 {
 	size_t off = 0;
 	int n = 0, k;
@@ -273,9 +274,10 @@ int vs_call_backchannel_problems(const struct vs_call_result *r, int hold_ms, in
 		double after_end = b->end_ms - b->at_ms + hold_ms; /* at_ms -> end + hold */
 		int cleared = b->clear_ms >= 0 && b->clear_ms <= after_end;
 		int stopped = b->agent_stop_ms >= 0 && b->agent_stop_ms < after_end;
+		int paused = !stopped && b->max_gap_ms > max_gap_ms;
 
 		(*judged)++;
-		if (!cleared && !stopped)
+		if (!cleared && !stopped && !paused)
 			continue;
 		if (off < len) {
 			k = snprintf(buf + off, len - off,
@@ -290,6 +292,11 @@ int vs_call_backchannel_problems(const struct vs_call_result *r, int hold_ms, in
 		if (off < len && stopped) {
 			k = snprintf(buf + off, len - off, "%sagent stopped %.0f ms after it (hold %d ms after its end)",
 				     cleared ? ", " : "", b->agent_stop_ms, hold_ms);
+			off += k > 0 ? (size_t)k : 0;
+		}
+		if (off < len && paused) {
+			k = snprintf(buf + off, len - off, "%sagent paused %.0f ms (> %d ms) after it", cleared ? ", " : "",
+				     b->max_gap_ms, max_gap_ms);
 			off += k > 0 ? (size_t)k : 0;
 		}
 		n++;

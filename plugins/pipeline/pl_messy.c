@@ -69,7 +69,8 @@ void pl_check_messy(struct pl *p)
 		nbc_scripts++;
 		if (!streamed(pc))
 			continue;
-		if (vs_call_backchannel_problems(&pc->r.media, pc->script->bc_hold_ms, &j, why, sizeof(why)) > 0) {
+		if (vs_call_backchannel_problems(&pc->r.media, pc->script->bc_hold_ms, (int)p->max_gap_ms, &j, why,
+						 sizeof(why)) > 0) {
 			vs_checkmsg_item(&bad, "call %zu (%s): %s", i + 1, pc->script->name, why);
 			nbad++;
 		}

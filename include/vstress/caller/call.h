@@ -132,7 +132,8 @@ struct vs_call_backchannel {
 	double turn_on_ms;     /* onset of the agent turn it was said in */
 	double agent_stop_ms;  /* at_ms -> end of that agent turn (-1: still speaking at hang-up) */
 	double clear_ms;       /* at_ms -> the first `clear` after it (-1: none) */
-	double max_gap_ms;     /* longest agent silence after at_ms inside the turn (0: none) */
+	double max_gap_ms;     /* longest agent silence inside the turn beginning between at_ms and
+				* the end of the backchannel + bc_hold_ms (0: none) */
 };
 
 struct vs_call_seg {
@@ -198,10 +199,12 @@ struct vs_call_result {
 int vs_call_protocol_problems(const struct vs_call_result *r, char *buf, size_t len);
 
 /* The backchannels the agent treated as a barge-in (a `clear`, or its turn
- * ending, within the script's bc_hold_ms after the backchannel ended), as one
- * sentence in buf; returns how many (0: none, buf "").  *judged: how many
- * backchannels were said while the agent spoke (0: nothing to judge). */
-int vs_call_backchannel_problems(const struct vs_call_result *r, int hold_ms, int *judged, char *buf, size_t len);
+ * ending, within hold_ms after the backchannel ended; or a silence longer
+ * than max_gap_ms in its speech beginning by then), as one sentence in buf;
+ * returns how many (0: none, buf "").  *judged: how many backchannels were
+ * said while the agent spoke (0: nothing to judge). */
+int vs_call_backchannel_problems(const struct vs_call_result *r, int hold_ms, int max_gap_ms, int *judged, char *buf,
+				 size_t len);
 
 const char *vs_hangup_by_name(enum vs_hangup_by h);
 /* New reference: the result as JSON (units in key names). */

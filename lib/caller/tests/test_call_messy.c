@@ -126,7 +126,7 @@ static void test_backchannel_tolerated(void **state)
 	/* said once the agent had spoken 1 s (to the frame, plus the hum's lead-in) */
 	assert_in_range((long)(r->backchannels[0].at_ms - r->backchannels[0].turn_on_ms), 1000, 1100);
 	assert_true(r->backchannels[0].clear_ms < 0);
-	assert_int_equal(vs_call_backchannel_problems(r, s->bc_hold_ms, &judged, why, sizeof(why)), 0);
+	assert_int_equal(vs_call_backchannel_problems(r, s->bc_hold_ms, 500, &judged, why, sizeof(why)), 0);
 	assert_int_equal(judged, 1);
 	check_impairment(r, stats);
 	json_decref(stats);
@@ -152,7 +152,7 @@ static void test_backchannel_taken_as_barge_in(void **state)
 	r = messy_call(args, &ep, &s, &c, &stats);
 	assert_int_equal(r->nbackchannels, 1);
 	assert_true(r->backchannels[0].clear_ms >= 0 && r->backchannels[0].clear_ms < 1000);
-	assert_int_equal(vs_call_backchannel_problems(r, s->bc_hold_ms, &judged, why, sizeof(why)), 1);
+	assert_int_equal(vs_call_backchannel_problems(r, s->bc_hold_ms, 500, &judged, why, sizeof(why)), 1);
 	fprintf(stderr, "  %s\n", why);
 	assert_non_null(strstr(why, "taken as a barge-in: clear after"));
 	check_impairment(r, stats);

@@ -118,6 +118,39 @@ static void test_messy(void **state)
 	vs_call_script_free(s);
 }
 
+/* The backchannel judgement on a made-up result: kept talking, clear,
+ * stopped, paused. */
+static void test_backchannel_judgement(void **state)
+{
+	struct vs_call_backchannel b[4] = {
+		{.at_ms = 1000, .end_ms = 1600, .turn_on_ms = 200, .agent_stop_ms = 3000, .clear_ms = -1, .max_gap_ms = 220},
+		{.at_ms = 9000, .end_ms = 9600, .turn_on_ms = 8000, .agent_stop_ms = 310, .clear_ms = 300, .max_gap_ms = 0},
+		{.at_ms = 20000, .end_ms = 20600, .turn_on_ms = 19000, .agent_stop_ms = 900, .clear_ms = -1, .max_gap_ms = 0},
+		{.at_ms = 30000, .end_ms = 30600, .turn_on_ms = 29000, .agent_stop_ms = -1, .clear_ms = -1, .max_gap_ms = 700},
+	};
+	struct vs_call_result r;
+	char why[1024];
+	int judged;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.backchannels = b;
+	r.nbackchannels = 1;
+	assert_int_equal(vs_call_backchannel_problems(&r, 1000, 500, &judged, why, sizeof(why)), 0);
+	assert_int_equal(judged, 1);
+	assert_string_equal(why, "");
+	r.nbackchannels = 4;
+	assert_int_equal(vs_call_backchannel_problems(&r, 1000, 500, &judged, why, sizeof(why)), 3);
+	assert_int_equal(judged, 4);
+	assert_non_null(strstr(why, "backchannel at 9000 ms (agent turn from 8000 ms) taken as a barge-in: clear after 300 ms, "
+				    "agent stopped 310 ms after it"));
+	assert_non_null(strstr(why, "backchannel at 20000 ms (agent turn from 19000 ms) taken as a barge-in: agent stopped 900 ms"));
+	assert_non_null(strstr(why, "backchannel at 30000 ms (agent turn from 29000 ms) taken as a barge-in: agent paused 700 ms (> 500 ms)"));
+	/* a shorter hold forgives the stop 900 ms after a 600 ms backchannel */
+	r.nbackchannels = 3;
+	assert_int_equal(vs_call_backchannel_problems(&r, 200, 500, &judged, why, sizeof(why)), 1);
+}
+
 static void test_durations(void **state)
 {
 	int ms;
@@ -254,6 +287,7 @@ int main(void)
 		cmocka_unit_test(test_errors),          cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_render),          cmocka_unit_test(test_shipped_scripts),
 		cmocka_unit_test(test_result_json),     cmocka_unit_test(test_messy),
+		cmocka_unit_test(test_backchannel_judgement),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
