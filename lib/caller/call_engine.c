@@ -282,7 +282,10 @@ static void call_sul_cb(lws_sorted_usec_list_t *sul)
 static void schedule(struct vs_call *c, uint64_t now)
 {
 	uint64_t due = c->t0 + c->frame * CALL_FRAME_NS;
+	uint64_t held = call_messy_next_ns(c);
 
+	if (held < due) /* messy-caller hook: wake for a held (impaired) frame */
+		due = held;
 	if (c->nctl || now >= due) {
 		lws_callback_on_writable(c->wsi);
 		return;
@@ -326,7 +329,9 @@ static int call_writeable(struct vs_call *c)
 	}
 	if (c->hangup_sent || !c->t0)
 		return 0;
-	if (now >= c->t0 + c->frame * CALL_FRAME_NS) {
+	if (now < c->t0 + c->frame * CALL_FRAME_NS && !call_messy_pump(c, now, send_text))
+		return -1; /* messy-caller hook: a held (impaired) frame due between slots */
+	else if (now >= c->t0 + c->frame * CALL_FRAME_NS) {
 		uint64_t due = c->t0 + c->frame * CALL_FRAME_NS;
 		double late_ms = (double)(now - due) / 1e6;
 		uint8_t fr[CALL_FRAME];
@@ -342,13 +347,11 @@ static int call_writeable(struct vs_call *c)
 			begin_hangup(c);
 			return 0;
 		}
-		msg = vs_media_media(c->stream_id, ++c->seq, "inbound", c->frame + 1, c->frame * 20, fr, CALL_FRAME);
-		if (!msg || send_text(c, msg) != 0) {
-			free(msg);
+		/* messy-caller hook: noise, backchannel, impairment (call_messy.c) */
+		if (call_messy_frame(c, fr, due, send_text) != 0) {
 			snprintf(c->res.error, sizeof(c->res.error), "write failed");
 			return -1;
 		}
-		free(msg);
 		c->res.frames_sent++;
 		if (late_ms > c->res.max_late_ms)
 			c->res.max_late_ms = late_ms;

@@ -105,7 +105,24 @@ struct vs_call {
 	size_t txcap;
 	struct call_ear ear;
 	struct vs_call_result res;
+	struct call_messy *messy;  /* noise, backchannel, impairment (call_messy.c); NULL until the first frame */
 };
+
+/* --- the messy caller (call_messy.c) ---------------------------------------
+ * The engine's frame-send hook: frame c->frame, due at slot_ns, is in fr
+ * (mu-law, from the script).  Mixes the noise bed and the backchannel into
+ * it, builds the `media` message and sends it through send() now, later,
+ * twice or never (the script's [network]).  0, or -1 when a write failed. */
+int call_messy_frame(struct vs_call *c, uint8_t fr[CALL_FRAME], uint64_t slot_ns,
+		     int (*send)(struct vs_call *, const char *));
+/* Sends one held message that is due at now_ns, if any; returns when the
+ * next one is due (UINT64_MAX: none), or 0 when a write failed. */
+uint64_t call_messy_pump(struct vs_call *c, uint64_t now_ns, int (*send)(struct vs_call *, const char *));
+/* When the next held message is due (UINT64_MAX: none). */
+uint64_t call_messy_next_ns(const struct vs_call *c);
+/* At the end of the call: the impairment's figures and the backchannels
+ * into c->res; frees the state. */
+int call_messy_finish(struct vs_call *c);
 
 /* Fill r's turns, gaps, false triggers, barge-ins and segments. */
 int call_result_compute(struct vs_call *c);

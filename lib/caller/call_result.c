@@ -29,6 +29,9 @@ void vs_call_result_clear(struct vs_call_result *r)
 	free(r->false_triggers);
 	free(r->barges);
 	free(r->segs);
+	free(r->backchannels);
+	r->backchannels = NULL;
+	r->nbackchannels = 0;
 	r->turns = NULL;
 	r->gaps = NULL;
 	r->false_triggers = NULL;
@@ -150,7 +153,7 @@ int call_result_compute(struct vs_call *c)
 				}
 		}
 	}
-	return 0;
+	return call_messy_finish(c);
 }
 
 static json_t *num_or_null(double v)
@@ -229,7 +232,78 @@ json_t *vs_call_result_json(const struct vs_call_result *r)
 	json_object_set_new(o, "false_triggers", ft);
 	json_object_set_new(o, "barge_ins", barges);
 	json_object_set_new(o, "agent_speech_ms", segs);
+	if (r->nbackchannels) {
+		json_t *bcs = json_array();
+
+		for (size_t i = 0; bcs && i < r->nbackchannels; i++) {
+			const struct vs_call_backchannel *b = &r->backchannels[i];
+
+			json_array_append_new(bcs, json_pack("{s:f, s:f, s:f, s:o, s:o, s:f}", "at_ms", b->at_ms, "end_ms",
+							     b->end_ms, "turn_on_ms", b->turn_on_ms, "agent_stop_ms",
+							     num_or_null(b->agent_stop_ms), "clear_ms",
+							     num_or_null(b->clear_ms), "max_gap_ms", b->max_gap_ms));
+		}
+		json_object_set_new(o, "backchannels", bcs);
+	}
+	if (r->impaired) {
+		const struct vs_impair_stats *st = &r->impair;
+
+		json_object_set_new(
+			o, "impairment",
+			json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:I}", "spec",
+				  r->impair_spec, "frames", (json_int_t)st->frames, "sent", (json_int_t)st->sent, "lost",
+				  (json_int_t)st->lost, "bursts", (json_int_t)st->bursts, "outage",
+				  (json_int_t)st->outage, "delayed", (json_int_t)st->delayed, "duplicated",
+				  (json_int_t)st->duplicated, "reordered", (json_int_t)st->reordered, "out_of_order",
+				  (json_int_t)st->out_of_order, "delay_mean_ms",
+				  st->sent ? st->delay_sum_ms / (double)st->sent : 0.0, "delay_max_ms", st->delay_max_ms,
+				  "unsent", (json_int_t)r->impair_unsent));
+	}
 	return o;
+}
+
+int vs_call_backchannel_problems(const struct vs_call_result *r, int hold_ms, int max_gap_ms, int *judged, char *buf,
+				 size_t len)
+{
+	size_t off = 0;
+	int n = 0, k;
+
+	if (len)
+		buf[0] = '\0';
+	*judged = 0;
+	for (size_t i = 0; i < r->nbackchannels; i++) {
+		const struct vs_call_backchannel *b = &r->backchannels[i];
+		double after_end = b->end_ms - b->at_ms + hold_ms; /* at_ms -> end + hold */
+		int cleared = b->clear_ms >= 0 && b->clear_ms <= after_end;
+		int stopped = b->agent_stop_ms >= 0 && b->agent_stop_ms < after_end;
+		int paused = !stopped && b->max_gap_ms > max_gap_ms;
+
+		(*judged)++;
+		if (!cleared && !stopped && !paused)
+			continue;
+		if (off < len) {
+			k = snprintf(buf + off, len - off,
+				     "%sbackchannel at %.0f ms (agent turn from %.0f ms) taken as a barge-in: ",
+				     n ? "; " : "", b->at_ms, b->turn_on_ms);
+			off += k > 0 ? (size_t)k : 0;
+		}
+		if (off < len && cleared) {
+			k = snprintf(buf + off, len - off, "clear after %.0f ms", b->clear_ms);
+			off += k > 0 ? (size_t)k : 0;
+		}
+		if (off < len && stopped) {
+			k = snprintf(buf + off, len - off, "%sagent stopped %.0f ms after it (hold %d ms after its end)",
+				     cleared ? ", " : "", b->agent_stop_ms, hold_ms);
+			off += k > 0 ? (size_t)k : 0;
+		}
+		if (off < len && paused) {
+			k = snprintf(buf + off, len - off, "%sagent paused %.0f ms (> %d ms) after it", cleared ? ", " : "",
+				     b->max_gap_ms, max_gap_ms);
+			off += k > 0 ? (size_t)k : 0;
+		}
+		n++;
+	}
+	return n;
 }
 
 int vs_call_protocol_problems(const struct vs_call_result *r, char *buf, size_t len)

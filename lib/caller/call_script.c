@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vstress/audio/backchannel.h"
+#include "vstress/audio/noisebed.h"
 #include "vstress/audio/resample.h"
 #include "vstress/audio/synth.h"
 #include "vstress/telnyx/telnyx_event.h"
@@ -41,6 +43,7 @@ struct parse_ctx {
 	size_t nps, cap;
 	char err[512];
 	int failed;
+	int noise_line, bc_line, net_seed_set;
 };
 
 static const char *const step_names[] = {
@@ -155,6 +158,101 @@ static struct parse_step *get_step(struct parse_ctx *c, const char *section)
 	return &c->ps[c->nps++];
 }
 
+/* "<words> key=value ...": the words (joined by one space) into text, each
+ * key=value to fn.  0 or -1 (perr called). */
+static int split_opts(struct parse_ctx *c, const char *what, const char *value, char *text, size_t tlen,
+		      int (*fn)(struct parse_ctx *, const char *, const char *))
+{
+	char buf[512], *save = NULL;
+
+	if (strlen(value) >= sizeof(buf)) {
+		perr(c, c->line, "[call] %s: longer than %zu characters", what, sizeof(buf) - 1);
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%s", value);
+	text[0] = '\0';
+	for (char *t = strtok_r(buf, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+		char *eq = strchr(t, '=');
+
+		if (eq) {
+			*eq = '\0';
+			if (fn(c, t, eq + 1) != 0)
+				return -1;
+		} else if (strlen(text) + strlen(t) + 2 < tlen) {
+			if (text[0])
+				strcat(text, " ");
+			strcat(text, t);
+		}
+	}
+	return 0;
+}
+
+static int noise_opt(struct parse_ctx *c, const char *k, const char *v)
+{
+	if (strcmp(k, "level") == 0) {
+		if (vs_call_parse_db(v, &c->s->noise_level_dbfs) != 0 || c->s->noise_level_dbfs > -3 ||
+		    c->s->noise_level_dbfs < -120) {
+			perr(c, c->line, "[call] noise: level \"%s\" is not a level in -120..-3 dBFS like -30dB", v);
+			return -1;
+		}
+		return 0;
+	}
+	perr(c, c->line, "[call] noise: unknown option \"%s\" (level)", k);
+	return -1;
+}
+
+/* noise = cafe|street|white level=-30dB */
+static int noise_key(struct parse_ctx *c, const char *value)
+{
+	char kind[64];
+	enum vs_noise_kind k;
+
+	c->s->noise_level_dbfs = -30;
+	if (split_opts(c, "noise", value, kind, sizeof(kind), noise_opt) != 0)
+		return 0;
+	if (vs_noise_kind_parse(kind, &k) != 0) {
+		perr(c, c->line, "[call] noise: \"%s\" is not cafe, street or white", kind);
+		return 0;
+	}
+	c->s->noise_kind = (int)k;
+	c->noise_line = c->line;
+	return 1;
+}
+
+static int bc_opt(struct parse_ctx *c, const char *k, const char *v)
+{
+	int ms;
+
+	if ((strcmp(k, "after") == 0 || strcmp(k, "hold") == 0) && vs_call_parse_ms(v, &ms) == 0 && ms <= 60000) {
+		*(k[0] == 'a' ? &c->s->bc_after_ms : &c->s->bc_hold_ms) = ms;
+		return 0;
+	}
+	if (strcmp(k, "after") == 0 || strcmp(k, "hold") == 0)
+		perr(c, c->line, "[call] backchannel: %s \"%s\" is not a duration up to 60s", k, v);
+	else
+		perr(c, c->line, "[call] backchannel: unknown option \"%s\" (after, hold)", k);
+	return -1;
+}
+
+/* backchannel = mm-hmm after=1s hold=1s */
+static int backchannel_key(struct parse_ctx *c, const char *value)
+{
+	char text[256];
+
+	c->s->bc_after_ms = 1000;
+	c->s->bc_hold_ms = 1000;
+	if (split_opts(c, "backchannel", value, text, sizeof(text), bc_opt) != 0)
+		return 0;
+	if (!text[0]) {
+		perr(c, c->line, "[call] backchannel: no words (e.g. backchannel = mm-hmm after=1s)");
+		return 0;
+	}
+	free(c->s->bc_text);
+	c->s->bc_text = strdup(text);
+	c->bc_line = c->line;
+	return c->s->bc_text ? 1 : 0;
+}
+
 static int call_key(struct parse_ctx *c, const char *key, const char *value)
 {
 	struct vs_call_script *s = c->s;
@@ -216,8 +314,25 @@ static int call_key(struct parse_ctx *c, const char *key, const char *value)
 			return 1;
 		}
 	}
+	if (strcmp(key, "noise") == 0)
+		return noise_key(c, value);
+	if (strcmp(key, "backchannel") == 0)
+		return backchannel_key(c, value);
 	perr(c, c->line, "[call]: unknown key \"%s\"", key);
 	return 0;
+}
+
+static int network_key(struct parse_ctx *c, const char *key, const char *value)
+{
+	char e[256];
+
+	if (vs_impair_set(&c->s->impair, key, value, e, sizeof(e)) != 0) {
+		perr(c, c->line, "[network] %s", e);
+		return 0;
+	}
+	if (strcmp(key, "seed") == 0)
+		c->net_seed_set = 1;
+	return 1;
 }
 
 static int step_key(struct parse_ctx *c, struct parse_step *ps, const char *key, const char *value)
@@ -324,10 +439,12 @@ static int on_item(void *arg, const struct vs_ini_item *it, char *err, size_t er
 	}
 	if (strcmp(section, "call") == 0)
 		call_key(c, it->key, it->value);
+	else if (strcmp(section, "network") == 0)
+		network_key(c, it->key, it->value);
 	else if (strncmp(section, "step.", 5) == 0 && (ps = get_step(c, section)))
 		step_key(c, ps, it->key, it->value);
 	else if (strncmp(section, "step.", 5) != 0)
-		perr(c, c->line, "[%s]: unknown section (expected [call] or [step.N])", section);
+		perr(c, c->line, "[%s]: unknown section (expected [call], [network] or [step.N])", section);
 	return c->failed ? -1 : 0;
 }
 
@@ -470,6 +587,54 @@ out:
 	return rc;
 }
 
+#define NOISE_BED_S 10 /* the bed loops every 10 s */
+
+/* The noise bed, the backchannel's audio and the network seed. */
+static int render_messy(struct parse_ctx *c)
+{
+	struct vs_call_script *s = c->s;
+	char err[256];
+
+	if (!c->net_seed_set)
+		s->impair.seed = s->seed;
+	if (s->noise_kind) {
+		s->noise_n = (size_t)NOISE_BED_S * RATE;
+		if (vs_noisebed_render((enum vs_noise_kind)s->noise_kind, s->noise_level_dbfs, s->seed, s->noise_n,
+				       &s->noise_bed, err, sizeof(err)) != 0) {
+			perr(c, c->noise_line, "[call] %s", err);
+			return -1;
+		}
+	}
+	if (s->bc_text) {
+		struct vs_call_step st = {.kind = VS_STEP_SAY};
+		int16_t *pcm = NULL;
+		size_t n = 0;
+
+		if (vs_backchannel_render(s->bc_text, s->voice, &pcm, &n, err, sizeof(err)) != 0) {
+			perr(c, c->bc_line, "[call] backchannel: %s", err);
+			return -1;
+		}
+		if (to_ulaw(&st, pcm, n, &s->m) != 0) {
+			free(pcm);
+			perr(c, c->bc_line, "out of memory");
+			return -1;
+		}
+		/* mixed as PCM: keep the decoded, frame-padded audio the VAD measured */
+		s->bc_n = st.n;
+		s->bc_pcm = malloc(st.n * sizeof(*s->bc_pcm));
+		if (s->bc_pcm)
+			vs_ulaw_decode_buf(st.ulaw, st.n, s->bc_pcm);
+		s->bc_speech_start = st.speech_start < 0 ? 0 : st.speech_start;
+		free(st.ulaw);
+		free(pcm);
+		if (!s->bc_pcm || st.speech_start < 0) {
+			perr(c, c->bc_line, "[call] backchannel: \"%s\" renders silent", s->bc_text);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static void free_steps(struct vs_call_step *steps, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -484,9 +649,57 @@ void vs_call_script_free(struct vs_call_script *s)
 	if (!s)
 		return;
 	free_steps(s->steps, s->nsteps);
+	free(s->noise_bed);
+	free(s->bc_text);
+	free(s->bc_pcm);
 	free(s->name);
 	free(s->path);
 	free(s);
+}
+
+static void *dup_mem(const void *p, size_t n, int *oom)
+{
+	void *d;
+
+	if (!p)
+		return NULL;
+	d = malloc(n ? n : 1);
+	if (!d) {
+		*oom = 1;
+		return NULL;
+	}
+	memcpy(d, p, n);
+	return d;
+}
+
+struct vs_call_script *vs_call_script_dup(const struct vs_call_script *s)
+{
+	struct vs_call_script *d = calloc(1, sizeof(*d));
+	int oom = 0;
+
+	if (!d)
+		return NULL;
+	*d = *s;
+	d->path = dup_mem(s->path, s->path ? strlen(s->path) + 1 : 0, &oom);
+	d->name = dup_mem(s->name, s->name ? strlen(s->name) + 1 : 0, &oom);
+	d->noise_bed = dup_mem(s->noise_bed, s->noise_n * sizeof(*s->noise_bed), &oom);
+	d->bc_text = dup_mem(s->bc_text, s->bc_text ? strlen(s->bc_text) + 1 : 0, &oom);
+	d->bc_pcm = dup_mem(s->bc_pcm, s->bc_n * sizeof(*s->bc_pcm), &oom);
+	d->steps = calloc(s->nsteps ? s->nsteps : 1, sizeof(*d->steps));
+	if (!d->steps)
+		oom = 1;
+	for (size_t i = 0; d->steps && i < s->nsteps; i++) {
+		d->steps[i] = s->steps[i];
+		d->steps[i].arg = dup_mem(s->steps[i].arg, s->steps[i].arg ? strlen(s->steps[i].arg) + 1 : 0, &oom);
+		d->steps[i].ulaw = dup_mem(s->steps[i].ulaw, s->steps[i].n, &oom);
+	}
+	if (!d->steps)
+		d->nsteps = 0;
+	if (oom) {
+		vs_call_script_free(d);
+		return NULL;
+	}
+	return d;
 }
 
 int vs_call_script_parse(const char *text, const char *name, const char *base_dir, struct vs_call_script **out,
@@ -566,6 +779,8 @@ int vs_call_script_parse(const char *text, const char *name, const char *base_di
 		if (render_step(&c, ps, base_dir) != 0)
 			goto out;
 	}
+	if (render_messy(&c) != 0)
+		goto out;
 	s->steps = calloc(c.nps, sizeof(*s->steps));
 	if (!s->steps) {
 		perr(&c, 0, "out of memory");

@@ -67,6 +67,8 @@ static inline long pl_rss_tree_kb(pid_t pid, int *nproc)
 
 /* pl_checks.c: every check and the attached data from p->calls. */
 void pl_checks(struct pl *p);
+/* pl_messy.c: the backchannel check and our network impairment's figures. */
+void pl_check_messy(struct pl *p);
 /* Turn latencies of one call that count for turn-taking (a caller utterance
  * before them, replied): sorted ascending into out (malloc'd), count
  * returned, -1 on OOM. */

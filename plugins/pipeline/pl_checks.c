@@ -442,6 +442,7 @@ void pl_checks(struct pl *p)
 	check_false_gaps(p);
 	check_frames(p);
 	check_commands(p);
+	pl_check_messy(p);
 	if (summary) {
 		json_object_set_new(summary, "calls", json_integer((json_int_t)p->ncalls));
 		json_object_set_new(summary, "streamed", json_integer((json_int_t)nstreamed));

@@ -198,6 +198,7 @@ class CallSession(UsageSink):
         )
         self.context = LLMContext(messages=[{"role": "system", "content": system_prompt}])
         from .models import make_turn_analyzer, make_vad
+        from .turnstart import make_user_turn_start
 
         m = self.rt.metrics
         stop = (
@@ -208,7 +209,7 @@ class CallSession(UsageSink):
             self.context,
             user_params=LLMUserAggregatorParams(
                 vad_analyzer=make_vad(VADParams(stop_secs=s.vad_stop_secs), s.share_model_sessions, metrics=m),
-                user_turn_strategies=UserTurnStrategies(stop=stop),
+                user_turn_strategies=UserTurnStrategies(start=make_user_turn_start(s), stop=stop),
             ),
         )
         self.fallback = TelnyxFallbackService(

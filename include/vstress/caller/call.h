@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vstress/caller/impair.h"
+
 typedef struct json_t json_t;
 
 /* --- caller scripts (call_script.c) ---------------------------------- */
@@ -59,6 +61,18 @@ struct vs_call_script {
 	struct vs_call_measure_cfg m;
 	struct vs_call_step *steps;
 	size_t nsteps;
+	/* appended: the messy caller (docs/calls.md) */
+	int noise_kind;            /* enum vs_noise_kind (vstress/audio/noisebed.h); 0 none */
+	double noise_level_dbfs;   /* dBFS RMS of the bed */
+	int16_t *noise_bed;        /* rendered at load, looped under every frame sent */
+	size_t noise_n;
+	char *bc_text;             /* backchannel: what the caller says (NULL none) */
+	int16_t *bc_pcm;           /*   rendered, whole 20 ms frames, 8 kHz */
+	size_t bc_n;
+	int64_t bc_speech_start;   /*   its first audible sample */
+	int bc_after_ms;           /*   after the agent has spoken this long in a turn */
+	int bc_hold_ms;            /*   the agent must keep speaking this long after it */
+	struct vs_impair_cfg impair; /* [network]; inactive = a perfect network */
 };
 
 /* Parse and render (flite synthesis, WAV loading, noise) a script.  Errors
@@ -69,6 +83,10 @@ int vs_call_script_load(const char *path, struct vs_call_script **out, char *err
 int vs_call_script_parse(const char *text, const char *name, const char *base_dir, struct vs_call_script **out,
 			 char *err, size_t errlen);
 void vs_call_script_free(struct vs_call_script *s);
+/* A deep copy of s (NULL on OOM): e.g. the same script with another
+ * network, per call or per load stage (set ->impair, perhaps from
+ * vs_impair_parse_spec).  Free with vs_call_script_free. */
+struct vs_call_script *vs_call_script_dup(const struct vs_call_script *s);
 /* Frames of the script's own audio (say/wav/tone/silence/noise: 20 ms
  * each; dtmf: 10 a digit): the fewest a caller that played the whole
  * script can have sent. */
@@ -106,6 +124,16 @@ struct vs_call_barge {
 	double at_ms;          /* caller's barge-in audio starts */
 	double agent_stop_ms;  /* agent audio ended this long after (-1: never / not speaking) */
 	double clear_ms;       /* first `clear` after the barge-in (-1: none) */
+};
+
+struct vs_call_backchannel {
+	double at_ms;          /* the caller's first audible backchannel sample */
+	double end_ms;         /* its last */
+	double turn_on_ms;     /* onset of the agent turn it was said in */
+	double agent_stop_ms;  /* at_ms -> end of that agent turn (-1: still speaking at hang-up) */
+	double clear_ms;       /* at_ms -> the first `clear` after it (-1: none) */
+	double max_gap_ms;     /* longest agent silence inside the turn beginning between at_ms and
+				* the end of the backchannel + bc_hold_ms (0: none) */
 };
 
 struct vs_call_seg {
@@ -155,6 +183,13 @@ struct vs_call_result {
 	 * CLOCK_MONOTONIC, ns; 0 when the stream never started.  Lets a run put
 	 * the caller's times on the world's clock (docs/waterfall.md). */
 	uint64_t t0_ns;
+	/* appended: the messy caller */
+	int impaired;              /* the script's [network] impaired the stream */
+	char impair_spec[200];     /* its settings, seed included (replay) */
+	struct vs_impair_stats impair; /* what our impairment did (not the agent) */
+	uint64_t impair_unsent;    /* held frames still queued at hang-up */
+	struct vs_call_backchannel *backchannels;
+	size_t nbackchannels;
 };
 
 /* Limits on what the agent can make the caller hold (call_engine.c). */
@@ -166,6 +201,14 @@ struct vs_call_result {
 /* The agent's media-protocol violations in r, as one sentence ("; "
  * between kinds) in buf; returns how many kinds (0: none, buf ""). */
 int vs_call_protocol_problems(const struct vs_call_result *r, char *buf, size_t len);
+
+/* The backchannels the agent treated as a barge-in (a `clear`, or its turn
+ * ending, within hold_ms after the backchannel ended; or a silence longer
+ * than max_gap_ms in its speech beginning by then), as one sentence in buf;
+ * returns how many (0: none, buf "").  *judged: how many backchannels were
+ * said while the agent spoke (0: nothing to judge). */
+int vs_call_backchannel_problems(const struct vs_call_result *r, int hold_ms, int max_gap_ms, int *judged, char *buf,
+				 size_t len);
 
 const char *vs_hangup_by_name(enum vs_hangup_by h);
 /* New reference: the result as JSON (units in key names). */

@@ -5,12 +5,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "vstress/caller/call.h"
+#include "vstress/audio/noisebed.h"
 #include "vstress/audio/wav.h"
 
 static void expect_error(const char *text, const char *want)
@@ -54,6 +56,99 @@ static void test_errors(void **state)
 		assert_int_equal(vs_call_script_load("/nonexistent.ini", &s, err, sizeof(err)), -1);
 		assert_non_null(strstr(err, "/nonexistent.ini"));
 	}
+}
+
+/* The messy caller's keys: noise, backchannel, [network]; bad values name file:line. */
+static void test_messy(void **state)
+{
+	struct vs_call_script *s = NULL;
+	char err[512] = "";
+
+	(void)state;
+	expect_error("[call]\nnoise = jungle\n[step.1]\nsilence = 1s\n", "t.ini:2: [call] noise: \"jungle\" is not cafe");
+	expect_error("[call]\nnoise = cafe level=+3dB\n[step.1]\nsilence = 1s\n", "t.ini:2: [call] noise: level");
+	expect_error("[call]\nnoise = cafe lvl=-30dB\n[step.1]\nsilence = 1s\n",
+		     "t.ini:2: [call] noise: unknown option \"lvl\"");
+	expect_error("[call]\n\nbackchannel = after=1s\n[step.1]\nsilence = 1s\n", "t.ini:3: [call] backchannel: no words");
+	expect_error("[call]\nbackchannel = yeah after=soon\n[step.1]\nsilence = 1s\n",
+		     "t.ini:2: [call] backchannel: after \"soon\"");
+	expect_error("[step.1]\nsilence = 1s\n[network]\njitter = 10ms\nloss = 150%\n", "t.ini:5: [network] loss:");
+	expect_error("[network]\noutage = 2s\n[step.1]\nsilence = 1s\n", "t.ini:2: [network] outage:");
+	expect_error("[network]\nwobble = 1\n[step.1]\nsilence = 1s\n", "t.ini:2: [network] unknown impairment");
+
+	/* a clean script: no noise, no backchannel, a perfect network */
+	assert_int_equal(vs_call_script_parse("[step.1]\nsilence = 1s\n", "t.ini", NULL, &s, err, sizeof(err)), 0);
+	assert_null(s->noise_bed);
+	assert_null(s->bc_pcm);
+	assert_false(vs_impair_active(&s->impair));
+	vs_call_script_free(s);
+
+	assert_int_equal(vs_call_script_parse("[call]\nseed = 5\nnoise = street level=-42dB\n"
+					      "backchannel = mm-hmm after=1.5s\n[network]\njitter = 10ms\n"
+					      "loss = gilbert p=1% r=25%\noutage = 2s at 5s\n[step.1]\nsilence = 1s\n",
+					      "t.ini", NULL, &s, err, sizeof(err)),
+			 0);
+	assert_non_null(s->noise_bed);
+	assert_true(fabs(vs_rms_dbfs(s->noise_bed, s->noise_n) - -42) < 0.1);
+	assert_non_null(s->bc_pcm);
+	assert_int_equal(s->bc_n % 160, 0);
+	assert_true(s->bc_speech_start > 0 && (size_t)s->bc_speech_start < s->bc_n);
+	assert_int_equal(s->bc_after_ms, 1500);
+	assert_int_equal(s->bc_hold_ms, 1000);
+	assert_true(vs_impair_active(&s->impair));
+	assert_int_equal(s->impair.seed, 5); /* the script's seed unless [network] seed is set */
+	assert_int_equal(s->impair.jitter_ms, 10);
+	assert_true(fabs(s->impair.ge_p - 0.01) < 1e-12 && fabs(s->impair.ge_r - 0.25) < 1e-12);
+	assert_int_equal(s->impair.outage_ms, 2000);
+	assert_int_equal(s->impair.outage_at_ms, 5000);
+	/* a copy with another network (per call or per load stage) */
+	{
+		struct vs_call_script *d = vs_call_script_dup(s);
+
+		assert_non_null(d);
+		assert_int_equal(vs_impair_parse_spec(&d->impair, "jitter=0ms loss=5% seed=9", err, sizeof(err)), 0);
+		assert_int_equal(d->impair.seed, 9);
+		assert_int_equal(s->impair.seed, 5);
+		assert_int_equal(d->nsteps, s->nsteps);
+		assert_memory_equal(d->steps[0].ulaw, s->steps[0].ulaw, s->steps[0].n);
+		assert_true(d->steps[0].ulaw != s->steps[0].ulaw && d->noise_bed != s->noise_bed);
+		assert_memory_equal(d->bc_pcm, s->bc_pcm, s->bc_n * sizeof(*s->bc_pcm));
+		vs_call_script_free(d);
+	}
+	vs_call_script_free(s);
+}
+
+/* The backchannel judgement on a made-up result: kept talking, clear,
+ * stopped, paused. */
+static void test_backchannel_judgement(void **state)
+{
+	struct vs_call_backchannel b[4] = {
+		{.at_ms = 1000, .end_ms = 1600, .turn_on_ms = 200, .agent_stop_ms = 3000, .clear_ms = -1, .max_gap_ms = 220},
+		{.at_ms = 9000, .end_ms = 9600, .turn_on_ms = 8000, .agent_stop_ms = 310, .clear_ms = 300, .max_gap_ms = 0},
+		{.at_ms = 20000, .end_ms = 20600, .turn_on_ms = 19000, .agent_stop_ms = 900, .clear_ms = -1, .max_gap_ms = 0},
+		{.at_ms = 30000, .end_ms = 30600, .turn_on_ms = 29000, .agent_stop_ms = -1, .clear_ms = -1, .max_gap_ms = 700},
+	};
+	struct vs_call_result r;
+	char why[1024];
+	int judged;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.backchannels = b;
+	r.nbackchannels = 1;
+	assert_int_equal(vs_call_backchannel_problems(&r, 1000, 500, &judged, why, sizeof(why)), 0);
+	assert_int_equal(judged, 1);
+	assert_string_equal(why, "");
+	r.nbackchannels = 4;
+	assert_int_equal(vs_call_backchannel_problems(&r, 1000, 500, &judged, why, sizeof(why)), 3);
+	assert_int_equal(judged, 4);
+	assert_non_null(strstr(why, "backchannel at 9000 ms (agent turn from 8000 ms) taken as a barge-in: clear after 300 ms, "
+				    "agent stopped 310 ms after it"));
+	assert_non_null(strstr(why, "backchannel at 20000 ms (agent turn from 19000 ms) taken as a barge-in: agent stopped 900 ms"));
+	assert_non_null(strstr(why, "backchannel at 30000 ms (agent turn from 29000 ms) taken as a barge-in: agent paused 700 ms (> 500 ms)"));
+	/* a shorter hold forgives the stop 900 ms after a 600 ms backchannel */
+	r.nbackchannels = 3;
+	assert_int_equal(vs_call_backchannel_problems(&r, 200, 500, &judged, why, sizeof(why)), 1);
 }
 
 static void test_durations(void **state)
@@ -191,7 +286,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_errors),          cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_render),          cmocka_unit_test(test_shipped_scripts),
-		cmocka_unit_test(test_result_json),
+		cmocka_unit_test(test_result_json),     cmocka_unit_test(test_messy),
+		cmocka_unit_test(test_backchannel_judgement),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
