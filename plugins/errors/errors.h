@@ -53,6 +53,8 @@ struct er {
 	struct vs_call_script *script, *key_script, *tts_script;
 	long long answer_timeout_ms, webhook_within_ms, first_reply_ms, pause_ms;
 	int run_db, run_key, run_timeout, run_tts;
+	int run_mid;                      /* ER_MID_* bits (er_midstream.h) */
+	struct vs_call_script *pipe_script; /* their calls */
 	/* the tts scenario's recovery is checked last: its fault's removal time */
 	int tts_pending, tts_opened;
 	double tts_off_ms;
