@@ -120,7 +120,8 @@ static double command_ms(const struct er_call *c, const char *action, const char
 	return -1;
 }
 
-/* The longest silence after a caller turn: until the agent's next speech,
+/* The longest silence after a caller turn (or the stream's start, for the
+ * greeting): until the agent's next speech,
  * else until it handed off (speak/transfer/hangup), else the end of the
  * stream; and the longest gap inside the agent's speech. */
 static double dead_air(const struct er_call *c, char *how, size_t len)
@@ -138,7 +139,7 @@ static double dead_air(const struct er_call *c, char *how, size_t len)
 	for (size_t t = 0; t < m->nturns; t++) {
 		const struct vs_call_turn *u = &m->turns[t];
 		double d;
-		if (u->ref_ms <= 0 || u->ref_ms >= end)
+		if (u->ref_ms < 0 || u->ref_ms >= end) /* ref 0: the greeting, from stream start */
 			continue;
 		d = u->replied ? u->latency_ms : end - u->ref_ms;
 		if (u->replied && u->ref_ms + d > end)
@@ -155,6 +156,38 @@ static double dead_air(const struct er_call *c, char *how, size_t len)
 		}
 	snprintf(how, len, "%s", why);
 	return worst;
+}
+
+/* The shortest reply (the greeting included): agent speech heard between
+ * its onset and the next caller turn (or the end); -1 when none replied. */
+static double shortest_reply(const struct er_call *c)
+{
+	const struct vs_call_result *m = &c->r.media;
+	double best = -1;
+	for (size_t t = 0; t < m->nturns; t++) {
+		const struct vs_call_turn *u = &m->turns[t];
+		double from, to = m->duration_ms, got = 0;
+		if (u->ref_ms < 0 || !u->replied)
+			continue;
+		from = u->ref_ms + u->latency_ms;
+		for (size_t k = t + 1; k < m->nturns; k++)
+			if (m->turns[k].ref_ms > from) {
+				to = m->turns[k].ref_ms;
+				break;
+			}
+		for (size_t g = 0; g < m->nsegs; g++) {
+			double on = (double)m->segs[g].on / 8.0, off = (double)m->segs[g].off / 8.0;
+			if (on < from)
+				on = from;
+			if (off > to)
+				off = to;
+			if (off > on)
+				got += off - on;
+		}
+		if (best < 0 || got < best)
+			best = got;
+	}
+	return best;
 }
 
 /* system_errors rows for the call since `since`; -1 with err. */
@@ -278,7 +311,11 @@ static void one(struct er *e, const struct mid *m)
 		}
 	} else {
 		int normal = er_call_normal(&c, why, sizeof(why));
-		snprintf(msg, sizeof(msg), "the call carried on through the fault: %s%s%s", why,
+		long long min_reply = er_ms(e, "pipeline_min_reply");
+		double shortest = shortest_reply(&c);
+		normal = normal && shortest >= (double)min_reply;
+		snprintf(msg, sizeof(msg), "the call carried on through the fault: %s; the shortest reply %.0f ms of speech "
+			 "(at least %lld ms)%s%s", why, shortest, min_reply,
 			 where ? "; the fallback message was voiced too" : "", tr_ms >= 0 ? "; it was transferred" : "");
 		chk(e, m, "replies", normal ? VS_CHECK_PASS : VS_CHECK_FAIL, msg);
 	}

@@ -9,6 +9,10 @@
 	 "the caller script of the pipeline-failure calls", 0},                                                       \
 	{"pipeline_dead_air", VS_OPT_DURATION, "6s",                                                                 \
 	 "check: the longest silence the caller sits in after a turn (until the agent speaks or hands off)", 0},     \
+	{"pipeline_min_reply", VS_OPT_DURATION, "600ms",                                                             \
+	 "check (continue scenarios): every reply carries at least this much speech (a reply cut after its first "  \
+	 "chunk does not)",                                                                                          \
+	 0},                                                                                                          \
 	{"fallback_words", VS_OPT_STRING, "having trouble",                                                          \
 	 "words of the agent's fallback message (case-insensitive), looked for in the TTS stand-ins' text and in "  \
 	 "Call Control speak commands",                                                                              \
