@@ -56,7 +56,8 @@ STANDINS = {"deepgram": (_deepgram, _deepgram_go), "cartesia": (_cartesia, _cart
 async def _open(name):
     where, go = STANDINS[name]
     url, headers = where()
-    ws = await websockets.connect(url, additional_headers=headers, max_size=16 * 1024 * 1024)
+    # close_timeout: a stalled peer never answers our close
+    ws = await websockets.connect(url, additional_headers=headers, max_size=16 * 1024 * 1024, close_timeout=0.5)
     await go(ws)
     return ws
 
