@@ -4,7 +4,7 @@
 # (launched by vstress, conf.d/05-target.ini) pass; the same agent with
 # AGENT_FAULTS=no_pipeline_fallback (the STT loss only logged) fails
 # stt_loss's dead-air, fallback-message and transfer checks.
-# Takes ~3.5 min of real calls (8 calls of up to 45 s; the faulted run is
+# Takes ~4 min of real calls (8 calls of up to 55 s; the faulted run is
 # stt_loss alone).
 set -u
 cd "$(dirname "$0")/../.."
@@ -39,7 +39,7 @@ vs run "${PD[@]}" -r "$tmp/results" --only errors --no-deps --set errors.scenari
 rc=$?
 echo "# vstress run (reference agent): exit $rc in $(( $(date +%s) - t0 )) s"
 S=$(ls -d "$tmp"/results/*/ 2>/dev/null | head -1)test_summary.json
-grep -h 'check ' "$tmp"/results/*/plugin-errors.log 2>/dev/null | sed 's/^/# /'
+grep -h 'check ' "$(dirname "$S")"/plugin-errors.log 2>/dev/null | sed 's/^/# /'
 check "reference agent: errors (pipeline) exits 0" [ "$rc" = 0 ]
 for c in stt_loss.dead_air stt_loss.fallback_message stt_loss.transfer stt_loss.error_logged stt_loss.recovered \
 	tts_error.dead_air tts_error.replies tts_error.error_logged tts_error.recovered \
@@ -55,7 +55,7 @@ vs run "${PD[@]}" -r "$tmp/results2" --only errors --no-deps --set errors.scenar
 rc=$?
 echo "# vstress run (AGENT_FAULTS=no_pipeline_fallback): exit $rc in $(( $(date +%s) - t0 )) s"
 S2=$(ls -d "$tmp"/results2/*/ 2>/dev/null | head -1)test_summary.json
-grep -h 'check ' "$tmp"/results2/*/plugin-errors.log 2>/dev/null | sed 's/^/# /'
+grep -h 'check ' "$(dirname "$S2")"/plugin-errors.log 2>/dev/null | sed 's/^/# /'
 check "no_pipeline_fallback: the run fails (exit 1)" [ "$rc" = 1 ]
 for c in stt_loss.dead_air stt_loss.fallback_message stt_loss.transfer; do
 	check "no_pipeline_fallback: $c fails" json "$S2" \
