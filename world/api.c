@@ -31,6 +31,12 @@ static int api_set_error_builder(vs_wctx *wc, vs_error_builder fn)
 	return 0;
 }
 
+static int api_set_ws_error_builder(vs_wctx *wc, vs_ws_error_builder fn)
+{
+	wc->ws_err = fn;
+	return 0;
+}
+
 static const char *api_req_method(const vs_wreq *rq) { return rq->method; }
 static const char *api_req_path(const vs_wreq *rq) { return rq->path; }
 
@@ -287,4 +293,5 @@ const struct vs_world w_api = {
 	.base_url = api_base_url,
 	.export_env = api_export_env,
 	.at_exit = api_at_exit,
+	.set_ws_error_builder = api_set_ws_error_builder,
 };

@@ -43,6 +43,8 @@ int cq_push(struct wconn *c, uint32_t delay_ms, int kind, int is_msg, const void
 {
 	uint64_t now = w_now_ms();
 	uint64_t base = c->last_due > now ? c->last_due : now;
+	if (c->stalled && kind != O_RESET)
+		return 0; /* a stalled peer sends nothing (not even its own close): the socket stays open */
 	return cq_push_at(c, base + delay_ms, kind, is_msg, d, n);
 }
 

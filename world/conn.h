@@ -45,6 +45,7 @@ struct wconn {
 	vs_wresp rs;
 	vs_ws ws;
 	int is_ws;
+	int stalled; /* a stall fault fired mid-stream: nothing more goes out */
 	struct wpoll_wait *wait;
 	/* Postgres proxy */
 	struct wconn *peer;

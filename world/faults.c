@@ -24,6 +24,7 @@ void wfault_hit_init(struct wfault_hit *h)
 	h->reset_after_bytes = h->reset_after_msgs = -1;
 	h->error_after_msgs = -1;
 	h->malformed_after_msgs = -1;
+	h->stall_after_msgs = -1;
 }
 
 static uint64_t hash_str(uint64_t h, const char *s)
@@ -56,6 +57,24 @@ int wfault_from_json(struct wfaults *fs, const json_t *j, const char *origin, ch
 	memset(&f, 0, sizeof f);
 	const char *target = json_string_value(json_object_get(j, "target"));
 	const char *kind = json_string_value(json_object_get(j, "kind"));
+	/* the long names of the mid-stream faults: each names its kind and
+	 * stands for after_messages */
+	static const char *const longn[][2] = {
+		{"close_after_messages", "close"}, {"error_frame_after", "error"}, {"stall_after", "stall"}};
+	const char *longk = NULL;
+	for (size_t i = 0; i < sizeof longn / sizeof *longn; i++)
+		if (json_object_get(j, longn[i][0])) {
+			if (kind && strcasecmp(kind, longn[i][1])) {
+				snprintf(err, errlen, "%s belongs to kind %s, not %s", longn[i][0], longn[i][1], kind);
+				return -1;
+			}
+			if (longk) {
+				snprintf(err, errlen, "%s and %s cannot be combined", longk, longn[i][0]);
+				return -1;
+			}
+			longk = longn[i][0];
+			kind = longn[i][1];
+		}
 	if (!json_is_object(j) || !target || !kind) {
 		snprintf(err, errlen, "a fault needs \"target\" and \"kind\"");
 		return -1;
@@ -102,8 +121,26 @@ int wfault_from_json(struct wfaults *fs, const json_t *j, const char *origin, ch
 	f.after_messages = (long long)jnum(j, "after_messages", -1, &has_m);
 	if (!has_b)
 		f.after_bytes = -1;
+	if (longk)
+		f.after_messages = (long long)jnum(j, longk, -1, &has_m);
 	if (!has_m)
 		f.after_messages = -1;
+	if (has_m && f.after_messages < 0) {
+		snprintf(err, errlen, "after_messages must be 0 or more");
+		return -1;
+	}
+	json_t *rf = json_object_get(j, "refuse_for");
+	double rfd = 0;
+	f.refuse_for_ms = jnum(j, "refuse_for", 0, NULL);
+	if (f.refuse_for_ms < 0 || (rf && !json_is_number(rf) &&
+				    (!json_is_string(rf) || w_parse_ms(json_string_value(rf), &rfd) != 0))) {
+		snprintf(err, errlen, "refuse_for must be a duration (5s, 500ms)");
+		return -1;
+	}
+	if (f.refuse_for_ms > 0 && f.kind != WF_CLOSE && f.kind != WF_ERROR && f.kind != WF_STALL && f.kind != WF_RESET) {
+		snprintf(err, errlen, "refuse_for goes with close, error, stall or reset");
+		return -1;
+	}
 	f.close_code = (int)jnum(j, "close_code", 1011, NULL);
 	f.chunk_bytes = (long long)jnum(j, "chunk_bytes", 1, NULL);
 	f.interval_ms = jnum(j, "interval_ms", 50, NULL);
@@ -196,6 +233,8 @@ json_t *wfaults_to_json(const struct wfaults *fs)
 			json_object_set_new(o, "starts_in_ms", json_integer((json_int_t)(f->start_ms - now)));
 		if (f->max_hits > 0)
 			json_object_set_new(o, "max_hits", json_integer(f->max_hits));
+		if (f->refuse_for_ms > 0)
+			json_object_set_new(o, "refuse_for_ms", json_real(f->refuse_for_ms));
 		switch (f->kind) {
 		case WF_ERROR:
 			json_object_set_new(o, "status", json_integer(f->status));
@@ -213,6 +252,7 @@ json_t *wfaults_to_json(const struct wfaults *fs)
 				json_object_set_new(o, "stddev_ms", json_real(f->stddev_ms));
 			}
 			break;
+		case WF_STALL:
 		case WF_CLOSE:
 		case WF_RESET:
 		case WF_MALFORMED:
@@ -220,6 +260,8 @@ json_t *wfaults_to_json(const struct wfaults *fs)
 				json_object_set_new(o, "after_bytes", json_integer(f->after_bytes));
 			if (f->after_messages >= 0)
 				json_object_set_new(o, "after_messages", json_integer(f->after_messages));
+			if (f->kind == WF_CLOSE)
+				json_object_set_new(o, "close_code", json_integer(f->close_code));
 			break;
 		case WF_TRICKLE:
 			json_object_set_new(o, "chunk_bytes", json_integer(f->chunk_bytes));
@@ -310,6 +352,10 @@ int wfaults_draw(struct wfaults *fs, const char *target, const char *alias, int 
 			continue;
 		f->hits++;
 		h->any = 1;
+		if (f->refuse_for_ms > h->refuse_for_ms) {
+			h->refuse_for_ms = f->refuse_for_ms;
+			snprintf(h->refuse_target, sizeof h->refuse_target, "%s", f->target);
+		}
 		switch (f->kind) {
 		case WF_LATENCY:
 			h->latency_ms += latency_draw(f);
@@ -321,6 +367,7 @@ int wfaults_draw(struct wfaults *fs, const char *target, const char *alias, int 
 			break;
 		case WF_STALL:
 			h->stall = 1;
+			h->stall_after_msgs = f->after_messages;
 			break;
 		case WF_CLOSE:
 			h->close_after_bytes = f->after_bytes;
@@ -347,6 +394,15 @@ int wfaults_draw(struct wfaults *fs, const char *target, const char *alias, int 
 		}
 	}
 	return h->any;
+}
+
+int wfaults_refuse_for(struct wfaults *fs, const char *target, double ms)
+{
+	char err[200];
+	json_t *j = json_pack("{s:s,s:s,s:f}", "target", target, "kind", "refuse", "window_ms", ms);
+	int rc = j ? wfault_from_json(fs, j, "refuse_for", err, sizeof err) : -1;
+	json_decref(j);
+	return rc;
 }
 
 int wfaults_refusing(struct wfaults *fs, const char *target, const char *alias)

@@ -71,6 +71,7 @@ struct wfault {
 	int close_code;
 	long long chunk_bytes;  /* trickle */
 	double interval_ms;     /* trickle */
+	double refuse_for_ms;   /* once it fires: refuse connections this long (0 none) */
 	uint64_t rng;
 	/* rate < 1: the k-th hit lands at a seeded position inside the k-th
 	 * block of 1/rate matching requests (see wfault_due) */
@@ -87,6 +88,9 @@ struct wfault_hit {
 	long long close_after_bytes, close_after_msgs, reset_after_bytes, reset_after_msgs;
 	long long error_after_msgs; /* mid-stream error; -1 = before anything */
 	long long malformed_after_msgs;
+	long long stall_after_msgs; /* mid-stream stall; -1 = before anything */
+	double refuse_for_ms;       /* a fired fault asked for refused reconnects */
+	char refuse_target[64];
 	int close_code;
 	long long trickle_bytes;
 	double trickle_ms;
@@ -107,6 +111,8 @@ int wfaults_delete(struct wfaults *fs, const char *target, uint64_t id); /* coun
  * (or connection when at_connect).  Returns hit->any. */
 int wfaults_draw(struct wfaults *fs, const char *target, const char *alias, int at_connect,
 		 struct wfault_hit *hit);
+/* Adds a rate-1 refuse fault on target for ms (a fired fault's refuse_for). */
+int wfaults_refuse_for(struct wfaults *fs, const char *target, double ms);
 /* Is a rate-1 refuse fault active for target right now? */
 int wfaults_refusing(struct wfaults *fs, const char *target, const char *alias);
 const char *wfault_kind_name(enum wfault_kind k);
@@ -148,6 +154,7 @@ struct vs_wctx {
 	char alias[64]; /* name after its first '_' (llm_openai -> openai) */
 	struct wlistener *ls;
 	vs_error_builder err;
+	vs_ws_error_builder ws_err;
 	struct wcounter *ctr;
 	size_t nctr, capctr;
 	uint64_t rng;

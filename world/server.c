@@ -329,6 +329,19 @@ static void simple_error(vs_wresp *rs, int status, const char *msg)
 	wresp_json_steal(rs, status, json_pack("{s:s}", "error", msg));
 }
 
+/* A fault took effect on c: its refuse_for (if any) starts now. */
+static void fault_fired(struct world *W, struct wconn *c)
+{
+	struct wfault_hit *h = &c->hit;
+	if (h->refuse_for_ms <= 0)
+		return;
+	if (wfaults_refuse_for(&W->faults, h->refuse_target, h->refuse_for_ms) == 0)
+		w_log(W, h->refuse_target, VS_LOG_INFO, "refusing connections for %.0f ms after the fault", h->refuse_for_ms);
+	h->refuse_for_ms = 0;
+}
+
+static void msg_faults(struct world *W, struct wconn *c);
+
 static void http_ws_upgrade(struct world *W, struct wconn *c, const struct wroute *r)
 {
 	vs_wresp *rs = &c->rs;
@@ -340,9 +353,9 @@ static void http_ws_upgrade(struct world *W, struct wconn *c, const struct wrout
 		wresp_finish(rs);
 		return;
 	}
-	if (c->hit.stall)
+	if (c->hit.stall && c->hit.stall_after_msgs < 0)
 		return; /* never answer the upgrade */
-	if (c->hit.error_status) {
+	if (c->hit.error_status && c->hit.error_after_msgs < 0) {
 		wresp_error(rs, c->hit.error_status, c->hit.error_message[0] ? c->hit.error_message : NULL);
 		c->keepalive = 0;
 		wresp_finish(rs);
@@ -371,6 +384,7 @@ static void http_ws_upgrade(struct world *W, struct wconn *c, const struct wrout
 		extern int w_ws_close(vs_ws * ws, uint32_t delay_ms, int code, const char *reason);
 		w_ws_close(&c->ws, 0, 1011, "rejected");
 	}
+	msg_faults(W, c); /* after_messages=0: at once */
 }
 
 static void http_dispatch(struct world *W, struct wconn *c)
@@ -386,6 +400,7 @@ static void http_dispatch(struct world *W, struct wconn *c)
 	rs->c = c;
 	wfault_hit_init(&c->hit);
 	c->body_bytes = c->msgs_sent = 0;
+	c->stalled = 0;
 	c->busy = 1;
 	const char *conn = wreq_header(rq, "Connection");
 	if (!strcmp(rq->version, "HTTP/1.0") || (conn && !strcasecmp(conn, "close")))
@@ -426,9 +441,12 @@ static void http_dispatch(struct world *W, struct wconn *c)
 		http_ws_upgrade(W, c, r);
 		return;
 	}
-	if (c->hit.stall)
+	if (c->hit.stall && c->hit.stall_after_msgs < 0) {
+		fault_fired(W, c);
 		return; /* accepted, never answered */
+	}
 	if (c->hit.error_status && c->hit.error_after_msgs < 0) {
+		fault_fired(W, c);
 		wresp_error(rs, c->hit.error_status, c->hit.error_message[0] ? c->hit.error_message : NULL);
 		wresp_finish(rs);
 		return;
@@ -478,13 +496,16 @@ static void conn_input(struct world *W, struct wconn *c)
 
 /* --- writing ------------------------------------------------------------ */
 
-static void after_msg(struct world *W, struct wconn *c)
+/* The faults that act after N messages went out (also checked once right
+ * after a WebSocket opens, for N = 0). */
+static void msg_faults(struct world *W, struct wconn *c)
 {
-	c->msgs_sent++;
 	struct wfault_hit *h = &c->hit;
 	if (h->reset_after_msgs >= 0 && c->msgs_sent >= h->reset_after_msgs) {
+		fault_fired(W, c);
 		conn_reset(W, c);
 	} else if (h->close_after_msgs >= 0 && c->msgs_sent >= h->close_after_msgs) {
+		fault_fired(W, c);
 		if (c->is_ws) {
 			conn_ws_fault_close(c, h->close_code);
 			h->close_after_msgs = -1;
@@ -492,7 +513,29 @@ static void after_msg(struct world *W, struct wconn *c)
 			cq_clear(c);
 			conn_begin_close(c);
 		}
+	} else if (c->is_ws && h->error_status && h->error_after_msgs >= 0 && c->msgs_sent >= h->error_after_msgs &&
+		   !c->ws.close_sent) {
+		int st = h->error_status;
+		vs_wctx *wc = c->ws.wc;
+		h->error_after_msgs = -1;
+		h->error_status = 0;
+		fault_fired(W, c);
+		cq_clear(c);
+		if (wc && wc->ws_err)
+			wc->ws_err(W->api, wc, &c->ws, st, h->error_message[0] ? h->error_message : NULL);
+		else
+			conn_ws_fault_close(c, 1011);
+	} else if (h->stall && h->stall_after_msgs >= 0 && c->msgs_sent >= h->stall_after_msgs && !c->stalled) {
+		fault_fired(W, c);
+		cq_clear(c);
+		c->stalled = 1;
 	}
+}
+
+static void after_msg(struct world *W, struct wconn *c)
+{
+	c->msgs_sent++;
+	msg_faults(W, c);
 }
 
 static void conn_flush(struct world *W, struct wconn *c)
@@ -533,6 +576,7 @@ static void conn_flush(struct world *W, struct wconn *c)
 		if (counted && h->reset_after_bytes >= 0) {
 			long long lim = h->reset_after_bytes - c->body_bytes;
 			if (lim <= 0) {
+				fault_fired(W, c);
 				conn_reset(W, c);
 				return;
 			}
@@ -542,6 +586,7 @@ static void conn_flush(struct world *W, struct wconn *c)
 		if (counted && h->close_after_bytes >= 0) {
 			long long lim = h->close_after_bytes - c->body_bytes;
 			if (lim <= 0) {
+				fault_fired(W, c);
 				if (c->is_ws) {
 					conn_ws_fault_close(c, h->close_code);
 					h->close_after_bytes = -1;

@@ -58,6 +58,14 @@ typedef int (*vs_http_handler)(const struct vs_world *w, vs_wctx *wc, const vs_w
 typedef int (*vs_error_builder)(const struct vs_world *w, vs_wctx *wc, vs_wresp *rs, int status,
 				int mid_stream, const char *message);
 
+/* A WebSocket stand-in's in-stream error, for an error fault with
+ * after_messages=N (docs/world.md "Faults"): N frames went out, whatever was
+ * still queued is dropped, then this sends the provider's own error (its
+ * error frame, and a close when the provider closes) and stops the
+ * stream(s) in progress on ws.  `status` is the fault's status. */
+typedef int (*vs_ws_error_builder)(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int status,
+				   const char *message);
+
 struct vs_ws_handlers {
 	/* Handshake accepted (after faults).  Return non-zero to close. */
 	int (*on_open)(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void *arg);
@@ -190,6 +198,11 @@ struct vs_world {
 	/* fn(arg) runs when the world exits, before the plugin is unloaded:
 	 * free what the hook allocated.  Only inside the hook. */
 	int (*at_exit)(vs_wctx *wc, void (*fn)(void *arg), void *arg);
+
+	/* --- added later (check with VS_WORLD_HAS) -------------------------- */
+	/* The stand-in's in-stream WebSocket error (see vs_ws_error_builder);
+	 * without one a mid-stream error fault closes with 1011. */
+	int (*set_ws_error_builder)(vs_wctx *wc, vs_ws_error_builder fn);
 };
 
 #define VS_WORLD_HAS(w, member) \

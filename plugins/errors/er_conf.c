@@ -2,6 +2,7 @@
  * (tables, columns, metrics, labels, health body) is an option whose default
  * is the reference agent's (examples/reference-agent/README.md). */
 #include "errors.h"
+#include "er_midstream.h"
 
 #include <vstress/callphase/calltarget.h>
 #include <vstress/callphase/plugopt.h>
@@ -20,7 +21,9 @@ const struct vs_option er_options[] = {
 	{"db_url", VS_OPT_STRING, "${DATABASE_URL:-}",
 	 "the target's database, directly (not through the proxy): test tenant, SQL evidence", VS_OPT_SECRET},
 	{"scenarios", VS_OPT_LIST, "db,tts,key,timeout,sentry",
-	 "which scenarios run: db (8.1), tts (5.2), key (8.2), timeout (8.3), sentry (8.1, Sentry)", 0},
+	 "which scenarios run: db (8.1), tts (5.2), key (8.2), timeout (8.3), sentry (8.1, Sentry); stt_loss, tts_error, "
+	 "tts_stall (6.3, pipeline = all three)",
+	 0},
 	/* the sentry scenario (er_sentry.c) */
 	{"sentry_dsn_env", VS_OPT_STRING, "SENTRY_DSN", "the target's variable holding its Sentry DSN", 0},
 	{"sentry_call_tag", VS_OPT_STRING, "call_id", "the event tag carrying the call's id", 0},
@@ -114,6 +117,7 @@ const struct vs_option er_options[] = {
 	{"outage_log_within", VS_OPT_DURATION, "5s", "after recovery, wait this long for the log row", 0},
 	{"target_db_env", VS_OPT_STRING, "DATABASE_URL",
 	 "the target's variable with its database URL: it must point at the proxy (read from /proc/<pid>/environ)", 0},
+	ER_MIDSTREAM_OPTIONS,
 	/* deprecated: the agent's series are [target] signal.* (er_conf_load) */
 	{"breaker_metric", VS_OPT_STRING, NULL, "deprecated: [target] signal.breaker_state", 0},
 	{"breaker_transitions_metric", VS_OPT_STRING, NULL, "deprecated: [target] signal.breaker_transitions", 0},
@@ -221,15 +225,21 @@ int er_conf_load(struct er *e, const struct vs_host *h, vs_ctx *c)
 	e->run_timeout = has_item(sc, "timeout");
 	e->run_tts = has_item(sc, "tts");
 	e->run_sentry = has_item(sc, "sentry");
+	e->run_mid = (has_item(sc, "stt_loss") || has_item(sc, "pipeline") ? ER_MID_STT_LOSS : 0) |
+		     (has_item(sc, "tts_error") || has_item(sc, "pipeline") ? ER_MID_TTS_ERROR : 0) |
+		     (has_item(sc, "tts_stall") || has_item(sc, "pipeline") ? ER_MID_TTS_STALL : 0);
 	rc = vs_calltarget_skip(h, e->c, "errors", &e->t, "faults cannot be injected; run with the world");
 	if (rc != VS_OK)
 		return rc;
-	if (!e->run_db && !e->run_key && !e->run_timeout && !e->run_tts && !e->run_sentry) {
-		h->reason(e->c, "[errors] scenarios = '%s': none of db, tts, key, timeout, sentry", sc);
+	if (!e->run_db && !e->run_key && !e->run_timeout && !e->run_tts && !e->run_sentry && !e->run_mid) {
+		h->reason(e->c, "[errors] scenarios = '%s': none of db, tts, key, timeout, sentry, stt_loss, tts_error, "
+				"tts_stall, pipeline", sc);
 		return VS_ECONFIG;
 	}
 	/* the fault specs are checked here, so a bad one is a config error naming its key */
-	static const char *const fault_keys[] = {"db_fault", "tts_fault", "key_fault", "timeout_fault", "sentry_llm_fault"};
+	static const char *const fault_keys[] = {"db_fault",	       "tts_fault",	  "key_fault",
+						 "timeout_fault",      "sentry_llm_fault", "stt_loss_fault",
+						 "tts_error_fault",    "tts_stall_fault",  "tts_stall_primary_fault"};
 	for (size_t i = 0; i < sizeof(fault_keys) / sizeof(fault_keys[0]); i++) {
 		char err[300];
 		json_t *f = vs_wfaults_parse(er_str(e, fault_keys[i]), "errors", err, sizeof(err));
@@ -241,10 +251,12 @@ int er_conf_load(struct er *e, const struct vs_host *h, vs_ctx *c)
 	}
 	rc = load_script(e, "script", &e->script);
 	/* key_script: also the tts scenario's recovery call */
-	if (rc == VS_OK && (e->run_key || e->run_tts || e->run_sentry))
+	if (rc == VS_OK && (e->run_key || e->run_tts || e->run_sentry || e->run_mid))
 		rc = load_script(e, "key_script", &e->key_script);
 	if (rc == VS_OK && e->run_tts)
 		rc = load_script(e, "tts_script", &e->tts_script);
+	if (rc == VS_OK && e->run_mid)
+		rc = load_script(e, "pipeline_script", &e->pipe_script);
 	return rc;
 }
 
@@ -253,5 +265,6 @@ void er_conf_free(struct er *e)
 	vs_call_script_free(e->script);
 	vs_call_script_free(e->key_script);
 	vs_call_script_free(e->tts_script);
-	e->script = e->key_script = e->tts_script = NULL;
+	vs_call_script_free(e->pipe_script);
+	e->script = e->key_script = e->tts_script = e->pipe_script = NULL;
 }

@@ -54,6 +54,8 @@ struct er {
 	long long answer_timeout_ms, webhook_within_ms, first_reply_ms, pause_ms;
 	int run_db, run_key, run_timeout, run_tts, run_sentry;
 	char db_outage_call[128]; /* the db scenario's outage call, for the sentry scenario */
+	int run_mid;                      /* ER_MID_* bits (er_midstream.h) */
+	struct vs_call_script *pipe_script; /* their calls */
 	/* the tts scenario's recovery is checked last: its fault's removal time */
 	int tts_pending, tts_opened;
 	double tts_off_ms;

@@ -2,6 +2,7 @@
  * tenant), run (the scenarios in turn), teardown (faults removed whatever
  * happened, tenant removed). */
 #include "errors.h"
+#include "er_midstream.h"
 
 #include <vstress/callphase/plugopt.h>
 
@@ -59,6 +60,9 @@ static int er_run(const struct vs_host *h, vs_ctx *c, void *state)
 		er_tts_recovery(e);
 	if (e->run_sentry && !h->should_stop(c))
 		er_sentry_scenario(e);
+	er_faults_off(e);
+	if (e->run_mid && !h->should_stop(c)) /* 6.3: last, their faults open the TTS breaker */
+		er_midstream_scenarios(e, e->run_mid);
 	er_faults_off(e);
 	json_object_set_new(e->data, "baseline_turn_ms", json_real(e->baseline_turn_ms));
 	h->attach(c, "scenarios", json_incref(e->data));

@@ -590,6 +590,15 @@ static int on_upgrade(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, 
 	return 0;
 }
 
+/* An error fault mid-stream: Deepgram reports stream errors as a close
+ * frame, 1011 with its code (NET-0000: an internal server error). */
+static int ws_fault_error(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int status, const char *message)
+{
+	(void)status;
+	w->count(wc, "errors", 1);
+	return w->ws_close(ws, 0, 1011, message ? message : "NET-0000");
+}
+
 static const struct vs_ws_handlers handlers = {
 	.on_open = on_open, .on_message = on_message, .on_close = on_close, .on_upgrade = on_upgrade};
 
@@ -609,6 +618,8 @@ int stt_deepgram_standin(const struct vs_world *w, vs_wctx *wc)
 		return VS_ERROR; /* the reason is in the log */
 	rc |= w->add_ws_route(wc, "/v1/listen", &handlers, NULL);
 	rc |= w->set_error_builder(wc, dg_error);
+	if (VS_WORLD_HAS(w, set_ws_error_builder))
+		rc |= w->set_ws_error_builder(wc, ws_fault_error);
 	rc |= w->export_env(wc, "DEEPGRAM_BASE_URL", "{ws}");
 	rc |= w->export_env(wc, "DEEPGRAM_API_KEY", "vstress-dummy");
 	return rc ? VS_ERROR : VS_OK;

@@ -265,6 +265,8 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 			timestamps(w, ws, c, transcript, secs);
 		c->t_audio += secs;
 		w->count(wc, "characters", (double)strlen(transcript));
+		/* the words asked for (an errors-phase check recognises a fallback message by them) */
+		w->publish(wc, "tts.text", json_pack("{s:s,s:s}", "standin", "tts_cartesia", "text", transcript));
 	}
 	if (!json_is_true(json_object_get(j, "continue")))
 		c->done_pending = 1;
@@ -394,6 +396,25 @@ out:
 	return rc;
 }
 
+/* An error fault mid-stream: Cartesia's error message (context_id, done)
+ * on every context in progress; their audio stops, the socket stays open. */
+static int ws_fault_error(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int status, const char *message)
+{
+	struct cconn *cc = w->ws_data(ws);
+	const char *code = status == 429 ? "concurrency_limited" : status == 400 ? "invalid_request" : "internal_error";
+	const char *title = status == 429 ? "Too many concurrent requests" : status == 400 ? "Invalid request"
+			    : "Internal server error";
+	if (!cc || !cc->ctx) {
+		ws_err(w, wc, ws, "", status, code, title, message ? message : title);
+		return 0;
+	}
+	while (cc->ctx) {
+		ws_err(w, wc, ws, cc->ctx->id, status, code, title, message ? message : title);
+		ctx_drop(cc, cc->ctx);
+	}
+	return 0;
+}
+
 static const struct vs_ws_handlers handlers = {
 	.on_open = on_open, .on_message = on_message, .on_close = on_close, .on_upgrade = on_upgrade};
 
@@ -405,6 +426,8 @@ int tts_cartesia_standin(const struct vs_world *w, vs_wctx *wc)
 	rc |= w->add_ws_route(wc, "/tts/websocket", &handlers, NULL);
 	rc |= w->add_http_route(wc, "POST", "/tts/bytes", h_bytes, NULL);
 	rc |= w->set_error_builder(wc, ca_error);
+	if (VS_WORLD_HAS(w, set_ws_error_builder))
+		rc |= w->set_ws_error_builder(wc, ws_fault_error);
 	/* CARTESIA_BASE_URL is the full WebSocket URL, as the reference agent
 	 * dials it (wss://api.cartesia.ai/tts/websocket). */
 	rc |= w->export_env(wc, "CARTESIA_BASE_URL", "{ws}/tts/websocket");

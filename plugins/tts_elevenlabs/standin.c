@@ -262,6 +262,7 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 	}
 	free(pcm);
 	w->count(wc, "characters", (double)strlen(text));
+	w->publish(wc, "tts.text", json_pack("{s:s,s:s}", "standin", "tts_elevenlabs", "text", text));
 	arm(w, wc, ws, ec, 0);
 out:
 	json_decref(j);
@@ -312,6 +313,21 @@ static void on_close(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int code,
 	w->ws_set_data(ws, NULL);
 }
 
+/* An error fault mid-stream: ElevenLabs' error JSON, then its close 1008
+ * with the reason (as the real service reports errors). */
+static int ws_fault_error(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int status, const char *message)
+{
+	const char *err = status == 429 ? "too_many_concurrent_requests" : status == 400 ? "invalid_input_message"
+			  : "internal_error";
+	const char *msg = message ? message : status == 429 ? "Too many concurrent requests." : "Internal server error.";
+	struct econn *ec = w->ws_data(ws);
+	w->count(wc, "errors", 1);
+	while (ec && ec->ctx)
+		ctx_drop(ec, ec->ctx);
+	vs_st_ws_send_json(w, ws, 0, json_pack("{s:s,s:s,s:i}", "message", msg, "error", err, "code", 1008));
+	return w->ws_close(ws, 0, 1008, msg);
+}
+
 static const struct vs_ws_handlers handlers = {
 	.on_open = on_open, .on_message = on_message, .on_close = on_close, .on_upgrade = on_upgrade};
 
@@ -322,6 +338,8 @@ int tts_elevenlabs_standin(const struct vs_world *w, vs_wctx *wc)
 	int rc = 0;
 	rc |= w->add_ws_route(wc, "/v1/text-to-speech/{voice}/multi-stream-input", &handlers, NULL);
 	rc |= w->set_error_builder(wc, el_error);
+	if (VS_WORLD_HAS(w, set_ws_error_builder))
+		rc |= w->set_ws_error_builder(wc, ws_fault_error);
 	rc |= w->export_env(wc, "ELEVENLABS_BASE_URL", "{ws}");
 	rc |= w->export_env(wc, "ELEVENLABS_API_KEY", "vstress-dummy");
 	return rc ? VS_ERROR : VS_OK;

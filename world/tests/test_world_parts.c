@@ -133,6 +133,66 @@ static void test_fault_draw_kinds(void **st)
 	free(fs.f);
 }
 
+/* The mid-stream WebSocket faults: long names, stall after N, refuse_for. */
+static void test_fault_midstream(void **st)
+{
+	(void)st;
+	struct wfaults fs;
+	memset(&fs, 0, sizeof fs);
+	char err[256];
+	json_t *j = json_pack("{s:s,s:i,s:i,s:s}", "target", "deepgram", "close_after_messages", 2, "close_code", 1011,
+			      "refuse_for", "3s");
+	assert_int_equal(wfault_from_json(&fs, j, "api", err, sizeof err), 0);
+	json_decref(j);
+	assert_int_equal(fs.f[0].kind, WF_CLOSE);
+	assert_int_equal(fs.f[0].after_messages, 2);
+	assert_true(fs.f[0].refuse_for_ms == 3000.0);
+	j = json_pack("{s:s,s:i}", "target", "elevenlabs", "stall_after", 4);
+	assert_int_equal(wfault_from_json(&fs, j, "api", err, sizeof err), 0);
+	json_decref(j);
+	j = json_pack("{s:s,s:i}", "target", "cartesia", "error_frame_after", 1);
+	assert_int_equal(wfault_from_json(&fs, j, "api", err, sizeof err), 0);
+	json_decref(j);
+	assert_int_equal(fs.f[2].kind, WF_ERROR);
+	assert_int_equal(fs.f[2].status, 500);
+	/* refused: a long name under another kind, two long names, refuse_for on latency or not a duration */
+	j = json_pack("{s:s,s:s,s:i}", "target", "cartesia", "kind", "close", "stall_after", 1);
+	assert_int_equal(wfault_from_json(&fs, j, "api", err, sizeof err), -1);
+	assert_non_null(strstr(err, "stall_after belongs to kind stall"));
+	json_decref(j);
+	j = json_pack("{s:s,s:i,s:i}", "target", "cartesia", "stall_after", 1, "error_frame_after", 1);
+	assert_int_equal(wfault_from_json(&fs, j, "api", err, sizeof err), -1);
+	json_decref(j);
+	j = json_pack("{s:s,s:s,s:f,s:s}", "target", "cartesia", "kind", "latency", "ms", 5.0, "refuse_for", "1s");
+	assert_int_equal(wfault_from_json(&fs, j, "api", err, sizeof err), -1);
+	json_decref(j);
+	j = json_pack("{s:s,s:i,s:s}", "target", "cartesia", "stall_after", 1, "refuse_for", "soon");
+	assert_int_equal(wfault_from_json(&fs, j, "api", err, sizeof err), -1);
+	assert_non_null(strstr(err, "refuse_for"));
+	json_decref(j);
+	assert_int_equal(fs.n, 3);
+
+	struct wfault_hit h;
+	assert_true(wfaults_draw(&fs, "stt_deepgram", "deepgram", 0, &h));
+	assert_int_equal(h.close_after_msgs, 2);
+	assert_int_equal(h.close_code, 1011);
+	assert_true(h.refuse_for_ms == 3000.0);
+	assert_string_equal(h.refuse_target, "deepgram");
+	assert_true(wfaults_draw(&fs, "tts_elevenlabs", "elevenlabs", 0, &h));
+	assert_int_equal(h.stall, 1);
+	assert_int_equal(h.stall_after_msgs, 4);
+	assert_true(wfaults_draw(&fs, "tts_cartesia", "cartesia", 0, &h));
+	assert_int_equal(h.error_after_msgs, 1);
+	/* the fired fault's refusal window */
+	assert_false(wfaults_refusing(&fs, "stt_deepgram", "deepgram"));
+	assert_int_equal(wfaults_refuse_for(&fs, "deepgram", 3000.0), 0);
+	assert_true(wfaults_refusing(&fs, "stt_deepgram", "deepgram"));
+	assert_false(wfaults_refusing(&fs, "tts_cartesia", "cartesia"));
+	assert_string_equal(fs.f[3].origin, "refuse_for");
+	assert_true(fs.f[3].end_ms - fs.f[3].start_ms == 3000);
+	free(fs.f);
+}
+
 static void test_fault_rate_seeded(void **st)
 {
 	(void)st;
@@ -344,6 +404,7 @@ int main(void)
 		cmocka_unit_test(test_fault_rate_stratified),
 		cmocka_unit_test(test_fault_max_hits_and_window),
 		cmocka_unit_test(test_conf_and_manifest_faults),
+		cmocka_unit_test(test_fault_midstream),
 		cmocka_unit_test(test_dialogue),
 	};
 	return cmocka_run_group_tests_name("world_parts", tests, NULL, NULL);

@@ -186,7 +186,8 @@ class FailoverLLMProcessor(FrameProcessor):
 class FailoverTTSService(TTSService):
     """Pipecat TTS service whose ``run_tts`` walks Cartesia -> ElevenLabs."""
 
-    def __init__(self, rt, *, sink: UsageSink | None = None, clients=None, sample_rate: int = 8000, **kwargs):
+    def __init__(self, rt, *, sink: UsageSink | None = None, clients=None, sample_rate: int = 8000,
+                 on_all_failed: Callable[[str], Awaitable[None]] | None = None, **kwargs):
         from pipecat.services.settings import TTSSettings
 
         s = rt.settings
@@ -198,6 +199,16 @@ class FailoverTTSService(TTSService):
         self.clients = clients or [TTS_CLIENTS[n](s, s.tts_first_audio_timeout_seconds) for n in names]
         self._out_rate = sample_rate
         self.all_failed_count = 0
+        self.on_all_failed = on_all_failed  # every provider failed a reply: the call's fallback
+
+    async def _record(self, client_name: str, cls: str, e: BaseException, mid_stream: bool) -> None:
+        """One system_errors row per failed synthesis, with the call it belongs to."""
+        where = "mid-stream " if mid_stream else ""
+        await self.rt.record_error(
+            "tts", f"{client_name}:{'mid_stream_' if mid_stream else ''}{cls}", f"TTS {client_name} {where}failed: {e}"[:1000],
+            call_control_id=getattr(self.sink, "call_id", None), tenant_id=getattr(self.sink, "tenant_id", None),
+            severity="warning",
+        )
 
     def can_generate_metrics(self) -> bool:
         return True
@@ -233,13 +244,19 @@ class FailoverTTSService(TTSService):
                 breaker.record_failure(f"{cls}: {e}"[:200])
                 self.rt.metrics.inc("agent_provider_errors_total", {"provider": client.name, "error_class": cls})
                 log.warning("TTS %s failed (%s): %s", client.name, cls, e)
+                await self._record(client.name, cls, e, False)
                 continue
             if self.sink is not None:
                 self.sink.provider_used("tts", client.name, int((time.monotonic() - t0) * 1000))
             await self.stop_ttfb_metrics()
             try:
                 yield TTSAudioRawFrame(audio=first, sample_rate=rate, num_channels=1, context_id=context_id)
-                async for chunk in gen:
+                while True:
+                    # a stream that goes quiet mid-reply (socket open, nothing sent) has stalled
+                    try:
+                        chunk = await asyncio.wait_for(gen.__anext__(), s.tts_chunk_timeout_seconds)
+                    except StopAsyncIteration:
+                        break
                     if chunk:
                         yield TTSAudioRawFrame(audio=chunk, sample_rate=rate, num_channels=1, context_id=context_id)
                 breaker.record_success()
@@ -247,19 +264,29 @@ class FailoverTTSService(TTSService):
                 await _aclose(gen)
                 raise
             except Exception as e:
+                await _aclose(gen)
                 cls = error_class(e)
                 breaker.record_failure(f"mid-stream {cls}: {e}"[:200])
                 self.rt.metrics.inc("agent_provider_errors_total", {"provider": client.name, "error_class": cls})
+                log.warning("TTS %s failed mid-reply (%s): %s", client.name, cls, e)
+                await self._record(client.name, cls, e, True)
+                if self.sink is not None:
+                    await self.sink.usage("tts", client.name, client.model, characters=len(text))
+                # the rest of the reply is lost with this provider: the next one says it again
+                continue
             if self.sink is not None:
                 await self.sink.usage("tts", client.name, client.model, characters=len(text))
             return
         self.all_failed_count += 1
         self.rt.metrics.inc("agent_tts_all_failed_total", {})
         log.error("all TTS providers failed for %r", text[:60])
+        if self.on_all_failed is not None:
+            await self.on_all_failed(f"all TTS providers failed for {text[:60]!r}")
 
 
 class TelnyxFallbackService:
-    """All LLMs down: apologise, transfer the caller to a human, log to system_errors/transfers.
+    """The pipeline cannot go on (all LLMs down, the STT lost, every TTS failed): apologise,
+    transfer the caller to a human, log to system_errors/transfers.
 
     The message is spoken through the pipeline TTS when a TTS provider is
     available, else with Telnyx Call Control ``speak``.  Then Call Control
@@ -278,20 +305,27 @@ class TelnyxFallbackService:
         self.say = say  # async (text) -> True if spoken through the pipeline
         self.triggered = False
 
-    async def trigger(self, reason: str) -> str:
-        """Returns 'transferred', 'hung_up', 'transfer_failed' or 'already_triggered'."""
+    async def trigger(self, reason: str, *, component: str = "llm", use_pipeline_tts: bool = True) -> str:
+        """Returns 'transferred', 'hung_up', 'transfer_failed' or 'already_triggered'.
+
+        component: what failed ("llm": every LLM; "stt": the speech recogniser; "tts": every TTS,
+        so the message goes out with Call Control ``speak`` instead of the pipeline's TTS).
+        """
         if self.triggered:
             return "already_triggered"
         self.triggered = True
         rt, s, cid = self.rt, self.rt.settings, self.call_control_id
         rt.metrics.inc("agent_fallback_total", {})
+        what = {"llm": "All LLM providers failed", "stt": "Speech recognition lost",
+                "tts": "All TTS providers failed"}.get(component, "Pipeline failure")
         await rt.record_error(
-            "llm", "all_providers_failed", f"All LLM providers failed: {reason}",
+            component, "all_providers_failed" if component != "stt" else "unavailable", f"{what}: {reason}",
             call_control_id=cid, tenant_id=self.tenant_id,
-            details={"fallback_number": self.fallback_number, "providers": s.llm_providers},
+            details={"fallback_number": self.fallback_number,
+                     "providers": {"llm": s.llm_providers, "tts": s.tts_providers}.get(component, component)},
         )
         spoken = False
-        if self.say is not None:
+        if self.say is not None and use_pipeline_tts:
             try:
                 spoken = await self.say(s.fallback_message)
             except Exception as e:

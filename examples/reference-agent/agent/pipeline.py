@@ -217,7 +217,8 @@ class CallSession(UsageSink):
             call_log_id=self.call_log_id, say=self._say_and_wait,
         )
         llm = FailoverLLMProcessor(self.rt, sink=self, on_all_failed=self._on_all_llm_failed)
-        self.tts = FailoverTTSService(self.rt, sink=self, sample_rate=8000)
+        self.tts = FailoverTTSService(self.rt, sink=self, sample_rate=8000, on_all_failed=self._on_all_tts_failed)
+        self.stt = stt
         pipeline = Pipeline([
             transport.input(), stt, aggregators.user(), llm, self.tts, transport.output(), aggregators.assistant(),
         ])
@@ -238,6 +239,8 @@ class CallSession(UsageSink):
             self.rt.metrics.inc("agent_provider_errors_total", {"provider": provider, "error_class": str(cat).lower()})
             await self.rt.record_error("pipeline", f"{provider}:{cat}", str(frame.error)[:1000],
                                        call_control_id=self.call_id, tenant_id=self.tenant_id, severity="warning")
+            if provider == "deepgram":
+                self._stt_error()
 
         @self.worker.event_handler("on_idle_timeout")
         async def _idle(_w):
@@ -286,6 +289,32 @@ class CallSession(UsageSink):
     async def _on_all_llm_failed(self, reason: str):
         self.end_reason = "fallback_transfer"
         self.rt.spawn(self.fallback.trigger(reason), name=f"fallback-{self.call_id}")
+
+    async def _on_all_tts_failed(self, reason: str):
+        """Nothing can voice the replies: the fallback message goes out with Call Control speak."""
+        if self.rt.settings.has_fault("no_pipeline_fallback"):
+            return
+        self.end_reason = "fallback_transfer"
+        self.rt.spawn(self.fallback.trigger(reason, component="tts", use_pipeline_tts=False),
+                      name=f"fallback-{self.call_id}")
+
+    def _stt_error(self):
+        """The recogniser reported an error: if it is still down after the grace time, the
+        agent can no longer hear the caller, so it hands the call off (plan 6.3)."""
+        if self.rt.settings.has_fault("no_pipeline_fallback") or getattr(self, "_stt_watch", None):
+            return
+
+        async def watch():
+            try:
+                await asyncio.sleep(self.rt.settings.stt_outage_grace_seconds)
+                live = self.worker is not None and not self._ended.is_set() and not self.end_reason.startswith("hangup")
+                if live and getattr(self.stt, "_connection", None) is None:
+                    self.end_reason = "fallback_transfer"
+                    await self.fallback.trigger("the speech recogniser is down", component="stt")
+            finally:
+                self._stt_watch = None
+
+        self._stt_watch = self.rt.spawn(watch(), name=f"stt-watch-{self.call_id}")
 
     # ---- observer callbacks
     async def on_user_stopped(self, t: float, vad: bool = True):

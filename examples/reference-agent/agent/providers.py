@@ -250,6 +250,9 @@ class ElevenLabsClient(TTSClient):
             await ws.send(json.dumps({"text": " ", "context_id": ctx}))
             await ws.send(json.dumps({"text": text + " ", "context_id": ctx}))
             await ws.send(json.dumps({"context_id": ctx, "flush": True}))
+            # ends the context: isFinal comes after its last audio (without it ElevenLabs only
+            # ends the stream on its 20 s inactivity close)
+            await ws.send(json.dumps({"context_id": ctx, "close_context": True}))
             try:
                 async for raw in ws:
                     msg = json.loads(raw)

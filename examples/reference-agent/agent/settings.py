@@ -51,6 +51,7 @@ KNOWN_FAULTS = frozenset(
         "no_sentry",  # SENTRY_DSN set, yet nothing is reported to Sentry
         "slow_tts_request",  # wait FAULT_SLOW_TTS_REQUEST_SECONDS before every TTS request (vstress's waterfall test)
         "interrupt_on_any_sound",  # Pipecat's default turn start: a caller's "uh-huh" cuts the bot off
+        "no_pipeline_fallback",  # STT lost or every TTS failed mid-call: only logged (no fallback message, no transfer)
     }
 )
 
@@ -95,6 +96,7 @@ class Settings:
     deepgram_base_url: str = "wss://api.deepgram.com"
     deepgram_model: str = "nova-3-general"
     stt_connect_timeout_seconds: float = 1.5
+    stt_outage_grace_seconds: float = 2.0  # STT still down this long after its error: hand the caller off
     openai_api_key: str = ""
     openai_base_url: str = "https://api.openai.com/v1"
     openai_model: str = "gpt-4o"
@@ -118,6 +120,7 @@ class Settings:
     llm_first_token_timeout_seconds: float = 4.0
     llm_total_timeout_seconds: float = 30.0
     tts_first_audio_timeout_seconds: float = 3.0
+    tts_chunk_timeout_seconds: float = 2.0  # a TTS stream silent this long mid-reply has stalled
     llm_max_tokens: int = 300
     # --- circuit breaker
     breaker_window_size: int = 10
@@ -215,6 +218,8 @@ def load_settings() -> Settings:
         deepgram_base_url=_str("DEEPGRAM_BASE_URL", d.deepgram_base_url).rstrip("/"),
         deepgram_model=_str("DEEPGRAM_MODEL", d.deepgram_model),
         stt_connect_timeout_seconds=_float("STT_CONNECT_TIMEOUT_SECONDS", d.stt_connect_timeout_seconds),
+        stt_outage_grace_seconds=_float("STT_OUTAGE_GRACE_SECONDS", d.stt_outage_grace_seconds),
+        tts_chunk_timeout_seconds=_float("TTS_CHUNK_TIMEOUT_SECONDS", d.tts_chunk_timeout_seconds),
         openai_api_key=_str("OPENAI_API_KEY", d.openai_api_key),
         openai_base_url=_str("OPENAI_BASE_URL", d.openai_base_url).rstrip("/"),
         openai_model=_str("OPENAI_MODEL", d.openai_model),

@@ -77,6 +77,7 @@ class FakeElevenLabs:
                 pcm = tone(0.3, rate)
                 await ws.send(json.dumps({"audio": base64.b64encode(pcm).decode(), "contextId": msg["context_id"],
                                           "alignment": {"chars": ["a"], "charStartTimesMs": [0], "charDurationsMs": [10]}}))
+            if msg.get("close_context"):  # as ElevenLabs: isFinal only once the context is closed
                 await ws.send(json.dumps({"isFinal": True, "contextId": msg["context_id"]}))
             if msg.get("close_socket"):
                 return

@@ -217,11 +217,35 @@ static void sentry_reporting(void **st)
 	pt_agent_restart(&agent, &world, &key, NULL, NULL);
 }
 
+/* The pipeline scenarios' faults are checked the same way, and an unknown
+ * scenario name alone is refused. */
+static void bad_pipeline_option_is_config_error(void **st)
+{
+	struct fakehost *fh;
+	(void)st;
+	if (slow)
+		skip();
+	fh = host();
+	fh_set_opt(fh, "scenarios", "stt_loss");
+	fh_set_opt(fh, "stt_loss_fault", "close:after_messages=two");
+	assert_int_equal(fh_run(fh), VS_ECONFIG);
+	if (!strstr(fh_reason(fh), "[errors] stt_loss_fault: fault 'close:after_messages=two'"))
+		fail_msg("reason: %s", fh_reason(fh));
+	fh_free(fh);
+	fh = host();
+	fh_set_opt(fh, "scenarios", "pipelines");
+	assert_int_equal(fh_run(fh), VS_ECONFIG);
+	if (!strstr(fh_reason(fh), "none of db, tts, key, timeout, sentry, stt_loss, tts_error, tts_stall, pipeline"))
+		fail_msg("reason: %s", fh_reason(fh));
+	fh_free(fh);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(healthy_agent_passes),
 		cmocka_unit_test(bad_fault_spec_is_config_error),
+		cmocka_unit_test(bad_pipeline_option_is_config_error),
 		cmocka_unit_test(broken_agent_fails),
 		cmocka_unit_test(sentry_reporting),
 	};
