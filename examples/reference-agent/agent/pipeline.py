@@ -303,6 +303,14 @@ class CallSession(UsageSink):
         if name == "end_call":
             if s.has_fault("no_goodbye_hangup"):
                 return
+            # the caller usually hangs up first after a goodbye: give them the chance
+            try:
+                await asyncio.wait_for(self._ended.wait(), s.goodbye_hangup_delay_seconds)
+                return
+            except asyncio.TimeoutError:
+                pass
+            if self.end_reason.startswith("hangup:"):
+                return
             self.end_reason = "agent_goodbye"
             await rt.callcontrol.hangup(self.call_id)
             return
