@@ -218,8 +218,8 @@ static void report(struct api *a, const char *name, const struct paced *p, long 
 			 a->rl_limit, a->rl_window_ms / 1000.0, p->over_why);
 	else if (p->under)
 		h->check(a->c, check, VS_CHECK_FAIL,
-			 "the limit is not enforced at %lld/min (limit %lld per %.1f s): %s; %ld 2xx, %ld 429", a->rl_rpm,
-			 a->rl_limit, a->rl_window_ms / 1000.0, p->under_why, p->n2xx, p->n429);
+			 "the limit is not enforced at %lld/min (limit %lld per %.1f s): %s; %ld 2xx, %ld other, %ld 429",
+			 a->rl_rpm, a->rl_limit, a->rl_window_ms / 1000.0, p->under_why, p->n2xx, p->other, p->n429);
 	else if (p->errors || p->n5xx)
 		h->check(a->c, check, VS_CHECK_FAIL, "%ld transport errors and %ld 5xx answers at %lld/min", p->errors,
 			 p->n5xx, a->rl_rpm);

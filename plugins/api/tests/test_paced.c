@@ -15,6 +15,7 @@ static int group_setup(void **st)
 	(void)st;
 	tgt_rate_limit = "15";
 	tgt_rate_window = "6";
+	tgt_session_ttl = "120"; /* the paced requests keep one valid session: 2xx, not 401 */
 	return tgt_env_init();
 }
 
@@ -36,6 +37,7 @@ static struct fakehost *paced_host(const char *faults, const char *paces)
 	fh = at_host(agent.url);
 	fh_set_opt(fh, "rate_limit_per_minute", tgt_rate_limit);
 	fh_set_opt(fh, "rate_window", "6s");
+	fh_set_opt(fh, "session_ttl", "120s"); /* the expiry check skips (longer than max_wait) */
 	fh_set_opt(fh, "rate_rpm", "200");
 	fh_set_opt(fh, "rate_duration", "8s");
 	fh_set_opt(fh, "rate_pace", paces);
