@@ -226,7 +226,7 @@ static void report(struct api *a, const char *name, const struct paced *p, long 
 	else if (onset)
 		h->check(a->c, check, VS_CHECK_PASS,
 			 "%ld requests at %lld/min in %.1f s: first 429 at #%ld (limit %lld per %.1f s; due at #%ld on a "
-			 "constant schedule), %ld 2xx, %ld other, %ld 429, every answer within the limit",
+			 "constant schedule from an empty window), %ld 2xx, %ld other, %ld 429, every answer within the limit",
 			 p->sent, a->rl_rpm, secs, p->first_429, a->rl_limit, a->rl_window_ms / 1000.0, onset, p->n2xx,
 			 p->other, p->n429);
 	else
