@@ -100,6 +100,28 @@ static int pos(struct api *a, const char *key, long long v, long long min)
 	return -1;
 }
 
+/* rate_pace: a list of constant / poisson (at most 8). */
+static int paces_ok(struct api *a)
+{
+	const char *p = a->rl_paces;
+	int n = 0;
+
+	while (*p) {
+		size_t len;
+		p += strspn(p, ", \t");
+		len = strcspn(p, ", \t");
+		if (!len)
+			break;
+		if (!((len == 8 && !strncmp(p, "constant", 8)) || (len == 7 && !strncmp(p, "poisson", 7))) || ++n > 8) {
+			a->h->reason(a->c, "[api] rate_pace: \"%.*s\" is not constant or poisson (at most 8 items)",
+				     (int)(len > 40 ? 40 : len), p);
+			return -1;
+		}
+		p += len;
+	}
+	return 0;
+}
+
 int api_conf_load(struct api *a)
 {
 	const struct vs_host *h = a->h;
@@ -144,7 +166,7 @@ int api_conf_load(struct api *a)
 	    h->opt_ms(c, "rate_health_every", &a->rl_health_every_ms) < 0)
 		return VS_ECONFIG;
 	if (pos(a, "rate_rpm", a->rl_rpm, 1) || pos(a, "rate_duration", a->rl_duration_ms, 0) ||
-	    pos(a, "rate_health_every", a->rl_health_every_ms, 1))
+	    pos(a, "rate_health_every", a->rl_health_every_ms, 1) || paces_ok(a))
 		return VS_ECONFIG;
 	if (pos(a, "request_timeout", a->req_timeout_ms, 1) || pos(a, "max_body", a->max_body, 1) ||
 	    pos(a, "rate_limit_per_minute", a->rl_limit, 1) || pos(a, "rate_limit_extra", a->rl_extra, 1) ||
