@@ -90,9 +90,14 @@ static void wait_until(struct tc *t, int timeout_ms)
 	uint64_t t0 = tc_mono_ns();
 	int left;
 
-	while (!t->seen_until && (left = timeout_ms - (int)tc_since_ms(t0)) > 0)
+	while (!t->seen_until && (left = timeout_ms - (int)tc_since_ms(t0)) > 0) {
+		int due = tc_speak_due(t); /* wake for a call.speak.ended that is due */
+		if (due > 0 && due < left)
+			left = due;
 		if (tc_poll_commands(t, NULL, left < 2000 ? left : 2000) != 0)
 			break;
+	}
+	tc_speak_due(t);
 }
 
 static int check_cfg(const struct vs_tcall_cfg *cfg, char *err, size_t errlen)
@@ -121,6 +126,7 @@ int vs_tcall_run(struct vs_call_engine *eng, const struct vs_call_script *script
 
 	memset(out, 0, sizeof(*out));
 	out->media.first_reply_ms = -1;
+	out->speak_ended_ms = out->agent_hangup_ms = -1;
 	t.rng = cfg->seed ? cfg->seed : (uint64_t)tc_mono_ns();
 	if (check_cfg(cfg, out->error, sizeof(out->error)) != 0 || load_key(&t, out->error, sizeof(out->error)) != 0)
 		goto out;

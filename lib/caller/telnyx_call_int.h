@@ -26,7 +26,10 @@ struct tc {
 	int have_off;
 	int seen_until;      /* cfg->until_action was observed */
 	long long cmd_since; /* stand-in command seq before this call (a reused call_control_id) */
+	uint64_t speak_end_ns; /* a call.speak.ended is due then (0: none pending) */
 };
+/* Send the call.speak.ended that is due (0 = none or sent); else the ms until it is. */
+int tc_speak_due(struct tc *t);
 
 struct post_out {
 	int status;        /* 0: no complete answer */

@@ -20,6 +20,25 @@
 #include "vstress/telnyx/telnyx_event.h"
 
 #define POLL_MS 400
+/* How long a Telnyx speak plays: about 15 characters a second of read text. */
+#define SPEAK_BASE_MS 300
+#define SPEAK_MS_PER_CHAR 65.0
+
+int tc_speak_due(struct tc *t)
+{
+	uint64_t now = tc_mono_ns();
+
+	if (!t->speak_end_ns)
+		return 0;
+	if (now < t->speak_end_ns)
+		return (int)((t->speak_end_ns - now) / 1000000ull) + 1;
+	t->speak_end_ns = 0;
+	if (t->out->agent_hangup)
+		return 0; /* the call ended first: Telnyx would say status call_hangup; not sent */
+	tc_send_event(t, VS_TEV_SPEAK_ENDED, NULL);
+	t->out->speak_ended_ms = tc_since_ms(t->t_sent_ns);
+	return 0;
+}
 
 
 uint64_t tc_mono_ns(void)
@@ -264,8 +283,19 @@ static void on_cmd(struct tc *t, json_t *d)
 		if (su)
 			snprintf(t->out->stream_url, sizeof(t->out->stream_url), "%s", su);
 	}
-	if (!strcmp(a, "hangup") || !strcmp(a, "reject"))
+	if ((!strcmp(a, "hangup") || !strcmp(a, "reject")) && !t->out->agent_hangup) {
 		t->out->agent_hangup = 1;
+		t->out->agent_hangup_ms = tc_since_ms(t->t_sent_ns);
+	}
+	if (!strcmp(a, "transfer") && json_is_string(json_object_get(json_object_get(d, "params"), "to")))
+		t->out->agent_transfer = 1; /* accepted by the stand-in: the caller is bridged away */
+	if (!strcmp(a, "speak") && json_integer_value(json_object_get(d, "status")) == 200) {
+		/* as Telnyx plays it: started now, ended when the text would have been read */
+		size_t n = json_string_length(json_object_get(json_object_get(d, "params"), "payload"));
+		tc_send_event(t, VS_TEV_SPEAK_STARTED, NULL);
+		t->out->speaks++;
+		t->speak_end_ns = tc_mono_ns() + (uint64_t)(SPEAK_BASE_MS + SPEAK_MS_PER_CHAR * (double)n) * 1000000ull;
+	}
 	if (t->cfg->until_action && !strcmp(a, t->cfg->until_action))
 		t->seen_until = 1;
 }
@@ -394,11 +424,12 @@ void tc_run_media(struct tc *t, struct vs_call_engine *eng, const struct vs_call
 			t->out->media_stopped = vs_call_hangup(c, 3000) == 0;
 			break;
 		}
-		if (cfg->control_url && !t->out->agent_hangup)
-			tc_poll_commands(t, "hangup", POLL_MS);
+		tc_speak_due(t);
+		if (cfg->control_url && !t->out->agent_hangup && !t->out->agent_transfer)
+			tc_poll_commands(t, NULL, POLL_MS); /* hangup, transfer and speak have effects */
 		else
 			vs_call_wait(c, 50);
-		if (t->out->agent_hangup && !hung_at)
+		if ((t->out->agent_hangup || t->out->agent_transfer) && !hung_at)
 			hung_at = tc_mono_ns();
 	}
 	if (vs_call_done(c)) {

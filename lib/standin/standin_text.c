@@ -107,12 +107,16 @@ const char *vs_st_llm_reply(const struct vs_world *w, vs_wctx *wc, const char *u
 {
 	const char *text;
 
-	w->dialogue_reply(wc, after_tool ? "" : user, rep);
+	w->dialogue_reply(wc, user, rep);
 	text = rep->text;
 	*tool = !after_tool && rep->tool && offered(tools, rep->tool) ? rep->tool : NULL;
 	if (after_tool) {
+		/* after the tool's result: after_tool_reply when set, else the words of
+		 * the rule that called the tool ("I am transferring you now") */
 		const char *t = w->conf(wc, "after_tool_reply");
-		text = t ? t : "Done. Is there anything else I can help you with?";
+		text = t && *t	? t
+		       : rep->tool && rep->text && *rep->text ? rep->text
+							     : "Done. Is there anything else I can help you with?";
 	}
 	if (!*tool && (!text || !*text))
 		text = "Okay.";

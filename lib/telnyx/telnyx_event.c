@@ -109,6 +109,7 @@ static const char *const tev_names[] = {
 	[VS_TEV_CALL_INITIATED] = "call.initiated",         [VS_TEV_CALL_ANSWERED] = "call.answered",
 	[VS_TEV_CALL_HANGUP] = "call.hangup",               [VS_TEV_STREAMING_STARTED] = "streaming.started",
 	[VS_TEV_STREAMING_STOPPED] = "streaming.stopped",   [VS_TEV_DTMF_RECEIVED] = "call.dtmf.received",
+	[VS_TEV_SPEAK_STARTED] = "call.speak.started",      [VS_TEV_SPEAK_ENDED] = "call.speak.ended",
 };
 
 const char *vs_telnyx_event_name(enum vs_telnyx_ev ev)
@@ -188,6 +189,11 @@ static json_t *build_payload(enum vs_telnyx_ev ev, const struct vs_telnyx_call *
 	case VS_TEV_STREAMING_STARTED:
 	case VS_TEV_STREAMING_STOPPED:
 		bad |= set_str(p, "stream_url", c->stream_url);
+		break;
+	case VS_TEV_SPEAK_STARTED: /* the common fields only */
+		break;
+	case VS_TEV_SPEAK_ENDED:
+		bad |= set_str(p, "status", "completed");
 		break;
 	case VS_TEV_DTMF_RECEIVED:
 		bad |= set_str(p, "digit", o && o->digit ? o->digit : "1");

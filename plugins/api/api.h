@@ -42,6 +42,8 @@ struct api {
 	size_t nexclude;
 	long long health_status, unauth_status, ttl_ms, max_wait_ms, req_timeout_ms, max_body;
 	long long rl_limit, rl_extra, rl_concurrency, rl_window_ms;
+	long long rl_rpm, rl_duration_ms, rl_health_every_ms; /* the paced run (api_paced.c) */
+	char *rl_paces;                                       /* "constant,poisson" */
 	double pace;
 	vs_pacer *pacer;
 	int metric[API_NCLASS];
@@ -106,6 +108,7 @@ void api_health(struct api *a);
 void api_auth(struct api *a);
 void api_openapi(struct api *a);
 void api_ratelimit(struct api *a);
+void api_paced(struct api *a); /* 7.3 at the stated rate (api_paced.c) */
 /* auth helpers shared by the phases (api_auth.c) */
 int api_login(struct api *a, struct api_token *t, char *why, size_t len);
 void api_token_free(struct api_token *t);

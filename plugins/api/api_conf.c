@@ -44,6 +44,11 @@ const struct vs_option api_options[] = {
 	{"rate_limit_per_minute", VS_OPT_INT, "200", "the target's limit per window", 0},
 	{"rate_limit_extra", VS_OPT_INT, "20", "the burst sends limit + this many requests", 0},
 	{"concurrency", VS_OPT_INT, "10", "requests in flight during the burst", 0},
+	{"rate_rpm", VS_OPT_INT, "200", "paced run (plan 7.3): requests per minute", 0},
+	{"rate_duration", VS_OPT_DURATION, "15s",
+	 "paced run: length of each pace (CI default 15 s; 60s or more for the plan's full minute; 0 = off)", 0},
+	{"rate_pace", VS_OPT_STRING, "constant,poisson", "paced run: the paces, each run in turn (seeded Poisson)", 0},
+	{"rate_health_every", VS_OPT_DURATION, "2s", "paced run: /health asked this often meanwhile", 0},
 	{"rate_window", VS_OPT_DURATION, "60s", "the limiter's window: recovery is expected after it", 0},
 	{0},
 };
@@ -95,6 +100,28 @@ static int pos(struct api *a, const char *key, long long v, long long min)
 	return -1;
 }
 
+/* rate_pace: a list of constant / poisson (at most 8). */
+static int paces_ok(struct api *a)
+{
+	const char *p = a->rl_paces;
+	int n = 0;
+
+	while (*p) {
+		size_t len;
+		p += strspn(p, ", \t");
+		len = strcspn(p, ", \t");
+		if (!len)
+			break;
+		if (!((len == 8 && !strncmp(p, "constant", 8)) || (len == 7 && !strncmp(p, "poisson", 7))) || ++n > 8) {
+			a->h->reason(a->c, "[api] rate_pace: \"%.*s\" is not constant or poisson (at most 8 items)",
+				     (int)(len > 40 ? 40 : len), p);
+			return -1;
+		}
+		p += len;
+	}
+	return 0;
+}
+
 int api_conf_load(struct api *a)
 {
 	const struct vs_host *h = a->h;
@@ -112,7 +139,10 @@ int api_conf_load(struct api *a)
 	a->rl_concurrency = 10;
 	a->rl_window_ms = 60000;
 	a->pace = 50;
-	if (str_opt(a, "base_url", &a->base) || str_opt(a, "health_path", &a->health_path) ||
+	a->rl_rpm = 200;
+	a->rl_duration_ms = 15000;
+	a->rl_health_every_ms = 2000;
+	if (str_opt(a, "rate_pace", &a->rl_paces) || str_opt(a, "base_url", &a->base) || str_opt(a, "health_path", &a->health_path) ||
 	    str_opt(a, "health_body", &a->health_body) || str_opt(a, "login_path", &a->login_path) ||
 	    str_opt(a, "login_body", &a->login_body) || str_opt(a, "username", &a->username) ||
 	    str_opt(a, "password", &a->password) || str_opt(a, "token_field", &a->token_field) ||
@@ -131,7 +161,12 @@ int api_conf_load(struct api *a)
 	    h->opt_ms(c, "request_timeout", &a->req_timeout_ms) < 0 || h->opt_int(c, "max_body", &a->max_body) < 0 ||
 	    h->opt_int(c, "rate_limit_per_minute", &a->rl_limit) < 0 ||
 	    h->opt_int(c, "rate_limit_extra", &a->rl_extra) < 0 || h->opt_int(c, "concurrency", &a->rl_concurrency) < 0 ||
-	    h->opt_ms(c, "rate_window", &a->rl_window_ms) < 0 || h->opt_double(c, "pace", &a->pace) < 0)
+	    h->opt_ms(c, "rate_window", &a->rl_window_ms) < 0 || h->opt_double(c, "pace", &a->pace) < 0 ||
+	    h->opt_int(c, "rate_rpm", &a->rl_rpm) < 0 || h->opt_ms(c, "rate_duration", &a->rl_duration_ms) < 0 ||
+	    h->opt_ms(c, "rate_health_every", &a->rl_health_every_ms) < 0)
+		return VS_ECONFIG;
+	if (pos(a, "rate_rpm", a->rl_rpm, 1) || pos(a, "rate_duration", a->rl_duration_ms, 0) ||
+	    pos(a, "rate_health_every", a->rl_health_every_ms, 1) || paces_ok(a))
 		return VS_ECONFIG;
 	if (pos(a, "request_timeout", a->req_timeout_ms, 1) || pos(a, "max_body", a->max_body, 1) ||
 	    pos(a, "rate_limit_per_minute", a->rl_limit, 1) || pos(a, "rate_limit_extra", a->rl_extra, 1) ||
@@ -151,7 +186,7 @@ void api_conf_free(struct api *a)
 {
 	char **strs[] = {&a->base,        &a->health_path,  &a->health_body,    &a->login_path, &a->login_body,
 			 &a->username,    &a->password,     &a->token_field,    &a->verify_path, &a->logout_path,
-			 &a->protected_path, &a->cleanup_path, &a->openapi_path, &a->rl_path};
+			 &a->protected_path, &a->cleanup_path, &a->openapi_path, &a->rl_path, &a->rl_paces};
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);
 		*strs[i] = NULL;

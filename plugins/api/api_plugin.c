@@ -47,6 +47,8 @@ static int api_run(const struct vs_host *h, vs_ctx *c, void *state)
 	if (!h->should_stop(c))
 		api_auth(a);
 	if (!h->should_stop(c))
+		api_paced(a); /* 7.3 at the stated rate, before the burst fills the window */
+	if (!h->should_stop(c))
 		api_ratelimit(a); /* last: it fills the limiter's window */
 	return VS_OK;
 }

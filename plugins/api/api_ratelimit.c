@@ -168,6 +168,47 @@ static int numeric(const char *s)
 	return 1;
 }
 
+/* Right after the burst: a client refused with Retry-After N waits N s (as
+ * told, no longer) and must then be served. */
+static void honoured(struct api *a, const char *tok)
+{
+	struct api_resp r = {0};
+	char what[512];
+	long long wait;
+
+	if (api_request(a, API_RATELIMIT, "GET", a->rl_path, tok, NULL, &r) || r.status != 429) {
+		a->h->check(a->c, "ratelimit.retry_after_honoured", VS_CHECK_SKIP,
+			    "the request after the burst was not refused (%s)", api_resp_what(&r, "GET", a->rl_path, what, sizeof(what)));
+		api_resp_free(&r);
+		return;
+	}
+	if (!r.has_retry_after || !numeric(r.retry_after) || strlen(r.retry_after) > 5) {
+		a->h->check(a->c, "ratelimit.retry_after_honoured", VS_CHECK_SKIP, "429 without a numeric Retry-After");
+		api_resp_free(&r);
+		return;
+	}
+	wait = atoll(r.retry_after) * 1000 + 200;
+	api_resp_free(&r);
+	if (wait > a->max_wait_ms || wait > a->h->remaining_ms(a->c) - 2000) {
+		a->h->check(a->c, "ratelimit.retry_after_honoured", VS_CHECK_SKIP,
+			    "Retry-After %.1f s is longer than max_wait or the time left", wait / 1000.0);
+		return;
+	}
+	if (api_sleep_ms(a, wait))
+		return;
+	if (api_request(a, API_RATELIMIT, "GET", a->rl_path, tok, NULL, &r))
+		a->h->check(a->c, "ratelimit.retry_after_honoured", VS_CHECK_FAIL, "%s",
+			    api_resp_what(&r, "GET", a->rl_path, what, sizeof(what)));
+	else if (r.status == 429)
+		a->h->check(a->c, "ratelimit.retry_after_honoured", VS_CHECK_FAIL,
+			    "waited %.1f s as Retry-After said, then refused again (Retry-After %s)", wait / 1000.0,
+			    r.has_retry_after ? r.retry_after : "absent");
+	else
+		a->h->check(a->c, "ratelimit.retry_after_honoured", r.status < 500 ? VS_CHECK_PASS : VS_CHECK_FAIL,
+			    "waited %.1f s as Retry-After said, then served: %ld", wait / 1000.0, r.status);
+	api_resp_free(&r);
+}
+
 static void recovery(struct api *a, int with_token)
 {
 	struct api_resp r = {0};
@@ -270,5 +311,6 @@ void api_ratelimit(struct api *a)
 			    t.retry_after);
 	else
 		a->h->check(a->c, "ratelimit.retry_after", VS_CHECK_PASS, "Retry-After: %s", t.retry_after);
+	honoured(a, tok);
 	recovery(a, tok != NULL);
 }

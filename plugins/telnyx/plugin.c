@@ -47,8 +47,13 @@ const struct vs_option tprobe_options[] = {
 	 "fallback: counts the error rows; {since} = the database's now() at setup, {call_control_id}", 0},
 	{"errors_wait", VS_OPT_DURATION, "5s", "fallback: how long to wait for the error row", 0},
 	{"stream_url_prefix", VS_OPT_STRING, "", "answer stream_url must start with this (default ws(s)://<base_url host:port>/)", 0},
+	{"transfer_script", VS_OPT_STRING, "conf.d/scripts/telnyx-transfer.ini",
+	 "callcontrol: the caller asks for a person (the agent must transfer to fallback_number)", 0},
+	{"goodbye_script", VS_OPT_STRING, "conf.d/scripts/telnyx-goodbye.ini",
+	 "callcontrol: the caller says goodbye and stays on the line (the agent must hang up)", 0},
 	{"checks", VS_OPT_LIST, "webhook,unknown,signature,replay,fallback",
-	 "groups to run: webhook (answer, media, greeting), unknown, signature, replay, fallback", 0},
+	 "groups to run: webhook (answer, media, greeting), unknown, signature, replay, fallback, "
+	 "callcontrol (transfer, hangup, speak payloads and effects)", 0},
 	{0},
 };
 

@@ -24,6 +24,7 @@ struct tprobe {
 	struct vs_tenant tenant;
 	struct vs_call_engine *eng;
 	struct vs_call_script *script, *fallback_script;
+	struct vs_call_script *transfer_script, *goodbye_script; /* callcontrol group */
 	char since[64]; /* the database's now() at setup (system_errors_sql {since}) */
 	int m_webhook, m_answer, m_first_reply;
 	int64_t calls_done, calls_failed; /* for live progress */
@@ -48,6 +49,8 @@ void tprobe_check_unknown(struct tprobe *p);
 void tprobe_check_signatures(struct tprobe *p);
 void tprobe_check_replay(struct tprobe *p);
 void tprobe_check_fallback(struct tprobe *p);
+/* probe_cc.c: transfer, hangup and speak (plan 9.2) */
+void tprobe_check_callcontrol(struct tprobe *p);
 
 /* probe_db.c */
 int tprobe_db_now(const char *url, char *out, size_t len, char *err, size_t errlen);

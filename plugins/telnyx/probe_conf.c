@@ -117,7 +117,9 @@ int tprobe_setup(const struct vs_host *h, vs_ctx *c, void **state)
 		goto out;
 	}
 	if (load_script(p, "script", &p->script) != 0 ||
-	    (tprobe_enabled(p, "fallback") && load_script(p, "fallback_script", &p->fallback_script) != 0))
+	    (tprobe_enabled(p, "fallback") && load_script(p, "fallback_script", &p->fallback_script) != 0) ||
+	    (tprobe_enabled(p, "callcontrol") && (load_script(p, "transfer_script", &p->transfer_script) != 0 ||
+						   load_script(p, "goodbye_script", &p->goodbye_script) != 0)))
 		goto out;
 	rc = VS_ERROR;
 	if (vs_call_engine_new(&p->eng, &(struct vs_call_engine_opts){.max_calls = 16}, err, sizeof(err)) != 0) {
@@ -159,6 +161,8 @@ int tprobe_run(const struct vs_host *h, vs_ctx *c, void *state)
 		tprobe_check_replay(p);
 	if (tprobe_enabled(p, "fallback") && !h->should_stop(c))
 		tprobe_check_fallback(p);
+	if (tprobe_enabled(p, "callcontrol") && !h->should_stop(c))
+		tprobe_check_callcontrol(p);
 	return VS_OK;
 }
 
@@ -176,6 +180,8 @@ int tprobe_teardown(const struct vs_host *h, vs_ctx *c, void *state)
 	vs_call_engine_free(p->eng);
 	vs_call_script_free(p->script);
 	vs_call_script_free(p->fallback_script);
+	vs_call_script_free(p->transfer_script);
+	vs_call_script_free(p->goodbye_script);
 	free(p->checks);
 	free(p);
 	curl_global_cleanup();

@@ -39,6 +39,7 @@ static inline struct fakehost *at_host(const char *url)
 	fh_set_opt(fh, "rate_limit_extra", "15");
 	fh_set_opt(fh, "rate_window", "2s");
 	fh_set_opt(fh, "concurrency", "8");
+	fh_set_opt(fh, "rate_duration", "0"); /* the paced run: its own test (plugins/api/tests/test_paced.c) */
 	fh_set_opt(fh, "request_timeout", "3s");
 	fh_set_deadline_ms(fh, 60000);
 	return fh;

@@ -242,6 +242,9 @@ static inline void tgt_env_done(void)
 	curl_global_cleanup();
 }
 
+/* The agent's RATE_LIMIT_PER_MINUTE / RATE_LIMIT_WINDOW_SECONDS / SESSION_TTL_SECONDS (a test may change them first). */
+static const char *tgt_rate_limit = "30", *tgt_rate_window = "2", *tgt_session_ttl = "2";
+
 /* The reference agent with a short TTL and rate window.  faults: AGENT_FAULTS. */
 static inline int tgt_agent_start(struct tgt *t, const char *faults)
 {
@@ -261,9 +264,9 @@ static inline int tgt_agent_start(struct tgt *t, const char *faults)
 	snprintf(env[n++], sizeof(env[0]), "AGENT_PORT=%d", t->port);
 	snprintf(env[n++], sizeof(env[0]), "DATABASE_URL=%s", tgt_db_url);
 	snprintf(env[n++], sizeof(env[0]), "AUTH_PASSWORD=%s", TGT_PASSWORD);
-	snprintf(env[n++], sizeof(env[0]), "SESSION_TTL_SECONDS=2");
-	snprintf(env[n++], sizeof(env[0]), "RATE_LIMIT_PER_MINUTE=30");
-	snprintf(env[n++], sizeof(env[0]), "RATE_LIMIT_WINDOW_SECONDS=2");
+	snprintf(env[n++], sizeof(env[0]), "SESSION_TTL_SECONDS=%s", tgt_session_ttl);
+	snprintf(env[n++], sizeof(env[0]), "RATE_LIMIT_PER_MINUTE=%s", tgt_rate_limit);
+	snprintf(env[n++], sizeof(env[0]), "RATE_LIMIT_WINDOW_SECONDS=%s", tgt_rate_window);
 	/* the agent's own sweep of expired sessions stays out of the tests' way */
 	snprintf(env[n++], sizeof(env[0]), "SESSION_CLEANUP_INTERVAL_SECONDS=3600");
 	snprintf(env[n++], sizeof(env[0]), "PRELOAD_PIPELINE=false");

@@ -108,8 +108,8 @@ class CallControlClient:
             },
         )
 
-    async def transfer(self, call_control_id: str, to: str, from_: str | None = None) -> CommandResult:
-        body = {"to": to}
+    async def transfer(self, call_control_id: str, to: str | None, from_: str | None = None) -> CommandResult:
+        body = {"to": to} if to else {}  # no `to`: only with the transfer_no_to fault
         if from_:
             body["from"] = from_
         return await self.command(call_control_id, "transfer", body)

@@ -135,12 +135,14 @@ async def _aclose(gen) -> None:
 class FailoverLLMProcessor(FrameProcessor):
     """Pipecat processor: LLMContextFrame in, LLMFullResponseStart/Text/End frames out."""
 
-    def __init__(self, rt, *, sink: UsageSink | None = None, on_all_failed=None, clients=None, **kwargs):
+    def __init__(self, rt, *, sink: UsageSink | None = None, on_all_failed=None, clients=None, on_tool=None,
+                 **kwargs):
         super().__init__(name="FailoverLLM", **kwargs)
         self.rt = rt
         self.failover = LLMFailover(rt, clients)
         self.sink = sink
         self.on_all_failed = on_all_failed
+        self.on_tool = on_tool  # async (name, arguments_json): a tool call the model made
 
     async def process_frame(self, frame: Frame, direction: FrameDirection):
         await super().process_frame(frame, direction)
@@ -149,20 +151,22 @@ class FailoverLLMProcessor(FrameProcessor):
         else:
             await self.push_frame(frame, direction)
 
-    async def _respond(self, messages: list) -> None:
+    async def _respond(self, messages: list, after_tool: bool = False) -> None:
         started = False
         used = {}
 
         async def on_first(name, ttfb_ms):
             used["name"], used["ttfb"] = name, ttfb_ms
-            if self.sink is not None:
+            if self.sink is not None and not after_tool:
                 self.sink.provider_used("llm", name, ttfb_ms)
 
+        spoke = False
         try:
             async for chunk in self.failover.stream([m for m in messages if isinstance(m, dict)], on_first):
                 if not started:
                     await self.push_frame(LLMFullResponseStartFrame())
                     started = True
+                spoke = spoke or bool(chunk.strip())
                 await self.push_frame(LLMTextFrame(chunk))
         except AllProvidersFailed as e:
             log.error("all LLM providers failed: %s", e)
@@ -177,6 +181,24 @@ class FailoverLLMProcessor(FrameProcessor):
             if client is not None and used and self.sink is not None:
                 inp, out = self.failover.last_usage.get("tokens", (0, 0))
                 await self.sink.usage("llm", client.name, client.model, input_tokens=inp, output_tokens=out)
+        calls = self.failover.last_usage.get("tool_calls") if used and not after_tool else None
+        if not calls:
+            return
+        for call in calls:
+            if self.on_tool is not None:
+                await self.on_tool(call["name"], call["arguments"])
+        if not spoke:
+            # as the Chat Completions API expects: the tool calls and their results, then the
+            # model's words for the caller (spoken before the action is carried out)
+            follow = [m for m in messages if isinstance(m, dict)] + [
+                {"role": "assistant", "content": None, "tool_calls": [
+                    {"id": c["id"] or f"call_{i}", "type": "function",
+                     "function": {"name": c["name"], "arguments": c["arguments"] or "{}"}}
+                    for i, c in enumerate(calls)]},
+                *({"role": "tool", "tool_call_id": c["id"] or f"call_{i}", "content": "ok"}
+                  for i, c in enumerate(calls)),
+            ]
+            await self._respond(follow, after_tool=True)
 
     async def cleanup(self):
         await super().cleanup()

@@ -59,6 +59,9 @@ class CallSession(UsageSink):
         self._pending_turn: dict = {}
         self._bot_speaking = asyncio.Event()
         self._bot_stopped = asyncio.Event()
+        self._bot_starts = 0  # bot speech starts so far, and their count when the caller last stopped
+        self._starts_at_turn = 0
+        self._bot_active = False
 
     # ---- UsageSink
     async def usage(self, service, provider, model, **kw):
@@ -216,7 +219,7 @@ class CallSession(UsageSink):
             self.rt, self.call_id, tenant_id=self.tenant_id, fallback_number=self.fallback_number,
             call_log_id=self.call_log_id, say=self._say_and_wait,
         )
-        llm = FailoverLLMProcessor(self.rt, sink=self, on_all_failed=self._on_all_llm_failed)
+        llm = FailoverLLMProcessor(self.rt, sink=self, on_all_failed=self._on_all_llm_failed, on_tool=self._on_tool)
         self.tts = FailoverTTSService(self.rt, sink=self, sample_rate=8000, on_all_failed=self._on_all_tts_failed)
         self.stt = stt
         pipeline = Pipeline([
@@ -286,6 +289,57 @@ class CallSession(UsageSink):
             pass
         return True
 
+    async def _on_tool(self, name: str, arguments: str):
+        """The model asked for a call-control action: do it once the reply has been spoken."""
+        if name in ("transfer_call", "end_call"):
+            self.rt.spawn(self._after_reply(name, arguments), name=f"{name}-{self.call_id}")
+        else:
+            log.info("call %s: unknown tool %r ignored", self.call_id, name)
+
+    async def _after_reply(self, name: str, arguments: str):
+        s, rt = self.rt.settings, self.rt
+        # the reply that came with the tool call: wait until it has been played out
+        deadline = time.monotonic() + s.tts_first_audio_timeout_seconds * 2 + 16
+        while time.monotonic() < deadline:
+            if self._bot_starts > self._starts_at_turn and not self._bot_active:
+                break
+            await asyncio.sleep(0.05)
+        if name == "end_call":
+            if s.has_fault("no_goodbye_hangup"):
+                return
+            # the caller usually hangs up first after a goodbye: give them the chance
+            try:
+                await asyncio.wait_for(self._ended.wait(), s.goodbye_hangup_delay_seconds)
+                return
+            except asyncio.TimeoutError:
+                pass
+            if self.end_reason.startswith("hangup:"):
+                return
+            self.end_reason = "agent_goodbye"
+            await rt.callcontrol.hangup(self.call_id)
+            return
+        try:
+            reason = (json.loads(arguments or "{}") or {}).get("reason") or "caller_request"
+        except (ValueError, AttributeError):
+            reason = "caller_request"
+        to = self.fallback_number or s.default_fallback_number or None
+        if not to:
+            log.warning("call %s: transfer asked for but no fallback number", self.call_id)
+            return
+        self.end_reason = "transfer"
+        r = await rt.callcontrol.transfer(self.call_id, None if s.has_fault("transfer_no_to") else to,
+                                          from_=self.to_number)
+        await rt.db.try_execute(
+            "INSERT INTO transfers (call_control_id, call_log_id, tenant_id, to_number, reason, status, http_status)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            self.call_id, self.call_log_id, self.tenant_id, to, str(reason)[:200],
+            "sent" if r.ok else "failed", r.status,
+        )
+        await rt.db.try_execute(
+            "UPDATE call_logs SET transferred_to = $2, status = 'transferred', end_reason = 'transfer'"
+            " WHERE call_control_id = $1", self.call_id, to,
+        )
+
     async def _on_all_llm_failed(self, reason: str):
         self.end_reason = "fallback_transfer"
         self.rt.spawn(self.fallback.trigger(reason), name=f"fallback-{self.call_id}")
@@ -323,6 +377,7 @@ class CallSession(UsageSink):
         if not vad and pt.get("kind") == "turn" and "t_user_stop" in pt:
             return  # the VAD stop already marked this turn
         user_text = pt.get("user_text") if pt.get("kind") == "turn" else None
+        self._starts_at_turn = self._bot_starts
         self._pending_turn = {"kind": "turn", "t_user_stop": t - (self.rt.settings.vad_stop_secs if vad else 0.0)}
         if user_text:
             self._pending_turn["user_text"] = user_text
@@ -333,6 +388,8 @@ class CallSession(UsageSink):
         self._pending_turn["user_text"] = (self._pending_turn.get("user_text", "") + " " + text).strip()
 
     async def on_bot_started(self, t: float):
+        self._bot_starts += 1
+        self._bot_active = True
         self._bot_speaking.set()
         self._bot_stopped.clear()
         if self.first_reply_ms is None:
@@ -359,6 +416,7 @@ class CallSession(UsageSink):
             )
 
     async def on_bot_stopped(self):
+        self._bot_active = False
         self._bot_stopped.set()
 
     # ---- lifecycle

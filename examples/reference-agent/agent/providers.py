@@ -34,6 +34,9 @@ def split_system(messages: list[dict], default_system: str) -> tuple[str, list[d
         if not isinstance(m, dict):
             continue
         role = m.get("role")
+        if (role == "assistant" and m.get("tool_calls")) or role == "tool":
+            convo.append(m)  # a tool round (OpenAI format): kept as is
+            continue
         text = _text_of(m.get("content"))
         if role in ("system", "developer"):
             system.append(text)
@@ -66,11 +69,28 @@ class LLMClient:
         pass
 
 
+# Call control the model may ask for (declared to the OpenAI provider only;
+# the others answer with text): the session acts on them after the reply is spoken.
+CALL_TOOLS = [
+    {"type": "function", "function": {
+        "name": "transfer_call",
+        "description": "Transfer the caller to a human colleague (the number's fallback line).",
+        "parameters": {"type": "object", "properties": {"reason": {"type": "string"}}},
+    }},
+    {"type": "function", "function": {
+        "name": "end_call",
+        "description": "End the call once the caller has said goodbye.",
+        "parameters": {"type": "object", "properties": {}},
+    }},
+]
+
+
 class OpenAIClient(LLMClient):
     name = "openai"
 
     def __init__(self, s, timeout: float):
         super().__init__()
+        self.tools = s.call_tools_enabled
         from openai import AsyncOpenAI
 
         self.model = s.openai_model
@@ -78,19 +98,32 @@ class OpenAIClient(LLMClient):
                               max_retries=0, timeout=timeout)
 
     async def stream(self, system, messages, max_tokens, usage):
+        extra = {"tools": CALL_TOOLS} if self.tools else {}
         resp = await self._c.chat.completions.create(
             model=self.model,
             messages=[{"role": "system", "content": system}, *messages],
             stream=True,
             stream_options={"include_usage": True},
             max_tokens=max_tokens,
+            **extra,
         )
+        calls: dict[int, dict] = {}  # tool calls by index: name + argument fragments
         async for chunk in resp:
             if chunk.usage:
                 usage["tokens"] = (chunk.usage.prompt_tokens or 0, chunk.usage.completion_tokens or 0)
             for ch in chunk.choices or []:
+                for tc in (ch.delta.tool_calls or []) if ch.delta else []:
+                    c = calls.setdefault(tc.index or 0, {"id": "", "name": "", "arguments": ""})
+                    if tc.id:
+                        c["id"] = tc.id
+                    if tc.function and tc.function.name:
+                        c["name"] = tc.function.name
+                    if tc.function and tc.function.arguments:
+                        c["arguments"] += tc.function.arguments
                 if ch.delta and ch.delta.content:
                     yield ch.delta.content
+        if calls:
+            usage["tool_calls"] = [c for _, c in sorted(calls.items()) if c["name"]]
 
     async def close(self):
         await self._c.close()

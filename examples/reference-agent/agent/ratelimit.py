@@ -24,16 +24,25 @@ class SlidingWindowLimiter:
         self.window = window
         self.clock = clock
         self._hits: dict[str, deque] = {}
+        self._blocked: dict[str, float] = {}  # only with the retry_after_ignored fault
         self._last_sweep = clock()
 
-    def hit(self, key: str) -> tuple[bool, int]:
-        """Record a request; return (allowed, retry_after_seconds)."""
+    def hit(self, key: str, penalty: bool = False) -> tuple[bool, int]:
+        """Record a request; return (allowed, retry_after_seconds).
+
+        penalty (the retry_after_ignored fault): a refused client stays refused
+        for a whole window from its last refusal, while Retry-After still says
+        when the oldest request expires: waiting as told is not enough."""
         now = self.clock()
         q = self._hits.setdefault(key, deque())
         while q and q[0] <= now - self.window:
             q.popleft()
-        if len(q) >= self.limit:
-            return False, max(1, math.ceil(q[0] + self.window - now))
+        blocked = penalty and self._blocked.get(key, 0.0) > now
+        if len(q) >= self.limit or blocked:
+            retry = max(1, math.ceil(q[0] + self.window - now)) if q else 1
+            if penalty:
+                self._blocked[key] = now + self.window
+            return False, retry
         q.append(now)
         if now - self._last_sweep > self.window:
             self._sweep(now)
@@ -63,7 +72,7 @@ class RateLimitMiddleware:
             and not rt.settings.has_fault("no_rate_limit")
         ):
             client = scope.get("client") or ("unknown", 0)
-            ok, retry_after = rt.limiter.hit(client[0])
+            ok, retry_after = rt.limiter.hit(client[0], rt.settings.has_fault("retry_after_ignored"))
             if not ok:
                 rt.metrics.inc("agent_rate_limited_total", {})
                 resp = JSONResponse(

@@ -39,3 +39,22 @@ def test_sliding_window_unit():
     assert lim.hit("a") == (False, 30)
     now[0] = 60.01
     assert lim.hit("a")[0]
+
+
+def test_retry_after_ignored_fault_unit():
+    # the fault: a refused client stays refused a whole window, whatever Retry-After said
+    now = [0.0]
+    lim = SlidingWindowLimiter(2, 10, clock=lambda: now[0])
+    assert lim.hit("a", penalty=True)[0]
+    now[0] = 5.0
+    assert lim.hit("a", penalty=True)[0]
+    now[0] = 6.0
+    ok, retry = lim.hit("a", penalty=True)
+    assert not ok and retry == 4
+    now[0] = 10.01  # waited as told: a slot is free, yet still refused
+    assert not lim.hit("a", penalty=True)[0]
+    healthy = SlidingWindowLimiter(2, 10, clock=lambda: now[0])
+    now[0] = 0.0
+    healthy.hit("a"), healthy.hit("a")
+    now[0] = 10.01
+    assert healthy.hit("a")[0]

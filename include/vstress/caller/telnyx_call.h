@@ -78,7 +78,7 @@ struct vs_tcall_cfg {
 	const char *until_action;     /* no_media: after the answer, wait for this command ("hangup"), */
 	int until_ms;                 /*   at most this long (0 = 8000) */
 	int settle_ms;                /* wait this long before our call.hangup and collecting the commands (late ones: a replay's second answer) */
-	int hangup_grace_ms;          /* after the agent's `hangup`: Telnyx closes the stream; we wait this long
+	int hangup_grace_ms;          /* after the agent's `hangup` (or `transfer`): Telnyx closes the stream; we wait this long
 				       * for the media leg to end, then stop it (0 = 1500) */
 	/* appended */
 	struct vs_tcall_texml tel;    /* telephony, TeXML URL, public_url mapping (zero: auto, as before) */
@@ -114,6 +114,11 @@ struct vs_tcall_result {
 				    * redirect loop), quoting the agent; "" if nothing */
 	int stream_line;           /* TeXML path: the line of the <Stream> that was opened */
 	json_t *texml_log;         /* TeXML path: fetches, verbs and callbacks in order [{what, at_ms, ...}] */
+	/* appended: Call Control effects played back (call.speak.*, the stream ending on transfer) */
+	int speaks;                /* speak commands answered with call.speak.started/ended */
+	double speak_ended_ms;     /* call.initiated sent -> our last call.speak.ended (-1: none) */
+	double agent_hangup_ms;    /* call.initiated sent -> the agent's hangup observed (-1: none) */
+	int agent_transfer;        /* the target sent `transfer`: the caller left for the new leg */
 };
 
 #define VS_TCALL_BODY_MAX (1u << 20) /* the most of a webhook answer read */

@@ -15,6 +15,8 @@ enum vs_telnyx_ev {
 	VS_TEV_STREAMING_STARTED,
 	VS_TEV_STREAMING_STOPPED,
 	VS_TEV_DTMF_RECEIVED,
+	VS_TEV_SPEAK_STARTED, /* after a `speak` command */
+	VS_TEV_SPEAK_ENDED,   /* status "completed" */
 };
 
 /* One simulated call leg: identifiers in Telnyx's shapes. */

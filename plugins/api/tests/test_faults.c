@@ -176,6 +176,16 @@ static void bad_options(void **st)
 	assert_int_equal(fh_run(fh), VS_ECONFIG);
 	fh_free(fh);
 	fh = at_host(garbage.url);
+	fh_set_opt(fh, "rate_pace", "constant, burst");
+	assert_int_equal(fh_run(fh), VS_ECONFIG);
+	assert_non_null(strstr(fh_reason(fh), "rate_pace: \"burst\" is not constant or poisson"));
+	fh_free(fh);
+	fh = at_host(garbage.url);
+	fh_set_opt(fh, "rate_rpm", "0");
+	assert_int_equal(fh_run(fh), VS_ECONFIG);
+	assert_non_null(strstr(fh_reason(fh), "rate_rpm = 0"));
+	fh_free(fh);
+	fh = at_host(garbage.url);
 	fh_set_opt(fh, "health_body", "{not json");
 	fh_set_opt(fh, "health_path", "/ok");
 	fh_set_opt(fh, "login_path", "");

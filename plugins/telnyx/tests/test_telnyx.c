@@ -23,7 +23,8 @@ static const char *wenv(const char *key)
 	return "";
 }
 
-static int world_start(void)
+/* extra: a further --config file (NULL: conf.d alone) */
+static int world_start(const char *extra)
 {
 	char dir[512], bdir[512], cmd[1400], line[512];
 	const char *pd = getenv("VSTRESS_TEST_PLUGIN_DIR");
@@ -33,8 +34,8 @@ static int world_start(void)
 	snprintf(bdir, sizeof(bdir), "%s", dir);
 	snprintf(urls_file, sizeof(urls_file), "/tmp/vstress-tc-urls-%d.env", (int)getpid());
 	unlink(urls_file);
-	snprintf(cmd, sizeof(cmd), "exec %s/vstress world --plugin-dir %s --config conf.d --urls-file %s -q",
-		 dirname(bdir), dir, urls_file);
+	snprintf(cmd, sizeof(cmd), "exec %s/vstress world --plugin-dir %s --config conf.d%s%s --urls-file %s -q",
+		 dirname(bdir), dir, extra ? " --config " : "", extra ? extra : "", urls_file);
 	/* the world's control token, shared with this process's vs_httpc */
 	setenv("VSTRESS_WORLD_TOKEN", "test-control-token", 0);
 	world.port = 0;
@@ -110,7 +111,7 @@ static int group_setup(void **state)
 	if (vs_ed25519_generate(&k) != 0 || vs_b64_encode(k.seed, sizeof(k.seed), seed_b64, sizeof(seed_b64)) < 0 ||
 	    vs_ed25519_pub_b64(&k, pub_b64) != 0)
 		return -1;
-	if (tgt_env_init() != 0 || world_start() != 0)
+	if (tgt_env_init() != 0 || world_start(NULL) != 0)
 		return -1;
 	return 0;
 }
@@ -202,6 +203,47 @@ static void no_fallback_transfer(void **state)
 	fh_free(fh);
 }
 
+/* Plan 9.2: transfer by the caller's words, hangup after goodbye, speak on
+ * an unknown number; three real-time calls per case (~35 s), so they run in
+ * the plain build only. */
+static void callcontrol_healthy(void **state)
+{
+	(void)state;
+	if (getenv("VSTRESS_SLOW_RUNTIME") || getenv("VSTRESS_VALGRIND"))
+		skip();
+	/* a world that hears the caller's words (grammar mode) */
+	tgt_stop(&agent);
+	tgt_stop(&world);
+	assert_int_equal(world_start("plugins/telnyx/tests/world-cc.ini"), 0);
+	assert_int_equal(agent_start(NULL), 0);
+	struct fakehost *fh = host("callcontrol");
+	assert_int_equal(fh_run(fh), VS_OK);
+	fh_dump(fh);
+	assert_check(fh, "callcontrol.transfer", VS_CHECK_PASS);
+	assert_message_has(fh, "callcontrol.transfer", "to +15550100099");
+	assert_check(fh, "callcontrol.hangup", VS_CHECK_PASS);
+	assert_check(fh, "callcontrol.speak", VS_CHECK_PASS);
+	assert_message_has(fh, "callcontrol.speak", "call.speak.ended sent");
+	fh_free(fh);
+}
+
+static void callcontrol_faults(void **state)
+{
+	(void)state;
+	if (getenv("VSTRESS_SLOW_RUNTIME") || getenv("VSTRESS_VALGRIND"))
+		skip();
+	assert_int_equal(agent_start("transfer_no_to,no_goodbye_hangup"), 0);
+	struct fakehost *fh = host("callcontrol");
+	fh_run(fh);
+	fh_dump(fh);
+	assert_check(fh, "callcontrol.transfer", VS_CHECK_FAIL);
+	assert_message_has(fh, "callcontrol.transfer", "field `to` is missing");
+	assert_check(fh, "callcontrol.hangup", VS_CHECK_FAIL);
+	assert_message_has(fh, "callcontrol.hangup", "never hung up");
+	assert_check(fh, "callcontrol.speak", VS_CHECK_PASS);
+	fh_free(fh);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -209,6 +251,10 @@ int main(void)
 		cmocka_unit_test(no_signature_check),
 		cmocka_unit_test(no_dedupe),
 		cmocka_unit_test(no_fallback_transfer),
+		cmocka_unit_test(callcontrol_healthy),
+		cmocka_unit_test(callcontrol_faults),
 	};
+	if (getenv("PT_FILTER")) /* e.g. PT_FILTER='callcontrol*' */
+		cmocka_set_test_filter(getenv("PT_FILTER"));
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
