@@ -27,7 +27,7 @@ static double pct(const double *v, size_t n, double p)
 }
 
 /* Why one call is not complete ("" when it is). */
-static void call_problem(const struct vs_cbatch_call *c, char *out, size_t len)
+void ld_call_problem(const struct vs_cbatch_call *c, char *out, size_t len)
 {
 	const struct vs_tcall_result *r = &c->r;
 	const struct vs_call_result *m = &r->media;
@@ -64,7 +64,7 @@ static void check_complete(struct ld *p)
 	char why[400];
 
 	for (size_t i = 0; i < (size_t)p->ncalls; i++) {
-		call_problem(&p->calls[i], why, sizeof(why));
+		ld_call_problem(&p->calls[i], why, sizeof(why));
 		if (why[0])
 			vs_checkmsg_item(&b, "call %zu: %s", i + 1, why);
 		else
@@ -340,10 +340,19 @@ void ld_checks(struct ld *p)
 				       c->ran ? vs_tcall_result_json(&c->r) : json_null());
 		json_array_append_new(calls, cj ? cj : json_null());
 	}
-	check_complete(p);
-	check_latency(p);
+	if (p->capacity) {
+		/* the levels replace the whole-run verdicts: breaking is the point */
+		ld_capacity_checks(p, sum);
+	} else {
+		check_complete(p);
+		check_latency(p);
+	}
 	check_pacing(p);
-	check_concurrency(p);
+	if (!p->capacity)
+		check_concurrency(p);
+	if (p->shape.kind != LD_BATCH && !p->capacity)
+		ld_stage_checks(p, sum);
+	ld_fault_checks(p, sum);
 	check_races(p);
 	ld_check_agent(p, sum);
 	ld_check_cpu(p, sum);

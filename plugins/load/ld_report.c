@@ -25,9 +25,8 @@ static void turn_list(const struct vs_call_result *m, char *out, size_t len)
 		snprintf(out, len, "-");
 }
 
-static void call_line(const struct ld *p, size_t i, char *out, size_t len)
+static void call_line(const struct vs_cbatch_call *c, size_t i, char *out, size_t len)
 {
-	const struct vs_cbatch_call *c = &p->calls[i];
 	const struct vs_tcall_result *r = &c->r;
 	const struct vs_call_result *m = &r->media;
 	char turns[256];
@@ -55,7 +54,15 @@ void ld_log_call(struct ld *p, size_t i)
 {
 	char line[2048];
 
-	call_line(p, i, line, sizeof(line));
+	call_line(&p->calls[i], i, line, sizeof(line));
+	p->h->log(p->c, VS_LOG_INFO, "%s", line);
+}
+
+void ld_log_rec(struct ld *p, const struct vs_cbatch_call *c, size_t i)
+{
+	char line[2048];
+
+	call_line(c, i, line, sizeof(line));
 	p->h->log(p->c, VS_LOG_INFO, "%s", line);
 }
 
@@ -93,7 +100,7 @@ void ld_report(struct ld *p)
 			p->concurrency, p->ramp_ms, p->t.webhook_url);
 		fprintf(f, "# times in ms from the batch start; turn_ms: each caller turn's latency (none: no reply)\n");
 		for (size_t i = 0; i < (size_t)p->ncalls; i++) {
-			call_line(p, i, line, sizeof(line));
+			call_line(&p->calls[i], i, line, sizeof(line));
 			fprintf(f, "%s\n", line);
 		}
 		fprintf(f, "# target process tree (pid %d) every %lld ms; batch %.0f..%.0f ms; cpu %% of one core\n",
