@@ -73,6 +73,11 @@ const struct vs_option ld_options[] = {
 	{"slo_complete_pct", VS_OPT_DOUBLE, "100", "capacity SLO: percent of a level's calls complete", 0},
 	{"slo_turn_p95", VS_OPT_DURATION, "2s", "capacity SLO: turn-taking p95 below this", 0},
 	{"slo_first_reply_p95", VS_OPT_DURATION, "3s", "capacity SLO: first reply p95 below this", 0},
+	{"soak_mark", VS_OPT_DURATION, "0",
+	 "soak: the target's RSS is reported at every mark of the load; the soak.* checks run (0: off)", 0},
+	{"rss_slope_max", VS_OPT_DOUBLE, "20", "soak: check soak.memory, RSS growth over the load in MB per hour", 0},
+	{"fd_growth_max", VS_OPT_INT, "5", "soak: check soak.fds, descriptors after the load minus before", 0},
+	{"thread_growth_max", VS_OPT_INT, "2", "soak: check soak.threads, threads after the load minus before", 0},
 	{"faults", VS_OPT_STRING, NULL,
 	 "world faults during the load: at T for D: TARGET SPEC; ... (at 20s for 15s: openai error:status=500)", 0},
 	{0},
@@ -98,6 +103,10 @@ int ld_conf_load(struct ld *p, const struct vs_host *h, vs_ctx *c)
 	    vs_popt_ms(h, p->c, "load", "sample_interval", &p->sample_ms) ||
 	    vs_popt_ms(h, p->c, "load", "idle_window", &p->idle_ms) ||
 	    vs_popt_ms(h, p->c, "load", "drain_timeout", &p->drain_ms) ||
+	    vs_popt_ms(h, p->c, "load", "soak_mark", &p->soak_mark_ms) ||
+	    vs_popt_int(h, p->c, "load", "fd_growth_max", &p->fd_growth_max, 0) ||
+	    vs_popt_int(h, p->c, "load", "thread_growth_max", &p->thread_growth_max, 0) ||
+	    h->opt_double(p->c, "rss_slope_max", &p->rss_slope_max) < 0 ||
 	    h->opt_double(p->c, "max_late_pct", &p->max_late_pct) < 0 ||
 	    h->opt_double(p->c, "cpu_max_pct", &p->cpu_max_pct) < 0)
 		return VS_ECONFIG;

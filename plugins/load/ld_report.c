@@ -87,9 +87,9 @@ void ld_report(struct ld *p)
 		const struct vs_proc_sample *s = &p->proc[i];
 		const struct ld_promsample *m = prom_at(p, s->t_ns);
 		json_array_append_new(
-			tl, json_pack("{s:f,s:f,s:I,s:i,s:i,s:o,s:o}", "t_ms", (double)(int64_t)(s->t_ns - p->t_start_ns) / 1e6,
+			tl, json_pack("{s:f,s:f,s:I,s:i,s:i,s:i,s:o,s:o}", "t_ms", (double)(int64_t)(s->t_ns - p->t_start_ns) / 1e6,
 				      "cpu_pct", vs_proc_cpu_pct(&p->proc[i - 1], s), "rss_kb", (json_int_t)s->rss_kb,
-				      "threads", s->threads, "nproc", s->nproc,
+				      "threads", s->threads, "fds", s->fds, "nproc", s->nproc,
 				      "active_calls", m && m->m.has_active ? json_real(m->m.active) : json_null(),
 				      "db_pool_size", m && m->m.has_pool ? json_real(m->m.pool_size) : json_null()));
 	}

@@ -134,6 +134,9 @@ struct ld {
 	size_t ntl, captl;
 	long arrivals, dropped;                /* open model */
 	double rss_before_kb;
+	/* soak (soak_mark set): RSS marks, slope, descriptors, threads */
+	long long soak_mark_ms, fd_growth_max, thread_growth_max;
+	double rss_slope_max;
 };
 
 /* ld_conf.c */
@@ -212,6 +215,9 @@ void ld_call_problem(const struct vs_cbatch_call *c, char *out, size_t len);
 /* ld_capacity.c: mode = capacity. */
 int ld_capacity_run(struct ld *p, const struct vs_tcall_cfg *base, uint64_t seed, char *err, size_t errlen);
 void ld_capacity_checks(struct ld *p, json_t *sum);
+
+/* ld_soak.c: soak.memory, soak.fds, soak.threads (soak_mark set). */
+void ld_check_soak(struct ld *p, json_t *sum);
 
 /* ld_faults.c: [load] faults ("at 20s for 15s: openai error:status=500"). */
 int ld_faults_parse(const char *spec, struct ld *p, char *err, size_t errlen);
