@@ -268,11 +268,18 @@ static void check_concurrency(struct ld *p)
 		return;
 	}
 	p->h->count(p->c, "max_simultaneous_calls", got);
-	p->h->check(p->c, "concurrency.reached", got >= p->min_concurrency ? VS_CHECK_PASS : VS_CHECK_FAIL,
-		    "%d calls in progress at the same moment (from their start/end times) %s %lld required "
-		    "(concurrency %lld, %lld calls, ramp %lld ms)",
-		    got, got >= p->min_concurrency ? ">=" : "<", p->min_concurrency, p->concurrency, p->ncalls,
-		    p->ramp_ms);
+	if (p->shape.kind != LD_BATCH)
+		p->h->check(p->c, "concurrency.reached", got >= p->min_concurrency ? VS_CHECK_PASS : VS_CHECK_FAIL,
+			    "%d calls in progress at the same moment (from their start/end times) %s %lld required (%s, %lld "
+			    "calls)",
+			    got, got >= p->min_concurrency ? ">=" : "<", p->min_concurrency,
+			    p->shape.kind == LD_STAGES ? "stages" : "arrival rate", p->ncalls);
+	else
+		p->h->check(p->c, "concurrency.reached", got >= p->min_concurrency ? VS_CHECK_PASS : VS_CHECK_FAIL,
+			    "%d calls in progress at the same moment (from their start/end times) %s %lld required "
+			    "(concurrency %lld, %lld calls, ramp %lld ms)",
+			    got, got >= p->min_concurrency ? ">=" : "<", p->min_concurrency, p->concurrency, p->ncalls,
+			    p->ramp_ms);
 }
 
 /* Every call's Call Control commands are its own: one answer for its own

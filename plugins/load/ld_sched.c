@@ -128,7 +128,7 @@ int ld_sched_run(struct ld *p, const struct ld_shape *s, const struct vs_tcall_c
 	struct job **jobs = NULL;
 	size_t njobs = 0;
 	double t0 = now_ms(p), next_arrival = 0, next_tl = 0;
-	uint64_t rng = seed | 1;
+	uint64_t rng = p->h->seed(p->c) | 1; /* the run's seed: the same arrivals again */
 	int rc = 0;
 
 	pthread_mutex_init(&S.mu, NULL);
