@@ -158,6 +158,48 @@ static void faulty_agent_fails(void **st)
 	pt_agent_restart(&agent, &world, &key, NULL, NULL);
 }
 
+/* [load] faults under load, the reference agent really failing over: the
+ * world's LLM stand-in for OpenAI stalls from 1 s to 10 s after the batch
+ * starts; the agent (LLM_FIRST_TOKEN_TIMEOUT_SECONDS=1.5) waits 1.5 s for
+ * the first token, then moves to its next LLM.  Calls 1-2 have their
+ * caller turn inside the window, calls 3-4 after it.  The failover time
+ * measured from the caller's side (turn latency above the p50 outside the
+ * window) must be the agent's 1.5 s within 100 ms; with no_failover (only
+ * the first LLM tried) the replies inside the window are lost. */
+static void faults_under_load(void **st)
+{
+	struct fakehost *fh;
+	json_t *f;
+	double fo;
+	(void)st;
+	if (getenv("VSTRESS_SLOW_RUNTIME"))
+		skip();
+	pt_agent_restart(&agent, &world, &key, NULL, "LLM_FIRST_TOKEN_TIMEOUT_SECONDS=1.5");
+	fh = ld_host("plugins/load/tests/short.ini", "4", "2");
+	fh_set_opts(fh, "ramp", "0ms", "faults", "at 1s for 9s: openai stall");
+	assert_int_equal(fh_run(fh), VS_OK);
+	fh_dump(fh);
+	assert_check_says(fh, "fault.1", VS_CHECK_PASS, "0 replies lost");
+	assert_check(fh, "fault.1.recovery", VS_CHECK_PASS);
+	f = json_array_get(json_object_get(fh_attached(fh, "summary"), "faults"), 0);
+	assert_non_null(f);
+	assert_int_equal(json_integer_value(json_object_get(f, "calls_affected")), 2);
+	fo = json_number_value(json_object_get(f, "failover_ms_max"));
+	print_message("failover time %.0f ms (agent's first-token timeout 1500 ms)\n", fo);
+	assert_true(fo >= 1400 && fo <= 1600);
+	fh_free(fh);
+
+	pt_agent_restart(&agent, &world, &key, "no_failover", "LLM_FIRST_TOKEN_TIMEOUT_SECONDS=1.5");
+	fh = ld_host("plugins/load/tests/short.ini", "4", "2");
+	fh_set_opts(fh, "ramp", "0ms", "faults", "at 1s for 9s: openai stall");
+	assert_int_equal(fh_run(fh), VS_OK);
+	fh_dump(fh);
+	assert_check_says(fh, "fault.1", VS_CHECK_FAIL, "replies lost");
+	assert_check(fh, "calls.complete", VS_CHECK_FAIL);
+	fh_free(fh);
+	pt_agent_restart(&agent, &world, &key, NULL, NULL);
+}
+
 /* An agent whose series are named its own way (the reference agent with
  * METRICS_PREFIX=voicebot_): declared in [target] signal.*, they are read;
  * one left undeclared skips naming its key; a bad selector is a config
@@ -248,6 +290,7 @@ int main(void)
 		cmocka_unit_test(sequential_calls_fail_concurrency),
 		cmocka_unit_test(faulty_agent_fails),
 		cmocka_unit_test(renamed_signals),
+		cmocka_unit_test(faults_under_load),
 		cmocka_unit_test(unreachable_target_fails_clearly),
 	};
 	if (getenv("PT_FILTER"))
