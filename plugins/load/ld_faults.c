@@ -5,7 +5,8 @@
  * with a caller turn inside the window: the failover time (the turn's
  * latency above the turns' p50 outside every window), the dead air the
  * caller heard (the longest wait for the agent), replies lost (turns never
- * answered); and the recovery after the window. */
+ * answered), calls the agent handed off (its fallback transfer); and the
+ * recovery after the window. */
 #include "load.h"
 
 #include <vstress/standin/worldfaults.h>
@@ -178,7 +179,7 @@ static void one_fault(struct ld *p, size_t k, double base, json_t *arr)
 	const struct ld_fault *f = &p->faults[k];
 	double from = (double)f->at_ms, to = (double)(f->at_ms + f->for_ms), worst_fo = -1, worst_dead = 0;
 	double first_ok_after = -1, first_ok_lat = -1;
-	size_t affected = 0, lost = 0, turns_in = 0, after_turns = 0, after_replied = 0;
+	size_t affected = 0, lost = 0, turns_in = 0, after_turns = 0, after_replied = 0, handed = 0;
 	json_t *calls = json_array();
 	char name[48];
 
@@ -186,6 +187,7 @@ static void one_fault(struct ld *p, size_t k, double base, json_t *arr)
 		const struct vs_cbatch_call *c = &p->calls[i];
 		double fo = -1, dead = 0, s0;
 		size_t l = 0, nin = 0;
+		int tr;
 		if (!ld_streamed(c))
 			continue;
 		s0 = stream_at(c);
@@ -226,6 +228,9 @@ static void one_fault(struct ld *p, size_t k, double base, json_t *arr)
 		}
 		if (!nin)
 			continue;
+		/* the agent gave the call up (its fallback: a transfer) */
+		tr = vs_tcall_count_action(&c->r, "transfer", NULL) > 0;
+		handed += tr != 0;
 		affected++;
 		turns_in += nin;
 		lost += l;
@@ -233,20 +238,22 @@ static void one_fault(struct ld *p, size_t k, double base, json_t *arr)
 			worst_fo = fo;
 		if (dead > worst_dead)
 			worst_dead = dead;
-		json_array_append_new(calls, json_pack("{s:I,s:I,s:o,s:f,s:I}", "call", (json_int_t)i + 1, "turns_in_window",
-						       (json_int_t)nin, "failover_ms", fo >= 0 ? json_real(fo < 0 ? 0 : fo) : json_null(),
-						       "dead_air_ms", dead, "replies_lost", (json_int_t)l));
+		json_array_append_new(calls, json_pack("{s:I,s:I,s:o,s:f,s:I,s:b}", "call", (json_int_t)i + 1,
+						       "turns_in_window", (json_int_t)nin, "failover_ms",
+						       fo >= 0 ? json_real(fo) : json_null(), "dead_air_ms", dead, "replies_lost",
+						       (json_int_t)l, "transferred", tr));
 	}
 	snprintf(name, sizeof(name), "fault.%zu", k + 1);
 	if (!affected)
 		p->h->check(p->c, name, VS_CHECK_SKIP, "%s %s at %.1f s for %.1f s: no caller turn fell inside the window",
 			    f->target, f->spec, from / 1e3, (double)f->for_ms / 1e3);
 	else
-		p->h->check(p->c, name, lost ? VS_CHECK_FAIL : VS_CHECK_PASS,
+		p->h->check(p->c, name, lost || handed ? VS_CHECK_FAIL : VS_CHECK_PASS,
 			    "%s %s at %.1f s for %.1f s: %zu calls with %zu turns inside; failover time at most %.0f ms (turn "
-			    "latency above the p50 %.0f ms outside the faults), dead air heard at most %.0f ms, %zu replies lost",
+			    "latency above the p50 %.0f ms outside the faults), dead air heard at most %.0f ms, %zu replies "
+			    "lost, %zu calls handed off by the agent (transfer)",
 			    f->target, f->spec, from / 1e3, (double)f->for_ms / 1e3, affected, turns_in,
-			    worst_fo < 0 ? 0 : worst_fo, base, worst_dead, lost);
+			    worst_fo < 0 ? 0 : worst_fo, base, worst_dead, lost, handed);
 	snprintf(name, sizeof(name), "fault.%zu.recovery", k + 1);
 	if (!after_turns)
 		p->h->check(p->c, name, VS_CHECK_SKIP, "no caller turn after the fault cleared at %.1f s", to / 1e3);
@@ -261,6 +268,7 @@ static void one_fault(struct ld *p, size_t k, double base, json_t *arr)
 					     "calls_affected", (json_int_t)affected, "turns_in_window", (json_int_t)turns_in,
 					     "failover_ms_max", worst_fo >= 0 ? json_real(worst_fo) : json_null(), "dead_air_ms_max",
 					     worst_dead, "replies_lost", (json_int_t)lost, "calls", calls));
+	json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "calls_transferred", json_integer((json_int_t)handed));
 }
 
 void ld_fault_checks(struct ld *p, json_t *sum)
