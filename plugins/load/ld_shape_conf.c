@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+static int fits_timeout(struct ld *p);
+
 static int capacity_conf(struct ld *p)
 {
 	const struct vs_host *h = p->h;
@@ -94,6 +96,33 @@ int ld_shape_conf(struct ld *p)
 		return VS_ECONFIG;
 	if (*faults && ld_faults_parse(faults, p, err, sizeof(err)) != 0) {
 		h->reason(p->c, "%s", err);
+		return VS_ECONFIG;
+	}
+	return fits_timeout(p);
+}
+
+/* A shape that cannot end within the plugin's own timeout is refused now,
+ * not killed by the core later. */
+static int fits_timeout(struct ld *p)
+{
+	const char *tv = p->h->conf ? p->h->conf(p->c, "load", "timeout") : NULL;
+	long long t = tv ? ld_dur_parse(tv) : -1, need;
+	const char *what;
+
+	if (t <= 0)
+		return VS_OK;
+	if (p->capacity) {
+		need = p->cap_budget_ms + p->cap_hold_ms;
+		what = "capacity_budget + capacity_hold";
+	} else if (p->shape.kind != LD_BATCH) {
+		need = p->shape.dur_ms;
+		what = p->shape.kind == LD_STAGES ? "the stages" : "duration";
+	} else {
+		return VS_OK;
+	}
+	if (need > t) {
+		p->h->reason(p->c, "[load] %s last %lld s, more than [load] timeout = %s: raise the timeout", what, need / 1000,
+			     tv);
 		return VS_ECONFIG;
 	}
 	return VS_OK;

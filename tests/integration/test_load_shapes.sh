@@ -169,6 +169,7 @@ check "stages with arrival_rate: one shape at a time" bad b4 "one shape at a tim
 check "faults 'at 2x for 1s': error names the token" bad b5 "at '2x' is not a duration" --set "load.faults=at 2x for 1s: openai error"
 check "faults with a bad world spec: error names it" bad b6 "unknown kind 'explode'" --set "load.faults=at 2s for 1s: openai explode"
 check "mode = fast: error names the key" bad b7 "[load] mode = fast" --set load.mode=fast
+check "stages longer than the timeout: refused at setup" bad b8 "more than [load] timeout = 140s" --set "load.stages=2m:2, 1m:1"
 
 # ---- the shipped profiles validate -------------------------------------------
 for prof in hundred soak; do
