@@ -257,7 +257,7 @@ static int profile_rank(const struct vs_config *c, const char *p)
 
 const struct vs_entry *vs_config_entry(const struct vs_config *c, const char *section, const char *key)
 {
-	const struct vs_entry *base = NULL, *over = NULL;
+	const struct vs_entry *base = NULL, *over = NULL, *cli = NULL;
 	int over_rank = 0;
 	size_t i;
 
@@ -267,7 +267,9 @@ const struct vs_entry *vs_config_entry(const struct vs_config *c, const char *se
 
 		if (strcmp(e->section, section) || strcmp(e->key, key))
 			continue;
-		if (!e->profile)
+		if (!e->profile && e->file && !strcmp(e->file, "<command line>"))
+			cli = e; /* --set beats every file, overlays included */
+		else if (!e->profile)
 			base = e;
 		else if ((r = profile_rank(c, e->profile)) && (!over_rank || r <= over_rank)) {
 			/* the nearest profile wins; within one, the later entry */
@@ -275,7 +277,7 @@ const struct vs_entry *vs_config_entry(const struct vs_config *c, const char *se
 			over_rank = r;
 		}
 	}
-	return over ? over : base;
+	return cli ? cli : over ? over : base;
 }
 
 const struct vs_section *vs_config_section(const struct vs_config *c, const char *name)

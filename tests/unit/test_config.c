@@ -103,6 +103,11 @@ static void test_profile_extends(void **state)
 	free(c.profile);
 	c.profile = vs_xstrdup("loop"); /* extends itself: bounded, no hang */
 	assert_string_equal(vs_config_get(&c, "load", "calls", &err), "10");
+	/* --set beats the overlays (a short soak: --set load.stages=...) */
+	free(c.profile);
+	c.profile = vs_xstrdup("soak");
+	assert_int_equal(vs_config_set(&c, "load.calls=7", &err), 0);
+	assert_string_equal(vs_config_get(&c, "load", "calls", &err), "7");
 	vs_config_free(&c);
 }
 
