@@ -229,22 +229,55 @@ out:
 	return rc;
 }
 
+/* The raw `extends` of profile p ([vstress:p] extends = q), or NULL. */
+static const char *profile_extends(const struct vs_config *c, const char *p)
+{
+	const char *v = NULL;
+
+	for (size_t i = 0; i < c->n; i++)
+		if (c->e[i].profile && !strcmp(c->e[i].profile, p) && !strcmp(c->e[i].section, "vstress") &&
+		    !strcmp(c->e[i].key, "extends"))
+			v = c->e[i].value;
+	return v;
+}
+
+/* 1 for the active profile, 2 for the one it extends, ... (at most 4
+ * deep); 0 when profile p is not active. */
+static int profile_rank(const struct vs_config *c, const char *p)
+{
+	const char *cur = c->profile;
+
+	for (int depth = 1; cur && *cur && depth <= 4; depth++) {
+		if (!strcmp(cur, p))
+			return depth;
+		cur = profile_extends(c, cur);
+	}
+	return 0;
+}
+
 const struct vs_entry *vs_config_entry(const struct vs_config *c, const char *section, const char *key)
 {
-	const struct vs_entry *base = NULL, *over = NULL;
+	const struct vs_entry *base = NULL, *over = NULL, *cli = NULL;
+	int over_rank = 0;
 	size_t i;
 
 	for (i = 0; i < c->n; i++) {
 		const struct vs_entry *e = &c->e[i];
+		int r;
 
 		if (strcmp(e->section, section) || strcmp(e->key, key))
 			continue;
-		if (!e->profile)
+		if (!e->profile && e->file && !strcmp(e->file, "<command line>"))
+			cli = e; /* --set beats every file, overlays included */
+		else if (!e->profile)
 			base = e;
-		else if (c->profile && !strcmp(e->profile, c->profile))
+		else if ((r = profile_rank(c, e->profile)) && (!over_rank || r <= over_rank)) {
+			/* the nearest profile wins; within one, the later entry */
 			over = e;
+			over_rank = r;
+		}
 	}
-	return over ? over : base;
+	return cli ? cli : over ? over : base;
 }
 
 const struct vs_section *vs_config_section(const struct vs_config *c, const char *name)

@@ -2,6 +2,7 @@
  * and the batch's concurrency, for the checks and the report alike. */
 #include "load.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 int ld_streamed(const struct vs_cbatch_call *c)
@@ -50,4 +51,35 @@ size_t ld_replied_turns(const struct vs_call_result *m)
 	for (size_t i = 0; i < m->nturns; i++)
 		k += m->turns[i].replied != 0;
 	return k;
+}
+
+/* Why one call is not complete ("" when it is). */
+void ld_call_problem(const struct vs_cbatch_call *c, char *out, size_t len)
+{
+	const struct vs_tcall_result *r = &c->r;
+	const struct vs_call_result *m = &r->media;
+
+	*out = '\0';
+	if (!c->ran)
+		snprintf(out, len, "not started (stopped or deadline)");
+	else if (c->failed)
+		snprintf(out, len, "harness error: %s", r->error);
+	else if (!r->webhook_status)
+		snprintf(out, len, "no answer to call.initiated (target unreachable, or silent for 5 s)");
+	else if (r->webhook_status < 200 || r->webhook_status > 299)
+		snprintf(out, len, "call.initiated answered HTTP %d", r->webhook_status);
+	else if (!r->answered)
+		snprintf(out, len, "no answer command%s%s", r->error[0] ? ": " : "", r->error);
+	else if (!r->media_started)
+		snprintf(out, len, "media did not connect%s%s", r->error[0] ? ": " : "", r->error);
+	else if (ld_replied_turns(m) < m->nturns)
+		snprintf(out, len, "%zu of %zu wait_reply steps replied", ld_replied_turns(m), m->nturns);
+	else if (m->hangup_by == VS_HANGUP_AGENT || r->agent_hangup)
+		snprintf(out, len, "the agent ended the call after %.0f ms", m->duration_ms);
+	else if (m->timed_out)
+		snprintf(out, len, "the script did not finish within max_duration");
+	else if (m->hangup_by != VS_HANGUP_CALLER)
+		snprintf(out, len, "media ended by %s: %s", vs_hangup_by_name(m->hangup_by), m->error);
+	else if (r->error[0])
+		snprintf(out, len, "%s", r->error);
 }

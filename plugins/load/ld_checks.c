@@ -26,37 +26,6 @@ static double pct(const double *v, size_t n, double p)
 	return v[k ? k - 1 : 0];
 }
 
-/* Why one call is not complete ("" when it is). */
-static void call_problem(const struct vs_cbatch_call *c, char *out, size_t len)
-{
-	const struct vs_tcall_result *r = &c->r;
-	const struct vs_call_result *m = &r->media;
-
-	*out = '\0';
-	if (!c->ran)
-		snprintf(out, len, "not started (stopped or deadline)");
-	else if (c->failed)
-		snprintf(out, len, "harness error: %s", r->error);
-	else if (!r->webhook_status)
-		snprintf(out, len, "no answer to call.initiated (target unreachable, or silent for 5 s)");
-	else if (r->webhook_status < 200 || r->webhook_status > 299)
-		snprintf(out, len, "call.initiated answered HTTP %d", r->webhook_status);
-	else if (!r->answered)
-		snprintf(out, len, "no answer command%s%s", r->error[0] ? ": " : "", r->error);
-	else if (!r->media_started)
-		snprintf(out, len, "media did not connect%s%s", r->error[0] ? ": " : "", r->error);
-	else if (ld_replied_turns(m) < m->nturns)
-		snprintf(out, len, "%zu of %zu wait_reply steps replied", ld_replied_turns(m), m->nturns);
-	else if (m->hangup_by == VS_HANGUP_AGENT || r->agent_hangup)
-		snprintf(out, len, "the agent ended the call after %.0f ms", m->duration_ms);
-	else if (m->timed_out)
-		snprintf(out, len, "the script did not finish within max_duration");
-	else if (m->hangup_by != VS_HANGUP_CALLER)
-		snprintf(out, len, "media ended by %s: %s", vs_hangup_by_name(m->hangup_by), m->error);
-	else if (r->error[0])
-		snprintf(out, len, "%s", r->error);
-}
-
 static void check_complete(struct ld *p)
 {
 	struct vs_checkmsg b = {0};
@@ -64,7 +33,7 @@ static void check_complete(struct ld *p)
 	char why[400];
 
 	for (size_t i = 0; i < (size_t)p->ncalls; i++) {
-		call_problem(&p->calls[i], why, sizeof(why));
+		ld_call_problem(&p->calls[i], why, sizeof(why));
 		if (why[0])
 			vs_checkmsg_item(&b, "call %zu: %s", i + 1, why);
 		else
@@ -268,11 +237,18 @@ static void check_concurrency(struct ld *p)
 		return;
 	}
 	p->h->count(p->c, "max_simultaneous_calls", got);
-	p->h->check(p->c, "concurrency.reached", got >= p->min_concurrency ? VS_CHECK_PASS : VS_CHECK_FAIL,
-		    "%d calls in progress at the same moment (from their start/end times) %s %lld required "
-		    "(concurrency %lld, %lld calls, ramp %lld ms)",
-		    got, got >= p->min_concurrency ? ">=" : "<", p->min_concurrency, p->concurrency, p->ncalls,
-		    p->ramp_ms);
+	if (p->shape.kind != LD_BATCH)
+		p->h->check(p->c, "concurrency.reached", got >= p->min_concurrency ? VS_CHECK_PASS : VS_CHECK_FAIL,
+			    "%d calls in progress at the same moment (from their start/end times) %s %lld required (%s, %lld "
+			    "calls)",
+			    got, got >= p->min_concurrency ? ">=" : "<", p->min_concurrency,
+			    p->shape.kind == LD_STAGES ? "stages" : "arrival rate", p->ncalls);
+	else
+		p->h->check(p->c, "concurrency.reached", got >= p->min_concurrency ? VS_CHECK_PASS : VS_CHECK_FAIL,
+			    "%d calls in progress at the same moment (from their start/end times) %s %lld required "
+			    "(concurrency %lld, %lld calls, ramp %lld ms)",
+			    got, got >= p->min_concurrency ? ">=" : "<", p->min_concurrency, p->concurrency, p->ncalls,
+			    p->ramp_ms);
 }
 
 /* Every call's Call Control commands are its own: one answer for its own
@@ -341,10 +317,20 @@ void ld_checks(struct ld *p)
 		json_array_append_new(calls, cj ? cj : json_null());
 	}
 	ld_waterfall(p, calls, sum);
-	check_complete(p);
-	check_latency(p);
+	if (p->capacity) {
+		/* the levels replace the whole-run verdicts: breaking is the point */
+		ld_capacity_checks(p, sum);
+	} else {
+		check_complete(p);
+		check_latency(p);
+	}
 	check_pacing(p);
-	check_concurrency(p);
+	if (!p->capacity)
+		check_concurrency(p);
+	if (p->shape.kind != LD_BATCH && !p->capacity)
+		ld_stage_checks(p, sum);
+	ld_fault_checks(p, sum);
+	ld_check_soak(p, sum);
 	check_races(p);
 	ld_check_agent(p, sum);
 	ld_check_cpu(p, sum);

@@ -53,6 +53,33 @@ const struct vs_option ld_options[] = {
 	{"sample_interval", VS_OPT_DURATION, "500ms", "the target's process tree and /metrics are read this often", 0},
 	{"idle_window", VS_OPT_DURATION, "2s", "sampled before the batch and after it drained (baseline CPU/RSS)", 0},
 	{"drain_timeout", VS_OPT_DURATION, "15s", "after the batch: wait this long for [target] signal.active_calls to reach 0", 0},
+	/* the load's shape (docs/plugins/load.md "Load shapes") */
+	{"stages", VS_OPT_STRING, NULL,
+	 "closed model, k6-style: duration:target, ... (30s:5, 60s:20): calls in progress ramp linearly to each target "
+	 "(replaces calls/concurrency/ramp)",
+	 0},
+	{"arrival_rate", VS_OPT_DOUBLE, NULL, "open model: new calls per second for `duration` (at most max_in_flight at once)",
+	 0},
+	{"arrival", VS_OPT_STRING, "poisson", "open model: poisson (seeded exponential gaps) or constant", 0},
+	{"duration", VS_OPT_DURATION, "30s", "open model: arrivals for this long", 0},
+	{"max_in_flight", VS_OPT_INT, NULL, "open model: an arrival over this many calls in progress is dropped and counted "
+	 "(default: concurrency)", 0},
+	{"mode", VS_OPT_STRING, "load", "load, or capacity: step concurrency up, then bisect, until an SLO breaks", 0},
+	{"capacity_start", VS_OPT_INT, "1", "capacity: the first level (calls in progress)", 0},
+	{"capacity_max", VS_OPT_INT, "64", "capacity: the highest level tried", 0},
+	{"capacity_hold", VS_OPT_DURATION, "30s", "capacity: each level keeps its calls in progress this long", 0},
+	{"capacity_budget", VS_OPT_DURATION, "10m", "capacity: no new level once this much time has gone", 0},
+	{"capacity_min", VS_OPT_INT, NULL, "capacity: check capacity.found fails below this many calls", 0},
+	{"slo_complete_pct", VS_OPT_DOUBLE, "100", "capacity SLO: percent of a level's calls complete", 0},
+	{"slo_turn_p95", VS_OPT_DURATION, "2s", "capacity SLO: turn-taking p95 below this", 0},
+	{"slo_first_reply_p95", VS_OPT_DURATION, "3s", "capacity SLO: first reply p95 below this", 0},
+	{"soak_mark", VS_OPT_DURATION, "0",
+	 "soak: the target's RSS is reported at every mark of the load; the soak.* checks run (0: off)", 0},
+	{"rss_slope_max", VS_OPT_DOUBLE, "20", "soak: check soak.memory, RSS growth over the load in MB per hour", 0},
+	{"fd_growth_max", VS_OPT_INT, "5", "soak: check soak.fds, descriptors after the load minus before", 0},
+	{"thread_growth_max", VS_OPT_INT, "2", "soak: check soak.threads, threads after the load minus before", 0},
+	{"faults", VS_OPT_STRING, NULL,
+	 "world faults during the load: at T for D: TARGET SPEC; ... (at 20s for 15s: openai error:status=500)", 0},
 	{0},
 };
 
@@ -76,6 +103,10 @@ int ld_conf_load(struct ld *p, const struct vs_host *h, vs_ctx *c)
 	    vs_popt_ms(h, p->c, "load", "sample_interval", &p->sample_ms) ||
 	    vs_popt_ms(h, p->c, "load", "idle_window", &p->idle_ms) ||
 	    vs_popt_ms(h, p->c, "load", "drain_timeout", &p->drain_ms) ||
+	    vs_popt_ms(h, p->c, "load", "soak_mark", &p->soak_mark_ms) ||
+	    vs_popt_int(h, p->c, "load", "fd_growth_max", &p->fd_growth_max, 0) ||
+	    vs_popt_int(h, p->c, "load", "thread_growth_max", &p->thread_growth_max, 0) ||
+	    h->opt_double(p->c, "rss_slope_max", &p->rss_slope_max) < 0 ||
 	    h->opt_double(p->c, "max_late_pct", &p->max_late_pct) < 0 ||
 	    h->opt_double(p->c, "cpu_max_pct", &p->cpu_max_pct) < 0)
 		return VS_ECONFIG;
@@ -117,8 +148,19 @@ int ld_conf_load(struct ld *p, const struct vs_host *h, vs_ctx *c)
 	}
 	if ((rc = vs_popt_scripts(h, p->c, "load", "scripts", &p->scripts, &p->nscripts)) != VS_OK)
 		return rc;
+	if ((rc = ld_shape_conf(p)) != VS_OK)
+		return rc;
 	if ((rc = ld_shard_apply(p)) != VS_OK)
 		return rc;
+	if (p->shard_n > 1 && (p->shape.kind != LD_BATCH || p->capacity)) {
+		h->reason(p->c, "[load] stages, arrival_rate and mode = capacity are not split across shards (--shard %d/%d)",
+			  p->shard_i, p->shard_n);
+		return VS_SKIP;
+	}
+	if (p->shape.kind == LD_STAGES && p->min_concurrency < 0)
+		p->min_concurrency = ld_stage_max(&p->shape);
+	if (p->shape.kind == LD_ARRIVAL && p->min_concurrency < 0)
+		p->min_concurrency = 1;
 	/* default: this shard's concurrency (at most its calls); a set value
 	 * is divided across the shards like concurrency */
 	if (p->min_concurrency < 0)
@@ -135,6 +177,7 @@ void ld_conf_free(struct ld *p)
 	free(p->scripts);
 	free(p->shard_scripts);
 	p->shard_scripts = NULL;
+	ld_shape_free(&p->shape);
 	p->scripts = NULL;
 	p->nscripts = 0;
 }

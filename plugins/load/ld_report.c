@@ -25,9 +25,8 @@ static void turn_list(const struct vs_call_result *m, char *out, size_t len)
 		snprintf(out, len, "-");
 }
 
-static void call_line(const struct ld *p, size_t i, char *out, size_t len)
+static void call_line(const struct vs_cbatch_call *c, size_t i, char *out, size_t len)
 {
-	const struct vs_cbatch_call *c = &p->calls[i];
 	const struct vs_tcall_result *r = &c->r;
 	const struct vs_call_result *m = &r->media;
 	char turns[256];
@@ -55,7 +54,15 @@ void ld_log_call(struct ld *p, size_t i)
 {
 	char line[2048];
 
-	call_line(p, i, line, sizeof(line));
+	call_line(&p->calls[i], i, line, sizeof(line));
+	p->h->log(p->c, VS_LOG_INFO, "%s", line);
+}
+
+void ld_log_rec(struct ld *p, const struct vs_cbatch_call *c, size_t i)
+{
+	char line[2048];
+
+	call_line(c, i, line, sizeof(line));
 	p->h->log(p->c, VS_LOG_INFO, "%s", line);
 }
 
@@ -80,9 +87,9 @@ void ld_report(struct ld *p)
 		const struct vs_proc_sample *s = &p->proc[i];
 		const struct ld_promsample *m = prom_at(p, s->t_ns);
 		json_array_append_new(
-			tl, json_pack("{s:f,s:f,s:I,s:i,s:i,s:o,s:o}", "t_ms", (double)(int64_t)(s->t_ns - p->t_start_ns) / 1e6,
+			tl, json_pack("{s:f,s:f,s:I,s:i,s:i,s:i,s:o,s:o}", "t_ms", (double)(int64_t)(s->t_ns - p->t_start_ns) / 1e6,
 				      "cpu_pct", vs_proc_cpu_pct(&p->proc[i - 1], s), "rss_kb", (json_int_t)s->rss_kb,
-				      "threads", s->threads, "nproc", s->nproc,
+				      "threads", s->threads, "fds", s->fds, "nproc", s->nproc,
 				      "active_calls", m && m->m.has_active ? json_real(m->m.active) : json_null(),
 				      "db_pool_size", m && m->m.has_pool ? json_real(m->m.pool_size) : json_null()));
 	}
@@ -93,7 +100,7 @@ void ld_report(struct ld *p)
 			p->concurrency, p->ramp_ms, p->t.webhook_url);
 		fprintf(f, "# times in ms from the batch start; turn_ms: each caller turn's latency (none: no reply)\n");
 		for (size_t i = 0; i < (size_t)p->ncalls; i++) {
-			call_line(p, i, line, sizeof(line));
+			call_line(&p->calls[i], i, line, sizeof(line));
 			fprintf(f, "%s\n", line);
 		}
 		fprintf(f, "# target process tree (pid %d) every %lld ms; batch %.0f..%.0f ms; cpu %% of one core\n",

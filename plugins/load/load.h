@@ -23,6 +23,8 @@
 #include <vstress/callphase/checkmsg.h>
 #include <vstress/callphase/signals.h>
 
+#include "ld_shape.h"
+
 #define LD_VERSION "1.0.0"
 
 /* The agent's signals the load reads ([target] signal.<name>). */
@@ -51,6 +53,32 @@ struct ld_promsample {
 };
 
 struct ld_mon; /* ld_target.c */
+
+/* The scheduler's timeline: the closed model's target (-1: open model)
+ * and the calls in progress, every 100 ms. */
+struct ld_tl {
+	double t_ms;
+	int target, in_flight;
+};
+
+/* One concurrency level of the capacity search. */
+struct ld_level {
+	int conc;
+	double from_ms, to_ms;   /* its calls' starts, from the batch start */
+	size_t first, n;         /* its calls: p->calls[first .. first + n) */
+	int holds;               /* every SLO met */
+	double complete_pct, turn_p95, first_p95;
+	size_t nturns, nfirst;
+	char why[200];           /* the SLO it broke */
+	double cpu_pct, rss_kb;  /* the target during the level: mean CPU (one core = 100), max RSS */
+};
+
+/* A fault injected during the load ([load] faults). */
+struct ld_fault {
+	long long at_ms, for_ms;
+	char target[48];
+	char spec[200];
+};
 
 struct ld {
 	const struct vs_host *h;
@@ -88,6 +116,27 @@ struct ld {
 	struct ld_promsample *promser;
 	size_t npromser;
 	struct ld_mon *mon;
+	/* the shape (ld_shape.h); LD_BATCH: the plan's batch through vs_cbatch_run */
+	struct ld_shape shape;
+	int capacity;                          /* [load] mode = capacity */
+	long long cap_start, cap_max, cap_hold_ms, cap_budget_ms, cap_min;
+	double slo_complete_pct;
+	long long slo_turn_ms, slo_first_ms;
+	struct ld_level *levels;
+	size_t nlevels;
+	struct ld_fault *faults;
+	size_t nfaults;
+	json_t *fault_ids;                     /* installed in the world */
+	/* shaped runs: calls as they start (moved into calls afterwards) */
+	struct vs_cbatch_call **recs;
+	size_t nrecs, caprecs;
+	struct ld_tl *tl;
+	size_t ntl, captl;
+	long arrivals, dropped;                /* open model */
+	double rss_before_kb;
+	/* soak (soak_mark set): RSS marks, slope, descriptors, threads */
+	long long soak_mark_ms, fd_growth_max, thread_growth_max;
+	double rss_slope_max;
 };
 
 /* ld_conf.c */
@@ -139,5 +188,44 @@ void ld_waterfall(struct ld *p, json_t *calls_json, json_t *sum);
 /* ld_report.c: load_test.log and the per-call JSON. */
 void ld_report(struct ld *p);
 void ld_log_call(struct ld *p, size_t i);
+void ld_log_rec(struct ld *p, const struct vs_cbatch_call *c, size_t i);
+
+/* ld_sched.c: runs a stages or arrival shape from now (calls appended to
+ * p->recs, times from p->t_start_ns); -1 with err when it cannot. */
+int ld_sched_run(struct ld *p, const struct ld_shape *s, const struct vs_tcall_cfg *base, uint64_t seed, char *err,
+		 size_t errlen);
+/* Moves the records into p->calls / p->ncalls. */
+int ld_sched_collect(struct ld *p);
+
+/* ld_shape_conf.c: [load] stages, arrival_rate, mode = capacity, faults. */
+int ld_shape_conf(struct ld *p);
+/* The most calls the shape has in progress at once. */
+int ld_shape_peak(const struct ld *p);
+
+/* ld_stages.c: per-stage figures and checks (data.stages). */
+void ld_stage_checks(struct ld *p, json_t *sum);
+/* Percentiles of the calls [first, first + n): completion %, turn and
+ * first-reply p95 (and p50), how many. */
+struct ld_span {
+	size_t calls, complete, errors, nturns, nfirst;
+	double turn_p50, turn_p95, first_p50, first_p95;
+};
+void ld_span(const struct ld *p, size_t first, size_t n, struct ld_span *out);
+void ld_span_of(const struct vs_cbatch_call *calls, size_t n, struct ld_span *out);
+int ld_call_complete(const struct vs_cbatch_call *c);
+void ld_call_problem(const struct vs_cbatch_call *c, char *out, size_t len);
+
+/* ld_capacity.c: mode = capacity. */
+int ld_capacity_run(struct ld *p, const struct vs_tcall_cfg *base, uint64_t seed, char *err, size_t errlen);
+void ld_capacity_checks(struct ld *p, json_t *sum);
+
+/* ld_soak.c: soak.memory, soak.fds, soak.threads (soak_mark set). */
+void ld_check_soak(struct ld *p, json_t *sum);
+
+/* ld_faults.c: [load] faults ("at 20s for 15s: openai error:status=500"). */
+int ld_faults_parse(const char *spec, struct ld *p, char *err, size_t errlen);
+int ld_faults_install(struct ld *p, char *err, size_t errlen);
+void ld_faults_remove(struct ld *p);
+void ld_fault_checks(struct ld *p, json_t *sum);
 
 #endif

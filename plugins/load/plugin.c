@@ -32,7 +32,7 @@ static int ld_setup(const struct vs_host *h, vs_ctx *c, void **state)
 	p->m_lateness = h->metric(c, "start_lateness", "ms");
 	p->m_cpu = h->metric(c, "target_cpu", "pct");
 	p->m_rss = h->metric(c, "target_rss", "MB");
-	return vs_calltarget_open(h, c, "load", (int)p->concurrency + 4, &p->t);
+	return vs_calltarget_open(h, c, "load", ld_shape_peak(p) + 4, &p->t);
 }
 
 static int stop_cb(void *arg)
@@ -66,6 +66,54 @@ static void drain(struct ld *p)
 	p->drained = p->prom_after.ok && p->prom_after.has_active && p->prom_after.active == 0;
 }
 
+static int install_faults(struct ld *p)
+{
+	char err[300];
+
+	if (!p->nfaults)
+		return VS_OK;
+	if (ld_faults_install(p, err, sizeof(err)) != 0) {
+		ld_mon_stop(p);
+		p->h->reason(p->c, "[load] faults: the world refused them: %s", err);
+		return VS_ERROR;
+	}
+	p->h->log(p->c, VS_LOG_INFO, "%zu faults installed in the world, timed from the batch start", p->nfaults);
+	return VS_OK;
+}
+
+/* stages, arrival_rate or mode = capacity: our own scheduler (ld_sched.c) */
+static int shaped(struct ld *p, const struct vs_tcall_cfg *base, uint64_t seed)
+{
+	char err[300] = "";
+	int rc;
+
+	if (p->capacity)
+		p->h->log(p->c, VS_LOG_INFO, "capacity search: from %lld calls up to %lld, %lld ms a level, budget %lld ms",
+			  p->cap_start, p->cap_max, p->cap_hold_ms, p->cap_budget_ms);
+	else if (p->shape.kind == LD_STAGES)
+		p->h->log(p->c, VS_LOG_INFO, "stages: %zu, %lld ms in all, up to %d calls in progress", p->shape.nst,
+			  p->shape.dur_ms, ld_stage_max(&p->shape));
+	else
+		p->h->log(p->c, VS_LOG_INFO, "arrivals: %.2f/s (%s) for %lld ms, at most %d in progress", p->shape.rate,
+			  p->shape.poisson ? "poisson" : "constant", p->shape.dur_ms, p->shape.max_in_flight);
+	p->t_start_ns = p->h->now_ns();
+	if (install_faults(p) != VS_OK)
+		return VS_ERROR;
+	rc = p->capacity ? ld_capacity_run(p, base, seed, err, sizeof(err))
+			 : ld_sched_run(p, &p->shape, base, seed, err, sizeof(err));
+	p->t_end_ns = p->h->now_ns();
+	ld_faults_remove(p);
+	if (ld_sched_collect(p) != 0 && !err[0])
+		snprintf(err, sizeof(err), "load: out of memory");
+	p->h->count(p->c, "calls_planned", p->ncalls);
+	if (rc != 0 || err[0]) {
+		ld_mon_stop(p);
+		p->h->reason(p->c, "%s", err);
+		return VS_ERROR;
+	}
+	return VS_OK;
+}
+
 static int ld_run(const struct vs_host *h, vs_ctx *c, void *state)
 {
 	struct ld *p = state;
@@ -97,23 +145,32 @@ static int ld_run(const struct vs_host *h, vs_ctx *c, void *state)
 	p->t0_ns = h->now_ns();
 	ld_mon_start(p);
 	vs_popt_sleep(p->h, p->c, p->idle_ms); /* the idle baseline */
-	h->log(c, VS_LOG_INFO, "%lld calls, %lld at once, %lld ms apart, to %s (%s -> %s), %zu scripts", p->ncalls,
-	       p->concurrency, p->ramp_ms, p->t.webhook_url, p->t.caller, p->t.routed, p->nscripts);
-	h->count(c, "calls_planned", p->ncalls);
-	if (p->shard_n > 1) {
-		h->log(c, VS_LOG_INFO, "shard %d/%d: calls %lld of %lld (global index %% %d == %d), concurrency %lld of %lld, "
-				       "first start %lld ms after the unsharded batch's",
-		       p->shard_i, p->shard_n, p->ncalls, p->total_calls, p->shard_n, p->shard_i - 1, p->concurrency,
-		       p->total_concurrency, p->offset_ms);
-		vs_popt_sleep(p->h, p->c, p->offset_ms); /* the slice's first intended start */
-	}
-	p->t_start_ns = h->now_ns();
-	p->ran = vs_cbatch_run(p->t.eng, &bc, p->calls, err, sizeof(err));
-	p->t_end_ns = h->now_ns();
-	if (p->ran < 0) {
-		ld_mon_stop(p);
-		h->reason(c, "%s", err);
-		return VS_ERROR;
+	if (p->shape.kind != LD_BATCH || p->capacity) {
+		if (shaped(p, &base, bc.seed) != VS_OK)
+			return VS_ERROR;
+	} else {
+		h->log(c, VS_LOG_INFO, "%lld calls, %lld at once, %lld ms apart, to %s (%s -> %s), %zu scripts", p->ncalls,
+		       p->concurrency, p->ramp_ms, p->t.webhook_url, p->t.caller, p->t.routed, p->nscripts);
+		h->count(c, "calls_planned", p->ncalls);
+		if (p->shard_n > 1) {
+			h->log(c, VS_LOG_INFO,
+			       "shard %d/%d: calls %lld of %lld (global index %% %d == %d), concurrency %lld of %lld, "
+			       "first start %lld ms after the unsharded batch's",
+			       p->shard_i, p->shard_n, p->ncalls, p->total_calls, p->shard_n, p->shard_i - 1, p->concurrency,
+			       p->total_concurrency, p->offset_ms);
+			vs_popt_sleep(p->h, p->c, p->offset_ms); /* the slice's first intended start */
+		}
+		p->t_start_ns = h->now_ns();
+		if (install_faults(p) != VS_OK)
+			return VS_ERROR;
+		p->ran = vs_cbatch_run(p->t.eng, &bc, p->calls, err, sizeof(err));
+		p->t_end_ns = h->now_ns();
+		ld_faults_remove(p);
+		if (p->ran < 0) {
+			ld_mon_stop(p);
+			h->reason(c, "%s", err);
+			return VS_ERROR;
+		}
 	}
 	h->log(c, VS_LOG_INFO, "batch done in %.1f s: %ld of %lld calls ran", (double)(p->t_end_ns - p->t_start_ns) / 1e9,
 	       p->ran, p->ncalls);
@@ -140,7 +197,17 @@ static int ld_teardown(const struct vs_host *h, vs_ctx *c, void *state)
 	if (!p)
 		return VS_OK;
 	ld_mon_stop(p);
+	ld_faults_remove(p);
 	vs_calltarget_close(h, c, &p->t);
+	for (size_t i = 0; i < p->nrecs; i++) {
+		if (p->recs[i]->ran)
+			vs_tcall_result_clear(&p->recs[i]->r);
+		free(p->recs[i]);
+	}
+	free(p->recs);
+	free(p->levels);
+	free(p->faults);
+	free(p->tl);
 	vs_cbatch_clear(p->calls, (size_t)p->ncalls);
 	free(p->calls);
 	free(p->proc);

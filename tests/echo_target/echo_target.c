@@ -18,7 +18,10 @@
  *   --false-trigger-at MS (an unprompted 300 ms tone at stream time MS)
  *   --hangover MS  --threshold DB  --chunk-ms MS (split replies)
  *   --call-control URL  --hangup-after N (close after N replies)
- *   --no-clear (do not send clear when the caller barges in). */
+ *   --no-clear (do not send clear when the caller barges in)
+ *   --delay-per-call MS (an agent fault, off by default: every reply comes
+ *   MS later for each other media stream open at the moment, so the turn
+ *   latency is delay + MS x (streams - 1): a known capacity). */
 #include <curl/curl.h>
 #include <jansson.h>
 #include <libwebsockets.h>
@@ -38,7 +41,7 @@
 #define MAX_STREAMS 4096
 
 struct opts {
-	int port, delay_ms, reply_ms, freq, gap_ms, false_at_ms, hangover_ms, chunk_ms, hangup_after, clear;
+	int port, delay_ms, per_call_ms, reply_ms, freq, gap_ms, false_at_ms, hangover_ms, chunk_ms, hangup_after, clear;
 	double threshold;
 	const char *call_control;
 };
@@ -58,6 +61,7 @@ struct stream_stats {
 
 static struct stream_stats *streams[MAX_STREAMS];
 static int nstreams;
+static int open_streams; /* media WebSockets connected now (--delay-per-call) */
 static long webhooks, answers;
 
 struct outq {
@@ -285,7 +289,10 @@ static void on_media(struct lws *wsi, struct pss *s, const struct vs_media_msg *
 
 			s->st->last_end_ms = (double)ev[i].sample / 8.0;
 			if (p)
-				q_audio(wsi, s, p, n, end_ns + (uint64_t)o.delay_ms * 1000000ull, 1);
+				q_audio(wsi, s, p, n,
+					end_ns + (uint64_t)(o.delay_ms + o.per_call_ms * (open_streams > 1 ? open_streams - 1 : 0)) *
+							 1000000ull,
+					1);
 		}
 	}
 	s->nsamples += 160;
@@ -488,6 +495,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 
 		memset(s, 0, sizeof(*s));
 		s->is_ws = 1;
+		open_streams++;
 		vs_vad_init(&s->vad, &vc);
 		return 0;
 	}
@@ -538,6 +546,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		return 0;
 	}
 	case LWS_CALLBACK_CLOSED:
+		if (s->is_ws && open_streams > 0)
+			open_streams--;
 		while (s->q) {
 			struct outq *it = s->q;
 
@@ -584,6 +594,8 @@ static int parse_args(int argc, char **argv)
 			o.port = atoi(v);
 		else if (strcmp(a, "--delay") == 0)
 			o.delay_ms = atoi(v);
+		else if (strcmp(a, "--delay-per-call") == 0)
+			o.per_call_ms = atoi(v);
 		else if (strcmp(a, "--reply-ms") == 0)
 			o.reply_ms = atoi(v);
 		else if (strcmp(a, "--freq") == 0)

@@ -82,6 +82,35 @@ static void test_profile_overlay(void **state)
 	vs_config_free(&c);
 }
 
+/* [vstress:P] extends = Q: Q's overlays apply under P, P's nearer. */
+static void test_profile_extends(void **state)
+{
+	struct vs_config c;
+	struct vs_err err = {0};
+
+	(void)state;
+	write_file("p.ini", "[load:soak]\ncalls = 4\n[vstress:soak]\nextends = hermetic\n[load:hermetic]\ncalls = 2\n"
+			    "provision = true\n[load]\ncalls = 10\nprovision = false\nramp = 1s\n"
+			    "[vstress:loop]\nextends = loop\n");
+	vs_config_init(&c);
+	assert_int_equal(vs_config_load(&c, dir, &err), 0);
+	assert_string_equal(vs_config_get(&c, "load", "calls", &err), "2"); /* hermetic by default */
+	free(c.profile);
+	c.profile = vs_xstrdup("soak");
+	assert_string_equal(vs_config_get(&c, "load", "calls", &err), "4");
+	assert_string_equal(vs_config_get(&c, "load", "provision", &err), "true");
+	assert_string_equal(vs_config_get(&c, "load", "ramp", &err), "1s");
+	free(c.profile);
+	c.profile = vs_xstrdup("loop"); /* extends itself: bounded, no hang */
+	assert_string_equal(vs_config_get(&c, "load", "calls", &err), "10");
+	/* --set beats the overlays (a short soak: --set load.stages=...) */
+	free(c.profile);
+	c.profile = vs_xstrdup("soak");
+	assert_int_equal(vs_config_set(&c, "load.calls=7", &err), 0);
+	assert_string_equal(vs_config_get(&c, "load", "calls", &err), "7");
+	vs_config_free(&c);
+}
+
 static void test_interpolation(void **state)
 {
 	struct vs_err err = {0};
@@ -234,6 +263,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_lexical_order_and_override, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_profile_overlay, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_profile_extends, setup, teardown),
 		cmocka_unit_test(test_interpolation),
 		cmocka_unit_test_setup_teardown(test_errors_name_file_and_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_section_recorded, setup, teardown),

@@ -16,6 +16,8 @@
 #define PT_AGENT_FIXTURE
 #include "ptest.h"
 
+#include <math.h>
+
 #define TURN_WITHIN "3s"
 
 /* The plugin aimed at agent + world, as [load:hermetic] does. */
@@ -158,6 +160,112 @@ static void faulty_agent_fails(void **st)
 	pt_agent_restart(&agent, &world, &key, NULL, NULL);
 }
 
+/* One turn of a call as the agent recorded it (call_turns, kind 'turn'):
+ * its LLM's first-token time (of the provider that answered), its TTS's
+ * first audio, and that provider. */
+static void agent_turn(const char *ccid, double *llm_ttfb, double *tts_ttfb, char *provider, size_t plen)
+{
+	char cmd[1800], line[256];
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd),
+		 "psql -At -F ' ' '%s' -c \"SELECT t.llm_ttfb_ms, t.tts_ttfb_ms, t.llm_provider FROM call_turns t JOIN "
+		 "call_logs l ON l.id = t.call_log_id WHERE l.call_control_id = '%s' AND t.kind = 'turn' ORDER BY "
+		 "t.turn_index LIMIT 1\"",
+		 tgt_db_url, ccid);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	pclose(f);
+	provider[0] = '\0';
+	assert_int_equal(sscanf(line, "%lf %lf %63s", llm_ttfb, tts_ttfb, provider), 3);
+	(void)plen;
+}
+
+/* [load] faults under load, the reference agent really failing over: the
+ * world's LLM stand-in for OpenAI stalls from 1 s to 10 s after the batch
+ * starts; the agent (LLM_FIRST_TOKEN_TIMEOUT_SECONDS=1.5) waits 1.5 s for
+ * the first token, then moves to its next LLM.  Calls 1-2 have their
+ * caller turn inside the window, calls 3-4 after it.  The failover time
+ * measured from the caller's side (turn latency above the p50 outside the
+ * window) must agree within 100 ms with what the agent's own records make
+ * it: 1.5 s of timeout plus how much slower the backup's first token and
+ * first audio were than the primary's on the baseline turn (call_turns
+ * llm_ttfb_ms, tts_ttfb_ms).
+ * With no_failover (only the first LLM tried) the agent gives the calls in
+ * the window up (fallback message, transfer): fault.1 fails. */
+static void faults_under_load(void **st)
+{
+	struct fakehost *fh;
+	json_t *f, *calls;
+	double base_llm = 0, base_tts = 0;
+	(void)st;
+	if (getenv("VSTRESS_SLOW_RUNTIME"))
+		skip();
+	pt_agent_restart(&agent, &world, &key, NULL, "LLM_FIRST_TOKEN_TIMEOUT_SECONDS=1.5");
+	fh = ld_host("plugins/load/tests/short.ini", "4", "2");
+	fh_set_opts(fh, "ramp", "0ms", "faults", "at 1s for 9s: openai stall");
+	assert_int_equal(fh_run(fh), VS_OK);
+	fh_dump(fh);
+	assert_check_says(fh, "fault.1", VS_CHECK_PASS, "0 replies lost");
+	assert_check(fh, "fault.1.recovery", VS_CHECK_PASS);
+	f = json_array_get(json_object_get(fh_attached(fh, "summary"), "faults"), 0);
+	calls = fh_attached(fh, "calls");
+	assert_non_null(f);
+	assert_int_equal(json_integer_value(json_object_get(f, "calls_affected")), 2);
+	/* the primary's figures: of calls 3-4 (after the window), the one
+	 * whose turn is the plugin's baseline (the p50 outside the window) */
+	{
+		double bl = json_number_value(json_object_get(fh_attached(fh, "summary"), "faults_baseline_turn_p50_ms")),
+		       best = 1e9;
+		for (size_t i = 2; i < 4; i++) {
+			json_t *cr = json_object_get(json_array_get(calls, i), "call");
+			json_t *tu = json_object_get(json_object_get(cr, "media"), "turns"), *u;
+			size_t j;
+			double l, t;
+			char prov[64];
+			json_array_foreach(tu, j, u)
+			{
+				double lat = json_number_value(json_object_get(u, "latency_ms"));
+				if (json_number_value(json_object_get(u, "ref_ms")) <= 0 || fabs(lat - bl) >= best)
+					continue;
+				best = fabs(lat - bl);
+				agent_turn(json_string_value(json_object_get(cr, "call_control_id")), &l, &t, prov, sizeof(prov));
+				assert_string_equal(prov, "openai");
+				base_llm = l;
+				base_tts = t;
+			}
+		}
+		assert_true(best < 1);
+	}
+	for (size_t k = 0; k < 2; k++) {
+		json_t *c = json_array_get(json_object_get(f, "calls"), k);
+		size_t i = (size_t)json_integer_value(json_object_get(c, "call")) - 1;
+		double l, t, want, got = json_number_value(json_object_get(c, "failover_ms"));
+		char prov[64];
+		agent_turn(json_string_value(json_object_get(json_object_get(json_array_get(calls, i), "call"),
+							      "call_control_id")),
+			   &l, &t, prov, sizeof(prov));
+		assert_string_not_equal(prov, "openai"); /* it really failed over */
+		want = 1500 + (l - base_llm) + (t - base_tts);
+		print_message("call %zu: failover measured %.0f ms, from the agent's records %.0f ms (1500 + LLM %s "
+			      "%.0f - openai %.0f + TTS %.0f - %.0f)\n",
+			      i + 1, got, want, prov, l, base_llm, t, base_tts);
+		assert_true(got >= want - 100 && got <= want + 100);
+	}
+	fh_free(fh);
+
+	pt_agent_restart(&agent, &world, &key, "no_failover", "LLM_FIRST_TOKEN_TIMEOUT_SECONDS=1.5");
+	fh = ld_host("plugins/load/tests/short.ini", "4", "2");
+	fh_set_opts(fh, "ramp", "0ms", "faults", "at 1s for 9s: openai stall");
+	assert_int_equal(fh_run(fh), VS_OK);
+	fh_dump(fh);
+	/* the agent's fallback: a message, then the transfer to a person */
+	assert_check_says(fh, "fault.1", VS_CHECK_FAIL, "2 calls handed off by the agent (transfer)");
+	fh_free(fh);
+	pt_agent_restart(&agent, &world, &key, NULL, NULL);
+}
+
 /* An agent whose series are named its own way (the reference agent with
  * METRICS_PREFIX=voicebot_): declared in [target] signal.*, they are read;
  * one left undeclared skips naming its key; a bad selector is a config
@@ -248,6 +356,7 @@ int main(void)
 		cmocka_unit_test(sequential_calls_fail_concurrency),
 		cmocka_unit_test(faulty_agent_fails),
 		cmocka_unit_test(renamed_signals),
+		cmocka_unit_test(faults_under_load),
 		cmocka_unit_test(unreachable_target_fails_clearly),
 	};
 	if (getenv("PT_FILTER"))
