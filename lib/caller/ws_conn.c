@@ -313,7 +313,7 @@ static long parse_upgrade(struct ws_conn *w, const uint8_t *p, size_t n)
 
 static int deliver(struct ws_conn *w, int op, const uint8_t *p, size_t n)
 {
-	if (w->cb && w->cb->on_message && !w->close_sent)
+	if (w->cb && w->cb->on_message) /* also after our close: echoes of the last frames */
 		w->cb->on_message(w->user, op, (const char *)p, n);
 	return 0;
 }
