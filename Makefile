@@ -131,7 +131,8 @@ all: core plugins
 core: $(BIN)
 plugins: $(PLUGIN_SOS)
 fixtures: $(FIXTURE_SOS)
-tests: $(UNIT_BINS) $(PTEST_BINS) $(ECHO_TARGET) $(HOSTILE_AGENT) $(FUZZ_REPLAY) fixtures
+tests: $(UNIT_BINS) $(PTEST_BINS) $(ECHO_TARGET) $(HOSTILE_AGENT) $(FUZZ_REPLAY) fixtures \
+	$(BUILD)/bench/calls $(BUILD)/bench/peers/echo_srv
 fuzz-build: $(FUZZ_BINS)
 bench-build: $(BENCH_BINS) $(PEER_BINS) bench/peers/node_modules/ws/package.json
 # Runs bench/calls, the Node peer and the epoll floor at 100, 1,000 and

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <time.h>
 
 #include "call_int.h"
@@ -320,8 +321,10 @@ void call_on_timer(struct vs_call *c, uint64_t now)
 	case CALL_STREAMING:
 		stream_tick(c, now);
 		break;
-	case CALL_CLOSING: /* the agent did not close after our close frame */
-	default:
+	case CALL_CLOSING: /* the agent did not close after our close frame: */
+	default:           /* what it sent before is still heard (a late loop) */
+		if (c->ws.fd >= 0)
+			ws_conn_io(&c->ws, EPOLLIN, c->loop->scratch, sizeof(c->loop->scratch));
 		finalize(c);
 		break;
 	}
