@@ -21,24 +21,6 @@
 #define GRID_NS 1000000ull                      /* starts are put on a 1 ms grid ... */
 #define PHASES 20                               /* ... in the least used of the next 20 slots */
 
-int64_t call_listen_idx(const struct vs_call *c, uint64_t t)
-{
-	if (!c->t0 || t < c->t0)
-		return 0;
-	return (int64_t)((t - c->t0) * CALL_RATE / 1000000000ull);
-}
-
-int call_send_text(struct vs_call *c, char *msg)
-{
-	int rc;
-
-	if (!msg)
-		return -1;
-	rc = ws_conn_send(&c->ws, WS_OP_TEXT, msg, strlen(msg));
-	free(msg);
-	return rc;
-}
-
 static void stream_info(const struct vs_call *c, struct vs_stream_info *si)
 {
 	memset(si, 0, sizeof(*si));
@@ -50,17 +32,6 @@ static void stream_info(const struct vs_call *c, struct vs_stream_info *si)
 	si->to = c->to;
 	si->client_state = c->client_state;
 	si->custom_parameters_json = c->custom_params;
-}
-
-void call_flush_marks(struct vs_call *c)
-{
-	char *name;
-
-	while ((name = call_ear_due_mark(&c->ear))) {
-		if (call_send_text(c, vs_media_mark(c->stream_id, ++c->seq, name)) == 0)
-			c->res.marks_echoed++;
-		free(name);
-	}
 }
 
 /* --- the end ------------------------------------------------------------- */
@@ -128,7 +99,7 @@ static void fail_call(struct vs_call *c, const char *fmt, ...)
 	finalize(c);
 }
 
-void call_kill(struct vs_call *c, const char *why)
+static void call_kill(struct vs_call *c, const char *why)
 {
 	fail_call(c, "%s%s", why, "");
 }
@@ -181,7 +152,7 @@ static void begin_hangup(struct vs_call *c)
 	call_loop_schedule(c, call_now_ns() + CLOSE_TIMEOUT_NS);
 }
 
-void call_on_abort(struct vs_call *c, int req)
+static void call_on_abort(struct vs_call *c, int req)
 {
 	if (c->state == CALL_DONE || c->hangup_sent)
 		return;
@@ -312,7 +283,7 @@ dead:
 	finalize(c);
 }
 
-void call_on_timer(struct vs_call *c, uint64_t now)
+static void call_on_timer(struct vs_call *c, uint64_t now)
 {
 	switch (c->state) {
 	case CALL_CONNECTING:
@@ -330,7 +301,7 @@ void call_on_timer(struct vs_call *c, uint64_t now)
 	}
 }
 
-void call_on_io(struct vs_call *c, uint32_t events)
+static void call_on_io(struct vs_call *c, uint32_t events)
 {
 	enum call_state was = c->state;
 
@@ -351,7 +322,7 @@ void call_on_io(struct vs_call *c, uint32_t events)
 	(void)was;
 }
 
-void call_begin(struct vs_call *c)
+static void call_begin(struct vs_call *c)
 {
 	char hdr[600];
 	int req;
@@ -385,6 +356,19 @@ void call_begin(struct vs_call *c)
 }
 
 /* --- the API ---------------------------------------------------------------- */
+
+static const struct call_loop_ops call_ops = {
+	.begin = call_begin,
+	.on_io = call_on_io,
+	.on_timer = call_on_timer,
+	.on_abort = call_on_abort,
+	.kill = call_kill,
+};
+
+int vs_call_engine_new(struct vs_call_engine **out, const struct vs_call_engine_opts *o, char *err, size_t errlen)
+{
+	return call_engine_create(out, o, &call_ops, err, errlen);
+}
 
 static int parse_url(struct vs_call *c, const char *url)
 {

@@ -165,7 +165,18 @@ struct vs_call {
 	struct vs_call_result res;
 };
 
+/* What a loop does with its calls (call_engine.c fills it in): the loop
+ * knows when, the engine knows what. */
+struct call_loop_ops {
+	void (*begin)(struct vs_call *c);                 /* connect (or fail) */
+	void (*on_io)(struct vs_call *c, uint32_t events); /* its socket is ready */
+	void (*on_timer)(struct vs_call *c, uint64_t now); /* its deadline passed */
+	void (*on_abort)(struct vs_call *c, int req);      /* 1 abort, 2 far-end hang-up */
+	void (*kill)(struct vs_call *c, const char *why);  /* the engine is being freed */
+};
+
 struct vs_call_engine {
+	const struct call_loop_ops *ops;
 	struct call_loop *loops;
 	int nloops;
 	int max_calls;
@@ -186,14 +197,11 @@ void call_loop_unschedule(struct vs_call *c);
 int call_loop_watch(struct vs_call *c);
 void call_loop_unwatch(struct vs_call *c);
 uint64_t call_now_ns(void);
-/* call_engine.c, called by the loop. */
-void call_begin(struct vs_call *c);                 /* connect (or fail) */
-void call_on_io(struct vs_call *c, uint32_t events);
-void call_on_timer(struct vs_call *c, uint64_t now);
-void call_on_abort(struct vs_call *c, int req);     /* 1 abort, 2 far-end hang-up */
-void call_kill(struct vs_call *c, const char *why); /* engine shutting down */
+/* The engine's loops and TLS context (vs_call_engine_new). */
+int call_engine_create(struct vs_call_engine **out, const struct vs_call_engine_opts *o, const struct call_loop_ops *ops,
+		       char *err, size_t errlen);
 
-/* call_engine.c: helpers for call_cursor.c and call_rx.c (loop thread). */
+/* call_send.c: writing to the agent (loop thread). */
 int call_send_text(struct vs_call *c, char *msg); /* sends and frees msg */
 void call_flush_marks(struct vs_call *c);          /* echo marks now due */
 int64_t call_listen_idx(const struct vs_call *c, uint64_t t);

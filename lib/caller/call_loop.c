@@ -178,7 +178,7 @@ static void on_wake(struct call_loop *l)
 		next = todo->next;
 		todo->next = l->active;
 		l->active = todo;
-		call_begin(todo);
+		l->e->ops->begin(todo);
 	}
 	if (gen == l->abort_seen)
 		return;
@@ -191,7 +191,7 @@ static void on_wake(struct call_loop *l)
 		req = c->abort_req;
 		pthread_mutex_unlock(&l->mu);
 		if (req)
-			call_on_abort(c, req);
+			l->e->ops->on_abort(c, req);
 	}
 }
 
@@ -218,7 +218,7 @@ static void *loop_main(void *arg)
 					perror("call engine: timerfd");
 				l->armed = 0; /* expired: arm again below */
 			} else {
-				call_on_io(p, evs[i].events);
+				l->e->ops->on_io(p, evs[i].events);
 			}
 		}
 		now = call_now_ns();
@@ -226,7 +226,7 @@ static void *loop_main(void *arg)
 			struct vs_call *c = l->heap[0];
 
 			call_loop_unschedule(c);
-			call_on_timer(c, now);
+			l->e->ops->on_timer(c, now);
 		}
 		arm_timer(l);
 		pthread_mutex_lock(&l->mu);
@@ -236,7 +236,7 @@ static void *loop_main(void *arg)
 			break;
 	}
 	while (l->active)
-		call_kill(l->active, "aborted: the engine was freed");
+		l->e->ops->kill(l->active, "aborted: the engine was freed");
 	return NULL;
 }
 
@@ -309,7 +309,8 @@ static void raise_nofile(int want)
 	setrlimit(RLIMIT_NOFILE, &r);
 }
 
-int vs_call_engine_new(struct vs_call_engine **out, const struct vs_call_engine_opts *o, char *err, size_t errlen)
+int call_engine_create(struct vs_call_engine **out, const struct vs_call_engine_opts *o, const struct call_loop_ops *ops,
+		       char *err, size_t errlen)
 {
 	struct vs_call_engine *e;
 	int n = o && o->engines > 0 ? o->engines : 0;
@@ -340,6 +341,7 @@ int vs_call_engine_new(struct vs_call_engine **out, const struct vs_call_engine_
 	}
 	pthread_mutex_init(&e->mu, NULL);
 	pthread_cond_init(&e->cv, NULL);
+	e->ops = ops;
 	e->max_calls = o && o->max_calls > 0 ? o->max_calls : 1024;
 	raise_nofile(e->max_calls + 256);
 	e->ssl = SSL_CTX_new(TLS_client_method());
