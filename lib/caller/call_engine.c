@@ -199,11 +199,10 @@ static const struct ws_conn_cb conn_cb = {.on_open = on_open, .on_message = on_m
 static int send_frame(struct vs_call *c, uint64_t frame, uint64_t due, const uint8_t fr[CALL_FRAME])
 {
 	struct call_loop *l = c->loop;
-	char *msg = vs_media_media(c->stream_id, ++c->seq, "inbound", frame + 1, frame * 20, fr, CALL_FRAME);
 	uint64_t now = call_now_ns();
 	double late_ms = now > due ? (double)(now - due) / 1e6 : 0;
 
-	if (!msg || call_send_text(c, msg) != 0) {
+	if (call_send_media(c, frame, fr) != 0) {
 		snprintf(c->res.error, sizeof(c->res.error), "write failed%s%s", c->ws.err[0] ? ": " : "", c->ws.err);
 		return -1;
 	}
@@ -485,6 +484,7 @@ int vs_call_start(struct vs_call_engine *e, const struct vs_call_script *s, cons
 	snprintf(c->res.script, sizeof(c->res.script), "%s", s->name ? s->name : "");
 	c->res.first_reply_ms = -1;
 	c->ws.fd = -1;
+	call_send_init(c);
 	if (call_impair_attach(c) != 0)
 		goto out;
 	resolve(c);

@@ -143,6 +143,7 @@ struct vs_call {
 	uint64_t frame;            /* next frame index */
 	uint64_t seq;              /* outbound sequence_number */
 	int sent_start, hangup_sent;
+	int stream_id_plain;       /* no JSON escaping needed (call_send_media) */
 	/* script cursor */
 	size_t step;
 	int64_t step_start;        /* sample index the current step began at */
@@ -203,6 +204,10 @@ int call_engine_create(struct vs_call_engine **out, const struct vs_call_engine_
 
 /* call_send.c: writing to the agent (loop thread). */
 int call_send_text(struct vs_call *c, char *msg); /* sends and frees msg */
+/* The `media` message of frame k (without a JSON tree); call_send_init
+ * once the call's ids are set. */
+int call_send_media(struct vs_call *c, uint64_t k, const uint8_t fr[CALL_FRAME]);
+void call_send_init(struct vs_call *c);
 void call_flush_marks(struct vs_call *c);          /* echo marks now due */
 int64_t call_listen_idx(const struct vs_call *c, uint64_t t);
 /* call_cursor.c: frame c->frame's audio into out; 1 when the caller hangs up. */

@@ -235,6 +235,16 @@ static void *loop_main(void *arg)
 		if (stop)
 			break;
 	}
+	/* calls handed over but not begun end too, so no vs_call_wait hangs */
+	pthread_mutex_lock(&l->mu);
+	while (l->pending) {
+		struct vs_call *c = l->pending;
+
+		l->pending = c->next;
+		c->next = l->active;
+		l->active = c;
+	}
+	pthread_mutex_unlock(&l->mu);
 	while (l->active)
 		l->e->ops->kill(l->active, "aborted: the engine was freed");
 	return NULL;

@@ -41,7 +41,7 @@ static void note_bad(struct vs_call *c, const char *why, const char *text, size_
 static void on_agent_media(struct vs_call *c, const struct vs_media_msg *m, uint64_t now)
 {
 	const size_t max_ahead = (size_t)VS_CALL_MAX_AHEAD_MS * CALL_RATE / 1000;
-	int16_t *pcm;
+	int16_t small[1024], *pcm;
 
 	c->res.frames_received++;
 	c->res.samples_received += m->payload_len;
@@ -58,12 +58,14 @@ static void on_agent_media(struct vs_call *c, const struct vs_media_msg *m, uint
 		c->res.audio_dropped_ms += (double)m->payload_len * 1000.0 / CALL_RATE;
 		return;
 	}
-	pcm = malloc(m->payload_len * sizeof(*pcm));
+	/* the usual 20 ms frame decodes on the stack; a long chunk on the heap */
+	pcm = m->payload_len <= 1024 ? small : malloc(m->payload_len * sizeof(*pcm));
 	if (!pcm)
 		return;
 	vs_ulaw_decode_buf(m->payload, m->payload_len, pcm);
 	call_ear_push(&c->ear, call_listen_idx(c, now), pcm, m->payload_len);
-	free(pcm);
+	if (pcm != small)
+		free(pcm);
 	if ((double)c->ear.qlen * 1000.0 / CALL_RATE > c->res.ahead_max_ms)
 		c->res.ahead_max_ms = (double)c->ear.qlen * 1000.0 / CALL_RATE;
 }
