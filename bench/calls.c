@@ -5,9 +5,10 @@
  *   call-seconds per CPU-second, cores used, send lateness p50/p99/max
  *   (each frame's send time minus its intended slot, HDR histogram),
  *   frames accounted (echoed back / sent), RSS per call.
- *   calls --url ws://127.0.0.1:PORT/ [--calls N] [--seconds S] [--engines E] [--check]
+ *   calls --url ws[s]://127.0.0.1:PORT/ [--calls N] [--seconds S] [--engines E] [--check] [--insecure]
  * --check: exit 1 unless every call ended cleanly and >= 99.9 % of frames
- * came back (functional only; no timing is judged). */
+ * came back (functional only; no timing is judged).  --insecure: wss
+ * without certificate verification. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +51,7 @@ static long rss_kib(void)
 int main(int argc, char **argv)
 {
 	const char *url = NULL;
-	int n = 100, secs = 10, engines = 1, check = 0, ok = 0, failed_shown = 0;
+	int n = 100, secs = 10, engines = 1, check = 0, insecure = 0, ok = 0, failed_shown = 0;
 	char err[256], text[256];
 	struct vs_call_engine *e = NULL;
 	struct vs_call_script *s = NULL;
@@ -71,17 +72,19 @@ int main(int argc, char **argv)
 			engines = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--check"))
 			check = 1;
+		else if (!strcmp(argv[i], "--insecure"))
+			insecure = 1;
 		else
 			url = NULL, i = argc;
 	}
 	if (!url || n < 1 || secs < 1 || engines < 1) {
-		fprintf(stderr, "usage: calls --url ws://HOST:PORT/PATH [--calls N] [--seconds S] [--engines E] [--check]\n");
+		fprintf(stderr, "usage: calls --url ws://HOST:PORT/PATH [--calls N] [--seconds S] [--engines E] [--check] [--insecure]\n");
 		return 2;
 	}
 	snprintf(text, sizeof(text), "[call]\nname = bench\nmax_duration = %ds\n[step.1]\ntone = %ds\nlevel = -20dB\n",
 		 secs + 60, secs);
 	if (vs_call_script_parse(text, "bench.ini", NULL, &s, err, sizeof(err)) != 0 ||
-	    vs_call_engine_new(&e, &(struct vs_call_engine_opts){.max_calls = n, .engines = engines}, err,
+	    vs_call_engine_new(&e, &(struct vs_call_engine_opts){.max_calls = n, .engines = engines, .tls_insecure = insecure}, err,
 			       sizeof(err)) != 0) {
 		fprintf(stderr, "calls: %s\n", err);
 		return 1;

@@ -3,7 +3,8 @@
 # call engine against bench/peers/echo_srv, once on one event loop and once
 # on two; each must end every call cleanly with >= 99.9 % of its frames
 # echoed back (calls --check).  Functional only: no timing is judged here
-# (make bench measures; this machine is shared).  About 6 s.
+# (make bench measures; this machine is shared).  Then wss:// against a
+# Python websockets echo with a self-signed certificate.  About 9 s.
 set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -30,4 +31,35 @@ for engines in 1 2; do
 	fi
 	echo "$out" | sed 's/^/# /'
 done
+
+# wss:// through the engine's TLS: a self-signed certificate is refused with
+# the reason unless verification is off (tls_insecure), then frames echo.
+py=examples/reference-agent/.venv/bin/python
+if [ -x "$py" ] && "$py" -c "import websockets" 2>/dev/null &&
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/k.pem" -out "$tmp/c.pem" -days 1 \
+		-subj "/CN=localhost" >/dev/null 2>&1; then
+	"$py" tests/integration/wss_echo.py "$tmp/c.pem" "$tmp/k.pem" 30 >"$tmp/wss.out" 2>&1 &
+	wpid=$!
+	for _ in $(seq 50); do grep -q LISTENING "$tmp/wss.out" && break; sleep 0.1; done
+	wport=$(awk '/LISTENING/{print $2}' "$tmp/wss.out")
+	n=$((n + 1))
+	out=$("$BUILD/bench/calls" --url "wss://localhost:${wport:-1}/" --calls 5 --seconds 1 --check 2>&1)
+	if [ $? != 0 ] && echo "$out" | grep -q "TLS handshake: .*certificate verify failed"; then
+		echo "ok $n - wss with a self-signed certificate: refused, naming the verification failure"
+	else
+		echo "not ok $n - wss with a self-signed certificate was not refused with its reason"
+	fi
+	echo "$out" | sed 's/^/# /'
+	n=$((n + 1))
+	if out=$("$BUILD/bench/calls" --url "wss://localhost:${wport:-1}/" --calls 5 --seconds 1 --check --insecure 2>&1); then
+		echo "ok $n - wss with verification off (tls_insecure): all clean, frames echoed"
+	else
+		echo "not ok $n - wss with verification off"
+	fi
+	echo "$out" | sed 's/^/# /'
+	kill "$wpid" 2>/dev/null
+else
+	n=$((n + 1))
+	echo "ok $n # SKIP wss: needs the reference agent's venv (websockets) and openssl"
+fi
 echo "1..$n"
