@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "call_int.h"
+#include "call_fastmsg.h"
 #include "vstress/telnyx/media_msg.h"
 #include "vstress/audio/ulaw.h"
 
@@ -94,6 +95,18 @@ void call_message(struct vs_call *c, const char *text, size_t len)
 	uint64_t now = call_now_ns();
 
 	c->res.msgs_received++;
+	{ /* the usual case first: a plain media message, no JSON tree */
+		uint8_t pl[2048];
+		struct vs_media_msg fm;
+
+		memset(&fm, 0, sizeof(fm));
+		if (call_fast_media(text, len, pl, sizeof(pl), &fm.payload_len) == 0) {
+			fm.event = VS_MEV_MEDIA;
+			fm.payload = pl;
+			on_agent_media(c, &fm, now);
+			return;
+		}
+	}
 	if (vs_media_parse(text, len, VS_CALL_MAX_FRAME, &m, err, sizeof(err)) != 0) {
 		c->res.bad_messages++;
 		note_bad(c, err, text, len);
