@@ -117,20 +117,31 @@ FUZZ_SECONDS ?= 30
 
 BENCH_SRCS  := $(sort $(wildcard bench/*.c))
 BENCH_BINS  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+# bench/peers/: what make bench measures the call engine against (bench/README.md)
+PEER_SRCS   := $(sort $(wildcard bench/peers/*.c))
+PEER_BINS   := $(patsubst bench/peers/%.c,$(BUILD)/bench/peers/%,$(PEER_SRCS))
 
 # Plugin sources are found per target (secondary expansion).
 .SECONDEXPANSION:
 
-.PHONY: all core plugins fixtures tests check check-c valgrind demo deps install clean bench world fuzz fuzz-build layout-objs
+.PHONY: all core plugins fixtures tests check check-c valgrind demo deps install clean bench bench-build world fuzz fuzz-build layout-objs
 
 all: core plugins
 
 core: $(BIN)
 plugins: $(PLUGIN_SOS)
 fixtures: $(FIXTURE_SOS)
-tests: $(UNIT_BINS) $(PTEST_BINS) $(ECHO_TARGET) $(HOSTILE_AGENT) $(FUZZ_REPLAY) fixtures
+tests: $(UNIT_BINS) $(PTEST_BINS) $(ECHO_TARGET) $(HOSTILE_AGENT) $(FUZZ_REPLAY) fixtures \
+	$(BUILD)/bench/calls $(BUILD)/bench/peers/echo_srv
 fuzz-build: $(FUZZ_BINS)
-bench: $(BENCH_BINS)
+bench-build: $(BENCH_BINS) $(PEER_BINS) bench/peers/node_modules/ws/package.json
+# Runs bench/calls, the Node peer and the epoll floor at 100, 1,000 and
+# 2,000 calls, each pinned to one core, and prints one table (not in make check).
+bench: bench-build
+	@BUILD=$(BUILD) bench/run.sh
+# `ws` at the version pinned in bench/peers/package-lock.json
+bench/peers/node_modules/ws/package.json: bench/peers/package.json bench/peers/package-lock.json
+	cd bench/peers && npm ci --no-audit --no-fund
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -215,6 +226,10 @@ $(BUILD)/tests/$(word 2,$(subst /, ,$(1)))_$(basename $(notdir $(1))): $(1) $(FA
 		$$(PKG_LIBS) $$(LIBS_$(word 2,$(subst /, ,$(1)))) $(UTIL_LIBS) -lcmocka -ldl -lm -lpthread
 endef
 $(foreach s,$(PTEST_SRCS),$(eval $(call ptest_rule,$(s))))
+
+$(BUILD)/bench/peers/%: bench/peers/%.c $(CORE_LIB) $(UTIL_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O2 $(LDFLAGS) -o $@ $< $(CORE_LIB) $(UTIL_LIB) $(PKG_LIBS) -lm -lpthread
 
 $(BUILD)/bench/%: bench/%.c $(CORE_LIB) $(UTIL_LIB)
 	@mkdir -p $(dir $@)

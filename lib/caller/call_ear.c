@@ -73,8 +73,12 @@ int call_ear_push(struct call_ear *e, int64_t now_idx, const int16_t *pcm, size_
 		e->qcap = ncap;
 		e->qhead = 0;
 	}
-	for (size_t i = 0; i < n; i++)
-		e->q[(e->qhead + e->qlen + i) % e->qcap] = pcm[i];
+	{ /* at most two runs: up to the ring's end, then from its start */
+		size_t at = (e->qhead + e->qlen) % e->qcap, first = e->qcap - at < n ? e->qcap - at : n;
+
+		memcpy(e->q + at, pcm, first * sizeof(*pcm));
+		memcpy(e->q, pcm + first, (n - first) * sizeof(*pcm));
+	}
 	e->qlen += n;
 	return 0;
 }
@@ -108,7 +112,8 @@ void call_ear_advance(struct call_ear *e, int64_t now_idx)
 
 			if (e->qlen && idx >= e->qstart) {
 				fr[j] = e->q[e->qhead];
-				e->qhead = (e->qhead + 1) % e->qcap;
+				if (++e->qhead == e->qcap) /* a wrap, not a division per sample */
+					e->qhead = 0;
 				e->qlen--;
 				e->qstart++;
 			} else {

@@ -1,101 +1,25 @@
-/* The caller engine: many calls on one libwebsockets context and one
- * service thread.  Each call connects to a stream_url as Telnyx would, sends
- * connected + start, then one 20 ms PCMU frame per slot on one monotonic
- * clock (frame k is due at t0 + k * 20 ms), answers marks, honours clear
- * and listens to the agent through call_ear. */
+/* One call's life on its engine loop (call_loop.c): connect and upgrade
+ * (ws_conn.c), `connected` + `start`, then one 20 ms PCMU frame per slot on
+ * one monotonic clock (frame k is due at t0 + k * 20 ms, t0 the intended
+ * start instant), marks answered, clear honoured, the agent heard through
+ * call_ear (call_rx.c); the public API of include/vstress/caller/call.h. */
 #include <errno.h>
-#include <jansson.h>
+#include <netdb.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <time.h>
 
 #include "call_int.h"
 #include "vstress/telnyx/media_msg.h"
 #include "vstress/telnyx/telnyx_event.h"
-#include "vstress/audio/ulaw.h"
 
-#define DTMF_FRAMES 10 /* 200 ms per digit */
-
-struct vs_call_engine {
-	struct lws_context *ctx;
-	pthread_t thr, ticker;
-	int thr_started, ticker_started;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int stop;
-	struct vs_call *pending; /* under mu: to connect */
-	struct vs_call *active;  /* service thread only */
-	int tls_insecure;
-	unsigned abort_gen;      /* under mu: bumped by each abort request */
-	unsigned abort_seen;     /* service thread */
-};
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int64_t listen_idx(const struct vs_call *c, uint64_t t)
-{
-	if (!c->t0 || t < c->t0)
-		return 0;
-	return (int64_t)((t - c->t0) * CALL_RATE / 1000000000ull);
-}
-
-/* --- control messages ------------------------------------------------- */
-
-static int ctl_push(struct vs_call *c, char *msg)
-{
-	if (!msg)
-		return -1;
-	if (c->nctl == c->capctl) {
-		size_t ncap = c->capctl ? c->capctl * 2 : 8;
-		char **n = realloc(c->ctl, ncap * sizeof(*n));
-
-		if (!n) {
-			free(msg);
-			return -1;
-		}
-		c->ctl = n;
-		c->capctl = ncap;
-	}
-	c->ctl[c->nctl++] = msg;
-	if (c->wsi)
-		lws_callback_on_writable(c->wsi);
-	return 0;
-}
-
-static char *ctl_pop(struct vs_call *c)
-{
-	char *m;
-
-	if (!c->nctl)
-		return NULL;
-	m = c->ctl[0];
-	memmove(c->ctl, c->ctl + 1, (c->nctl - 1) * sizeof(*c->ctl));
-	c->nctl--;
-	return m;
-}
-
-static int send_text(struct vs_call *c, const char *msg)
-{
-	size_t len = strlen(msg);
-
-	if (LWS_PRE + len > c->txcap) {
-		unsigned char *n = realloc(c->tx, LWS_PRE + len + 1);
-
-		if (!n)
-			return -1;
-		c->tx = n;
-		c->txcap = LWS_PRE + len + 1;
-	}
-	memcpy(c->tx + LWS_PRE, msg, len);
-	return lws_write(c->wsi, c->tx + LWS_PRE, len, LWS_WRITE_TEXT) < (int)len ? -1 : 0;
-}
+#define CONNECT_TIMEOUT_NS (10 * 1000000000ull) /* connect + TLS + upgrade */
+#define CLOSE_TIMEOUT_NS (2 * 1000000000ull)    /* our close frame -> the socket closed */
+#define GRID_NS 1000000ull                      /* starts are put on a 1 ms grid ... */
+#define PHASES 20                               /* ... in the least used of the next 20 slots */
 
 static void stream_info(const struct vs_call *c, struct vs_stream_info *si)
 {
@@ -110,423 +34,7 @@ static void stream_info(const struct vs_call *c, struct vs_stream_info *si)
 	si->custom_parameters_json = c->custom_params;
 }
 
-static void begin_hangup(struct vs_call *c)
-{
-	struct vs_stream_info si;
-
-	if (c->hangup_sent)
-		return;
-	c->hangup_sent = 1;
-	c->res.hangup_by = VS_HANGUP_CALLER;
-	c->state = CALL_CLOSING;
-	if (c->sent_start) {
-		stream_info(c, &si);
-		ctl_push(c, vs_media_stop(&si, ++c->seq));
-	}
-	if (c->wsi)
-		lws_callback_on_writable(c->wsi);
-}
-
-static void flush_marks(struct vs_call *c)
-{
-	char *name;
-
-	while ((name = call_ear_due_mark(&c->ear))) {
-		if (ctl_push(c, vs_media_mark(c->stream_id, ++c->seq, name)) == 0)
-			c->res.marks_echoed++;
-		free(name);
-	}
-}
-
-/* --- the script cursor ---------------------------------------------------- */
-
-static void log_step_start(struct vs_call *c, int64_t at)
-{
-	struct call_step_log *l = &c->log[c->nlog++];
-
-	memset(l, 0, sizeof(*l));
-	l->step = (int)c->step;
-	l->kind = c->s->steps[c->step].kind;
-	l->start = at;
-	l->end = at;
-	l->speech_end = -1;
-	l->barge_at = -1;
-	c->step_start = at;
-	c->clip_pos = 0;
-	c->phase = 0;
-	c->phase_at = at;
-	c->dtmf_i = 0;
-}
-
-static void step_done(struct vs_call *c, int64_t at)
-{
-	c->log[c->nlog - 1].end = at;
-	c->step++;
-}
-
-/* Frame `c->frame`: fill out[160].  Returns 1 when the caller hangs up. */
-static int next_frame(struct vs_call *c, uint8_t out[CALL_FRAME])
-{
-	const struct vs_call_script *s = c->s;
-	int64_t at = (int64_t)c->frame * CALL_FRAME;
-	int64_t heard = c->ear.pos; /* how far the ear has played */
-
-	memset(out, 0xFF, CALL_FRAME);
-	for (;;) {
-		const struct vs_call_step *st;
-		struct call_step_log *l;
-
-		if (c->step >= s->nsteps)
-			return 1;
-		if (c->nlog == c->step)
-			log_step_start(c, at);
-		st = &s->steps[c->step];
-		l = &c->log[c->nlog - 1];
-		switch (st->kind) {
-		case VS_STEP_SAY:
-		case VS_STEP_WAV:
-		case VS_STEP_TONE:
-		case VS_STEP_SILENCE:
-		case VS_STEP_NOISE:
-			if (c->clip_pos == 0 && st->speech_end >= 0)
-				l->speech_end = at + st->speech_end;
-			memcpy(out, st->ulaw + c->clip_pos, CALL_FRAME);
-			c->clip_pos += CALL_FRAME;
-			if (c->clip_pos >= st->n)
-				step_done(c, at + CALL_FRAME);
-			return 0;
-		case VS_STEP_DTMF:
-			if (c->phase == 0) {
-				char d[2] = {st->arg[c->dtmf_i], '\0'};
-				char when[32];
-
-				vs_iso8601_now(when);
-				ctl_push(c, vs_media_dtmf(c->stream_id, ++c->seq, d, when));
-				c->res.dtmf_sent++;
-				l->speech_end = at;
-			}
-			if (++c->phase >= DTMF_FRAMES) {
-				c->phase = 0;
-				if (st->arg[++c->dtmf_i] == '\0')
-					step_done(c, at + CALL_FRAME);
-			}
-			return 0;
-		case VS_STEP_WAIT_REPLY: {
-			int64_t timeout = (int64_t)st->duration_ms * CALL_RATE / 1000;
-			int64_t turn_end = (int64_t)s->m.turn_end_ms * CALL_RATE / 1000;
-
-			if (c->phase == 0) {
-				if (c->ear.speaking || c->ear.last_on >= c->step_start - CALL_FRAME)
-					c->phase = 1;
-				else if (at - c->step_start >= timeout) {
-					step_done(c, at);
-					continue;
-				}
-			}
-			if (c->phase == 1 && !c->ear.speaking && c->ear.last_off >= 0 &&
-			    heard - c->ear.last_off >= turn_end) {
-				step_done(c, at);
-				continue;
-			}
-			return 0;
-		}
-		case VS_STEP_BARGE_IN: {
-			int64_t timeout = (int64_t)st->duration_ms * CALL_RATE / 1000;
-			int64_t after = (int64_t)st->after_ms * CALL_RATE / 1000;
-
-			if (c->phase == 0) {
-				if (c->ear.speaking) {
-					c->phase = 1;
-					c->phase_at = c->ear.last_on;
-				} else if (at - c->step_start >= timeout) {
-					step_done(c, at);
-					continue;
-				} else {
-					return 0;
-				}
-			}
-			if (c->phase == 1) {
-				if (at < c->phase_at + after)
-					return 0;
-				c->phase = 2;
-				c->clip_pos = 0;
-				/* the barge-in starts with the frame that carries the caller's
-				 * first audible sample (the agent gets it at that frame's slot) */
-				l->barge_at = at + (st->speech_start > 0 ? st->speech_start / CALL_FRAME * CALL_FRAME : 0);
-				if (st->speech_end >= 0)
-					l->speech_end = at + st->speech_end;
-			}
-			memcpy(out, st->ulaw + c->clip_pos, CALL_FRAME);
-			c->clip_pos += CALL_FRAME;
-			if (c->clip_pos >= st->n)
-				step_done(c, at + CALL_FRAME);
-			return 0;
-		}
-		case VS_STEP_HANGUP:
-			step_done(c, at);
-			return 1;
-		}
-	}
-}
-
-/* --- writeable ------------------------------------------------------------ */
-
-static void call_sul_cb(lws_sorted_usec_list_t *sul)
-{
-	struct vs_call *c = lws_container_of(sul, struct vs_call, sul);
-
-	if (c->wsi)
-		lws_callback_on_writable(c->wsi);
-}
-
-static void schedule(struct vs_call *c, uint64_t now)
-{
-	uint64_t due = c->t0 + c->frame * CALL_FRAME_NS;
-	uint64_t held = call_messy_next_ns(c);
-
-	if (held < due) /* messy-caller hook: wake for a held (impaired) frame */
-		due = held;
-	if (c->nctl || now >= due) {
-		lws_callback_on_writable(c->wsi);
-		return;
-	}
-	lws_sul_schedule(c->e->ctx, 0, &c->sul, call_sul_cb, (lws_usec_t)((due - now) / 1000));
-}
-
-/* One write per callback.  Returns -1 to close the connection. */
-static int call_writeable(struct vs_call *c)
-{
-	uint64_t now = now_ns();
-	char *msg;
-	int rc;
-
-	pthread_mutex_lock(&c->e->mu);
-	rc = c->abort_req;
-	pthread_mutex_unlock(&c->e->mu);
-	if (rc && !c->hangup_sent) {
-		begin_hangup(c);
-		if (rc == 2) /* the far end hung up: a normal end, measured as such */
-			c->res.hangup_by = VS_HANGUP_AGENT;
-		else
-			snprintf(c->res.error, sizeof(c->res.error), "aborted");
-	}
-	if (c->nctl) {
-		msg = ctl_pop(c);
-		rc = send_text(c, msg);
-		if (msg && strstr(msg, "\"event\":\"start\"")) {
-			c->sent_start = 1;
-			c->t0 = now_ns();
-		}
-		free(msg);
-		if (rc != 0)
-			return -1;
-		if (c->hangup_sent && !c->nctl) {
-			lws_close_reason(c->wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
-			return -1;
-		}
-		schedule(c, now_ns());
-		return 0;
-	}
-	if (c->hangup_sent || !c->t0)
-		return 0;
-	if (now < c->t0 + c->frame * CALL_FRAME_NS && !call_messy_pump(c, now, send_text))
-		return -1; /* messy-caller hook: a held (impaired) frame due between slots */
-	else if (now >= c->t0 + c->frame * CALL_FRAME_NS) {
-		uint64_t due = c->t0 + c->frame * CALL_FRAME_NS;
-		double late_ms = (double)(now - due) / 1e6;
-		uint8_t fr[CALL_FRAME];
-
-		call_ear_advance(&c->ear, listen_idx(c, now));
-		flush_marks(c);
-		if (now - c->t0 >= (uint64_t)c->s->m.max_call_ms * 1000000ull) {
-			c->res.timed_out = 1;
-			begin_hangup(c);
-			return 0;
-		}
-		if (next_frame(c, fr)) {
-			begin_hangup(c);
-			return 0;
-		}
-		/* messy-caller hook: noise, backchannel, impairment (call_messy.c) */
-		if (call_messy_frame(c, fr, due, send_text) != 0) {
-			snprintf(c->res.error, sizeof(c->res.error), "write failed");
-			return -1;
-		}
-		c->res.frames_sent++;
-		if (late_ms > c->res.max_late_ms)
-			c->res.max_late_ms = late_ms;
-		if (late_ms > c->s->m.late_ms)
-			c->res.late_frames++;
-		c->frame++;
-	}
-	schedule(c, now_ns());
-	return 0;
-}
-
-/* --- receiving --------------------------------------------------------------- */
-
-/* The first bad message: the parser's reason and a quoted, printable excerpt. */
-static void note_bad(struct vs_call *c, const char *why, const char *text, size_t len)
-{
-	char q[64];
-	size_t j = 0;
-
-	if (!strncmp(why, "not JSON", 8))
-		c->res.bad_json++;
-	else if (strstr(why, "base64"))
-		c->res.bad_base64++;
-	else
-		c->res.bad_fields++;
-	if (c->res.first_bad[0])
-		return;
-	for (size_t i = 0; i < len && j + 5 < sizeof(q); i++) {
-		unsigned char ch = (unsigned char)text[i];
-
-		if (ch >= 0x20 && ch < 0x7f)
-			q[j++] = (char)ch;
-		else
-			j += (size_t)snprintf(q + j, sizeof(q) - j, "\\x%02x", ch);
-	}
-	q[j] = '\0';
-	snprintf(c->res.first_bad, sizeof(c->res.first_bad), "%.100s (message: '%s%s')", why, q, j < len ? "..." : "");
-}
-
-/* Agent audio: played on arrival or queued behind what plays, at most
- * VS_CALL_MAX_AHEAD_MS ahead (beyond that it is faster than real time:
- * dropped and reported). */
-static void on_agent_media(struct vs_call *c, const struct vs_media_msg *m, uint64_t now)
-{
-	const size_t max_ahead = (size_t)VS_CALL_MAX_AHEAD_MS * CALL_RATE / 1000;
-	int16_t *pcm;
-
-	c->res.frames_received++;
-	c->res.samples_received += m->payload_len;
-	if (!c->first_media_ns)
-		c->first_media_ns = now;
-	c->last_media_ns = now;
-	c->res.agent_audio_ms = (double)c->res.samples_received * 1000.0 / CALL_RATE;
-	c->res.agent_wall_ms = (double)(c->last_media_ns - c->first_media_ns) / 1e6;
-	if (!c->t0 || !m->payload_len)
-		return;
-	/* play out what is due before queueing, so the queue anchors at now */
-	call_ear_advance(&c->ear, listen_idx(c, now));
-	if (c->ear.qlen && c->ear.qlen + m->payload_len > max_ahead) {
-		c->res.audio_dropped_ms += (double)m->payload_len * 1000.0 / CALL_RATE;
-		return;
-	}
-	pcm = malloc(m->payload_len * sizeof(*pcm));
-	if (!pcm)
-		return;
-	vs_ulaw_decode_buf(m->payload, m->payload_len, pcm);
-	call_ear_push(&c->ear, listen_idx(c, now), pcm, m->payload_len);
-	free(pcm);
-	if ((double)c->ear.qlen * 1000.0 / CALL_RATE > c->res.ahead_max_ms)
-		c->res.ahead_max_ms = (double)c->ear.qlen * 1000.0 / CALL_RATE;
-}
-
-/* Marks: at most VS_CALL_MARK_BURST at once and VS_CALL_MARK_RATE a second. */
-static int mark_allowed(struct vs_call *c, uint64_t now)
-{
-	if (!c->mark_ns) {
-		c->mark_tokens = VS_CALL_MARK_BURST;
-	} else {
-		c->mark_tokens += (double)(now - c->mark_ns) / 1e9 * VS_CALL_MARK_RATE;
-		if (c->mark_tokens > VS_CALL_MARK_BURST)
-			c->mark_tokens = VS_CALL_MARK_BURST;
-	}
-	c->mark_ns = now;
-	if (c->mark_tokens < 1.0)
-		return 0;
-	c->mark_tokens -= 1.0;
-	return 1;
-}
-
-static void call_message(struct vs_call *c, const char *text, size_t len)
-{
-	struct vs_media_msg m;
-	char err[128];
-	uint64_t now = now_ns();
-
-	c->res.msgs_received++;
-	if (vs_media_parse(text, len, VS_CALL_MAX_FRAME, &m, err, sizeof(err)) != 0) {
-		c->res.bad_messages++;
-		note_bad(c, err, text, len);
-		goto out;
-	}
-	switch (m.event) {
-	case VS_MEV_MEDIA:
-		on_agent_media(c, &m, now);
-		break;
-	case VS_MEV_MARK:
-		c->res.marks_received++;
-		if (!mark_allowed(c, now)) {
-			c->res.marks_dropped++;
-			break;
-		}
-		call_ear_mark(&c->ear, m.mark_name);
-		flush_marks(c);
-		break;
-	case VS_MEV_CLEAR:
-		c->res.clears_received++;
-		call_ear_advance(&c->ear, listen_idx(c, now));
-		call_ear_clear(&c->ear, listen_idx(c, now));
-		flush_marks(c);
-		break;
-	default:
-		break;
-	}
-out:
-	vs_media_msg_free(&m);
-}
-
-/* One chunk of an agent frame.  A frame over VS_CALL_MAX_FRAME is refused
- * on its first chunk (from its declared length), before it is buffered. */
-static int call_rx(struct vs_call *c, struct lws *wsi, const void *in, size_t len)
-{
-	size_t left = lws_remaining_packet_payload(wsi);
-
-	if (!c->in_frame) {
-		c->frame_size = len + left;
-		c->frame_got = 0;
-	}
-	c->frame_got += len;
-	c->in_frame = left > 0;
-	if (c->frame_size > VS_CALL_MAX_FRAME || c->rxlen + len > VS_CALL_MAX_FRAME) {
-		if (c->frame_size > VS_CALL_MAX_FRAME)
-			snprintf(c->res.frame_error, sizeof(c->res.frame_error),
-				 "frame of %zu bytes over the %u MiB limit (connection closed)", c->frame_size,
-				 VS_CALL_MAX_FRAME >> 20);
-		else
-			snprintf(c->res.frame_error, sizeof(c->res.frame_error),
-				 "fragmented message of more than %u bytes over the %u MiB limit (connection closed)",
-				 VS_CALL_MAX_FRAME, VS_CALL_MAX_FRAME >> 20);
-		snprintf(c->res.error, sizeof(c->res.error), "%s", c->res.frame_error);
-		c->in_frame = 0;
-		return -1;
-	}
-	if (c->rxlen + len + 1 > c->rxcap) {
-		size_t ncap = c->rxcap ? c->rxcap : 4096;
-		char *n;
-
-		while (ncap < c->rxlen + len + 1)
-			ncap *= 2;
-		n = realloc(c->rx, ncap);
-		if (!n)
-			return -1;
-		c->rx = n;
-		c->rxcap = ncap;
-	}
-	memcpy(c->rx + c->rxlen, in, len);
-	c->rxlen += len;
-	if (lws_is_final_fragment(wsi) && !left) {
-		c->rx[c->rxlen] = '\0';
-		call_message(c, c->rx, c->rxlen);
-		c->rxlen = 0;
-	}
-	return 0;
-}
-
-/* --- lifecycle ------------------------------------------------------------ */
+/* --- the end ------------------------------------------------------------- */
 
 static void signal_done(struct vs_call *c)
 {
@@ -538,7 +46,7 @@ static void signal_done(struct vs_call *c)
 
 static void unlink_active(struct vs_call *c)
 {
-	for (struct vs_call **pp = &c->e->active; *pp; pp = &(*pp)->next)
+	for (struct vs_call **pp = &c->loop->active; *pp; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;
 			break;
@@ -546,23 +54,21 @@ static void unlink_active(struct vs_call *c)
 	c->next = NULL;
 }
 
-static int call_finalized(const struct vs_call *c)
+static void finalize(struct vs_call *c)
 {
-	return c->state == CALL_DONE;
-}
+	uint64_t now = call_now_ns();
+	struct call_loop *l = c->loop;
 
-static void finalize(struct vs_call *c, int in_connect)
-{
-	uint64_t now = now_ns();
-
-	if (call_finalized(c))
+	if (c->state == CALL_DONE)
 		return;
-	lws_sul_cancel(&c->sul);
+	call_loop_unschedule(c);
+	call_loop_unwatch(c);
+	ws_conn_free(&c->ws);
 	c->state = CALL_DONE;
-	c->wsi = NULL;
 	if (c->t0) {
-		call_ear_advance(&c->ear, listen_idx(c, now));
-		c->res.duration_ms = (double)(now - c->t0) / 1e6;
+		l->phase_load[(c->t0 / GRID_NS) % PHASES]--;
+		call_ear_advance(&c->ear, call_listen_idx(c, now));
+		c->res.duration_ms = now > c->t0 ? (double)(now - c->t0) / 1e6 : 0;
 	}
 	if (c->nlog && c->log[c->nlog - 1].end < (int64_t)c->frame * CALL_FRAME)
 		c->log[c->nlog - 1].end = (int64_t)c->frame * CALL_FRAME;
@@ -572,302 +78,338 @@ static void finalize(struct vs_call *c, int in_connect)
 		snprintf(c->res.error, sizeof(c->res.error), "out of memory computing results");
 	c->res.ok = c->res.error[0] == '\0' && c->res.hangup_by != VS_HANGUP_ERROR;
 	unlink_active(c);
-	if (!in_connect)
-		signal_done(c);
+	pthread_mutex_lock(&l->stat_mu);
+	l->frames_received += c->res.frames_received;
+	l->calls_done++;
+	pthread_mutex_unlock(&l->stat_mu);
+	signal_done(c); /* c may be freed by its owner from here on */
 }
 
-static void call_connect(struct vs_call_engine *e, struct vs_call *c)
+static void fail_call(struct vs_call *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail_call(struct vs_call *c, const char *fmt, ...)
 {
-	struct lws_client_connect_info i;
-	struct lws *wsi;
+	va_list ap;
 
-	memset(&i, 0, sizeof(i));
-	i.context = e->ctx;
-	i.address = c->host;
-	i.port = c->port;
-	i.path = c->path;
-	i.host = c->host;
-	i.origin = c->host;
-	i.ssl_connection = c->tls ? LCCSCF_USE_SSL : 0;
-	if (c->tls && e->tls_insecure)
-		i.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
-				    LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
-	i.local_protocol_name = "vs-call";
-	i.opaque_user_data = c;
-	i.pwsi = &c->wsi;
-	c->state = CALL_CONNECTING;
-	c->connect_ns = now_ns();
-	c->next = e->active;
-	e->active = c;
-	c->in_connect = 1;
-	wsi = lws_client_connect_via_info(&i);
-	c->in_connect = 0;
-	if (call_finalized(c)) {
-		signal_done(c);
-		return;
-	}
-	if (!wsi) {
-		if (!c->res.error[0])
-			snprintf(c->res.error, sizeof(c->res.error), "connect to %s failed", c->url);
+	va_start(ap, fmt);
+	if (!c->res.error[0])
+		vsnprintf(c->res.error, sizeof(c->res.error), fmt, ap);
+	va_end(ap);
+	if (!c->sent_start)
 		c->res.hangup_by = VS_HANGUP_ERROR;
-		finalize(c, 0);
-	}
+	finalize(c);
 }
 
-static void engine_wakeup(struct vs_call_engine *e)
+static void call_kill(struct vs_call *c, const char *why)
 {
-	struct vs_call *todo, *next;
+	fail_call(c, "%s%s", why, "");
+}
 
-	pthread_mutex_lock(&e->mu);
-	todo = e->pending;
-	e->pending = NULL;
-	pthread_mutex_unlock(&e->mu);
-	/* reverse to start calls in submission order */
-	{
-		struct vs_call *rev = NULL;
+/* The socket is over: say why, from what the connection saw. */
+static void conn_ended(struct vs_call *c)
+{
+	struct ws_conn *w = &c->ws;
 
-		for (; todo; todo = next) {
-			next = todo->next;
-			todo->next = rev;
-			rev = todo;
-		}
-		todo = rev;
+	if (w->err[0] && (!strncmp(w->err, "frame of ", 9) || !strncmp(w->err, "fragmented message", 18))) {
+		snprintf(c->res.frame_error, sizeof(c->res.frame_error), "%s", w->err);
+		snprintf(c->res.error, sizeof(c->res.error), "%s", w->err);
+	} else if (w->in_frame && w->eof && !c->res.frame_error[0] && c->state == CALL_STREAMING) {
+		snprintf(c->res.frame_error, sizeof(c->res.frame_error),
+			 "the agent closed the connection mid-frame (%llu of the frame's %llu bytes delivered)",
+			 (unsigned long long)w->frame_got, (unsigned long long)w->frame_size);
 	}
-	for (; todo; todo = next) {
-		int ab;
-
-		next = todo->next;
-		todo->next = NULL;
-		pthread_mutex_lock(&e->mu);
-		ab = todo->abort_req;
-		pthread_mutex_unlock(&e->mu);
-		if (ab) {
-			snprintf(todo->res.error, sizeof(todo->res.error), "aborted before connecting");
-			todo->res.hangup_by = VS_HANGUP_ERROR;
-			finalize(todo, 0);
-			continue;
-		}
-		call_connect(e, todo);
-	}
-	/* aborts of running calls (only when one was requested) */
-	pthread_mutex_lock(&e->mu);
-	if (e->abort_gen == e->abort_seen) {
-		pthread_mutex_unlock(&e->mu);
+	if (c->state == CALL_CONNECTING) {
+		fail_call(c, "connect to %s: %s", c->url, w->err[0] ? w->err : "the connection closed during the upgrade");
 		return;
 	}
-	e->abort_seen = e->abort_gen;
-	pthread_mutex_unlock(&e->mu);
-	for (struct vs_call *c = e->active; c; c = c->next) {
-		int ab;
-
-		pthread_mutex_lock(&e->mu);
-		ab = c->abort_req;
-		pthread_mutex_unlock(&e->mu);
-		if (ab && c->wsi)
-			lws_callback_on_writable(c->wsi);
+	if (w->err[0] && !c->res.error[0] && !c->hangup_sent)
+		snprintf(c->res.error, sizeof(c->res.error), "media socket: %s", w->err);
+	if (c->res.hangup_by == VS_HANGUP_NONE && !c->sent_start && !c->res.error[0]) {
+		snprintf(c->res.error, sizeof(c->res.error), "connection to %s closed before start", c->url);
+		c->res.hangup_by = VS_HANGUP_ERROR;
 	}
+	finalize(c);
 }
 
-static int call_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+static void begin_hangup(struct vs_call *c)
 {
-	struct vs_call *c = wsi ? lws_get_opaque_user_data(wsi) : NULL;
-	(void)user;
+	struct vs_stream_info si;
 
-	switch (reason) {
-	case LWS_CALLBACK_EVENT_WAIT_CANCELLED: {
-		struct vs_call_engine *e = lws_context_user(lws_get_context(wsi));
-
-		if (e)
-			engine_wakeup(e);
-		return 0;
+	if (c->hangup_sent)
+		return;
+	c->hangup_sent = 1;
+	c->res.hangup_by = VS_HANGUP_CALLER;
+	if (c->state != CALL_STREAMING) {
+		finalize(c);
+		return;
 	}
-	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
-		if (c && c->auth_token) {
-			unsigned char **p = (unsigned char **)in, *end = (*p) + len;
+	c->state = CALL_CLOSING;
+	if (c->sent_start) {
+		stream_info(c, &si);
+		call_send_text(c, vs_media_stop(&si, ++c->seq));
+	}
+	ws_conn_close(&c->ws, 1000);
+	call_loop_watch(c);
+	call_loop_schedule(c, call_now_ns() + CLOSE_TIMEOUT_NS);
+}
 
-			if (lws_add_http_header_by_name(wsi, (const unsigned char *)"x-telnyx-streaming-auth-token:",
-							(const unsigned char *)c->auth_token,
-							(int)strlen(c->auth_token), p, end))
-				return -1;
-		}
-		return 0;
-	case LWS_CALLBACK_CLIENT_ESTABLISHED: {
+static void call_on_abort(struct vs_call *c, int req)
+{
+	if (c->state == CALL_DONE || c->hangup_sent)
+		return;
+	if (c->state != CALL_STREAMING) {
+		fail_call(c, "%s%s", req == 2 ? "hung up before the stream started" : "aborted", "");
+		return;
+	}
+	begin_hangup(c);
+	if (req == 2) /* the far end hung up: a normal end, measured as such */
+		c->res.hangup_by = VS_HANGUP_AGENT;
+	else if (!c->res.error[0])
+		snprintf(c->res.error, sizeof(c->res.error), "aborted");
+}
+
+/* --- streaming ------------------------------------------------------------ */
+
+static void on_open(void *user)
+{
+	struct vs_call *c = user;
+	struct call_loop *l = c->loop;
+	uint64_t now = call_now_ns(), g = (now + GRID_NS - 1) / GRID_NS, best = g;
+
+	c->state = CALL_STREAMING;
+	c->res.connect_ms = (double)(now - c->connect_ns) / 1e6;
+	call_send_text(c, vs_media_connected());
+	/* start on the least used 1 ms slot of the 20 ms frame period: calls
+	 * that share a slot share a wake-up, and slots spread the work */
+	for (uint64_t k = g; k < g + PHASES; k++)
+		if (l->phase_load[k % PHASES] < l->phase_load[best % PHASES])
+			best = k;
+	l->phase_load[best % PHASES]++;
+	c->t0 = best * GRID_NS;
+	call_loop_schedule(c, c->t0);
+}
+
+static void on_message(void *user, int op, const char *data, size_t len)
+{
+	(void)op;
+	call_message(user, data, len);
+}
+
+static const struct ws_conn_cb conn_cb = {.on_open = on_open, .on_message = on_message};
+
+static int send_frame(struct vs_call *c, uint64_t frame, uint64_t due, const uint8_t fr[CALL_FRAME])
+{
+	struct call_loop *l = c->loop;
+	uint64_t now = call_now_ns();
+	double late_ms = now > due ? (double)(now - due) / 1e6 : 0;
+
+	if (call_send_media(c, frame, fr) != 0) {
+		snprintf(c->res.error, sizeof(c->res.error), "write failed%s%s", c->ws.err[0] ? ": " : "", c->ws.err);
+		return -1;
+	}
+	c->res.frames_sent++;
+	if (late_ms > c->res.max_late_ms)
+		c->res.max_late_ms = late_ms;
+	if (late_ms > c->s->m.late_ms)
+		c->res.late_frames++;
+	pthread_mutex_lock(&l->stat_mu);
+	call_lat_record(&l->lat, now > due ? (int64_t)(now - due) : 0);
+	l->frames_sent++;
+	if (late_ms > c->s->m.late_ms)
+		l->late_frames++;
+	pthread_mutex_unlock(&l->stat_mu);
+	return 0;
+}
+
+/* The messy caller's writes: it builds its own `media` messages (with the
+ * noise and backchannel mixed in) and may hold, repeat or drop them. */
+static int messy_send(struct vs_call *c, const char *msg)
+{
+	char *m = strdup(msg);
+	return m ? call_send_text(c, m) : -1;
+}
+
+/* One frame through call_messy_frame: counted as sent by the caller (the
+ * impairment's own figures say what reached the wire), lateness from its
+ * slot as for every frame. */
+static int messy_frame(struct vs_call *c, uint64_t due, uint8_t fr[CALL_FRAME])
+{
+	uint64_t now = call_now_ns();
+	double late_ms = now > due ? (double)(now - due) / 1e6 : 0;
+	if (call_messy_frame(c, fr, due, messy_send) != 0) {
+		snprintf(c->res.error, sizeof(c->res.error), "write failed%s%s", c->ws.err[0] ? ": " : "", c->ws.err);
+		return -1;
+	}
+	c->res.frames_sent++;
+	if (late_ms > c->res.max_late_ms)
+		c->res.max_late_ms = late_ms;
+	if (late_ms > c->s->m.late_ms)
+		c->res.late_frames++;
+	return 0;
+}
+
+/* Every frame that is due: made, passed through the send hook, sent. */
+static void stream_tick(struct vs_call *c, uint64_t now)
+{
+	if (!c->sent_start) {
 		struct vs_stream_info si;
 
-		if (!c)
-			return -1;
-		c->wsi = wsi;
-		c->state = CALL_STREAMING;
-		c->res.connect_ms = (double)(now_ns() - c->connect_ns) / 1e6;
 		stream_info(c, &si);
-		ctl_push(c, vs_media_connected());
-		ctl_push(c, vs_media_start(&si, ++c->seq));
-		lws_callback_on_writable(wsi);
-		return 0;
-	}
-	case LWS_CALLBACK_CLIENT_WRITEABLE:
-		if (!c || call_finalized(c))
-			return -1;
-		return call_writeable(c);
-	case LWS_CALLBACK_CLIENT_RECEIVE:
-		if (!c || call_finalized(c))
-			return -1;
-		return call_rx(c, wsi, in, len);
-	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-		if (c && !call_finalized(c)) {
-			snprintf(c->res.error, sizeof(c->res.error), "connect to %s: %s", c->url,
-				 in ? (const char *)in : "error");
-			c->res.hangup_by = VS_HANGUP_ERROR;
+		if (call_send_text(c, vs_media_start(&si, ++c->seq)) != 0) {
+			fail_call(c, "write failed%s%s", c->ws.err[0] ? ": " : "", c->ws.err);
+			return;
 		}
-		return 0;
-	case LWS_CALLBACK_CLIENT_CLOSED:
-		return 0;
-	case LWS_CALLBACK_WSI_DESTROY:
-		if (c && !call_finalized(c) && c->in_frame && !c->res.frame_error[0])
-			snprintf(c->res.frame_error, sizeof(c->res.frame_error),
-				 "the agent closed the connection mid-frame (%zu of the frame's %zu bytes delivered)",
-				 c->frame_got, c->frame_size);
-		if (c && !call_finalized(c)) {
-			lws_set_opaque_user_data(wsi, NULL);
-			if (c->res.hangup_by == VS_HANGUP_NONE && !c->sent_start && !c->res.error[0]) {
-				snprintf(c->res.error, sizeof(c->res.error), "connection to %s closed before start", c->url);
-				c->res.hangup_by = VS_HANGUP_ERROR;
+		c->sent_start = 1;
+	}
+	for (;;) {
+		uint64_t due, hold = 0;
+		uint8_t fr[CALL_FRAME];
+		enum call_send_action a = CALL_SEND_NOW;
+
+		if (call_messy_pump(c, now, messy_send) == 0) {
+			snprintf(c->res.error, sizeof(c->res.error), "write failed%s%s", c->ws.err[0] ? ": " : "", c->ws.err);
+			goto dead;
+		}
+		if (c->held) {
+			if (now < c->held_until) {
+				call_loop_schedule(c, c->held_until);
+				return;
 			}
-			finalize(c, c->in_connect);
+			c->held = 0;
+			if (send_frame(c, c->held_frame, c->held_due, c->held_fr) != 0)
+				goto dead;
 		}
-		return 0;
-	default:
-		return 0;
+		due = c->t0 + c->frame * CALL_FRAME_NS;
+		if (due > now)
+			break;
+		call_ear_advance(&c->ear, call_listen_idx(c, now));
+		call_flush_marks(c);
+		if (now - c->t0 >= (uint64_t)c->s->m.max_call_ms * 1000000ull) {
+			c->res.timed_out = 1;
+			begin_hangup(c);
+			return;
+		}
+		if (call_next_frame(c, fr)) {
+			begin_hangup(c);
+			return;
+		}
+		if (c->s->noise_bed || c->s->bc_pcm || vs_impair_active(&c->s->impair)) {
+			/* the messy caller (call_messy.c): noise, a backchannel and
+			 * the script's [network] between the script and the socket */
+			if (messy_frame(c, due, fr) != 0)
+				goto dead;
+			c->frame++;
+			now = call_now_ns();
+			continue;
+		}
+		if (c->send_hook.fn)
+			a = c->send_hook.fn(c->send_hook.arg, c->frame, due, fr, &hold);
+		if (a == CALL_SEND_HOLD && hold) {
+			c->held = 1;
+			c->held_frame = c->frame;
+			c->held_due = due;
+			c->held_until = now + hold;
+			memcpy(c->held_fr, fr, CALL_FRAME);
+		} else if (a != CALL_SEND_DROP && send_frame(c, c->frame, due, fr) != 0) {
+			goto dead;
+		}
+		c->frame++;
+		now = call_now_ns();
+	}
+	call_loop_watch(c);
+	uint64_t next = c->t0 + c->frame * CALL_FRAME_NS, held = call_messy_next_ns(c);
+	call_loop_schedule(c, held < next ? held : next);
+	return;
+dead:
+	finalize(c);
+}
+
+static void call_on_timer(struct vs_call *c, uint64_t now)
+{
+	switch (c->state) {
+	case CALL_CONNECTING:
+		fail_call(c, "connect to %s: %s", c->url, "no WebSocket upgrade within 10 s");
+		break;
+	case CALL_STREAMING:
+		stream_tick(c, now);
+		break;
+	case CALL_CLOSING: /* the agent did not close after our close frame: */
+	default:           /* what it sent before is still heard (a late loop) */
+		if (c->ws.fd >= 0)
+			ws_conn_io(&c->ws, EPOLLIN, c->loop->scratch, sizeof(c->loop->scratch));
+		finalize(c);
+		break;
 	}
 }
 
-static const struct lws_protocols call_protocols[] = {
-	{"vs-call", call_callback, 0, 65536, 0, NULL, 0},
-	{NULL, NULL, 0, 0, 0, NULL, 0},
+static void call_on_io(struct vs_call *c, uint32_t events)
+{
+	enum call_state was = c->state;
+
+	if (c->state == CALL_DONE)
+		return;
+	if (ws_conn_io(&c->ws, events, c->loop->scratch, sizeof(c->loop->scratch)) != 0) {
+		conn_ended(c);
+		return;
+	}
+	if (c->state == CALL_DONE)
+		return;
+	if (call_loop_watch(c) != 0) {
+		fail_call(c, "epoll: %s%s", strerror(errno), "");
+		return;
+	}
+	/* fresh audio may have moved the script on (wait_reply): nothing to do
+	 * until the next slot, the timer is already armed for it */
+	(void)was;
+}
+
+static void call_begin(struct vs_call *c)
+{
+	char hdr[600];
+	int req;
+
+	pthread_mutex_lock(&c->loop->mu);
+	req = c->abort_req;
+	pthread_mutex_unlock(&c->loop->mu);
+	c->connect_ns = call_now_ns();
+	c->state = CALL_CONNECTING;
+	if (req) {
+		fail_call(c, "%s%s", "aborted before connecting", "");
+		return;
+	}
+	if (c->resolve_err[0]) {
+		fail_call(c, "connect to %s: %s", c->url, c->resolve_err);
+		return;
+	}
+	if (c->auth_token)
+		snprintf(hdr, sizeof(hdr), "x-telnyx-streaming-auth-token: %s", c->auth_token);
+	c->ws.cb = &conn_cb;
+	c->ws.user = c;
+	c->ws.max_msg = VS_CALL_MAX_FRAME;
+	c->loop->rng = c->loop->rng * 6364136223846793005ull + 1442695040888963407ull;
+	if (ws_conn_start(&c->ws, (const struct sockaddr *)&c->addr, c->alen, c->host, c->port, c->path,
+			  c->auth_token ? hdr : NULL, c->tls ? c->e->ssl : NULL, c->loop->rng) != 0 ||
+	    call_loop_watch(c) != 0) {
+		fail_call(c, "connect to %s: %s", c->url, c->ws.err[0] ? c->ws.err : strerror(errno));
+		return;
+	}
+	call_loop_schedule(c, c->connect_ns + CONNECT_TIMEOUT_NS);
+}
+
+/* --- the API ---------------------------------------------------------------- */
+
+static const struct call_loop_ops call_ops = {
+	.begin = call_begin,
+	.on_io = call_on_io,
+	.on_timer = call_on_timer,
+	.on_abort = call_on_abort,
+	.kill = call_kill,
 };
-
-/* lws 4.1 does not always leave poll() for a sul timer armed between
- * services (also seen by lib/net/wsclient.c), which would make frames late
- * when the sockets are quiet.  A ticker wakes the service thread every
- * millisecond with lws_cancel_service(), so timers are never missed while
- * poll() still returns at once for socket events. */
-static void *ticker_main(void *arg)
-{
-	struct vs_call_engine *e = arg;
-	struct timespec ts = {0, 1000000};
-
-	for (;;) {
-		int stop;
-
-		pthread_mutex_lock(&e->mu);
-		stop = e->stop;
-		pthread_mutex_unlock(&e->mu);
-		if (stop)
-			break;
-		nanosleep(&ts, NULL);
-		lws_cancel_service(e->ctx);
-	}
-	return NULL;
-}
-
-static void *service_main(void *arg)
-{
-	struct vs_call_engine *e = arg;
-
-	for (;;) {
-		int stop;
-
-		pthread_mutex_lock(&e->mu);
-		stop = e->stop;
-		pthread_mutex_unlock(&e->mu);
-		if (stop)
-			break;
-		if (lws_service(e->ctx, 0) < 0)
-			break;
-	}
-	return NULL;
-}
 
 int vs_call_engine_new(struct vs_call_engine **out, const struct vs_call_engine_opts *o, char *err, size_t errlen)
 {
-	struct lws_context_creation_info info;
-	struct vs_call_engine *e = NULL;
-	int max = o && o->max_calls > 0 ? o->max_calls : 1024;
-	int rc = -1;
-
-	*out = NULL;
-	e = calloc(1, sizeof(*e));
-	if (!e) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	pthread_mutex_init(&e->mu, NULL);
-	pthread_cond_init(&e->cv, NULL);
-	e->tls_insecure = o ? o->tls_insecure : 0;
-	lws_set_log_level(LLL_ERR, NULL);
-	memset(&info, 0, sizeof(info));
-	info.port = CONTEXT_PORT_NO_LISTEN;
-	info.protocols = call_protocols;
-	info.gid = -1;
-	info.uid = -1;
-	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-	info.fd_limit_per_thread = (unsigned int)max + 64;
-	info.count_threads = 1;
-	info.timeout_secs = 10;
-	info.user = e;
-	e->ctx = lws_create_context(&info);
-	if (!e->ctx) {
-		snprintf(err, errlen, "libwebsockets: cannot create the client context");
-		goto out;
-	}
-	if (pthread_create(&e->thr, NULL, service_main, e) != 0) {
-		snprintf(err, errlen, "cannot start the service thread");
-		goto out;
-	}
-	e->thr_started = 1;
-	if (pthread_create(&e->ticker, NULL, ticker_main, e) != 0) {
-		snprintf(err, errlen, "cannot start the ticker thread");
-		goto out;
-	}
-	e->ticker_started = 1;
-	*out = e;
-	e = NULL;
-	rc = 0;
-out:
-	if (e && e->thr_started) {
-		vs_call_engine_free(e);
-		e = NULL;
-	}
-	if (e) {
-		if (e->ctx)
-			lws_context_destroy(e->ctx);
-		pthread_mutex_destroy(&e->mu);
-		pthread_cond_destroy(&e->cv);
-		free(e);
-	}
-	return rc;
+	return call_engine_create(out, o, &call_ops, err, errlen);
 }
 
-void vs_call_engine_free(struct vs_call_engine *e)
-{
-	if (!e)
-		return;
-	if (e->thr_started) {
-		pthread_mutex_lock(&e->mu);
-		e->stop = 1;
-		pthread_mutex_unlock(&e->mu);
-		lws_cancel_service(e->ctx);
-		pthread_join(e->thr, NULL);
-	}
-	if (e->ticker_started)
-		pthread_join(e->ticker, NULL);
-	lws_context_destroy(e->ctx);
-	pthread_mutex_destroy(&e->mu);
-	pthread_cond_destroy(&e->cv);
-	free(e);
-}
-
-/* ws[s]://host[:port][/path] */
 static int parse_url(struct vs_call *c, const char *url)
 {
 	const char *p, *hs, *he, *slash;
@@ -921,6 +463,26 @@ static int parse_url(struct vs_call *c, const char *url)
 	return c->host && c->path ? 0 : -1;
 }
 
+/* The host's address, looked up here (the caller's thread) so the loop
+ * never blocks on DNS; a failure is the call's error, reported by the loop. */
+static void resolve(struct vs_call *c)
+{
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai = NULL;
+	char port[8];
+	int rc;
+
+	snprintf(port, sizeof(port), "%d", c->port);
+	rc = getaddrinfo(c->host, port, &hints, &ai);
+	if (rc != 0 || !ai) {
+		snprintf(c->resolve_err, sizeof(c->resolve_err), "cannot resolve %s: %s", c->host,
+			 rc ? gai_strerror(rc) : "no address");
+		return;
+	}
+	memcpy(&c->addr, ai->ai_addr, ai->ai_addrlen);
+	c->alen = ai->ai_addrlen;
+	freeaddrinfo(ai);
+}
+
 static char *dup_or_gen(const char *v, const char *fallback)
 {
 	return strdup(v ? v : fallback);
@@ -962,11 +524,12 @@ int vs_call_start(struct vs_call_engine *e, const struct vs_call_script *s, cons
 	snprintf(c->res.stream_id, sizeof(c->res.stream_id), "%s", c->stream_id);
 	snprintf(c->res.script, sizeof(c->res.script), "%s", s->name ? s->name : "");
 	c->res.first_reply_ms = -1;
-	pthread_mutex_lock(&e->mu);
-	c->next = e->pending;
-	e->pending = c;
-	pthread_mutex_unlock(&e->mu);
-	lws_cancel_service(e->ctx);
+	c->ws.fd = -1;
+	call_send_init(c);
+	if (call_impair_attach(c) != 0)
+		goto out;
+	resolve(c);
+	call_loop_submit(e, c);
 	*out = c;
 	c = NULL;
 	rc = 0;
@@ -1018,44 +581,27 @@ const struct vs_call_result *vs_call_get_result(const struct vs_call *c)
 
 int vs_call_hangup(struct vs_call *c, int timeout_ms)
 {
-	int done;
-
-	pthread_mutex_lock(&c->e->mu);
-	done = c->done;
-	if (!done && !c->abort_req) {
-		c->abort_req = 2;
-		c->e->abort_gen++;
-	}
-	pthread_mutex_unlock(&c->e->mu);
-	if (done)
+	if (vs_call_done(c))
 		return 0;
-	lws_cancel_service(c->e->ctx);
+	call_loop_request_abort(c, 2);
 	return vs_call_wait(c, timeout_ms);
 }
 
 void vs_call_free(struct vs_call *c)
 {
-	int done;
-
 	if (!c)
 		return;
-	pthread_mutex_lock(&c->e->mu);
-	done = c->done;
-	if (!done) {
-		c->abort_req = 1;
-		c->e->abort_gen++;
+	if (c->loop) {
+		if (!vs_call_done(c)) {
+			call_loop_request_abort(c, 1);
+			vs_call_wait(c, -1);
+		}
+		call_loop_release(c);
 	}
-	pthread_mutex_unlock(&c->e->mu);
-	if (!done) {
-		lws_cancel_service(c->e->ctx);
-		vs_call_wait(c, -1);
-	}
-	for (size_t i = 0; i < c->nctl; i++)
-		free(c->ctl[i]);
-	free(c->ctl);
+	if (c->send_hook.free)
+		c->send_hook.free(c->send_hook.arg);
+	ws_conn_free(&c->ws);
 	free(c->log);
-	free(c->rx);
-	free(c->tx);
 	call_ear_free(&c->ear);
 	vs_call_result_clear(&c->res);
 	free(c->url);

@@ -2,8 +2,9 @@
  * WebSocket (telnyx-protocol.md §5) and measures the agent from the audio it
  * hears.  See docs/calls.md for the caller-script format and the measures.
  *
- * Threads: one engine = one libwebsockets context + one service thread that
- * runs every call (200+ concurrent calls work).  vs_call_start / wait / free
+ * Threads: one engine = one or more event loops (epoll + one timerfd,
+ * a thread each, docs/calls.md "The engine"); a loop runs any number of
+ * calls (2,000 on one core are benchmarked, bench/README.md).  vs_call_start / wait / free
  * may be called from any thread.  Scripts are immutable once loaded and may
  * be shared by any number of concurrent calls. */
 #ifndef VSTRESS_CALL_H
@@ -221,13 +222,26 @@ struct vs_call_engine;
 struct vs_call;
 
 struct vs_call_engine_opts {
-	int max_calls;    /* 0 = 1024 */
+	int max_calls;    /* 0 = 1024 (the descriptor limit is raised to fit) */
 	int tls_insecure; /* wss: accept self-signed certificates */
+	/* appended */
+	int engines;      /* event-loop threads (one per core); 0 = $VS_CALL_ENGINES or 1 */
 };
 
 int vs_call_engine_new(struct vs_call_engine **out, const struct vs_call_engine_opts *o, char *err, size_t errlen);
-/* Stops the service thread; calls still running are aborted first. */
+/* Stops the loop threads; calls still running are aborted first. */
 void vs_call_engine_free(struct vs_call_engine *e);
+
+/* What the engine did so far, over all its calls and loops.  Send lateness
+ * is each frame's send time minus its intended slot (wrk2 style: a stalled
+ * loop shows up as lateness of every frame it delayed). */
+struct vs_call_engine_stats {
+	int engines;
+	uint64_t frames_sent, frames_received, late_frames, calls_done;
+	uint64_t late_count;       /* frames in the lateness histogram */
+	double late_p50_ms, late_p99_ms, late_p999_ms, late_max_ms;
+};
+int vs_call_engine_stats(struct vs_call_engine *e, struct vs_call_engine_stats *st);
 
 /* What Telnyx would put in `start`; NULL fields are generated. Copied. */
 struct vs_call_params {
