@@ -26,6 +26,8 @@ static const struct vs_option options[] = {
 	{"idle_timeout_ms", VS_OPT_DURATION, "10000", "stand-in: close 1011 after this long without audio", 0},
 	{"mode", VS_OPT_STRING, "scripted",
 	 "stand-in: scripted (answer the next phrase) or grammar (recognise the phrases with pocketsphinx)", 0},
+	{"phrases_scripts", VS_OPT_STRING, NULL,
+	 "stand-in, grammar mode: caller scripts or folders of them (comma-separated) whose spoken lines join the grammar", 0},
 	{"grammar_file", VS_OPT_STRING, NULL, "stand-in, grammar mode: a JSGF file instead of the phrases", 0},
 	{"min_confidence", VS_OPT_DOUBLE, "0.5",
 	 "stand-in, grammar mode: below it the transcript is empty (not one of the phrases)", 0},

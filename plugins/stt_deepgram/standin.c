@@ -209,6 +209,7 @@ static struct dg_sphinx *get_sphinx(const struct vs_world *w, vs_wctx *wc)
 		return sphinx;
 	struct logctx lc = {w, wc};
 	struct dg_sphinx_cfg cfg = {.phrases = w->conf(wc, "phrases"), .phrases_file = w->conf(wc, "phrases_file"),
+				    .scripts = w->conf(wc, "phrases_scripts"),
 				    .grammar_file = w->conf(wc, "grammar_file"), .model_dir = w->conf(wc, "sphinx_model"),
 				    .sphinx_log = w->conf(wc, "sphinx_log"), .log = sphinx_log, .log_arg = &lc};
 	uint64_t t0 = w->now_ms();
@@ -219,7 +220,7 @@ static struct dg_sphinx *get_sphinx(const struct vs_world *w, vs_wctx *wc)
 		sphinx_failed = 1;
 		return NULL;
 	}
-	w->log(wc, VS_LOG_INFO, "grammar: %d phrases, decoder ready in %llu ms", dg_sphinx_phrases(sphinx),
+	w->log(wc, VS_LOG_INFO, "grammar: %d clauses, decoder ready in %llu ms", dg_sphinx_phrases(sphinx),
 	       (unsigned long long)(w->now_ms() - t0));
 	return sphinx;
 }
