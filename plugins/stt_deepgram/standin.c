@@ -238,6 +238,7 @@ static void close_stream(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struc
 static void deliver(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struct dg *d, const struct dg_pend *p,
 		    const char *text, double conf)
 {
+	w->log(wc, VS_LOG_DEBUG, "grammar: %s \"%s\" confidence %.2f", p->is_final ? "final" : "interim", text, conf);
 	if (conf < w->conf_double(wc, "min_confidence", 0.5))
 		text = ""; /* not one of the phrases: nothing recognised */
 	d->conf = conf;

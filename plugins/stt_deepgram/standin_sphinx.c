@@ -515,8 +515,6 @@ int dg_sphinx_decode(struct dg_sphinx *s, const int16_t *pcm16k, size_t n, char 
 		 * (tests/test_sphinx.c).  A logistic centred on -29 maps that to
 		 * 0..1. */
 		double per_frame = acoustic_per_frame(s->ps, score, nf);
-		if (getenv("VS_SPHINX_DEBUG"))
-			fprintf(stderr, "sphinx: total %.1f acoustic %.1f per frame: %s\n", (double)score / nf, per_frame, hyp);
 		snprintf(text, len, "%s", hyp);
 		*confidence = 1.0 / (1.0 + exp((-29.0 - per_frame) / 3.0));
 	}
