@@ -12,7 +12,7 @@ const struct vs_option pl_options[] = {
 	VS_CALLOPT_TARGET("the target's base URL (unset: the plugin skips)"),
 	VS_CALLOPT_WORLD("the world's control API: the target's Call Control commands are observed there (unset: skip)",
 			 "the target's PID for its memory (itself and its children; 0: memory check skipped)"),
-	{"scripts", VS_OPT_LIST, "conf.d/scripts/pipeline-booking.ini,conf.d/scripts/pipeline-noisy.ini",
+	{"scripts", VS_OPT_LIST, "conf.d/scripts/pipeline-human.ini,conf.d/scripts/pipeline-human-noisy.ini",
 	 "caller scripts (docs/calls.md), used in turn by successive calls", 0},
 	{"calls", VS_OPT_INT, "3", "sequential calls", 0},
 	{"warmup_calls", VS_OPT_INT, "1", "unmeasured calls first (the agent may load its models on its first call)", 0},
