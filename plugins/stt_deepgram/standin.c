@@ -19,6 +19,7 @@
 #include "vstress/world.h"
 #include "vstress/standin/standin_ws.h"
 #include "standin.h"
+#include "standin_record.h"
 #include "standin_sphinx.h"
 
 #define DG_MAX_PEND 16
@@ -52,6 +53,7 @@ struct dg {
 	long poll_timer;
 	int close_after; /* CloseStream waits for the pending decodes */
 	double conf;     /* confidence of the next Results */
+	struct dg_rec *rec; /* what the stream received (record_audio), NULL: not kept */
 };
 
 /* The world's one grammar decoder (created at start-up in grammar mode,
@@ -434,6 +436,7 @@ static int on_open(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void *arg)
 	}
 	d->phrase = ph && atoi(ph) > 0 ? atoi(ph) : 0;
 	uuid4(w, wc, d->request_id, sizeof d->request_id);
+	d->rec = dg_rec_open(w, wc, d->request_id, d->rate, d->mulaw ? "mulaw" : "linear16");
 	d->last_activity = w->now_ms();
 	w->ws_set_data(ws, d);
 	d->idle_timer = w->ws_timer(ws, 500, idle_check, d);
@@ -479,6 +482,7 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 			for (size_t off = 0; off < len;) {
 				size_t n = len - off < 4096 ? len - off : 4096;
 				vs_ulaw_decode_buf(u + off, n, buf);
+				dg_rec_add(d->rec, buf, n);
 				feed(w, wc, ws, d, buf, n);
 				off += n;
 			}
@@ -488,6 +492,7 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 			for (size_t off = 0; off < ns;) {
 				size_t n = ns - off < 4096 ? ns - off : 4096;
 				memcpy(buf, u + 2 * off, n * 2); /* little-endian host */
+				dg_rec_add(d->rec, buf, n);
 				feed(w, wc, ws, d, buf, n);
 				off += n;
 			}
@@ -532,6 +537,7 @@ static void on_close(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int code,
 		for (int i = 0; i < d->npend; i++)
 			dg_job_release(d->sphinx, d->pend[i].job);
 		dg_utt_free(&d->utt);
+		dg_rec_close(d->rec);
 	}
 	free(d);
 	w->ws_set_data(ws, NULL);
@@ -569,6 +575,7 @@ int stt_deepgram_standin(const struct vs_world *w, vs_wctx *wc)
 	if (mode && !strcmp(mode, "grammar") && !get_sphinx(w, wc))
 		return VS_ERROR; /* the reason is in the log */
 	rc |= w->add_ws_route(wc, "/v1/listen", &handlers, NULL);
+	rc |= dg_rec_routes(w, wc);
 	rc |= w->set_error_builder(wc, dg_error);
 	rc |= w->export_env(wc, "DEEPGRAM_BASE_URL", "{ws}");
 	rc |= w->export_env(wc, "DEEPGRAM_API_KEY", "vstress-dummy");
