@@ -9,7 +9,7 @@ static const char *const vstress_keys[] = {"results_dir", "timeout", "kill_grace
 					   "hist_sigfigs", "strict", "plugin_dir", "merge_artifacts", "shard_split", "shard_all",
 					   "progress_interval", "telnyx_key_file", NULL};
 static const char *const target_keys[] = {"mode", "command", "cwd", "base_url", "health_path", "ready_timeout",
-					  "pid", "stop_timeout", "telephony", "texml_url", "texml_method", "public_url", NULL};
+					  "pid", "stop_timeout", "telephony", "texml_url", "texml_method", "public_url", "python", NULL};
 static const char *const plugin_core_keys[] = {"enabled", "depends", "timeout", "path", NULL};
 
 /* [world] belongs to the world process, which validates its own keys. */

@@ -49,7 +49,7 @@ json_t *world_urls_json(struct world *W)
 		json_object_set_new(st, wc->name,
 				    json_pack("{s:s,s:s,s:i}", "http", wc->url_http, "ws", wc->url_ws, "port", wc->ls->port));
 		for (size_t k = 0; k < wc->nenv; k++) {
-			/* expand {http} and {ws} */
+			/* expand {http}, {ws} and {hostport} */
 			struct wbuf b = {0};
 			for (const char *p = wc->env[k].v; *p;) {
 				if (!strncmp(p, "{http}", 6)) {
@@ -58,6 +58,12 @@ json_t *world_urls_json(struct world *W)
 				} else if (!strncmp(p, "{ws}", 4)) {
 					wbuf_add(&b, wc->url_ws, strlen(wc->url_ws));
 					p += 4;
+				} else if (!strncmp(p, "{hostport}", 10)) {
+					/* host:port alone (a URL with userinfo: a Sentry DSN) */
+					const char *hp = strstr(wc->url_http, "://");
+					hp = hp ? hp + 3 : wc->url_http;
+					wbuf_add(&b, hp, strcspn(hp, "/"));
+					p += 10;
 				} else {
 					wbuf_add(&b, p++, 1);
 				}

@@ -184,7 +184,8 @@ struct vs_world {
 	const char *(*base_url)(vs_wctx *wc, char scheme);
 	/* An environment variable a target should get to reach this stand-in
 	 * (written to --urls-file, e.g. OPENAI_BASE_URL).  "{http}" and
-	 * "{ws}" in value expand to the base URLs.  Only inside the hook. */
+	 * "{ws}" in value expand to the base URLs, "{hostport}" to their
+	 * host:port alone.  Only inside the hook. */
 	int (*export_env)(vs_wctx *wc, const char *name, const char *value);
 	/* fn(arg) runs when the world exits, before the plugin is unloaded:
 	 * free what the hook allocated.  Only inside the hook. */

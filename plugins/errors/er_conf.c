@@ -19,8 +19,18 @@ const struct vs_option er_options[] = {
 			 "the target's PID: alive checks and its DATABASE_URL (0: those parts skipped)"),
 	{"db_url", VS_OPT_STRING, "${DATABASE_URL:-}",
 	 "the target's database, directly (not through the proxy): test tenant, SQL evidence", VS_OPT_SECRET},
-	{"scenarios", VS_OPT_LIST, "db,tts,key,timeout",
-	 "which scenarios run: db (8.1), tts (5.2), key (8.2), timeout (8.3)", 0},
+	{"scenarios", VS_OPT_LIST, "db,tts,key,timeout,sentry",
+	 "which scenarios run: db (8.1), tts (5.2), key (8.2), timeout (8.3), sentry (8.1, Sentry)", 0},
+	/* the sentry scenario (er_sentry.c) */
+	{"sentry_dsn_env", VS_OPT_STRING, "SENTRY_DSN", "the target's variable holding its Sentry DSN", 0},
+	{"sentry_call_tag", VS_OPT_STRING, "call_id", "the event tag carrying the call's id", 0},
+	{"sentry_db_tags", VS_OPT_STRING, "component=database", "tags of the outage call's event (name=value list)", 0},
+	{"sentry_llm_tags", VS_OPT_STRING, "error_class=all_providers_failed",
+	 "tags of the every-LLM-down call's event (name=value list)", 0},
+	{"sentry_llm_standins", VS_OPT_LIST, "llm_openai,llm_gemini,llm_anthropic", "the stand-ins failed for that call",
+	 0},
+	{"sentry_llm_fault", VS_OPT_STRING, "error:status=500", "the fault on each of them", 0},
+	{"sentry_wait", VS_OPT_DURATION, "10s", "an event must reach the stand-in within this", 0},
 	{"http_timeout", VS_OPT_DURATION, "3s", "one GET of /health or /metrics", 0},
 	/* calls */
 	{"script", VS_OPT_STRING, "conf.d/scripts/errors-turns.ini", "the caller script of the db and timeout calls",
@@ -210,15 +220,16 @@ int er_conf_load(struct er *e, const struct vs_host *h, vs_ctx *c)
 	e->run_key = has_item(sc, "key");
 	e->run_timeout = has_item(sc, "timeout");
 	e->run_tts = has_item(sc, "tts");
+	e->run_sentry = has_item(sc, "sentry");
 	rc = vs_calltarget_skip(h, e->c, "errors", &e->t, "faults cannot be injected; run with the world");
 	if (rc != VS_OK)
 		return rc;
-	if (!e->run_db && !e->run_key && !e->run_timeout && !e->run_tts) {
-		h->reason(e->c, "[errors] scenarios = '%s': none of db, tts, key, timeout", sc);
+	if (!e->run_db && !e->run_key && !e->run_timeout && !e->run_tts && !e->run_sentry) {
+		h->reason(e->c, "[errors] scenarios = '%s': none of db, tts, key, timeout, sentry", sc);
 		return VS_ECONFIG;
 	}
 	/* the fault specs are checked here, so a bad one is a config error naming its key */
-	static const char *const fault_keys[] = {"db_fault", "tts_fault", "key_fault", "timeout_fault"};
+	static const char *const fault_keys[] = {"db_fault", "tts_fault", "key_fault", "timeout_fault", "sentry_llm_fault"};
 	for (size_t i = 0; i < sizeof(fault_keys) / sizeof(fault_keys[0]); i++) {
 		char err[300];
 		json_t *f = vs_wfaults_parse(er_str(e, fault_keys[i]), "errors", err, sizeof(err));
@@ -230,7 +241,7 @@ int er_conf_load(struct er *e, const struct vs_host *h, vs_ctx *c)
 	}
 	rc = load_script(e, "script", &e->script);
 	/* key_script: also the tts scenario's recovery call */
-	if (rc == VS_OK && (e->run_key || e->run_tts))
+	if (rc == VS_OK && (e->run_key || e->run_tts || e->run_sentry))
 		rc = load_script(e, "key_script", &e->key_script);
 	if (rc == VS_OK && e->run_tts)
 		rc = load_script(e, "tts_script", &e->tts_script);

@@ -218,6 +218,7 @@ void er_db_scenario(struct er *e)
 		er_sleep_ms(e, every);
 	}
 	er_call(e, e->script, "outage", &oc);
+	snprintf(e->db_outage_call, sizeof e->db_outage_call, "%s", oc.r.call_control_id);
 	alive_during = er_alive(e);
 	do {
 		probe(e, &p, NULL);

@@ -52,7 +52,8 @@ struct er {
 	char health_url[1024];
 	struct vs_call_script *script, *key_script, *tts_script;
 	long long answer_timeout_ms, webhook_within_ms, first_reply_ms, pause_ms;
-	int run_db, run_key, run_timeout, run_tts;
+	int run_db, run_key, run_timeout, run_tts, run_sentry;
+	char db_outage_call[128]; /* the db scenario's outage call, for the sentry scenario */
 	/* the tts scenario's recovery is checked last: its fault's removal time */
 	int tts_pending, tts_opened;
 	double tts_off_ms;
@@ -133,5 +134,6 @@ void er_key_scenario(struct er *e);
 void er_timeout_scenario(struct er *e);
 void er_tts_scenario(struct er *e);
 void er_tts_recovery(struct er *e);
+void er_sentry_scenario(struct er *e); /* er_sentry.c */
 
 #endif

@@ -31,8 +31,8 @@ static int er_run(const struct vs_host *h, vs_ctx *c, void *state)
 	struct er *e = state;
 	struct vs_tcall_cfg probe;
 
-	h->log(c, VS_LOG_INFO, "scenarios:%s%s%s%s; calls to %s (%s -> %s)", e->run_db ? " db" : "",
-	       e->run_tts ? " tts" : "", e->run_key ? " key" : "", e->run_timeout ? " timeout" : "", e->t.webhook_url,
+	h->log(c, VS_LOG_INFO, "scenarios:%s%s%s%s%s; calls to %s (%s -> %s)", e->run_db ? " db" : "",
+	       e->run_tts ? " tts" : "", e->run_key ? " key" : "", e->run_timeout ? " timeout" : "", e->run_sentry ? " sentry" : "", e->t.webhook_url,
 	       e->t.caller, e->t.routed);
 	/* attached: an agent that cannot take our calls says what it needs
 	 * rather than failing every scenario for it */
@@ -57,6 +57,9 @@ static int er_run(const struct vs_host *h, vs_ctx *c, void *state)
 	er_faults_off(e);
 	if (!h->should_stop(c))
 		er_tts_recovery(e);
+	if (e->run_sentry && !h->should_stop(c))
+		er_sentry_scenario(e);
+	er_faults_off(e);
 	json_object_set_new(e->data, "baseline_turn_ms", json_real(e->baseline_turn_ms));
 	h->attach(c, "scenarios", json_incref(e->data));
 	return VS_OK;

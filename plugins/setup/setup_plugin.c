@@ -19,6 +19,11 @@ const struct vs_option setup_options[] = {
 	{"request_timeout", VS_OPT_DURATION, "5s", "the health request gives up after this long", 0},
 	{"telnyx_public_key", VS_OPT_STRING, "${VSTRESS_TELNYX_PUBLIC_KEY}",
 	 "webhook signing key: base64 of a 32-byte Ed25519 public key", 0},
+	{"target_imports", VS_OPT_LIST, NULL,
+	 "modules the target's interpreter must import, each version reported (unset: not checked)", 0},
+	{"requirements", VS_OPT_STRING, NULL,
+	 "a requirements file: its == pins compared with what the target's interpreter has installed", 0},
+	{"import_timeout", VS_OPT_DURATION, "120s", "the target's interpreter gets this long for the imports", 0},
 	{"plugin_dir", VS_OPT_STRING, NULL, "where plugin versions are read (default: this plugin's folder)", 0},
 	{0},
 };
@@ -45,6 +50,8 @@ static int setup_run(const struct vs_host *h, vs_ctx *c, void *state)
 		setup_db(s);
 	if (!h->should_stop(c))
 		setup_target(s);
+	if (!h->should_stop(c))
+		setup_imports(s);
 	/* the run's signing key and vstress's own build: vstress's, not the target's */
 	VS_SUBJECT(h, c, VS_SUBJECT_HARNESS);
 	setup_telnyx(s);

@@ -9,7 +9,7 @@ import logging
 from fastapi import FastAPI, Request, WebSocket
 from starlette.responses import JSONResponse, PlainTextResponse
 
-from . import auth, telnyx_webhook
+from . import auth, errortrack, telnyx_webhook
 from .db import DatabaseUnavailable
 from .migrate import apply_migrations
 from .ratelimit import RateLimitMiddleware
@@ -52,6 +52,7 @@ async def seed_numbers(rt: Runtime) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    errortrack.init(settings)
     rt = Runtime(settings)
     rt.db.on_first_connect = lambda db: _on_first_connect(rt)
 
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             cleanup.cancel()
             await shutdown_calls(rt)
             await rt.close()
+            errortrack.flush()
 
     app = FastAPI(title="vstress reference agent", version="0.1.0", lifespan=lifespan)
     app.state.runtime = rt

@@ -10,6 +10,7 @@ from collections import OrderedDict
 from .breaker import BreakerConfig, BreakerRegistry
 from .callcontrol import CallControlClient
 from .costs import PriceTable
+from . import errortrack
 from .db import Database
 from .metrics import Metrics
 from .ratelimit import SlidingWindowLimiter
@@ -89,6 +90,10 @@ class Runtime:
         self, component: str, error_class: str, message: str, *, call_control_id=None, tenant_id=None,
         details: dict | None = None, severity: str = "error",
     ) -> None:
+        # Sentry first: it needs no database (the row below may not be written)
+        errortrack.report(component, error_class, message, call_id=call_control_id, tenant_id=tenant_id,
+                          level=severity if severity in ("warning", "error", "fatal", "info") else "error",
+                          extra=details)
         await self.db.try_execute(
             "INSERT INTO system_errors (severity, component, error_class, message, call_control_id, tenant_id, details)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -48,6 +48,7 @@ KNOWN_FAULTS = frozenset(
         "no_db_outage_log",  # a database outage leaves no system_errors row and no agent_db_errors_total
         "leak_memory_per_call",  # keep 4 MB alive per finished call (a memory leak vstress's resources phase must see)
         "leak_db_connection",  # take a pool connection per finished call and never give it back
+        "no_sentry",  # SENTRY_DSN set, yet nothing is reported to Sentry
     }
 )
 
@@ -140,6 +141,10 @@ class Settings:
     # agent names its series its own way: vstress reads them through
     # [target] signal.*, and its tests rename them with this)
     metrics_prefix: str = "agent_"
+    # --- error reporting (Sentry; empty DSN = off)
+    sentry_dsn: str = ""
+    sentry_environment: str = "production"
+    sentry_release: str = ""
     # --- fault injection (for the harness's self-tests only)
     faults: frozenset = field(default_factory=frozenset)
     fault_slow_first_reply_seconds: float = 5.0
@@ -247,6 +252,9 @@ def load_settings() -> Settings:
         preload_pipeline=_bool("PRELOAD_PIPELINE", d.preload_pipeline),
         share_model_sessions=_bool("SHARE_MODEL_SESSIONS", d.share_model_sessions),
         metrics_prefix=_str("METRICS_PREFIX", d.metrics_prefix),
+        sentry_dsn=_str("SENTRY_DSN", d.sentry_dsn),
+        sentry_environment=_str("SENTRY_ENVIRONMENT", d.sentry_environment),
+        sentry_release=_str("SENTRY_RELEASE", d.sentry_release),
         faults=faults,
         fault_slow_first_reply_seconds=_float(
             "FAULT_SLOW_FIRST_REPLY_SECONDS", d.fault_slow_first_reply_seconds

@@ -27,6 +27,7 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 from starlette.responses import JSONResponse
 
+from . import errortrack
 from .db import DatabaseUnavailable
 
 log = logging.getLogger("agent.webhook")
@@ -149,6 +150,8 @@ async def telnyx_webhook(request: Request):
         except (DatabaseUnavailable, asyncio.TimeoutError, OSError) as e:
             db_ok = False
             log.warning("routing lookup failed: %s", e)
+            errortrack.report("database", "unavailable", f"routing lookup failed: {type(e).__name__}: {e}",
+                              call_id=call_id)
         if route is None:
             msg = s.unknown_number_message if db_ok else s.fallback_message
             result.update(action="answer_speak_hangup", message=msg)

@@ -23,7 +23,7 @@ echo "setup-venv: installing requirements.lock (exact pins) + requirements.txt e
 "$venv/bin/pip" install --disable-pip-version-check -q -r "$here/requirements.lock" -r "$here/requirements.txt"
 "$venv/bin/python" - <<'PY'
 import importlib.resources as r
-import pipecat, openai, anthropic, google.genai, deepgram, telnyx, fastapi, asyncpg, nacl  # noqa: F401
+import pipecat, openai, anthropic, google.genai, deepgram, telnyx, fastapi, asyncpg, nacl, sentry_sdk  # noqa: F401
 from pipecat.audio.turn.smart_turn.local_smart_turn_v3 import LocalSmartTurnAnalyzerV3  # noqa: F401
 assert r.files("pipecat.audio.turn.smart_turn.data").joinpath("smart-turn-v3.2-cpu.onnx").is_file()
 assert r.files("pipecat.audio.vad.data").joinpath("silero_vad.onnx").is_file()

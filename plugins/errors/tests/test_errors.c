@@ -1,11 +1,11 @@
 /* errors plugin against the REAL reference agent on the REAL world, its
  * database behind the world's Postgres fault proxy (as the hermetic profile
  * wires it: [world] database_url):
- *   - a healthy agent passes every check of the four scenarios (db, tts,
- *     key, timeout);
+ *   - a healthy agent passes every check of the five scenarios (db, tts,
+ *     key, timeout, sentry);
  *   - an agent broken the ways the scenarios look for (AGENT_FAULTS
- *     no_degraded_health, no_db_outage_log, no_failover, no_tts_failover)
- *     fails them, each with a message that says what happened.
+ *     no_degraded_health, no_db_outage_log, no_failover, no_tts_failover,
+ *     no_sentry) fails them, each with a message that says what happened.
  * Real-time calls: skipped under valgrind and the sanitizers
  * (VSTRESS_SLOW_RUNTIME), where the call engine cannot pace media. */
 #include "ptest.h"
@@ -95,6 +95,8 @@ static void healthy_agent_passes(void **st)
 	              "tts.failover_counted");
 	assert_message_has(fh, "tts.failover_counted", "service=\"tts\",from=\"cartesia\"");
 	assert_checks(fh, VS_CHECK_PASS, "tts.no_gaps", "tts.breaker_opened", "tts.recovered");
+	assert_check_says(fh, "sentry.db_outage", VS_CHECK_PASS, "component=database");
+	assert_check_says(fh, "sentry.all_providers_failed", VS_CHECK_PASS, "error_class=all_providers_failed");
 	assert_int_equal(fh_checks_with_status(fh, VS_CHECK_FAIL), 0);
 	assert_int_equal(fh_checks_with_status(fh, VS_CHECK_SKIP), 0);
 	sc = fh_attached(fh, "scenarios");
@@ -184,12 +186,44 @@ static void bad_fault_spec_is_config_error(void **st)
 	fh_free(fh);
 }
 
+/* Sentry (8.1): the healthy agent's outage call and every-LLM-down call
+ * reach the world's Sentry stand-in tagged with their call ids
+ * (healthy_agent_passes); the same agent with its reporting off (no_sentry, SENTRY_DSN still set) fails both;
+ * a target without the DSN variable skips, saying so. */
+static void sentry_reporting(void **st)
+{
+	struct fakehost *fh;
+	(void)st;
+	if (slow)
+		skip();
+	/* the healthy agent's pass is healthy_agent_passes' */
+	fh = host();
+	fh_set_opt(fh, "scenarios", "sentry");
+	fh_set_opt(fh, "sentry_dsn_env", "VSTRESS_TEST_NO_SUCH_DSN");
+	assert_int_equal(fh_run(fh), VS_OK);
+	assert_check_says(fh, "sentry.db_outage", VS_CHECK_SKIP, "the target has no VSTRESS_TEST_NO_SUCH_DSN");
+	assert_check_says(fh, "sentry.all_providers_failed", VS_CHECK_SKIP, "it reports to no Sentry");
+	fh_free(fh);
+	pt_agent_restart(&agent, &world, &key, "no_sentry", NULL);
+	fh = host();
+	fh_set_opt(fh, "scenarios", "db,sentry");
+	fh_set_opt(fh, "sentry_wait", "4s");
+	assert_int_equal(fh_run(fh), VS_OK);
+	fh_dump(fh);
+	assert_check_says(fh, "sentry.db_outage", VS_CHECK_FAIL, "no Sentry event tagged call_id=");
+	assert_check_says(fh, "sentry.all_providers_failed", VS_CHECK_FAIL, "no Sentry event tagged call_id=");
+	assert_int_equal(pt_control(&world, "DELETE", "/_vstress/faults", NULL), 200);
+	fh_free(fh);
+	pt_agent_restart(&agent, &world, &key, NULL, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(healthy_agent_passes),
 		cmocka_unit_test(bad_fault_spec_is_config_error),
 		cmocka_unit_test(broken_agent_fails),
+		cmocka_unit_test(sentry_reporting),
 	};
 	if (getenv("PT_FILTER"))
 		cmocka_set_test_filter(getenv("PT_FILTER"));
