@@ -251,6 +251,7 @@ static void deliver(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struct dg 
 	}
 	vs_st_ws_send_json(w, ws, 0, results(d, text, -1, p->t0, p->t1, 1, !p->from_finalize, p->from_finalize));
 	if (*text) {
+		dg_rec_final(d->rec, text);
 		w->count(wc, "transcripts", 1);
 		w->count(wc, "characters", (double)strlen(text));
 	} else {
@@ -321,6 +322,7 @@ static void end_segment(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struct
 	double t0 = (double)d->seg_start / d->rate, t1 = (double)end_sample / d->rate;
 	uint32_t delay = (uint32_t)w->conf_double(wc, "final_delay_ms", 50);
 	vs_st_ws_send_json(w, ws, delay, results(d, text, -1, t0, t1, 1, !from_finalize, from_finalize));
+	dg_rec_final(d->rec, text);
 	w->count(wc, "transcripts", 1);
 	w->count(wc, "characters", (double)strlen(text));
 	if (d->utterance_end_ms > 0)

@@ -15,6 +15,8 @@ struct dg_rec {
 	int64_t start_ns;
 	int16_t *pcm;  /* 8 kHz */
 	size_t n, cap, max;
+	char *words;   /* the finals sent, joined by one space */
+	size_t nwords;
 	int truncated, closed, used;
 	uint64_t order;
 	/* down to 8 kHz: a box average over `ratio` input samples (integer
@@ -37,6 +39,7 @@ static int64_t mono_ns(void)
 static void rec_reset(struct dg_rec *r)
 {
 	free(r->pcm);
+	free(r->words);
 	memset(r, 0, sizeof *r);
 }
 
@@ -125,6 +128,21 @@ void dg_rec_add(struct dg_rec *r, const int16_t *pcm, size_t n)
 	}
 }
 
+void dg_rec_final(struct dg_rec *r, const char *text)
+{
+	size_t n = text ? strlen(text) : 0;
+	if (!r || !n || r->nwords + n + 2 > 1u << 20)
+		return;
+	char *p = realloc(r->words, r->nwords + n + 2);
+	if (!p)
+		return;
+	r->words = p;
+	if (r->nwords)
+		r->words[r->nwords++] = ' ';
+	memcpy(r->words + r->nwords, text, n + 1);
+	r->nwords += n;
+}
+
 void dg_rec_close(struct dg_rec *r)
 {
 	if (r)
@@ -146,11 +164,12 @@ static int h_streams(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, v
 	for (int i = 0; i < DG_REC_KEEP; i++) {
 		const struct dg_rec *r = &recs[i];
 		if (r->used)
-			json_array_append_new(a, json_pack("{s:s,s:I,s:I,s:i,s:i,s:s,s:f,s:b,s:b}", "stream", r->id, "order",
-							   (json_int_t)r->order, "start_ns", (json_int_t)r->start_ns,
-							   "rate", 8000, "stream_rate", r->rate, "encoding", r->encoding,
-							   "seconds", (double)r->n / 8000, "truncated", r->truncated,
-							   "closed", r->closed));
+			json_array_append_new(a, json_pack("{s:s,s:I,s:I,s:i,s:i,s:s,s:f,s:b,s:b,s:s}", "stream", r->id,
+							   "order", (json_int_t)r->order, "start_ns",
+							   (json_int_t)r->start_ns, "rate", 8000, "stream_rate", r->rate,
+							   "encoding", r->encoding, "seconds", (double)r->n / 8000,
+							   "truncated", r->truncated, "closed", r->closed, "transcript",
+							   r->words ? r->words : ""));
 	}
 	return w->resp_json_steal(rs, 200, json_pack("{s:o}", "streams", a));
 }

@@ -35,6 +35,7 @@ async def test_linear16_16k_kept_at_8k(control):
         await conn.send_close_stream()
     s = newest(control)
     assert s["stream_rate"] == 16000 and s["encoding"] == "linear16" and s["start_ns"] > 0
+    assert s["transcript"] == "what are your opening hours"  # the scripted stand-in's first phrase
     pcm = wav_of(control, s["stream"])
     assert len(pcm) == 12000  # 1.5 s at 8 kHz
     # the tone (amplitude 6000: RMS 4243) in the first second, silence after

@@ -217,8 +217,13 @@ class CallSession(UsageSink):
         )
         llm = FailoverLLMProcessor(self.rt, sink=self, on_all_failed=self._on_all_llm_failed)
         self.tts = FailoverTTSService(self.rt, sink=self, sample_rate=8000)
+        heard = [transport.input()]
+        if s.has_fault("drop_caller_audio"):
+            from .audiofault import DropCallerAudio
+
+            heard.append(DropCallerAudio())
         pipeline = Pipeline([
-            transport.input(), stt, aggregators.user(), llm, self.tts, transport.output(), aggregators.assistant(),
+            *heard, stt, aggregators.user(), llm, self.tts, transport.output(), aggregators.assistant(),
         ])
         self.worker = PipelineWorker(
             pipeline,
