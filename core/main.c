@@ -25,6 +25,7 @@
 #include "shard.h"
 #include "worldcfg.h"
 #include "runsecrets.h"
+#include "explain.h"
 
 #define EXIT_PASS 0
 #define EXIT_CHECKS 1
@@ -57,6 +58,7 @@ struct cli {
 	/* world only */
 	const char *urls_file, *port_base, *pg_upstream, *resolved;
 	int force; /* keygen only */
+	int explain; /* --explain: the slowest turns' waterfalls (after run, or of a results folder) */
 };
 
 static volatile sig_atomic_t interrupted;
@@ -78,6 +80,8 @@ static void usage(FILE *f)
 		"                      prints the public key ([vstress] telnyx_key_file = FILE signs with it)\n"
 		"  merge OUT SHARD...  merge the results folders of a sharded run into OUT (docs/scale-out.md)\n"
 		"  report DIR          (re)write DIR/report.html from DIR/test_summary.json\n"
+		"  explain DIR         the slowest caller turns' latency waterfalls of a results folder\n"
+		"                      (also: vstress --explain DIR; vstress run --explain prints them after the run)\n"
 		"\n"
 		"options:\n"
 		"  -c, --config DIR|FILE   manifest (repeatable; default ./conf.d); later overrides earlier\n"
@@ -92,6 +96,7 @@ static void usage(FILE *f)
 		"      --timeout DUR       default per-plugin timeout (default 300s)\n"
 		"      --strict            skipped plugins fail the run\n"
 		"      --no-fork           run plugins in-process (for gdb); no deadline enforcement\n"
+		"      --explain           run: print the slowest caller turns' waterfalls after the run\n"
 		"      --shard I/N         run the I-th of N slices of the calls ([vstress] shard_split plugins);\n"
 		"                          the other plugins run on shard 1 only\n"
 		"      --shard-all         with --shard: the other plugins run (whole) on every shard\n"
@@ -152,7 +157,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 		{"shard", required_argument, NULL, 'H'},    {"shard-all", no_argument, NULL, 'A'},
 		{"urls-file", required_argument, NULL, 'U'}, {"port-base", required_argument, NULL, 'B'},
 		{"pg-upstream", required_argument, NULL, 'G'}, {"resolved", required_argument, NULL, 'R'},
-		{"force", no_argument, NULL, 'f'},
+		{"force", no_argument, NULL, 'f'},         {"explain", no_argument, NULL, 'W'},
 		{NULL, 0, NULL, 0}};
 	int ch;
 
@@ -178,6 +183,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 		case 'G': cli->pg_upstream = optarg; break;
 		case 'R': cli->resolved = optarg; break;
 		case 'f': cli->force = 1; break;
+		case 'W': cli->explain = 1; break;
 		case 'v': cli->verbose = cli->verbose < 0 ? 1 : cli->verbose + 1; break;
 		case 'q': cli->verbose = -1; break;
 		case 'h': usage(stdout); exit(0);
@@ -748,6 +754,8 @@ static int cmd_run(struct cli *cli, struct env *env)
 		fprintf(stderr, "%s: %d passed, %d failed, %d skipped; summary: %s/test_summary.json%s%s%s\n", run_status,
 			passed, failed, skipped, run.dir, rep_ok ? ", report: " : "", rep_ok ? run.dir : "",
 			rep_ok ? "/report.html" : "");
+		if (cli->explain && vs_explain(stdout, run.dir, VS_EXPLAIN_TOP, rerr, sizeof(rerr)))
+			fprintf(stderr, "vstress: explain: %s\n", rerr);
 	}
 	for (i = 0; i < plan.n; i++)
 		vs_result_free(&res[i]);
@@ -909,6 +917,19 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cli.cmd, "merge")) {
 		rc = vs_merge_main(cli.nargs, cli.args, cli.verbose);
+		goto out;
+	}
+	if (!strcmp(cli.cmd, "explain") || (cli.explain && strcmp(cli.cmd, "run"))) { /* needs no manifest */
+		const char *dir = !strcmp(cli.cmd, "explain") ? cli.arg : cli.cmd;
+		char xerr[1024];
+		if (!dir) {
+			fprintf(stderr, "vstress: explain needs a results folder (e.g. results/latest)\n");
+		} else if (vs_explain(stdout, dir, VS_EXPLAIN_TOP, xerr, sizeof(xerr))) {
+			fprintf(stderr, "vstress: explain: %s\n", xerr);
+			rc = EXIT_USAGE;
+		} else {
+			rc = EXIT_PASS;
+		}
 		goto out;
 	}
 	if (!strcmp(cli.cmd, "report")) { /* needs no manifest */

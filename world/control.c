@@ -8,6 +8,7 @@
  *   DELETE /_vstress/faults[?target=] remove all (of a target)
  *   DELETE /_vstress/faults/{id}      remove one
  *   GET  /_vstress/events?topic=&since=&wait_ms=&<field>=<value>
+ *                                     (topic=wf.* : every topic starting "wf.")
  *                                     the event log, long-polling */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +36,9 @@ static int h_health(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs
 {
 	(void)w, (void)wc, (void)rq;
 	struct world *W = arg;
-	return reply(rs, 200, json_pack("{s:b,s:I}", "ok", 1, "uptime_ms", (json_int_t)(w_now_ms() - W->started_ms)));
+	/* mono_ns: this host's CLOCK_MONOTONIC, for a remote caller's clock offset (docs/waterfall.md) */
+	return reply(rs, 200, json_pack("{s:b,s:I,s:I}", "ok", 1, "uptime_ms", (json_int_t)(w_now_ms() - W->started_ms),
+					"mono_ns", (json_int_t)w_now_ns()));
 }
 
 json_t *world_urls_json(struct world *W)
@@ -188,8 +191,16 @@ static int event_matches(const vs_wreq *rq, const json_t *ev)
 {
 	const char *topic = wreq_query(rq, "topic");
 	const char *since = wreq_query(rq, "since");
-	if (topic && *topic && strcmp(topic, "*") && strcmp(topic, json_string_value(json_object_get(ev, "topic"))))
+	const char *et = json_string_value(json_object_get(ev, "topic"));
+	size_t tl = topic ? strlen(topic) : 0;
+	if (!et)
 		return 0;
+	if (tl > 2 && !strcmp(topic + tl - 2, ".*")) { /* "wf.*": a topic family */
+		if (strncmp(et, topic, tl - 1))
+			return 0;
+	} else if (topic && *topic && strcmp(topic, "*") && strcmp(topic, et)) {
+		return 0;
+	}
 	if (since && json_integer_value(json_object_get(ev, "seq")) <= strtoll(since, NULL, 10))
 		return 0;
 	const json_t *data = json_object_get(ev, "data");

@@ -260,6 +260,7 @@ struct world {
 extern const struct vs_world w_api;
 
 uint64_t w_now_ms(void);
+uint64_t w_now_ns(void); /* CLOCK_MONOTONIC, ns */
 void w_log(struct world *W, const char *who, int level, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 int world_init(struct world *W);

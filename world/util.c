@@ -74,6 +74,13 @@ uint64_t w_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+uint64_t w_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 void w_log(struct world *W, const char *who, int level, const char *fmt, ...)
 {
 	static const char *names[] = {"error", "warn", "info", "debug"};

@@ -61,6 +61,7 @@ int call_result_compute(struct vs_call *c)
 	int64_t turn_end = (int64_t)m->turn_end_ms * CALL_RATE / 1000;
 
 	call_ear_finish(&c->ear);
+	r->t0_ns = c->t0;
 	sg = c->ear.segs;
 	ns = c->ear.nsegs;
 	r->segs = calloc(ns + 1, sizeof(*r->segs));
@@ -203,6 +204,7 @@ json_t *vs_call_result_json(const struct vs_call_result *r)
 	json_object_set_new(o, "agent_wall_ms", json_real(r->agent_wall_ms));
 	json_object_set_new(o, "ahead_max_ms", json_real(r->ahead_max_ms));
 	json_object_set_new(o, "audio_dropped_ms", json_real(r->audio_dropped_ms));
+	json_object_set_new(o, "t0_mono_ns", json_integer((json_int_t)r->t0_ns));
 	for (size_t i = 0; i < r->nturns; i++)
 		json_array_append_new(turns, json_pack("{s:i, s:b, s:f, s:o, s:b}", "step", r->turns[i].step + 1,
 						       "replied", r->turns[i].replied, "ref_ms", r->turns[i].ref_ms,

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "vstress/standin/wfmark.h"
 #include "vstress/world.h"
 #include "standin.h"
 #include "vstress/standin/standin_text.h"
@@ -97,6 +98,7 @@ static int h_messages(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, 
 	(void)arg;
 	struct vs_st_turn t = {0};
 	int rc = 0;
+	uint64_t req_ns = vs_wf_now_ns();
 	const char *want = w->conf(wc, "api_key");
 	const char *key = w->req_header(rq, "x-api-key");
 	const char *auth = w->req_header(rq, "Authorization");
@@ -133,6 +135,12 @@ static int h_messages(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, 
 	json_t *tool_input = t.tool ? json_loads(t.rep.tool_args, 0, NULL) : NULL;
 	if (t.tool && !tool_input)
 		tool_input = json_object();
+	{ /* the waterfall: text deltas from ttft_ms, token_ms apart; not streamed: all at the end */
+		uint64_t all = t.ttft + (uint64_t)t.ntok * t.per;
+		uint64_t last = stream ? t.ttft + (t.ntok ? (uint64_t)(t.ntok - 1) * t.per : 0) : all;
+		vs_wf_llm(w, wc, &t, id, req_ns, stream ? t.ttft : all, last,
+			  json_string_value(json_object_get(json_object_get(t.req, "metadata"), "user_id")));
+	}
 
 	if (!stream) {
 		json_t *content = json_array();

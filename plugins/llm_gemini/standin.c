@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "vstress/standin/wfmark.h"
 #include "vstress/world.h"
 #include "standin.h"
 #include "vstress/standin/standin_text.h"
@@ -122,6 +123,7 @@ static int handle(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_w
 {
 	struct vs_st_turn t = {0};
 	int rc = 0;
+	uint64_t req_ns = vs_wf_now_ns();
 	const char *want = w->conf(wc, "api_key");
 	const char *key = w->req_header(rq, "x-goog-api-key");
 	if (!key)
@@ -151,6 +153,11 @@ static int handle(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_w
 	json_t *args = t.tool ? json_loads(t.rep.tool_args, 0, NULL) : NULL;
 	if (t.tool && !args)
 		args = json_object();
+	{ /* the waterfall: text chunks from ttft_ms, token_ms apart; not streamed: all at the end */
+		uint64_t all = t.ttft + (uint64_t)t.ntok * t.per;
+		uint64_t last = stream ? t.ttft + (t.ntok ? (uint64_t)(t.ntok - 1) * t.per : 0) : all;
+		vs_wf_llm(w, wc, &t, rid, req_ns, stream ? t.ttft : all, last, NULL);
+	}
 
 	if (!stream) {
 		json_t *part = t.tool ? json_pack("{s:{s:s,s:O}}", "functionCall", "name", t.tool, "args", args)

@@ -11,6 +11,7 @@
 #include "vstress/world.h"
 #include "standin.h"
 #include "vstress/standin/standin_text.h"
+#include "vstress/standin/wfmark.h"
 
 static const char *err_type(int status, const char **code, const char **msg)
 {
@@ -118,11 +119,22 @@ static int check_auth(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, 
 	return 0;
 }
 
+/* The completion for the waterfall: first content token one token_ms after
+ * the (empty) role chunk at ttft_ms; not streamed: all at once at the end. */
+static void wf_llm(const struct vs_world *w, vs_wctx *wc, const struct vs_st_turn *t, const char *id,
+		   uint64_t req_ns, int stream)
+{
+	uint64_t all = t->ttft + (uint64_t)t->ntok * t->per;
+	uint64_t first = stream ? t->ttft + (t->ntok ? t->per : 0) : all;
+	vs_wf_llm(w, wc, t, id, req_ns, first, all, json_string_value(json_object_get(t->req, "user")));
+}
+
 static int h_chat(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_wresp *rs, void *arg)
 {
 	(void)arg;
 	struct vs_st_turn t = {0};
 	int rc = 0;
+	uint64_t req_ns = vs_wf_now_ns();
 	if (check_auth(w, wc, rq, rs) < 0)
 		goto out;
 	t.req = w->req_json(rq);
@@ -149,6 +161,7 @@ static int h_chat(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_w
 	w->log(wc, VS_LOG_DEBUG, "rule %s for \"%s\"", t.rep.rule, t.user);
 	w->resp_header(rs, "openai-processing-ms", "1");
 	w->resp_header(rs, "x-request-id", id);
+	wf_llm(w, wc, &t, id, req_ns, stream);
 
 	if (!stream) {
 		json_t *msg = json_pack("{s:s,s:o,s:n}", "role", "assistant", "content",

@@ -340,6 +340,7 @@ void ld_checks(struct ld *p)
 				       c->ran ? vs_tcall_result_json(&c->r) : json_null());
 		json_array_append_new(calls, cj ? cj : json_null());
 	}
+	ld_waterfall(p, calls, sum);
 	check_complete(p);
 	check_latency(p);
 	check_pacing(p);

@@ -133,6 +133,9 @@ int ld_max_overlap(const struct vs_cbatch_call *calls, size_t n);
 /* Replied turn latencies after a caller utterance, appended to *v. */
 int ld_turns_append(const struct vs_call_result *m, double **v, size_t *n);
 
+/* ld_waterfall.c: per-turn waterfalls on calls_json's elements, their
+ * percentiles (overall and by concurrency) in sum.waterfall. */
+void ld_waterfall(struct ld *p, json_t *calls_json, json_t *sum);
 /* ld_report.c: load_test.log and the per-call JSON. */
 void ld_report(struct ld *p);
 void ld_log_call(struct ld *p, size_t i);

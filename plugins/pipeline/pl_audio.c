@@ -155,8 +155,8 @@ void pl_audio_checks(struct pl *p, json_t *calls_json)
 			json_decref(aj);
 	}
 	if (!t.utterances && skipped) {
-		p->h->check(p->c, "audio.caller_to_stt", VS_CHECK_SKIP, why);
-		p->h->check(p->c, "stt.wer", VS_CHECK_SKIP, why);
+		p->h->check(p->c, "audio.caller_to_stt", VS_CHECK_SKIP, "%s", why);
+		p->h->check(p->c, "stt.wer", VS_CHECK_SKIP, "%s", why);
 	} else {
 		check_forwarded(p, &t);
 		check_wer(p, &t);

@@ -3,6 +3,9 @@
  * its turn-latency p50/p95/max). */
 #include "pipeline.h"
 
+#include <vstress/callphase/wfcalls.h>
+#include <vstress/waterfall/waterfall.h>
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -388,6 +391,39 @@ static void record_memory(struct pl *p, json_t *summary)
 	json_object_set_new(summary, "processes", json_integer(p->nproc_after));
 }
 
+/* Per-turn waterfalls on each call ("waterfall") and their percentiles in
+ * the summary (docs/waterfall.md). */
+static void pl_waterfall(struct pl *p, json_t *calls, json_t *summary)
+{
+	struct vs_wfc_call *wc = calloc(p->ncalls + 1, sizeof(*wc));
+	json_t **rows = calloc(p->ncalls + 1, sizeof(*rows)), *all = json_array(), *ws;
+	char note[400];
+
+	if (!wc || !rows || !all || !calls || !summary)
+		goto out;
+	for (size_t i = 0; i < p->ncalls; i++)
+		wc[i] = (struct vs_wfc_call){.r = p->calls[i].ran ? &p->calls[i].r : NULL, .script = p->calls[i].script};
+	if (vs_wfc_compute(p->t.control_url, wc, p->ncalls, rows, note, sizeof(note)) != 0)
+		goto out;
+	for (size_t i = 0; i < p->ncalls; i++) {
+		if (!rows[i])
+			continue;
+		json_array_append(all, rows[i]);
+		json_object_set_new(json_array_get(calls, i), "waterfall", rows[i]);
+	}
+	ws = vs_wf_summary(all);
+	if (*note)
+		json_object_set_new(ws, "note", json_string(note));
+	p->h->log(p->c, VS_LOG_INFO, "waterfall: %lld of %lld caller turns attributed%s%s",
+		  (long long)json_integer_value(json_object_get(ws, "attributed")),
+		  (long long)json_integer_value(json_object_get(ws, "turns")), *note ? "; " : "", note);
+	json_object_set_new(summary, "waterfall", ws);
+out:
+	json_decref(all);
+	free(rows);
+	free(wc);
+}
+
 void pl_checks(struct pl *p)
 {
 	json_t *calls = json_array(), *summary = json_object();
@@ -399,6 +435,7 @@ void pl_checks(struct pl *p)
 				       pc->ran ? vs_tcall_result_json(&pc->r) : json_null());
 		json_array_append_new(calls, cj ? cj : json_null());
 	}
+	pl_waterfall(p, calls, summary);
 	check_completed(p, &nstreamed);
 	check_first_reply(p);
 	check_turns(p, calls);

@@ -18,11 +18,13 @@
 #include "vstress/audio/vad.h"
 #include "vstress/world.h"
 #include "vstress/standin/standin_ws.h"
+#include "vstress/standin/wfmark.h"
 #include "standin.h"
 #include "standin_record.h"
 #include "standin_sphinx.h"
 
 #define DG_MAX_PEND 16
+#define DG_ARRIVALS 128 /* audio messages remembered for the waterfall */
 
 struct dg {
 	int rate, mulaw, interim, vad_events;
@@ -48,13 +50,46 @@ struct dg {
 		struct dg_job *job;
 		double t0, t1;
 		int is_final, from_finalize;
+		uint64_t audio_end_ns;
 	} pend[DG_MAX_PEND];
 	int npend;
 	long poll_timer;
 	int close_after; /* CloseStream waits for the pending decodes */
 	double conf;     /* confidence of the next Results */
 	struct dg_rec *rec; /* what the stream received (record_audio), NULL: not kept */
+	/* waterfall: when each recent audio message arrived (its first sample) */
+	struct dg_arrival {
+		int64_t s0;
+		uint64_t t_ns;
+	} arr[DG_ARRIVALS];
+	unsigned narr;
+	char tag[64]; /* the client's tag= (Deepgram's request tag), "" none */
 };
+
+/* When the message carrying sample `s` arrived (0: forgotten). */
+static uint64_t arrival_of(const struct dg *d, int64_t s)
+{
+	unsigned n = d->narr < DG_ARRIVALS ? d->narr : DG_ARRIVALS;
+	for (unsigned k = 1; k <= n; k++) {
+		const struct dg_arrival *a = &d->arr[(d->narr - k) % DG_ARRIVALS];
+		if (a->s0 <= s)
+			return a->t_ns;
+	}
+	return 0;
+}
+
+/* A final transcript for the waterfall: the arrival of the speech's last
+ * sample and the time the final goes out. */
+static void wf_final(const struct vs_world *w, vs_wctx *wc, const struct dg *d, uint64_t audio_end_ns,
+		     uint64_t final_ns, const char *text)
+{
+	if (!text || !*text)
+		return;
+	json_t *ev = json_pack("{s:s,s:I,s:I,s:o,s:s}", "stream", d->request_id, "audio_end_ns",
+			       (json_int_t)audio_end_ns, "final_ns", (json_int_t)final_ns, "text", vs_wf_text(text),
+			       "tag", d->tag);
+	vs_wf_publish(w, wc, "wf.stt", ev);
+}
 
 /* The world's one grammar decoder (created at start-up in grammar mode,
  * else at the first connection asking for it). */
@@ -250,6 +285,7 @@ static void deliver(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struct dg 
 		return;
 	}
 	vs_st_ws_send_json(w, ws, 0, results(d, text, -1, p->t0, p->t1, 1, !p->from_finalize, p->from_finalize));
+	wf_final(w, wc, d, p->audio_end_ns, vs_wf_now_ns(), text);
 	if (*text) {
 		dg_rec_final(d->rec, text);
 		w->count(wc, "transcripts", 1);
@@ -298,7 +334,8 @@ static void grammar_submit(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, str
 		return;
 	}
 	struct dg_pend *p = &d->pend[d->npend++];
-	*p = (struct dg_pend){.t0 = t0, .t1 = t1, .is_final = is_final, .from_finalize = from_finalize};
+	*p = (struct dg_pend){.t0 = t0, .t1 = t1, .is_final = is_final, .from_finalize = from_finalize,
+			      .audio_end_ns = arrival_of(d, (int64_t)(t1 * d->rate) - 1)};
 	if (from <= to)
 		p->job = dg_utt_submit(d->sphinx, &d->utt, from, to);
 	if (!d->poll_timer)
@@ -323,6 +360,7 @@ static void end_segment(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struct
 	uint32_t delay = (uint32_t)w->conf_double(wc, "final_delay_ms", 50);
 	vs_st_ws_send_json(w, ws, delay, results(d, text, -1, t0, t1, 1, !from_finalize, from_finalize));
 	dg_rec_final(d->rec, text);
+	wf_final(w, wc, d, arrival_of(d, end_sample - 1), vs_wf_now_ns() + (uint64_t)delay * 1000000ull, text);
 	w->count(wc, "transcripts", 1);
 	w->count(wc, "characters", (double)strlen(text));
 	if (d->utterance_end_ms > 0)
@@ -437,6 +475,8 @@ static int on_open(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void *arg)
 		return -1;
 	}
 	d->phrase = ph && atoi(ph) > 0 ? atoi(ph) : 0;
+	const char *tag = w->req_query(rq, "tag");
+	snprintf(d->tag, sizeof d->tag, "%s", tag ? tag : "");
 	uuid4(w, wc, d->request_id, sizeof d->request_id);
 	d->rec = dg_rec_open(w, wc, d->request_id, d->rate, d->mulaw ? "mulaw" : "linear16");
 	d->last_activity = w->now_ms();
@@ -479,6 +519,7 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 	d->last_activity = w->now_ms();
 	if (binary) {
 		int16_t buf[4096];
+		d->arr[d->narr++ % DG_ARRIVALS] = (struct dg_arrival){.s0 = d->samples + d->nframe, .t_ns = vs_wf_now_ns()};
 		const uint8_t *u = data;
 		if (d->mulaw) {
 			for (size_t off = 0; off < len;) {

@@ -16,6 +16,7 @@
 #include "standin.h"
 #include "vstress/standin/standin_audio.h"
 #include "vstress/standin/standin_ws.h"
+#include "vstress/standin/wfmark.h"
 
 struct cctx {
 	struct cctx *next;
@@ -26,7 +27,22 @@ struct cctx {
 	int done_pending;
 	uint64_t not_before;
 	double t_audio; /* seconds of audio generated so far (timestamps) */
+	/* waterfall: the request's arrival and text, until its first audio */
+	uint64_t req_ns;
+	char *wf_text;
+	int wf_sent;
 };
+
+/* The synthesis request for the waterfall, at its first audio chunk. */
+static void wf_tts(const struct vs_world *w, vs_wctx *wc, struct cctx *c)
+{
+	if (c->wf_sent)
+		return;
+	c->wf_sent = 1;
+	vs_wf_tts(w, wc, c->id, c->req_ns, c->wf_text);
+	free(c->wf_text);
+	c->wf_text = NULL;
+}
 
 struct cconn {
 	struct cctx *ctx;
@@ -85,6 +101,7 @@ static void ctx_drop(struct cconn *cc, struct cctx *c)
 		if (*p == c) {
 			*p = c->next;
 			free(c->buf);
+			free(c->wf_text);
 			free(c);
 			return;
 		}
@@ -125,6 +142,8 @@ static void pump(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void *arg)
 			if (bytes > c->len - c->off)
 				bytes = c->len - c->off;
 			char *b64 = malloc(vs_b64_enc_len(bytes) + 1);
+			if (!c->off)
+				wf_tts(w, wc, c);
 			if (b64 && vs_b64_encode(c->buf + c->off, bytes, b64, vs_b64_enc_len(bytes) + 1) >= 0)
 				vs_st_ws_send_json(w, ws, 0,
 					  json_pack("{s:s,s:s,s:s,s:b,s:i,s:f}", "type", "chunk", "context_id", c->id,
@@ -182,6 +201,7 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 		      void *arg)
 {
 	(void)arg;
+	uint64_t req_ns = vs_wf_now_ns();
 	struct cconn *cc = w->ws_data(ws);
 	json_t *j = binary ? NULL : json_loadb(data, len, 0, NULL);
 	const char *id = json_string_value(json_object_get(j, "context_id"));
@@ -215,6 +235,10 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 	struct cctx *c = ctx_get(cc, id, 1);
 	if (!c)
 		goto out;
+	if (!c->req_ns)
+		c->req_ns = req_ns;
+	if (!c->wf_sent)
+		vs_wf_text_append(&c->wf_text, transcript);
 	if (!c->buf && !c->len) {
 		c->enc = enc;
 		c->rate = rate;

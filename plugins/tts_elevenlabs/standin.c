@@ -16,6 +16,7 @@
 #include "standin.h"
 #include "vstress/standin/standin_audio.h"
 #include "vstress/standin/standin_ws.h"
+#include "vstress/standin/wfmark.h"
 
 struct piece {
 	size_t end;      /* byte offset in the context buffer where it ends */
@@ -31,6 +32,10 @@ struct ectx {
 	size_t npieces, next_piece;
 	int closing; /* close_context: isFinal after the audio */
 	uint64_t not_before;
+	/* waterfall: the first text's arrival and the text, until the first audio */
+	uint64_t req_ns;
+	char *wf_text;
+	int wf_sent;
 };
 
 struct econn {
@@ -78,6 +83,7 @@ static void ctx_drop(struct econn *ec, struct ectx *c)
 				json_decref(c->pieces[i].align);
 			free(c->pieces);
 			free(c->buf);
+			free(c->wf_text);
 			free(c);
 			return;
 		}
@@ -124,6 +130,12 @@ static void pump(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void *arg)
 			}
 			if (bytes > c->len - c->off)
 				bytes = c->len - c->off;
+			if (!c->off && !c->wf_sent) {
+				c->wf_sent = 1;
+				vs_wf_tts(w, wc, c->id, c->req_ns, c->wf_text);
+				free(c->wf_text);
+				c->wf_text = NULL;
+			}
 			char *b64 = malloc(vs_b64_enc_len(bytes) + 1);
 			if (b64 && vs_b64_encode(c->buf + c->off, bytes, b64, vs_b64_enc_len(bytes) + 1) >= 0)
 				vs_st_ws_send_json(w, ws, 0,
@@ -183,6 +195,7 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 		      void *arg)
 {
 	(void)arg;
+	uint64_t req_ns = vs_wf_now_ns();
 	struct econn *ec = w->ws_data(ws);
 	json_t *j = binary ? NULL : json_loadb(data, len, 0, NULL);
 	if (!json_is_object(j)) {
@@ -221,6 +234,10 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 		c->not_before = w->now_ms() + (uint64_t)w->conf_double(wc, "ttfa_ms", 150);
 	if (strspn(text, " \t\n") == strlen(text))
 		goto out; /* the context init " " */
+	if (!c->req_ns)
+		c->req_ns = req_ns;
+	if (!c->wf_sent)
+		vs_wf_text_append(&c->wf_text, text);
 	uint8_t *pcm;
 	size_t n;
 	double secs;

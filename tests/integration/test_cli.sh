@@ -56,6 +56,13 @@ check "junit.xml written" grep -q '<testsuite name="skeleton"' "$tmp/r1/latest/j
 check "per-plugin log written" grep -q "greeting: hello" "$tmp/r1/latest/skeleton.log"
 check "no temp files left" bash -c "! ls $tmp/r1/latest/ | grep -q tmp"
 
+out=$(vs -q -c conf.d "${FX[@]}" -r "$tmp/rx" run --only skeleton --explain 2>/dev/null)
+check "run --explain: says plainly when no phase recorded waterfalls (docs/waterfall.md)" \
+	grep -q "no phase recorded per-turn waterfalls" <<<"$out"
+out=$(vs --explain "$tmp/r1/latest" 2>&1)
+check "--explain DIR (and explain DIR) read a results folder" \
+	bash -c "[ $? = 0 ] && grep -q 'no phase recorded' <<<'$out' && '$BUILD/vstress' explain '$tmp/r1/latest' | grep -q 'no phase recorded'"
+
 vs -q -c conf.d "${FX[@]}" -r "$tmp/nf" run --only skeleton --no-fork
 check "--no-fork runs the plugin in-process with the same results" json "$tmp/nf/latest/test_summary.json" \
 	's["status"] == "passed" and s["plugins"][0]["checks_passed"] == 2 and s["plugins"][0]["metrics"]["latency"]["count"] == 50'

@@ -210,6 +210,8 @@ class FailoverTTSService(TTSService):
         rate = self.sample_rate or self._out_rate
         prev = None
         clients = self.clients[:1] if s.has_fault("no_tts_failover") else self.clients
+        if s.has_fault("slow_tts_request"):  # the handoff to TTS made late, on purpose
+            await asyncio.sleep(s.fault_slow_tts_request_seconds)
         for client in clients:
             breaker = self.rt.breakers.get(f"tts:{client.name}")
             if not breaker.allow():

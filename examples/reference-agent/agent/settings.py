@@ -50,6 +50,7 @@ KNOWN_FAULTS = frozenset(
         "leak_db_connection",  # take a pool connection per finished call and never give it back
         "no_sentry",  # SENTRY_DSN set, yet nothing is reported to Sentry
         "drop_caller_audio",  # every fifth audio frame from the caller is lost before STT
+        "slow_tts_request",  # wait FAULT_SLOW_TTS_REQUEST_SECONDS before every TTS request (vstress's waterfall test)
     }
 )
 
@@ -149,6 +150,7 @@ class Settings:
     # --- fault injection (for the harness's self-tests only)
     faults: frozenset = field(default_factory=frozenset)
     fault_slow_first_reply_seconds: float = 5.0
+    fault_slow_tts_request_seconds: float = 0.7
 
     def has_fault(self, name: str) -> bool:
         return name in self.faults
@@ -259,6 +261,9 @@ def load_settings() -> Settings:
         faults=faults,
         fault_slow_first_reply_seconds=_float(
             "FAULT_SLOW_FIRST_REPLY_SECONDS", d.fault_slow_first_reply_seconds
+        ),
+        fault_slow_tts_request_seconds=_float(
+            "FAULT_SLOW_TTS_REQUEST_SECONDS", d.fault_slow_tts_request_seconds
         ),
     )
 

@@ -152,6 +152,10 @@ struct vs_call_result {
 	double agent_wall_ms;      /* first -> last agent media message, ms */
 	double ahead_max_ms;       /* most agent audio queued ahead of playback */
 	double audio_dropped_ms;   /* audio beyond VS_CALL_MAX_AHEAD_MS: dropped */
+	/* appended: the stream start (the ms above count from it) on
+	 * CLOCK_MONOTONIC, ns; 0 when the stream never started.  Lets a run put
+	 * the caller's times on the world's clock (docs/waterfall.md). */
+	uint64_t t0_ns;
 };
 
 /* Limits on what the agent can make the caller hold (call_engine.c). */
