@@ -106,6 +106,21 @@ static void test_frames_removed(void **state)
 	long ms = (long)n / 8;
 	assert_true(r.removed_ms > ms * 15 / 100 && r.removed_ms <= ms / 5 + 20);
 	assert_true(r.fraction > 0.7 && r.fraction < 0.85);
+	/* the same inside a longer stream, the frames cut at another phase */
+	int16_t *h = calloc(n + 16000, sizeof *h);
+	k = 12345;
+	memcpy(h + k, x, 77 * sizeof *x);
+	k += 77;
+	for (size_t at = 77, f = 0; at + 160 <= n; at += 160, f++)
+		if (f % 5 != 2) {
+			memcpy(h + k, x + at, 160 * sizeof *x);
+			k += 160;
+		}
+	align(x, n, h, k + 4000, &r);
+	/* each cut now spans two of our 20 ms frames: 3 of 5 stay whole */
+	assert_true(r.fraction > 0.5 && r.fraction < 0.7);
+	assert_true(r.removed_ms > ms * 15 / 100);
+	free(h);
 	assert_int_equal(r.inserted_ms, 0);
 	assert_int_equal(r.offset_end - r.offset, -r.removed_ms * 8);
 	free(x), free(g);
@@ -141,6 +156,30 @@ static void test_other_sentence(void **state)
 	free(x), free(y);
 }
 
+/* A short utterance inside a long stream holding other speech and
+ * silence (a call's STT stream): found where it is, whole. */
+static void test_inside_long_stream(void **state)
+{
+	(void)state;
+	size_t na, nb, nc;
+	int16_t *a = speech("Ten of clubs.", &na);
+	int16_t *b = speech("Eight of spades, four of clubs, seven of hearts.", &nb);
+	int16_t *c = speech("Seven of clubs.", &nc);
+	size_t n = 8000 * 2 + nb + 8000 + na + 8000 + nc + 8000, at = 8000 * 2 + nb + 8000;
+	int16_t *g = calloc(n, sizeof *g);
+	memcpy(g + 16000, b, nb * sizeof *b);
+	memcpy(g + at, a, na * sizeof *a);
+	memcpy(g + at + na + 8000, c, nc * sizeof *c);
+	struct vs_align_result r;
+	align(a, na, g, n, &r);
+	assert_int_equal(r.offset, (long)at);
+	assert_true(r.fraction > 0.99);
+	align(c, nc, g, n, &r);
+	assert_int_equal(r.offset, (long)(at + na + 8000));
+	assert_true(r.fraction > 0.99);
+	free(a), free(b), free(c), free(g);
+}
+
 static void test_bad_input(void **state)
 {
 	(void)state;
@@ -167,7 +206,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_delay_found),	cmocka_unit_test(test_resampled_path),
 		cmocka_unit_test(test_frames_removed), cmocka_unit_test(test_block_zeroed),
-		cmocka_unit_test(test_other_sentence), cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_other_sentence), cmocka_unit_test(test_inside_long_stream),
+		cmocka_unit_test(test_bad_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
