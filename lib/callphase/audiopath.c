@@ -152,7 +152,9 @@ static json_t *one_utterance(const struct vs_call_step *st, size_t step, const c
 	json_object_set_new(u, "gain_db", json_real(best.gain_db));
 	/* where the speech's last sample sits in the stream, as the stream's
 	 * own clock has it (the agent forwards in real time from its start) */
-	if (end_ms >= 0 && best.forwarded) {
+	/* (only for a stream whose clock still matches ours: audio removed or
+	 * inserted before the speech shifts every later position) */
+	if (end_ms >= 0 && best.forwarded && !best.removed_ms && !best.inserted_ms) {
 		double arrived = (double)(in->start_ns - t0_ns) / 1e6 + (double)((long)len - 1 + best.offset_end) / 8.0;
 		json_object_set_new(u, "delay_ms", json_real(arrived - end_ms));
 	} else {
