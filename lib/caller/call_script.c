@@ -29,7 +29,7 @@ struct parse_step {
 	int header_line;
 	struct vs_call_step st;
 	int has_action;
-	int after_set, freq_set, level_set;
+	int after_set, freq_set, level_set, text_set;
 	int timeout_ms;
 };
 
@@ -410,6 +410,15 @@ static int step_key(struct parse_ctx *c, struct parse_step *ps, const char *key,
 		ps->freq_set = 1;
 		return 1;
 	}
+	if (strcmp(key, "text") == 0) {
+		if (!*value || ps->text_set) {
+			perr(c, c->line, "[step.%ld] text: %s", ps->num, *value ? "given twice" : "empty");
+			return 0;
+		}
+		st->text = strdup(value);
+		ps->text_set = 1;
+		return st->text ? 1 : 0;
+	}
 	if (strcmp(key, "level") == 0) {
 		if (vs_call_parse_db(value, &st->level_dbfs) != 0) {
 			perr(c, c->line, "[step.%ld] level: \"%s\" is not a level like -30dB", ps->num, value);
@@ -639,6 +648,7 @@ static void free_steps(struct vs_call_step *steps, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(steps[i].arg);
+		free(steps[i].text);
 		free(steps[i].ulaw);
 	}
 	free(steps);
@@ -759,6 +769,10 @@ int vs_call_script_parse(const char *text, const char *name, const char *base_di
 			perr(&c, ps->st.line, "[step.%ld]: `freq` only applies to tone", ps->num);
 			goto out;
 		}
+		if (ps->text_set && ps->st.kind != VS_STEP_WAV) {
+			perr(&c, ps->st.line, "[step.%ld]: `text` only applies to wav (say's text is its value)", ps->num);
+			goto out;
+		}
 		if (ps->level_set && ps->st.kind != VS_STEP_TONE && ps->st.kind != VS_STEP_NOISE) {
 			perr(&c, ps->st.line, "[step.%ld]: `level` only applies to tone and noise", ps->num);
 			goto out;
@@ -806,6 +820,7 @@ out:
 		snprintf(err, errlen, "%s", c.err[0] ? c.err : "out of memory");
 	for (size_t i = 0; i < c.nps; i++) {
 		free(c.ps[i].st.arg);
+		free(c.ps[i].st.text);
 		free(c.ps[i].st.ulaw);
 	}
 	free(c.ps);

@@ -9,15 +9,15 @@
 
 struct buf {
 	char *p;
-	size_t n;
+	size_t n, max;
 };
 
 static size_t on_data(char *d, size_t sz, size_t nm, void *arg)
 {
 	struct buf *b = arg;
 	size_t n = sz * nm;
-	if (b->n + n > (4u << 20))
-		return 0; /* a control answer is small */
+	if (b->n + n > b->max)
+		return 0;
 	char *np = realloc(b->p, b->n + n + 1);
 	if (!np)
 		return 0;
@@ -28,10 +28,10 @@ static size_t on_data(char *d, size_t sz, size_t nm, void *arg)
 	return n;
 }
 
-int vs_httpc(const char *method, const char *url, const char *body, int timeout_ms, long *status, char **resp,
-	     char *err, size_t errlen)
+static int request(const char *method, const char *url, const char *body, int timeout_ms, size_t max, long *status,
+		   char **resp, size_t *resp_len, char *err, size_t errlen)
 {
-	struct buf b = {0};
+	struct buf b = {.max = max};
 	struct curl_slist *hdr = NULL;
 	CURL *c = curl_easy_init();
 	int rc = -1;
@@ -71,6 +71,8 @@ int vs_httpc(const char *method, const char *url, const char *body, int timeout_
 		goto out;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	if (resp_len)
+		*resp_len = b.n;
 	if (resp) {
 		*resp = b.p;
 		b.p = NULL;
@@ -82,4 +84,17 @@ out:
 	if (c)
 		curl_easy_cleanup(c);
 	return rc;
+}
+
+int vs_httpc(const char *method, const char *url, const char *body, int timeout_ms, long *status, char **resp,
+	     char *err, size_t errlen)
+{
+	return request(method, url, body, timeout_ms, 4u << 20 /* a control answer is small */, status, resp, NULL,
+		       err, errlen);
+}
+
+int vs_httpc_get_bytes(const char *url, int timeout_ms, size_t max, long *status, char **resp, size_t *len, char *err,
+		       size_t errlen)
+{
+	return request("GET", url, NULL, timeout_ms, max, status, resp, len, err, errlen);
 }

@@ -22,7 +22,7 @@ const struct vs_option ld_options[] = {
 	 0},
 	VS_CALLOPT_WORLD("the world's control API: the target's Call Control commands are observed there (unset: skip)",
 			 "the target's PID: CPU and memory of it and its children (0: not measured, the CPU check skips)"),
-	{"scripts", VS_OPT_LIST, "conf.d/scripts/load-30s.ini", "caller scripts (docs/calls.md); call i plays script i mod n",
+	{"scripts", VS_OPT_LIST, "conf.d/scripts/load-human.ini", "caller scripts (docs/calls.md); call i plays script i mod n",
 	 0},
 	{"calls", VS_OPT_INT, "10", "calls in the batch", 0},
 	{"concurrency", VS_OPT_INT, "10", "calls running at once at most (worker threads)", 0},

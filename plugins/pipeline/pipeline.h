@@ -40,6 +40,7 @@ struct pl {
 	/* thresholds */
 	long long first_reply_ms, turn_ms, turn_max_ms, max_gap_ms, max_false, frame_slack;
 	double max_late_pct;
+	double ap_min_fraction, ap_max_removed_pct, ap_max_wer; /* the audio path (pl_audio.c) */
 	/* the target's process (t.pid), for memory */
 	long rss_before_kb, rss_after_kb;
 	int nproc_before, nproc_after;
@@ -69,6 +70,9 @@ static inline long pl_rss_tree_kb(pid_t pid, int *nproc)
 void pl_checks(struct pl *p);
 /* pl_messy.c: the backchannel check and our network impairment's figures. */
 void pl_check_messy(struct pl *p);
+/* pl_audio.c: the caller -> STT audio path and the WER of what arrived;
+ * each call's comparison goes into calls_json[i].audio_path. */
+void pl_audio_checks(struct pl *p, json_t *calls_json);
 /* Turn latencies of one call that count for turn-taking (a caller utterance
  * before them, replied): sorted ascending into out (malloc'd), count
  * returned, -1 on OOM. */

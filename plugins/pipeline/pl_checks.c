@@ -439,6 +439,7 @@ void pl_checks(struct pl *p)
 	check_completed(p, &nstreamed);
 	check_first_reply(p);
 	check_turns(p, calls);
+	pl_audio_checks(p, calls);
 	check_false_gaps(p);
 	check_frames(p);
 	check_commands(p);

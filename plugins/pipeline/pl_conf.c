@@ -12,7 +12,7 @@ const struct vs_option pl_options[] = {
 	VS_CALLOPT_TARGET("the target's base URL (unset: the plugin skips)"),
 	VS_CALLOPT_WORLD("the world's control API: the target's Call Control commands are observed there (unset: skip)",
 			 "the target's PID for its memory (itself and its children; 0: memory check skipped)"),
-	{"scripts", VS_OPT_LIST, "conf.d/scripts/pipeline-booking.ini,conf.d/scripts/pipeline-noisy.ini",
+	{"scripts", VS_OPT_LIST, "conf.d/scripts/pipeline-human.ini,conf.d/scripts/pipeline-human-noisy.ini",
 	 "caller scripts (docs/calls.md), used in turn by successive calls", 0},
 	{"calls", VS_OPT_INT, "3", "sequential calls", 0},
 	{"warmup_calls", VS_OPT_INT, "1", "unmeasured calls first (the agent may load its models on its first call)", 0},
@@ -28,6 +28,11 @@ const struct vs_option pl_options[] = {
 	{"max_false_triggers", VS_OPT_INT, "0", "check: agent turns starting in silence/noise steps, all calls", 0},
 	{"max_gap", VS_OPT_DURATION, "500ms", "check: longest silence inside an agent reply", 0},
 	{"max_late_pct", VS_OPT_DOUBLE, "5", "check: our own frames sent > late_frame after their slot, percent", 0},
+	{"audio_min_forwarded", VS_OPT_DOUBLE, "0.95",
+	 "check: the fraction of each caller utterance's speech frames found in the agent's STT stream", 0},
+	{"audio_max_removed_pct", VS_OPT_DOUBLE, "5", "check: caller speech the agent left out of its STT stream, percent", 0},
+	{"max_wer", VS_OPT_DOUBLE, "0.25",
+	 "check: WER of the words recognised in the agent's STT audio against the caller's words, all calls", 0},
 	{"frame_slack", VS_OPT_INT, "25",
 	 "check: frames sent may fall short of the stream's 20 ms slots by this many (the hang-up handshake)", 0},
 	{0},
@@ -49,7 +54,10 @@ int pl_conf_load(struct pl *p, const struct vs_host *h, vs_ctx *c)
 	    vs_popt_ms(h, p->c, "pipeline", "max_gap", &p->max_gap_ms) ||
 	    vs_popt_int(h, p->c, "pipeline", "max_false_triggers", &p->max_false, 0) ||
 	    vs_popt_int(h, p->c, "pipeline", "frame_slack", &slack, 0) ||
-	    h->opt_double(p->c, "max_late_pct", &p->max_late_pct) < 0)
+	    h->opt_double(p->c, "max_late_pct", &p->max_late_pct) < 0 ||
+	    h->opt_double(p->c, "audio_min_forwarded", &p->ap_min_fraction) < 0 ||
+	    h->opt_double(p->c, "audio_max_removed_pct", &p->ap_max_removed_pct) < 0 ||
+	    h->opt_double(p->c, "max_wer", &p->ap_max_wer) < 0)
 		return VS_ECONFIG;
 	p->frame_slack = slack;
 	p->turn_max_ms = p->turn_ms;

@@ -20,6 +20,7 @@
 #include "vstress/standin/standin_ws.h"
 #include "vstress/standin/wfmark.h"
 #include "standin.h"
+#include "standin_record.h"
 #include "standin_sphinx.h"
 
 #define DG_MAX_PEND 16
@@ -55,6 +56,7 @@ struct dg {
 	long poll_timer;
 	int close_after; /* CloseStream waits for the pending decodes */
 	double conf;     /* confidence of the next Results */
+	struct dg_rec *rec; /* what the stream received (record_audio), NULL: not kept */
 	/* waterfall: when each recent audio message arrived (its first sample) */
 	struct dg_arrival {
 		int64_t s0;
@@ -244,6 +246,7 @@ static struct dg_sphinx *get_sphinx(const struct vs_world *w, vs_wctx *wc)
 		return sphinx;
 	struct logctx lc = {w, wc};
 	struct dg_sphinx_cfg cfg = {.phrases = w->conf(wc, "phrases"), .phrases_file = w->conf(wc, "phrases_file"),
+				    .scripts = w->conf(wc, "phrases_scripts"),
 				    .grammar_file = w->conf(wc, "grammar_file"), .model_dir = w->conf(wc, "sphinx_model"),
 				    .sphinx_log = w->conf(wc, "sphinx_log"), .log = sphinx_log, .log_arg = &lc};
 	uint64_t t0 = w->now_ms();
@@ -254,7 +257,7 @@ static struct dg_sphinx *get_sphinx(const struct vs_world *w, vs_wctx *wc)
 		sphinx_failed = 1;
 		return NULL;
 	}
-	w->log(wc, VS_LOG_INFO, "grammar: %d phrases, decoder ready in %llu ms", dg_sphinx_phrases(sphinx),
+	w->log(wc, VS_LOG_INFO, "grammar: %d clauses, decoder ready in %llu ms", dg_sphinx_phrases(sphinx),
 	       (unsigned long long)(w->now_ms() - t0));
 	return sphinx;
 }
@@ -272,6 +275,7 @@ static void close_stream(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struc
 static void deliver(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struct dg *d, const struct dg_pend *p,
 		    const char *text, double conf)
 {
+	w->log(wc, VS_LOG_DEBUG, "grammar: %s \"%s\" confidence %.2f", p->is_final ? "final" : "interim", text, conf);
 	if (conf < w->conf_double(wc, "min_confidence", 0.5))
 		text = ""; /* not one of the phrases: nothing recognised */
 	d->conf = conf;
@@ -283,6 +287,7 @@ static void deliver(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struct dg 
 	vs_st_ws_send_json(w, ws, 0, results(d, text, -1, p->t0, p->t1, 1, !p->from_finalize, p->from_finalize));
 	wf_final(w, wc, d, p->audio_end_ns, vs_wf_now_ns(), text);
 	if (*text) {
+		dg_rec_final(d->rec, text);
 		w->count(wc, "transcripts", 1);
 		w->count(wc, "characters", (double)strlen(text));
 	} else {
@@ -354,6 +359,7 @@ static void end_segment(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struct
 	double t0 = (double)d->seg_start / d->rate, t1 = (double)end_sample / d->rate;
 	uint32_t delay = (uint32_t)w->conf_double(wc, "final_delay_ms", 50);
 	vs_st_ws_send_json(w, ws, delay, results(d, text, -1, t0, t1, 1, !from_finalize, from_finalize));
+	dg_rec_final(d->rec, text);
 	wf_final(w, wc, d, arrival_of(d, end_sample - 1), vs_wf_now_ns() + (uint64_t)delay * 1000000ull, text);
 	w->count(wc, "transcripts", 1);
 	w->count(wc, "characters", (double)strlen(text));
@@ -472,6 +478,7 @@ static int on_open(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void *arg)
 	const char *tag = w->req_query(rq, "tag");
 	snprintf(d->tag, sizeof d->tag, "%s", tag ? tag : "");
 	uuid4(w, wc, d->request_id, sizeof d->request_id);
+	d->rec = dg_rec_open(w, wc, d->request_id, d->rate, d->mulaw ? "mulaw" : "linear16");
 	d->last_activity = w->now_ms();
 	w->ws_set_data(ws, d);
 	d->idle_timer = w->ws_timer(ws, 500, idle_check, d);
@@ -518,6 +525,7 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 			for (size_t off = 0; off < len;) {
 				size_t n = len - off < 4096 ? len - off : 4096;
 				vs_ulaw_decode_buf(u + off, n, buf);
+				dg_rec_add(d->rec, buf, n);
 				feed(w, wc, ws, d, buf, n);
 				off += n;
 			}
@@ -527,6 +535,7 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 			for (size_t off = 0; off < ns;) {
 				size_t n = ns - off < 4096 ? ns - off : 4096;
 				memcpy(buf, u + 2 * off, n * 2); /* little-endian host */
+				dg_rec_add(d->rec, buf, n);
 				feed(w, wc, ws, d, buf, n);
 				off += n;
 			}
@@ -571,6 +580,7 @@ static void on_close(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int code,
 		for (int i = 0; i < d->npend; i++)
 			dg_job_release(d->sphinx, d->pend[i].job);
 		dg_utt_free(&d->utt);
+		dg_rec_close(d->rec);
 	}
 	free(d);
 	w->ws_set_data(ws, NULL);
@@ -617,6 +627,7 @@ int stt_deepgram_standin(const struct vs_world *w, vs_wctx *wc)
 	if (mode && !strcmp(mode, "grammar") && !get_sphinx(w, wc))
 		return VS_ERROR; /* the reason is in the log */
 	rc |= w->add_ws_route(wc, "/v1/listen", &handlers, NULL);
+	rc |= dg_rec_routes(w, wc);
 	rc |= w->set_error_builder(wc, dg_error);
 	if (VS_WORLD_HAS(w, set_ws_error_builder))
 		rc |= w->set_ws_error_builder(wc, ws_fault_error);

@@ -6,6 +6,7 @@
  * at its end, so the streams of concurrent connections never interleave
  * inside the decoder.  Everything runs on the world's event-loop thread
  * (docs/world.md, "Grammar mode", has the measured costs). */
+#include <dirent.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <pocketsphinx.h> /* -isystem: plugin.mk */
 
 #include "vstress/audio/resample.h"
+#include "vstress/ini/ini_file.h"
 #include "standin_sphinx.h"
 
 #define DG_SPHINX_MODEL "/usr/share/pocketsphinx/model/en-us"
@@ -82,9 +84,21 @@ static void normalise(const char *in, char *out, size_t len)
 	out[k] = '\0';
 }
 
-/* Adds one phrase to the grammar body if all its words are in the
+/* 1 if the grammar body so far already has the phrase as an alternative. */
+static int known(const char *g, const char *norm)
+{
+	size_t n = strlen(norm);
+	for (const char *p = g ? strstr(g, norm) : NULL; p; p = strstr(p + 1, norm)) {
+		int open = (p >= g + 2 && !strncmp(p - 2, "( ", 2)) || (p >= g + 3 && !strncmp(p - 3, " | ", 3));
+		if (open && (!p[n] || !strncmp(p + n, " | ", 3)))
+			return 1;
+	}
+	return 0;
+}
+
+/* Adds one clause to the grammar body if all its words are in the
  * dictionary; reports and skips it otherwise. */
-static int add_phrase(struct dg_sphinx *s, const struct dg_sphinx_cfg *cfg, const char *phrase, char **g, size_t *gl,
+static int add_clause(struct dg_sphinx *s, const struct dg_sphinx_cfg *cfg, const char *phrase, char **g, size_t *gl,
 		      size_t *gc)
 {
 	char norm[1024], tmp[1024], msg[1200];
@@ -97,7 +111,7 @@ static int add_phrase(struct dg_sphinx *s, const struct dg_sphinx_cfg *cfg, cons
 		char *pron = ps_lookup_word(s->ps, w);
 		if (!pron) {
 			if (cfg->log) {
-				snprintf(msg, sizeof msg, "grammar: phrase \"%s\" dropped: \"%s\" is not in the dictionary",
+				snprintf(msg, sizeof msg, "grammar: phrase \"%.500s\" dropped: \"%s\" is not in the dictionary",
 					 phrase, w);
 				cfg->log(cfg->log_arg, msg);
 			}
@@ -105,9 +119,129 @@ static int add_phrase(struct dg_sphinx *s, const struct dg_sphinx_cfg *cfg, cons
 		}
 		free(pron); /* ckd_salloc'd: plain malloc */
 	}
+	if (known(*g, norm))
+		return 0;
 	if ((s->nphrases && sb_add(g, gl, gc, " | ", 3)) || sb_add(g, gl, gc, norm, strlen(norm)))
 		return -1;
 	s->nphrases++;
+	return 0;
+}
+
+/* A phrase goes in clause by clause (split at , . ; : ? !), and an
+ * utterance is one or more clauses: a speaker pausing at a comma ends a
+ * segment there ("Hello," | "I would like ..."), and each part must still
+ * be recognisable on its own, as a real recogniser's would be. */
+static int add_phrase(struct dg_sphinx *s, const struct dg_sphinx_cfg *cfg, const char *phrase, char **g, size_t *gl,
+		      size_t *gc)
+{
+	char one[1024];
+	for (const char *p = phrase; p && *p;) {
+		size_t n = strcspn(p, ",.;:?!");
+		snprintf(one, sizeof one, "%.*s", (int)(n < sizeof one ? n : sizeof one - 1), p);
+		if (add_clause(s, cfg, one, g, gl, gc))
+			return -1;
+		p = p[n] ? p + n + 1 : NULL;
+	}
+	return 0;
+}
+
+/* What a caller script says aloud: the `say` and `barge_in` values of its
+ * steps (docs/calls.md), and the `text` of a recording's step. */
+struct script_ctx {
+	struct dg_sphinx *s;
+	const struct dg_sphinx_cfg *cfg;
+	char **g;
+	size_t *gl, *gc;
+};
+
+static int on_script_item(void *arg, const struct vs_ini_item *it, char *err, size_t errlen)
+{
+	struct script_ctx *x = arg;
+	if (!it->key || strncmp(it->section, "step.", 5))
+		return 0;
+	if (strcmp(it->key, "say") && strcmp(it->key, "barge_in") && strcmp(it->key, "text"))
+		return 0;
+	if (add_phrase(x->s, x->cfg, it->value, x->g, x->gl, x->gc)) {
+		snprintf(err, errlen, "%s:%d: out of memory", it->file, it->line);
+		return -1;
+	}
+	return 0;
+}
+
+static int is_ini(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 4 && !strcmp(name + n - 4, ".ini");
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* One script file, or every *.ini of a folder (in name order). */
+static int add_script_path(struct script_ctx *x, const char *path, char *err, size_t errlen)
+{
+	DIR *d = opendir(path);
+	if (!d)
+		return vs_ini_parse_file(path, on_script_item, x, err, errlen);
+	char **names = NULL;
+	size_t n = 0;
+	int rc = 0;
+	for (struct dirent *e; (e = readdir(d));) {
+		if (!is_ini(e->d_name))
+			continue;
+		char **nn = realloc(names, (n + 1) * sizeof *nn);
+		if (!nn || !(nn[n] = strdup(e->d_name))) {
+			names = nn ? nn : names;
+			rc = -1;
+			snprintf(err, errlen, "out of memory");
+			break;
+		}
+		names = nn;
+		n++;
+	}
+	closedir(d);
+	if (!rc)
+		qsort(names, n, sizeof *names, cmp_names);
+	for (size_t i = 0; i < n; i++) {
+		char file[4096];
+		if (!rc && (size_t)snprintf(file, sizeof file, "%s/%s", path, names[i]) >= sizeof file) {
+			snprintf(err, errlen, "%.200s/%.200s: path too long", path, names[i]);
+			rc = -1;
+		}
+		if (!rc)
+			rc = vs_ini_parse_file(file, on_script_item, x, err, errlen);
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
+/* phrases_scripts: comma-separated caller scripts or folders of them. */
+static int add_scripts(struct dg_sphinx *s, const struct dg_sphinx_cfg *cfg, char **g, size_t *gl, size_t *gc,
+		       char *err, size_t errlen)
+{
+	struct script_ctx x = {s, cfg, g, gl, gc};
+	char one[4096];
+	for (const char *p = cfg->scripts; p && *p;) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		while (len && (*p == ' ' || *p == '\t'))
+			p++, len--;
+		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		snprintf(one, sizeof one, "%.*s", (int)len, p);
+		if (*one && add_script_path(&x, one, err, errlen)) {
+			if (strncmp(err, "grammar", 7)) {
+				char tmp[1024];
+				snprintf(tmp, sizeof tmp, "grammar: phrases_scripts: %.900s", err);
+				snprintf(err, errlen, "%s", tmp);
+			}
+			return -1;
+		}
+		p = e ? e + 1 : NULL;
+	}
 	return 0;
 }
 
@@ -179,8 +313,9 @@ int dg_sphinx_new(const struct dg_sphinx_cfg *cfg, struct dg_sphinx **out, char 
 			goto out;
 		}
 	} else {
-		const char *head = "#JSGF V1.0;\ngrammar vstress;\npublic <utt> = ( ";
-		if (sb_add(&g, &gl, &gc, head, strlen(head)) || add_phrases(s, cfg, &g, &gl, &gc, err, errlen)) {
+		const char *head = "#JSGF V1.0;\ngrammar vstress;\n<clause> = ( ";
+		if (sb_add(&g, &gl, &gc, head, strlen(head)) || add_phrases(s, cfg, &g, &gl, &gc, err, errlen) ||
+		    add_scripts(s, cfg, &g, &gl, &gc, err, errlen)) {
 			if (!*err)
 				snprintf(err, errlen, "out of memory");
 			goto out;
@@ -189,7 +324,8 @@ int dg_sphinx_new(const struct dg_sphinx_cfg *cfg, struct dg_sphinx **out, char 
 			snprintf(err, errlen, "grammar: no phrase left (every phrase has a word outside %s)", dict);
 			goto out;
 		}
-		if (sb_add(&g, &gl, &gc, " );\n", 4))
+		const char *tail = " );\npublic <utt> = <clause>+;\n";
+		if (sb_add(&g, &gl, &gc, tail, strlen(tail)))
 			goto out;
 		if (ps_set_jsgf_string(s->ps, DG_SEARCH, g) < 0) {
 			snprintf(err, errlen, "grammar: pocketsphinx refused the grammar");
@@ -339,6 +475,22 @@ int dg_sphinx_phrases(const struct dg_sphinx *s)
 	return s->nphrases;
 }
 
+/* The acoustic part of the best path's score per frame: the grammar's own
+ * transition scores left out, so that the figure does not fall as the
+ * grammar grows (more phrases, clause loops). */
+static double acoustic_per_frame(ps_decoder_t *ps, int32 total, int nf)
+{
+	double ascr_sum = 0;
+	int seen = 0;
+	for (ps_seg_t *seg = ps_seg_iter(ps); seg; seg = ps_seg_next(seg)) {
+		int32 ascr = 0, lscr = 0, lback = 0;
+		ps_seg_prob(seg, &ascr, &lscr, &lback);
+		ascr_sum += ascr;
+		seen = 1;
+	}
+	return seen ? ascr_sum / nf : (double)total / nf;
+}
+
 int dg_sphinx_decode(struct dg_sphinx *s, const int16_t *pcm16k, size_t n, char *text, size_t len,
 		     double *confidence)
 {
@@ -356,14 +508,15 @@ int dg_sphinx_decode(struct dg_sphinx *s, const int16_t *pcm16k, size_t n, char 
 	const char *hyp = ps_get_hyp(s->ps, &score);
 	int nf = ps_get_n_frames(s->ps);
 	if (hyp && *hyp && nf > 0) {
-		/* The path score per frame (relative to the best senone of each
-		 * frame) measures how well the grammar path fits: flite voices
-		 * saying grammar phrases score -10..-20, other sentences forced
-		 * onto the grammar -30..-51 (tests/test_sphinx.c).  A logistic
-		 * centred on -25 maps that to 0..1. */
-		double per_frame = (double)score / nf;
+		/* The acoustic score per frame (relative to the best senone of
+		 * each frame) measures how well the grammar path fits: flite
+		 * voices saying grammar phrases score -7..-22 (8 kHz mu-law the
+		 * worst), other sentences forced onto the grammar -36 and below
+		 * (tests/test_sphinx.c).  A logistic centred on -29 maps that to
+		 * 0..1. */
+		double per_frame = acoustic_per_frame(s->ps, score, nf);
 		snprintf(text, len, "%s", hyp);
-		*confidence = 1.0 / (1.0 + exp((-25.0 - per_frame) / 3.0));
+		*confidence = 1.0 / (1.0 + exp((-29.0 - per_frame) / 3.0));
 	}
 	return 0;
 }

@@ -14,7 +14,8 @@ typedef void (*dg_sphinx_log_fn)(void *arg, const char *msg);
 struct dg_sphinx_cfg {
 	const char *phrases;      /* '|' separated (may be NULL) */
 	const char *phrases_file; /* one a line, or manifest "<wav>|<text>" lines; wins over phrases */
-	const char *grammar_file; /* a JSGF file; wins over both (used as is) */
+	const char *scripts;      /* caller scripts or folders of them (comma-separated): their lines join */
+	const char *grammar_file; /* a JSGF file; wins over all the above (used as is) */
 	const char *model_dir;    /* NULL: /usr/share/pocketsphinx/model/en-us */
 	const char *sphinx_log;   /* pocketsphinx's own log file; NULL: /dev/null */
 	dg_sphinx_log_fn log;     /* dropped phrases are reported here once */
@@ -22,13 +23,14 @@ struct dg_sphinx_cfg {
 };
 
 /* Loads the model and the dictionary, builds the grammar
- * `public <utt> = ( p1 | p2 | ... );` from the phrases (lower-cased,
- * punctuation but apostrophes stripped).  A phrase with a word that is not
+ * `<clause> = ( c1 | c2 | ... ); public <utt> = <clause>+;` from the
+ * phrases split at , . ; : ? ! (lower-cased, punctuation but apostrophes
+ * stripped).  A phrase with a word that is not
  * in the dictionary is reported through cfg->log and dropped; no phrase
  * left is an error.  Returns 0, or -1 with err filled. */
 int dg_sphinx_new(const struct dg_sphinx_cfg *cfg, struct dg_sphinx **out, char *err, size_t errlen);
 void dg_sphinx_free(struct dg_sphinx *s);
-/* Number of phrases in the grammar (0 for a grammar_file). */
+/* Number of clauses in the grammar (0 for a grammar_file). */
 int dg_sphinx_phrases(const struct dg_sphinx *s);
 
 /* Decodes one whole utterance of 16 kHz PCM16.  text gets the hypothesis

@@ -222,8 +222,13 @@ class CallSession(UsageSink):
         llm = FailoverLLMProcessor(self.rt, sink=self, on_all_failed=self._on_all_llm_failed, on_tool=self._on_tool)
         self.tts = FailoverTTSService(self.rt, sink=self, sample_rate=8000, on_all_failed=self._on_all_tts_failed)
         self.stt = stt
+        heard = [transport.input()]
+        if s.has_fault("drop_caller_audio"):
+            from .audiofault import DropCallerAudio
+
+            heard.append(DropCallerAudio())
         pipeline = Pipeline([
-            transport.input(), stt, aggregators.user(), llm, self.tts, transport.output(), aggregators.assistant(),
+            *heard, stt, aggregators.user(), llm, self.tts, transport.output(), aggregators.assistant(),
         ])
         self.worker = PipelineWorker(
             pipeline,

@@ -55,6 +55,8 @@ KNOWN_FAULTS = frozenset(
         "retry_after_ignored",  # a refused client stays refused a whole window: waiting the Retry-After told is not enough
         "transfer_no_to",  # transfer_call tool: the transfer command is sent without `to`
         "no_goodbye_hangup",  # end_call tool: ignored, the agent never hangs up after goodbye
+        "drop_caller_audio",  # every fifth audio frame from the caller is lost before STT
+        "slow_tts_request",  # wait FAULT_SLOW_TTS_REQUEST_SECONDS before every TTS request (vstress's waterfall test)
     }
 )
 

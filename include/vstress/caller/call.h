@@ -52,6 +52,7 @@ struct vs_call_step {
 	int after_ms;        /* barge_in: delay after the agent's onset */
 	int freq_hz;         /* tone */
 	double level_dbfs;   /* tone/noise */
+	char *text;          /* wav: what the recording says (`text =`; NULL: not given) */
 };
 
 struct vs_call_script {

@@ -13,4 +13,9 @@
 int vs_httpc(const char *method, const char *url, const char *body, int timeout_ms, long *status, char **resp,
 	     char *err, size_t errlen);
 
+/* GET a body that may hold NUL bytes (audio), up to max bytes: *len is its
+ * length.  Otherwise as vs_httpc. */
+int vs_httpc_get_bytes(const char *url, int timeout_ms, size_t max, long *status, char **resp, size_t *len, char *err,
+		       size_t errlen);
+
 #endif

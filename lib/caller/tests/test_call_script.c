@@ -48,6 +48,8 @@ static void test_errors(void **state)
 	expect_error("[call]\nseed = 1\n", "no [step.N] sections");
 	expect_error("[step.1]\nthis line has no equals sign\n", "t.ini:2: syntax error");
 	expect_error("[call]\ngap = 50ms\nvad_hangover = 60ms\n[step.1]\nsilence=1s\n", "gap (50 ms) must exceed");
+	expect_error("[step.1]\nsay = hi\ntext = hi\n", "t.ini:2: [step.1]: `text` only applies to wav");
+	expect_error("[step.1]\nwav = x.wav\ntext =\n", "t.ini:3: [step.1] text: empty");
 	expect_error("[step.1]\nwav = /nonexistent/x.wav\n", "t.ini:2: [step.1] wav: /nonexistent/x.wav: No such file");
 	{
 		struct vs_call_script *s = NULL;
@@ -238,7 +240,9 @@ static void test_render(void **state)
 static void test_shipped_scripts(void **state)
 {
 	static const char *paths[] = {"conf.d/scripts/booking.ini", "conf.d/scripts/barge-in.ini",
-				      "conf.d/scripts/silence-noise.ini", "tests/call/latency-tone.ini",
+				      "conf.d/scripts/silence-noise.ini", "conf.d/scripts/pipeline-human.ini",
+				      "conf.d/scripts/pipeline-human-noisy.ini", "conf.d/scripts/load-human.ini",
+				      "tests/call/latency-tone.ini",
 				      "tests/call/short.ini"};
 	(void)state;
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The caller -> STT audio path through the agent (issue 13): the pipeline
+# phase against the reference agent, one call each way.
+#   healthy: every caller utterance reached the agent's STT stream whole
+#            (audio.caller_to_stt) and the words recognised in it are the
+#            caller's (stt.wer), with the STT stand-in in grammar mode (never
+#            told what was said);
+#   AGENT_FAULTS=drop_caller_audio (the agent loses every fifth caller
+#            frame before STT): audio.caller_to_stt fails, naming the
+#            utterance and the audio removed.
+# Takes ~90 s (two real-time calls).
+set -u
+cd "$(dirname "$0")/../.."
+. tests/integration/lib.sh
+tmp=$(mktemp -d)
+pgdir=
+cleanup() {
+	[ -n "$pgdir" ] && scripts/pg-throwaway.sh stop "$pgdir" >/dev/null 2>&1
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+AGENT=examples/reference-agent
+if [ ! -x "$AGENT/.venv/bin/python" ]; then
+	echo "ok 1 # SKIP audiopath: the reference agent's venv ($AGENT/.venv) is not installed"
+	echo "1..1"
+	exit 0
+fi
+if [ -n "${VSTRESS_WRAP:-}" ] || [ "${VSTRESS_SLOW_RUNTIME:-0}" = 1 ]; then
+	echo "ok 1 # SKIP audiopath: real-time calls run once, in the plain build (vs_align is under the sanitizers in test_align)"
+	echo "1..1"
+	exit 0
+fi
+if [ -z "${DATABASE_URL:-}" ]; then
+	out=$(scripts/pg-throwaway.sh start) || { echo "ok 1 # SKIP audiopath: no throwaway PostgreSQL"; echo "1..1"; exit 0; }
+	eval "$out"
+	pgdir=$VSTRESS_PG_DIR
+fi
+run() { # name extra-args...
+	local name=$1
+	shift
+	vs run -P "$BUILD/plugins" --only pipeline -s pipeline.calls=1 -r "$tmp/$name" "$@" >"$tmp/$name.out" 2>&1
+	ln -sfn "$(ls -d "$tmp/$name"/2*/ | head -1)" "$tmp/$name.d"
+}
+check_of() { # dir check-name -> "status message"
+	python3 - "$1/test_summary.json" "$2" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+for p in s["plugins"]:
+    for c in p["checks"]:
+        if c["name"] == sys.argv[2]:
+            print(c["status"], c.get("subject", ""), c["message"])
+PY
+}
+
+run healthy
+got=$(check_of "$tmp/healthy.d" audio.caller_to_stt)
+check "healthy agent: audio.caller_to_stt passes as a target check" bash -c "[[ '${got//\'/}' == 'pass target '* ]]"
+echo "# $got"
+got=$(check_of "$tmp/healthy.d" stt.wer)
+check "healthy agent: stt.wer passes (the stand-in recognised the caller's words in what it received)" \
+	bash -c "[[ '${got//\'/}' == 'pass target '* ]]"
+echo "# $got"
+check "healthy agent: each utterance found whole, with a delay, in the call's JSON" \
+	json "$tmp/healthy.d/test_summary.json" \
+	"all(u['fraction'] > 0.98 and u['delay_ms'] is not None and u['stream'] for p in s['plugins'] for c in p['data']['calls'] for u in c['audio_path']['utterances']) and any(p['data']['calls'] for p in s['plugins'])"
+
+run dropping -s target.env.AGENT_FAULTS=drop_caller_audio
+got=$(check_of "$tmp/dropping.d" audio.caller_to_stt)
+check "an agent that loses a fifth of the caller's audio fails audio.caller_to_stt" \
+	bash -c "[[ '${got//\'/}' == 'fail target '* ]]"
+echo "# $got"
+check "the failure names the audio removed" bash -c "grep -q 'ms removed' <<<'${got//\'/}'"
+finish
