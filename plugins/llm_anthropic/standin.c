@@ -12,6 +12,7 @@
 #include "vstress/world.h"
 #include "standin.h"
 #include "vstress/standin/standin_text.h"
+#include "vstress/standin/billing.h"
 
 static const char *err_type(int status, const char **msg)
 {
@@ -128,6 +129,7 @@ static int h_messages(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, 
 	vs_st_make_id(tid, sizeof tid, "toolu_01", w->rand(wc));
 	w->count(wc, "tokens_in", (double)in);
 	w->count(wc, "tokens_out", (double)t.out_tokens);
+	vs_st_bill_llm(w, wc, "anthropic", model, in, &t);
 	w->count(wc, "characters", (double)strlen(t.text));
 	const char *stop = t.tool ? "tool_use" : "end_turn";
 	json_t *tool_input = t.tool ? json_loads(t.rep.tool_args, 0, NULL) : NULL;

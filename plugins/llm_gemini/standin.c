@@ -11,6 +11,7 @@
 #include "vstress/world.h"
 #include "standin.h"
 #include "vstress/standin/standin_text.h"
+#include "vstress/standin/billing.h"
 
 static const char *status_name(int status)
 {
@@ -147,6 +148,7 @@ static int handle(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_w
 	vs_st_make_id(rid, sizeof rid, "", w->rand(wc));
 	w->count(wc, "tokens_in", (double)in);
 	w->count(wc, "tokens_out", (double)t.out_tokens);
+	vs_st_bill_llm(w, wc, "gemini", model, in, &t);
 	w->count(wc, "characters", (double)strlen(t.text));
 	json_t *args = t.tool ? json_loads(t.rep.tool_args, 0, NULL) : NULL;
 	if (t.tool && !args)

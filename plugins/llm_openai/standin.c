@@ -11,6 +11,7 @@
 #include "vstress/world.h"
 #include "standin.h"
 #include "vstress/standin/standin_text.h"
+#include "vstress/standin/billing.h"
 
 static const char *err_type(int status, const char **code, const char **msg)
 {
@@ -145,6 +146,7 @@ static int h_chat(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_w
 	long created = (long)time(NULL);
 	w->count(wc, "tokens_in", (double)prompt);
 	w->count(wc, "tokens_out", (double)t.out_tokens);
+	vs_st_bill_llm(w, wc, "openai", model, prompt, &t);
 	w->count(wc, "characters", (double)strlen(t.tool ? t.rep.tool_args : t.text));
 	w->log(wc, VS_LOG_DEBUG, "rule %s for \"%s\"", t.rep.rule, t.user);
 	w->resp_header(rs, "openai-processing-ms", "1");

@@ -18,6 +18,7 @@
 #include "vstress/audio/vad.h"
 #include "vstress/world.h"
 #include "vstress/standin/standin_ws.h"
+#include "vstress/standin/billing.h"
 #include "standin.h"
 #include "standin_sphinx.h"
 
@@ -31,6 +32,7 @@ struct dg {
 	int16_t frame[VS_VAD_MAX_FRAME];
 	int nframe;
 	int64_t samples;      /* received so far */
+	uint64_t bill_seq;    /* the billing event of the stream's opening */
 	int speaking;
 	int64_t seg_start;    /* samples */
 	int64_t last_interim; /* samples */
@@ -436,6 +438,7 @@ static int on_open(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void *arg)
 	w->ws_set_data(ws, d);
 	d->idle_timer = w->ws_timer(ws, 500, idle_check, d);
 	w->count(wc, "streams", 1);
+	d->bill_seq = vs_st_bill_open(w, wc, "deepgram");
 	return 0;
 }
 
@@ -524,9 +527,12 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 
 static void on_close(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int code, void *arg)
 {
-	(void)wc, (void)code, (void)arg;
+	(void)code, (void)arg;
 	struct dg *d = w->ws_data(ws);
 	if (d) {
+		/* Deepgram bills the audio streamed */
+		vs_st_bill_stt(w, wc, "deepgram", w->req_query(w->ws_request(ws), "model"),
+			       d->rate > 0 ? (double)d->samples / d->rate : 0, d->bill_seq);
 		for (int i = 0; i < d->npend; i++)
 			dg_job_release(d->sphinx, d->pend[i].job);
 		dg_utt_free(&d->utt);

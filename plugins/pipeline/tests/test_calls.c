@@ -52,6 +52,11 @@ static void healthy_agent_passes(void **st)
 	assert_int_equal(fh_check_subject(fh, "frames.sent"), VS_SUBJECT_HARNESS);
 	assert_int_equal(fh_check_subject(fh, "frames.received"), VS_SUBJECT_TARGET);
 	assert_int_equal(fh_checks_with_status(fh, VS_CHECK_FAIL), 0);
+	/* what the stand-ins billed, priced, against the agent's provider_usage */
+	assert_check_says(fh, "cost.exact", VS_CHECK_PASS, "cost per call: call 1 0.0");
+	assert_int_equal(fh_metric_count(fh, "call_cost"), 2);
+	assert_int_equal(fh_check_status(fh, "agent_overhead"), VS_CHECK_SKIP); /* a figure: no threshold set */
+	assert_message_has(fh, "agent_overhead", "p95");
 	/* 2 calls x 3 caller turns */
 	assert_int_equal(fh_metric_count(fh, "turn_latency"), 6);
 	assert_int_equal(fh_metric_count(fh, "first_reply"), 2);
@@ -105,12 +110,33 @@ static void slow_first_reply_fails(void **st)
 	fh_free(fh);
 }
 
+/* An agent that records half of each usage's cost (AGENT_FAULTS=half_cost)
+ * fails cost.exact, naming the call and the provider. */
+static void half_cost_fails(void **st)
+{
+	struct fakehost *fh;
+	(void)st;
+	pt_agent_restart(&agent, &world, &key, "half_cost", NULL);
+	fh = pt_host(&agent, &world, &key, "plugins/pipeline/tests/short.ini", "1");
+	fh_set_opt(fh, "turn_within", "60s");
+	fh_set_opt(fh, "first_reply_within", "60s");
+	assert_int_equal(fh_run(fh), VS_OK);
+	fh_dump(fh);
+	assert_check_says(fh, "cost.exact", VS_CHECK_FAIL, "call 1 (");
+	assert_message_has(fh, "cost.exact", "openai: billed ");
+	assert_message_has(fh, "cost.exact", "cartesia: billed ");
+	assert_int_equal(fh_check_subject(fh, "cost.exact"), VS_SUBJECT_TARGET);
+	fh_free(fh);
+	pt_agent_restart(&agent, &world, &key, NULL, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(healthy_agent_passes),
 		cmocka_unit_test(llm_latency_fails_turn_taking),
 		cmocka_unit_test(slow_first_reply_fails),
+		cmocka_unit_test(half_cost_fails),
 	};
 	if (getenv("PT_FILTER")) /* e.g. PT_FILTER=healthy* */
 		cmocka_set_test_filter(getenv("PT_FILTER"));
