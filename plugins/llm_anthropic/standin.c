@@ -13,6 +13,7 @@
 #include "standin.h"
 #include "vstress/standin/standin_text.h"
 #include "vstress/standin/billing.h"
+#include "vstress/standin/fooled.h"
 
 static const char *err_type(int status, const char **msg)
 {
@@ -208,6 +209,7 @@ int llm_anthropic_standin(const struct vs_world *w, vs_wctx *wc)
 	rc |= w->add_http_route(wc, "POST", "/v1/messages", h_messages, NULL);
 	rc |= w->set_error_builder(wc, an_error);
 	rc |= w->export_env(wc, "ANTHROPIC_BASE_URL", "{http}");
+	rc |= vs_st_fooled_routes(w, wc, "llm_anthropic");
 	rc |= w->export_env(wc, "ANTHROPIC_API_KEY", "sk-ant-vstress-dummy");
 	return rc ? VS_ERROR : VS_OK;
 }

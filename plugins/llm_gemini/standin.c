@@ -12,6 +12,7 @@
 #include "standin.h"
 #include "vstress/standin/standin_text.h"
 #include "vstress/standin/billing.h"
+#include "vstress/standin/fooled.h"
 
 static const char *status_name(int status)
 {
@@ -211,6 +212,7 @@ int llm_gemini_standin(const struct vs_world *w, vs_wctx *wc)
 	}
 	rc |= w->set_error_builder(wc, gm_error);
 	rc |= w->export_env(wc, "GOOGLE_GEMINI_BASE_URL", "{http}");
+	rc |= vs_st_fooled_routes(w, wc, "llm_gemini");
 	rc |= w->export_env(wc, "GEMINI_API_KEY", "vstress-dummy");
 	return rc ? VS_ERROR : VS_OK;
 }

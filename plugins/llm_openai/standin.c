@@ -12,6 +12,7 @@
 #include "standin.h"
 #include "vstress/standin/standin_text.h"
 #include "vstress/standin/billing.h"
+#include "vstress/standin/fooled.h"
 
 static const char *err_type(int status, const char **code, const char **msg)
 {
@@ -241,6 +242,7 @@ int llm_openai_standin(const struct vs_world *w, vs_wctx *wc)
 	rc |= w->add_http_route(wc, "POST", "/chat/completions", h_chat, NULL);
 	rc |= w->add_http_route(wc, "GET", "/v1/models", h_models, NULL);
 	rc |= w->set_error_builder(wc, oa_error);
+	rc |= vs_st_fooled_routes(w, wc, "llm_openai");
 	rc |= w->export_env(wc, "OPENAI_BASE_URL", "{http}/v1");
 	rc |= w->export_env(wc, "OPENAI_API_KEY", "sk-vstress-dummy");
 	return rc ? VS_ERROR : VS_OK;

@@ -95,9 +95,7 @@ long long pl_cost_seq(const struct pl *p)
 	return s;
 }
 
-/* Every billing event after since (pages of 1000); NULL when the world
- * does not answer. */
-static json_t *fetch_billing(const struct pl *p, long long since)
+json_t *pl_billing_since(const struct pl *p, long long since)
 {
 	json_t *all = json_array();
 	char url[1200];
@@ -201,7 +199,7 @@ static long call_of(const struct pl *p, long long seq)
 	return -1;
 }
 
-static long long event_key(const json_t *e)
+long long pl_billing_key(const json_t *e)
 {
 	const json_t *d = json_object_get(e, "data");
 	const char *svc = json_string_value(json_object_get(d, "service"));
@@ -281,7 +279,7 @@ static long handoff(const json_t *evs, size_t from, long call, const struct pl *
 		const json_t *e = json_array_get(evs, j), *d = json_object_get(e, "data");
 		const char *svc = json_string_value(json_object_get(d, "service"));
 		const char *t = json_string_value(json_object_get(d, "text"));
-		if (!svc || call_of(p, event_key(e)) != call)
+		if (!svc || call_of(p, pl_billing_key(e)) != call)
 			continue;
 		if (!strcmp(svc, "llm") && json_string_length(json_object_get(d, "text")))
 			return -1; /* the next reply began: this one was never handed over whole */
@@ -313,7 +311,7 @@ static void check_overhead(struct pl *p, const json_t *evs, json_t *out)
 		const json_t *d = json_object_get(e, "data");
 		const char *svc = json_string_value(json_object_get(d, "service"));
 		const char *text = json_string_value(json_object_get(d, "text"));
-		long call = call_of(p, event_key(e)), j;
+		long call = call_of(p, pl_billing_key(e)), j;
 		if (call < 0 || !svc || strcmp(svc, "llm") || !text || !*trim_l(text))
 			continue;
 		j = handoff(evs, i, call, p, text);
@@ -375,7 +373,7 @@ void pl_cost_checks(struct pl *p)
 		goto done;
 	}
 	vs_popt_sleep(p->h, p->c, k->settle_ms);
-	evs = fetch_billing(p, k->seq0[0]);
+	evs = pl_billing_since(p, k->seq0[0]);
 	if (!evs) {
 		p->h->check(p->c, "cost.exact", VS_CHECK_SKIP, "the world's billing events could not be read");
 		goto done;
@@ -398,13 +396,13 @@ void pl_cost_checks(struct pl *p)
 
 		if (!prov || !svc || !strcmp(svc, "open"))
 			continue;
-		if (event_key(e) <= k->seq0[0])
+		if (pl_billing_key(e) <= k->seq0[0])
 			continue; /* a stream opened before the measured calls (warm-up) */
 		for (int b = 0; b < nproviders_billed; b++)
 			known |= !strcmp(billed_names[b], prov);
 		if (!known && nproviders_billed < NPROV)
 			snprintf(billed_names[nproviders_billed++], sizeof(billed_names[0]), "%s", prov);
-		call = call_of(p, event_key(e));
+		call = call_of(p, pl_billing_key(e));
 		if (call < 0) {
 			nun++;
 			vs_checkmsg_item(&unattr, "%s %s (event %lld)", prov, svc,

@@ -45,5 +45,11 @@ long long pl_cost_seq(const struct pl *p);
 /* After the calls: checks cost.exact and agent_overhead; attaches "costs". */
 void pl_cost_checks(struct pl *p);
 void pl_cost_free(struct pl_cost *k);
+/* Every billing event after since (pages of 1000); NULL when the world
+ * does not answer. */
+json_t *pl_billing_since(const struct pl *p, long long since);
+/* Where an event belongs in time: its sequence number, an STT stream's
+ * opening for a stream billed at its close. */
+long long pl_billing_key(const json_t *e);
 
 #endif
