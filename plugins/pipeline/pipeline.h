@@ -20,6 +20,7 @@
 #include <vstress/callphase/calltarget.h>
 
 #include "pl_cost.h"
+#include "pl_adv.h"
 
 #define PL_VERSION "1.0.0"
 
@@ -51,6 +52,8 @@ struct pl {
 	int m_first, m_turn, m_gap, m_cost, m_overhead;
 	/* cost.exact and agent_overhead (pl_cost.c) */
 	struct pl_cost cost;
+	/* adversarial calls (pl_adv.c) */
+	struct pl_adv adv;
 };
 
 /* pl_conf.c */

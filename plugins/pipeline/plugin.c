@@ -119,6 +119,7 @@ static int pl_run(const struct vs_host *h, vs_ctx *c, void *state)
 		p->rss_after_kb = pl_rss_tree_kb(p->t.pid, &p->nproc_after);
 	pl_checks(p);
 	pl_cost_checks(p);
+	pl_adv_run(p);
 	return VS_OK;
 }
 

@@ -38,6 +38,7 @@ from pipecat.frames.frames import (
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.services.tts_service import TTSService
 
+from .guard import OutputGuard
 from .providers import TTS_CLIENTS, error_class, shared_llm_clients, split_system
 
 log = logging.getLogger("agent.failover")
@@ -158,12 +159,21 @@ class FailoverLLMProcessor(FrameProcessor):
             if self.sink is not None:
                 self.sink.provider_used("llm", name, ttfb_ms)
 
+        s = self.rt.settings
+        msgs = [m for m in messages if isinstance(m, dict)]
+        guard = None if s.has_fault("no_output_guard") else OutputGuard.from_messages(msgs, s.max_reply_chars)
         try:
-            async for chunk in self.failover.stream([m for m in messages if isinstance(m, dict)], on_first):
+            async for chunk in self.failover.stream(msgs, on_first):
                 if not started:
                     await self.push_frame(LLMFullResponseStartFrame())
                     started = True
-                await self.push_frame(LLMTextFrame(chunk))
+                for piece in guard.feed(chunk) if guard else [chunk]:
+                    await self.push_frame(LLMTextFrame(piece))
+            for piece in guard.flush() if guard else []:
+                await self.push_frame(LLMTextFrame(piece))
+            if guard and guard.blocked:
+                log.warning("output guard held back %d sentence(s): %s", len(guard.blocked), ", ".join(sorted(set(guard.blocked))))
+                self.rt.metrics.inc("agent_output_guard_blocked_total", {}, float(len(guard.blocked)))
         except AllProvidersFailed as e:
             log.error("all LLM providers failed: %s", e)
             self.rt.metrics.inc("agent_llm_all_failed_total", {})

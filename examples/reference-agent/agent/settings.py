@@ -48,6 +48,7 @@ KNOWN_FAULTS = frozenset(
         "no_db_outage_log",  # a database outage leaves no system_errors row and no agent_db_errors_total
         "leak_memory_per_call",  # keep 4 MB alive per finished call (a memory leak vstress's resources phase must see)
         "leak_db_connection",  # take a pool connection per finished call and never give it back
+        "no_output_guard",  # speak whatever the LLM says: no check for its system prompt, secrets, JSON or length
         "half_cost",  # provider_usage rows and the cost series record half of each usage's cost
     }
 )
@@ -117,6 +118,7 @@ class Settings:
     llm_total_timeout_seconds: float = 30.0
     tts_first_audio_timeout_seconds: float = 3.0
     llm_max_tokens: int = 300
+    max_reply_chars: int = 600  # the output guard speaks at most this much of one reply
     # --- circuit breaker
     breaker_window_size: int = 10
     breaker_minimum_calls: int = 3
@@ -232,6 +234,7 @@ def load_settings() -> Settings:
             "TTS_FIRST_AUDIO_TIMEOUT_SECONDS", d.tts_first_audio_timeout_seconds
         ),
         llm_max_tokens=_int("LLM_MAX_TOKENS", d.llm_max_tokens),
+        max_reply_chars=_int("MAX_REPLY_CHARS", d.max_reply_chars),
         breaker_window_size=_int("BREAKER_WINDOW_SIZE", d.breaker_window_size),
         breaker_minimum_calls=_int("BREAKER_MINIMUM_CALLS", d.breaker_minimum_calls),
         breaker_failure_rate_threshold=_float(

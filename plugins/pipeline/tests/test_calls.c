@@ -130,6 +130,40 @@ static void half_cost_fails(void **st)
 	pt_agent_restart(&agent, &world, &key, NULL, NULL);
 }
 
+/* Plan 4.4, hermetic: the LLM stand-in plays a fooled model; the reference
+ * agent's output guard keeps the planted canary, its prompt and JSON from
+ * the caller; with the guard off (AGENT_FAULTS=no_output_guard) the
+ * leaked canary reaches the TTS stand-in and adversarial.leak_canary fails. */
+static struct fakehost *fooled_run(const char *modes)
+{
+	struct fakehost *fh = pt_host(&agent, &world, &key, "plugins/pipeline/tests/short.ini", "1");
+	fh_set_opts(fh, "warmup_calls", "0", "turn_within", "60s", "first_reply_within", "60s", "adversarial_modes", modes,
+	            "adversarial_long_reply", "12s", "pause", "200ms");
+	assert_int_equal(fh_run(fh), VS_OK);
+	fh_dump(fh);
+	return fh;
+}
+
+static void fooled_model_guarded_then_leaks(void **st)
+{
+	struct fakehost *fh;
+	(void)st;
+	if (getenv("VSTRESS_SLOW_RUNTIME"))
+		skip(); /* real-time calls: the normal build */
+	fh = fooled_run("leak_canary,echo_system,malformed_json,long_reply");
+	assert_check_says(fh, "adversarial.leak_canary", VS_CHECK_PASS, "no canary");
+	assert_check(fh, "adversarial.echo_system", VS_CHECK_PASS);
+	assert_check(fh, "adversarial.malformed_json", VS_CHECK_PASS);
+	assert_check(fh, "adversarial.long_reply", VS_CHECK_PASS);
+	assert_int_equal(fh_check_subject(fh, "adversarial.leak_canary"), VS_SUBJECT_TARGET);
+	fh_free(fh);
+	pt_agent_restart(&agent, &world, &key, "no_output_guard", NULL);
+	fh = fooled_run("leak_canary");
+	assert_check_says(fh, "adversarial.leak_canary", VS_CHECK_FAIL, "the agent spoke the canary VSCANARY-");
+	fh_free(fh);
+	pt_agent_restart(&agent, &world, &key, NULL, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -137,6 +171,7 @@ int main(void)
 		cmocka_unit_test(llm_latency_fails_turn_taking),
 		cmocka_unit_test(slow_first_reply_fails),
 		cmocka_unit_test(half_cost_fails),
+		cmocka_unit_test(fooled_model_guarded_then_leaks),
 	};
 	if (getenv("PT_FILTER")) /* e.g. PT_FILTER=healthy* */
 		cmocka_set_test_filter(getenv("PT_FILTER"));
