@@ -85,6 +85,33 @@ int vs_st_fooled_routes(const struct vs_world *w, vs_wctx *wc, const char *name)
 	       w->at_exit(wc, at_exit, f);
 }
 
+/* A string, or the texts of a list of {text} parts joined by spaces
+ * (malloc'd).  Its own copy of the reading in standin_text.c, which calls
+ * this file: the layout rules allow no call cycle. */
+static char *text_of(const json_t *content)
+{
+	size_t i, len = 0;
+	const json_t *part;
+	char *out;
+
+	if (json_is_string(content))
+		return strdup(json_string_value(content));
+	out = calloc(1, 1);
+	json_array_foreach(content, i, part) {
+		const char *t = json_string_value(json_object_get(part, "text"));
+		size_t tl = t ? strlen(t) : 0;
+		char *n = t && out ? realloc(out, len + tl + 2) : NULL;
+		if (!n)
+			continue;
+		out = n;
+		if (len)
+			out[len++] = ' ';
+		memcpy(out + len, t, tl + 1);
+		len += tl;
+	}
+	return out;
+}
+
 /* The system prompt of a request in any of the three providers' shapes
  * (malloc'd; "" when none). */
 static char *system_of(const json_t *req)
@@ -93,16 +120,16 @@ static char *system_of(const json_t *req)
 	size_t i;
 
 	if (s)
-		return vs_st_content_text(s);
+		return text_of(s);
 	si = json_object_get(req, "systemInstruction");
 	if (!si)
 		si = json_object_get(req, "system_instruction");
 	if (si)
-		return vs_st_content_text(json_object_get(si, "parts"));
+		return text_of(json_object_get(si, "parts"));
 	json_array_foreach(json_object_get(req, "messages"), i, m) {
 		const char *role = json_string_value(json_object_get(m, "role"));
 		if (role && (!strcmp(role, "system") || !strcmp(role, "developer")))
-			return vs_st_content_text(json_object_get(m, "content"));
+			return text_of(json_object_get(m, "content"));
 	}
 	return strdup("");
 }
