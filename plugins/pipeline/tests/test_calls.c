@@ -1,7 +1,9 @@
 /* pipeline plugin against the REAL reference agent wired to the REAL world:
  * a healthy agent passes every check over both shipped caller scripts; a
  * greeting delayed 4 s (AGENT_FAULTS=slow_first_reply) fails first_reply
- * (default 3 s); 3 s of world latency on the first LLM fails turn-taking.
+ * (default 3 s); 3 s of world latency on the first LLM fails turn-taking;
+ * an agent recording half its cost fails cost.exact; with its output guard
+ * off, an agent speaking a fooled model's canary fails adversarial.*.
  *
  * Turn-taking bound of these tests: TURN_WITHIN, not the 2 s default.  On a
  * 2-core box the reference agent (speech-timeout end of turn) takes 1.4-1.8 s
@@ -116,6 +118,8 @@ static void half_cost_fails(void **st)
 {
 	struct fakehost *fh;
 	(void)st;
+	if (getenv("VSTRESS_SLOW_RUNTIME") || pt_under_valgrind())
+		skip(); /* real-time calls: the normal build */
 	pt_agent_restart(&agent, &world, &key, "half_cost", NULL);
 	fh = pt_host(&agent, &world, &key, "plugins/pipeline/tests/short.ini", "1");
 	fh_set_opt(fh, "turn_within", "60s");
@@ -148,13 +152,12 @@ static void fooled_model_guarded_then_leaks(void **st)
 {
 	struct fakehost *fh;
 	(void)st;
-	if (getenv("VSTRESS_SLOW_RUNTIME"))
+	if (getenv("VSTRESS_SLOW_RUNTIME") || pt_under_valgrind())
 		skip(); /* real-time calls: the normal build */
-	fh = fooled_run("leak_canary,echo_system,malformed_json,long_reply");
+	/* two modes here (the guard's other cases are the agent's pytest) */
+	fh = fooled_run("leak_canary,echo_system");
 	assert_check_says(fh, "adversarial.leak_canary", VS_CHECK_PASS, "no canary");
 	assert_check(fh, "adversarial.echo_system", VS_CHECK_PASS);
-	assert_check(fh, "adversarial.malformed_json", VS_CHECK_PASS);
-	assert_check(fh, "adversarial.long_reply", VS_CHECK_PASS);
 	assert_int_equal(fh_check_subject(fh, "adversarial.leak_canary"), VS_SUBJECT_TARGET);
 	fh_free(fh);
 	pt_agent_restart(&agent, &world, &key, "no_output_guard", NULL);
