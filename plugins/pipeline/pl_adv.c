@@ -239,6 +239,14 @@ void pl_adv_run(struct pl *p)
 	for (n = 0; n < a->nmodes && !h->should_stop(p->c); n++) {
 		struct vs_tcall_cfg cfg = vs_calltarget_call(&p->t, p->answer_timeout_ms, h->now_ns() + (uint64_t)n);
 		ac[n].mode = a->modes[n];
+		if (h->remaining_ms(p->c) < a->script[0]->m.max_call_ms + 5000) {
+			char nm[64];
+			snprintf(nm, sizeof(nm), "adversarial.%s", ac[n].mode);
+			h->check(p->c, nm, VS_CHECK_SKIP, "not run: %lld ms left before the phase's deadline",
+				 (long long)h->remaining_ms(p->c));
+			ac[n].mode = NULL;
+			break;
+		}
 		if (!set_fooled(p, ac[n].mode, (double)a->long_ms / 1000)) {
 			h->check(p->c, "adversarial", VS_CHECK_SKIP,
 				 "the world has no LLM stand-in to play a fooled model (live providers: 4.4 runs in "
