@@ -154,10 +154,11 @@ static void fooled_model_guarded_then_leaks(void **st)
 	(void)st;
 	if (getenv("VSTRESS_SLOW_RUNTIME") || pt_under_valgrind())
 		skip(); /* real-time calls: the normal build */
-	/* two modes here (the guard's other cases are the agent's pytest) */
-	fh = fooled_run("leak_canary,echo_system");
+	/* three modes here (the guard's other cases are the agent's pytest) */
+	fh = fooled_run("leak_canary,echo_system,undeclared_tool");
 	assert_check_says(fh, "adversarial.leak_canary", VS_CHECK_PASS, "no canary");
 	assert_check(fh, "adversarial.echo_system", VS_CHECK_PASS);
+	assert_check(fh, "adversarial.undeclared_tool", VS_CHECK_PASS);
 	assert_int_equal(fh_check_subject(fh, "adversarial.leak_canary"), VS_SUBJECT_TARGET);
 	fh_free(fh);
 	pt_agent_restart(&agent, &world, &key, "no_output_guard", NULL);
