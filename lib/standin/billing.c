@@ -19,11 +19,21 @@ uint64_t vs_st_bill_llm(const struct vs_world *w, vs_wctx *wc, const char *provi
 	 * argument fragment) a gap; the finish chunk follows the last token */
 	uint64_t last = now + t->ttft + (uint64_t)t->per * (t->ntok ? t->ntok - 1 : 0) + (t->tool ? 3u * t->per : 0);
 
+	/* where each token of text ends (characters), to time a prefix of it */
+	json_t *ends = json_array();
+	size_t end = 0;
+
+	for (size_t i = 0; ends && i < t->ntok; i++) {
+		end += strlen(t->tok[i]);
+		json_array_append_new(ends, json_integer((json_int_t)end));
+	}
 	return bill(w, wc,
-		    json_pack("{s:s,s:s,s:s,s:I,s:I,s:s,s:s?,s:I}", "provider", provider, "service", "llm", "model",
-			      model ? model : "", "input_tokens", (json_int_t)in_tokens, "output_tokens",
-			      (json_int_t)t->out_tokens, "text", t->text ? t->text : "", "tool", t->tool,
-			      "last_token_ms", (json_int_t)last));
+		    json_pack("{s:s,s:s,s:s,s:I,s:I,s:s,s:s?,s:I,s:I,s:I,s:o}", "provider", provider, "service", "llm",
+			      "model", model ? model : "", "input_tokens", (json_int_t)in_tokens, "output_tokens",
+			      (json_int_t)t->out_tokens, "text", t->text ? t->text : "", "tool", t->tool, "last_token_ms",
+			      (json_int_t)last, "first_token_ms",
+			      (json_int_t)(now + t->ttft + (t->tool ? 3u * t->per : 0)), "token_ms", (json_int_t)t->per,
+			      "token_ends", ends ? ends : json_array()));
 }
 
 uint64_t vs_st_bill_tts(const struct vs_world *w, vs_wctx *wc, const char *provider, const char *model,
