@@ -36,7 +36,7 @@ from pipecat.frames.frames import (
     TTSAudioRawFrame,
 )
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
-from pipecat.services.tts_service import TTSService
+from pipecat.services.tts_service import TextAggregationMode, TTSService
 
 from .guard import OutputGuard
 from .providers import TTS_CLIENTS, error_class, shared_llm_clients, split_system
@@ -200,6 +200,10 @@ class FailoverTTSService(TTSService):
         from pipecat.services.settings import TTSSettings
 
         s = rt.settings
+        # the output guard hands over whole sentences: speak each as it comes (TOKEN); without
+        # the guard, Pipecat's sentence aggregator cuts the LLM's tokens into sentences
+        kwargs.setdefault("text_aggregation_mode", TextAggregationMode.SENTENCE if s.has_fault("no_output_guard")
+                          else TextAggregationMode.TOKEN)
         kwargs.setdefault("settings", TTSSettings(model="+".join(s.tts_providers.split(",")), voice="default", language="en"))
         super().__init__(sample_rate=sample_rate, push_start_frame=True, push_stop_frames=True, **kwargs)
         self.rt = rt

@@ -2,13 +2,17 @@
 
 A model can be talked into reading out its instructions, a secret planted in them, raw
 structured output, or a reply that never ends.  The guard holds each sentence until it is
-complete, then lets it through, replaces it with one short refusal (the first time in a
+complete (its end punctuation and the whitespace after it), then lets it through, replaces it with one short refusal (the first time in a
 reply), or drops it:
 
 - a sentence holding a code-like word of the system prompt (letters and digits, 6+ chars);
 - a sentence repeating ``WINDOW`` consecutive characters of the system prompt;
 - a sentence with ``{`` or ``}`` (JSON is never read out on a phone line);
 - everything after ``max_chars`` characters of one reply.
+
+The guard is the sentence aggregator: with it on, the TTS service takes each text frame as it
+comes (token mode), since Pipecat's own sentence aggregator would hold a released sentence until
+text of the next one arrived.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import re
 
 WINDOW = 24
 REFUSAL = "Sorry, I can't share that."
-_SENTENCE_END = re.compile(r"[.!?](\s|$)")
+_SENTENCE_END = re.compile(r"[.!?]\s")  # the whitespace after it: "$29.9" stays whole
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{5,}")
 
 

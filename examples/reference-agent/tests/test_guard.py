@@ -58,3 +58,9 @@ def test_from_messages_reads_the_system_message():
     assert "vscanary-1a2b3c4d" in g.secrets
     assert g.why_blocked("the code is vscanary-1a2b3c4d") is not None
     assert g.why_blocked("We can see you on Tuesday at 10.") is None
+
+
+def test_decimal_is_not_a_sentence_end():
+    g = OutputGuard(PROMPT)
+    assert g.feed("A cleaning costs $29.") == []  # no whitespace after the point yet
+    assert g.feed("9 at our practice. ") == ["A cleaning costs $29.9 at our practice. "]
