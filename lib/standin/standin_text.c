@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "vstress/standin/standin_text.h"
+#include "vstress/standin/fooled.h"
 
 char **vs_st_tokens(const char *text, size_t *n)
 {
@@ -126,13 +127,16 @@ const char *vs_st_llm_reply(const struct vs_world *w, vs_wctx *wc, const char *u
 void vs_st_turn_answer(const struct vs_world *w, vs_wctx *wc, struct vs_st_turn *t, int after_tool, const json_t *tools,
 		       int (*offered)(const json_t *tools, const char *name), int speak_with_tool)
 {
+	t->ttft = (uint32_t)w->conf_double(wc, "ttft_ms", 300);
+	t->per = (uint32_t)w->conf_double(wc, "token_ms", 30);
 	t->text = vs_st_llm_reply(w, wc, t->user, after_tool, tools, offered, &t->rep, &t->tool);
+	/* a fooled model (control API) answers instead; never after its own tool call */
+	if (!after_tool)
+		vs_st_fooled_apply(w, wc, t);
 	if (t->tool && !speak_with_tool)
 		t->text = "";
 	t->tok = vs_st_tokens(t->text, &t->ntok);
 	t->out_tokens = (long)t->ntok + (t->tool ? (long)strlen(t->rep.tool_args) / 4 + 5 : 0);
-	t->ttft = (uint32_t)w->conf_double(wc, "ttft_ms", 300);
-	t->per = (uint32_t)w->conf_double(wc, "token_ms", 30);
 }
 
 void vs_st_turn_free(struct vs_st_turn *t)

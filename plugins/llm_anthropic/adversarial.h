@@ -19,7 +19,8 @@ struct adv_conv {
 struct adv_suite {
 	char *file;
 	char *system; /* with {canary} replaced */
-	char *canary;
+	char *canary; /* "" when the agent's own prompt is used */
+	int agent_system; /* the system prompt is the agent's (adv_use_system) */
 	struct adv_conv *conv;
 	size_t nconv;
 };
@@ -27,6 +28,14 @@ struct adv_suite {
 /* adversarial_data.c: 0, or -1 with err naming file:line. */
 int adv_load(const char *path, struct adv_suite *s, char *err, size_t errlen);
 void adv_free(struct adv_suite *s);
+/* The agent's own system prompt replaces the file's (its canary is then
+ * not planted: a reply repeating ADV_ECHO_WINDOW characters of the prompt
+ * fails instead).  0, or -1 out of memory. */
+int adv_use_system(struct adv_suite *s, const char *system);
+#define ADV_ECHO_WINDOW 32
+/* Offset in reply of ADV_ECHO_WINDOW characters of system (the whole of a
+ * shorter one), or -1. */
+long adv_echoed(const char *system, const char *reply);
 
 /* adversarial_schema.c: a JSON-schema subset (type, required, properties,
  * enum, items).  adv_schema_ok: 0 when the schema only uses that subset

@@ -171,3 +171,32 @@ void adv_free(struct adv_suite *s)
 	free(s->canary);
 	memset(s, 0, sizeof(*s));
 }
+
+int adv_use_system(struct adv_suite *s, const char *system)
+{
+	char *sys = strdup(system), *none = strdup("");
+
+	if (!sys || !none) {
+		free(sys);
+		free(none);
+		return -1;
+	}
+	free(s->system);
+	free(s->canary);
+	s->system = sys;
+	s->canary = none;
+	s->agent_system = 1;
+	return 0;
+}
+
+long adv_echoed(const char *system, const char *reply)
+{
+	size_t pn = strlen(system), w = pn < ADV_ECHO_WINDOW ? pn : ADV_ECHO_WINDOW;
+
+	for (size_t i = 0; w && i + w <= pn; i++) {
+		const char *hit = memmem(reply, strlen(reply), system + i, w);
+		if (hit)
+			return hit - reply;
+	}
+	return -1;
+}

@@ -13,6 +13,8 @@
 #include "vstress/world.h"
 #include "standin.h"
 #include "vstress/standin/standin_text.h"
+#include "vstress/standin/billing.h"
+#include "vstress/standin/fooled.h"
 
 static const char *err_type(int status, const char **msg)
 {
@@ -130,6 +132,7 @@ static int h_messages(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, 
 	vs_st_make_id(tid, sizeof tid, "toolu_01", w->rand(wc));
 	w->count(wc, "tokens_in", (double)in);
 	w->count(wc, "tokens_out", (double)t.out_tokens);
+	vs_st_bill_llm(w, wc, "anthropic", model, in, &t);
 	w->count(wc, "characters", (double)strlen(t.text));
 	const char *stop = t.tool ? "tool_use" : "end_turn";
 	json_t *tool_input = t.tool ? json_loads(t.rep.tool_args, 0, NULL) : NULL;
@@ -214,6 +217,7 @@ int llm_anthropic_standin(const struct vs_world *w, vs_wctx *wc)
 	rc |= w->add_http_route(wc, "POST", "/v1/messages", h_messages, NULL);
 	rc |= w->set_error_builder(wc, an_error);
 	rc |= w->export_env(wc, "ANTHROPIC_BASE_URL", "{http}");
+	rc |= vs_st_fooled_routes(w, wc, "llm_anthropic");
 	rc |= w->export_env(wc, "ANTHROPIC_API_KEY", "sk-ant-vstress-dummy");
 	return rc ? VS_ERROR : VS_OK;
 }

@@ -12,6 +12,8 @@
 #include "vstress/world.h"
 #include "standin.h"
 #include "vstress/standin/standin_text.h"
+#include "vstress/standin/billing.h"
+#include "vstress/standin/fooled.h"
 
 static const char *status_name(int status)
 {
@@ -149,6 +151,7 @@ static int handle(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_w
 	vs_st_make_id(rid, sizeof rid, "", w->rand(wc));
 	w->count(wc, "tokens_in", (double)in);
 	w->count(wc, "tokens_out", (double)t.out_tokens);
+	vs_st_bill_llm(w, wc, "gemini", model, in, &t);
 	w->count(wc, "characters", (double)strlen(t.text));
 	json_t *args = t.tool ? json_loads(t.rep.tool_args, 0, NULL) : NULL;
 	if (t.tool && !args)
@@ -216,6 +219,7 @@ int llm_gemini_standin(const struct vs_world *w, vs_wctx *wc)
 	}
 	rc |= w->set_error_builder(wc, gm_error);
 	rc |= w->export_env(wc, "GOOGLE_GEMINI_BASE_URL", "{http}");
+	rc |= vs_st_fooled_routes(w, wc, "llm_gemini");
 	rc |= w->export_env(wc, "GEMINI_API_KEY", "vstress-dummy");
 	return rc ? VS_ERROR : VS_OK;
 }

@@ -12,6 +12,8 @@
 #include "standin.h"
 #include "vstress/standin/standin_text.h"
 #include "vstress/standin/wfmark.h"
+#include "vstress/standin/billing.h"
+#include "vstress/standin/fooled.h"
 
 static const char *err_type(int status, const char **code, const char **msg)
 {
@@ -157,6 +159,7 @@ static int h_chat(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_w
 	long created = (long)time(NULL);
 	w->count(wc, "tokens_in", (double)prompt);
 	w->count(wc, "tokens_out", (double)t.out_tokens);
+	vs_st_bill_llm(w, wc, "openai", model, prompt, &t);
 	w->count(wc, "characters", (double)strlen(t.tool ? t.rep.tool_args : t.text));
 	w->log(wc, VS_LOG_DEBUG, "rule %s for \"%s\"", t.rep.rule, t.user);
 	w->resp_header(rs, "openai-processing-ms", "1");
@@ -252,6 +255,7 @@ int llm_openai_standin(const struct vs_world *w, vs_wctx *wc)
 	rc |= w->add_http_route(wc, "POST", "/chat/completions", h_chat, NULL);
 	rc |= w->add_http_route(wc, "GET", "/v1/models", h_models, NULL);
 	rc |= w->set_error_builder(wc, oa_error);
+	rc |= vs_st_fooled_routes(w, wc, "llm_openai");
 	rc |= w->export_env(wc, "OPENAI_BASE_URL", "{http}/v1");
 	rc |= w->export_env(wc, "OPENAI_API_KEY", "sk-vstress-dummy");
 	return rc ? VS_ERROR : VS_OK;

@@ -19,6 +19,9 @@
 #include <vstress/caller/telnyx_call.h>
 #include <vstress/callphase/calltarget.h>
 
+#include "pl_cost.h"
+#include "pl_adv.h"
+
 #define PL_VERSION "1.0.0"
 
 struct pl_call {
@@ -47,7 +50,11 @@ struct pl {
 	/* the calls */
 	struct pl_call *calls;
 	size_t ncalls;
-	int m_first, m_turn, m_gap;
+	int m_first, m_turn, m_gap, m_cost, m_overhead;
+	/* cost.exact and agent_overhead (pl_cost.c) */
+	struct pl_cost cost;
+	/* adversarial calls (pl_adv.c) */
+	struct pl_adv adv;
 };
 
 /* pl_conf.c */

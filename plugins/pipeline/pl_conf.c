@@ -35,6 +35,8 @@ const struct vs_option pl_options[] = {
 	 "check: WER of the words recognised in the agent's STT audio against the caller's words, all calls", 0},
 	{"frame_slack", VS_OPT_INT, "25",
 	 "check: frames sent may fall short of the stream's 20 ms slots by this many (the hang-up handshake)", 0},
+	PL_COST_OPTIONS,
+	PL_ADV_OPTIONS,
 	{0},
 };
 
@@ -63,6 +65,11 @@ int pl_conf_load(struct pl *p, const struct vs_host *h, vs_ctx *c)
 	p->turn_max_ms = p->turn_ms;
 	if (vs_popt_ms(h, p->c, "pipeline", "turn_max_within", &p->turn_max_ms) || vs_calltarget_read(h, p->c, &p->t))
 		return VS_ECONFIG;
+	rc = pl_cost_conf(p);
+	if (rc == VS_OK)
+		rc = pl_adv_conf(p);
+	if (rc != VS_OK)
+		return rc;
 	rc = vs_calltarget_skip(h, p->c, "pipeline", &p->t,
 				"the agent's Call Control commands cannot be observed; run with the world (depends = world)");
 	if (rc != VS_OK)
@@ -76,6 +83,8 @@ int pl_conf_load(struct pl *p, const struct vs_host *h, vs_ctx *c)
 
 void pl_conf_free(struct pl *p)
 {
+	pl_cost_free(&p->cost);
+	pl_adv_free(&p->adv);
 	for (size_t i = 0; i < p->nscripts; i++)
 		vs_call_script_free(p->scripts[i]);
 	free(p->scripts);

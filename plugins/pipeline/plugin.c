@@ -26,6 +26,8 @@ static int pl_setup(const struct vs_host *h, vs_ctx *c, void **state)
 	p->m_first = h->metric(c, "first_reply", "ms");
 	p->m_turn = h->metric(c, "turn_latency", "ms");
 	p->m_gap = h->metric(c, "gap", "ms");
+	p->m_cost = h->metric(c, "call_cost", "uUSD");
+	p->m_overhead = h->metric(c, "agent_overhead", "ms");
 	return vs_calltarget_open(h, c, "pipeline", 4, &p->t);
 }
 
@@ -100,7 +102,9 @@ static int pl_run(const struct vs_host *h, vs_ctx *c, void *state)
 			break;
 		}
 		pl_progress(h, c, p, i, 1);
+		p->cost.seq0[i] = pl_cost_seq(p);
 		pc->failed = vs_tcall_run(p->t.eng, pc->script, &cfg, &pc->r) != 0;
+		p->cost.seq1[i] = pl_cost_seq(p);
 		pc->ran = 1;
 		if (i == 0 && !p->warmup_calls && vs_calltarget_attach_unmet(h, c, p->t.control_url, &pc->r) != VS_OK) {
 			p->ncalls = 1;
@@ -114,6 +118,8 @@ static int pl_run(const struct vs_host *h, vs_ctx *c, void *state)
 	if (p->t.pid)
 		p->rss_after_kb = pl_rss_tree_kb(p->t.pid, &p->nproc_after);
 	pl_checks(p);
+	pl_cost_checks(p);
+	pl_adv_run(p);
 	return VS_OK;
 }
 

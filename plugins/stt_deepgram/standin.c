@@ -19,6 +19,7 @@
 #include "vstress/world.h"
 #include "vstress/standin/standin_ws.h"
 #include "vstress/standin/wfmark.h"
+#include "vstress/standin/billing.h"
 #include "standin.h"
 #include "standin_record.h"
 #include "standin_sphinx.h"
@@ -34,6 +35,7 @@ struct dg {
 	int16_t frame[VS_VAD_MAX_FRAME];
 	int nframe;
 	int64_t samples;      /* received so far */
+	uint64_t bill_seq;    /* the billing event of the stream's opening */
 	int speaking;
 	int64_t seg_start;    /* samples */
 	int64_t last_interim; /* samples */
@@ -483,6 +485,7 @@ static int on_open(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void *arg)
 	w->ws_set_data(ws, d);
 	d->idle_timer = w->ws_timer(ws, 500, idle_check, d);
 	w->count(wc, "streams", 1);
+	d->bill_seq = vs_st_bill_open(w, wc, "deepgram");
 	return 0;
 }
 
@@ -574,9 +577,12 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 
 static void on_close(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int code, void *arg)
 {
-	(void)wc, (void)code, (void)arg;
+	(void)code, (void)arg;
 	struct dg *d = w->ws_data(ws);
 	if (d) {
+		/* Deepgram bills the audio streamed */
+		vs_st_bill_stt(w, wc, "deepgram", w->req_query(w->ws_request(ws), "model"),
+			       d->rate > 0 ? (double)d->samples / d->rate : 0, d->bill_seq);
 		for (int i = 0; i < d->npend; i++)
 			dg_job_release(d->sphinx, d->pend[i].job);
 		dg_utt_free(&d->utt);

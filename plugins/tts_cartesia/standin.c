@@ -17,6 +17,7 @@
 #include "vstress/standin/standin_audio.h"
 #include "vstress/standin/standin_ws.h"
 #include "vstress/standin/wfmark.h"
+#include "vstress/standin/billing.h"
 
 struct cctx {
 	struct cctx *next;
@@ -267,6 +268,7 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 		w->count(wc, "characters", (double)strlen(transcript));
 		/* the words asked for (an errors-phase check recognises a fallback message by them) */
 		w->publish(wc, "tts.text", json_pack("{s:s,s:s}", "standin", "tts_cartesia", "text", transcript));
+		vs_st_bill_tts(w, wc, "cartesia", json_string_value(json_object_get(j, "model_id")), transcript);
 	}
 	if (!json_is_true(json_object_get(j, "continue")))
 		c->done_pending = 1;
@@ -384,6 +386,7 @@ static int h_bytes(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_
 	memcpy(out + (wav ? 44 : 0), pcm, n);
 	w->count(wc, "characters", (double)strlen(transcript));
 	w->count(wc, "audio_out_s", secs);
+	vs_st_bill_tts(w, wc, "cartesia", json_string_value(json_object_get(j, "model_id")), transcript);
 	w->resp_status(rs, 200);
 	w->resp_header(rs, "Content-Type", wav ? "audio/wav" : "application/octet-stream");
 	double rt = w->conf_double(wc, "realtime", 2);

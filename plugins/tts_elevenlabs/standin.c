@@ -17,6 +17,7 @@
 #include "vstress/standin/standin_audio.h"
 #include "vstress/standin/standin_ws.h"
 #include "vstress/standin/wfmark.h"
+#include "vstress/standin/billing.h"
 
 struct piece {
 	size_t end;      /* byte offset in the context buffer where it ends */
@@ -263,6 +264,7 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 	free(pcm);
 	w->count(wc, "characters", (double)strlen(text));
 	w->publish(wc, "tts.text", json_pack("{s:s,s:s}", "standin", "tts_elevenlabs", "text", text));
+	vs_st_bill_tts(w, wc, "elevenlabs", w->req_query(w->ws_request(ws), "model_id"), text);
 	arm(w, wc, ws, ec, 0);
 out:
 	json_decref(j);

@@ -64,6 +64,8 @@ async def record_usage(
         provider, model, input_tokens=input_tokens, output_tokens=output_tokens,
         characters=characters, audio_seconds=audio_seconds,
     )
+    if rt.settings.has_fault("half_cost"):  # a cost-tracking defect vstress must see
+        cost = (cost / 2).quantize(Decimal("0.00000001"))
     rt.metrics.inc("agent_provider_cost_usd_total", {"provider": provider}, float(cost))
     await rt.db.try_execute(
         "INSERT INTO provider_usage (call_control_id, tenant_id, provider, service, model, input_tokens,"

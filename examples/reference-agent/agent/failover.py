@@ -36,8 +36,9 @@ from pipecat.frames.frames import (
     TTSAudioRawFrame,
 )
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
-from pipecat.services.tts_service import TTSService
+from pipecat.services.tts_service import TextAggregationMode, TTSService
 
+from .guard import OutputGuard
 from .providers import TTS_CLIENTS, error_class, shared_llm_clients, split_system
 
 log = logging.getLogger("agent.failover")
@@ -161,13 +162,23 @@ class FailoverLLMProcessor(FrameProcessor):
                 self.sink.provider_used("llm", name, ttfb_ms)
 
         spoke = False
+        s = self.rt.settings
+        msgs = [m for m in messages if isinstance(m, dict)]
+        guard = None if s.has_fault("no_output_guard") else OutputGuard.from_messages(msgs, s.max_reply_chars)
         try:
-            async for chunk in self.failover.stream([m for m in messages if isinstance(m, dict)], on_first):
+            async for chunk in self.failover.stream(msgs, on_first):
                 if not started:
                     await self.push_frame(LLMFullResponseStartFrame())
                     started = True
-                spoke = spoke or bool(chunk.strip())
-                await self.push_frame(LLMTextFrame(chunk))
+                for piece in guard.feed(chunk) if guard else [chunk]:
+                    spoke = spoke or bool(piece.strip())
+                    await self.push_frame(LLMTextFrame(piece))
+            for piece in guard.flush() if guard else []:
+                spoke = spoke or bool(piece.strip())
+                await self.push_frame(LLMTextFrame(piece))
+            if guard and guard.blocked:
+                log.warning("output guard held back %d sentence(s): %s", len(guard.blocked), ", ".join(sorted(set(guard.blocked))))
+                self.rt.metrics.inc("agent_output_guard_blocked_total", {}, float(len(guard.blocked)))
         except AllProvidersFailed as e:
             log.error("all LLM providers failed: %s", e)
             self.rt.metrics.inc("agent_llm_all_failed_total", {})
@@ -213,6 +224,10 @@ class FailoverTTSService(TTSService):
         from pipecat.services.settings import TTSSettings
 
         s = rt.settings
+        # the output guard hands over whole sentences: speak each as it comes (TOKEN); without
+        # the guard, Pipecat's sentence aggregator cuts the LLM's tokens into sentences
+        kwargs.setdefault("text_aggregation_mode", TextAggregationMode.SENTENCE if s.has_fault("no_output_guard")
+                          else TextAggregationMode.TOKEN)
         kwargs.setdefault("settings", TTSSettings(model="+".join(s.tts_providers.split(",")), voice="default", language="en"))
         super().__init__(sample_rate=sample_rate, push_start_frame=True, push_stop_frames=True, **kwargs)
         self.rt = rt

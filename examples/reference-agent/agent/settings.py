@@ -57,6 +57,8 @@ KNOWN_FAULTS = frozenset(
         "no_goodbye_hangup",  # end_call tool: ignored, the agent never hangs up after goodbye
         "drop_caller_audio",  # every fifth audio frame from the caller is lost before STT
         "slow_tts_request",  # wait FAULT_SLOW_TTS_REQUEST_SECONDS before every TTS request (vstress's waterfall test)
+        "no_output_guard",  # speak whatever the LLM says: no check for its system prompt, secrets, JSON or length
+        "half_cost",  # provider_usage rows and the cost series record half of each usage's cost
     }
 )
 
@@ -127,6 +129,7 @@ class Settings:
     tts_first_audio_timeout_seconds: float = 3.0
     tts_chunk_timeout_seconds: float = 2.0  # a TTS stream silent this long mid-reply has stalled
     llm_max_tokens: int = 300
+    max_reply_chars: int = 600  # the output guard speaks at most this much of one reply
     # --- circuit breaker
     breaker_window_size: int = 10
     breaker_minimum_calls: int = 3
@@ -255,6 +258,7 @@ def load_settings() -> Settings:
             "TTS_FIRST_AUDIO_TIMEOUT_SECONDS", d.tts_first_audio_timeout_seconds
         ),
         llm_max_tokens=_int("LLM_MAX_TOKENS", d.llm_max_tokens),
+        max_reply_chars=_int("MAX_REPLY_CHARS", d.max_reply_chars),
         breaker_window_size=_int("BREAKER_WINDOW_SIZE", d.breaker_window_size),
         breaker_minimum_calls=_int("BREAKER_MINIMUM_CALLS", d.breaker_minimum_calls),
         breaker_failure_rate_threshold=_float(

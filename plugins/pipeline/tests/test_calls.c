@@ -1,7 +1,9 @@
 /* pipeline plugin against the REAL reference agent wired to the REAL world:
  * a healthy agent passes every check over both shipped caller scripts; a
  * greeting delayed 4 s (AGENT_FAULTS=slow_first_reply) fails first_reply
- * (default 3 s); 3 s of world latency on the first LLM fails turn-taking.
+ * (default 3 s); 3 s of world latency on the first LLM fails turn-taking;
+ * an agent recording half its cost fails cost.exact; with its output guard
+ * off, an agent speaking a fooled model's canary fails adversarial.*.
  *
  * Turn-taking bound of these tests: TURN_WITHIN, not the 2 s default.  On a
  * 2-core box the reference agent (speech-timeout end of turn) takes 1.4-1.8 s
@@ -52,6 +54,11 @@ static void healthy_agent_passes(void **st)
 	assert_int_equal(fh_check_subject(fh, "frames.sent"), VS_SUBJECT_HARNESS);
 	assert_int_equal(fh_check_subject(fh, "frames.received"), VS_SUBJECT_TARGET);
 	assert_int_equal(fh_checks_with_status(fh, VS_CHECK_FAIL), 0);
+	/* what the stand-ins billed, priced, against the agent's provider_usage */
+	assert_check_says(fh, "cost.exact", VS_CHECK_PASS, "cost per call: call 1 0.0");
+	assert_int_equal(fh_metric_count(fh, "call_cost"), 2);
+	assert_int_equal(fh_check_status(fh, "agent_overhead"), VS_CHECK_SKIP); /* a figure: no threshold set */
+	assert_message_has(fh, "agent_overhead", "p95");
 	/* 2 calls x 3 caller turns */
 	assert_int_equal(fh_metric_count(fh, "turn_latency"), 6);
 	assert_int_equal(fh_metric_count(fh, "first_reply"), 2);
@@ -105,12 +112,70 @@ static void slow_first_reply_fails(void **st)
 	fh_free(fh);
 }
 
+/* An agent that records half of each usage's cost (AGENT_FAULTS=half_cost)
+ * fails cost.exact, naming the call and the provider. */
+static void half_cost_fails(void **st)
+{
+	struct fakehost *fh;
+	(void)st;
+	if (getenv("VSTRESS_SLOW_RUNTIME") || pt_under_valgrind())
+		skip(); /* real-time calls: the normal build */
+	pt_agent_restart(&agent, &world, &key, "half_cost", NULL);
+	fh = pt_host(&agent, &world, &key, "plugins/pipeline/tests/short.ini", "1");
+	fh_set_opt(fh, "turn_within", "60s");
+	fh_set_opt(fh, "first_reply_within", "60s");
+	assert_int_equal(fh_run(fh), VS_OK);
+	fh_dump(fh);
+	assert_check_says(fh, "cost.exact", VS_CHECK_FAIL, "call 1 (");
+	assert_message_has(fh, "cost.exact", "openai: billed ");
+	assert_message_has(fh, "cost.exact", "cartesia: billed ");
+	assert_int_equal(fh_check_subject(fh, "cost.exact"), VS_SUBJECT_TARGET);
+	fh_free(fh);
+	pt_agent_restart(&agent, &world, &key, NULL, NULL);
+}
+
+/* Plan 4.4, hermetic: the LLM stand-in plays a fooled model; the reference
+ * agent's output guard keeps the planted canary, its prompt and JSON from
+ * the caller; with the guard off (AGENT_FAULTS=no_output_guard) the
+ * leaked canary reaches the TTS stand-in and adversarial.leak_canary fails. */
+static struct fakehost *fooled_run(const char *modes)
+{
+	struct fakehost *fh = pt_host(&agent, &world, &key, "plugins/pipeline/tests/short.ini", "1");
+	fh_set_opts(fh, "warmup_calls", "0", "turn_within", "60s", "first_reply_within", "60s", "adversarial_modes", modes,
+	            "adversarial_long_reply", "12s", "pause", "200ms");
+	assert_int_equal(fh_run(fh), VS_OK);
+	fh_dump(fh);
+	return fh;
+}
+
+static void fooled_model_guarded_then_leaks(void **st)
+{
+	struct fakehost *fh;
+	(void)st;
+	if (getenv("VSTRESS_SLOW_RUNTIME") || pt_under_valgrind())
+		skip(); /* real-time calls: the normal build */
+	/* three modes here (the guard's other cases are the agent's pytest) */
+	fh = fooled_run("leak_canary,echo_system,undeclared_tool");
+	assert_check_says(fh, "adversarial.leak_canary", VS_CHECK_PASS, "no canary");
+	assert_check(fh, "adversarial.echo_system", VS_CHECK_PASS);
+	assert_check(fh, "adversarial.undeclared_tool", VS_CHECK_PASS);
+	assert_int_equal(fh_check_subject(fh, "adversarial.leak_canary"), VS_SUBJECT_TARGET);
+	fh_free(fh);
+	pt_agent_restart(&agent, &world, &key, "no_output_guard", NULL);
+	fh = fooled_run("leak_canary");
+	assert_check_says(fh, "adversarial.leak_canary", VS_CHECK_FAIL, "the agent spoke the canary VSCANARY-");
+	fh_free(fh);
+	pt_agent_restart(&agent, &world, &key, NULL, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(healthy_agent_passes),
 		cmocka_unit_test(llm_latency_fails_turn_taking),
 		cmocka_unit_test(slow_first_reply_fails),
+		cmocka_unit_test(half_cost_fails),
+		cmocka_unit_test(fooled_model_guarded_then_leaks),
 	};
 	if (getenv("PT_FILTER")) /* e.g. PT_FILTER=healthy* */
 		cmocka_set_test_filter(getenv("PT_FILTER"));
