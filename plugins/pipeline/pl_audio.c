@@ -119,7 +119,7 @@ void pl_audio_checks(struct pl *p, json_t *calls_json)
 {
 	struct ap_tally t = {.min_fraction = 1};
 	int skipped = 0;
-	char why[300] = "";
+	char why[400] = "";
 	for (size_t i = 0; i < p->ncalls; i++) {
 		const struct pl_call *pc = &p->calls[i];
 		if (!pc->ran || pc->failed || !pc->r.media_started || !pc->r.media.t0_ns)
