@@ -20,16 +20,6 @@ static int cmp_dbl(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-double pl_pct(const double *v, size_t n, double p)
-{
-	size_t k;
-
-	if (!n)
-		return 0;
-	k = (size_t)ceil(p / 100.0 * (double)n);
-	return v[k ? k - 1 : 0];
-}
-
 long pl_turn_latencies(const struct vs_call_result *m, double **out)
 {
 	size_t n = 0;
