@@ -115,7 +115,7 @@ void api_call_judge(struct api *a, uint64_t paced_from, uint64_t paced_to)
 	const struct vs_host *h = a->h;
 	struct api_call *k = a->call;
 	const char *C = "ratelimit.call_during";
-	const struct vs_tcall_result *r = &k->r;
+	const struct vs_tcall_result *r;
 	double at, ends;
 
 	if (!k || (!k->started && k->skip_why[0])) {
@@ -128,6 +128,7 @@ void api_call_judge(struct api *a, uint64_t paced_from, uint64_t paced_to)
 	}
 	pthread_join(k->th, NULL);
 	k->joined = 1;
+	r = &k->r;
 	at = (double)(k->start_ns - paced_from) / 1e9;
 	ends = (double)((int64_t)k->end_ns - (int64_t)paced_to) / 1e9;
 	json_object_set_new(a->data, "call_during", vs_tcall_result_json(r));
