@@ -132,7 +132,12 @@ void api_call_judge(struct api *a, uint64_t paced_from, uint64_t paced_to)
 	at = (double)(k->start_ns - paced_from) / 1e9;
 	ends = (double)((int64_t)k->end_ns - (int64_t)paced_to) / 1e9;
 	json_object_set_new(a->data, "call_during", vs_tcall_result_json(r));
-	if (k->failed)
+	if (vs_calltarget_attached() && (r->webhook_status == 401 || r->webhook_status == 403))
+		/* an agent vstress did not start may not know the run's signing key */
+		h->check(a->c, C, VS_CHECK_SKIP,
+			 "attached agent refused the signed webhook (%d): its TELNYX_PUBLIC_KEY is not the run's key",
+			 r->webhook_status);
+	else if (k->failed)
 		h->check(a->c, C, VS_CHECK_FAIL, "placed %.1f s into the paced run: the call could not run: %s", at,
 			 r->error);
 	else if (r->webhook_status < 200 || r->webhook_status > 299 || !r->answered)
