@@ -52,6 +52,7 @@ struct api {
 	int down;            /* the target did not answer at all */
 	char down_why[300];
 	json_t *data;
+	struct api_call *call; /* the call during the paced run (api_call.c); NULL before setup */
 };
 
 /* api_conf.c: options (the core interpolates ${VAR} in values and defaults;
@@ -109,6 +110,15 @@ void api_auth(struct api *a);
 void api_openapi(struct api *a);
 void api_ratelimit(struct api *a);
 void api_paced(struct api *a); /* 7.3 at the stated rate (api_paced.c) */
+/* api_call.c: one call on a thread while the paced run goes on.  setup:
+ * VS_OK (a missing world or seed only makes ratelimit.call_during skip),
+ * VS_ECONFIG (reason set); start: once, why logged; judge: joins the call
+ * and checks it (or skips with the reason); free: teardown. */
+struct api_call;
+int api_call_setup(struct api *a);
+void api_call_start(struct api *a, const char *why);
+void api_call_judge(struct api *a, uint64_t paced_from, uint64_t paced_to);
+void api_call_free(struct api *a);
 /* auth helpers shared by the phases (api_auth.c) */
 int api_login(struct api *a, struct api_token *t, char *why, size_t len);
 void api_token_free(struct api_token *t);

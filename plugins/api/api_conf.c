@@ -1,6 +1,8 @@
 /* api plugin: the options and reading them. */
 #include "api.h"
 
+#include <vstress/callphase/calltarget.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +52,17 @@ const struct vs_option api_options[] = {
 	{"rate_pace", VS_OPT_STRING, "constant,poisson", "paced run: the paces, each run in turn (seeded Poisson)", 0},
 	{"rate_health_every", VS_OPT_DURATION, "2s", "paced run: /health asked this often meanwhile", 0},
 	{"rate_window", VS_OPT_DURATION, "60s", "the limiter's window: recovery is expected after it", 0},
+	/* the call placed during the paced run (api_call.c); base_url and db_url are the rows above */
+	{"call_script", VS_OPT_STRING, "conf.d/scripts/telnyx-basic.ini",
+	 "caller script of the call placed during the paced run (empty: no call)", 0},
+	{"first_reply_within", VS_OPT_DURATION, "5s", "that call: stream start -> the agent's first reply", 0},
+	{"call_answer_timeout", VS_OPT_DURATION, "10s", "that call: call.initiated -> the agent's answer", 0},
+	{"webhook_path", VS_OPT_STRING, "/api/telnyx/webhook", "where Telnyx webhooks are POSTed", 0},
+	VS_CALLOPT_TELEPHONY,
+	VS_CALLOPT_WORLD("the world's control API (unset: the call check skips)", "the target's PID (unused here)"),
+	{"caller_number", VS_OPT_STRING, "+15550109006", "the caller (from)", 0},
+	VS_CALLOPT_PROVISION,
+	VS_CALLOPT_TENANT("vstress api", "+15550100006", "+15550199006"),
 	{0},
 };
 

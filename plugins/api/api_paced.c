@@ -9,7 +9,9 @@
  *     clocks of two processes);
  *   - on a 429 the client waits the Retry-After it was given, then sends
  *     again: that request must be served;
- *   - /health is asked every health_every meanwhile and must keep answering.
+ *   - /health is asked every health_every meanwhile and must keep answering;
+ *   - one whole call is placed during the first pace (api_call.c) and must
+ *     connect, reply and answer its turns.
  * Whether a 429 is due at all follows from the rate and the limit: at 200/min
  * against 200 per 10 s none is, and the check says so (the burst,
  * api_ratelimit.c, then shows the limiter engaging). */
@@ -118,13 +120,13 @@ static void judge(struct api *a, struct paced *p, const struct api_resp *r, uint
 }
 
 /* One paced run; 0, or -1 when it could not run. */
-static int run_pace(struct api *a, const char *tok, int poisson, struct paced *p, vs_pacer *quick)
+static int run_pace(struct api *a, const char *tok, int poisson, struct paced *p, vs_pacer *quick, int place_call)
 {
 	const struct vs_host *h = a->h;
 	double rate = (double)a->rl_rpm / 60.0;
 	vs_pacer *pacer = h->pacer_new(a->c, rate, poisson), *keep = a->pacer;
 	uint64_t t0 = h->now_ns(), end = t0 + (uint64_t)a->rl_duration_ms * 1000000ull;
-	uint64_t next_health = t0, resume = 0;
+	uint64_t next_health = t0, resume = 0, call_due = t0 + (uint64_t)a->rl_duration_ms * 250000ull;
 	int after_wait = 0;
 
 	if (!pacer)
@@ -137,6 +139,8 @@ static int run_pace(struct api *a, const char *tok, int poisson, struct paced *p
 			health_probe(a, p, quick);
 			next_health += (uint64_t)a->rl_health_every_ms * 1000000ull;
 		}
+		if (place_call && h->now_ns() >= call_due)
+			api_call_start(a, "a quarter into the pace");
 		a->pacer = pacer;
 		if (api_request(a, API_RATELIMIT, "GET", a->rl_path, tok, NULL, &r) != 0) {
 			a->pacer = keep;
@@ -151,6 +155,8 @@ static int run_pace(struct api *a, const char *tok, int poisson, struct paced *p
 		p->sent++;
 		t = h->now_ns() - (uint64_t)(r.ms * 1e6); /* when it was sent (after the pacer's wait) */
 		judge(a, p, &r, t);
+		if (place_call && r.status == 429)
+			api_call_start(a, "at the limiter's first 429");
 		if (after_wait) {
 			after_wait = 0;
 			if (r.status == 429) {
@@ -261,12 +267,14 @@ void api_paced(struct api *a)
 	if (!*a->rl_path || !a->rl_duration_ms || !*a->rl_paces) {
 		h->check(a->c, "ratelimit.paced", VS_CHECK_SKIP, "%s",
 			 !*a->rl_path ? "rate_limit_path is empty" : "rate_duration = 0 or rate_pace empty: the paced run is off");
+		h->check(a->c, "ratelimit.call_during", VS_CHECK_SKIP, "the paced run is off");
 		return;
 	}
 	np = split_paces(a->rl_paces, buf, sizeof(buf), paces, 8);
 	if ((long long)np * a->rl_duration_ms + a->rl_window_ms > h->remaining_ms(a->c) - 5000) {
 		h->check(a->c, "ratelimit.paced", VS_CHECK_SKIP, "not enough time left for %zu x %.0f s paced runs", np,
 			 a->rl_duration_ms / 1000.0);
+		h->check(a->c, "ratelimit.call_during", VS_CHECK_SKIP, "the paced run did not run (not enough time left)");
 		return;
 	}
 	tok = api_fresh_token(a);
@@ -276,6 +284,7 @@ void api_paced(struct api *a)
 	if (a->rl_window_ms <= a->max_wait_ms && api_sleep_ms(a, a->rl_window_ms + 500)) {
 		return;
 	}
+	uint64_t paced_from = h->now_ns();
 	quick = h->pacer_new(a->c, 1000.0, 0);
 	json_t *runs = json_array();
 	for (i = 0; i < np && !h->should_stop(a->c); i++) {
@@ -285,7 +294,7 @@ void api_paced(struct api *a)
 
 		/* history of accepted requests carries over between the runs */
 		one.ok_at = p.ok_at, one.nok = p.nok, one.cap = p.cap;
-		if (run_pace(a, tok, poisson, &one, quick) != 0) {
+		if (run_pace(a, tok, poisson, &one, quick, i == 0) != 0) {
 			h->check(a->c, "ratelimit.paced", VS_CHECK_FAIL, "the paced run could not start (pacer)");
 			p.ok_at = one.ok_at, p.nok = one.nok, p.cap = one.cap;
 			break;
@@ -305,6 +314,7 @@ void api_paced(struct api *a)
 						      (json_int_t)one.n429, "first_429", (json_int_t)one.first_429,
 						      "retry_after_waits", (json_int_t)one.ra_waits, "seconds", secs));
 	}
+	api_call_judge(a, paced_from, h->now_ns());
 	json_object_set_new(a->data, "ratelimit_paced",
 			    json_pack("{s:I,s:I,s:f,s:I,s:o}", "rate_per_minute", (json_int_t)a->rl_rpm, "limit",
 				      (json_int_t)a->rl_limit, "window_s", a->rl_window_ms / 1000.0, "due_onset",

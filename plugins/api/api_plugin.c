@@ -28,6 +28,9 @@ static int api_setup(const struct vs_host *h, vs_ctx *c, void **state)
 		h->reason(c, "[api] base_url = %s: expected http:// or https://", a->base);
 		return VS_ECONFIG;
 	}
+	rc = api_call_setup(a);
+	if (rc != VS_OK)
+		return rc;
 	if (api_http_init(a)) {
 		h->reason(c, "libcurl initialisation failed");
 		return VS_ERROR;
@@ -65,6 +68,7 @@ static int api_teardown(const struct vs_host *h, vs_ctx *c, void *state)
 		else
 			json_decref(a->data);
 	}
+	api_call_free(a);
 	api_token_free(&a->tok);
 	api_http_free(a);
 	api_conf_free(a);

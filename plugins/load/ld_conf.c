@@ -64,6 +64,12 @@ const struct vs_option ld_options[] = {
 	{"duration", VS_OPT_DURATION, "30s", "open model: arrivals for this long", 0},
 	{"max_in_flight", VS_OPT_INT, NULL, "open model: an arrival over this many calls in progress is dropped and counted "
 	 "(default: concurrency)", 0},
+	{"network", VS_OPT_STRING, NULL,
+	 "network impairments of every call's media stream: jitter=20ms loss=1% duplicate=0.5% reorder=1% outage=2s@5s "
+	 "seed=N (docs/calls.md)",
+	 0},
+	{"stage_network", VS_OPT_STRING, NULL,
+	 "per stage of `stages` (counted from 1): 2: loss=5%, 4: outage=2s@5s (the calls started in that stage)", 0},
 	{"mode", VS_OPT_STRING, "load", "load, or capacity: step concurrency up, then bisect, until an SLO breaks", 0},
 	{"capacity_start", VS_OPT_INT, "1", "capacity: the first level (calls in progress)", 0},
 	{"capacity_max", VS_OPT_INT, "64", "capacity: the highest level tried", 0},
@@ -150,6 +156,8 @@ int ld_conf_load(struct ld *p, const struct vs_host *h, vs_ctx *c)
 		return rc;
 	if ((rc = ld_shape_conf(p)) != VS_OK)
 		return rc;
+	if ((rc = ld_network_conf(p)) != VS_OK)
+		return rc;
 	if ((rc = ld_shard_apply(p)) != VS_OK)
 		return rc;
 	if (p->shard_n > 1 && (p->shape.kind != LD_BATCH || p->capacity)) {
@@ -178,6 +186,7 @@ void ld_conf_free(struct ld *p)
 	free(p->shard_scripts);
 	p->shard_scripts = NULL;
 	ld_shape_free(&p->shape);
+	ld_network_free(p);
 	p->scripts = NULL;
 	p->nscripts = 0;
 }

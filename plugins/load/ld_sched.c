@@ -24,6 +24,7 @@ struct job {
 
 struct sched {
 	struct ld *p;
+	const struct ld_shape *shape;
 	const struct vs_tcall_cfg *base;
 	uint64_t seed;
 	pthread_mutex_t mu;
@@ -87,9 +88,19 @@ static int start_call(struct sched *S, struct job ***jobs, size_t *njobs, double
 	j->S = S;
 	j->c = c;
 	j->k = p->nrecs - 1;
-	c->script = sc[j->k % p->nscripts];
 	c->intended_ms = t;
 	c->started_ms = now_ms(p);
+	/* the stage's (or the run's) network impairment: an impaired copy */
+	c->script = ld_network_script(p, sc[j->k % p->nscripts],
+				      S->shape == &p->shape && p->shape.kind == LD_STAGES
+					      ? (int)ld_stage_at(&p->shape, c->started_ms)
+					      : -1,
+				      j->k);
+	if (!c->script) {
+		c->script = sc[j->k % p->nscripts];
+		free(j);
+		return -1;
+	}
 	pthread_mutex_lock(&S->mu);
 	S->in_flight++;
 	pthread_mutex_unlock(&S->mu);
@@ -124,7 +135,7 @@ static void tl_add(struct ld *p, double t, int target, int in_flight)
 int ld_sched_run(struct ld *p, const struct ld_shape *s, const struct vs_tcall_cfg *base, uint64_t seed, char *err,
 		 size_t errlen)
 {
-	struct sched S = {.p = p, .base = base, .seed = seed};
+	struct sched S = {.p = p, .shape = s, .base = base, .seed = seed};
 	struct job **jobs = NULL;
 	size_t njobs = 0;
 	double t0 = now_ms(p), next_arrival = 0, next_tl = 0;

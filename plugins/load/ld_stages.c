@@ -86,6 +86,44 @@ static json_t *num(double v)
 	return v < 0 ? json_null() : json_real(v);
 }
 
+/* What our own network impairment did to the stage's calls ([load]
+ * network / stage_network), told apart from what the agent did: appended
+ * to msg, and the stage's JSON "network" (null when unimpaired). */
+static json_t *stage_network(const struct ld *p, size_t k, size_t first, size_t n, char *msg, size_t len)
+{
+	const struct vs_impair_cfg *cfg = ld_network_for(p, p->shape.kind == LD_STAGES ? (int)k : -1);
+	struct vs_impair_stats t = {0};
+	size_t calls = 0;
+	char spec[200];
+
+	msg[0] = '\0';
+	if (!cfg)
+		return json_null();
+	for (size_t i = first; i < first + n; i++) {
+		const struct vs_call_result *m = &p->calls[i].r.media;
+		if (!p->calls[i].ran || !m->impaired)
+			continue;
+		calls++;
+		t.frames += m->impair.frames, t.sent += m->impair.sent, t.lost += m->impair.lost;
+		t.outage += m->impair.outage, t.bursts += m->impair.bursts, t.delayed += m->impair.delayed;
+		t.duplicated += m->impair.duplicated, t.reordered += m->impair.reordered;
+		if (m->impair.delay_max_ms > t.delay_max_ms)
+			t.delay_max_ms = m->impair.delay_max_ms;
+	}
+	vs_impair_describe(cfg, spec, sizeof(spec));
+	snprintf(msg, len,
+		 "; our network impairment (%s, seeded per call) on %zu calls: %llu of %llu caller frames lost "
+		 "(%llu bursts), %llu in outage, %llu duplicated, %llu reordered, %llu delayed (max %.0f ms)",
+		 spec, calls, (unsigned long long)t.lost, (unsigned long long)t.frames, (unsigned long long)t.bursts,
+		 (unsigned long long)t.outage, (unsigned long long)t.duplicated, (unsigned long long)t.reordered,
+		 (unsigned long long)t.delayed, t.delay_max_ms);
+	return json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f}", "spec", spec, "calls", (json_int_t)calls,
+			 "frames", (json_int_t)t.frames, "sent", (json_int_t)t.sent, "lost", (json_int_t)t.lost, "bursts",
+			 (json_int_t)t.bursts, "outage", (json_int_t)t.outage, "duplicated", (json_int_t)t.duplicated,
+			 "reordered", (json_int_t)t.reordered, "delayed", (json_int_t)t.delayed, "delay_max_ms",
+			 t.delay_max_ms);
+}
+
 /* One stage: its calls are those that started in it (calls start in
  * order of time, so they are a contiguous span). */
 static void one_stage(struct ld *p, size_t k, double from, double to, int tfrom, int tto, json_t *arr)
@@ -93,13 +131,15 @@ static void one_stage(struct ld *p, size_t k, double from, double to, int tfrom,
 	struct ld_span s;
 	size_t first = 0, n = 0;
 	int peak = 0, ok;
-	char name[48];
+	char name[48], net[600];
+	json_t *netj, *row;
 
 	while (first < (size_t)p->ncalls && p->calls[first].started_ms < from)
 		first++;
 	while (first + n < (size_t)p->ncalls && p->calls[first + n].started_ms < to)
 		n++;
 	ld_span(p, first, n, &s);
+	netj = stage_network(p, k, first, n, net, sizeof(net));
 	/* the most in progress during the stage, at 100 ms steps */
 	for (double t = from; t < to; t += 100) {
 		int q = in_progress(p, t);
@@ -115,17 +155,21 @@ static void one_stage(struct ld *p, size_t k, double from, double to, int tfrom,
 	else
 		p->h->check(p->c, name, ok ? VS_CHECK_PASS : VS_CHECK_FAIL,
 			    "stage %zu (%.0f-%.0f s, %d -> %d calls, at most %d in progress): %zu of %zu calls complete, "
-			    "%zu errors; turn p95 %.0f ms %s %lld ms (p50 %.0f, %zu turns); first reply p95 %.0f ms %s %lld ms",
+			    "%zu errors; turn p95 %.0f ms %s %lld ms (p50 %.0f, %zu turns); first reply p95 %.0f ms %s %lld ms%s",
 			    k + 1, from / 1e3, to / 1e3, tfrom, tto, peak, s.complete, s.calls, s.errors, s.turn_p95,
 			    s.turn_p95 <= (double)p->turn_ms ? "<=" : ">", p->turn_ms, s.turn_p50, s.nturns, s.first_p95,
-			    s.first_p95 <= (double)p->first_reply_ms ? "<=" : ">", p->first_reply_ms);
-	json_array_append_new(
-		arr, json_pack("{s:i,s:f,s:f,s:i,s:i,s:i,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:I,s:I}", "stage", (int)k + 1, "from_ms",
+			    s.first_p95 <= (double)p->first_reply_ms ? "<=" : ">", p->first_reply_ms, net);
+	row = json_pack("{s:i,s:f,s:f,s:i,s:i,s:i,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:I,s:I}", "stage", (int)k + 1, "from_ms",
 			       from, "to_ms", to, "target_from", tfrom, "target_to", tto, "max_in_progress", peak, "calls",
 			       (json_int_t)s.calls, "complete", (json_int_t)s.complete, "errors", (json_int_t)s.errors,
 			       "turn_p50_ms", num(s.turn_p50), "turn_p95_ms", num(s.turn_p95), "first_reply_p50_ms",
 			       num(s.first_p50), "first_reply_p95_ms", num(s.first_p95), "turns", (json_int_t)s.nturns,
-			       "first_replies", (json_int_t)s.nfirst));
+			       "first_replies", (json_int_t)s.nfirst);
+	if (row)
+		json_object_set_new(row, "network", netj);
+	else
+		json_decref(netj);
+	json_array_append_new(arr, row);
 }
 
 void ld_stage_checks(struct ld *p, json_t *sum)

@@ -137,7 +137,21 @@ struct ld {
 	/* soak (soak_mark set): RSS marks, slope, descriptors, threads */
 	long long soak_mark_ms, fd_growth_max, thread_growth_max;
 	double rss_slope_max;
+	/* network impairments, whole run or per stage (ld_network.c); NULL: none */
+	struct ld_net *net;
+	const struct vs_call_script **net_batch; /* the batch's per-call copies (borrowed entries), or NULL */
 };
+
+/* ld_network.c: [load] network / stage_network.  conf: VS_OK, VS_ECONFIG
+ * (reason naming the key and the token), VS_ERROR out of memory.  for: the
+ * impairment of a call started in stage (0-based; -1: not a stage), NULL
+ * for none.  script: s itself when unimpaired, else an impaired copy for
+ * call k (owned by p->net, freed by ld_network_free); NULL out of memory. */
+struct ld_net;
+int ld_network_conf(struct ld *p);
+const struct vs_impair_cfg *ld_network_for(const struct ld *p, int stage);
+const struct vs_call_script *ld_network_script(struct ld *p, const struct vs_call_script *s, int stage, size_t k);
+void ld_network_free(struct ld *p);
 
 /* ld_conf.c */
 extern const struct vs_option ld_options[];

@@ -152,6 +152,22 @@ static int ld_run(const struct vs_host *h, vs_ctx *c, void *state)
 		h->log(c, VS_LOG_INFO, "%lld calls, %lld at once, %lld ms apart, to %s (%s -> %s), %zu scripts", p->ncalls,
 		       p->concurrency, p->ramp_ms, p->t.webhook_url, p->t.caller, p->t.routed, p->nscripts);
 		h->count(c, "calls_planned", p->ncalls);
+		if (p->net) { /* [load] network: call i plays its own impaired copy (its own seed) */
+			const struct vs_call_script **each = calloc((size_t)p->ncalls + 1, sizeof(*each));
+			for (size_t i = 0; each && i < (size_t)p->ncalls; i++)
+				if (!(each[i] = ld_network_script(p, bc.scripts[i % bc.nscripts], -1,
+								  (size_t)ld_shard_global(p, i)))) {
+					free(each);
+					each = NULL;
+				}
+			if (!each) {
+				h->reason(c, "load: out of memory (impaired scripts)");
+				return VS_ERROR;
+			}
+			p->net_batch = each;
+			bc.scripts = each;
+			bc.nscripts = (size_t)p->ncalls;
+		}
 		if (p->shard_n > 1) {
 			h->log(c, VS_LOG_INFO,
 			       "shard %d/%d: calls %lld of %lld (global index %% %d == %d), concurrency %lld of %lld, "

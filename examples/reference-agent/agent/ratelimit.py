@@ -68,7 +68,7 @@ class RateLimitMiddleware:
         rt = self.runtime
         if (
             path.startswith("/api/")
-            and path not in EXEMPT
+            and (path not in EXEMPT or rt.settings.has_fault("rate_limit_webhooks"))
             and not rt.settings.has_fault("no_rate_limit")
         ):
             client = scope.get("client") or ("unknown", 0)

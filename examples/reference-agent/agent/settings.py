@@ -39,6 +39,7 @@ KNOWN_FAULTS = frozenset(
         "wrong_health_body",  # /health answers 200 {"status":"fine"} instead of {"status":"ok"}
         "slow_first_reply",  # wait FAULT_SLOW_FIRST_REPLY_SECONDS before the greeting
         "no_rate_limit",  # disable the /api/* rate limiter
+        "rate_limit_webhooks",  # the Telnyx webhook counts against the /api rate limiter too (calls refused under API load)
         "no_dedupe",  # process replayed webhook events again
         "no_fallback_transfer",  # all LLMs failing: do not transfer (dead air)
         "leak_calls",  # never remove finished calls from the active-calls table (memory leak)

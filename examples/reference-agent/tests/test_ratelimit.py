@@ -28,6 +28,14 @@ async def test_fault_no_rate_limit(db_url, agent_factory):
     assert codes == {401}
 
 
+async def test_fault_rate_limit_webhooks(db_url, agent_factory):
+    # the webhook is exempt unless the fault counts it against the /api limit
+    a = await agent_factory(make_settings(db_url, rate_limit_per_minute=2, faults=frozenset({"rate_limit_webhooks"})))
+    for _ in range(2):
+        await a.http.get("/api/auth/verify")
+    assert (await a.http.post("/api/telnyx/webhook", content=b"{}")).status_code == 429
+
+
 def test_sliding_window_unit():
     now = [0.0]
     lim = SlidingWindowLimiter(3, 60, clock=lambda: now[0])
