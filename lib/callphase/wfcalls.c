@@ -7,15 +7,18 @@
 #include "vstress/callphase/wfcalls.h"
 #include "vstress/waterfall/waterfall.h"
 
-/* The caller's words before a wait_reply step: the last say/barge_in text
- * (NULL after a WAV or anything else: words not known). */
+/* The caller's words before a wait_reply step: the last say/barge_in text,
+ * or a WAV's `text =` (NULL after a WAV without it or anything else: words
+ * not known). */
 static const char *words_before(const struct vs_call_script *s, int step)
 {
 	for (int i = step - 1; s && i >= 0 && (size_t)i < s->nsteps; i--) {
 		enum vs_step_kind k = s->steps[i].kind;
 		if (k == VS_STEP_SAY || k == VS_STEP_BARGE_IN)
 			return s->steps[i].arg;
-		if (k == VS_STEP_WAV || k == VS_STEP_TONE || k == VS_STEP_DTMF)
+		if (k == VS_STEP_WAV)
+			return s->steps[i].text;
+		if (k == VS_STEP_TONE || k == VS_STEP_DTMF)
 			return NULL;
 	}
 	return NULL;

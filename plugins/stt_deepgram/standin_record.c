@@ -159,7 +159,7 @@ static struct dg_rec *find(const char *id)
 
 static int h_streams(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_wresp *rs, void *arg)
 {
-	(void)wc, (void)rq, (void)arg;
+	(void)rq, (void)arg;
 	json_t *a = json_array();
 	for (int i = 0; i < DG_REC_KEEP; i++) {
 		const struct dg_rec *r = &recs[i];
@@ -171,7 +171,9 @@ static int h_streams(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, v
 							   "truncated", r->truncated, "closed", r->closed, "transcript",
 							   r->words ? r->words : ""));
 	}
-	return w->resp_json_steal(rs, 200, json_pack("{s:o}", "streams", a));
+	const char *on = w->conf(wc, "record_audio");
+	int rec = on && (!strcasecmp(on, "true") || !strcasecmp(on, "yes") || !strcasecmp(on, "on") || !strcmp(on, "1"));
+	return w->resp_json_steal(rs, 200, json_pack("{s:o,s:b}", "streams", a, "recording", rec));
 }
 
 static void le32(uint8_t *p, uint32_t v)

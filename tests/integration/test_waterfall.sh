@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Per-turn latency waterfalls (issue 14, docs/waterfall.md) against the
-# reference agent, one call of five caller turns, twice:
+# reference agent, one call of four caller turns (a human voice), twice:
 #   1. as it is: the stages sum to the caller-measured turn latency within
 #      20 ms at p95, and >= 95 % of the turns are attributed;
 #   2. with AGENT_FAULTS=slow_tts_request (every TTS request 700 ms late):
@@ -70,7 +70,7 @@ print("# %d turns, %d attributed; p50 ms: " % (w["turns"], w["attributed"]) +
 PY
 }
 [ -f "$base/test_summary.json" ] && show "$base"
-check "baseline: five caller turns with a waterfall row each" py "$base" 'w["turns"] == 5 and len(rows) == 5'
+check "baseline: four caller turns with a waterfall row each" py "$base" 'w["turns"] == 4 and len(rows) == 4'
 check "baseline: >= 95 % of the turns attributed" py "$base" 'w["turns"] and w["attributed"] >= 0.95 * w["turns"]'
 # recomputed from the rows, not taken from the summary: sum of the stages vs the caller's total
 check "baseline: stages sum to the caller's turn latency within 20 ms at p95" py "$base" '
