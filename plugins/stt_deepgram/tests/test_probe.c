@@ -131,8 +131,9 @@ static void realtime_pacing(void **st)
 	fh_set_opt(fh, "phrase_hint", "false");
 	assert_int_equal(fh_run(fh), VS_OK);
 	assert_counter(fh, "ok", 3);
-	/* without the hint the stand-in answers its first phrase: WER > 0, as it should */
-	assert_check(fh, "wer", VS_CHECK_FAIL);
+	/* no hint: the stand-in is not told which sample it hears, and in
+	 * conf.d's grammar mode it recognises each one all the same */
+	assert_check(fh, "wer", VS_CHECK_PASS);
 	fh_free(fh);
 }
 
