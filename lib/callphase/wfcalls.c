@@ -91,3 +91,13 @@ int vs_wfc_compute(const char *control_url, const struct vs_wfc_call *calls, siz
 	free(turns);
 	return 0;
 }
+
+void vs_wfc_publish(const struct vs_host *h, vs_ctx *c, json_t *summary, json_t *ws, const char *note)
+{
+	if (*note)
+		json_object_set_new(ws, "note", json_string(note));
+	h->log(c, VS_LOG_INFO, "waterfall: %lld of %lld caller turns attributed%s%s",
+	       (long long)json_integer_value(json_object_get(ws, "attributed")),
+	       (long long)json_integer_value(json_object_get(ws, "turns")), *note ? "; " : "", note);
+	json_object_set_new(summary, "waterfall", ws);
+}

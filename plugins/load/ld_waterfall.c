@@ -94,12 +94,7 @@ void ld_waterfall(struct ld *p, json_t *calls, json_t *sum)
 	grows_most(by, ws);
 	json_object_set_new(ws, "by_concurrency", by);
 	by = NULL;
-	if (*note)
-		json_object_set_new(ws, "note", json_string(note));
-	p->h->log(p->c, VS_LOG_INFO, "waterfall: %lld of %lld caller turns attributed%s%s",
-		  (long long)json_integer_value(json_object_get(ws, "attributed")),
-		  (long long)json_integer_value(json_object_get(ws, "turns")), *note ? "; " : "", note);
-	json_object_set_new(sum, "waterfall", ws);
+	vs_wfc_publish(p->h, p->c, sum, ws, note);
 out:
 	json_decref(all);
 	json_decref(levels);

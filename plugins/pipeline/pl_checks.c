@@ -402,12 +402,7 @@ static void pl_waterfall(struct pl *p, json_t *calls, json_t *summary)
 		json_object_set_new(json_array_get(calls, i), "waterfall", rows[i]);
 	}
 	ws = vs_wf_summary(all);
-	if (*note)
-		json_object_set_new(ws, "note", json_string(note));
-	p->h->log(p->c, VS_LOG_INFO, "waterfall: %lld of %lld caller turns attributed%s%s",
-		  (long long)json_integer_value(json_object_get(ws, "attributed")),
-		  (long long)json_integer_value(json_object_get(ws, "turns")), *note ? "; " : "", note);
-	json_object_set_new(summary, "waterfall", ws);
+	vs_wfc_publish(p->h, p->c, summary, ws, note);
 out:
 	json_decref(all);
 	free(rows);

@@ -41,6 +41,13 @@
 	{"signing_seed", VS_OPT_STRING, "${VSTRESS_TELNYX_SIGNING_SEED:-}",                          \
 	 "the run's Ed25519 webhook signing seed, base64 (unset: skip)", VS_OPT_SECRET},             \
 	{"target_pid", VS_OPT_INT, "${VSTRESS_TARGET_PID:-0}", pid_help, 0}
+/* The call's own rows: how long the target may take to answer, the caller's
+ * number and the target's database (vs_calltarget_read reads the last two;
+ * db_url is a secret wherever it is declared). */
+#define VS_CALLOPT_ANSWER \
+	{"answer_timeout", VS_OPT_DURATION, "5s", "call.initiated -> the target's answer command", 0}
+#define VS_CALLOPT_CALLER(number) {"caller_number", VS_OPT_STRING, number, "the caller (from)", 0}
+#define VS_CALLOPT_DB(help) {"db_url", VS_OPT_STRING, "${DATABASE_URL:-}", help, VS_OPT_SECRET}
 #define VS_CALLOPT_PROVISION                                                                                    \
 	{"provision", VS_OPT_BOOL, "false",                                                                      \
 	 "create a test tenant routing routed_number in setup, remove it in teardown (false: the number is routed " \

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 
+#include "vstress/plugin.h"
 #include "vstress/caller/call.h"
 #include "vstress/caller/telnyx_call.h"
 
@@ -21,5 +22,10 @@ struct vs_wfc_call {
  * 0, or -1 on OOM. */
 int vs_wfc_compute(const char *control_url, const struct vs_wfc_call *calls, size_t n, json_t **rows, char *note,
 		   size_t notelen);
+
+/* The phase's waterfall summary ws (vs_wf_summary) under summary's
+ * "waterfall" (ws is stolen), with the note when there is one, and a log
+ * line saying how many caller turns were attributed. */
+void vs_wfc_publish(const struct vs_host *h, vs_ctx *c, json_t *summary, json_t *ws, const char *note);
 
 #endif
