@@ -510,13 +510,14 @@ int dg_sphinx_decode(struct dg_sphinx *s, const int16_t *pcm16k, size_t n, char 
 	if (hyp && *hyp && nf > 0) {
 		/* The acoustic score per frame (relative to the best senone of
 		 * each frame) measures how well the grammar path fits: flite
-		 * voices saying grammar phrases score -7..-22 (8 kHz mu-law the
-		 * worst), other sentences forced onto the grammar -36 and below
-		 * (tests/test_sphinx.c).  A logistic centred on -29 maps that to
-		 * 0..1. */
+		 * voices saying grammar phrases score -7..-31 (8 kHz mu-law and
+		 * short phrases the worst: "thank you goodbye" in kal16 -30.5),
+		 * other sentences forced onto the grammar -36 and below
+		 * (tests/test_sphinx.c).  A logistic centred on -33, between the
+		 * two, maps that to 0..1. */
 		double per_frame = acoustic_per_frame(s->ps, score, nf);
 		snprintf(text, len, "%s", hyp);
-		*confidence = 1.0 / (1.0 + exp((-29.0 - per_frame) / 3.0));
+		*confidence = 1.0 / (1.0 + exp((-33.0 - per_frame) / 3.0));
 	}
 	return 0;
 }
