@@ -24,3 +24,24 @@ sys.exit(0 if ok else 1)
 PY
 }
 finish() { echo "1..$n"; [ "$failed" = 0 ]; }
+# The suites that place real-time calls through the reference agent start
+# with `realtime_agent_suite NAME WHY`: they skip (TAP) without the agent's
+# venv, under a wrapper or the sanitizers (real-time calls run once, in the
+# plain build; WHY says where the same code is covered there), and without a
+# PostgreSQL: the suite's DATABASE_URL, else a throwaway one in $pgdir that
+# the suite's cleanup stops.
+AGENT=examples/reference-agent
+pgdir=
+skip_all() { echo "ok 1 # SKIP $1"; echo "1..1"; exit 0; }
+realtime_agent_suite() { # NAME WHY
+	[ -x "$AGENT/.venv/bin/python" ] || skip_all "$1: the reference agent's venv ($AGENT/.venv) is not installed"
+	if [ -n "${VSTRESS_WRAP:-}" ] || [ "${VSTRESS_SLOW_RUNTIME:-0}" = 1 ]; then
+		skip_all "$1: real-time calls run once, in the plain build ($2)"
+	fi
+	if [ -z "${DATABASE_URL:-}" ]; then
+		local out
+		out=$(scripts/pg-throwaway.sh start) || skip_all "$1: no throwaway PostgreSQL"
+		eval "$out"
+		pgdir=$VSTRESS_PG_DIR
+	fi
+}

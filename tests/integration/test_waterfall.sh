@@ -12,28 +12,12 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 tmp=$(mktemp -d)
-pgdir=
 cleanup() {
 	[ -n "$pgdir" ] && scripts/pg-throwaway.sh stop "$pgdir" >/dev/null 2>&1
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-AGENT=examples/reference-agent
-if [ ! -x "$AGENT/.venv/bin/python" ]; then
-	echo "ok 1 # SKIP waterfall: the reference agent's venv ($AGENT/.venv) is not installed"
-	echo "1..1"
-	exit 0
-fi
-if [ -n "${VSTRESS_WRAP:-}" ] || [ "${VSTRESS_SLOW_RUNTIME:-0}" = 1 ]; then
-	echo "ok 1 # SKIP waterfall: real-time calls judged by milliseconds run in the plain build only (not under a wrapper or the sanitizers)"
-	echo "1..1"
-	exit 0
-fi
-if [ -z "${DATABASE_URL:-}" ]; then
-	out=$(scripts/pg-throwaway.sh start) || { echo "ok 1 # SKIP waterfall: no throwaway PostgreSQL"; echo "1..1"; exit 0; }
-	eval "$out"
-	pgdir=$VSTRESS_PG_DIR
-fi
+realtime_agent_suite "waterfall" "timing judged by milliseconds: not under a wrapper or the sanitizers"
 
 # The STT stand-in answers each segment with the turn's own words, in order
 # (scripted mode): its endpointing is then a fixed delay, so that the fault
