@@ -33,6 +33,9 @@ json_t *vs_wf_row(const struct vs_wf_turn *t, int turn_no)
 		snprintf(key, sizeof(key), "%s_ms", vs_wf_stages[i].name);
 		json_object_set_new(r, key, v);
 	}
+	/* the endpointing delay: the caller's speech end -> the agent's LLM
+	 * request (its STT, its turn detection and aggregation; issue 13) */
+	json_object_set_new(r, "endpointing_ms", ms_or_null(t->t[VS_WF_SPEECH_END], t->t[VS_WF_LLM_REQUEST]));
 	double res = round((total - known) * 100) / 100;
 	json_object_set_new(r, "residue_ms", t->heard_ns >= 0 ? json_real(res == 0 ? 0.0 : res) : json_null());
 	if (!t->attributed)
@@ -102,10 +105,10 @@ json_t *vs_wf_summary(const json_t *rows)
 		json_object_set_new(s, "owner", json_string(vs_wf_stages[k].owner));
 		json_object_set_new(st, vs_wf_stages[k].name, s);
 	}
-	out = json_pack("{s:I,s:I,s:I,s:o,s:o,s:o,s:o}", "turns", (json_int_t)json_array_size(flat), "attributed",
+	out = json_pack("{s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o}", "turns", (json_int_t)json_array_size(flat), "attributed",
 			(json_int_t)att, "unattributed", (json_int_t)(json_array_size(flat) - att), "stages", st, "total",
 			stat_of(flat, "total_ms", 0), "residue", stat_of(flat, "residue_ms", 0), "abs_residue",
-			stat_of(flat, "residue_ms", 1));
+			stat_of(flat, "residue_ms", 1), "endpointing", stat_of(flat, "endpointing_ms", 0));
 	json_decref(flat);
 	return out;
 }

@@ -88,6 +88,8 @@ static void one_turn_chain(void **state)
 	assert_float_equal(json_number_value(json_object_get(r, "llm_to_tts_ms")), -150, 0.01); /* streaming overlap */
 	assert_float_equal(json_number_value(json_object_get(r, "audio_to_caller_ms")), 150, 0.01);
 	assert_float_equal(json_number_value(json_object_get(r, "residue_ms")), 0, 0.01);
+	/* speech end (1000) -> the LLM request (1900): the endpointing delay */
+	assert_float_equal(json_number_value(json_object_get(r, "endpointing_ms")), 900, 0.01);
 	json_decref(r);
 	vs_wf_world_free(&w);
 }
