@@ -119,7 +119,8 @@ static char *chat(void)
 static char *control(const char *method, const char *path, const char *body)
 {
 	char cmd[1024];
-	snprintf(cmd, sizeof(cmd), "curl -s -H \"Authorization: Bearer $VSTRESS_WORLD_TOKEN\" -X %s %s%s %s%s%s", method,
+	/* the URL quoted: an '&' in its query would end the shell command */
+	snprintf(cmd, sizeof(cmd), "curl -s -H \"Authorization: Bearer $VSTRESS_WORLD_TOKEN\" -X %s '%s%s' %s%s%s", method,
 		 W.control, path, body ? "-d '" : "", body ? body : "", body ? "'" : "");
 	return sh_out(cmd);
 }
@@ -136,11 +137,22 @@ static void fooled_and_billed(void **state)
 	r = control("POST", "/_vstress/fooled/llm_openai", "{\"mode\":\"leak_canary\"}");
 	assert_non_null(strstr(r, "leak_canary"));
 	free(r);
+	/* where the event log stands now: only this request's events are read
+	 * back (the world's log holds every earlier case's too, more than a
+	 * 64 KiB answer) */
+	r = control("GET", "/_vstress/events?topic=vstress-test-none", NULL);
+	j = json_loads(r, 0, NULL);
+	free(r);
+	assert_non_null(j);
+	char q[128];
+	snprintf(q, sizeof(q), "/_vstress/events?topic=billing&since=%lld",
+		 (long long)json_integer_value(json_object_get(j, "last_seq")));
+	json_decref(j);
 	r = chat();
 	assert_non_null(strstr(r, "VSCANARY-T3ST42")); /* the fooled model names the planted code */
 	free(r);
 	/* the request was billed: the last billing event is this LLM request */
-	r = control("GET", "/_vstress/events?topic=billing&limit=1000", NULL);
+	r = control("GET", q, NULL);
 	j = json_loads(r, 0, NULL);
 	free(r);
 	evs = json_object_get(j, "events");
