@@ -130,6 +130,7 @@ t0=$(date +%s)
 vs run "${PD[@]}" "${WSET[@]}" -r "$tmp/results" --only telnyx,pipeline,load \
 	--set target.mode=attach --set "target.base_url=http://127.0.0.1:$aport" --set "target.pid=$apid" \
 	--set "vstress.telnyx_key_file=$tmp/telnyx.key" --set load.calls=3 --set load.concurrency=3 \
+	--set pipeline.adversarial_modes= \
 	>"$tmp/run.out" 2>&1
 rc=$?
 echo "# vstress run (attach): exit $rc in $(( $(date +%s) - t0 )) s"

@@ -19,7 +19,7 @@ trap cleanup EXIT
 realtime_agent_suite messy "not under a wrapper or the sanitizers"
 # the STT stand-in transcribes the caller's one speech segment (the backchannel)
 RUN=(run -P "$BUILD/plugins" --only pipeline --set pipeline.scripts=tests/call/messy-agent.ini
-	--set pipeline.calls=1 --set stt_deepgram.phrases_file= --set "stt_deepgram.phrases=uh-huh|thank you goodbye")
+	--set pipeline.calls=1 --set pipeline.adversarial_modes= --set stt_deepgram.phrases_file= --set "stt_deepgram.phrases=uh-huh|thank you goodbye")
 summary() { echo "$(ls -d "$tmp/$1"/*/ 2>/dev/null | head -1)test_summary.json"; }
 # check NAME of the pipeline plugin: status, and its message into stdout
 chk() { # results-dir check-name python-condition-on-c

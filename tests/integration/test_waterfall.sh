@@ -28,7 +28,7 @@ run() { # NAME [--set ...]: one pipeline call; its results folder in $tmp/NAME
 	local name=$1
 	shift
 	"$BUILD/vstress" run -P "$BUILD/plugins" --profile hermetic --only pipeline -r "$tmp/$name" \
-		--set pipeline.calls=1 --set pipeline.warmup_calls=1 --set pipeline.pause=0 \
+		--set pipeline.calls=1 --set pipeline.warmup_calls=1 --set pipeline.pause=0 --set pipeline.adversarial_modes= \
 		--set pipeline.scripts=tests/fixtures/waterfall/turns.ini \
 		--set stt_deepgram.mode=scripted --set stt_deepgram.phrases_file= \
 		--set "stt_deepgram.phrases=$PHRASES" "$@" >"$tmp/$name.out" 2>&1
