@@ -27,7 +27,9 @@ class Control:
         self.http = httpx.Client(base_url=base, timeout=30, headers=AUTH)
 
     def get(self, path, **params):
-        r = self.http.get(path, params=params)
+        # params only when given: httpx replaces a query already in the path
+        # with params={} (the events' ?topic= was dropped)
+        r = self.http.get(path, params=params) if params else self.http.get(path)
         r.raise_for_status()
         return r.json()
 

@@ -16,7 +16,7 @@ from conftest import standin
 
 def wf_events(control, topic):
     got = control.get("/_vstress/events?topic=wf.*&limit=100000")["events"]
-    assert all(e["topic"].startswith("wf.") for e in got)
+    assert all(e["topic"].startswith("wf.") for e in got), sorted(set(e["topic"] for e in got))
     return [e["data"] for e in got if e["topic"] == topic]
 
 
