@@ -17,7 +17,9 @@ cleanup() {
 trap cleanup EXIT
 PY=examples/reference-agent/.venv/bin/python
 
-vs world -P "$BUILD/plugins" --only sentry --urls-file "$tmp/urls.json" >"$tmp/world.log" 2>&1 &
+# the binary itself in the background (not through the vs function: its
+# subshell would be what $! names, and killing it left the world running)
+"${WRAP[@]}" "$BUILD/vstress" world -P "$BUILD/plugins" --only sentry --urls-file "$tmp/urls.json" >"$tmp/world.log" 2>&1 &
 wpid=$!
 for _ in $(seq 100); do [ -s "$tmp/urls.json" ] && break; sleep 0.1; done
 get() { python3 -c "import json,sys; d=json.load(open('$tmp/urls.json')); print(eval(sys.argv[1]))" "$1"; }
