@@ -25,15 +25,21 @@ PY
 }
 finish() { echo "1..$n"; [ "$failed" = 0 ]; }
 # The suites that place real-time calls through the reference agent start
-# with `realtime_agent_suite NAME WHY`: they skip (TAP) without the agent's
-# venv, under a wrapper or the sanitizers (real-time calls run once, in the
-# plain build; WHY says where the same code is covered there), and without a
-# PostgreSQL: the suite's DATABASE_URL, else a throwaway one in $pgdir that
-# the suite's cleanup stops.
+# with `realtime_agent_suite NAME WHY`: a scratch folder in $tmp, removed at
+# exit; they skip (TAP) without the agent's venv, under a wrapper or the
+# sanitizers (real-time calls run once, in the plain build; WHY says where
+# the same code is covered there), and without a PostgreSQL: the suite's
+# DATABASE_URL, else a throwaway one in $pgdir, stopped at exit.
 AGENT=examples/reference-agent
 pgdir=
 skip_all() { echo "ok 1 # SKIP $1"; echo "1..1"; exit 0; }
+realtime_cleanup() {
+	[ -n "$pgdir" ] && scripts/pg-throwaway.sh stop "$pgdir" >/dev/null 2>&1
+	rm -rf "$tmp"
+}
 realtime_agent_suite() { # NAME WHY
+	tmp=$(mktemp -d)
+	trap realtime_cleanup EXIT
 	[ -x "$AGENT/.venv/bin/python" ] || skip_all "$1: the reference agent's venv ($AGENT/.venv) is not installed"
 	if [ -n "${VSTRESS_WRAP:-}" ] || [ "${VSTRESS_SLOW_RUNTIME:-0}" = 1 ]; then
 		skip_all "$1: real-time calls run once, in the plain build ($2)"

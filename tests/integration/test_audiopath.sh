@@ -12,12 +12,6 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
-tmp=$(mktemp -d)
-cleanup() {
-	[ -n "$pgdir" ] && scripts/pg-throwaway.sh stop "$pgdir" >/dev/null 2>&1
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
 realtime_agent_suite audiopath "vs_align is under the sanitizers in test_align"
 run() { # name extra-args...
 	local name=$1

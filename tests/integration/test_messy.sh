@@ -10,12 +10,6 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
-tmp=$(mktemp -d)
-cleanup() {
-	[ -n "$pgdir" ] && scripts/pg-throwaway.sh stop "$pgdir" >/dev/null 2>&1
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
 realtime_agent_suite messy "not under a wrapper or the sanitizers"
 # the STT stand-in transcribes the caller's one speech segment (the backchannel)
 RUN=(run -P "$BUILD/plugins" --only pipeline --set pipeline.scripts=tests/call/messy-agent.ini

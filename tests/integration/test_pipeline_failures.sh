@@ -9,12 +9,6 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
-tmp=$(mktemp -d)
-cleanup() {
-	[ -n "$pgdir" ] && scripts/pg-throwaway.sh stop "$pgdir" >/dev/null 2>&1
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
 realtime_agent_suite "pipeline failures" "not under a wrapper or the sanitizers"
 PD=(-P "$BUILD/plugins")
 

@@ -11,12 +11,6 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
-tmp=$(mktemp -d)
-cleanup() {
-	[ -n "$pgdir" ] && scripts/pg-throwaway.sh stop "$pgdir" >/dev/null 2>&1
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
 realtime_agent_suite "waterfall" "timing judged by milliseconds: not under a wrapper or the sanitizers"
 
 # The STT stand-in answers each segment with the turn's own words, in order
