@@ -13,42 +13,9 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
-if [ -n "${VSTRESS_WRAP:-}" ]; then
-	echo "ok 1 # SKIP load network: real-time calls under a wrapper (${VSTRESS_WRAP%% *})"
-	echo "1..1"
-	exit 0
-fi
-ECHO=${VS_ECHO_TARGET:-$BUILD/tests/echo_target}
-if [ ! -x "$ECHO" ]; then
-	echo "ok 1 # SKIP load network: no echo target at $ECHO (make tests)"
-	echo "1..1"
-	exit 0
-fi
-export VSTRESS_TEST_ECHO ECHO_ARGS=
-VSTRESS_TEST_ECHO=$(readlink -f "$ECHO")
-M=tests/integration/loadshape/manifest.ini
-T=$(mktemp -d /tmp/vs-net.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-
-run() {
-	local name=$1
-	shift
-	vs run -c "$M" -r "$T/$name" -q --only load "$@" >"$T/$name.out" 2>&1
-	echo $? >"$T/$name.rc"
-	python3 - "$T/$name" >"$T/$name.json" 2>/dev/null <<'PY'
-import glob, json, sys
-s = json.load(open(glob.glob(sys.argv[1] + "/*/test_summary.json")[0]))
-print(json.dumps(next(p for p in s["plugins"] if p["name"] == "load")))
-PY
-}
-ran() { [ -s "$T/$1.json" ] || { echo "# $1: exit $(cat "$T/$1.rc")"; sed 's/^/#   /' "$T/$1.out"; return 1; }; }
-py() { python3 - "$@"; }
-HELP='
-import json, sys
-ld = json.load(open(sys.argv[1]))
-ck = {c["name"]: c for c in ld["checks"]}
-calls = ld["data"]["calls"]
-summ = ld["data"]["summary"]
+. tests/integration/loadshape/lib.sh
+load_suite "load network"
+HELP="$HELP"'
 def imp(c):  # the call result JSON: the media leg "impairment", or None
     def find(o):
         if isinstance(o, dict):
