@@ -147,6 +147,15 @@ static json_t *run_probe(struct setup *s, const char *python, const char *cwd, c
 	json_t *j = NULL;
 	pid_t pid;
 
+	/* An interpreter path that cannot run is said before forking: a child
+	 * whose exec fails is harder to tell apart (valgrind, for one, runs the
+	 * exec itself and exits with its own status). */
+	if (strchr(python, '/') && access(python, X_OK) != 0) {
+		snprintf(why, len, "%s could not be executed (is it the target's interpreter?): %s", python,
+			 strerror(errno));
+		free(buf);
+		return NULL;
+	}
 	while (args && args[na])
 		na++;
 	argv = calloc(na + 4, sizeof(*argv));
