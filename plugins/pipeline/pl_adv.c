@@ -214,11 +214,12 @@ void pl_adv_run(struct pl *p)
 	struct adv_call ac[8];
 	char canary[64], *prompt = NULL, err[400];
 	const char *tmpl = vs_popt_str(h, p->c, "canary_prompt"), *at;
-	json_t *evs = NULL, *rows = json_array();
+	json_t *evs = NULL, *rows;
 	int n = 0;
 
 	if (!a->nmodes)
 		return;
+	rows = json_array();
 	memset(ac, 0, sizeof(ac));
 	if (!p->t.tenant.created) {
 		h->check(p->c, "adversarial", VS_CHECK_SKIP,

@@ -8,7 +8,7 @@
  * run has filled the window.  Without the world the check skips, saying so.
  * Real-time calls: skipped under valgrind. */
 #define PT_AGENT_FIXTURE
-#define PT_FIXTURE_OFF pt_under_valgrind()
+#define PT_FIXTURE_OFF pt_realtime_elsewhere()
 #include "ptest.h"
 
 static struct fakehost *call_host(const char *limit, const char *rpm)
@@ -26,7 +26,7 @@ static void call_answered_during_paced_run(void **st)
 {
 	struct fakehost *fh;
 	(void)st;
-	if (pt_under_valgrind())
+	if (pt_realtime_elsewhere())
 		skip();
 	fh = call_host("200", "200");
 	assert_int_equal(fh_run(fh), VS_OK);
@@ -45,7 +45,7 @@ static void webhook_rate_limited_fails(void **st)
 {
 	struct fakehost *fh;
 	(void)st;
-	if (pt_under_valgrind())
+	if (pt_realtime_elsewhere())
 		skip();
 	pt_agent_restart(&agent, &world, &key, "rate_limit_webhooks", "RATE_LIMIT_PER_MINUTE=15");
 	fh = call_host("15", "200");
@@ -60,7 +60,7 @@ static void no_world_skips(void **st)
 {
 	struct fakehost *fh;
 	(void)st;
-	if (pt_under_valgrind())
+	if (pt_realtime_elsewhere())
 		skip();
 	fh = call_host("200", "200");
 	fh_set_opts(fh, "control_url", "", "rate_duration", "2s");
