@@ -175,6 +175,12 @@ static void one_fault(const char *spec, const char *cls)
 static void two_passes(void **st)
 {
 	(void)st;
+	/* Under valgrind the traced probe sends far slower than the world
+	 * answers, so "close after the stand-in's first message" lands after
+	 * the final result or beside it, not mid-stream: the pass's classes
+	 * are then not the ones this test counts.  The sanitizer build runs it. */
+	if (getenv("VSTRESS_VALGRIND") && strcmp(getenv("VSTRESS_VALGRIND"), "0"))
+		skip();
 	struct fakehost *fh = host();
 	fh_set_opt(fh, "faults", "error:status=429:rate=0.3, close:after_messages=1:rate=0.3");
 	fh_set_opt(fh, "fault_requests", "12");
