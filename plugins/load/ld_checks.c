@@ -330,6 +330,7 @@ void ld_checks(struct ld *p)
 	if (p->shape.kind != LD_BATCH && !p->capacity)
 		ld_stage_checks(p, sum);
 	ld_fault_checks(p, sum);
+	ld_tenant_checks(p, sum);
 	ld_check_soak(p, sum);
 	check_races(p);
 	ld_check_agent(p, sum);
