@@ -121,8 +121,6 @@ int ld_faults_install(struct ld *p, char *err, size_t errlen)
 
 void ld_faults_remove(struct ld *p)
 {
-	if (p->fault_ids)
-		ld_tenant_hits(p);
 	if (p->fault_ids && vs_wfaults_remove(p->t.control_url, p->fault_ids) > 0)
 		p->h->log(p->c, VS_LOG_WARN, "faults: some could not be removed from the world");
 	p->fault_ids = NULL;

@@ -258,7 +258,7 @@ double ld_call_failover(const struct ld *p, const struct vs_cbatch_call *c, doub
 int ld_tenants_conf(struct ld *p);
 int ld_tenants_open(struct ld *p);   /* tenant 2's row, after vs_calltarget_open */
 void ld_tenants_close(struct ld *p); /* removes it */
-void ld_tenant_hits(struct ld *p);   /* the world's hits of the tenant faults, before they are removed */
+void ld_tenant_hits(struct ld *p);   /* the world's hits of the tenant faults; call before ld_faults_remove */
 void ld_tenant_checks(struct ld *p, json_t *sum);
 int ld_faults_install(struct ld *p, char *err, size_t errlen);
 void ld_faults_remove(struct ld *p);

@@ -103,6 +103,7 @@ static int shaped(struct ld *p, const struct vs_tcall_cfg *base, uint64_t seed)
 	rc = p->capacity ? ld_capacity_run(p, base, seed, err, sizeof(err))
 			 : ld_sched_run(p, &p->shape, base, seed, err, sizeof(err));
 	p->t_end_ns = p->h->now_ns();
+	ld_tenant_hits(p); /* before the world forgets the tenant faults */
 	ld_faults_remove(p);
 	if (ld_sched_collect(p) != 0 && !err[0])
 		snprintf(err, sizeof(err), "load: out of memory");
@@ -186,6 +187,7 @@ static int ld_run(const struct vs_host *h, vs_ctx *c, void *state)
 			return VS_ERROR;
 		p->ran = vs_cbatch_run(p->t.eng, &bc, p->calls, err, sizeof(err));
 		p->t_end_ns = h->now_ns();
+		ld_tenant_hits(p); /* before the world forgets the tenant faults */
 		ld_faults_remove(p);
 		if (p->ran < 0) {
 			ld_mon_stop(p);
