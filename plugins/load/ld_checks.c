@@ -314,6 +314,8 @@ void ld_checks(struct ld *p)
 				       "intended_ms", c->intended_ms, "started_ms", c->ran ? c->started_ms : -1.0,
 				       "ended_ms", c->ran ? c->ended_ms : -1.0, "call",
 				       c->ran ? vs_tcall_result_json(&c->r) : json_null());
+		if (cj && p->ntenants == 2)
+			json_object_set_new(cj, "tenant", json_integer((json_int_t)(i % 2 + 1)));
 		json_array_append_new(calls, cj ? cj : json_null());
 	}
 	ld_waterfall(p, calls, sum);

@@ -207,6 +207,7 @@ static void one_fault(struct ld *p, size_t k, double base, json_t *arr)
 	size_t affected = 0, lost = 0, turns_in = 0, after_turns = 0, after_replied = 0, handed = 0;
 	json_t *calls = json_array();
 	char name[48];
+	const char *scope = f->tenant ? " (tenant 2's requests only)" : "";
 
 	for (size_t i = 0; i < (size_t)p->ncalls; i++) {
 		const struct vs_cbatch_call *c = &p->calls[i];
@@ -270,14 +271,14 @@ static void one_fault(struct ld *p, size_t k, double base, json_t *arr)
 	}
 	snprintf(name, sizeof(name), "fault.%zu", k + 1);
 	if (!affected)
-		p->h->check(p->c, name, VS_CHECK_SKIP, "%s %s at %.1f s for %.1f s: no caller turn fell inside the window",
-			    f->target, f->spec, from / 1e3, (double)f->for_ms / 1e3);
+		p->h->check(p->c, name, VS_CHECK_SKIP, "%s %s%s at %.1f s for %.1f s: no caller turn fell inside the window",
+			    f->target, f->spec, scope, from / 1e3, (double)f->for_ms / 1e3);
 	else
 		p->h->check(p->c, name, lost || handed ? VS_CHECK_FAIL : VS_CHECK_PASS,
-			    "%s %s at %.1f s for %.1f s: %zu calls with %zu turns inside; failover time at most %.0f ms (turn "
+			    "%s %s%s at %.1f s for %.1f s: %zu calls with %zu turns inside; failover time at most %.0f ms (turn "
 			    "latency above the p50 %.0f ms outside the faults), dead air heard at most %.0f ms, %zu replies "
 			    "lost, %zu calls handed off by the agent (transfer)",
-			    f->target, f->spec, from / 1e3, (double)f->for_ms / 1e3, affected, turns_in,
+			    f->target, f->spec, scope, from / 1e3, (double)f->for_ms / 1e3, affected, turns_in,
 			    worst_fo < 0 ? 0 : worst_fo, base, worst_dead, lost, handed);
 	snprintf(name, sizeof(name), "fault.%zu.recovery", k + 1);
 	if (!after_turns)

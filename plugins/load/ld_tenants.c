@@ -150,10 +150,10 @@ static void figures(const struct ld *p, int k, double base, struct tfig *o)
 	free(tmp);
 }
 
-static json_t *fig_json(const struct ld *p, int k, const struct tfig *f)
+static json_t *fig_json(const struct ld *p, int k, const struct tfig *f, int tfaults)
 {
 	return json_pack("{s:i,s:s,s:b,s:I,s:I,s:I,s:o,s:o,s:o,s:I}", "tenant", k + 1, "number", p->to_numbers[k],
-			 "faulted", k == 1 && p->nfaults, "calls", (json_int_t)f->s.calls, "complete",
+			 "faulted", k == 1 && tfaults, "calls", (json_int_t)f->s.calls, "complete",
 			 (json_int_t)f->s.complete, "errors", (json_int_t)f->s.errors, "turn_p95_ms",
 			 f->s.turn_p95 >= 0 ? json_real(f->s.turn_p95) : json_null(), "first_reply_p95_ms",
 			 f->s.first_p95 >= 0 ? json_real(f->s.first_p95) : json_null(), "failover_ms_max",
@@ -199,7 +199,7 @@ void ld_tenant_checks(struct ld *p, json_t *sum)
 	describe(d1, sizeof(d1), p, 0, &f[0]);
 	describe(d2, sizeof(d2), p, 1, &f[1]);
 	json_object_set_new(sum, "tenants",
-			    json_pack("{s:[o,o],s:o,s:f,s:s}", "tenants", fig_json(p, 0, &f[0]), fig_json(p, 1, &f[1]),
+			    json_pack("{s:[o,o],s:o,s:f,s:s}", "tenants", fig_json(p, 0, &f[0], tfaults), fig_json(p, 1, &f[1], tfaults),
 				      "tenant_fault_hits", p->tenant_hits >= 0 ? json_integer(p->tenant_hits) : json_null(),
 				      "failover_baseline_ms", base, "failover_baseline",
 				      from_t1 ? "tenant 1's turn p50 (every turn inside a fault window)"

@@ -399,6 +399,10 @@ static void tenant_isolation(void **st)
 					      "latency_ms")));
 		tn = json_object_get(fh_attached(fh, "summary"), "tenants");
 		assert_non_null(tn);
+		for (size_t i = 0; i < 4; i++)
+			assert_int_equal(json_integer_value(json_object_get(json_array_get(calls, i), "tenant")), i % 2 + 1);
+		assert_true(json_is_false(json_object_get(json_array_get(json_object_get(tn, "tenants"), 0), "faulted")));
+		assert_true(json_is_true(json_object_get(json_array_get(json_object_get(tn, "tenants"), 1), "faulted")));
 		assert_true(json_integer_value(json_object_get(tn, "tenant_fault_hits")) >= 2);
 		if (!faulty) {
 			assert_check_says(fh, "tenants.isolated", VS_CHECK_PASS, "tenant 1 within its SLO");
