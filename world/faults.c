@@ -103,6 +103,16 @@ int wfault_from_json(struct wfaults *fs, const json_t *j, const char *origin, ch
 	f.end_ms = window > 0 ? f.start_ms + (uint64_t)window : 0;
 	f.max_hits = (long long)jnum(j, "max_hits", 0, NULL);
 	f.status = (int)jnum(j, "status", 500, NULL);
+	const char *bh = json_string_value(json_object_get(j, "body_has"));
+	if (bh && strlen(bh) >= sizeof f.body_has) {
+		snprintf(err, errlen, "body_has: at most %zu characters", sizeof f.body_has - 1);
+		return -1;
+	}
+	snprintf(f.body_has, sizeof f.body_has, "%s", bh ? bh : "");
+	if (f.body_has[0] && (f.kind == WF_REFUSE || f.kind == WF_CUT)) {
+		snprintf(err, errlen, "body_has scopes requests; %s acts on connections", kind_names[f.kind]);
+		return -1;
+	}
 	const char *msg = json_string_value(json_object_get(j, "message"));
 	snprintf(f.message, sizeof f.message, "%s", msg ? msg : "");
 	const char *dist = json_string_value(json_object_get(j, "dist"));
@@ -233,6 +243,8 @@ json_t *wfaults_to_json(const struct wfaults *fs)
 			json_object_set_new(o, "starts_in_ms", json_integer((json_int_t)(f->start_ms - now)));
 		if (f->max_hits > 0)
 			json_object_set_new(o, "max_hits", json_integer(f->max_hits));
+		if (f->body_has[0])
+			json_object_set_new(o, "body_has", json_string(f->body_has));
 		if (f->refuse_for_ms > 0)
 			json_object_set_new(o, "refuse_for_ms", json_real(f->refuse_for_ms));
 		switch (f->kind) {
@@ -338,13 +350,21 @@ static int wfault_due(struct wfault *f)
 	return 1;
 }
 
-int wfaults_draw(struct wfaults *fs, const char *target, const char *alias, int at_connect, struct wfault_hit *h)
+/* A body_has fault needs a request body holding its text. */
+static int body_matches(const struct wfault *f, const char *body, size_t len)
+{
+	return !f->body_has[0] || (body && memmem(body, len, f->body_has, strlen(f->body_has)));
+}
+
+static int draw(struct wfaults *fs, const char *target, const char *alias, int at_connect, const char *body,
+		size_t body_len, struct wfault_hit *h)
 {
 	uint64_t now = w_now_ms();
 	wfault_hit_init(h);
 	for (size_t i = 0; i < fs->n; i++) {
 		struct wfault *f = &fs->f[i];
-		if (!matches(f, target, alias) || !active(f, now) || f->kind == WF_CUT)
+		if (!matches(f, target, alias) || !active(f, now) || f->kind == WF_CUT ||
+		    !body_matches(f, body, body_len))
 			continue;
 		if ((f->kind == WF_REFUSE) != !!at_connect)
 			continue;
@@ -394,6 +414,17 @@ int wfaults_draw(struct wfaults *fs, const char *target, const char *alias, int 
 		}
 	}
 	return h->any;
+}
+
+int wfaults_draw(struct wfaults *fs, const char *target, const char *alias, int at_connect, struct wfault_hit *h)
+{
+	return draw(fs, target, alias, at_connect, NULL, 0, h);
+}
+
+int wfaults_draw_req(struct wfaults *fs, const char *target, const char *alias, const char *body, size_t body_len,
+		     struct wfault_hit *h)
+{
+	return draw(fs, target, alias, 0, body, body_len, h);
 }
 
 int wfaults_refuse_for(struct wfaults *fs, const char *target, double ms)

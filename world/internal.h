@@ -77,6 +77,7 @@ struct wfault {
 	 * block of 1/rate matching requests (see wfault_due) */
 	long long seen, next_hit, blocks;
 	char origin[16]; /* "config" or "api" */
+	char body_has[128]; /* non-empty: only HTTP requests whose body holds this text (e.g. one tenant's prompt) */
 };
 
 /* What fired for one request or connection. */
@@ -111,6 +112,10 @@ int wfaults_delete(struct wfaults *fs, const char *target, uint64_t id); /* coun
  * (or connection when at_connect).  Returns hit->any. */
 int wfaults_draw(struct wfaults *fs, const char *target, const char *alias, int at_connect,
 		 struct wfault_hit *hit);
+/* The same for one HTTP request with its body: a fault with body_has
+ * fires only here, when the body holds that text. */
+int wfaults_draw_req(struct wfaults *fs, const char *target, const char *alias, const char *body, size_t body_len,
+		     struct wfault_hit *hit);
 /* Adds a rate-1 refuse fault on target for ms (a fired fault's refuse_for). */
 int wfaults_refuse_for(struct wfaults *fs, const char *target, double ms);
 /* Is a rate-1 refuse fault active for target right now? */

@@ -416,7 +416,7 @@ static void http_dispatch(struct world *W, struct wconn *c)
 	      *rq->query ? "?" : "", rq->query);
 	if (!control && owner) {
 		world_counter_add(owner, "requests", 1);
-		if (wfaults_draw(&W->faults, owner->name, owner->alias, 0, &c->hit)) {
+		if (wfaults_draw_req(&W->faults, owner->name, owner->alias, rq->body, rq->body_len, &c->hit)) {
 			if (c->hit.latency_ms > 0)
 				c->last_due = w_now_ms() + (uint64_t)c->hit.latency_ms;
 			if (c->hit.error_status)

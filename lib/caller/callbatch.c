@@ -110,6 +110,8 @@ static void *worker(void *arg)
 		report(b, 0);
 		pthread_mutex_unlock(&b->mu);
 		tc.seed = cfg->seed + i + 1;
+		if (cfg->nto)
+			tc.to = cfg->to_numbers[i % cfg->nto];
 		c->failed = vs_tcall_run(b->eng, c->script, &tc, &c->r) != 0;
 		c->ended_ms = since_ms(&b->t0);
 		pthread_mutex_lock(&b->mu);

@@ -7,6 +7,8 @@
  * target's CPU and memory per call at the level that held. */
 #include "load.h"
 
+#include <vstress/callphase/billing.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +74,7 @@ int ld_capacity_run(struct ld *p, const struct vs_tcall_cfg *base, uint64_t seed
 		memset(L, 0, sizeof(*L));
 		L->conc = (int)c;
 		L->first = p->nrecs;
+		L->seq0 = vs_billing_seq(p->t.control_url);
 		L->from_ms = ms_since(p, p->t_start_ns);
 		/* a step to c at once, held for capacity_hold */
 		st[0] = (struct ld_stage){.dur_ms = 0, .target = (int)c};
@@ -81,6 +84,7 @@ int ld_capacity_run(struct ld *p, const struct vs_tcall_cfg *base, uint64_t seed
 		if (ld_sched_run(p, &s, base, seed + (uint64_t)p->nrecs * 7919u, err, errlen) != 0)
 			return -1;
 		L->to_ms = ms_since(p, p->t_start_ns);
+		L->seq1 = vs_billing_seq(p->t.control_url); /* every call of the level has ended */
 		L->n = p->nrecs - L->first;
 		judge(p, L);
 		p->h->log(p->c, VS_LOG_INFO, "capacity: %lld calls in progress for %.1f s: %zu calls, turn p95 %.0f ms, first "
@@ -129,6 +133,62 @@ static const struct ld_level *level_of(const struct ld *p, int conc)
 		if (p->levels[i].conc == conc)
 			best = &p->levels[i];
 	return best;
+}
+
+/* capacity.cost_per_call: what the world's stand-ins billed for the level's
+ * calls (events placed by vs_billing_key between the level's two log
+ * positions: an STT stream by its opening), priced, over its calls.  The
+ * checks run after the drain and the idle window, so streams closed after
+ * the last call are in the log. */
+static void cost_per_call(struct ld *p, const struct ld_level *L, int lo, json_t *cap)
+{
+	struct vs_prices pr;
+	json_t *evs, *e, *by = json_object();
+	char err[400];
+	double usd = 0;
+	size_t i, n = 0;
+
+	if (L->seq0 < 0 || L->seq1 < 0 || !(evs = vs_billing_since(p->t.control_url, L->seq0))) {
+		p->h->check(p->c, "capacity.cost_per_call", VS_CHECK_SKIP, "the world's billing events could not be read");
+		json_decref(by);
+		return;
+	}
+	if (vs_prices_load(&pr, p->llm_prices, p->speech_prices, err, sizeof(err)) != 0) {
+		p->h->check(p->c, "capacity.cost_per_call", VS_CHECK_SKIP, "[load] speech_prices: %s", err);
+		json_decref(evs);
+		json_decref(by);
+		return;
+	}
+	json_array_foreach(evs, i, e)
+	{
+		const json_t *d = json_object_get(e, "data");
+		const char *prov = json_string_value(json_object_get(d, "provider"));
+		long long k = vs_billing_key(e);
+		double u;
+		if (!prov || k <= L->seq0 || k > L->seq1)
+			continue;
+		if ((u = vs_billing_usd(&pr, d, err, sizeof(err))) < 0) {
+			p->h->check(p->c, "capacity.cost_per_call", VS_CHECK_SKIP, "no price: %s", err);
+			json_decref(evs);
+			json_decref(by);
+			return;
+		}
+		usd += u;
+		n++;
+		json_object_set_new(by, prov, json_real(json_number_value(json_object_get(by, prov)) + u));
+	}
+	json_decref(evs);
+	if (!n) {
+		p->h->check(p->c, "capacity.cost_per_call", VS_CHECK_SKIP,
+			    "the world billed nothing during the level of %d calls (the target used no stand-in provider)", lo);
+		json_decref(by);
+		return;
+	}
+	p->h->check(p->c, "capacity.cost_per_call", VS_CHECK_PASS,
+		    "at %d calls: USD %.6f per call from the world's billing (%zu events over %zu calls, USD %.6f in all)", lo,
+		    usd / (double)L->n, n, L->n, usd);
+	json_object_set_new(cap, "cost_usd_per_call", json_real(usd / (double)L->n));
+	json_object_set_new(cap, "cost_usd_by_provider", by);
 }
 
 void ld_capacity_checks(struct ld *p, json_t *sum)
@@ -194,7 +254,9 @@ void ld_capacity_checks(struct ld *p, json_t *sum)
 		json_object_set_new(cap, "cpu_pct_per_call", json_real(H->cpu_pct / lo));
 		json_object_set_new(cap, "rss_kb_per_call", json_real(mem));
 	}
-	p->h->check(p->c, "capacity.cost_per_call", VS_CHECK_SKIP,
-		    "the world counts provider usage (GET /_vstress/stats) but keeps no billing: no cost per call");
+	if (H)
+		cost_per_call(p, H, lo, cap);
+	else
+		p->h->check(p->c, "capacity.cost_per_call", VS_CHECK_SKIP, "no level held");
 	json_object_set_new(sum, "capacity", cap);
 }

@@ -314,6 +314,8 @@ void ld_checks(struct ld *p)
 				       "intended_ms", c->intended_ms, "started_ms", c->ran ? c->started_ms : -1.0,
 				       "ended_ms", c->ran ? c->ended_ms : -1.0, "call",
 				       c->ran ? vs_tcall_result_json(&c->r) : json_null());
+		if (cj && p->ntenants == 2)
+			json_object_set_new(cj, "tenant", json_integer((json_int_t)(i % 2 + 1)));
 		json_array_append_new(calls, cj ? cj : json_null());
 	}
 	ld_waterfall(p, calls, sum);
@@ -330,6 +332,7 @@ void ld_checks(struct ld *p)
 	if (p->shape.kind != LD_BATCH && !p->capacity)
 		ld_stage_checks(p, sum);
 	ld_fault_checks(p, sum);
+	ld_tenant_checks(p, sum);
 	ld_check_soak(p, sum);
 	check_races(p);
 	ld_check_agent(p, sum);

@@ -31,19 +31,20 @@ static char *trim(char *s)
 /* "at 20s for 15s: openai error:status=500" */
 static int parse_one(char *item, struct ld_fault *f, char *err, size_t errlen)
 {
+	const char *key = f->tenant ? "tenant_faults" : "faults";
 	char at[32], dur[32], target[48], spec[200];
 	int n = 0;
 	json_t *probe;
 
 	if (sscanf(item, "at %31s for %31[^:]: %47s %199[^\n]%n", at, dur, target, spec, &n) != 4) {
-		snprintf(err, errlen, "[load] faults: '%s': not 'at T for D: TARGET KIND[:param=value...]' (e.g. at 20s for 15s: "
-				      "openai error:status=500)", item);
+		snprintf(err, errlen, "[load] %s: '%s': not 'at T for D: TARGET KIND[:param=value...]' (e.g. at 20s for 15s: "
+				      "openai error:status=500)", key, item);
 		return -1;
 	}
 	f->at_ms = ld_dur_parse(at);
 	f->for_ms = ld_dur_parse(trim(dur));
 	if (f->at_ms < 0 || f->for_ms <= 0) {
-		snprintf(err, errlen, "[load] faults: '%s': %s '%s' is not a duration (250ms, 30s, 1.5m)", item,
+		snprintf(err, errlen, "[load] %s: '%s': %s '%s' is not a duration (250ms, 30s, 1.5m)", key, item,
 			 f->at_ms < 0 ? "at" : "for", f->at_ms < 0 ? at : dur);
 		return -1;
 	}
@@ -53,14 +54,14 @@ static int parse_one(char *item, struct ld_fault *f, char *err, size_t errlen)
 	if (!(probe = vs_wfault_parse(f->spec, f->target, err, errlen))) {
 		char why[300];
 		snprintf(why, sizeof(why), "%s", err);
-		snprintf(err, errlen, "[load] faults: '%s': %s", item, why);
+		snprintf(err, errlen, "[load] %s: '%s': %s", key, item, why);
 		return -1;
 	}
 	json_decref(probe);
 	return 0;
 }
 
-int ld_faults_parse(const char *spec, struct ld *p, char *err, size_t errlen)
+int ld_faults_parse(const char *spec, int tenant, struct ld *p, char *err, size_t errlen)
 {
 	char *copy = strdup(spec), *save = NULL, *it;
 	int rc = 0;
@@ -78,6 +79,7 @@ int ld_faults_parse(const char *spec, struct ld *p, char *err, size_t errlen)
 		}
 		p->faults = g;
 		memset(&g[p->nfaults], 0, sizeof(*g));
+		g[p->nfaults].tenant = tenant;
 		if ((rc = parse_one(it, &g[p->nfaults], err, errlen)) != 0)
 			break;
 		p->nfaults++;
@@ -98,6 +100,11 @@ int ld_faults_install(struct ld *p, char *err, size_t errlen)
 		}
 		json_object_set_new(f, "start_ms", json_integer(p->faults[i].at_ms));
 		json_object_set_new(f, "window_ms", json_integer(p->faults[i].for_ms));
+		if (p->faults[i].tenant) { /* only requests carrying that tenant's prompt (its marker) */
+			char has[104];
+			snprintf(has, sizeof(has), "[%s]", p->tenant2.marker);
+			json_object_set_new(f, "body_has", json_string(has));
+		}
 		json_array_append_new(arr, f);
 	}
 	if (!arr || !p->nfaults) {
@@ -143,7 +150,7 @@ static int cmp_dbl(const void *a, const void *b)
 }
 
 /* p50 of the replied caller turns outside every fault window. */
-static double baseline(const struct ld *p, size_t *nout)
+double ld_faults_baseline(const struct ld *p, size_t *nout)
 {
 	double *v = NULL, b = -1;
 	size_t n = 0, cap = 0;
@@ -174,6 +181,24 @@ static double baseline(const struct ld *p, size_t *nout)
 	return b;
 }
 
+double ld_call_failover(const struct ld *p, const struct vs_cbatch_call *c, double base, size_t *turns_in)
+{
+	double fo = -1;
+
+	*turns_in = 0;
+	if (!ld_streamed(c))
+		return -1;
+	for (size_t t = 0; t < c->r.media.nturns; t++) {
+		const struct vs_call_turn *u = &c->r.media.turns[t];
+		if (u->ref_ms <= 0 || !in_any_window(p, stream_at(c) + u->ref_ms))
+			continue;
+		(*turns_in)++;
+		if (u->replied && u->latency_ms - base > fo)
+			fo = u->latency_ms - base;
+	}
+	return fo;
+}
+
 static void one_fault(struct ld *p, size_t k, double base, json_t *arr)
 {
 	const struct ld_fault *f = &p->faults[k];
@@ -182,6 +207,7 @@ static void one_fault(struct ld *p, size_t k, double base, json_t *arr)
 	size_t affected = 0, lost = 0, turns_in = 0, after_turns = 0, after_replied = 0, handed = 0;
 	json_t *calls = json_array();
 	char name[48];
+	const char *scope = f->tenant ? " (tenant 2's requests only)" : "";
 
 	for (size_t i = 0; i < (size_t)p->ncalls; i++) {
 		const struct vs_cbatch_call *c = &p->calls[i];
@@ -245,14 +271,14 @@ static void one_fault(struct ld *p, size_t k, double base, json_t *arr)
 	}
 	snprintf(name, sizeof(name), "fault.%zu", k + 1);
 	if (!affected)
-		p->h->check(p->c, name, VS_CHECK_SKIP, "%s %s at %.1f s for %.1f s: no caller turn fell inside the window",
-			    f->target, f->spec, from / 1e3, (double)f->for_ms / 1e3);
+		p->h->check(p->c, name, VS_CHECK_SKIP, "%s %s%s at %.1f s for %.1f s: no caller turn fell inside the window",
+			    f->target, f->spec, scope, from / 1e3, (double)f->for_ms / 1e3);
 	else
 		p->h->check(p->c, name, lost || handed ? VS_CHECK_FAIL : VS_CHECK_PASS,
-			    "%s %s at %.1f s for %.1f s: %zu calls with %zu turns inside; failover time at most %.0f ms (turn "
+			    "%s %s%s at %.1f s for %.1f s: %zu calls with %zu turns inside; failover time at most %.0f ms (turn "
 			    "latency above the p50 %.0f ms outside the faults), dead air heard at most %.0f ms, %zu replies "
 			    "lost, %zu calls handed off by the agent (transfer)",
-			    f->target, f->spec, from / 1e3, (double)f->for_ms / 1e3, affected, turns_in,
+			    f->target, f->spec, scope, from / 1e3, (double)f->for_ms / 1e3, affected, turns_in,
 			    worst_fo < 0 ? 0 : worst_fo, base, worst_dead, lost, handed);
 	snprintf(name, sizeof(name), "fault.%zu.recovery", k + 1);
 	if (!after_turns)
@@ -280,7 +306,7 @@ void ld_fault_checks(struct ld *p, json_t *sum)
 	if (!p->nfaults)
 		return;
 	arr = json_array();
-	base = baseline(p, &nb);
+	base = ld_faults_baseline(p, &nb);
 	if (base < 0)
 		base = 0;
 	for (size_t k = 0; k < p->nfaults; k++)

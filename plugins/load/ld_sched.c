@@ -43,6 +43,8 @@ static void *run_call(void *arg)
 	struct vs_tcall_cfg tc = *S->base;
 
 	tc.seed = S->seed + j->k + 1;
+	if (S->p->ntenants == 2)
+		tc.to = S->p->to_numbers[j->k % 2];
 	j->c->failed = vs_tcall_run(S->p->t.eng, j->c->script, &tc, &j->c->r) != 0;
 	j->c->ended_ms = now_ms(S->p);
 	pthread_mutex_lock(&S->mu);

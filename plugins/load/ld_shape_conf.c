@@ -22,6 +22,8 @@ static int capacity_conf(struct ld *p)
 	    vs_popt_ms(h, p->c, "load", "slo_first_reply_p95", &p->slo_first_ms) ||
 	    h->opt_double(p->c, "slo_complete_pct", &p->slo_complete_pct) < 0)
 		return VS_ECONFIG;
+	p->llm_prices = vs_popt_str(h, p->c, "llm_prices");
+	p->speech_prices = vs_popt_str(h, p->c, "speech_prices");
 	p->cap_min = 0;
 	if (vs_popt_str(h, p->c, "capacity_min")[0] && vs_popt_int(h, p->c, "load", "capacity_min", &p->cap_min, 1))
 		return VS_ECONFIG;
@@ -94,7 +96,7 @@ int ld_shape_conf(struct ld *p)
 	}
 	if (p->capacity && capacity_conf(p) != VS_OK)
 		return VS_ECONFIG;
-	if (*faults && ld_faults_parse(faults, p, err, sizeof(err)) != 0) {
+	if (*faults && ld_faults_parse(faults, 0, p, err, sizeof(err)) != 0) {
 		h->reason(p->c, "%s", err);
 		return VS_ECONFIG;
 	}

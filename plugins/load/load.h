@@ -71,6 +71,7 @@ struct ld_level {
 	size_t nturns, nfirst;
 	char why[200];           /* the SLO it broke */
 	double cpu_pct, rss_kb;  /* the target during the level: mean CPU (one core = 100), max RSS */
+	long long seq0, seq1;    /* the world's billing log before the level and after its calls (-1: unread) */
 };
 
 /* A fault injected during the load ([load] faults). */
@@ -78,6 +79,7 @@ struct ld_fault {
 	long long at_ms, for_ms;
 	char target[48];
 	char spec[200];
+	int tenant; /* 0: all traffic; 2: only tenant 2's ([load] tenant_faults) */
 };
 
 struct ld {
@@ -122,6 +124,7 @@ struct ld {
 	long long cap_start, cap_max, cap_hold_ms, cap_budget_ms, cap_min;
 	double slo_complete_pct;
 	long long slo_turn_ms, slo_first_ms;
+	const char *llm_prices, *speech_prices; /* capacity.cost_per_call */
 	struct ld_level *levels;
 	size_t nlevels;
 	struct ld_fault *faults;
@@ -137,6 +140,12 @@ struct ld {
 	/* soak (soak_mark set): RSS marks, slope, descriptors, threads */
 	long long soak_mark_ms, fd_growth_max, thread_growth_max;
 	double rss_slope_max;
+	/* [load] tenants = 2 (ld_tenants.c): call i dials tenant i % 2 + 1's number */
+	long long ntenants;
+	struct vs_tenant_cfg tcfg2;
+	struct vs_tenant tenant2;
+	const char *to_numbers[2];
+	long long tenant_hits; /* the world's hits of the tenant faults (-1: unread) */
 	/* network impairments, whole run or per stage (ld_network.c); NULL: none */
 	struct ld_net *net;
 	const struct vs_call_script **net_batch; /* the batch's per-call copies (borrowed entries), or NULL */
@@ -236,8 +245,21 @@ void ld_capacity_checks(struct ld *p, json_t *sum);
 /* ld_soak.c: soak.memory, soak.fds, soak.threads (soak_mark set). */
 void ld_check_soak(struct ld *p, json_t *sum);
 
-/* ld_faults.c: [load] faults ("at 20s for 15s: openai error:status=500"). */
-int ld_faults_parse(const char *spec, struct ld *p, char *err, size_t errlen);
+/* ld_faults.c: [load] faults ("at 20s for 15s: openai error:status=500");
+ * tenant 2: [load] tenant_faults, scoped to tenant 2's requests. */
+int ld_faults_parse(const char *spec, int tenant, struct ld *p, char *err, size_t errlen);
+/* The p50 of the replied caller turns outside every fault window (-1: none). */
+double ld_faults_baseline(const struct ld *p, size_t *nout);
+/* A call's worst turn inside a fault window: latency above base (-1: no
+ * replied turn inside); turns_in: its caller turns inside. */
+double ld_call_failover(const struct ld *p, const struct vs_cbatch_call *c, double base, size_t *turns_in);
+
+/* ld_tenants.c: [load] tenants = 2, tenant_faults; tenants.isolated. */
+int ld_tenants_conf(struct ld *p);
+int ld_tenants_open(struct ld *p);   /* tenant 2's row, after vs_calltarget_open */
+void ld_tenants_close(struct ld *p); /* removes it */
+void ld_tenant_hits(struct ld *p);   /* the world's hits of the tenant faults; call before ld_faults_remove */
+void ld_tenant_checks(struct ld *p, json_t *sum);
 int ld_faults_install(struct ld *p, char *err, size_t errlen);
 void ld_faults_remove(struct ld *p);
 void ld_fault_checks(struct ld *p, json_t *sum);

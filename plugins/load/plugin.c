@@ -32,7 +32,8 @@ static int ld_setup(const struct vs_host *h, vs_ctx *c, void **state)
 	p->m_lateness = h->metric(c, "start_lateness", "ms");
 	p->m_cpu = h->metric(c, "target_cpu", "pct");
 	p->m_rss = h->metric(c, "target_rss", "MB");
-	return vs_calltarget_open(h, c, "load", ld_shape_peak(p) + 4, &p->t);
+	rc = vs_calltarget_open(h, c, "load", ld_shape_peak(p) + 4, &p->t);
+	return rc == VS_OK ? ld_tenants_open(p) : rc;
 }
 
 static int stop_cb(void *arg)
@@ -102,6 +103,7 @@ static int shaped(struct ld *p, const struct vs_tcall_cfg *base, uint64_t seed)
 	rc = p->capacity ? ld_capacity_run(p, base, seed, err, sizeof(err))
 			 : ld_sched_run(p, &p->shape, base, seed, err, sizeof(err));
 	p->t_end_ns = p->h->now_ns();
+	ld_tenant_hits(p); /* before the world forgets the tenant faults */
 	ld_faults_remove(p);
 	if (ld_sched_collect(p) != 0 && !err[0])
 		snprintf(err, sizeof(err), "load: out of memory");
@@ -134,6 +136,10 @@ static int ld_run(const struct vs_host *h, vs_ctx *c, void *state)
 	char err[256];
 
 	bc.base = &base;
+	if (p->ntenants == 2) { /* call i dials tenant i % 2 + 1 */
+		bc.to_numbers = p->to_numbers;
+		bc.nto = 2;
+	}
 	/* unmeasured calls first: a fresh agent's first call loads its models
 	 * (Pipecat's VAD) and is no steady state */
 	if (vs_calltarget_warm_up(h, c, p->t.eng, p->scripts[0], &base, p->warmup_calls, 0) != VS_OK)
@@ -181,6 +187,7 @@ static int ld_run(const struct vs_host *h, vs_ctx *c, void *state)
 			return VS_ERROR;
 		p->ran = vs_cbatch_run(p->t.eng, &bc, p->calls, err, sizeof(err));
 		p->t_end_ns = h->now_ns();
+		ld_tenant_hits(p); /* before the world forgets the tenant faults */
 		ld_faults_remove(p);
 		if (p->ran < 0) {
 			ld_mon_stop(p);
@@ -214,6 +221,7 @@ static int ld_teardown(const struct vs_host *h, vs_ctx *c, void *state)
 		return VS_OK;
 	ld_mon_stop(p);
 	ld_faults_remove(p);
+	ld_tenants_close(p);
 	vs_calltarget_close(h, c, &p->t);
 	for (size_t i = 0; i < p->nrecs; i++) {
 		if (p->recs[i]->ran)

@@ -15,11 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <vstress/callphase/billing.h>
 #include <vstress/callphase/checkmsg.h>
 #include <vstress/callphase/plugopt.h>
-#include <vstress/ini/ini_file.h>
-#include <vstress/net/httpc.h>
-#include <vstress/probe/llm_probe.h>
 
 #define NPROV 8
 
@@ -69,123 +67,14 @@ void pl_cost_free(struct pl_cost *k)
 	k->seq0 = k->seq1 = NULL;
 }
 
-static json_t *get_json(const char *url)
-{
-	char err[256], *resp = NULL;
-	long st = 0;
-	json_t *j = NULL;
-
-	if (vs_httpc("GET", url, NULL, 5000, &st, &resp, err, sizeof(err)) == 0 && st == 200 && resp)
-		j = json_loads(resp, 0, NULL);
-	free(resp);
-	return j;
-}
-
 long long pl_cost_seq(const struct pl *p)
 {
-	char url[1200];
-	json_t *j;
-	long long s = -1;
-
-	snprintf(url, sizeof(url), "%s/_vstress/events?topic=" "billing" "&limit=0", p->t.control_url);
-	j = get_json(url);
-	if (json_is_integer(json_object_get(j, "last_seq")))
-		s = json_integer_value(json_object_get(j, "last_seq"));
-	json_decref(j);
-	return s;
+	return vs_billing_seq(p->t.control_url);
 }
 
 json_t *pl_billing_since(const struct pl *p, long long since)
 {
-	json_t *all = json_array();
-	char url[1200];
-
-	for (;;) {
-		json_t *j, *evs, *e;
-		size_t i, n;
-
-		snprintf(url, sizeof(url), "%s/_vstress/events?topic=billing&since=%lld&limit=1000", p->t.control_url,
-			 since);
-		j = get_json(url);
-		evs = json_object_get(j, "events");
-		if (!json_is_array(evs)) {
-			json_decref(j);
-			json_decref(all);
-			return NULL;
-		}
-		n = json_array_size(evs);
-		json_array_foreach(evs, i, e) {
-			long long s = json_integer_value(json_object_get(e, "seq"));
-			if (s > since)
-				since = s;
-			json_array_append(all, e);
-		}
-		json_decref(j);
-		if (n < 1000)
-			return all;
-	}
-}
-
-/* --- prices ---------------------------------------------------------------- */
-
-struct speech_prices {
-	double per_char[NPROV], per_sec[NPROV];
-	char name[NPROV][32];
-	int n;
-};
-
-static int on_speech(void *arg, const struct vs_ini_item *it, char *err, size_t errlen)
-{
-	struct speech_prices *sp = arg;
-	const char *u = strchr(it->section, '_');
-	char *end;
-	double v;
-	int per_char;
-
-	if (!it->key || !u || (strncmp(it->section, "tts_", 4) && strncmp(it->section, "stt_", 4)))
-		return 0;
-	per_char = !strcmp(it->key, "price_per_1k_chars");
-	if (!per_char && strcmp(it->key, "price_per_minute"))
-		return 0;
-	v = strtod(it->value, &end);
-	if (end == it->value || *end || v < 0) {
-		snprintf(err, errlen, "%s:%d: %s wants a price in USD", it->file, it->line, it->key);
-		return -1;
-	}
-	if (sp->n == NPROV)
-		return 0;
-	snprintf(sp->name[sp->n], sizeof(sp->name[0]), "%s", u + 1);
-	sp->per_char[sp->n] = per_char ? v / 1000 : 0;
-	sp->per_sec[sp->n] = per_char ? 0 : v / 60;
-	sp->n++;
-	return 0;
-}
-
-/* USD of one billing event; -1 with err when it has no price. */
-static double event_usd(const struct pl *p, const struct speech_prices *sp, const json_t *d, char *err, size_t errlen)
-{
-	const char *prov = json_string_value(json_object_get(d, "provider"));
-	const char *svc = json_string_value(json_object_get(d, "service"));
-	const char *model = json_string_value(json_object_get(d, "model"));
-
-	if (!prov || !svc)
-		return 0;
-	if (!strcmp(svc, "llm")) {
-		struct llm_price pr;
-		char e2[300];
-		if (llm_prices_load(p->cost.llm_prices, prov, model ? model : "", &pr, e2, sizeof(e2)) != 0) {
-			snprintf(err, errlen, "%s", e2);
-			return -1;
-		}
-		return (json_number_value(json_object_get(d, "input_tokens")) * pr.in_per_m +
-			json_number_value(json_object_get(d, "output_tokens")) * pr.out_per_m) / 1e6;
-	}
-	for (int i = 0; i < sp->n; i++)
-		if (!strcmp(sp->name[i], prov))
-			return json_number_value(json_object_get(d, "characters")) * sp->per_char[i] +
-			       json_number_value(json_object_get(d, "audio_seconds")) * sp->per_sec[i];
-	snprintf(err, errlen, "no price for %s in %s", prov, p->cost.speech_prices);
-	return -1;
+	return vs_billing_since(p->t.control_url, since);
 }
 
 /* --- attribution ------------------------------------------------------------ */
@@ -201,12 +90,7 @@ static long call_of(const struct pl *p, long long seq)
 
 long long pl_billing_key(const json_t *e)
 {
-	const json_t *d = json_object_get(e, "data");
-	const char *svc = json_string_value(json_object_get(d, "service"));
-
-	if (svc && !strcmp(svc, "stt"))
-		return json_integer_value(json_object_get(d, "open_seq"));
-	return json_integer_value(json_object_get(e, "seq"));
+	return vs_billing_key(e);
 }
 
 static struct prov *prov_of(struct call_cost *cc, const char *name)
@@ -420,7 +304,7 @@ static void check_overhead(struct pl *p, const json_t *evs, json_t *out)
 void pl_cost_checks(struct pl *p)
 {
 	struct pl_cost *k = &p->cost;
-	struct speech_prices sp = {0};
+	struct vs_prices sp;
 	struct call_cost *cc = NULL;
 	struct vs_checkmsg bad = {0}, per = {0}, unattr = {0};
 	json_t *evs = NULL, *out = json_object(), *rows = json_array(), *e;
@@ -439,7 +323,7 @@ void pl_cost_checks(struct pl *p)
 		p->h->check(p->c, "cost.exact", VS_CHECK_SKIP, "the world's billing events could not be read");
 		goto done;
 	}
-	if (vs_ini_parse_file(k->speech_prices, on_speech, &sp, err, sizeof(err)) < 0) {
+	if (vs_prices_load(&sp, k->llm_prices, k->speech_prices, err, sizeof(err)) < 0) {
 		p->h->check(p->c, "cost.exact", VS_CHECK_SKIP, "[pipeline] speech_prices: %s", err);
 		goto done;
 	}
@@ -470,7 +354,7 @@ void pl_cost_checks(struct pl *p)
 					 (long long)json_integer_value(json_object_get(e, "seq")));
 			continue;
 		}
-		usd = event_usd(p, &sp, d, err, sizeof(err));
+		usd = vs_billing_usd(&sp, d, err, sizeof(err));
 		if (usd < 0) {
 			p->h->check(p->c, "cost.exact", VS_CHECK_SKIP, "cannot price what the world billed: %s", err);
 			goto done;

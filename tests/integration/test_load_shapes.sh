@@ -91,7 +91,8 @@ assert 1600 <= lv[4]["turn_p95_ms"] < 2000 and lv[5]["turn_p95_ms"] >= 2000, (lv
 m = ck["capacity.found"]["message"]
 assert ck["capacity.found"]["status"] == "fail" and m.startswith("holds 4 concurrent calls at turn p95 1.") and "breaks at 5: turn p95 2." in m, m
 assert ck["capacity.per_call"]["status"] == "pass" and cap["cpu_pct_per_call"] >= 0, ck["capacity.per_call"]
-assert ck["capacity.cost_per_call"]["status"] == "skip"
+# the echo target calls no provider: the world billed nothing, said so
+assert ck["capacity.cost_per_call"]["status"] == "skip" and "billed nothing" in ck["capacity.cost_per_call"]["message"], ck["capacity.cost_per_call"]
 assert "calls.complete" not in ck and "turn.p95" not in ck
 PY
 run capacity_max --set load.mode=capacity --set load.capacity_hold=2s --set load.capacity_max=2
@@ -135,6 +136,9 @@ check "stages with arrival_rate: one shape at a time" bad b4 "one shape at a tim
 check "faults 'at 2x for 1s': error names the token" bad b5 "at '2x' is not a duration" --set "load.faults=at 2x for 1s: openai error"
 check "faults with a bad world spec: error names it" bad b6 "unknown kind 'explode'" --set "load.faults=at 2s for 1s: openai explode"
 check "mode = fast: error names the key" bad b7 "[load] mode = fast" --set load.mode=fast
+check "tenant_faults without tenants = 2: refused" bad b9 "tenant_faults needs tenants = 2" --set "load.tenant_faults=at 1s for 1s: openai error"
+check "tenants = 2 without provision: refused (vstress creates both tenants)" bad b10 "set provision = true" --set load.tenants=2
+check "tenant_faults on a TTS: refused (only LLM requests carry the tenant)" bad b11 "only an LLM stand-in's requests" --set load.tenants=2 --set load.provision=true --set "load.tenant_faults=at 1s for 1s: cartesia error"
 check "stages longer than the timeout: refused at setup" bad b8 "more than [load] timeout = 140s" --set "load.stages=2m:2, 1m:1"
 
 # ---- the shipped profiles validate -------------------------------------------

@@ -102,6 +102,37 @@ static void test_fault_json_validation(void **st)
 	free(fs.f);
 }
 
+/* body_has: the fault fires only for a request whose body holds the text
+ * (one tenant's traffic); never at connect or without a body; refused for
+ * the connection kinds. */
+static void test_fault_body_has(void **st)
+{
+	(void)st;
+	struct wfaults fs;
+	memset(&fs, 0, sizeof fs);
+	char err[256];
+	json_t *j = json_pack("{s:s,s:s,s:i,s:s}", "target", "openai", "kind", "error", "status", 500, "body_has",
+			      "[tenant-B]");
+	assert_int_equal(wfault_from_json(&fs, j, "api", err, sizeof err), 0);
+	json_decref(j);
+	struct wfault_hit h;
+	const char *b = "{\"messages\":[{\"content\":\"prompt [tenant-B]\"}]}", *a = "{\"content\":\"prompt [tenant-A]\"}";
+	assert_true(wfaults_draw_req(&fs, "llm_openai", "openai", b, strlen(b), &h));
+	assert_int_equal(h.error_status, 500);
+	assert_false(wfaults_draw_req(&fs, "llm_openai", "openai", a, strlen(a), &h));
+	assert_false(wfaults_draw_req(&fs, "llm_openai", "openai", NULL, 0, &h));
+	assert_false(wfaults_draw(&fs, "llm_openai", "openai", 0, &h));
+	j = wfaults_to_json(&fs);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "body_has")), "[tenant-B]");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(j, 0), "hits")), 1);
+	json_decref(j);
+	j = json_pack("{s:s,s:s,s:s}", "target", "openai", "kind", "refuse", "body_has", "x");
+	assert_int_equal(wfault_from_json(&fs, j, "api", err, sizeof err), -1);
+	assert_non_null(strstr(err, "body_has scopes requests"));
+	json_decref(j);
+	free(fs.f);
+}
+
 static void test_fault_draw_kinds(void **st)
 {
 	(void)st;
@@ -400,6 +431,7 @@ int main(void)
 		cmocka_unit_test(test_parse_ms),
 		cmocka_unit_test(test_fault_json_validation),
 		cmocka_unit_test(test_fault_draw_kinds),
+		cmocka_unit_test(test_fault_body_has),
 		cmocka_unit_test(test_fault_rate_seeded),
 		cmocka_unit_test(test_fault_rate_stratified),
 		cmocka_unit_test(test_fault_max_hits_and_window),

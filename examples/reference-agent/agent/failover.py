@@ -74,6 +74,11 @@ class LLMFailover:
         errors = []
         prev = None
         clients = self.clients[:1] if s.has_fault("no_failover") else self.clients
+        shared_backoff = s.has_fault("shared_llm_backoff")
+        if shared_backoff:  # the fault: one process-wide backoff, so one tenant's provider errors stall every tenant
+            wait = getattr(self.rt, "llm_backoff_until", 0.0) - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
         for client in clients:
             breaker = self.rt.breakers.get(f"llm:{client.name}")
             if not breaker.allow():
@@ -95,6 +100,8 @@ class LLMFailover:
                     raise
                 cls = error_class(e)
                 breaker.record_failure(f"{cls}: {e}"[:200])
+                if shared_backoff:
+                    self.rt.llm_backoff_until = time.monotonic() + s.fault_shared_backoff_seconds
                 self.rt.metrics.inc("agent_provider_errors_total", {"provider": client.name, "error_class": cls})
                 errors.append(f"{client.name}: {cls}: {e}"[:300])
                 log.warning("LLM %s failed (%s): %s", client.name, cls, e)

@@ -60,6 +60,7 @@ KNOWN_FAULTS = frozenset(
         "slow_tts_request",  # wait FAULT_SLOW_TTS_REQUEST_SECONDS before every TTS request (vstress's waterfall test)
         "no_output_guard",  # speak whatever the LLM says: no check for its system prompt, secrets, JSON or length
         "half_cost",  # provider_usage rows and the cost series record half of each usage's cost
+        "shared_llm_backoff",  # an LLM failure on any call holds every call's next LLM request (all tenants) FAULT_SHARED_BACKOFF_SECONDS
     }
 )
 
@@ -169,6 +170,7 @@ class Settings:
     faults: frozenset = field(default_factory=frozenset)
     fault_slow_first_reply_seconds: float = 5.0
     fault_slow_tts_request_seconds: float = 0.7
+    fault_shared_backoff_seconds: float = 3.0
 
     def has_fault(self, name: str) -> bool:
         return name in self.faults
@@ -287,6 +289,7 @@ def load_settings() -> Settings:
         fault_slow_first_reply_seconds=_float(
             "FAULT_SLOW_FIRST_REPLY_SECONDS", d.fault_slow_first_reply_seconds
         ),
+        fault_shared_backoff_seconds=_float("FAULT_SHARED_BACKOFF_SECONDS", d.fault_shared_backoff_seconds),
         fault_slow_tts_request_seconds=_float(
             "FAULT_SLOW_TTS_REQUEST_SECONDS", d.fault_slow_tts_request_seconds
         ),

@@ -167,3 +167,20 @@ async def test_cost_accounting_rows(db_url):
         await conn.close()
     finally:
         await rt.close()
+
+
+async def test_shared_llm_backoff_holds_other_calls(db_url):
+    """AGENT_FAULTS=shared_llm_backoff: one call's LLM failure holds every other call's next request."""
+    async with FakeHTTPLLM("500") as bad, FakeHTTPLLM("ok", text="Hi.") as ok:
+        for faults, held in ((frozenset(), False), (frozenset({"shared_llm_backoff"}), True)):
+            rt = await _runtime(db_url, openai_base_url=bad.base + "/v1", anthropic_base_url=ok.base,
+                                llm_providers="openai,anthropic", faults=faults, fault_shared_backoff_seconds=0.6)
+            try:
+                assert "".join([c async for c in LLMFailover(rt).stream(MESSAGES)]) == "Hi."  # openai 500 -> anthropic
+                other = LLMFailover(rt, clients=LLMFailover(rt).clients[1:])  # another call, anthropic only
+                t0 = asyncio.get_running_loop().time()
+                assert "".join([c async for c in other.stream(MESSAGES)]) == "Hi."
+                waited = asyncio.get_running_loop().time() - t0
+                assert (waited >= 0.5) == held, (faults, waited)
+            finally:
+                await rt.close()

@@ -22,6 +22,9 @@ struct vs_cbatch_cfg {
 	int concurrency; /* worker threads, >= 1; the engine's max_calls must allow it */
 	int ramp_ms;     /* intended gap between starts; 0 = all at once (bounded by concurrency) */
 	uint64_t seed;   /* call i gets ids from seed + i (mix a clock in for unique ids across runs) */
+	/* optional: call i dials to_numbers[i % nto] instead of base->to (several tenants) */
+	const char *const *to_numbers;
+	size_t nto;
 	/* polled before each start: non-zero stops starting new calls */
 	int (*should_stop)(void *arg);
 	void *arg;

@@ -349,6 +349,116 @@ static void unreachable_target_fails_clearly(void **st)
 	fh_free(fh);
 }
 
+/* A number from the agent's database (psql -At). */
+static double agent_sql_number(const char *sql)
+{
+	char cmd[2400], line[256] = "";
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "psql -At '%s' -c \"%s\"", tgt_db_url, sql);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	pclose(f);
+	return strtod(line, NULL);
+}
+
+/* [load] tenants = 2: vstress creates two tenants (each its own number and
+ * system prompt holding its marker); calls 1 and 3 dial tenant 1, 2 and 4
+ * tenant 2, 1 s apart.  tenant_faults make the world's OpenAI answer 500
+ * to tenant 2's requests only (body_has: its marker): the agent's own
+ * records show tenant 1 answered by OpenAI and tenant 2 by its backup, and
+ * tenants.isolated passes.  With AGENT_FAULTS=shared_llm_backoff (one
+ * process-wide backoff after any LLM failure, 5 s here) call 3 (tenant 1)
+ * waits out most of tenant 2's backoff: tenants.isolated fails.  The SLO
+ * (ISOLATION_SLO, turn p95 < 5 s) sits between the two: four calls' turns
+ * on a busy 2-core box reach 3.3 s; a turn held by the backoff 6 s or more.
+ * Both tenant rows are gone after the run. */
+#define ISOLATION_SLO "5s"
+static void tenant_isolation(void **st)
+{
+	struct fakehost *fh;
+	json_t *calls, *tn;
+	(void)st;
+	if (getenv("VSTRESS_SLOW_RUNTIME"))
+		skip();
+	for (int faulty = 0; faulty < 2; faulty++) {
+		if (faulty)
+			pt_agent_restart(&agent, &world, &key, "shared_llm_backoff", "FAULT_SHARED_BACKOFF_SECONDS=5");
+		fh = ld_host("plugins/load/tests/short.ini", "4", "4");
+		fh_set_opts(fh, "ramp", "1s", "tenants", "2", "tenant_faults", "at 0s for 60s: openai error:status=500",
+			    "slo_turn_p95", ISOLATION_SLO, "warmup_calls", "1"); /* a restarted agent's first call loads models */
+		assert_int_equal(fh_run(fh), VS_OK);
+		fh_dump(fh);
+		calls = fh_attached(fh, "calls");
+		for (size_t i = 0; i < json_array_size(calls); i++) /* the figures, for the record */
+			print_message("call %zu (tenant %zu): turn %.0f ms\n", i + 1, i % 2 + 1,
+				      json_number_value(json_object_get(
+					      json_array_get(json_object_get(json_object_get(json_object_get(
+								     json_array_get(calls, i), "call"), "media"), "turns"), 1),
+					      "latency_ms")));
+		tn = json_object_get(fh_attached(fh, "summary"), "tenants");
+		assert_non_null(tn);
+		for (size_t i = 0; i < 4; i++)
+			assert_int_equal(json_integer_value(json_object_get(json_array_get(calls, i), "tenant")), i % 2 + 1);
+		assert_true(json_is_false(json_object_get(json_array_get(json_object_get(tn, "tenants"), 0), "faulted")));
+		assert_true(json_is_true(json_object_get(json_array_get(json_object_get(tn, "tenants"), 1), "faulted")));
+		assert_true(json_integer_value(json_object_get(tn, "tenant_fault_hits")) >= 2);
+		if (!faulty) {
+			assert_check_says(fh, "tenants.isolated", VS_CHECK_PASS, "tenant 1 within its SLO");
+			for (size_t i = 0; i < 4; i++) {
+				double l, t;
+				char prov[64];
+				agent_turn(json_string_value(json_object_get(json_object_get(json_array_get(calls, i), "call"),
+									      "call_control_id")),
+					   &l, &t, prov, sizeof(prov));
+				if (i % 2 == 0)
+					assert_string_equal(prov, "openai"); /* tenant 1: untouched */
+				else
+					assert_string_not_equal(prov, "openai"); /* tenant 2: failed over */
+			}
+		} else {
+			assert_check_says(fh, "tenants.isolated", VS_CHECK_FAIL, "tenant 1 was not shielded");
+			assert_message_has(fh, "tenants.isolated", "turn p95");
+		}
+		fh_free(fh);
+		assert_true(agent_sql_number("SELECT count(*) FROM tenants WHERE name LIKE 'vstress load %'") == 0);
+	}
+	pt_agent_restart(&agent, &world, &key, NULL, NULL);
+}
+
+/* mode = capacity, one level of one call: capacity.cost_per_call prices
+ * what the world billed for it, and agrees with the agent's own
+ * provider_usage rows for that call (1 %, or USD 0.001). */
+static void capacity_cost_per_call(void **st)
+{
+	struct fakehost *fh;
+	json_t *cap, *calls;
+	double got, want;
+	char sql[600];
+	(void)st;
+	if (getenv("VSTRESS_SLOW_RUNTIME"))
+		skip();
+	fh = ld_host("plugins/load/tests/short.ini", "1", "1");
+	fh_set_opts(fh, "mode", "capacity", "capacity_start", "1", "capacity_max", "1", "capacity_hold", "1s",
+		    "slo_turn_p95", TURN_WITHIN);
+	assert_int_equal(fh_run(fh), VS_OK);
+	fh_dump(fh);
+	assert_check_says(fh, "capacity.found", VS_CHECK_PASS, "holds 1 concurrent calls");
+	assert_check_says(fh, "capacity.cost_per_call", VS_CHECK_PASS, "per call from the world's billing");
+	cap = json_object_get(fh_attached(fh, "summary"), "capacity");
+	calls = fh_attached(fh, "calls");
+	assert_int_equal(json_array_size(calls), 1);
+	got = json_number_value(json_object_get(cap, "cost_usd_per_call"));
+	snprintf(sql, sizeof(sql), "SELECT COALESCE(sum(cost_usd), 0) FROM provider_usage WHERE call_control_id = '%s'",
+		 json_string_value(json_object_get(json_object_get(json_array_get(calls, 0), "call"), "call_control_id")));
+	want = agent_sql_number(sql);
+	print_message("cost per call: world's billing USD %.6f, the agent's provider_usage USD %.6f\n", got, want);
+	assert_true(want > 0);
+	assert_true(fabs(got - want) <= fmax(0.01 * want, 0.001));
+	fh_free(fh);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -357,6 +467,8 @@ int main(void)
 		cmocka_unit_test(faulty_agent_fails),
 		cmocka_unit_test(renamed_signals),
 		cmocka_unit_test(faults_under_load),
+		cmocka_unit_test(tenant_isolation),
+		cmocka_unit_test(capacity_cost_per_call),
 		cmocka_unit_test(unreachable_target_fails_clearly),
 	};
 	if (getenv("PT_FILTER"))
