@@ -8,7 +8,7 @@
 # that the share of each shows.  One table at the end.
 #   BENCH_WORLD_SIZES="100 1000"  BENCH_WORLD_SECONDS=10  BENCH_WORLD_MODES="scripted grammar"
 #   BENCH_WORLD_TTS_EVERY=8 (a reply per call every 8 s)  BENCH_WORLD_ENCODING=mulaw|linear16
-#   BENCH_WORLD_SMOKE=1: 5 calls x 2 s per mode, --check (every stream completes), no table
+#   BENCH_WORLD_SMOKE=1: 3 calls x 2 s (a reply each) per mode, --check (every stream completes), no table
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -20,7 +20,7 @@ ENC=${BENCH_WORLD_ENCODING:-mulaw}
 SMOKE=${BENCH_WORLD_SMOKE:-0}
 VARIANTS="$EVERY 0"
 if [ "$SMOKE" = 1 ]; then
-	SIZES=5 SECS=2 EVERY=1 VARIANTS=1
+	SIZES=3 SECS=2 EVERY=2 VARIANTS=2
 fi
 ncpu=$(nproc)
 DRV_CPU=0
@@ -54,6 +54,7 @@ for mode in $MODES; do
 	for n in $SIZES; do
 		for every in $VARIANTS; do
 			rm -f "$tmp/urls.env"
+			: >"$tmp/world.out"
 			taskset -c "$WORLD_CPU" "$BUILD/vstress" world -P "$BUILD/plugins" --port-base 0 --urls-file "$tmp/urls.env" \
 				--only stt_deepgram,tts_cartesia -s "stt_deepgram.mode=$mode" -q >"$tmp/world.out" 2>&1 &
 			wpid=$!
