@@ -9,8 +9,9 @@
  *   - one Cartesia TTS WebSocket (/tts/websocket): a reply every
  *     --tts-every seconds (phase spread over the calls), 8 kHz mu-law
  *     chunks until `done`.
- * Measured: the world's CPU (its /proc threads: the loop thread and the
- * others, i.e. the grammar decoder), call-seconds per world CPU-second,
+ * Measured: the world's CPU from the first frame to the end of the drain
+ * (its /proc threads: the loop thread and the others, i.e. the grammar
+ * decoder; set-up apart), call-seconds per world CPU-second,
  * STT final latency (its receipt minus the slot of the speech end the world
  * reports), TTS time to first audio and stalls (the audio arriving after
  * the caller would have played all it had), and how many streams were
@@ -585,9 +586,20 @@ usage:
 		 "&vad_events=true&utterance_end_ms=1000&punctuate=true",
 		 mulaw ? "mulaw" : "linear16", RATE);
 	snprintf(auth, sizeof(auth), "Authorization: Token vstress-dummy\r\n");
+	int64_t keepalive = now_ns() + 1000000000LL;
 	for (int i = 0; i < ncalls; i++) {
 		struct call *k = &calls[i];
 
+		/* the streams opened so far wait for the others: a KeepAlive a
+		 * second, as a client does, or the stand-in closes them (NET-0001
+		 * after 10 s without audio) */
+		if (now_ns() >= keepalive) {
+			static const char ka[] = "{\"type\":\"KeepAlive\"}";
+
+			for (int j = 0; j < i; j++)
+				ws_send(&calls[j].stt, 1, ka, sizeof(ka) - 1);
+			keepalive = now_ns() + 1000000000LL;
+		}
 		k->stt = (struct conn){.fd = -1, .call = i};
 		k->tts = (struct conn){.fd = -1, .call = i, .tts = 1};
 		if (ws_open(&k->stt, stt_port, stt_path, auth) != 0 ||
@@ -604,6 +616,15 @@ usage:
 	t_end = t_start + (int64_t)secs * 1000000000LL;
 	for (int i = 0; i < ncalls; i++)
 		calls[i].next_req = t_start + (int64_t)(tts_every * 1e9 * i / ncalls);
+	/* the world's CPU from here on is the calls' (set-up apart: its
+	 * poll() loop walks every connection at every accept) */
+	double setup_s = (double)now_ns() / 1e9 - t0, ws0m, ws0o;
+	world_cpu(wpid, &ws0m, &ws0o);
+	double setup_cpu = (ws0m - wm0) + (ws0o - wo0);
+	wm0 = ws0m;
+	wo0 = ws0o;
+	t0 = (double)t_start / 1e9;
+	c0 = self_cpu_s();
 	memset(&its, 0, sizeof(its));
 	its.it_value.tv_sec = t_start / 1000000000LL;
 	its.it_value.tv_nsec = t_start % 1000000000LL;
@@ -694,13 +715,13 @@ usage:
 		free(k->tts.out);
 	}
 	double wcpu = (wm1 - wm0) + (wo1 - wo0), wall = t1 - t0, call_s = (double)ncalls * secs;
-	printf("WORLD n=%d s=%d enc=%s tts_every=%g call_s=%.1f wall_s=%.2f world_cpu_s=%.2f world_cores=%.3f "
+	printf("WORLD n=%d s=%d enc=%s tts_every=%g setup_s=%.2f setup_world_cpu_s=%.2f call_s=%.1f wall_s=%.2f world_cpu_s=%.2f world_cores=%.3f "
 	       "world_loop_cores=%.3f world_other_cores=%.3f cs_per_world_cpus=%.1f driver_cores=%.3f "
 	       "send_late_p99_ms=%.3f send_late_max_ms=%.3f final_p50_ms=%.1f final_p99_ms=%.1f final_max_ms=%.1f "
 	       "finals=%d finals_text=%d phrases=%d ttfa_p50_ms=%.1f ttfa_p99_ms=%.1f stall_p99_ms=%.1f "
 	       "stall_max_ms=%.1f tts_req=%d tts_ok=%d stt_ok=%d complete=%d calls_ok=%d served_pct=%.1f frames=%llu "
 	       "protocol_errors=%llu\n",
-	       ncalls, secs, mulaw ? "mulaw" : "linear16", tts_every, call_s, wall, wcpu, wcpu / wall,
+	       ncalls, secs, mulaw ? "mulaw" : "linear16", tts_every, setup_s, setup_cpu, call_s, wall, wcpu, wcpu / wall,
 	       (wm1 - wm0) / wall, (wo1 - wo0) / wall, wcpu > 0 ? call_s / wcpu : 0, (c1 - c0) / wall,
 	       (double)pct(h_send, 99) / 1e6, (double)vs_hist_max(h_send) / 1e6, (double)pct(h_final, 50) / 1e6,
 	       (double)pct(h_final, 99) / 1e6, (double)vs_hist_max(h_final) / 1e6, finals, finals_text, onsets,

@@ -39,13 +39,18 @@ stop_world() {
 trap 'stop_world; rm -rf "$tmp"' EXIT
 [ "$ncpu" -gt 1 ] || echo "# one CPU only: driver and world share it; figures are not comparable" >&2
 
-# The world's counter $2 of stand-in $1 (GET /_vstress/stats), 0 if none.
-world_counter() {
+# The world's counters after a run (GET /_vstress/stats): "dropped heard_s
+# spoken_s" = the STT stand-in's decodes_dropped and audio_in_s, the TTS
+# stand-in's audio_out_s; "? ? ?" if the control API did not answer.
+world_counters() {
 	local ctl tok
 	ctl=$(sed -n 's/^VSTRESS_WORLD_CONTROL_URL=//p' "$tmp/urls.env")
 	tok=$(sed -n 's/^VSTRESS_WORLD_TOKEN=//p' "$tmp/urls.env")
-	curl -s -m 5 -H "Authorization: Bearer $tok" "$ctl/_vstress/stats" |
-		python3 -c "import sys, json; print(json.load(sys.stdin).get('$1', {}).get('$2', 0))" 2>/dev/null || echo "?"
+	curl -s -m 10 -H "Authorization: Bearer $tok" "$ctl/_vstress/stats" | python3 -c '
+import sys, json
+s = json.load(sys.stdin)
+d, t = s.get("stt_deepgram", {}), s.get("tts_cartesia", {})
+print(d.get("decodes_dropped", 0), round(d.get("audio_in_s", 0)), round(t.get("audio_out_s", 0)))' 2>/dev/null || echo "? ? ?"
 }
 
 rows=()
@@ -70,7 +75,7 @@ for mode in $MODES; do
 			[ "$SMOKE" = 1 ] && args+=(--check --drain 10)
 			line=$(timeout $((SECS * 3 + 180)) taskset -c "$DRV_CPU" "$BUILD/bench/world" "${args[@]}" 2>"$tmp/err" | tail -1)
 			rc=${PIPESTATUS[0]}
-			dropped=$(world_counter stt_deepgram decodes_dropped)
+			read -r dropped heard spoken < <(world_counters)
 			hwm=$(awk '/^VmHWM/{printf "%.0f", $2 / 1024}' "/proc/$wpid/status" 2>/dev/null)
 			stop_world
 			[ -n "$line" ] || line="FAILED $(head -c 300 "$tmp/err" | tr '\n' ' ')"
@@ -80,8 +85,8 @@ for mode in $MODES; do
 				sed 's/^/# /' "$tmp/err"
 				continue
 			fi
-			echo "# $mode n=$n tts_every=$every: $line (decodes dropped $dropped, world peak RSS ${hwm:-?} MiB)" >&2
-			rows+=("$n|$mode|$every|${dropped:-?}|${hwm:-?}|$line")
+			echo "# $mode n=$n tts_every=$every: $line (world: decodes dropped $dropped, heard $heard s, spoke $spoken s, peak RSS ${hwm:-?} MiB)" >&2
+			rows+=("$n|$mode|$every|${dropped:-?}|${heard:-?}|${spoken:-?}|${hwm:-?}|$line")
 		done
 	done
 done
@@ -92,13 +97,19 @@ import sys
 secs, enc, rows = sys.argv[1], sys.argv[2], sys.argv[3:]
 print(f"\nthe world: calls x {secs} s, STT 20 ms {enc} frames in real time + a TTS reply per call every N s; "
       "world on one core (taskset), driver on the other")
-hdr = ("calls", "STT mode", "TTS every", "world cores", "loop / decoder", "call-s/CPU-s", "send late p99 ms",
+hdr = ("calls", "STT mode", "TTS every", "world cores", "loop / decoder", "call-s/CPU-s", "STT audio heard",
+       "TTS audio s", "send late p99 ms",
        "final p50 / p99 ms", "recognised", "decodes dropped", "TTFA p50 / p99 ms", "stall p99 / max ms",
-       "streams complete", "calls served", "world peak RSS MiB")
+       "streams complete", "calls served", "world peak RSS MiB", "set-up s (world CPU s)")
 print("| " + " | ".join(hdr) + " |")
 print("|" + "---|" * len(hdr))
+def pct(heard, call_s):
+    try:
+        return f"{100 * float(heard) / float(call_s):.0f} %"
+    except ValueError:
+        return "?"
 for r in rows:
-    n, mode, every, dropped, hwm, line = r.split("|", 5)
+    n, mode, every, dropped, heard, spoken, hwm, line = r.split("|", 7)
     tts = f"{every} s" if every not in ("0", "0.0") else "none"
     if line.startswith("FAILED"):
         print(f"| {n} | {mode} | {tts} | {line} |" + " |" * (len(hdr) - 4))
@@ -107,7 +118,8 @@ for r in rows:
     ttfa = f"{kv['ttfa_p50_ms']} / {kv['ttfa_p99_ms']}" if kv["tts_req"] != "0" else "-"
     stall = f"{kv['stall_p99_ms']} / {kv['stall_max_ms']}" if kv["tts_req"] != "0" else "-"
     print(f"| {n} | {mode} | {tts} | {kv['world_cores']} | {kv['world_loop_cores']} / {kv['world_other_cores']} | "
-          f"{kv['cs_per_world_cpus']} | {kv['send_late_p99_ms']} | {kv['final_p50_ms']} / {kv['final_p99_ms']} | "
+          f"{kv['cs_per_world_cpus']} | {pct(heard, kv['call_s'])} | {spoken} | {kv['send_late_p99_ms']} | {kv['final_p50_ms']} / {kv['final_p99_ms']} | "
           f"{kv['finals_text']}/{kv['finals']} | {dropped} | {ttfa} | {stall} | "
-          f"{kv['complete']}/{n} (replies {kv['tts_ok']}/{kv['tts_req']} unstalled) | {kv['served_pct']} % | {hwm} |")
+          f"{kv['complete']}/{n} (replies {kv['tts_ok']}/{kv['tts_req']} unstalled) | {kv['served_pct']} % | {hwm} | "
+          f"{kv['setup_s']} ({kv['setup_world_cpu_s']}) |")
 PY
