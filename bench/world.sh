@@ -98,7 +98,7 @@ import sys
 secs, enc, rows = sys.argv[1], sys.argv[2], sys.argv[3:]
 print(f"\nthe world: calls x {secs} s, STT 20 ms {enc} frames in real time + a TTS reply per call every N s; "
       "world on one core (taskset), driver on the other")
-hdr = ("calls", "STT mode", "TTS every", "world cores", "loop / decoder", "call-s/CPU-s", "STT audio heard",
+hdr = ("calls", "STT mode", "TTS every", "world cores", "loop / decoder", "world waited for a CPU s", "call-s/CPU-s", "STT audio heard",
        "TTS audio s", "send late p99 ms",
        "final p50 / p99 ms", "recognised", "decodes dropped", "TTFA p50 / p99 ms", "stall p99 / max ms",
        "streams complete", "calls served", "world peak RSS MiB", "set-up s (world CPU s)")
@@ -118,7 +118,7 @@ for r in rows:
     kv = dict(x.split("=", 1) for x in line.split()[1:] if "=" in x)
     ttfa = f"{kv['ttfa_p50_ms']} / {kv['ttfa_p99_ms']}" if kv["tts_req"] != "0" else "-"
     stall = f"{kv['stall_p99_ms']} / {kv['stall_max_ms']}" if kv["tts_req"] != "0" else "-"
-    print(f"| {n} | {mode} | {tts} | {kv['world_cores']} | {kv['world_loop_cores']} / {kv['world_other_cores']} | "
+    print(f"| {n} | {mode} | {tts} | {kv['world_cores']} | {kv['world_loop_cores']} / {kv['world_other_cores']} | {kv['world_wait_s']} | "
           f"{kv['cs_per_world_cpus']} | {pct(heard, kv['call_s'])} | {spoken} | {kv['send_late_p99_ms']} | {kv['final_p50_ms']} / {kv['final_p99_ms']} | "
           f"{kv['finals_text']}/{kv['finals']} | {dropped} | {ttfa} | {stall} | "
           f"{kv['complete']}/{n} (replies {kv['tts_ok']}/{kv['tts_req']} unstalled) | {kv['served_pct']} % | {hwm} | "
