@@ -655,7 +655,7 @@ usage:
 	wo0 = ws0o;
 	t0 = (double)t_start / 1e9;
 	c0 = self_cpu_s();
-	double wait0 = world_wait_s(wpid);
+	double wait0 = world_wait_s(wpid), dwait0 = world_wait_s((int)getpid());
 	memset(&its, 0, sizeof(its));
 	its.it_value.tv_sec = t_start / 1000000000LL;
 	its.it_value.tv_nsec = t_start % 1000000000LL;
@@ -714,7 +714,7 @@ usage:
 	}
 	double t1 = (double)now_ns() / 1e9, c1 = self_cpu_s();
 	world_cpu(wpid, &wm1, &wo1);
-	double wait1 = world_wait_s(wpid);
+	double wait1 = world_wait_s(wpid), dwait1 = world_wait_s((int)getpid());
 
 	int shown = 0, complete = 0, stt_ok = 0, calls_ok = 0, finals = 0, finals_text = 0, onsets = 0, tts_req = 0,
 	    tts_ok = 0;
@@ -748,13 +748,13 @@ usage:
 	}
 	double wcpu = (wm1 - wm0) + (wo1 - wo0), wall = t1 - t0, call_s = (double)ncalls * secs;
 	printf("WORLD n=%d s=%d enc=%s tts_every=%g setup_s=%.2f setup_world_cpu_s=%.2f call_s=%.1f wall_s=%.2f world_cpu_s=%.2f world_cores=%.3f "
-	       "world_loop_cores=%.3f world_other_cores=%.3f world_wait_s=%.2f cs_per_world_cpus=%.1f driver_cores=%.3f "
+	       "world_loop_cores=%.3f world_other_cores=%.3f world_wait_s=%.2f cs_per_world_cpus=%.1f driver_cores=%.3f driver_wait_s=%.2f "
 	       "send_late_p99_ms=%.3f send_late_max_ms=%.3f final_p50_ms=%.1f final_p99_ms=%.1f final_max_ms=%.1f "
 	       "finals=%d finals_text=%d phrases=%d ttfa_p50_ms=%.1f ttfa_p99_ms=%.1f stall_p99_ms=%.1f "
 	       "stall_max_ms=%.1f tts_req=%d tts_ok=%d stt_ok=%d complete=%d calls_ok=%d served_pct=%.1f frames=%llu "
 	       "protocol_errors=%llu\n",
 	       ncalls, secs, mulaw ? "mulaw" : "linear16", tts_every, setup_s, setup_cpu, call_s, wall, wcpu, wcpu / wall,
-	       (wm1 - wm0) / wall, (wo1 - wo0) / wall, wait1 - wait0, wcpu > 0 ? call_s / wcpu : 0, (c1 - c0) / wall,
+	       (wm1 - wm0) / wall, (wo1 - wo0) / wall, wait1 - wait0, wcpu > 0 ? call_s / wcpu : 0, (c1 - c0) / wall, dwait1 - dwait0,
 	       (double)pct(h_send, 99) / 1e6, (double)vs_hist_max(h_send) / 1e6, (double)pct(h_final, 50) / 1e6,
 	       (double)pct(h_final, 99) / 1e6, (double)vs_hist_max(h_final) / 1e6, finals, finals_text, onsets,
 	       (double)pct(h_ttfa, 50) / 1e6, (double)pct(h_ttfa, 99) / 1e6, (double)pct(h_stall, 99) / 1e6,

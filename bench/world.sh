@@ -99,7 +99,7 @@ secs, enc, rows = sys.argv[1], sys.argv[2], sys.argv[3:]
 print(f"\nthe world: calls x {secs} s, STT 20 ms {enc} frames in real time + a TTS reply per call every N s; "
       "world on one core (taskset), driver on the other")
 hdr = ("calls", "STT mode", "TTS every", "world cores", "loop / decoder", "world waited for a CPU s", "call-s/CPU-s", "STT audio heard",
-       "TTS audio s", "send late p99 ms",
+       "TTS audio s", "driver send late p99 ms (waited s)",
        "final p50 / p99 ms", "recognised", "decodes dropped", "TTFA p50 / p99 ms", "stall p99 / max ms",
        "streams complete", "calls served", "world peak RSS MiB", "set-up s (world CPU s)")
 print("| " + " | ".join(hdr) + " |")
@@ -119,7 +119,7 @@ for r in rows:
     ttfa = f"{kv['ttfa_p50_ms']} / {kv['ttfa_p99_ms']}" if kv["tts_req"] != "0" else "-"
     stall = f"{kv['stall_p99_ms']} / {kv['stall_max_ms']}" if kv["tts_req"] != "0" else "-"
     print(f"| {n} | {mode} | {tts} | {kv['world_cores']} | {kv['world_loop_cores']} / {kv['world_other_cores']} | {kv['world_wait_s']} | "
-          f"{kv['cs_per_world_cpus']} | {pct(heard, kv['call_s'])} | {spoken} | {kv['send_late_p99_ms']} | {kv['final_p50_ms']} / {kv['final_p99_ms']} | "
+          f"{kv['cs_per_world_cpus']} | {pct(heard, kv['call_s'])} | {spoken} | {kv['send_late_p99_ms']} ({kv['driver_wait_s']}) | {kv['final_p50_ms']} / {kv['final_p99_ms']} | "
           f"{kv['finals_text']}/{kv['finals']} | {dropped} | {ttfa} | {stall} | "
           f"{kv['complete']}/{n} (replies {kv['tts_ok']}/{kv['tts_req']} unstalled) | {kv['served_pct']} % | {hwm} | "
           f"{kv['setup_s']} ({kv['setup_world_cpu_s']}) |")
