@@ -124,7 +124,7 @@ PEER_BINS   := $(patsubst bench/peers/%.c,$(BUILD)/bench/peers/%,$(PEER_SRCS))
 # Plugin sources are found per target (secondary expansion).
 .SECONDEXPANSION:
 
-.PHONY: all core plugins fixtures tests check check-c valgrind demo deps install clean bench bench-build world fuzz fuzz-build layout-objs
+.PHONY: all core plugins fixtures tests check check-c valgrind demo deps install clean bench bench-build bench-world world fuzz fuzz-build layout-objs
 
 all: core plugins
 
@@ -132,13 +132,17 @@ core: $(BIN)
 plugins: $(PLUGIN_SOS)
 fixtures: $(FIXTURE_SOS)
 tests: $(UNIT_BINS) $(PTEST_BINS) $(ECHO_TARGET) $(HOSTILE_AGENT) $(FUZZ_REPLAY) fixtures \
-	$(BUILD)/bench/calls $(BUILD)/bench/peers/echo_srv
+	$(BUILD)/bench/calls $(BUILD)/bench/peers/echo_srv $(BUILD)/bench/world
 fuzz-build: $(FUZZ_BINS)
 bench-build: $(BENCH_BINS) $(PEER_BINS) bench/peers/node_modules/ws/package.json
 # Runs bench/calls, the Node peer and the epoll floor at 100, 1,000 and
 # 2,000 calls, each pinned to one core, and prints one table (not in make check).
 bench: bench-build
 	@BUILD=$(BUILD) bench/run.sh
+# The world under N calls' worth of STT and TTS streams (bench/README.md
+# "make bench-world"), each STT mode, 100 and 1,000 calls; a few minutes.
+bench-world: all $(BUILD)/bench/world
+	@BUILD=$(BUILD) bench/world.sh
 # `ws` at the version pinned in bench/peers/package-lock.json
 bench/peers/node_modules/ws/package.json: bench/peers/package.json bench/peers/package-lock.json
 	cd bench/peers && npm ci --no-audit --no-fund

@@ -4,7 +4,8 @@
 # on two; each must end every call cleanly with >= 99.9 % of its frames
 # echoed back (calls --check).  Functional only: no timing is judged here
 # (make bench measures; this machine is shared).  Then wss:// against a
-# Python websockets echo with a self-signed certificate.  About 9 s.
+# Python websockets echo with a self-signed certificate; then bench/world's
+# smoke mode through the world.  About 20 s.
 set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -62,4 +63,18 @@ else
 	n=$((n + 1))
 	echo "ok $n # SKIP wss: needs the reference agent's venv (websockets) and openssl"
 fi
+
+# bench/world (make bench-world) in its smoke mode: 3 calls x 2 s of STT
+# frames and a TTS reply each through a real world, once per STT mode
+# (scripted, grammar); every stream must complete (Metadata after
+# CloseStream, a final per phrase, every reply done).  About 10 s.
+while IFS= read -r l; do
+	case $l in
+	"ok - "* | "not ok - "*)
+		n=$((n + 1))
+		echo "${l%% - *} $n - ${l#* - }"
+		;;
+	*) echo "# $l" ;;
+	esac
+done < <(BUILD=$BUILD BENCH_WORLD_SMOKE=1 bench/world.sh 2>&1)
 echo "1..$n"
