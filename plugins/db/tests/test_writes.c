@@ -94,6 +94,24 @@ static void unwritable_tables_fail(void **st)
 	fh_free(fh);
 }
 
+/* Every fourth call_logs insert and every update refused by the target. */
+static void refused_writes_and_updates_fail(void **st)
+{
+	char url[512];
+	struct fakehost *fh;
+	(void)st;
+	dbt_fresh("vs_refusing", FIX "refusing-updates.sql", url, sizeof(url));
+	fh = dbt_host(url);
+	fh_set_opt(fh, "writes_call_logs", "20");
+	fh_set_opt(fh, "mixed_duration", "1s");
+	fh_set_opt(fh, "mixed_concurrency", "2");
+	assert_int_equal(fh_run(fh), VS_OK);
+	assert_check_says(fh, "writes.call_logs", VS_CHECK_FAIL, "call_logs refuses this insert");
+	assert_check_says(fh, "mixed.transactions", VS_CHECK_FAIL, "call_logs refuses this");
+	assert_check(fh, "integrity.call_logs", VS_CHECK_PASS);
+	fh_free(fh);
+}
+
 static void bad_template_is_config_error(void **st)
 {
 	char url[512];
@@ -114,6 +132,7 @@ int main(void)
 		cmocka_unit_test(writes_and_leaves_existing_rows),
 		cmocka_unit_test(deadlocks_counted),
 		cmocka_unit_test(unwritable_tables_fail),
+		cmocka_unit_test(refused_writes_and_updates_fail),
 		cmocka_unit_test(bad_template_is_config_error),
 	};
 	if (!dbt_admin_url())
