@@ -148,6 +148,15 @@ static void sessions_never_end(void **st)
 	assert_check_says(fh, "ratelimit.retry_after_honoured", VS_CHECK_FAIL, "as Retry-After said, then refused again (Retry-After 1)");
 	assert_check(fh, "ratelimit.recovery", VS_CHECK_FAIL);
 	fh_free(fh);
+
+	/* a logout that is refused */
+	fh = at_host(garbage.url);
+	fh_set_opts(fh, "health_path", "/ok", "login_path", "/ok", "token_field", "status", "protected_path", "",
+		    "verify_path", "", "logout_path", "/always-429", "cleanup_path", "", "openapi_path", "",
+		    "rate_limit_path", "");
+	assert_int_equal(fh_run(fh), VS_OK);
+	assert_check_says(fh, "auth.logout", VS_CHECK_FAIL, "POST /always-429: 429");
+	fh_free(fh);
 }
 
 static void garbage_bodies_and_transport(void **st)
