@@ -94,7 +94,8 @@ static void unwritable_tables_fail(void **st)
 	fh_free(fh);
 }
 
-/* Every fourth call_logs insert and every update refused by the target. */
+/* Every fourth call_logs insert and every update refused by the target;
+ * system_errors keeps its rows and marks an old one on insert. */
 static void refused_writes_and_updates_fail(void **st)
 {
 	char url[512];
@@ -103,12 +104,33 @@ static void refused_writes_and_updates_fail(void **st)
 	dbt_fresh("vs_refusing", FIX "refusing-updates.sql", url, sizeof(url));
 	fh = dbt_host(url);
 	fh_set_opt(fh, "writes_call_logs", "20");
+	fh_set_opt(fh, "writes_system_errors", "10");
 	fh_set_opt(fh, "mixed_duration", "1s");
 	fh_set_opt(fh, "mixed_concurrency", "2");
 	assert_int_equal(fh_run(fh), VS_OK);
 	assert_check_says(fh, "writes.call_logs", VS_CHECK_FAIL, "call_logs refuses this insert");
 	assert_check_says(fh, "mixed.transactions", VS_CHECK_FAIL, "call_logs refuses this");
 	assert_check(fh, "integrity.call_logs", VS_CHECK_PASS);
+	assert_check(fh, "writes.system_errors", VS_CHECK_PASS);
+	assert_check_says(fh, "cleanup.system_errors", VS_CHECK_FAIL, "could not delete the rows vstress created in system_errors");
+	assert_check(fh, "integrity.system_errors", VS_CHECK_FAIL);
+	fh_free(fh);
+}
+
+/* The target's own insert trigger locks two rows in a varying order:
+ * concurrent writes deadlock, counted and failed. */
+static void trigger_deadlocks_fail_writes(void **st)
+{
+	char url[512];
+	struct fakehost *fh;
+	(void)st;
+	dbt_fresh("vs_trigger_dl", FIX "deadlocking-trigger.sql", url, sizeof(url));
+	fh = dbt_host(url);
+	fh_set_opt(fh, "writes_call_logs", "40");
+	fh_set_opt(fh, "write_concurrency", "8");
+	assert_int_equal(fh_run(fh), VS_OK);
+	assert_true(fh_counter(fh, "deadlocks") > 0);
+	assert_check(fh, "writes.no_deadlocks", VS_CHECK_FAIL);
 	fh_free(fh);
 }
 
@@ -133,6 +155,7 @@ int main(void)
 		cmocka_unit_test(deadlocks_counted),
 		cmocka_unit_test(unwritable_tables_fail),
 		cmocka_unit_test(refused_writes_and_updates_fail),
+		cmocka_unit_test(trigger_deadlocks_fail_writes),
 		cmocka_unit_test(bad_template_is_config_error),
 	};
 	if (!dbt_admin_url())
