@@ -2,8 +2,8 @@
 # The pipeline phase's own call checks against the C echo target with its
 # faults (no reference agent, no database): a reply with a 900 ms hole fails
 # gaps; speech in the caller's silence fails false_triggers; hanging up
-# after its first reply fails turn.replied and hangup.  Two ~10 s calls
-# (~30 s); skips under a wrapper (real-time media) or without the echo target.
+# after its first reply fails turn.replied and hangup; never answering
+# fails calls.completed and commands.answer.  Three short calls (~30 s); skips under a wrapper (real-time media) or without the echo target.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
@@ -52,4 +52,10 @@ run hangup --set pipeline.scripts=tests/integration/loadshape/two-turns.ini
 check "an agent hanging up after its first reply: the second turn is unanswered" \
 	check_fails "$S" pipeline turn.replied "c['message'].startswith('1 of 2 wait_reply steps got a reply')"
 check "an agent hanging up after its first reply fails hangup" check_fails "$S" pipeline hangup
+
+# the echo target without --call-control never sends the answer command
+ECHO_ARGS=
+run noanswer --set 'target.command=exec ${VSTRESS_TEST_ECHO} --port ${VSTRESS_TARGET_PORT}'
+check "an agent that never answers fails calls.completed" check_fails "$S" pipeline calls.completed
+check "an agent that never answers fails commands.answer" check_fails "$S" pipeline commands.answer
 finish
