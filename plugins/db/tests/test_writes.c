@@ -134,6 +134,23 @@ static void trigger_deadlocks_fail_writes(void **st)
 	fh_free(fh);
 }
 
+/* The database ends some mixed-load sessions: fewer connections alive. */
+static void dropped_sessions_fail_pool(void **st)
+{
+	char url[512];
+	struct fakehost *fh;
+	(void)st;
+	dbt_fresh("vs_dropping", FIX "dropping-connections.sql", url, sizeof(url));
+	fh = dbt_host(url);
+	fh_set_opt(fh, "writes_call_logs", "10");
+	fh_set_opt(fh, "mixed_duration", "1s");
+	fh_set_opt(fh, "mixed_concurrency", "4");
+	assert_int_equal(fh_run(fh), VS_OK);
+	assert_check(fh, "writes.call_logs", VS_CHECK_PASS);
+	assert_check_says(fh, "mixed.pool_stable", VS_CHECK_FAIL, "vstress connections alive");
+	fh_free(fh);
+}
+
 static void bad_template_is_config_error(void **st)
 {
 	char url[512];
@@ -156,6 +173,7 @@ int main(void)
 		cmocka_unit_test(unwritable_tables_fail),
 		cmocka_unit_test(refused_writes_and_updates_fail),
 		cmocka_unit_test(trigger_deadlocks_fail_writes),
+		cmocka_unit_test(dropped_sessions_fail_pool),
 		cmocka_unit_test(bad_template_is_config_error),
 	};
 	if (!dbt_admin_url())
