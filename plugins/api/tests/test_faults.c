@@ -159,6 +159,22 @@ static void sessions_never_end(void **st)
 	fh_free(fh);
 }
 
+/* A /health that answers 503 every other time fails the paced run's health
+ * probes (the first answer, the health check's, is a 200). */
+static void flaky_health_during_paced_run(void **st)
+{
+	struct fakehost *fh;
+	(void)st;
+	fh = at_host(garbage.url);
+	fh_set_opts(fh, "health_path", "/flaky", "login_path", "", "protected_path", "", "openapi_path", "",
+		    "rate_limit_path", "/ok", "rate_duration", "2s", "rate_rpm", "60", "rate_pace", "constant",
+		    "rate_health_every", "500ms");
+	assert_int_equal(fh_run(fh), VS_OK);
+	assert_check(fh, "health.status", VS_CHECK_PASS);
+	assert_check_says(fh, "ratelimit.paced_health", VS_CHECK_FAIL, "/health probes during the paced run failed");
+	fh_free(fh);
+}
+
 static void garbage_bodies_and_transport(void **st)
 {
 	struct fakehost *fh;
@@ -247,6 +263,7 @@ int main(void)
 		cmocka_unit_test(default_base_url_from_env),
 		cmocka_unit_test(garbage_target),
 		cmocka_unit_test(sessions_never_end),
+		cmocka_unit_test(flaky_health_during_paced_run),
 		cmocka_unit_test(garbage_bodies_and_transport),
 		cmocka_unit_test(bad_options),
 	};
