@@ -82,6 +82,15 @@ export ASAN_OPTIONS="handle_segv=0:handle_sigbus=0:handle_abort=0:detect_leaks=1
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
 
+# The plain stage keeps, one "plugin check" a line, every check a test
+# asserted to fail (tests/fakehost/fh_assert.h, tests/integration/lib.sh);
+# scripts/check-audit.py SUMMARY.json lists the target checks none made fail.
+if [ "${VALGRIND:-0}" != 1 ] && [ "${SAN:-}" != 1 ]; then
+	VSTRESS_FAILED_CHECKS_LOG="$(cd "$logs" && pwd)/failed-checks.txt"
+	export VSTRESS_FAILED_CHECKS_LOG
+	: >"$VSTRESS_FAILED_CHECKS_LOG"
+fi
+
 # A throwaway PostgreSQL shared by every suite that needs one.
 pg_dir=""
 cleanup() { [ -n "$pg_dir" ] && scripts/pg-throwaway.sh stop "$pg_dir"; }

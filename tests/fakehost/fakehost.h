@@ -64,6 +64,10 @@ const char *fh_check_message(struct fakehost *fh, const char *name);
 /* Subject (VS_SUBJECT_TARGET / _HARNESS) of the last check under name, -1 if none. */
 int fh_check_subject(struct fakehost *fh, const char *name);
 size_t fh_check_count(struct fakehost *fh);
+/* A test asserted that check name failed: "plugin name" is appended to the
+ * file VSTRESS_FAILED_CHECKS_LOG names, when set (scripts/check-audit.py
+ * lists the target checks no test made fail).  assert_check does it. */
+void fh_note_failed(struct fakehost *fh, const char *name);
 /* The i-th recorded check, in order; -1 when out of range. */
 int fh_check_at(struct fakehost *fh, size_t i, const char **name, int *status, const char **message);
 /* Number of checks with the given status. */

@@ -5,8 +5,8 @@ n=0 failed=0
 # VSTRESS_WRAP (e.g. valgrind ...) runs the binary under a wrapper.
 read -r -a WRAP <<<"${VSTRESS_WRAP:-}"
 vs() { "${WRAP[@]}" "$BUILD/vstress" "$@"; }
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; [ -n "${2:-}" ] && echo "# $2"; }
+ok() { n=$((n + 1)); last_ok=1; echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); last_ok=0; failed=$((failed + 1)); echo "not ok $n - $1"; [ -n "${2:-}" ] && echo "# $2"; }
 check() { # description command...
 	local d=$1
 	shift
@@ -21,6 +21,29 @@ ok = eval(sys.argv[2], {"s": s})
 if not ok:
     print("# json check failed:", sys.argv[2], file=sys.stderr)
 sys.exit(0 if ok else 1)
+PY
+}
+# A test that made a target check fail says so for scripts/check-audit.py:
+# "PLUGIN CHECK" is appended to $VSTRESS_FAILED_CHECKS_LOG (set by
+# scripts/check.sh).  noted_fail PLUGIN CHECK: right after the `check` (or
+# ok) that asserted the check failed; recorded only when that test passed.
+noted_fail() {
+	[ "${last_ok:-0}" = 1 ] && [ -n "${VSTRESS_FAILED_CHECKS_LOG:-}" ] && echo "$1 $2" >>"$VSTRESS_FAILED_CHECKS_LOG"
+	return 0
+}
+# check_fails SUMMARY PLUGIN CHECK [PYTHON-CONDITION on c]: the run's check
+# failed (and c, the check's JSON, meets the condition); recorded as above.
+check_fails() {
+	python3 - "$@" <<'PY' || return 1
+import json, os, sys
+path, plugin, name = sys.argv[1:4]
+cs = [c for p in json.load(open(path))["plugins"] if p["name"] == plugin for c in p["checks"] if c["name"] == name]
+if not (len(cs) == 1 and cs[0]["status"] == "fail" and eval(sys.argv[4] if len(sys.argv) > 4 else "True", {"c": cs[0]})):
+    print("# %s %s: %s" % (plugin, name, json.dumps(cs)[:500]), file=sys.stderr)
+    sys.exit(1)
+if os.environ.get("VSTRESS_FAILED_CHECKS_LOG"):
+    with open(os.environ["VSTRESS_FAILED_CHECKS_LOG"], "a") as f:
+        f.write("%s %s\n" % (plugin, name))
 PY
 }
 finish() { echo "1..$n"; [ "$failed" = 0 ]; }

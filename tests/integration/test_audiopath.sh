@@ -48,6 +48,7 @@ run dropping -s target.env.AGENT_FAULTS=drop_caller_audio
 got=$(check_of "$tmp/dropping.d" audio.caller_to_stt)
 check "an agent that loses a fifth of the caller's audio fails audio.caller_to_stt" \
 	bash -c "[[ '${got//\'/}' == 'fail target '* ]]"
+noted_fail pipeline audio.caller_to_stt
 echo "# $got"
 check "the failure names the audio removed" bash -c "grep -q 'ms removed' <<<'${got//\'/}'"
 finish

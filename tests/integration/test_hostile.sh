@@ -97,6 +97,7 @@ for c in "${CASES[@]}"; do
 	run "$b"
 	if out=$(judge "$b" "$check" "$rx"); then
 		ok "$b: $check fails naming it, within the phase deadline, summary valid"
+		noted_fail telnyx "$check"
 		echo "$out"
 	else
 		not_ok "$b: $check fails naming it, within the phase deadline, summary valid" \

@@ -76,6 +76,7 @@ a = summ["arrival"]
 assert a["arrivals"] == 8 and a["dropped"] >= 5 and len(calls) == 8 - a["dropped"], a
 assert ck["arrival.dropped"]["status"] == "fail" and "dropped at max_in_flight 1" in ck["arrival.dropped"]["message"]
 PY
+noted_fail load arrival.dropped
 
 # ---- capacity ----------------------------------------------------------------
 ECHO_ARGS="--delay-per-call 400" run capacity --set load.mode=capacity --set load.capacity_hold=4s \
@@ -95,6 +96,7 @@ assert ck["capacity.per_call"]["status"] == "pass" and cap["cpu_pct_per_call"] >
 assert ck["capacity.cost_per_call"]["status"] == "skip" and "billed nothing" in ck["capacity.cost_per_call"]["message"], ck["capacity.cost_per_call"]
 assert "calls.complete" not in ck and "turn.p95" not in ck
 PY
+noted_fail load capacity.found
 run capacity_max --set load.mode=capacity --set load.capacity_hold=2s --set load.capacity_max=2
 check "capacity without the fault: holds the top level 2, capacity.found passes" py "$T/capacity_max.json" <<PY
 $HELP

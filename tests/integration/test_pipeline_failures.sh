@@ -38,6 +38,7 @@ check "no_pipeline_fallback: the run fails (exit 1)" [ "$rc" = 1 ]
 for c in stt_loss.dead_air stt_loss.fallback_message stt_loss.transfer; do
 	check "no_pipeline_fallback: $c fails" json "$S2" \
 		'[x["status"] for p in s["plugins"] for x in p["checks"] if x["name"] == "'"$c"'"] == ["fail"]'
+	noted_fail errors "$c"
 done
 check "no_pipeline_fallback: the error is still logged, and the next call works" json "$S2" \
 	'sorted(x["status"] for p in s["plugins"] for x in p["checks"] if x["name"] in ("stt_loss.error_logged", "stt_loss.recovered")) == ["pass", "pass"]'

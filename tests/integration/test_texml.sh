@@ -82,6 +82,7 @@ print("# %.1f s: answer.stream_url %s: %s" % (p["duration_ms"] / 1000, c.get("an
 PY
 	); then
 		ok "$name ($b, telephony = $tel): judged as expected within the phase deadline"
+		[[ $expr == *"c['answer.stream_url'][0] == 'fail'"* ]] && noted_fail telnyx answer.stream_url
 		echo "$out"
 	else
 		not_ok "$name ($b, telephony = $tel): judged as expected" "$out; exit $rc; $(tail -3 "$tmp/$name.out" | tr '\n' ' ')"

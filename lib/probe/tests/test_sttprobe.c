@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "tests/fakehost/fakehost.h"
+#include "tests/fakehost/fh_assert.h"
 #include "vstress/audio/wav.h"
 #include "vstress/probe/sttprobe.h"
 
@@ -142,7 +143,7 @@ static void clean_pass(void **state)
 	assert_int_equal(fh_check_status(fh, "wer"), VS_CHECK_PASS);
 	assert_non_null(strstr(fh_check_message(fh, "wer"), "0.25"));
 	/* p95 of {100, 300} is 300 ms: above final_within */
-	assert_int_equal(fh_check_status(fh, "final_latency_p95"), VS_CHECK_FAIL);
+	assert_check(fh, "final_latency_p95", VS_CHECK_FAIL);
 	assert_int_equal(fh_check_status(fh, "australian_accent"), VS_CHECK_SKIP);
 	assert_int_equal(fh_counter(fh, "ok"), 2);
 	assert_int_equal(fh_metric_count(fh, "final_latency"), 2);
@@ -155,7 +156,7 @@ static void failed_sample(void **state)
 	(void)state;
 	struct fakehost *fh = host(manifest("three.txt", "a.wav|hello there\na.wav|hello there\na.wav|x y\n"));
 	assert_int_equal(run_probe(fh), VS_OK);
-	assert_int_equal(fh_check_status(fh, "answered"), VS_CHECK_FAIL);
+	assert_check(fh, "answered", VS_CHECK_FAIL);
 	assert_non_null(strstr(fh_check_message(fh, "answered"), "2 of 3 samples answered (timeout 1)"));
 	assert_int_equal(fh_counter(fh, "timeout"), 1);
 	fh_free(fh);

@@ -117,6 +117,64 @@ static void garbage_target(void **st)
 	fh_free(fh);
 }
 
+/* A session that never ends: /ok accepts any token (after logout, after
+ * session_ttl), verify and cleanup are refused, and a client stays refused
+ * after waiting the Retry-After it was told. */
+static void sessions_never_end(void **st)
+{
+	struct fakehost *fh;
+	(void)st;
+	fh = at_host(garbage.url);
+	fh_set_opt(fh, "health_path", "/ok");
+	fh_set_opt(fh, "login_path", "/ok");
+	fh_set_opt(fh, "token_field", "status"); /* {"status": "ok"}: the token "ok" */
+	fh_set_opt(fh, "protected_path", "/ok");
+	fh_set_opt(fh, "verify_path", "/always-429");
+	fh_set_opt(fh, "logout_path", "/ok");
+	fh_set_opt(fh, "cleanup_path", "/always-429");
+	fh_set_opt(fh, "allow_cleanup", "true");
+	fh_set_opt(fh, "openapi_path", "");
+	fh_set_opt(fh, "rate_limit_path", "/429-forever");
+	fh_set_opt(fh, "rate_limit_per_minute", "5");
+	fh_set_opt(fh, "rate_limit_extra", "3");
+	assert_int_equal(fh_run(fh), VS_OK);
+	assert_check(fh, "auth.login", VS_CHECK_PASS);
+	assert_check_says(fh, "auth.verify", VS_CHECK_FAIL, "GET /always-429 with the token: 429");
+	assert_check(fh, "auth.logout", VS_CHECK_PASS);
+	assert_check_says(fh, "auth.revoked_token", VS_CHECK_FAIL, "with the logged-out token: 200 (expected 401), the token was accepted");
+	assert_check_says(fh, "auth.expired_token", VS_CHECK_FAIL, "(expected 401), the token was accepted");
+	assert_check_says(fh, "auth.cleanup", VS_CHECK_FAIL, "POST /always-429: 429");
+	assert_check(fh, "ratelimit.engaged", VS_CHECK_PASS);
+	assert_check_says(fh, "ratelimit.retry_after_honoured", VS_CHECK_FAIL, "as Retry-After said, then refused again (Retry-After 1)");
+	assert_check(fh, "ratelimit.recovery", VS_CHECK_FAIL);
+	fh_free(fh);
+
+	/* a logout that is refused */
+	fh = at_host(garbage.url);
+	fh_set_opts(fh, "health_path", "/ok", "login_path", "/ok", "token_field", "status", "protected_path", "",
+		    "verify_path", "", "logout_path", "/always-429", "cleanup_path", "", "openapi_path", "",
+		    "rate_limit_path", "");
+	assert_int_equal(fh_run(fh), VS_OK);
+	assert_check_says(fh, "auth.logout", VS_CHECK_FAIL, "POST /always-429: 429");
+	fh_free(fh);
+}
+
+/* A /health that answers 503 every other time fails the paced run's health
+ * probes (the first answer, the health check's, is a 200). */
+static void flaky_health_during_paced_run(void **st)
+{
+	struct fakehost *fh;
+	(void)st;
+	fh = at_host(garbage.url);
+	fh_set_opts(fh, "health_path", "/flaky", "login_path", "", "protected_path", "", "openapi_path", "",
+		    "rate_limit_path", "/ok", "rate_duration", "2s", "rate_rpm", "60", "rate_pace", "constant",
+		    "rate_health_every", "500ms");
+	assert_int_equal(fh_run(fh), VS_OK);
+	assert_check(fh, "health.status", VS_CHECK_PASS);
+	assert_check_says(fh, "ratelimit.paced_health", VS_CHECK_FAIL, "/health probes during the paced run failed");
+	fh_free(fh);
+}
+
 static void garbage_bodies_and_transport(void **st)
 {
 	struct fakehost *fh;
@@ -204,6 +262,8 @@ int main(void)
 		cmocka_unit_test(no_target_url_skips),
 		cmocka_unit_test(default_base_url_from_env),
 		cmocka_unit_test(garbage_target),
+		cmocka_unit_test(sessions_never_end),
+		cmocka_unit_test(flaky_health_during_paced_run),
 		cmocka_unit_test(garbage_bodies_and_transport),
 		cmocka_unit_test(bad_options),
 	};

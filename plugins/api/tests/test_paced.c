@@ -92,11 +92,12 @@ static void never_429(void **st)
 	(void)st;
 	if (slow())
 		skip();
-	assert_non_null(fh = paced_host("no_rate_limit", "constant"));
+	assert_non_null(fh = paced_host("no_rate_limit", "constant, poisson"));
 	fh_run(fh);
 	fh_dump(fh);
 	assert_check(fh, "ratelimit.paced_constant", VS_CHECK_FAIL);
 	assert_message_has(fh, "ratelimit.paced_constant", "not enforced");
+	assert_check_says(fh, "ratelimit.paced_poisson", VS_CHECK_FAIL, "not enforced");
 	fh_free(fh);
 }
 

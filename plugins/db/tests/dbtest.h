@@ -145,6 +145,20 @@ static inline size_t dbt_failed(struct fakehost *fh, const char *prefix)
 	return n;
 }
 
+/* Exactly n failed checks start with prefix; each is noted for the audit of
+ * failing tests (fh_note_failed). */
+static inline void dbt_assert_failed(struct fakehost *fh, const char *prefix, size_t n)
+{
+	assert_int_equal(dbt_failed(fh, prefix), n);
+	for (size_t i = 0; i < fh_check_count(fh); i++) {
+		const char *name;
+		int st;
+		fh_check_at(fh, i, &name, &st, NULL);
+		if (st == VS_CHECK_FAIL && strncmp(name, prefix, strlen(prefix)) == 0)
+			fh_note_failed(fh, name);
+	}
+}
+
 #define assert_message(fh, name, text)                                                            \
 	do {                                                                                      \
 		const char *m_ = fh_check_message((fh), (name));                                  \

@@ -34,7 +34,7 @@ static void missing_table(void **st)
 	fh = run_on("vs_drift_table", FIX "drift-missing-table.sql");
 	assert_check(fh, "schema", VS_CHECK_FAIL);
 	assert_message(fh, "schema.table.call_turns", "missing table call_turns");
-	assert_int_equal(dbt_failed(fh, "schema."), 1);
+	dbt_assert_failed(fh, "schema.", 1);
 	fh_free(fh);
 }
 
@@ -44,7 +44,7 @@ static void wrong_column_type(void **st)
 	(void)st;
 	fh = run_on("vs_drift_type", FIX "drift-column-type.sql");
 	assert_message(fh, "schema.type.call_logs.duration_ms", "call_logs.duration_ms: type bigint, expected integer");
-	assert_int_equal(dbt_failed(fh, "schema."), 1);
+	dbt_assert_failed(fh, "schema.", 1);
 	fh_free(fh);
 }
 
@@ -55,7 +55,7 @@ static void nullability(void **st)
 	fh = run_on("vs_drift_null", FIX "drift-nullability.sql");
 	assert_message(fh, "schema.null.call_logs.call_control_id",
 		       "call_logs.call_control_id: nullable, expected not null");
-	assert_int_equal(dbt_failed(fh, "schema."), 1);
+	dbt_assert_failed(fh, "schema.", 1);
 	fh_free(fh);
 }
 
@@ -65,7 +65,7 @@ static void missing_index(void **st)
 	(void)st;
 	fh = run_on("vs_drift_index", FIX "drift-missing-index.sql");
 	assert_message(fh, "schema.index.call_logs_status_idx", "missing index call_logs_status_idx");
-	assert_int_equal(dbt_failed(fh, "schema."), 1);
+	dbt_assert_failed(fh, "schema.", 1);
 	fh_free(fh);
 }
 
@@ -75,9 +75,24 @@ static void missing_fk(void **st)
 	(void)st;
 	fh = run_on("vs_drift_fk", FIX "drift-missing-fk.sql");
 	assert_message(fh, "schema.fk.call_logs.tenant_id", "missing foreign key call_logs(tenant_id) -> tenants(id)");
-	assert_int_equal(dbt_failed(fh, "schema."), 1);
+	dbt_assert_failed(fh, "schema.", 1);
 	/* nothing to probe: skipped, not passed */
 	assert_check(fh, "fk.enforced.call_logs.tenant_id", VS_CHECK_SKIP);
+	fh_free(fh);
+}
+
+/* The key is declared (the schema check passes) but nothing enforces it:
+ * the orphan insert is accepted, and only that key fails. */
+static void fk_not_enforced(void **st)
+{
+	struct fakehost *fh;
+	(void)st;
+	fh = run_on("vs_fk_off", FIX "fk-not-enforced.sql");
+	assert_check(fh, "schema", VS_CHECK_PASS);
+	assert_check_says(fh, "fk.enforced.call_logs.tenant_id", VS_CHECK_FAIL,
+			  "orphan row accepted (rolled back): foreign key call_logs(tenant_id) -> tenants(id) not enforced");
+	assert_check(fh, "fk.enforced.call_turns.call_log_id", VS_CHECK_PASS);
+	dbt_assert_failed(fh, "fk.enforced.", 1);
 	fh_free(fh);
 }
 
@@ -87,7 +102,7 @@ static void migration_count(void **st)
 	(void)st;
 	fh = run_on("vs_drift_mig", FIX "drift-migrations.sql");
 	assert_message(fh, "schema.migrations", "migrations: 11 applied, expected 12");
-	assert_int_equal(dbt_failed(fh, "schema."), 1);
+	dbt_assert_failed(fh, "schema.", 1);
 	fh_free(fh);
 }
 
@@ -125,7 +140,8 @@ int main(void)
 		cmocka_unit_test(good_schema_passes), cmocka_unit_test(missing_table),
 		cmocka_unit_test(wrong_column_type),  cmocka_unit_test(nullability),
 		cmocka_unit_test(missing_index),      cmocka_unit_test(missing_fk),
-		cmocka_unit_test(migration_count),    cmocka_unit_test(malformed_schema_file),
+		cmocka_unit_test(migration_count),    cmocka_unit_test(fk_not_enforced),
+		cmocka_unit_test(malformed_schema_file),
 		cmocka_unit_test(fk_probe_leaves_nothing),
 	};
 	if (!dbt_admin_url())

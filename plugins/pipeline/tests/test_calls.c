@@ -127,8 +127,9 @@ static void half_cost_fails(void **st)
 
 /* Plan 4.4, hermetic: the LLM stand-in plays a fooled model; the reference
  * agent's output guard keeps the planted canary, its prompt and JSON from
- * the caller; with the guard off (AGENT_FAULTS=no_output_guard) the
- * leaked canary reaches the TTS stand-in and adversarial.leak_canary fails. */
+ * the caller; with the guard off (AGENT_FAULTS=no_output_guard) they reach
+ * the TTS stand-in and adversarial.leak_canary, echo_system and
+ * malformed_json fail. */
 static struct fakehost *fooled_run(const char *modes)
 {
 	struct fakehost *fh = pt_host(&agent, &world, &key, "plugins/pipeline/tests/short.ini", "1");
@@ -153,8 +154,12 @@ static void fooled_model_guarded_then_leaks(void **st)
 	assert_int_equal(fh_check_subject(fh, "adversarial.leak_canary"), VS_SUBJECT_TARGET);
 	fh_free(fh);
 	pt_agent_restart(&agent, &world, &key, "no_output_guard", NULL);
-	fh = fooled_run("leak_canary");
+	/* (undeclared_tool is not here: Pipecat acts on registered functions only,
+	 * so an undeclared tool call does nothing with the guard off too) */
+	fh = fooled_run("leak_canary,echo_system,malformed_json");
 	assert_check_says(fh, "adversarial.leak_canary", VS_CHECK_FAIL, "the agent spoke the canary VSCANARY-");
+	assert_check_says(fh, "adversarial.echo_system", VS_CHECK_FAIL, "the agent spoke its system prompt");
+	assert_check_says(fh, "adversarial.malformed_json", VS_CHECK_FAIL, "the agent spoke structured output");
 	fh_free(fh);
 	pt_agent_restart(&agent, &world, &key, NULL, NULL);
 }

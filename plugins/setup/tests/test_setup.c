@@ -60,6 +60,8 @@ static void dump(struct fakehost *fh)
 			fail_msg("check %s: status %d (expected %d), message '%s' (expected '%s')", (name), \
 				 fh_check_status((fh), (name)), (status), m_ ? m_ : "(absent)", (text));    \
 		}                                                                                            \
+		if ((status) == VS_CHECK_FAIL)                                                               \
+			fh_note_failed((fh), (name));                                                        \
 	} while (0)
 
 static struct fakehost *host(void)

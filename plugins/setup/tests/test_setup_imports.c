@@ -49,6 +49,8 @@ static void expect(struct fakehost *fh, const char *name, int status, const char
 	if (fh_check_status(fh, name) != status || !m || !strstr(m, text))
 		fail_msg("check %s: status %d (expected %d), message '%s' (expected '%s')", name,
 			 fh_check_status(fh, name), status, m ? m : "(absent)", text);
+	if (status == VS_CHECK_FAIL)
+		fh_note_failed(fh, name);
 }
 
 static int need_agent_venv(void **st)

@@ -15,6 +15,7 @@
 #include <vstress/net/httpc.h>
 
 #include "fakehost.h"
+#include "fh_assert.h"
 #include "fh_world.h"
 
 static struct fakehost *load(void)
@@ -63,7 +64,7 @@ static void test_threshold_can_fail(void **state)
 	fh_set_opt(fh, "work", "3ms");
 	fh_set_opt(fh, "p99_max", "1ms");
 	assert_int_equal(fh_run(fh), VS_OK);
-	assert_int_equal(fh_check_status(fh, "p99 latency"), VS_CHECK_FAIL);
+	assert_check(fh, "p99 latency", VS_CHECK_FAIL);
 	fh_free(fh);
 }
 
@@ -93,7 +94,7 @@ static void test_stops_at_the_deadline(void **state)
 	assert_int_equal(fh_run(fh), VS_OK);
 	/* the pacer returned 0 at the deadline: far fewer than asked, and said so */
 	assert_true(fh_counter(fh, "operations") < 100);
-	assert_int_equal(fh_check_status(fh, "all operations ran"), VS_CHECK_FAIL);
+	assert_check(fh, "all operations ran", VS_CHECK_FAIL);
 	fh_free(fh);
 }
 
@@ -152,7 +153,7 @@ static void test_probe_against_its_standin(void **state)
 	fh_set_opt(fh, "base_url", bad);
 	fh_set_opt(fh, "api_key", "k-test");
 	assert_int_equal(fh_run(fh), VS_OK);
-	assert_int_equal(fh_check_status(fh, "answers correct"), VS_CHECK_FAIL);
+	assert_check(fh, "answers correct", VS_CHECK_FAIL);
 	assert_int_equal(fh_counter(fh, "errors"), 3);
 	fh_free(fh);
 

@@ -207,6 +207,25 @@ static void no_fallback_transfer(void **state)
 	fh_free(fh);
 }
 
+/* An agent that answers a number it should not know: the "unknown" call
+ * goes to the provisioned tenant's number, so the agent streams and greets
+ * instead of saying the number is not configured (one real-time call, 12 s). */
+static void unknown_number_answered(void **state)
+{
+	(void)state;
+	if (getenv("VSTRESS_SLOW_RUNTIME") || getenv("VSTRESS_VALGRIND"))
+		skip();
+	assert_int_equal(agent_start(NULL), 0);
+	struct fakehost *fh = host("unknown");
+	fh_set_opt(fh, "unknown_number", "+15550100001"); /* = routed_number */
+	fh_run(fh);
+	fh_dump(fh);
+	assert_check_says(fh, "unknown.no_media", VS_CHECK_FAIL, "the target asked for a media stream");
+	assert_check(fh, "unknown.speak", VS_CHECK_FAIL);
+	assert_check_says(fh, "unknown.hangup", VS_CHECK_FAIL, "no hangup within 12000 ms");
+	fh_free(fh);
+}
+
 /* Plan 9.2: transfer by the caller's words, hangup after goodbye, speak on
  * an unknown number; three real-time calls per case (~35 s), so they run in
  * the plain build only. */
@@ -255,6 +274,7 @@ int main(void)
 		cmocka_unit_test(no_signature_check),
 		cmocka_unit_test(no_dedupe),
 		cmocka_unit_test(no_fallback_transfer),
+		cmocka_unit_test(unknown_number_answered),
 		cmocka_unit_test(callcontrol_healthy),
 		cmocka_unit_test(callcontrol_faults),
 	};
