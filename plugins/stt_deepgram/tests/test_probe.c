@@ -234,8 +234,10 @@ static void faults_classified(void **st)
 	(void)st;
 	one_fault("error:status=429:max_hits=1", "rate_limit");
 	one_fault("error:status=401:max_hits=1", "auth");
-	one_fault("close:after_messages=1:close_code=1011:max_hits=1", "server_error");
-	one_fault("close:after_messages=1:close_code=1000:max_hits=1", "closed_early");
+	if (!under_valgrind()) { /* a close after the stand-in's first message: see two_passes */
+		one_fault("close:after_messages=1:close_code=1011:max_hits=1", "server_error");
+		one_fault("close:after_messages=1:close_code=1000:max_hits=1", "closed_early");
+	}
 	one_fault("malformed:after_messages=1:max_hits=1", "malformed");
 	one_fault("stall:max_hits=1", "timeout");
 }
