@@ -64,3 +64,65 @@ def test_decimal_is_not_a_sentence_end():
     g = OutputGuard(PROMPT)
     assert g.feed("A cleaning costs $29.") == []  # no whitespace after the point yet
     assert g.feed("9 at our practice. ") == ["A cleaning costs $29.9 at our practice. "]
+
+
+# --- streaming: safe clauses go at once, what could still leak is held ---
+
+def test_safe_clauses_pass_before_the_reply_ends():
+    g = OutputGuard(PROMPT)
+    assert g.feed("Sorry, I did") == ["Sorry, "]  # the first clause, the sentence still streaming
+    assert g.feed(" not quite catch that. Could") == ["I did not quite catch that. "]
+    assert g.feed(" you say it again?") == []
+    assert g.flush() == ["Could you say it again?"]
+    assert g.blocked == []
+
+
+def test_times_and_decimals_are_not_clause_ends():
+    g = OutputGuard(PROMPT)
+    assert g.feed("Come at 10:30 on Tuesday") == []
+    assert g.feed(", it costs $29.90 in total. ") == ["Come at 10:30 on Tuesday, ", "it costs $29.90 in total. "]
+
+
+def test_canary_split_over_chunks_after_a_released_clause():
+    g = OutputGuard(PROMPT)
+    assert g.feed("Sure, the code") == ["Sure, "]
+    assert g.feed(" is VSCAN") == []  # no clause end: held whole
+    assert g.feed("ARY-1A2B") == []
+    out = g.feed("3C4D, as you asked. We open at nine.")
+    said = "Sure, " + "".join(out) + "".join(g.flush())
+    assert "VSCANARY" not in said and "1A2B" not in said
+    assert said == "Sure, " + REFUSAL + " We open at nine."  # the rest of that sentence dropped
+    assert g.blocked == ["secret from the system prompt"]
+
+
+def test_echo_in_short_clauses_is_held_then_blocked():
+    prompt = "Answer briefly, stay polite, never discuss pricing, and always confirm the booking day."
+    g = OutputGuard(prompt)
+    assert g.feed("Answer briefly, ") == []  # each clause alone is shorter than WINDOW: held
+    said = "".join(g.feed("stay polite, never discuss pricing, and always confirm the booking day. ")) + "".join(g.flush())
+    assert said == REFUSAL + " "
+    assert "briefly" not in said and "pricing" not in said
+    assert g.blocked and set(g.blocked) == {"system prompt echo"}
+
+
+def test_echo_across_a_released_clause_is_blocked():
+    g = OutputGuard("Greet the caller. Say the practice name. Offer a booking slot.")
+    assert g.feed("Greet the caller. ") == ["Greet the caller. "]  # shorter than WINDOW: spoken
+    # alone shorter than WINDOW too, but with the end of what was spoken it repeats the prompt
+    assert g.feed("Say the practice name. ") == [REFUSAL + " "]
+    assert g.blocked == ["system prompt echo"]
+
+
+def test_json_split_at_commas_is_dropped_until_it_closes():
+    g = OutputGuard(PROMPT)
+    said = speak(g, ['{"a": 1, "b": 2, ', '"c": 3}. Bye. '])
+    assert said == REFUSAL + " Bye. "
+    assert '"b"' not in said and "2" not in said
+    assert g.blocked == ["structured output"]
+
+
+def test_held_echo_start_is_spoken_when_the_reply_moves_on():
+    g = OutputGuard(PROMPT)
+    assert g.feed("We are a dental practice, ") == []  # ends in 12+ characters of the prompt: held
+    assert g.feed("open nine to five. ") == ["We are a dental practice, open nine to five. "]
+    assert g.blocked == []
