@@ -48,6 +48,10 @@ class OutputGuard:
             w.lower() for w in _CODE.findall(system_prompt or "")
             if any(c.isdigit() for c in w) and any(c.isalpha() for c in w)
         ]
+        # every WINDOW characters of the prompt, looked up per window of a clause: linear in the clause,
+        # not in clause x prompt (a tenant's prompt can run to pages)
+        p = self.prompt
+        self.windows = {p[i:i + WINDOW] for i in range(0, len(p) - WINDOW + 1)}
         self.max_chars = max_chars
         self.buf = ""  # not judged yet: no clause end in it
         self.held = ""  # judged safe, but might start an echo that the next clause completes
@@ -73,13 +77,10 @@ class OutputGuard:
             if s in low:
                 return "secret from the system prompt"
         p = self.prompt
-        if len(p) >= WINDOW:
-            seen = f"{before} {low}" if before else low
-            start = max(0, len(before) - (WINDOW - 1)) if before else 0
-            seen = seen[start:]
-            for i in range(0, len(p) - WINDOW + 1):
-                if p[i:i + WINDOW] in seen:
-                    return "system prompt echo"
+        if self.windows:
+            seen = f"{before[-(WINDOW - 1):]} {low}" if before else low
+            if any(seen[j:j + WINDOW] in self.windows for j in range(0, len(seen) - WINDOW + 1)):
+                return "system prompt echo"
         elif p and p in low:
             return "system prompt echo"
         if "{" in text or "}" in text:
