@@ -1,5 +1,8 @@
 """The output guard: the system prompt, a secret in it, JSON and runaway replies never reach TTS."""
 
+import asyncio
+from types import SimpleNamespace
+
 from agent.guard import REFUSAL, OutputGuard
 
 PROMPT = ("You are the phone receptionist of a dental practice. Internal reference code: VSCANARY-1A2B3C4D. "
@@ -126,3 +129,45 @@ def test_held_echo_start_is_spoken_when_the_reply_moves_on():
     assert g.feed("We are a dental practice, ") == []  # ends in 12+ characters of the prompt: held
     assert g.feed("open nine to five. ") == ["We are a dental practice, open nine to five. "]
     assert g.blocked == []
+
+
+# --- in the pipeline: FailoverLLMProcessor pushes each released clause at once ---
+
+class _Stream:
+    """A provider whose reply stops after its first chunk until ``go`` is set."""
+
+    def __init__(self, first: str, rest: str):
+        self.first, self.rest = first, rest
+        self.go = asyncio.Event()
+        self.last_client = None
+        self.last_usage: dict = {}
+
+    async def stream(self, messages, on_first=None):
+        yield self.first
+        await asyncio.wait_for(self.go.wait(), 5)
+        yield self.rest
+
+
+async def test_processor_speaks_the_first_clause_while_the_llm_streams():
+    from pipecat.frames.frames import LLMTextFrame
+    from agent.failover import FailoverLLMProcessor
+    from conftest import make_settings
+
+    rt = SimpleNamespace(settings=make_settings("postgresql://unused"), metrics=SimpleNamespace(inc=lambda *a, **k: None))
+    proc = FailoverLLMProcessor(rt, clients=[object()])
+    proc.failover = _Stream("Sure, I can book", " you in. The code is VSCANARY-1A2B3C4D. ")
+    pushed: list[str] = []
+
+    async def push_frame(frame, direction=None):
+        if isinstance(frame, LLMTextFrame):
+            pushed.append(frame.text)
+    proc.push_frame = push_frame
+    task = asyncio.create_task(proc._respond([{"role": "system", "content": PROMPT}, {"role": "user", "content": "hi"}]))
+    for _ in range(100):  # the reply is not over: the LLM waits for `go`
+        if pushed:
+            break
+        await asyncio.sleep(0.01)
+    assert pushed == ["Sure, "]
+    proc.failover.go.set()
+    await asyncio.wait_for(task, 5)
+    assert pushed == ["Sure, ", "I can book you in. ", REFUSAL + " "]
