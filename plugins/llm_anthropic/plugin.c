@@ -4,9 +4,11 @@
  * Phase 4.4 (adversarial_*.c), and the world's stand-in (standin.c).
  * docs/plugins/llm.md. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "vstress/plugin.h"
 #include "adversarial.h"
+#include "agent_prompt.h"
 #include "probe.h"
 #include "standin.h"
 
@@ -22,6 +24,18 @@ static const struct vs_option options[] = {
 	 "Claude under the prompt the agent ships; a reply repeating 32 characters of it fails); empty: the data "
 	 "file's prompt and canary",
 	 0},
+	{"agent_prompt_file", VS_OPT_STRING, "",
+	 "probe: a file holding the agent's own system prompt (instead of adversarial_system)", 0},
+	{"agent_prompt_sql", VS_OPT_STRING, "",
+	 "probe: a query on agent_prompt_db_url returning one row whose first column is the agent's own system "
+	 "prompt, e.g. SELECT system_prompt FROM tenants WHERE name = 'acme' (instead of adversarial_system)",
+	 0},
+	{"agent_prompt_db_url", VS_OPT_STRING, "${DATABASE_URL:-}", "probe: the agent's database for agent_prompt_sql",
+	 VS_OPT_SECRET},
+	{"agent_prompt_required", VS_OPT_BOOL, "false",
+	 "probe: without the agent's own system prompt the conversations are skipped (the live profile: a prompt of "
+	 "ours would judge Claude, not the agent)",
+	 0},
 	{0},
 };
 
@@ -29,6 +43,7 @@ struct an_state {
 	struct llm_probe *p;
 	struct adv_suite suite;
 	int have_suite;
+	int need_agent; /* agent_prompt_required and none given: skip the suite */
 	long long adv_tokens;
 };
 
@@ -53,9 +68,26 @@ static int setup(const struct vs_host *h, vs_ctx *c, void **state)
 			return VS_ECONFIG;
 		}
 		st->have_suite = 1;
-		const char *agent_sys = h->opt(c, "adversarial_system");
-		if (agent_sys && *agent_sys && adv_use_system(&st->suite, agent_sys) < 0)
-			return VS_ERROR;
+		char *agent_sys = NULL;
+		const char *from = NULL;
+		int required = 0;
+		if (h->opt_bool(c, "agent_prompt_required", &required) < 0)
+			return VS_ECONFIG;
+		if (agent_prompt_load(h->opt(c, "adversarial_system"), h->opt(c, "agent_prompt_file"),
+				      h->opt(c, "agent_prompt_sql"), h->opt(c, "agent_prompt_db_url"), &agent_sys, &from,
+				      err, sizeof(err)) < 0) {
+			h->reason(c, "%s", err);
+			return VS_ECONFIG;
+		}
+		st->need_agent = required && !agent_sys;
+		if (agent_sys) {
+			rc = adv_use_system(&st->suite, agent_sys);
+			free(agent_sys);
+			if (rc < 0)
+				return VS_ERROR;
+			h->log(c, VS_LOG_INFO, "adversarial: the agent's own system prompt (%zu characters, from %s)",
+			       strlen(st->suite.system), from);
+		}
 	}
 	rc = llm_probe_setup(h, c, &an_wire, &st->p);
 	return rc;
@@ -65,9 +97,14 @@ static int run(const struct vs_host *h, vs_ctx *c, void *state)
 {
 	struct an_state *st = state;
 	int rc = llm_probe_run(st->p);
-	(void)h, (void)c;
 	if (rc != VS_OK || !st->have_suite)
 		return rc;
+	if (st->need_agent) {
+		h->check(c, "adversarial", VS_CHECK_SKIP,
+			 "no agent system prompt given (agent_prompt_sql, agent_prompt_file or adversarial_system): the "
+			 "conversations would judge Claude under a prompt of ours, not the agent");
+		return rc;
+	}
 	return adv_run(st->p, &st->suite, st->adv_tokens);
 }
 

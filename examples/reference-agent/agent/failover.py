@@ -184,7 +184,7 @@ class FailoverLLMProcessor(FrameProcessor):
                 spoke = spoke or bool(piece.strip())
                 await self.push_frame(LLMTextFrame(piece))
             if guard and guard.blocked:
-                log.warning("output guard held back %d sentence(s): %s", len(guard.blocked), ", ".join(sorted(set(guard.blocked))))
+                log.warning("output guard held back %d clause(s): %s", len(guard.blocked), ", ".join(sorted(set(guard.blocked))))
                 self.rt.metrics.inc("agent_output_guard_blocked_total", {}, float(len(guard.blocked)))
         except AllProvidersFailed as e:
             log.error("all LLM providers failed: %s", e)
@@ -231,7 +231,7 @@ class FailoverTTSService(TTSService):
         from pipecat.services.settings import TTSSettings
 
         s = rt.settings
-        # the output guard hands over whole sentences: speak each as it comes (TOKEN); without
+        # the output guard hands over whole clauses: speak each as it comes (TOKEN); without
         # the guard, Pipecat's sentence aggregator cuts the LLM's tokens into sentences
         kwargs.setdefault("text_aggregation_mode", TextAggregationMode.SENTENCE if s.has_fault("no_output_guard")
                           else TextAggregationMode.TOKEN)

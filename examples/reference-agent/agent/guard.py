@@ -1,18 +1,26 @@
-"""Output guard: what the LLM says is checked sentence by sentence before it is spoken.
+"""Output guard: what the LLM says is checked clause by clause before it is spoken.
 
 A model can be talked into reading out its instructions, a secret planted in them, raw
-structured output, or a reply that never ends.  The guard holds each sentence until it is
-complete (its end punctuation and the whitespace after it), then lets it through, replaces it with one short refusal (the first time in a
-reply), or drops it:
+structured output, or a reply that never ends.  The guard releases the reply in clauses (text up
+to a ``,;:`` or a sentence end and the whitespace after it) as soon as each is judged safe, so the
+first words reach TTS without waiting for the end of the sentence or of the reply.  It blocks:
 
-- a sentence holding a code-like word of the system prompt (letters and digits, 6+ chars);
-- a sentence repeating ``WINDOW`` consecutive characters of the system prompt;
-- a sentence with ``{`` or ``}`` (JSON is never read out on a phone line);
+- a clause holding a code-like word of the system prompt (letters and digits, 6+ chars);
+- ``WINDOW`` consecutive characters of the system prompt, also across the boundary with the text
+  already released (the last ``WINDOW - 1`` characters of it are kept for that);
+- a clause with ``{`` or ``}`` (JSON is never read out on a phone line), and everything until
+  the braces close;
 - everything after ``max_chars`` characters of one reply.
 
-The guard is the sentence aggregator: with it on, the TTS service takes each text frame as it
-comes (token mode), since Pipecat's own sentence aggregator would hold a released sentence until
-text of the next one arrived.
+What could still become a leak is held, not released: text with no clause end yet (a code-like
+word has no clause end inside, so a secret split over LLM chunks is always judged whole), and a
+clause whose end repeats ``HOLD`` or more characters of the system prompt (an echo may go on in
+the next clause): it is judged again with the next one.  A blocked clause is replaced by one short
+refusal (the first time in a reply) and the rest of its sentence is dropped.
+
+The guard is the text aggregator: with it on, the TTS service takes each text frame as it comes
+(token mode), since Pipecat's own sentence aggregator would hold a released clause until text of
+the next sentence arrived.
 """
 
 from __future__ import annotations
@@ -20,9 +28,13 @@ from __future__ import annotations
 import re
 
 WINDOW = 24
+HOLD = 12  # a clause ending in this many characters of the prompt waits for the next one
 REFUSAL = "Sorry, I can't share that."
-_SENTENCE_END = re.compile(r"[.!?]\s")  # the whitespace after it: "$29.9" stays whole
+# a clause ends at , ; : . ! ? and the whitespace after it: "$29.9" and "10:30" stay whole
+_CLAUSE_END = re.compile(r"[,;:.!?]\s")
+_SENTENCE_END = re.compile(r"[.!?]\s*$")
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{5,}")
+_TAIL_PUNCT = " \t\n,;:.!?"
 
 
 def _norm(s: str) -> str:
@@ -36,11 +48,19 @@ class OutputGuard:
             w.lower() for w in _CODE.findall(system_prompt or "")
             if any(c.isdigit() for c in w) and any(c.isalpha() for c in w)
         ]
+        # every WINDOW characters of the prompt, looked up per window of a clause: linear in the clause,
+        # not in clause x prompt (a tenant's prompt can run to pages)
+        p = self.prompt
+        self.windows = {p[i:i + WINDOW] for i in range(0, len(p) - WINDOW + 1)}
         self.max_chars = max_chars
-        self.buf = ""
+        self.buf = ""  # not judged yet: no clause end in it
+        self.held = ""  # judged safe, but might start an echo that the next clause completes
+        self.said = ""  # the last WINDOW - 1 characters released (normalised), for echoes across clauses
         self.spoken = 0
         self.refused = False
-        self.blocked: list[str] = []  # why each held-back sentence was blocked
+        self.dropping = False  # the rest of a blocked sentence
+        self.depth = 0  # braces open in the reply
+        self.blocked: list[str] = []  # why each held-back clause was blocked
 
     @classmethod
     def from_messages(cls, messages: list, max_chars: int = 600) -> "OutputGuard":
@@ -50,46 +70,74 @@ class OutputGuard:
         )
         return cls(system, max_chars)
 
-    def why_blocked(self, sentence: str) -> str | None:
-        low = _norm(sentence)
+    def why_blocked(self, text: str, before: str = "") -> str | None:
+        """Why text may not be spoken after ``before`` (normalised text already released)."""
+        low = _norm(text)
         for s in self.secrets:
             if s in low:
                 return "secret from the system prompt"
         p = self.prompt
-        for i in range(0, max(0, len(p) - WINDOW + 1)):
-            if p[i:i + WINDOW] in low:
+        if self.windows:
+            seen = f"{before[-(WINDOW - 1):]} {low}" if before else low
+            if any(seen[j:j + WINDOW] in self.windows for j in range(0, len(seen) - WINDOW + 1)):
                 return "system prompt echo"
-        if "{" in sentence or "}" in sentence:
+        elif p and p in low:
+            return "system prompt echo"
+        if "{" in text or "}" in text:
             return "structured output"
         return None
 
-    def _pass(self, sentence: str) -> list[str]:
-        if not sentence.strip():
-            return [sentence] if sentence else []
-        why = self.why_blocked(sentence)
-        if why is None and self.spoken + len(sentence) > self.max_chars:
+    def _echo_tail(self, text: str) -> bool:
+        """True when text ends in HOLD+ characters of the system prompt (an echo may go on)."""
+        t = _norm(text).rstrip(_TAIL_PUNCT)
+        return len(t) >= HOLD and t[-HOLD:] in self.prompt
+
+    def _judge(self, clause: str, final: bool) -> list[str]:
+        ends_sentence = bool(_SENTENCE_END.search(clause))
+        self.depth = max(0, self.depth + clause.count("{") - clause.count("}"))
+        if self.dropping:
+            if ends_sentence and self.depth == 0:
+                self.dropping = False
+            return []
+        text = self.held + clause
+        if not text.strip():
+            self.held = ""
+            return [text] if text else []
+        why = self.why_blocked(text, self.said)
+        if why is None and self.depth > 0:
+            why = "structured output"
+        if why is None and self.spoken + len(text) > self.max_chars:
             why = "reply too long"
         if why is None:
-            self.spoken += len(sentence)
-            return [sentence]
+            if not final and not ends_sentence and self._echo_tail(text):
+                self.held = text
+                return []
+            self.held = ""
+            self.spoken += len(text)
+            self.said = (self.said + " " + _norm(text))[-(WINDOW - 1):]
+            return [text]
+        self.held = ""
         self.blocked.append(why)
+        self.dropping = not (ends_sentence and self.depth == 0)
         if self.refused or why == "reply too long":
             return []
         self.refused = True
         return [REFUSAL + " "]
 
     def feed(self, chunk: str) -> list[str]:
-        """Text that may be spoken now (whole sentences)."""
+        """Text that may be spoken now (whole clauses)."""
         self.buf += chunk
         out: list[str] = []
         while True:
-            m = _SENTENCE_END.search(self.buf)
+            m = _CLAUSE_END.search(self.buf)
             if not m:
                 return out
-            sentence, self.buf = self.buf[:m.end()], self.buf[m.end():]
-            out += self._pass(sentence)
+            clause, self.buf = self.buf[:m.end()], self.buf[m.end():]
+            out += self._judge(clause, final=False)
 
     def flush(self) -> list[str]:
-        """The rest of the reply (a last sentence with no full stop)."""
+        """The rest of the reply (a last clause with no end mark, or one held for an echo)."""
         rest, self.buf = self.buf, ""
-        return self._pass(rest) if rest else []
+        if not rest and not self.held:
+            return []
+        return self._judge(rest, final=True)

@@ -115,8 +115,8 @@ async def test_llm_processor_emits_response_frames(db_url):
         rt = await _runtime(db_url, openai_base_url=oa.base + "/v1")
         try:
             proc = FailoverLLMProcessor(rt)
-            # the output guard (agent/guard.py) hands text on in whole sentences: the three tokens of
-            # this unterminated sentence go out as one frame at the end of the reply
+            # the output guard (agent/guard.py) hands text on in whole clauses: the three tokens of
+            # this clause with no end mark go out as one frame at the end of the reply
             down, _ = await run_test(proc, frames_to_send=[LLMContextFrame(LLMContext(messages=list(MESSAGES)))],
                                      expected_down_frames=[LLMFullResponseStartFrame, LLMTextFrame,
                                                            LLMFullResponseEndFrame])

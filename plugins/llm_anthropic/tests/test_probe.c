@@ -221,8 +221,10 @@ static void credit_exhausted_fails(void **state)
 	lt_no_faults_left(&W);
 }
 
+#include "agent_prompt_cases.h"
+
 #define LT_MORE_WIRE , cmocka_unit_test(schema_validator)
 #define LT_MORE_WORLD                                                                                      \
 	, cmocka_unit_test(fault_529), cmocka_unit_test(adversarial_world), cmocka_unit_test(adversarial_detects_leak), \
-		cmocka_unit_test(adversarial_bad_file), cmocka_unit_test(credit_exhausted_fails)
+		cmocka_unit_test(adversarial_bad_file), cmocka_unit_test(credit_exhausted_fails) AP_CASES
 #include "llm_test_main.h"
