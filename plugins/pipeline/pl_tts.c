@@ -20,7 +20,7 @@
 struct tp_tally {
 	struct vs_checkmsg bad;
 	int replies, cut;
-	double min_fraction, worst_removed_pct, worst_dropout_ms, worst_gap_ms;
+	double min_fraction, worst_removed_pct, worst_dropout_ms, worst_gap_ms, worst_inserted_ms;
 	double *delays;
 	size_t ndelays;
 };
@@ -37,17 +37,21 @@ static void judge_replies(struct pl *p, size_t call, const json_t *tj, struct tp
 	json_t *u;
 	json_array_foreach(json_object_get(tj, "replies"), i, u)
 	{
-		double f = json_number_value(json_object_get(u, "judged_fraction"));
+		json_t *jf = json_object_get(u, "judged_fraction");
+		double f = json_number_value(jf);
 		double speech = (double)json_integer_value(json_object_get(u, "judged_speech_ms"));
 		double removed = (double)json_integer_value(json_object_get(u, "judged_removed_ms"));
 		double drop = (double)json_integer_value(json_object_get(u, "longest_dropout_ms"));
 		double gap = json_number_value(json_object_get(u, "longest_gap_ms"));
+		double ins = (double)json_integer_value(json_object_get(u, "inserted_ms"));
 		double rpct = speech > 0 ? 100 * removed / speech : 0;
 		const char *text = json_string_value(json_object_get(u, "text"));
 		const char *standin = json_string_value(json_object_get(u, "standin"));
 		int cut = json_is_true(json_object_get(u, "truncated_at_barge_in"));
 		t->replies++;
 		t->cut += cut;
+		if (json_is_null(jf))
+			continue; /* the caller barged in before any of it was due */
 		if (f < t->min_fraction)
 			t->min_fraction = f;
 		if (rpct > t->worst_removed_pct)
@@ -56,6 +60,8 @@ static void judge_replies(struct pl *p, size_t call, const json_t *tj, struct tp
 			t->worst_dropout_ms = drop;
 		if (gap > t->worst_gap_ms)
 			t->worst_gap_ms = gap;
+		if (ins > t->worst_inserted_ms)
+			t->worst_inserted_ms = ins;
 		json_t *d = json_object_get(u, "delay_ms");
 		if (json_is_number(d)) {
 			double *nd = realloc(t->delays, (t->ndelays + 1) * sizeof *nd);
@@ -94,9 +100,10 @@ static void check_delivered(struct pl *p, struct tp_tally *t)
 		VS_CHECK_MEASURED(p->h, p->c, "audio.tts_to_caller", VS_CHECK_PASS, t->min_fraction, VS_GE,
 				  p->tp_min_fraction, "ratio",
 				  "%d TTS replies reached the caller: at least %.1f%% of each one's speech frames, at "
-				  "most %.1f%% removed, longest dropout %.0f ms, longest gap %.0f ms; %s%s",
+				  "most %.1f%% removed, longest dropout %.0f ms, at most %.0f ms of silence inserted into "
+				  "one (longest pause heard inside a reply %.0f ms); %s%s",
 				  t->replies, 100 * t->min_fraction, t->worst_removed_pct, t->worst_dropout_ms,
-				  t->worst_gap_ms, delay, cut);
+				  t->worst_inserted_ms, t->worst_gap_ms, delay, cut);
 }
 
 void pl_tts_checks(struct pl *p, json_t *calls_json)
@@ -110,7 +117,7 @@ void pl_tts_checks(struct pl *p, json_t *calls_json)
 			continue;
 		json_t *tj = NULL;
 		char err[300] = "";
-		if (vs_ttspath_call(p->t.control_url, &pc->r.media, (int64_t)pc->r.media.t0_ns, &tj, err, sizeof err)) {
+		if (vs_ttspath_call(p->t.control_url, pc->script, &pc->r.media, (int64_t)pc->r.media.t0_ns, &tj, err, sizeof err)) {
 			snprintf(why, sizeof why, "call %zu: %s", i + 1, err);
 			skipped++;
 			continue;

@@ -5,8 +5,9 @@
  * stream (vs_call_result.heard, kept with keep_heard_ms): the fraction of
  * its speech delivered, audio removed or inserted, dropouts, and the delay
  * from the stand-in's first audio sent to the caller first hearing it.  A
- * reply cut short where the caller barged in is judged up to the barge-in
- * only, and says so.
+ * reply cut short where the caller barged in (a barge_in step, or an
+ * utterance the caller began while the reply played) is judged up to the
+ * barge-in only, and says so.
  *
  * The replies of a call are those whose first audio went out between just
  * before the call's stream start and its end (CLOCK_MONOTONIC, the world
@@ -25,7 +26,7 @@ typedef struct json_t json_t;
 /* The TTS stand-ins whose replies are looked at. */
 #define VS_TTSPATH_STANDINS {"tts_cartesia", "tts_elevenlabs"}
 
-/* One call; r its media result with heard kept, t0_ns its stream start on
+/* One call; s its script (NULL: only barge_in steps are barge-ins), r its media result with heard kept, t0_ns its stream start on
  * CLOCK_MONOTONIC.  *out gets {"replies":[{"standin","reply","text",
  * "sent_ms","ended","speech_ms","fraction","judged_fraction","dropouts",
  * "longest_dropout_ms","removed_ms","inserted_ms","first_heard_ms",
@@ -37,9 +38,9 @@ typedef struct json_t json_t;
  * makes for each reply): ref its audio at 8 kHz, sent_ms when its first
  * audio went out (ms from the stream start).  *out gets the reply's fields
  * above from "speech_ms" on.  0, or -1 with err (no speech in ref). */
-int vs_ttspath_judge(const int16_t *ref, size_t nref, double sent_ms, const struct vs_call_result *r, json_t **out,
-		     char *err, size_t errlen);
-int vs_ttspath_call(const char *control_url, const struct vs_call_result *r, int64_t t0_ns, json_t **out, char *err,
-		    size_t errlen);
+int vs_ttspath_judge(const int16_t *ref, size_t nref, double sent_ms, const struct vs_call_script *s,
+		     const struct vs_call_result *r, json_t **out, char *err, size_t errlen);
+int vs_ttspath_call(const char *control_url, const struct vs_call_script *s, const struct vs_call_result *r,
+		    int64_t t0_ns, json_t **out, char *err, size_t errlen);
 
 #endif
