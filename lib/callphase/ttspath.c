@@ -86,6 +86,7 @@ static json_t *judge_window(const int16_t *ref, size_t nref, double sent_ms, con
 	struct vs_align_opts ao;
 	vs_align_defaults(&ao);
 	ao.search_ms = TP_SEARCH_MS;
+	ao.stall_edge = 1;
 	json_t *o = json_pack("{s:i}", "speech_ms", (int)ref_ms);
 	struct vs_align_result a = {0};
 	if (nwin < 160 || vs_align(ref, nref, r->heard + win0, nwin, TP_RATE, &ao, &a, err, errlen)) {
