@@ -268,10 +268,13 @@ int vs_ttspath_call(const char *control_url, const struct vs_call_script *s, con
 		return 0;
 	}
 	json_t *replies = json_array();
-	char why[200] = "";
+	char why[240] = "";
 	int recorded = 0;
 	for (size_t k = 0; k < sizeof standins / sizeof *standins; k++) {
-		int rc = one_standin(control_url, standins[k], s, r, t0_ns, replies, why, sizeof why, err, errlen);
+		char w1[100] = "";
+		int rc = one_standin(control_url, standins[k], s, r, t0_ns, replies, w1, sizeof w1, err, errlen);
+		if (rc > 0) /* every stand-in's reason, for the skip */
+			snprintf(why + strlen(why), sizeof why - strlen(why), "%s%s", *why ? "; " : "", w1);
 		if (rc < 0) {
 			json_decref(replies);
 			return -1;
