@@ -10,7 +10,7 @@
 #            fifth caller frame before STT and every fifth TTS frame before
 #            the caller): audio.caller_to_stt and audio.tts_to_caller fail,
 #            each naming the utterance or reply and the audio removed.
-# Takes ~140 s (two real-time calls).
+# Takes ~90 s (two real-time calls; 140 s on a busy machine).
 set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
