@@ -28,10 +28,12 @@ typedef struct json_t json_t;
 
 /* One call; s its script (NULL: only barge_in steps are barge-ins), r its media result with heard kept, t0_ns its stream start on
  * CLOCK_MONOTONIC.  *out gets {"replies":[{"standin","reply","text",
- * "sent_ms","ended","speech_ms","fraction","judged_fraction","dropouts",
- * "longest_dropout_ms","removed_ms","inserted_ms","first_heard_ms",
- * "delay_ms","barge_in_ms","truncated_at_barge_in","gaps","longest_gap_ms"}],
- * "heard_ms":n} ("skipped": reason instead, when the caller kept nothing or
+ * "sent_ms","ended","speech_ms","fraction","removed_ms","dropouts",
+ * "longest_dropout_ms","inserted_ms","first_heard_ms","delay_ms","gaps",
+ * "longest_gap_ms","barge_in_ms","truncated_at_barge_in",
+ * "judged_speech_ms","judged_fraction","judged_removed_ms"}] (judged_*:
+ * up to the barge-in; judged_fraction null when the caller barged in before
+ * any of it was due), "heard_ms":n,"heard_truncated":b} ("skipped": reason instead, when the caller kept nothing or
  * no stand-in keeps recordings).  0, or -1 with err (the world did not
  * answer, bad JSON or WAV). */
 /* One reply against what the caller heard (the comparison vs_ttspath_call
