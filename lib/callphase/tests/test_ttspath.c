@@ -27,7 +27,7 @@ static int setup(void **state)
 {
 	(void)state;
 	char err[128];
-	if (vs_synth("Thanks for calling. How can I help you with your booking today?", "slt", RATE, &ref, &nref, err,
+	if (vs_synth("Thanks for calling. How can I help you today?", "slt", RATE, &ref, &nref, err,
 		     sizeof err))
 		return -1;
 	return 0;
