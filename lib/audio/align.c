@@ -183,6 +183,10 @@ static int fine_pass(const struct frame_ctx *f, const int16_t *ref, size_t nref,
 			/* the offset moved, and two frames agree on where to */
 			if (locked)
 				*(cand < cur ? &removed : &inserted) += labs(cand - cur);
+			if (locked && opts->stall_edge && cand > cur && pend > 0 && ok[pend - 1] == 0) {
+				ok[pend - 1] = 1;
+				lags[pend - 1] = cur;
+			}
 			ok[pend] = ok[k] = 1;
 			lags[k] = cur = lw;
 			locked = 1;

@@ -30,6 +30,7 @@ void call_ear_free(struct call_ear *e)
 	free(e->q);
 	free(e->segs);
 	free(e->clears);
+	free(e->heard);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -101,6 +102,29 @@ static void on_event(struct call_ear *e, const struct vs_vad_event *ev)
 	}
 }
 
+int call_ear_keep(struct call_ear *e, size_t max)
+{
+	e->maxheard = max;
+	e->capheard = max < (size_t)CALL_RATE * 10 ? max : (size_t)CALL_RATE * 10;
+	e->heard = malloc((e->capheard ? e->capheard : 1) * sizeof(*e->heard));
+	return e->heard ? 0 : -1;
+}
+
+/* A played frame into the recording of what was heard (bounded). */
+static void keep_frame(struct call_ear *e, const int16_t *fr)
+{
+	if (e->nheard + CALL_FRAME > e->maxheard) {
+		e->heard_truncated = 1;
+		return;
+	}
+	if (grow((void **)&e->heard, &e->capheard, e->nheard + CALL_FRAME, sizeof(*e->heard)) != 0) {
+		e->heard_truncated = 1;
+		return;
+	}
+	memcpy(e->heard + e->nheard, fr, CALL_FRAME * sizeof(*fr));
+	e->nheard += CALL_FRAME;
+}
+
 void call_ear_advance(struct call_ear *e, int64_t now_idx)
 {
 	int16_t fr[CALL_FRAME];
@@ -120,6 +144,8 @@ void call_ear_advance(struct call_ear *e, int64_t now_idx)
 				fr[j] = 0;
 			}
 		}
+		if (e->heard)
+			keep_frame(e, fr);
 		for (int k = vs_vad_feed(&e->vad, fr, ev), i = 0; i < k; i++)
 			on_event(e, &ev[i]);
 		e->pos += CALL_FRAME;

@@ -506,6 +506,8 @@ int vs_call_start(struct vs_call_engine *e, const struct vs_call_script *s, cons
 	c->log = calloc(s->nsteps + 1, sizeof(*c->log));
 	if (!c->log || call_ear_init(&c->ear, &s->m) != 0)
 		goto out;
+	if (p->keep_heard_ms > 0 && call_ear_keep(&c->ear, (size_t)p->keep_heard_ms * CALL_RATE / 1000) != 0)
+		goto out;
 	if (!(c->url = strdup(p->stream_url)) || parse_url(c, p->stream_url) != 0)
 		goto out;
 	vs_uuid4(sid, NULL);

@@ -37,6 +37,9 @@ struct call_ear {
 	size_t nsegs, capsegs;
 	int64_t *clears;   /* listening index of each clear */
 	size_t nclears, capclears;
+	int16_t *heard;    /* every sample played, from index 0 (call_ear_keep) */
+	size_t nheard, capheard, maxheard;
+	int heard_truncated;
 };
 
 int call_ear_init(struct call_ear *e, const struct vs_call_measure_cfg *m);
@@ -51,6 +54,8 @@ int call_ear_mark(struct call_ear *e, const char *name);
 int call_ear_clear(struct call_ear *e, int64_t now_idx);
 /* Pop one due mark (caller frees the name), or NULL. */
 char *call_ear_due_mark(struct call_ear *e);
+/* Keep what plays from now on, at most max samples (0 or -1). */
+int call_ear_keep(struct call_ear *e, size_t max);
 /* Close an open segment at the end of the call. */
 void call_ear_finish(struct call_ear *e);
 

@@ -30,6 +30,9 @@ void vs_call_result_clear(struct vs_call_result *r)
 	free(r->barges);
 	free(r->segs);
 	free(r->backchannels);
+	free(r->heard);
+	r->heard = NULL;
+	r->nheard = 0;
 	r->backchannels = NULL;
 	r->nbackchannels = 0;
 	r->turns = NULL;
@@ -65,6 +68,12 @@ int call_result_compute(struct vs_call *c)
 
 	call_ear_finish(&c->ear);
 	r->t0_ns = c->t0;
+	/* what was heard moves to the result (the ear is done with it) */
+	r->heard = c->ear.heard;
+	r->nheard = c->ear.nheard;
+	r->heard_truncated = c->ear.heard_truncated;
+	c->ear.heard = NULL;
+	c->ear.nheard = c->ear.capheard = 0;
 	sg = c->ear.segs;
 	ns = c->ear.nsegs;
 	r->segs = calloc(ns + 1, sizeof(*r->segs));

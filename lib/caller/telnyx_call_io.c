@@ -401,6 +401,7 @@ void tc_run_media(struct tc *t, struct vs_call_engine *eng, const struct vs_call
 	struct vs_call *c = NULL;
 	struct vs_call_params p = {.stream_url = t->out->stream_url_local,
 				   .custom_parameters_json = custom_params,
+				   .keep_heard_ms = t->cfg->keep_heard_ms,
 				   .call_control_id = t->call.call_control_id,
 				   .call_session_id = t->call.call_session_id,
 				   .from = t->call.from,

@@ -30,6 +30,7 @@ int tc_copy_media(struct vs_call_result *dst, const struct vs_call_result *src)
 	rc |= dup_arr((void **)&dst->barges, src->barges, src->nbarges, sizeof(*src->barges));
 	rc |= dup_arr((void **)&dst->segs, src->segs, src->nsegs, sizeof(*src->segs));
 	rc |= dup_arr((void **)&dst->backchannels, src->backchannels, src->nbackchannels, sizeof(*src->backchannels));
+	rc |= dup_arr((void **)&dst->heard, src->heard, src->nheard, sizeof(*src->heard));
 	if (rc) {
 		vs_call_result_clear(dst);
 		return -1;

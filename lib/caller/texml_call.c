@@ -309,7 +309,8 @@ static void start_bg(struct tx *x, const struct vs_texml_verb *v)
 				   .call_session_id = x->t->call.call_session_id,
 				   .from = x->t->call.from,
 				   .to = x->t->call.to,
-				   .custom_parameters_json = cp};
+				   .custom_parameters_json = cp,
+				   .keep_heard_ms = x->t->cfg->keep_heard_ms};
 
 	tc_map_stream_url(x->t->cfg, o->stream_url, o->stream_url_local, sizeof(o->stream_url_local));
 	if (vs_call_start(x->eng, x->script, &p, &x->bg) != 0) {

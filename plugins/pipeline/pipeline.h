@@ -44,6 +44,7 @@ struct pl {
 	long long first_reply_ms, turn_ms, turn_max_ms, max_gap_ms, max_false, frame_slack;
 	double max_late_pct;
 	double ap_min_fraction, ap_max_removed_pct, ap_max_wer; /* the audio path (pl_audio.c) */
+	double tp_min_fraction, tp_max_removed_pct;             /* TTS -> caller (pl_tts.c) */
 	/* the target's process (t.pid), for memory */
 	long rss_before_kb, rss_after_kb;
 	int nproc_before, nproc_after;
@@ -80,6 +81,9 @@ void pl_check_messy(struct pl *p);
 /* pl_audio.c: the caller -> STT audio path and the WER of what arrived;
  * each call's comparison goes into calls_json[i].audio_path. */
 void pl_audio_checks(struct pl *p, json_t *calls_json);
+/* pl_tts.c: the TTS -> caller audio path; each call's comparison goes into
+ * calls_json[i].tts_path. */
+void pl_tts_checks(struct pl *p, json_t *calls_json);
 /* Turn latencies of one call that count for turn-taking (a caller utterance
  * before them, replied): sorted ascending into out (malloc'd), count
  * returned, -1 on OOM. */

@@ -425,6 +425,7 @@ void pl_checks(struct pl *p)
 	check_first_reply(p);
 	check_turns(p, calls);
 	pl_audio_checks(p, calls);
+	pl_tts_checks(p, calls);
 	check_false_gaps(p);
 	check_frames(p);
 	check_commands(p);

@@ -31,6 +31,9 @@ const struct vs_option pl_options[] = {
 	{"audio_min_forwarded", VS_OPT_DOUBLE, "0.95",
 	 "check: the fraction of each caller utterance's speech frames found in the agent's STT stream", 0},
 	{"audio_max_removed_pct", VS_OPT_DOUBLE, "5", "check: caller speech the agent left out of its STT stream, percent", 0},
+	{"tts_min_delivered", VS_OPT_DOUBLE, "0.95",
+	 "check: the fraction of each TTS reply's speech frames the caller heard (up to a barge-in)", 0},
+	{"tts_max_removed_pct", VS_OPT_DOUBLE, "5", "check: TTS reply audio the agent left out of the call, percent", 0},
 	{"max_wer", VS_OPT_DOUBLE, "0.25",
 	 "check: WER of the words recognised in the agent's STT audio against the caller's words, all calls", 0},
 	{"frame_slack", VS_OPT_INT, "25",
@@ -59,7 +62,9 @@ int pl_conf_load(struct pl *p, const struct vs_host *h, vs_ctx *c)
 	    h->opt_double(p->c, "max_late_pct", &p->max_late_pct) < 0 ||
 	    h->opt_double(p->c, "audio_min_forwarded", &p->ap_min_fraction) < 0 ||
 	    h->opt_double(p->c, "audio_max_removed_pct", &p->ap_max_removed_pct) < 0 ||
-	    h->opt_double(p->c, "max_wer", &p->ap_max_wer) < 0)
+	    h->opt_double(p->c, "max_wer", &p->ap_max_wer) < 0 ||
+	    h->opt_double(p->c, "tts_min_delivered", &p->tp_min_fraction) < 0 ||
+	    h->opt_double(p->c, "tts_max_removed_pct", &p->tp_max_removed_pct) < 0)
 		return VS_ECONFIG;
 	p->frame_slack = slack;
 	p->turn_max_ms = p->turn_ms;

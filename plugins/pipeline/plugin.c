@@ -94,6 +94,8 @@ static int pl_run(const struct vs_host *h, vs_ctx *c, void *state)
 		struct vs_tcall_cfg cfg = vs_calltarget_call(&p->t, p->answer_timeout_ms, (seed + i + 1) ^ h->now_ns());
 
 		pc->script = p->scripts[i % p->nscripts];
+		/* what the caller heard, for the TTS -> caller path (pl_tts.c) */
+		cfg.keep_heard_ms = pc->script->m.max_call_ms + 5000;
 		if (i && p->pause_ms)
 			vs_popt_sleep(h, c, p->pause_ms);
 		if (h->remaining_ms(c) < pc->script->m.max_call_ms / 4) {

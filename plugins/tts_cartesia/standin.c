@@ -18,6 +18,7 @@
 #include "vstress/standin/standin_ws.h"
 #include "vstress/standin/wfmark.h"
 #include "vstress/standin/billing.h"
+#include "vstress/standin/ttsrec.h"
 
 struct cctx {
 	struct cctx *next;
@@ -32,6 +33,7 @@ struct cctx {
 	uint64_t req_ns;
 	char *wf_text;
 	int wf_sent;
+	struct vs_ttsrec *rec; /* what the context sent (record_audio), NULL: not kept */
 };
 
 /* The synthesis request for the waterfall, at its first audio chunk. */
@@ -96,11 +98,13 @@ static struct cctx *ctx_get(struct cconn *cc, const char *id, int create)
 	return c;
 }
 
-static void ctx_drop(struct cconn *cc, struct cctx *c)
+/* how: why the context ends, for its recording (vs_ttsrec_close) */
+static void ctx_drop(struct cconn *cc, struct cctx *c, const char *how)
 {
 	for (struct cctx **p = &cc->ctx; *p; p = &(*p)->next) {
 		if (*p == c) {
 			*p = c->next;
+			vs_ttsrec_close(c->rec, how);
 			free(c->buf);
 			free(c->wf_text);
 			free(c);
@@ -150,13 +154,14 @@ static void pump(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void *arg)
 					  json_pack("{s:s,s:s,s:s,s:b,s:i,s:f}", "type", "chunk", "context_id", c->id,
 						    "data", b64, "done", 0, "status_code", 206, "step_time", 12.5));
 			free(b64);
+			vs_ttsrec_sent(c->rec, c->buf + c->off, bytes);
 			c->off += bytes;
 			w->count(wc, "audio_out_s", (double)bytes / vs_ta_bytes_per_sample(c->enc) / c->rate);
 		}
 		if (c->off >= c->len && c->done_pending) {
 			vs_st_ws_send_json(w, ws, 0, json_pack("{s:s,s:s,s:b,s:i}", "type", "done", "context_id", c->id, "done", 1,
 						      "status_code", 206));
-			ctx_drop(cc, c);
+			ctx_drop(cc, c, "done");
 			continue;
 		}
 		if (c->off < c->len)
@@ -215,7 +220,7 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 	if (json_is_true(json_object_get(j, "cancel"))) {
 		struct cctx *c = ctx_get(cc, id, 0);
 		if (c)
-			ctx_drop(cc, c);
+			ctx_drop(cc, c, "cancelled");
 		w->count(wc, "cancels", 1);
 		goto out;
 	}
@@ -244,6 +249,8 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 		c->enc = enc;
 		c->rate = rate;
 		c->not_before = w->now_ms() + (uint64_t)w->conf_double(wc, "ttfa_ms", 150);
+		if (!c->rec)
+			c->rec = vs_ttsrec_open(w, wc, "tts_cartesia", id, rate, enc);
 	}
 	if (*transcript && strspn(transcript, " \t\n") < strlen(transcript)) {
 		uint8_t *pcm;
@@ -252,7 +259,7 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 		char err[200];
 		if (vs_ta_speak(transcript, w->conf(wc, "voice"), c->rate, c->enc, &pcm, &n, &secs, err, sizeof err) < 0) {
 			ws_err(w, wc, ws, id, 500, "internal_error", "Synthesis failed", err);
-			ctx_drop(cc, c);
+			ctx_drop(cc, c, "error");
 			goto out;
 		}
 		uint8_t *nb = realloc(c->buf, c->len + n);
@@ -262,6 +269,7 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 			c->len += n;
 		}
 		free(pcm);
+		vs_ttsrec_text(c->rec, transcript);
 		if (json_is_true(json_object_get(j, "add_timestamps")))
 			timestamps(w, ws, c, transcript, secs);
 		c->t_audio += secs;
@@ -296,7 +304,7 @@ static void on_close(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int code,
 	if (!cc)
 		return;
 	while (cc->ctx)
-		ctx_drop(cc, cc->ctx);
+		ctx_drop(cc, cc->ctx, "closed");
 	free(cc);
 	w->ws_set_data(ws, NULL);
 }
@@ -413,7 +421,7 @@ static int ws_fault_error(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int 
 	}
 	while (cc->ctx) {
 		ws_err(w, wc, ws, cc->ctx->id, status, code, title, message ? message : title);
-		ctx_drop(cc, cc->ctx);
+		ctx_drop(cc, cc->ctx, "error");
 	}
 	return 0;
 }
@@ -429,6 +437,7 @@ int tts_cartesia_standin(const struct vs_world *w, vs_wctx *wc)
 	rc |= w->add_ws_route(wc, "/tts/websocket", &handlers, NULL);
 	rc |= w->add_http_route(wc, "POST", "/tts/bytes", h_bytes, NULL);
 	rc |= w->set_error_builder(wc, ca_error);
+	rc |= vs_ttsrec_routes(w, wc, "tts_cartesia");
 	if (VS_WORLD_HAS(w, set_ws_error_builder))
 		rc |= w->set_ws_error_builder(wc, ws_fault_error);
 	/* CARTESIA_BASE_URL is the full WebSocket URL, as the reference agent

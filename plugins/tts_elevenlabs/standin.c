@@ -18,6 +18,7 @@
 #include "vstress/standin/standin_ws.h"
 #include "vstress/standin/wfmark.h"
 #include "vstress/standin/billing.h"
+#include "vstress/standin/ttsrec.h"
 
 struct piece {
 	size_t end;      /* byte offset in the context buffer where it ends */
@@ -37,6 +38,7 @@ struct ectx {
 	uint64_t req_ns;
 	char *wf_text;
 	int wf_sent;
+	struct vs_ttsrec *rec; /* what the context sent (record_audio), NULL: not kept */
 };
 
 struct econn {
@@ -75,11 +77,13 @@ static struct ectx *ctx_get(struct econn *ec, const char *id, int create)
 	return c;
 }
 
-static void ctx_drop(struct econn *ec, struct ectx *c)
+/* how: why the context ends, for its recording (vs_ttsrec_close) */
+static void ctx_drop(struct econn *ec, struct ectx *c, const char *how)
 {
 	for (struct ectx **p = &ec->ctx; *p; p = &(*p)->next) {
 		if (*p == c) {
 			*p = c->next;
+			vs_ttsrec_close(c->rec, how);
 			for (size_t i = 0; i < c->npieces; i++)
 				json_decref(c->pieces[i].align);
 			free(c->pieces);
@@ -146,12 +150,13 @@ static void pump(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void *arg)
 			else
 				json_decref(align);
 			free(b64);
+			vs_ttsrec_sent(c->rec, c->buf + c->off, bytes);
 			c->off += bytes;
 			w->count(wc, "audio_out_s", (double)bytes / bps / ec->rate);
 		}
 		if (c->off >= c->len && c->closing) {
 			vs_st_ws_send_json(w, ws, 0, json_pack("{s:b,s:s}", "isFinal", 1, "contextId", c->id));
-			ctx_drop(ec, c);
+			ctx_drop(ec, c, "done");
 			continue;
 		}
 		if (c->off < c->len)
@@ -239,6 +244,9 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 		c->req_ns = req_ns;
 	if (!c->wf_sent)
 		vs_wf_text_append(&c->wf_text, text);
+	if (!c->rec)
+		c->rec = vs_ttsrec_open(w, wc, "tts_elevenlabs", id, ec->rate, ec->enc);
+	vs_ttsrec_text(c->rec, text);
 	uint8_t *pcm;
 	size_t n;
 	double secs;
@@ -310,7 +318,7 @@ static void on_close(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int code,
 	if (!ec)
 		return;
 	while (ec->ctx)
-		ctx_drop(ec, ec->ctx);
+		ctx_drop(ec, ec->ctx, "closed");
 	free(ec);
 	w->ws_set_data(ws, NULL);
 }
@@ -325,7 +333,7 @@ static int ws_fault_error(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int 
 	struct econn *ec = w->ws_data(ws);
 	w->count(wc, "errors", 1);
 	while (ec && ec->ctx)
-		ctx_drop(ec, ec->ctx);
+		ctx_drop(ec, ec->ctx, "error");
 	vs_st_ws_send_json(w, ws, 0, json_pack("{s:s,s:s,s:i}", "message", msg, "error", err, "code", 1008));
 	return w->ws_close(ws, 0, 1008, msg);
 }
@@ -340,6 +348,7 @@ int tts_elevenlabs_standin(const struct vs_world *w, vs_wctx *wc)
 	int rc = 0;
 	rc |= w->add_ws_route(wc, "/v1/text-to-speech/{voice}/multi-stream-input", &handlers, NULL);
 	rc |= w->set_error_builder(wc, el_error);
+	rc |= vs_ttsrec_routes(w, wc, "tts_elevenlabs");
 	if (VS_WORLD_HAS(w, set_ws_error_builder))
 		rc |= w->set_ws_error_builder(wc, ws_fault_error);
 	rc |= w->export_env(wc, "ELEVENLABS_BASE_URL", "{ws}");

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# The caller -> STT audio path through the agent (issue 13): the pipeline
-# phase against the reference agent, one call each way.
+# The audio paths through the agent (issue 13): the pipeline phase against
+# the reference agent, one call each way.
 #   healthy: every caller utterance reached the agent's STT stream whole
 #            (audio.caller_to_stt) and the words recognised in it are the
 #            caller's (stt.wer), with the STT stand-in in grammar mode (never
-#            told what was said);
-#   AGENT_FAULTS=drop_caller_audio (the agent loses every fifth caller
-#            frame before STT): audio.caller_to_stt fails, naming the
-#            utterance and the audio removed.
-# Takes ~90 s (two real-time calls).
+#            told what was said); every reply the TTS stand-in sent reached
+#            the caller whole (audio.tts_to_caller);
+#   AGENT_FAULTS=drop_caller_audio,drop_tts_audio (the agent loses every
+#            fifth caller frame before STT and every fifth TTS frame before
+#            the caller): audio.caller_to_stt and audio.tts_to_caller fail,
+#            each naming the utterance or reply and the audio removed.
+# Takes ~90 s (two real-time calls; 140 s on a busy machine).
 set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
@@ -44,11 +46,23 @@ check "healthy agent: each utterance found whole, with a delay, in the call's JS
 	json "$tmp/healthy.d/test_summary.json" \
 	"all(u['fraction'] > 0.98 and u['delay_ms'] is not None and u['stream'] for p in s['plugins'] for c in p['data']['calls'] for u in c['audio_path']['utterances']) and any(p['data']['calls'] for p in s['plugins'])"
 
-run dropping -s target.env.AGENT_FAULTS=drop_caller_audio
+got=$(check_of "$tmp/healthy.d" audio.tts_to_caller)
+check "healthy agent: audio.tts_to_caller passes as a target check" bash -c "[[ '${got//\'/}' == 'pass target '* ]]"
+echo "# $got"
+check "healthy agent: each TTS reply found whole in what the caller heard (up to a barge-in), with a delay" \
+	json "$tmp/healthy.d/test_summary.json" \
+	"all((u['judged_fraction'] is None and u['truncated_at_barge_in']) or (u['judged_fraction'] >= 0.95 and u['delay_ms'] is not None and u['delay_ms'] > -5) for p in s['plugins'] for c in p['data']['calls'] for u in c['tts_path']['replies']) and any(c['tts_path']['replies'] for p in s['plugins'] for c in p['data']['calls'])"
+
+run dropping -s target.env.AGENT_FAULTS=drop_caller_audio,drop_tts_audio
 got=$(check_of "$tmp/dropping.d" audio.caller_to_stt)
 check "an agent that loses a fifth of the caller's audio fails audio.caller_to_stt" \
 	bash -c "[[ '${got//\'/}' == 'fail target '* ]]"
 noted_fail pipeline audio.caller_to_stt
 echo "# $got"
 check "the failure names the audio removed" bash -c "grep -q 'ms removed' <<<'${got//\'/}'"
+got=$(check_of "$tmp/dropping.d" audio.tts_to_caller)
+check "an agent that loses a fifth of its TTS audio fails audio.tts_to_caller" \
+	bash -c "[[ '${got//\'/}' == 'fail target '* ]]"
+echo "# $got"
+check "the failure names the reply and the audio removed" bash -c "grep -q 'reply .* ms removed' <<<'${got//\'/}'"
 finish

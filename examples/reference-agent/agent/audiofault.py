@@ -1,9 +1,11 @@
 """AGENT_FAULTS=drop_caller_audio: every fifth audio frame from the caller is
-lost before speech-to-text, as a congested media bridge would lose it.  For
-vstress's own tests of its caller -> STT audio check; off by default."""
+lost before speech-to-text, as a congested media bridge would lose it.
+AGENT_FAULTS=drop_tts_audio: every fifth audio frame from TTS is lost before
+it is sent to the caller.  For vstress's own tests of its caller -> STT and
+TTS -> caller audio checks; off by default."""
 from __future__ import annotations
 
-from pipecat.frames.frames import Frame, InputAudioRawFrame
+from pipecat.frames.frames import Frame, InputAudioRawFrame, TTSAudioRawFrame
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
 
@@ -16,6 +18,21 @@ class DropCallerAudio(FrameProcessor):
     async def process_frame(self, frame: Frame, direction: FrameDirection):
         await super().process_frame(frame, direction)
         if isinstance(frame, InputAudioRawFrame) and direction == FrameDirection.DOWNSTREAM:
+            self._seen += 1
+            if self._seen % self._every == 0:
+                return
+        await self.push_frame(frame, direction)
+
+
+class DropTTSAudio(FrameProcessor):
+    def __init__(self, every: int = 5, **kwargs):
+        super().__init__(**kwargs)
+        self._every = every
+        self._seen = 0
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection):
+        await super().process_frame(frame, direction)
+        if isinstance(frame, TTSAudioRawFrame) and direction == FrameDirection.DOWNSTREAM:
             self._seen += 1
             if self._seen % self._every == 0:
                 return

@@ -227,8 +227,13 @@ class CallSession(UsageSink):
             from .audiofault import DropCallerAudio
 
             heard.append(DropCallerAudio())
+        spoken = [self.tts]
+        if s.has_fault("drop_tts_audio"):
+            from .audiofault import DropTTSAudio
+
+            spoken.append(DropTTSAudio())
         pipeline = Pipeline([
-            *heard, stt, aggregators.user(), llm, self.tts, transport.output(), aggregators.assistant(),
+            *heard, stt, aggregators.user(), llm, *spoken, transport.output(), aggregators.assistant(),
         ])
         self.worker = PipelineWorker(
             pipeline,

@@ -57,6 +57,7 @@ KNOWN_FAULTS = frozenset(
         "transfer_no_to",  # transfer_call tool: the transfer command is sent without `to`
         "no_goodbye_hangup",  # end_call tool: ignored, the agent never hangs up after goodbye
         "drop_caller_audio",  # every fifth audio frame from the caller is lost before STT
+        "drop_tts_audio",  # every fifth audio frame from TTS is lost before it is sent to the caller
         "slow_tts_request",  # wait FAULT_SLOW_TTS_REQUEST_SECONDS before every TTS request (vstress's waterfall test)
         "no_output_guard",  # speak whatever the LLM says: no check for its system prompt, secrets, JSON or length
         "half_cost",  # provider_usage rows and the cost series record half of each usage's cost

@@ -31,6 +31,10 @@ struct vs_align_opts {
 	double match;        /* 0.8 */
 	double speech_dbfs;  /* -45: quieter ref frames are not judged */
 	int dropout_ms;      /* 60 */
+	/* appended: 1 = the one unmatched speech frame right before the offset
+	 * moves on (audio inserted: the far end's playback stalled) counts as
+	 * forwarded: the stall split it, half on each side.  0 (default): not */
+	int stall_edge;
 };
 
 struct vs_align_result {

@@ -192,6 +192,13 @@ struct vs_call_result {
 	uint64_t impair_unsent;    /* held frames still queued at hang-up */
 	struct vs_call_backchannel *backchannels;
 	size_t nbackchannels;
+	/* appended: what the caller heard, as it played out (8 kHz PCM16 from
+	 * the stream start: heard[i] played at i / 8000 s; silence where nothing
+	 * played; audio the agent cleared before it played is not in it).  Only
+	 * when the call was started with keep_heard_ms; NULL otherwise. */
+	int16_t *heard;
+	size_t nheard;
+	int heard_truncated;       /* the call outlasted keep_heard_ms: the rest is not kept */
 };
 
 /* Limits on what the agent can make the caller hold (call_engine.c). */
@@ -255,6 +262,8 @@ struct vs_call_params {
 	const char *auth_token;   /* sent as x-telnyx-streaming-auth-token */
 	/* appended */
 	const char *custom_parameters_json; /* a JSON object sent as start.custom_parameters (TeXML <Parameter>s) */
+	/* appended */
+	int keep_heard_ms;        /* > 0: keep what the caller heard, at most this long (result.heard) */
 };
 
 /* Start one call: connect to stream_url, send connected + start, play the

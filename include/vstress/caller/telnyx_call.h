@@ -82,6 +82,8 @@ struct vs_tcall_cfg {
 				       * for the media leg to end, then stop it (0 = 1500) */
 	/* appended */
 	struct vs_tcall_texml tel;    /* telephony, TeXML URL, public_url mapping (zero: auto, as before) */
+	/* appended */
+	int keep_heard_ms;            /* > 0: the media leg keeps what the caller heard (media.heard) */
 };
 
 struct vs_tcall_result {

@@ -23,5 +23,8 @@ int vs_ta_speak(const char *text, const char *voice, int rate, int enc, uint8_t 
 	{"ttfa_ms", VS_OPT_DURATION, "150", "stand-in: time to first audio of a context", 0},              \
 	{"chunk_ms", VS_OPT_DURATION, chunk_def, "stand-in: audio per chunk message", 0},                  \
 	{"realtime", VS_OPT_DOUBLE, "2", "stand-in: generation speed, times real time (0: unpaced)", 0},   \
+	{"record_audio", VS_OPT_BOOL, "false",                                                             \
+	 "stand-in: keep the audio each reply sent (GET /_vstress/<plugin>/replies, /audio/{reply})", 0},  \
+	{"record_max_s", VS_OPT_DOUBLE, "300", "stand-in: the most of one reply kept, seconds", 0},       \
 	VS_OPT_STANDIN_PORT
 #endif

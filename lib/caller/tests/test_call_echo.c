@@ -132,6 +132,55 @@ static void test_latency_speech(void **state)
 	check_latency("620", "20", 1);
 }
 
+/* keep_heard_ms: the caller keeps what played, on the stream's timeline:
+ * loud where the VAD heard the agent, silent before its first reply; not
+ * kept unless asked. */
+static void test_keep_heard(void **state)
+{
+	const char *args[] = {"--reply-ms", "800", NULL};
+	struct echo_proc ep;
+	struct vs_call_script *s;
+	struct vs_call *c;
+	const struct vs_call_result *r;
+	(void)state;
+
+	assert_int_equal(echo_start(&ep, args), 0);
+	s = script("[call]\n[step.1]\ntone = 500ms\n[step.2]\nwait_reply = 3s\n");
+	r = run_call(s, &ep, &c);
+	assert_null(r->heard);
+	vs_call_free(c);
+
+	struct vs_call_params p = {.stream_url = ep.url, .keep_heard_ms = 60000};
+	assert_int_equal(vs_call_start(eng, s, &p, &c), 0);
+	assert_int_equal(vs_call_wait(c, 60000), 0);
+	r = vs_call_get_result(c);
+	assert_true(r->ok);
+	assert_non_null(r->heard);
+	assert_false(r->heard_truncated);
+	assert_true(r->nsegs >= 1);
+	/* the whole call up to its last played frame, in 20 ms frames */
+	assert_int_equal(r->nheard % 160, 0);
+	assert_true((double)r->nheard / 8 <= r->duration_ms + 20);
+	assert_true((double)r->nheard / 8 >= r->segs[0].off / 8.0);
+	double on = 0, off = 0;
+	size_t non = 0, noff = 0;
+	for (size_t i = 0; i < r->nheard; i++) {
+		double v = (double)r->heard[i] * r->heard[i];
+		if ((int64_t)i >= r->segs[0].on + 80 && (int64_t)i < r->segs[0].off - 80)
+			on += v, non++;
+		else if ((int64_t)i < r->segs[0].on - 80)
+			off += v, noff++;
+	}
+	assert_true(non > 0 && noff > 0);
+	fprintf(stderr, "  heard %zu samples; RMS %.0f in the agent's reply, %.1f before it\n", r->nheard,
+		sqrt(on / (double)non), sqrt(off / (double)noff));
+	assert_true(sqrt(on / (double)non) > 300);
+	assert_true(sqrt(off / (double)noff) < 10);
+	vs_call_free(c);
+	vs_call_script_free(s);
+	echo_stop(&ep);
+}
+
 /* A 300 ms hole inside every reply is reported as a gap of 300 ms. */
 static void test_gap(void **state)
 {
@@ -405,6 +454,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_latency_tone),  cmocka_unit_test(test_latency_speech),
 		cmocka_unit_test(test_gap),           cmocka_unit_test(test_false_trigger),
+		cmocka_unit_test(test_keep_heard),
 		cmocka_unit_test(test_clean_call_dtmf), cmocka_unit_test(test_barge_in),
 		cmocka_unit_test(test_agent_hangup),  cmocka_unit_test(test_remote_hangup),  cmocka_unit_test(test_connect_refused),
 		cmocka_unit_test(test_200_calls),
