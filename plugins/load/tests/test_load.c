@@ -445,7 +445,7 @@ static void capacity_cost_per_call(void **st)
 	assert_int_equal(fh_run(fh), VS_OK);
 	fh_dump(fh);
 	assert_check_says(fh, "capacity.found", VS_CHECK_PASS, "holds 1 concurrent calls");
-	assert_check_says(fh, "capacity.cost_per_call", VS_CHECK_PASS, "per call from the world's billing");
+	assert_check_says(fh, "capacity.cost_per_call", VS_CHECK_SKIP, "per call from the world's billing");
 	cap = json_object_get(fh_attached(fh, "summary"), "capacity");
 	calls = fh_attached(fh, "calls");
 	assert_int_equal(json_array_size(calls), 1);
