@@ -9,7 +9,11 @@ from pipecat.frames.frames import Frame, InputAudioRawFrame, TTSAudioRawFrame
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
 
-class DropCallerAudio(FrameProcessor):
+class _DropEveryNth(FrameProcessor):
+    """Drops every `every`-th downstream frame of type `kind`."""
+
+    kind: type = Frame
+
     def __init__(self, every: int = 5, **kwargs):
         super().__init__(**kwargs)
         self._every = every
@@ -17,23 +21,16 @@ class DropCallerAudio(FrameProcessor):
 
     async def process_frame(self, frame: Frame, direction: FrameDirection):
         await super().process_frame(frame, direction)
-        if isinstance(frame, InputAudioRawFrame) and direction == FrameDirection.DOWNSTREAM:
+        if isinstance(frame, self.kind) and direction == FrameDirection.DOWNSTREAM:
             self._seen += 1
             if self._seen % self._every == 0:
                 return
         await self.push_frame(frame, direction)
 
 
-class DropTTSAudio(FrameProcessor):
-    def __init__(self, every: int = 5, **kwargs):
-        super().__init__(**kwargs)
-        self._every = every
-        self._seen = 0
+class DropCallerAudio(_DropEveryNth):
+    kind = InputAudioRawFrame
 
-    async def process_frame(self, frame: Frame, direction: FrameDirection):
-        await super().process_frame(frame, direction)
-        if isinstance(frame, TTSAudioRawFrame) and direction == FrameDirection.DOWNSTREAM:
-            self._seen += 1
-            if self._seen % self._every == 0:
-                return
-        await self.push_frame(frame, direction)
+
+class DropTTSAudio(_DropEveryNth):
+    kind = TTSAudioRawFrame
