@@ -47,6 +47,20 @@ if os.environ.get("VSTRESS_FAILED_CHECKS_LOG"):
 PY
 }
 finish() { echo "1..$n"; [ "$failed" = 0 ]; }
+# Real-time calls run once, in the plain build: under a wrapper (valgrind)
+# they cannot be paced, and under the sanitizers (VSTRESS_SLOW_RUNTIME) they
+# would spend the same wall-clock minutes again to prove what the plain run
+# proved; the code they drive is under the sanitizers in its unit and fuzz
+# tests.  `realtime_once NAME WHERE` skips (TAP) there, WHERE naming that
+# coverage.  (test_hostile is the exception: hostile input is the
+# sanitizers' business, so it runs under them too.)
+realtime_once() { # NAME WHERE
+	if [ -n "${VSTRESS_WRAP:-}" ] || [ "${VSTRESS_SLOW_RUNTIME:-0}" = 1 ]; then
+		echo "ok 1 # SKIP $1: real-time calls run once, in the plain build ($2)"
+		echo "1..1"
+		exit 0
+	fi
+}
 # The suites that place real-time calls through the reference agent start
 # with `realtime_agent_suite NAME WHY`: a scratch folder in $tmp, removed at
 # exit; they skip (TAP) without the agent's venv, under a wrapper or the

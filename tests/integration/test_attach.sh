@@ -125,12 +125,16 @@ for _ in $(seq 600); do
 done
 check "agent: started outside vstress and healthy" curl -sf -o /dev/null "http://127.0.0.1:$aport/health"
 
-# 5. vstress attaches to it
+# 5. vstress attaches to it.  What attach changes is who started the agent,
+# who holds the key and where the world listens, so each call-placing phase
+# runs its shortest honest form: telnyx's signed webhook, signature and Call
+# Control checks (routing, replay and fallback are the agent's own logic,
+# proven in telnyx_test_telnyx), one pipeline call, three concurrent calls.
 t0=$(date +%s)
 vs run "${PD[@]}" "${WSET[@]}" -r "$tmp/results" --only telnyx,pipeline,load \
 	--set target.mode=attach --set "target.base_url=http://127.0.0.1:$aport" --set "target.pid=$apid" \
 	--set "vstress.telnyx_key_file=$tmp/telnyx.key" --set load.calls=3 --set load.concurrency=3 \
-	--set pipeline.adversarial_modes= \
+	--set pipeline.adversarial_modes= --set pipeline.calls=1 --set telnyx.checks=webhook,signature,callcontrol \
 	>"$tmp/run.out" 2>&1
 rc=$?
 echo "# vstress run (attach): exit $rc in $(( $(date +%s) - t0 )) s"

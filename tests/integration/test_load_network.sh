@@ -14,6 +14,7 @@ cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
 . tests/integration/loadshape/lib.sh
+realtime_once "load network" "the impairment specs and the impairer are under the sanitizers in test_impair"
 load_suite "load network"
 HELP="$HELP"'
 def imp(c):  # the call result JSON: the media leg "impairment", or None

@@ -10,12 +10,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
-if [ -n "${VSTRESS_WRAP:-}" ]; then
-	# real-time media: calls cannot be paced under valgrind
-	echo "ok 1 # SKIP shards and merge: real-time calls under a wrapper (${VSTRESS_WRAP%% *}); they run in the normal and SAN builds"
-	echo "1..1"
-	exit 0
-fi
+realtime_once "shards and merge" "the merge is under the sanitizers in test_merge and fuzz_schema"
 ECHO=${VS_ECHO_TARGET:-$BUILD/tests/echo_target}
 if [ ! -x "$ECHO" ]; then
 	echo "ok 1 # SKIP shards and merge: no echo target at $ECHO (make tests)"

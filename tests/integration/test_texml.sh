@@ -12,11 +12,8 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
-if [ "${VSTRESS_VALGRIND:-0}" = 1 ] || [[ "${VSTRESS_WRAP:-}" == *valgrind* ]]; then
-	echo "ok 1 # SKIP texml: real-time calls cannot run under valgrind"
-	echo "1..1"
-	exit 0
-fi
+[ "${VSTRESS_VALGRIND:-0}" = 1 ] && VSTRESS_WRAP=${VSTRESS_WRAP:-valgrind}
+realtime_once texml "the TeXML reader is under the sanitizers in test_texml, test_texml_call and fuzz_texml"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export HOSTILE_AGENT="$BUILD/tests/hostile_agent"

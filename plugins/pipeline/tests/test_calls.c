@@ -4,6 +4,7 @@
  * (default 3 s); 3 s of world latency on the first LLM fails turn-taking;
  * an agent recording half its cost fails cost.exact; with its output guard
  * off, an agent speaking a fooled model's canary fails adversarial.*.
+ * The tests run in this order, restarting the agent only into a fault. 
  *
  * Turn-taking bound of these tests: TURN_WITHIN, not the 2 s default.  On a
  * 2-core box the reference agent (speech-timeout end of turn) takes 1.4-1.8 s
@@ -86,13 +87,18 @@ static void llm_latency_fails_turn_taking(void **st)
 	fh_free(fh);
 }
 
-static void slow_first_reply_fails(void **st)
+/* One agent with two faults of its own, one call: a greeting delayed 4 s
+ * (AGENT_FAULTS=slow_first_reply) fails first_reply and nothing else of the
+ * call; recording half of each usage's cost (half_cost) fails cost.exact,
+ * naming the call and the provider.  (The faults touch different things, so
+ * one call shows both; the agent restarts once, not twice.) */
+static void slow_first_reply_and_half_cost_fail(void **st)
 {
 	struct fakehost *fh;
 	(void)st;
 	if (pt_realtime_elsewhere())
 		skip(); /* a timing proof: it runs in the plain build */
-	pt_agent_restart(&agent, &world, &key, "slow_first_reply", "FAULT_SLOW_FIRST_REPLY_SECONDS=4");
+	pt_agent_restart(&agent, &world, &key, "slow_first_reply,half_cost", "FAULT_SLOW_FIRST_REPLY_SECONDS=4");
 	fh = pt_host(&agent, &world, &key, "plugins/pipeline/tests/short.ini", "1");
 	assert_int_equal(fh_run(fh), VS_OK);
 	fh_dump(fh);
@@ -100,29 +106,11 @@ static void slow_first_reply_fails(void **st)
 	assert_message_has(fh, "first_reply", "> 3000 ms");
 	assert_check(fh, "calls.completed", VS_CHECK_PASS);
 	assert_check(fh, "turn.replied", VS_CHECK_PASS);
-	fh_free(fh);
-}
-
-/* An agent that records half of each usage's cost (AGENT_FAULTS=half_cost)
- * fails cost.exact, naming the call and the provider. */
-static void half_cost_fails(void **st)
-{
-	struct fakehost *fh;
-	(void)st;
-	if (pt_realtime_elsewhere())
-		skip(); /* real-time calls: the normal build */
-	pt_agent_restart(&agent, &world, &key, "half_cost", NULL);
-	fh = pt_host(&agent, &world, &key, "plugins/pipeline/tests/short.ini", "1");
-	fh_set_opt(fh, "turn_within", "60s");
-	fh_set_opt(fh, "first_reply_within", "60s");
-	assert_int_equal(fh_run(fh), VS_OK);
-	fh_dump(fh);
 	assert_check_says(fh, "cost.exact", VS_CHECK_FAIL, "call 1 (");
 	assert_message_has(fh, "cost.exact", "openai: billed ");
 	assert_message_has(fh, "cost.exact", "cartesia: billed ");
 	assert_int_equal(fh_check_subject(fh, "cost.exact"), VS_SUBJECT_TARGET);
 	fh_free(fh);
-	pt_agent_restart(&agent, &world, &key, NULL, NULL);
 }
 
 /* Plan 4.4, hermetic: the LLM stand-in plays a fooled model; the reference
@@ -161,7 +149,7 @@ static void fooled_model_guarded_then_leaks(void **st)
 	assert_check_says(fh, "adversarial.echo_system", VS_CHECK_FAIL, "the agent spoke its system prompt");
 	assert_check_says(fh, "adversarial.malformed_json", VS_CHECK_FAIL, "the agent spoke structured output");
 	fh_free(fh);
-	pt_agent_restart(&agent, &world, &key, NULL, NULL);
+	/* the agent stays unguarded: the next test restarts it with its own faults */
 }
 
 int main(void)
@@ -169,9 +157,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(healthy_agent_passes),
 		cmocka_unit_test(llm_latency_fails_turn_taking),
-		cmocka_unit_test(slow_first_reply_fails),
-		cmocka_unit_test(half_cost_fails),
-		cmocka_unit_test(fooled_model_guarded_then_leaks),
+		cmocka_unit_test(fooled_model_guarded_then_leaks), /* healthy agent first, then unguarded */
+		cmocka_unit_test(slow_first_reply_and_half_cost_fail),
 	};
 	if (getenv("PT_FILTER")) /* e.g. PT_FILTER=healthy* */
 		cmocka_set_test_filter(getenv("PT_FILTER"));
