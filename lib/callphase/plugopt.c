@@ -9,35 +9,6 @@
 
 #include "vstress/standin/worldfaults.h"
 
-int vs_popt_int(const struct vs_host *h, vs_ctx *c, const char *section, const char *key, long long *out,
-		long long min)
-{
-	if (h->opt_int(c, key, out) < 0)
-		return -1;
-	if (*out < min) {
-		h->reason(c, "[%s] %s = %lld: must be at least %lld", section, key, *out, min);
-		return -1;
-	}
-	return 0;
-}
-
-int vs_popt_ms(const struct vs_host *h, vs_ctx *c, const char *section, const char *key, long long *out)
-{
-	if (h->opt_ms(c, key, out) < 0)
-		return -1;
-	if (*out < 0) {
-		h->reason(c, "[%s] %s: negative duration", section, key);
-		return -1;
-	}
-	return 0;
-}
-
-const char *vs_popt_str(const struct vs_host *h, vs_ctx *c, const char *key)
-{
-	const char *v = h->opt(c, key);
-	return v ? v : "";
-}
-
 void vs_popt_url(char *out, size_t len, const char *base, const char *path)
 {
 	size_t ul = strlen(base);

@@ -2,7 +2,9 @@
 #include "api.h"
 
 #include <vstress/callphase/calltarget.h>
+#include <vstress/callphase/optbind.h>
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,14 +68,6 @@ const struct vs_option api_options[] = {
 	{0},
 };
 
-static int str_opt(struct api *a, const char *key, char **out)
-{
-	const char *v = a->h->opt(a->c, key);
-	/* the core has already interpolated ${VAR} in values and defaults */
-	*out = strdup(v ? v : "");
-	return *out ? 0 : -1;
-}
-
 static int split_list(const char *v, char ***out, size_t *n)
 {
 	char *copy = strdup(v ? v : ""), *save = NULL, *t;
@@ -105,14 +99,6 @@ out:
 	return rc;
 }
 
-static int pos(struct api *a, const char *key, long long v, long long min)
-{
-	if (v >= min)
-		return 0;
-	a->h->reason(a->c, "[api] %s = %lld: must be >= %lld", key, v, min);
-	return -1;
-}
-
 /* rate_pace: a list of constant / poisson (at most 8). */
 static int paces_ok(struct api *a)
 {
@@ -135,61 +121,36 @@ static int paces_ok(struct api *a)
 	return 0;
 }
 
+#define S(k, f) {k, VS_POPT_STR, offsetof(struct api, f), 0}
+#define I(k, f, min) {k, VS_POPT_INT, offsetof(struct api, f), min}
+#define MS(k, f, min) {k, VS_POPT_MS, offsetof(struct api, f), min}
+/* every option with a default in api_options: the table's default is the value */
+static const struct vs_popt_bind api_binds[] = {
+	{"base_url", VS_POPT_STRIP, offsetof(struct api, base), 0},
+	S("rate_pace", rl_paces), S("health_path", health_path), S("health_body", health_body),
+	S("login_path", login_path), S("login_body", login_body), S("username", username), S("password", password),
+	S("token_field", token_field), S("verify_path", verify_path), S("logout_path", logout_path),
+	S("protected_path", protected_path), S("cleanup_path", cleanup_path), S("openapi_path", openapi_path),
+	S("rate_limit_path", rl_path),
+	I("health_status", health_status, VS_POPT_ANY), I("unauthorized_status", unauth_status, VS_POPT_ANY),
+	MS("session_ttl", ttl_ms, 0), MS("max_wait", max_wait_ms, 0), MS("request_timeout", req_timeout_ms, 1),
+	I("max_body", max_body, 1), I("rate_limit_per_minute", rl_limit, 1), I("rate_limit_extra", rl_extra, 1),
+	I("concurrency", rl_concurrency, 1), MS("rate_window", rl_window_ms, 0),
+	{"pace", VS_POPT_DOUBLE, offsetof(struct api, pace), 1},
+	I("rate_rpm", rl_rpm, 1), MS("rate_duration", rl_duration_ms, 0), MS("rate_health_every", rl_health_every_ms, 1),
+	{0},
+};
+
 int api_conf_load(struct api *a)
 {
-	const struct vs_host *h = a->h;
-	vs_ctx *c = a->c;
-	size_t n;
+	int rc = vs_popt_read(a->h, a->c, "api", api_binds, a);
 
-	a->health_status = 200;
-	a->unauth_status = 401;
-	a->ttl_ms = 3600000;
-	a->max_wait_ms = 30000;
-	a->req_timeout_ms = 10000;
-	a->max_body = 1 << 20;
-	a->rl_limit = 200;
-	a->rl_extra = 20;
-	a->rl_concurrency = 10;
-	a->rl_window_ms = 60000;
-	a->pace = 50;
-	a->rl_rpm = 200;
-	a->rl_duration_ms = 15000;
-	a->rl_health_every_ms = 2000;
-	if (str_opt(a, "rate_pace", &a->rl_paces) || str_opt(a, "base_url", &a->base) || str_opt(a, "health_path", &a->health_path) ||
-	    str_opt(a, "health_body", &a->health_body) || str_opt(a, "login_path", &a->login_path) ||
-	    str_opt(a, "login_body", &a->login_body) || str_opt(a, "username", &a->username) ||
-	    str_opt(a, "password", &a->password) || str_opt(a, "token_field", &a->token_field) ||
-	    str_opt(a, "verify_path", &a->verify_path) || str_opt(a, "logout_path", &a->logout_path) ||
-	    str_opt(a, "protected_path", &a->protected_path) || str_opt(a, "cleanup_path", &a->cleanup_path) ||
-	    str_opt(a, "openapi_path", &a->openapi_path) || str_opt(a, "rate_limit_path", &a->rl_path))
+	if (rc != VS_OK)
+		return rc;
+	if (split_list(a->h->opt(a->c, "exclude"), &a->exclude, &a->nexclude))
 		return VS_ERROR;
-	if (split_list(h->opt(c, "exclude"), &a->exclude, &a->nexclude))
-		return VS_ERROR;
-	n = strlen(a->base);
-	while (n && a->base[n - 1] == '/')
-		a->base[--n] = '\0';
-	if (h->opt_int(c, "health_status", &a->health_status) < 0 ||
-	    h->opt_int(c, "unauthorized_status", &a->unauth_status) < 0 ||
-	    h->opt_ms(c, "session_ttl", &a->ttl_ms) < 0 || h->opt_ms(c, "max_wait", &a->max_wait_ms) < 0 ||
-	    h->opt_ms(c, "request_timeout", &a->req_timeout_ms) < 0 || h->opt_int(c, "max_body", &a->max_body) < 0 ||
-	    h->opt_int(c, "rate_limit_per_minute", &a->rl_limit) < 0 ||
-	    h->opt_int(c, "rate_limit_extra", &a->rl_extra) < 0 || h->opt_int(c, "concurrency", &a->rl_concurrency) < 0 ||
-	    h->opt_ms(c, "rate_window", &a->rl_window_ms) < 0 || h->opt_double(c, "pace", &a->pace) < 0 ||
-	    h->opt_int(c, "rate_rpm", &a->rl_rpm) < 0 || h->opt_ms(c, "rate_duration", &a->rl_duration_ms) < 0 ||
-	    h->opt_ms(c, "rate_health_every", &a->rl_health_every_ms) < 0)
+	if (paces_ok(a))
 		return VS_ECONFIG;
-	if (pos(a, "rate_rpm", a->rl_rpm, 1) || pos(a, "rate_duration", a->rl_duration_ms, 0) ||
-	    pos(a, "rate_health_every", a->rl_health_every_ms, 1) || paces_ok(a))
-		return VS_ECONFIG;
-	if (pos(a, "request_timeout", a->req_timeout_ms, 1) || pos(a, "max_body", a->max_body, 1) ||
-	    pos(a, "rate_limit_per_minute", a->rl_limit, 1) || pos(a, "rate_limit_extra", a->rl_extra, 1) ||
-	    pos(a, "concurrency", a->rl_concurrency, 1) || pos(a, "rate_window", a->rl_window_ms, 0) ||
-	    pos(a, "session_ttl", a->ttl_ms, 0))
-		return VS_ECONFIG;
-	if (!(a->pace > 0)) {
-		h->reason(c, "[api] pace = %g: must be > 0", a->pace);
-		return VS_ECONFIG;
-	}
 	if (a->rl_concurrency > 256)
 		a->rl_concurrency = 256;
 	return VS_OK;
@@ -197,13 +158,7 @@ int api_conf_load(struct api *a)
 
 void api_conf_free(struct api *a)
 {
-	char **strs[] = {&a->base,        &a->health_path,  &a->health_body,    &a->login_path, &a->login_body,
-			 &a->username,    &a->password,     &a->token_field,    &a->verify_path, &a->logout_path,
-			 &a->protected_path, &a->cleanup_path, &a->openapi_path, &a->rl_path, &a->rl_paces};
-	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
-		free(*strs[i]);
-		*strs[i] = NULL;
-	}
+	vs_popt_free(api_binds, a);
 	for (size_t i = 0; i < a->nexclude; i++)
 		free(a->exclude[i]);
 	free(a->exclude);

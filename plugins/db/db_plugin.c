@@ -2,7 +2,10 @@
  * (stress-test plan Phases 2, 7.2 and 10.3). */
 #include "db.h"
 
+#include <vstress/callphase/optbind.h>
 #include <vstress/callphase/scratch.h>
+
+#include <stddef.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,21 +67,18 @@ static const struct vs_option db_options[] = {
 	{0},
 };
 
-static int read_int(struct db *d, const char *key, long long *v, long long min)
-{
-	if (d->h->opt_int(d->c, key, v) < 0)
-		return -1;
-	if (*v < min) {
-		db_reason(d, "[db] %s = %lld: must be >= %lld", key, *v, min);
-		return -1;
-	}
-	return 0;
-}
-
-static int read_ms(struct db *d, const char *key, long long *v)
-{
-	return d->h->opt_ms(d->c, key, v) < 0 ? -1 : 0;
-}
+#define I(k, f, min) {k, VS_POPT_INT, offsetof(struct db, f), min}
+#define MS(k, f) {k, VS_POPT_MS, offsetof(struct db, f), 0}
+/* the numbers: every option here has its default in db_options */
+static const struct vs_popt_bind db_binds[] = {
+	MS("connect_timeout", connect_timeout_ms), I("storm_connections", storm_n, 0), MS("storm_hold_min", hold_min_ms),
+	MS("storm_hold_max", hold_max_ms), MS("recovery_timeout", recovery_ms), I("write_concurrency", write_k, 1),
+	I("mixed_concurrency", mixed_k, 1), MS("mixed_duration", mixed_ms), I("mixed_update_rows", mixed_update_rows, 0),
+	I("mixed_update_pool", mixed_update_pool, 0),
+	/* no default: -1 (unset) stays */
+	I("target_pool_min", pool_min, VS_POPT_ANY), I("target_pool_max", pool_max, VS_POPT_ANY),
+	{0},
+};
 
 static char *dup_opt(struct db *d, const char *key)
 {
@@ -119,7 +119,7 @@ static int setup_table(struct db *d, struct wtable *t, const char *label, const 
 	t->marker = dup_opt(d, key);
 	if (!t->table || !t->key || !t->marker)
 		return -1;
-	if (read_int(d, rows_key, &t->rows, 0))
+	if (vs_popt_int(d->h, d->c, "db", rows_key, &t->rows, 0))
 		return -1;
 	snprintf(key, sizeof(key), "%s_columns", label);
 	spec = d->h->opt(d->c, key);
@@ -184,22 +184,7 @@ static int db_setup(const struct vs_host *h, vs_ctx *c, void **state)
 		return VS_ERROR;
 	if (read_scratch(d) != 0)
 		goto out;
-	d->connect_timeout_ms = 5000;
-	d->storm_n = 50;
-	d->hold_min_ms = 10;
-	d->hold_max_ms = 200;
-	d->recovery_ms = 5000;
-	d->write_k = d->mixed_k = 8;
-	d->mixed_ms = 5000;
-	d->mixed_update_rows = 2;
-	if (read_ms(d, "connect_timeout", &d->connect_timeout_ms) || read_int(d, "storm_connections", &d->storm_n, 0) ||
-	    read_ms(d, "storm_hold_min", &d->hold_min_ms) || read_ms(d, "storm_hold_max", &d->hold_max_ms) ||
-	    read_ms(d, "recovery_timeout", &d->recovery_ms) || read_int(d, "write_concurrency", &d->write_k, 1) ||
-	    read_int(d, "mixed_concurrency", &d->mixed_k, 1) || read_ms(d, "mixed_duration", &d->mixed_ms) ||
-	    read_int(d, "mixed_update_rows", &d->mixed_update_rows, 0) ||
-	    read_int(d, "mixed_update_pool", &d->mixed_update_pool, 0))
-		goto out;
-	if (h->opt_int(c, "target_pool_min", &d->pool_min) < 0 || h->opt_int(c, "target_pool_max", &d->pool_max) < 0)
+	if (vs_popt_read(h, c, "db", db_binds, d) != VS_OK)
 		goto out;
 	if (d->hold_max_ms < d->hold_min_ms) {
 		db_reason(d, "[db] storm_hold_max (%lld ms) < storm_hold_min (%lld ms)", d->hold_max_ms, d->hold_min_ms);

@@ -1,7 +1,8 @@
 /* Option reading that the call-placing plugins (pipeline, load, resources,
- * errors) share: an interruptible sleep, bounded integers and durations with a reason naming the
- * section and key, URLs joined from base + path, and the caller scripts of
- * a comma-separated list, loaded (and rendered) once. */
+ * errors) share: an interruptible sleep, URLs joined from base + path, the
+ * caller scripts of a comma-separated list, loaded (and rendered) once, the
+ * test tenant; and (optbind.h, which any plugin may use alone) the option
+ * table binding and bounded integers and durations. */
 #ifndef VSTRESS_UTIL_PLUGOPT_H
 #define VSTRESS_UTIL_PLUGOPT_H
 
@@ -11,14 +12,8 @@
 #include "vstress/caller/call.h"
 #include "vstress/caller/telnyx_call.h"
 
-/* opt_int(key) >= min, else a reason "[section] key = v: must be at least
- * min"; 0 or -1 (the host's own reason for a malformed value). */
-int vs_popt_int(const struct vs_host *h, vs_ctx *c, const char *section, const char *key, long long *out,
-		long long min);
-/* opt_ms(key) >= 0; 0 or -1 with a reason. */
-int vs_popt_ms(const struct vs_host *h, vs_ctx *c, const char *section, const char *key, long long *out);
-/* The option's value, "" when unset. */
-const char *vs_popt_str(const struct vs_host *h, vs_ctx *c, const char *key);
+#include "vstress/callphase/optbind.h"
+
 /* base (trailing slashes dropped) + "/" + path; "" when path is "". */
 void vs_popt_url(char *out, size_t len, const char *base, const char *path);
 /* The scripts of the comma list in option `key`, appended to *scripts
