@@ -9,14 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const CHECKS[] = {"db.alive",     "db.health_degraded", "db.outage_call",
+static const char *const DB_CHECKS[] = {"db.alive",     "db.health_degraded", "db.outage_call",
 				     "db.recovered", "db.call_after",      "db.logged"};
-#define NCHECKS (sizeof(CHECKS) / sizeof(CHECKS[0]))
+#define NCHECKS (sizeof(DB_CHECKS) / sizeof(DB_CHECKS[0]))
 
-static void skip_all(struct er *e, const char *why)
+static void db_skip_all(struct er *e, const char *why)
 {
 	for (size_t i = 0; i < NCHECKS; i++)
-		e->h->check(e->c, CHECKS[i], VS_CHECK_SKIP, "%s", why);
+		e->h->check(e->c, DB_CHECKS[i], VS_CHECK_SKIP, "%s", why);
 	e->h->log(e->c, VS_LOG_WARN, "db scenario skipped: %s", why);
 }
 
@@ -105,6 +105,37 @@ static int prerequisites(struct er *e, char *why, size_t len)
 	return ok ? 0 : -1;
 }
 
+/* The verdicts below take the scenario's measurements as arguments, so a
+ * test can feed them crafted ones (plugins/errors/tests/test_verdicts.c). */
+
+/* er_alive before and after the outage: 1 alive, 0 gone, -1 no PID. */
+static void check_alive(struct er *e, int alive_during, int alive_after)
+{
+	if (alive_during < 0)
+		e->h->check(e->c, "db.alive", VS_CHECK_SKIP, "no target PID (target_pid): cannot tell");
+	else
+		e->h->check(e->c, "db.alive", alive_during && alive_after ? VS_CHECK_PASS : VS_CHECK_FAIL,
+			    "target process %d %s during the outage, %s after it", (int)e->t.pid,
+			    alive_during ? "alive" : "GONE", alive_after ? "alive" : "GONE");
+}
+
+/* rec_ms: /health ok again this long after the fault's removal, -1 never (within recover). */
+static void check_recovered(struct er *e, double rec_ms, long long recover)
+{
+	if (rec_ms < 0)
+		e->h->check(e->c, "db.recovered", VS_CHECK_FAIL, "/health not %s within %lld ms of the fault's removal",
+			    er_str(e, "ok_value"), recover);
+	else
+		e->h->check_value(e->c, "db.recovered", rec_ms, VS_LE, (double)recover, "ms");
+}
+
+static void check_call_after(struct er *e, const struct er_call *after)
+{
+	char why[300];
+	int ok = er_call_normal(after, why, sizeof(why));
+	e->h->check(e->c, "db.call_after", ok ? VS_CHECK_PASS : VS_CHECK_FAIL, "%s", why);
+}
+
 static void check_outage_call(struct er *e, const struct er_call *oc)
 {
 	char acts[200] = "";
@@ -188,14 +219,14 @@ void er_db_scenario(struct er *e)
 	struct probes before = {0};
 
 	if (prerequisites(e, why, sizeof(why)) != 0) {
-		skip_all(e, why);
+		db_skip_all(e, why);
 		return;
 	}
 	probe(e, &before, &is_ok);
 	if (!is_ok) {
 		snprintf(why, sizeof(why), "/health is not %s=%s before the outage (%s)", er_str(e, "degraded_field"),
 			 er_str(e, "ok_value"), before.noanswer ? "no answer" : before.first_other);
-		skip_all(e, why);
+		db_skip_all(e, why);
 		return;
 	}
 	if (*e->t.db_url && !(since = er_db_now(e, err, sizeof(err))))
@@ -208,7 +239,7 @@ void er_db_scenario(struct er *e)
 	if (er_fault_on(e, er_str(e, "db_fault_target"), er_str(e, "db_fault"), err, sizeof(err)) != 0) {
 		snprintf(why, sizeof(why), "could not inject the outage: %s", err);
 		free(since);
-		skip_all(e, why);
+		db_skip_all(e, why);
 		return;
 	}
 	t0 = e->h->now_ns();
@@ -246,12 +277,7 @@ void er_db_scenario(struct er *e)
 		  "recovery %.0f ms",
 		  elapsed / 1e3, p.n, p.degraded, p.ok, p.noanswer, p.other, p.max_ms, rec_ms);
 
-	if (alive_during < 0)
-		e->h->check(e->c, "db.alive", VS_CHECK_SKIP, "no target PID (target_pid): cannot tell");
-	else
-		e->h->check(e->c, "db.alive", alive_during && alive_after ? VS_CHECK_PASS : VS_CHECK_FAIL,
-			    "target process %d %s during the outage, %s after it", (int)e->t.pid,
-			    alive_during ? "alive" : "GONE", alive_after ? "alive" : "GONE");
+	check_alive(e, alive_during, alive_after);
 	if (p.noanswer || p.other || !p.degraded)
 		e->h->check(e->c, "db.health_degraded", VS_CHECK_FAIL,
 			    "%d /health probes during the outage: %d %s=%s, %d unanswered, %d other%s%s%s", p.n, p.degraded,
@@ -262,18 +288,13 @@ void er_db_scenario(struct er *e)
 			    "%d /health probes during the outage: %d %s=%s, %d still %s (slowest %.0f ms)", p.n, p.degraded,
 			    er_str(e, "degraded_field"), er_str(e, "degraded_value"), p.ok, er_str(e, "ok_value"), p.max_ms);
 	check_outage_call(e, &oc);
-	if (rec_ms < 0)
-		e->h->check(e->c, "db.recovered", VS_CHECK_FAIL, "/health not %s within %lld ms of the fault's removal",
-			    er_str(e, "ok_value"), recover);
-	else
-		e->h->check_value(e->c, "db.recovered", rec_ms, VS_LE, (double)recover, "ms");
+	check_recovered(e, rec_ms, recover);
 	if (rec_ms < 0) {
 		e->h->check(e->c, "db.call_after", VS_CHECK_SKIP, "the target did not recover");
 	} else {
 		er_sleep_ms(e, e->pause_ms);
 		er_call(e, e->script, "after-outage", &after);
-		e->h->check(e->c, "db.call_after", er_call_normal(&after, why, sizeof(why)) ? VS_CHECK_PASS : VS_CHECK_FAIL,
-			    "%s", why);
+		check_call_after(e, &after);
 		if (er_call_normal(&after, why, sizeof(why))) { /* the baseline of the LLM scenarios */
 			int r, t;
 			double sum, max;

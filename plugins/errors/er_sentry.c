@@ -14,12 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const CHECKS[] = {"sentry.db_outage", "sentry.all_providers_failed"};
+static const char *const SENTRY_CHECKS[] = {"sentry.db_outage", "sentry.all_providers_failed"};
 
 static void skip_all(struct er *e, const char *why)
 {
 	for (size_t i = 0; i < 2; i++)
-		e->h->check(e->c, CHECKS[i], VS_CHECK_SKIP, "%s", why);
+		e->h->check(e->c, SENTRY_CHECKS[i], VS_CHECK_SKIP, "%s", why);
 	e->h->log(e->c, VS_LOG_WARN, "sentry scenario skipped: %s", why);
 }
 
@@ -144,10 +144,10 @@ void er_sentry_scenario(struct er *e)
 	}
 	/* 1. the db scenario's outage call */
 	if (!e->db_outage_call[0])
-		e->h->check(e->c, CHECKS[0], VS_CHECK_SKIP, "the db scenario placed no outage call (scenarios = %s)",
+		e->h->check(e->c, SENTRY_CHECKS[0], VS_CHECK_SKIP, "the db scenario placed no outage call (scenarios = %s)",
 			    er_str(e, "scenarios"));
 	else
-		expect_event(e, CHECKS[0], e->db_outage_call, er_str(e, "sentry_db_tags"));
+		expect_event(e, SENTRY_CHECKS[0], e->db_outage_call, er_str(e, "sentry_db_tags"));
 	/* 2. every LLM down for one call */
 	n = vs_split_list(er_str(e, "sentry_llm_standins"), &names);
 	for (i = 0; i < n; i++)
@@ -155,15 +155,15 @@ void er_sentry_scenario(struct er *e)
 			break;
 	free(names);
 	if (i < n) {
-		e->h->check(e->c, CHECKS[1], VS_CHECK_SKIP, "could not inject the fault: %s", err);
+		e->h->check(e->c, SENTRY_CHECKS[1], VS_CHECK_SKIP, "could not inject the fault: %s", err);
 		goto out;
 	}
 	er_call(e, e->key_script, "sentry-all-llms-down", &c);
 	er_faults_off(e);
 	if (!c.r.call_control_id[0])
-		e->h->check(e->c, CHECKS[1], VS_CHECK_FAIL, "the call with every LLM down was not placed");
+		e->h->check(e->c, SENTRY_CHECKS[1], VS_CHECK_FAIL, "the call with every LLM down was not placed");
 	else
-		expect_event(e, CHECKS[1], c.r.call_control_id, er_str(e, "sentry_llm_tags"));
+		expect_event(e, SENTRY_CHECKS[1], c.r.call_control_id, er_str(e, "sentry_llm_tags"));
 	json_object_set_new(e->data, "sentry", json_pack("{s:s,s:o}", "outage_call", e->db_outage_call, "all_llms_down_call",
 							 er_call_json(&c)));
 	er_call_clear(&c);

@@ -89,7 +89,7 @@ static void tsum_calls(const struct er_call *calls, int n, struct tsum *s)
 	}
 }
 
-static void check_fallback(struct er *e, const struct tsnap *a, const struct tsnap *b)
+static void tts_check_fallback(struct er *e, const struct tsnap *a, const struct tsnap *b)
 {
 	const char *st = er_str(e, "tts_standin"), *fb = er_str(e, "tts_fallback_standins");
 	if (!a->world_ok || !b->world_ok)
@@ -130,6 +130,48 @@ static void check_gaps(struct er *e, const struct tsum *s)
 			    "longest gap inside the agent's speech %.0f ms (limit %lld ms; 0: none over the call engine's "
 			    "gap threshold); caller turns replied after %.0f ms on average, the slowest %.0f ms",
 			    s->max_gap, max_gap, mean, s->max_turn);
+}
+
+/* seen_open: the breaker was seen open after one of the n calls (at most max). */
+static void check_breaker_opened(struct er *e, int seen_open, int n, long long max, const struct tsnap *a,
+				 const struct tsnap *b)
+{
+	if (seen_open)
+		e->h->check(e->c, "tts.breaker_opened", VS_CHECK_PASS, "opened during call %d of at most %lld: %s{%s} %.0f -> %.0f",
+			    n, max, er_sig(e, "breaker_transitions"), er_str(e, "tts_breaker_open_labels"), a->opens,
+			    b->opens);
+	else if (!b->state_p && !b->opens_p) {
+		char w1[700], w2[700];
+		e->h->check(e->c, "tts.breaker_opened", VS_CHECK_SKIP, "no evidence source: %s, with {%s}; %s",
+			    er_sig_why(e, "breaker_state", w1, sizeof(w1)), er_str(e, "tts_breaker_labels"),
+			    er_sig_why(e, "breaker_transitions", w2, sizeof(w2)));
+	}
+	else
+		e->h->check(e->c, "tts.breaker_opened", VS_CHECK_FAIL, "never opened over %d call%s (%.0f refused requests to %s)",
+			    n, n == 1 ? "" : "s", b->primary - a->primary, er_str(e, "tts_standin"));
+}
+
+/* The recovery's verdict: a (before the call after the fault) and b (after
+ * it) snapshots, waited ms since the fault's removal, c the call (not made
+ * when the breaker is still open). */
+static void tts_check_recovered(struct er *e, const struct tsnap *a, const struct tsnap *b, double waited,
+			    double open_value, const struct er_call *c)
+{
+	const char *vc = er_str(e, "tts_voiced_counter");
+	char why[300];
+
+	if (a->state_p && a->state == open_value) {
+		e->h->check(e->c, "tts.recovered", VS_CHECK_FAIL, "%s{%s} still open %.1f s after the fault's removal",
+			    er_sig(e, "breaker_state"), er_str(e, "tts_breaker_labels"), waited / 1e3);
+		return;
+	}
+	if (!er_call_normal(c, why, sizeof(why)))
+		e->h->check(e->c, "tts.recovered", VS_CHECK_FAIL, "the call after the fault: %s", why);
+	else
+		e->h->check(e->c, "tts.recovered", b->voiced > a->voiced ? VS_CHECK_PASS : VS_CHECK_FAIL,
+			    "breaker %s %.1f s after the fault's removal%s; the call after it: %s %.1f -> %.1f (%.0f requests)",
+			    !a->state_p ? "state unknown" : a->state == 0 ? "CLOSED" : "not open", waited / 1e3,
+			    e->tts_opened ? "" : " (it had not opened)", vc, a->voiced, b->voiced, b->primary - a->primary);
 }
 
 void er_tts_scenario(struct er *e)
@@ -190,22 +232,10 @@ void er_tts_scenario(struct er *e)
 			    n, n == 1 ? "" : "s", s.replied, s.turns);
 	else
 		e->h->check(e->c, "tts.replies", VS_CHECK_FAIL, "%d of %d calls heard every reply: %s", s.good, s.n, s.why);
-	check_fallback(e, &a, &b);
+	tts_check_fallback(e, &a, &b);
 	check_failover(e, &a, &b);
 	check_gaps(e, &s);
-	if (seen_open)
-		e->h->check(e->c, "tts.breaker_opened", VS_CHECK_PASS, "opened during call %d of at most %lld: %s{%s} %.0f -> %.0f",
-			    n, max, er_sig(e, "breaker_transitions"), er_str(e, "tts_breaker_open_labels"), a.opens,
-			    b.opens);
-	else if (!b.state_p && !b.opens_p) {
-		char w1[700], w2[700];
-		e->h->check(e->c, "tts.breaker_opened", VS_CHECK_SKIP, "no evidence source: %s, with {%s}; %s",
-			    er_sig_why(e, "breaker_state", w1, sizeof(w1)), er_str(e, "tts_breaker_labels"),
-			    er_sig_why(e, "breaker_transitions", w2, sizeof(w2)));
-	}
-	else
-		e->h->check(e->c, "tts.breaker_opened", VS_CHECK_FAIL, "never opened over %d call%s (%.0f refused requests to %s)",
-			    n, n == 1 ? "" : "s", b.primary - a.primary, er_str(e, "tts_standin"));
+	check_breaker_opened(e, seen_open, n, max, &a, &b);
 	e->tts_opened = seen_open;
 	arr = json_array();
 	for (int i = 0; i < n; i++) {
@@ -231,8 +261,6 @@ void er_tts_recovery(struct er *e)
 	struct tsnap a, b;
 	struct er_call c = {0};
 	const char *st = er_str(e, "tts_standin"), *vc = er_str(e, "tts_voiced_counter");
-	char why[300];
-	int normal;
 
 	if (!e->tts_pending)
 		return;
@@ -250,20 +278,12 @@ void er_tts_recovery(struct er *e)
 		return;
 	}
 	if (a.state_p && a.state == open_value) {
-		e->h->check(e->c, "tts.recovered", VS_CHECK_FAIL, "%s{%s} still open %.1f s after the fault's removal",
-			    er_sig(e, "breaker_state"), er_str(e, "tts_breaker_labels"), waited / 1e3);
+		tts_check_recovered(e, &a, &a, waited, open_value, &c);
 		return;
 	}
 	er_call(e, e->key_script, "tts-recovery", &c);
 	tsnap_take(e, &b);
-	normal = er_call_normal(&c, why, sizeof(why));
-	if (!normal)
-		e->h->check(e->c, "tts.recovered", VS_CHECK_FAIL, "the call after the fault: %s", why);
-	else
-		e->h->check(e->c, "tts.recovered", b.voiced > a.voiced ? VS_CHECK_PASS : VS_CHECK_FAIL,
-			    "breaker %s %.1f s after the fault's removal%s; the call after it: %s %.1f -> %.1f (%.0f requests)",
-			    !a.state_p ? "state unknown" : a.state == 0 ? "CLOSED" : "not open", waited / 1e3,
-			    e->tts_opened ? "" : " (it had not opened)", vc, a.voiced, b.voiced, b.primary - a.primary);
+	tts_check_recovered(e, &a, &b, waited, open_value, &c);
 	json_object_set_new(json_object_get(e->data, "tts"), "recovery_wait_ms", json_real(waited));
 	er_call_clear(&c);
 }
