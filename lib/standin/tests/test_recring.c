@@ -104,11 +104,11 @@ static void test_off(void **state)
 static void test_slot_picking(void **state)
 {
 	(void)state;
+	dropped = 0;
+	record_audio = "on";
+	struct vs_world w = world();
 	struct rec recs[3] = {0};
 	struct vs_recring ring = VS_RECRING(recs);
-	struct vs_world w = world();
-	record_audio = "on";
-	dropped = 0;
 	struct rec *r[3];
 	for (int i = 0; i < 3; i++) {
 		r[i] = vs_recring_open(&ring, &w, NULL, 8000);
@@ -196,11 +196,7 @@ static void test_wav(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_off),
-		cmocka_unit_test(test_slot_picking),
-		cmocka_unit_test(test_room_and_text),
-		cmocka_unit_test(test_wav),
-	};
+	const struct CMUnitTest tests[] = {cmocka_unit_test(test_off), cmocka_unit_test(test_slot_picking),
+					   cmocka_unit_test(test_room_and_text), cmocka_unit_test(test_wav)};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
