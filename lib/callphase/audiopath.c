@@ -8,6 +8,7 @@
 #include "vstress/audio/align.h"
 #include "vstress/audio/speechq.h"
 #include "vstress/audio/ulaw.h"
+#include "vstress/callphase/alignjson.h"
 #include "vstress/callphase/audiopath.h"
 #include "vstress/callphase/recfetch.h"
 
@@ -120,12 +121,7 @@ static json_t *one_utterance(const struct vs_call_step *st, size_t step, const c
 		return u;
 	}
 	json_object_set_new(u, "stream", json_string(in->id));
-	json_object_set_new(u, "fraction", json_real(best.fraction));
-	json_object_set_new(u, "dropouts", json_integer(best.dropouts));
-	json_object_set_new(u, "longest_dropout_ms", json_integer(best.longest_dropout_ms));
-	json_object_set_new(u, "removed_ms", json_integer(best.removed_ms));
-	json_object_set_new(u, "inserted_ms", json_integer(best.inserted_ms));
-	json_object_set_new(u, "gain_db", json_real(best.gain_db));
+	vs_align_json(u, &best);
 	/* where the speech's last sample sits in the stream, as the stream's
 	 * own clock has it (the agent forwards in real time from its start) */
 	/* (only for a stream whose clock still matches ours: audio removed or

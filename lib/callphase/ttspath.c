@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "vstress/audio/align.h"
+#include "vstress/callphase/alignjson.h"
 #include "vstress/callphase/recfetch.h"
 #include "vstress/callphase/ttspath.h"
 
@@ -96,12 +97,7 @@ static json_t *judge_window(const int16_t *ref, size_t nref, double sent_ms, con
 		json_object_set_new(o, "why", json_string(err));
 		a.forwarded = 0;
 	}
-	json_object_set_new(o, "fraction", json_real(a.fraction));
-	json_object_set_new(o, "removed_ms", json_integer(a.removed_ms));
-	json_object_set_new(o, "dropouts", json_integer(a.dropouts));
-	json_object_set_new(o, "longest_dropout_ms", json_integer(a.longest_dropout_ms));
-	json_object_set_new(o, "inserted_ms", json_integer(a.inserted_ms));
-	json_object_set_new(o, "gain_db", json_real(a.gain_db));
+	vs_align_json(o, &a);
 	/* where ref's first sample played (got[i + offset] holds ref[i]);
 	 * a reply never heard would have played from when it went out */
 	double first = a.forwarded ? (double)((long)win0 + a.offset) * 1000 / TP_RATE : sent_ms;
