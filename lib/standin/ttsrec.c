@@ -104,10 +104,11 @@ static int h_replies(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, v
 			continue;
 		json_array_append_new(
 			a, json_pack("{s:s,s:s,s:I,s:I,s:I,s:i,s:i,s:s,s:f,s:s,s:b,s:b,s:s?}", "reply", r->reply, "context",
-				     r->context, "order", (json_int_t)r->slot.order, "start_ns", (json_int_t)r->slot.start_ns,
-				     "end_ns", (json_int_t)r->end_ns, "rate", 8000, "sent_rate", r->rate, "encoding",
-				     r->encoding, "seconds", (double)r->slot.n / r->rate, "text", r->slot.text ? r->slot.text : "",
-				     "truncated", r->slot.truncated, "closed", r->slot.closed, "ended",
+				     r->context, "order", (json_int_t)r->slot.order, "start_ns",
+				     (json_int_t)r->slot.start_ns, "end_ns", (json_int_t)r->end_ns, "rate", 8000,
+				     "sent_rate", r->rate, "encoding", r->encoding, "seconds", (double)r->slot.n / r->rate,
+				     "text", r->slot.text ? r->slot.text : "", "truncated", r->slot.truncated, "closed",
+				     r->slot.closed, "ended",
 				     r->slot.closed ? r->ended : NULL));
 	}
 	return w->resp_json_steal(rs, 200, json_pack("{s:o,s:b}", "replies", a, "recording", vs_recring_on(w, wc)));

@@ -32,7 +32,8 @@ struct vs_recring {
 };
 
 /* A ring over a static array of slot structs. */
-#define VS_RECRING(array) {.slots = (array), .keep = sizeof(array) / sizeof *(array), .size = sizeof *(array), .next_order = 1}
+#define VS_RECRING(array)                                                                                  \
+	{.slots = (array), .keep = sizeof(array) / sizeof *(array), .size = sizeof *(array), .next_order = 1}
 
 /* The stand-in's `record_audio` is on (true, yes, on, 1). */
 int vs_recring_on(const struct vs_world *w, vs_wctx *wc);
