@@ -8,12 +8,9 @@
 #include "vstress/audio/align.h"
 #include "vstress/audio/speechq.h"
 #include "vstress/audio/ulaw.h"
-#include "vstress/audio/wav.h"
+#include "vstress/callphase/alignjson.h"
 #include "vstress/callphase/audiopath.h"
-#include "vstress/net/httpc.h"
-
-#define AP_TIMEOUT_MS 15000
-#define AP_MAX_WAV (32u << 20)
+#include "vstress/callphase/recfetch.h"
 
 struct ap_stream {
 	char id[48];
@@ -54,24 +51,12 @@ static double speech_end_ms(const struct vs_call_script *s, const struct vs_call
 static int fetch_streams(const char *base, int64_t from_ns, int64_t to_ns, struct ap_stream **out, size_t *nout,
 			 json_t **words, char *err, size_t errlen)
 {
-	char url[1024], *body = NULL;
-	long status = 0;
-	snprintf(url, sizeof url, "%s/_vstress/stt_deepgram/streams", base);
-	if (vs_httpc("GET", url, NULL, AP_TIMEOUT_MS, &status, &body, err, errlen))
-		return -1;
-	json_t *j = status == 200 ? json_loads(body ? body : "", 0, NULL) : NULL;
-	free(body);
-	json_t *list = json_object_get(j, "streams");
-	if (!json_is_array(list)) {
-		snprintf(err, errlen, "%s: HTTP %ld, no \"streams\" list", url, status);
-		json_decref(j);
-		return -1;
-	}
-	if (json_is_false(json_object_get(j, "recording"))) {
+	json_t *j, *list;
+	int rc = vs_recfetch_list(base, "stt_deepgram", "streams", &j, &list, err, errlen);
+	if (rc == 1)
 		snprintf(err, errlen, "not recording");
-		json_decref(j);
-		return 1;
-	}
+	if (rc)
+		return rc == 1 ? 1 : -1; /* a 404 says "HTTP 404" in err */
 	/* in the order the streams opened */
 	size_t i, cap = json_array_size(list);
 	json_t *e;
@@ -95,21 +80,8 @@ static int fetch_streams(const char *base, int64_t from_ns, int64_t to_ns, struc
 	json_decref(j);
 	for (size_t k = 0; k < *nout; k++) {
 		struct ap_stream *a = &(*out)[k];
-		char *wav = NULL;
-		size_t len = 0;
-		int rate = 0;
-		snprintf(url, sizeof url, "%s/_vstress/stt_deepgram/audio/%s", base, a->id);
-		if (vs_httpc_get_bytes(url, AP_TIMEOUT_MS, AP_MAX_WAV, &status, &wav, &len, err, errlen))
+		if (vs_recfetch_audio(base, "stt_deepgram", a->id, &a->pcm, &a->n, err, errlen))
 			return -1;
-		int rc = status == 200 ? vs_wav_parse((const uint8_t *)wav, len, &a->pcm, &a->n, &rate, err, errlen) : -1;
-		free(wav);
-		if (rc || rate != 8000) {
-			if (status != 200)
-				snprintf(err, errlen, "%s: HTTP %ld", url, status);
-			else if (!rc)
-				snprintf(err, errlen, "%s: %d Hz, not 8000", url, rate);
-			return -1;
-		}
 	}
 	return 0;
 }
@@ -149,12 +121,7 @@ static json_t *one_utterance(const struct vs_call_step *st, size_t step, const c
 		return u;
 	}
 	json_object_set_new(u, "stream", json_string(in->id));
-	json_object_set_new(u, "fraction", json_real(best.fraction));
-	json_object_set_new(u, "dropouts", json_integer(best.dropouts));
-	json_object_set_new(u, "longest_dropout_ms", json_integer(best.longest_dropout_ms));
-	json_object_set_new(u, "removed_ms", json_integer(best.removed_ms));
-	json_object_set_new(u, "inserted_ms", json_integer(best.inserted_ms));
-	json_object_set_new(u, "gain_db", json_real(best.gain_db));
+	vs_align_json(u, &best);
 	/* where the speech's last sample sits in the stream, as the stream's
 	 * own clock has it (the agent forwards in real time from its start) */
 	/* (only for a stream whose clock still matches ours: audio removed or

@@ -6,12 +6,10 @@
 #include <jansson.h>
 
 #include "vstress/audio/align.h"
-#include "vstress/audio/wav.h"
+#include "vstress/callphase/alignjson.h"
+#include "vstress/callphase/recfetch.h"
 #include "vstress/callphase/ttspath.h"
-#include "vstress/net/httpc.h"
 
-#define TP_TIMEOUT_MS 15000
-#define TP_MAX_WAV (32u << 20)
 #define TP_RATE 8000
 /* heard audio looked at before the reply's first audio went out: none can
  * be heard before it is sent, but the two clocks are read on two processes */
@@ -99,12 +97,7 @@ static json_t *judge_window(const int16_t *ref, size_t nref, double sent_ms, con
 		json_object_set_new(o, "why", json_string(err));
 		a.forwarded = 0;
 	}
-	json_object_set_new(o, "fraction", json_real(a.fraction));
-	json_object_set_new(o, "removed_ms", json_integer(a.removed_ms));
-	json_object_set_new(o, "dropouts", json_integer(a.dropouts));
-	json_object_set_new(o, "longest_dropout_ms", json_integer(a.longest_dropout_ms));
-	json_object_set_new(o, "inserted_ms", json_integer(a.inserted_ms));
-	json_object_set_new(o, "gain_db", json_real(a.gain_db));
+	vs_align_json(o, &a);
 	/* where ref's first sample played (got[i + offset] holds ref[i]);
 	 * a reply never heard would have played from when it went out */
 	double first = a.forwarded ? (double)((long)win0 + a.offset) * 1000 / TP_RATE : sent_ms;
@@ -178,29 +171,14 @@ static int one_standin(const char *base, const char *standin, const struct vs_ca
 		       const struct vs_call_result *r, int64_t t0_ns,
 		       json_t *out, char *why, size_t whylen, char *err, size_t errlen)
 {
-	char url[1024], *body = NULL;
-	long status = 0;
-	snprintf(url, sizeof url, "%s/_vstress/%s/replies", base, standin);
-	if (vs_httpc("GET", url, NULL, TP_TIMEOUT_MS, &status, &body, err, errlen))
-		return -1;
-	if (status == 404) {
-		free(body);
+	json_t *j, *list;
+	int got = vs_recfetch_list(base, standin, "replies", &j, &list, err, errlen);
+	if (got == 2)
 		snprintf(why, whylen, "the world does not serve %s", standin);
-		return 1;
-	}
-	json_t *j = status == 200 ? json_loads(body ? body : "", 0, NULL) : NULL;
-	free(body);
-	json_t *list = json_object_get(j, "replies");
-	if (!json_is_array(list)) {
-		snprintf(err, errlen, "%s: HTTP %ld, no \"replies\" list", url, status);
-		json_decref(j);
-		return -1;
-	}
-	if (json_is_false(json_object_get(j, "recording"))) {
+	else if (got == 1)
 		snprintf(why, whylen, "[%s] record_audio is off", standin);
-		json_decref(j);
-		return 1;
-	}
+	if (got)
+		return got > 0 ? 1 : -1;
 	int64_t from = t0_ns - (int64_t)TP_LEAD_MS * 1000000, to = t0_ns + (int64_t)(r->duration_ms * 1e6);
 	size_t i;
 	json_t *e;
@@ -211,24 +189,9 @@ static int one_standin(const char *base, const char *standin, const struct vs_ca
 		const char *id = json_string_value(json_object_get(e, "reply"));
 		if (!id || !t || t < from || t > to)
 			continue;
-		char *wav = NULL;
-		size_t len = 0;
 		int16_t *pcm = NULL;
 		size_t n = 0;
-		int rate = 0;
-		snprintf(url, sizeof url, "%s/_vstress/%s/audio/%s", base, standin, id);
-		if (vs_httpc_get_bytes(url, TP_TIMEOUT_MS, TP_MAX_WAV, &status, &wav, &len, err, errlen)) {
-			rc = -1;
-			break;
-		}
-		int bad = status != 200 || vs_wav_parse((const uint8_t *)wav, len, &pcm, &n, &rate, err, errlen) || rate != TP_RATE;
-		free(wav);
-		if (bad) {
-			if (status != 200)
-				snprintf(err, errlen, "%s: HTTP %ld", url, status);
-			else if (rate && rate != TP_RATE)
-				snprintf(err, errlen, "%s: %d Hz, not %d", url, rate, TP_RATE);
-			free(pcm);
+		if (vs_recfetch_audio(base, standin, id, &pcm, &n, err, errlen)) {
 			rc = -1;
 			break;
 		}
