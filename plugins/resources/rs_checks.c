@@ -334,7 +334,7 @@ static void check_db(struct rs *p, json_t *sum)
 	if (!p->pm1.has_timeouts) {
 		char why[700];
 		verdict(p, "db.timeouts", VS_CHECK_SKIP, "not measured: %s%s", vs_signal_why(&p->sig.timeouts, why, sizeof(why)),
-			vs_signal_declared(&p->sig.timeouts) ? "" : "; the reference agent logs them but counts none");
+			vs_signal_declared(&p->sig.timeouts) ? "" : "; the reference agent counts them as agent_db_timeouts_total");
 	} else {
 		char sel[512];
 		verdict(p, "db.timeouts", p->pm1.timeouts - p->pm0.timeouts == 0 ? VS_CHECK_PASS : VS_CHECK_FAIL,

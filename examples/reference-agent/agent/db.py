@@ -38,6 +38,7 @@ class Database:
         self.outage_failures = 0
         self.on_failure = None  # callable(), each connectivity failure
         self.on_recovered = None  # callable(seconds, failures)
+        self.on_timeout = None  # callable(), each operation that timed out (connect, acquire, statement)
 
     async def pool(self) -> asyncpg.Pool:
         if self._pool is not None:
@@ -57,6 +58,7 @@ class Database:
                         timeout=self.settings.db_connect_timeout + 1,
                     )
                 except (OSError, asyncio.TimeoutError, asyncpg.PostgresError) as e:
+                    self._timed_out(e)
                     raise DatabaseUnavailable(f"{type(e).__name__}: {e}") from e
                 self._pool = pool
                 if not self._migrated and self.on_first_connect is not None:
@@ -91,6 +93,7 @@ class Database:
             self._failed()
             raise
         except Exception as e:
+            self._timed_out(e)
             if self._is_connectivity_error(e):
                 self._failed()
                 raise DatabaseUnavailable(f"{type(e).__name__}: {e}") from e
@@ -98,6 +101,12 @@ class Database:
         if self.down_since is not None:
             self._recovered()
         return out
+
+    def _timed_out(self, e: BaseException) -> None:
+        # asyncpg raises asyncio.TimeoutError for a connect, pool-acquire or
+        # statement (command_timeout) that ran out of time
+        if isinstance(e, asyncio.TimeoutError) and self.on_timeout is not None:
+            self.on_timeout()
 
     def _failed(self) -> None:
         if self.down_since is None:

@@ -14,6 +14,8 @@ Series (all prefixed ``agent_``):
   agent_fallback_transfers_total             counter
   agent_db_pool_size / agent_db_pool_idle    gauge
   agent_db_errors_total                      counter  (database operations failed for connectivity)
+  agent_db_timeouts_total                    counter  (database connects, pool acquires and statements that
+                                                       timed out; exported from 0)
   agent_process_rss_bytes                    gauge
   agent_background_tasks                     gauge
   agent_vad_seconds_sum / _count             counter  (Silero VAD analysis: seconds, analyzed chunks)
@@ -67,6 +69,11 @@ class Metrics:
         key = (name, tuple(sorted((labels or {}).items())))
         with self._lock:
             self._counters[key] = self._counters.get(key, 0.0) + value
+
+    def declare(self, name: str) -> None:
+        """An unlabelled counter exported at 0 before its first increment."""
+        with self._lock:
+            self._counters.setdefault((name, ()), 0.0)
 
     def get(self, name: str, labels: dict | None = None) -> float:
         return self._counters.get((name, tuple(sorted((labels or {}).items()))), 0.0)

@@ -27,6 +27,8 @@ class Runtime:
         if not settings.has_fault("no_db_outage_log"):
             self.db.on_failure = lambda: self.metrics.inc("agent_db_errors_total", {})
             self.db.on_recovered = self._on_db_recovered
+        self.metrics.declare("agent_db_timeouts_total")
+        self.db.on_timeout = lambda: self.metrics.inc("agent_db_timeouts_total", {})
         self.breakers = BreakerRegistry(BreakerConfig.from_settings(settings))
         self.breakers.listeners.append(self._on_breaker_transition)
         self.callcontrol = CallControlClient(settings, self.db, self.metrics)

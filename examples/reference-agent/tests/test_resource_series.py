@@ -83,3 +83,25 @@ async def test_leak_db_connection(db_url, recorder, signing_key, agent_factory):
             if pool is not None and not isinstance(c, bytes):
                 await pool.release(c)
         pipeline._fault_leaks.clear()
+
+
+async def test_db_timeouts_are_counted(db_url):
+    """agent_db_timeouts_total: on /metrics at 0 from the start (a declared
+    counter, so vstress's resources db.timeouts has a series to judge), and +1
+    for a statement that ran out of time."""
+    from agent.db import DatabaseUnavailable
+    from agent.runtime import Runtime
+
+    rt = Runtime(make_settings(db_url))
+    try:
+        assert "agent_db_timeouts_total 0\n" in rt.metrics.render(rt)
+        assert await rt.db.fetchval("SELECT 1") == 1
+        try:
+            await rt.db.fetchval("SELECT pg_sleep(2)", timeout=0.2)
+            raise AssertionError("a 2 s statement finished within its 0.2 s timeout")
+        except (DatabaseUnavailable, asyncio.TimeoutError):
+            pass
+        assert rt.metrics.get("agent_db_timeouts_total") == 1
+        assert "agent_db_timeouts_total 1\n" in rt.metrics.render(rt)
+    finally:
+        await rt.db.close()

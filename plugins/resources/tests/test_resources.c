@@ -48,7 +48,7 @@ static void healthy_short_run_passes(void **st)
 	/* not measurable here: skipped with the reason, never passed */
 	assert_check_says(fh, "cpu.load", VS_CHECK_SKIP, "no threshold");
 	assert_check_says(fh, "cpu.turn_time", VS_CHECK_SKIP, "SMART_TURN_ENABLED = false");
-	assert_check_says(fh, "db.timeouts", VS_CHECK_SKIP, "not measured");
+	assert_check_says(fh, "db.timeouts", VS_CHECK_PASS, "agent_db_timeouts_total");
 	assert_int_equal(fh_checks_with_status(fh, VS_CHECK_FAIL), 0);
 	assert_int_equal(fh_metric_count(fh, "rss_after_call"), 4);
 	assert_true(fh_metric_count(fh, "cpu_load") >= 10);
