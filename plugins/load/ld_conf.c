@@ -4,6 +4,7 @@
 #include <vstress/callphase/calltarget.h>
 #include <vstress/callphase/plugopt.h>
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,19 @@ const struct vs_option ld_options[] = {
 	{0},
 };
 
+#define I(k, f, min) {k, VS_POPT_INT, offsetof(struct ld, f), min}
+#define MS(k, f) {k, VS_POPT_MS, offsetof(struct ld, f), 0}
+#define D(k, f) {k, VS_POPT_DOUBLE, offsetof(struct ld, f), 0}
+static const struct vs_popt_bind ld_binds[] = {
+	I("calls", ncalls, 1), I("warmup_calls", warmup_calls, 0), I("concurrency", concurrency, 1), MS("ramp", ramp_ms),
+	MS("answer_timeout", answer_timeout_ms), MS("first_reply_within", first_reply_ms), MS("turn_within", turn_ms),
+	I("db_pool_min", pool_min, 0), I("db_pool_max", pool_max, 0), MS("sample_interval", sample_ms),
+	MS("idle_window", idle_ms), MS("drain_timeout", drain_ms), MS("soak_mark", soak_mark_ms),
+	I("fd_growth_max", fd_growth_max, 0), I("thread_growth_max", thread_growth_max, 0),
+	D("rss_slope_max", rss_slope_max), D("max_late_pct", max_late_pct), D("cpu_max_pct", cpu_max_pct),
+	{0},
+};
+
 int ld_conf_load(struct ld *p, const struct vs_host *h, vs_ctx *c)
 {
 	int rc;
@@ -119,25 +133,9 @@ int ld_conf_load(struct ld *p, const struct vs_host *h, vs_ctx *c)
 	p->c = c;
 	p->cpu_max_pct = -1;
 	p->min_concurrency = -1;
-	if (vs_popt_int(h, p->c, "load", "calls", &p->ncalls, 1) ||
-	    vs_popt_int(h, p->c, "load", "warmup_calls", &p->warmup_calls, 0) ||
-	    vs_popt_int(h, p->c, "load", "concurrency", &p->concurrency, 1) ||
-	    vs_popt_ms(h, p->c, "load", "ramp", &p->ramp_ms) ||
-	    vs_popt_ms(h, p->c, "load", "answer_timeout", &p->answer_timeout_ms) ||
-	    vs_popt_ms(h, p->c, "load", "first_reply_within", &p->first_reply_ms) ||
-	    vs_popt_ms(h, p->c, "load", "turn_within", &p->turn_ms) ||
-	    vs_popt_int(h, p->c, "load", "db_pool_min", &p->pool_min, 0) ||
-	    vs_popt_int(h, p->c, "load", "db_pool_max", &p->pool_max, 0) ||
-	    vs_popt_ms(h, p->c, "load", "sample_interval", &p->sample_ms) ||
-	    vs_popt_ms(h, p->c, "load", "idle_window", &p->idle_ms) ||
-	    vs_popt_ms(h, p->c, "load", "drain_timeout", &p->drain_ms) ||
-	    vs_popt_ms(h, p->c, "load", "soak_mark", &p->soak_mark_ms) ||
-	    vs_popt_int(h, p->c, "load", "fd_growth_max", &p->fd_growth_max, 0) ||
-	    vs_popt_int(h, p->c, "load", "thread_growth_max", &p->thread_growth_max, 0) ||
-	    h->opt_double(p->c, "rss_slope_max", &p->rss_slope_max) < 0 ||
-	    h->opt_double(p->c, "max_late_pct", &p->max_late_pct) < 0 ||
-	    h->opt_double(p->c, "cpu_max_pct", &p->cpu_max_pct) < 0)
-		return VS_ECONFIG;
+	rc = vs_popt_read(h, p->c, "load", ld_binds, p);
+	if (rc != VS_OK)
+		return rc;
 	if (vs_popt_str(h, p->c, "min_concurrency")[0] &&
 	    vs_popt_int(h, p->c, "load", "min_concurrency", &p->min_concurrency, 1))
 		return VS_ECONFIG;

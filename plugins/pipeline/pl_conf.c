@@ -4,6 +4,7 @@
 #include <vstress/callphase/calltarget.h>
 #include <vstress/callphase/plugopt.h>
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,30 +44,28 @@ const struct vs_option pl_options[] = {
 	{0},
 };
 
+#define I(k, f, min) {k, VS_POPT_INT, offsetof(struct pl, f), min}
+#define MS(k, f) {k, VS_POPT_MS, offsetof(struct pl, f), 0}
+#define D(k, f) {k, VS_POPT_DOUBLE, offsetof(struct pl, f), 0}
+static const struct vs_popt_bind pl_binds[] = {
+	I("warmup_calls", warmup_calls, 0), I("calls", ncalls_opt, 1), MS("pause", pause_ms),
+	MS("answer_timeout", answer_timeout_ms), MS("first_reply_within", first_reply_ms), MS("turn_within", turn_ms),
+	MS("max_gap", max_gap_ms), I("max_false_triggers", max_false, 0), I("frame_slack", frame_slack, 0),
+	D("max_late_pct", max_late_pct), D("audio_min_forwarded", ap_min_fraction),
+	D("audio_max_removed_pct", ap_max_removed_pct), D("max_wer", ap_max_wer), D("tts_min_delivered", tp_min_fraction),
+	D("tts_max_removed_pct", tp_max_removed_pct),
+	{0},
+};
+
 int pl_conf_load(struct pl *p, const struct vs_host *h, vs_ctx *c)
 {
-	long long slack = 0;
 	int rc;
 
 	p->h = h;
 	p->c = c;
-	if (vs_popt_int(h, p->c, "pipeline", "warmup_calls", &p->warmup_calls, 0) ||
-	    vs_popt_int(h, p->c, "pipeline", "calls", &p->ncalls_opt, 1) ||
-	    vs_popt_ms(h, p->c, "pipeline", "pause", &p->pause_ms) ||
-	    vs_popt_ms(h, p->c, "pipeline", "answer_timeout", &p->answer_timeout_ms) ||
-	    vs_popt_ms(h, p->c, "pipeline", "first_reply_within", &p->first_reply_ms) ||
-	    vs_popt_ms(h, p->c, "pipeline", "turn_within", &p->turn_ms) ||
-	    vs_popt_ms(h, p->c, "pipeline", "max_gap", &p->max_gap_ms) ||
-	    vs_popt_int(h, p->c, "pipeline", "max_false_triggers", &p->max_false, 0) ||
-	    vs_popt_int(h, p->c, "pipeline", "frame_slack", &slack, 0) ||
-	    h->opt_double(p->c, "max_late_pct", &p->max_late_pct) < 0 ||
-	    h->opt_double(p->c, "audio_min_forwarded", &p->ap_min_fraction) < 0 ||
-	    h->opt_double(p->c, "audio_max_removed_pct", &p->ap_max_removed_pct) < 0 ||
-	    h->opt_double(p->c, "max_wer", &p->ap_max_wer) < 0 ||
-	    h->opt_double(p->c, "tts_min_delivered", &p->tp_min_fraction) < 0 ||
-	    h->opt_double(p->c, "tts_max_removed_pct", &p->tp_max_removed_pct) < 0)
-		return VS_ECONFIG;
-	p->frame_slack = slack;
+	rc = vs_popt_read(h, p->c, "pipeline", pl_binds, p);
+	if (rc != VS_OK)
+		return rc;
 	p->turn_max_ms = p->turn_ms;
 	if (vs_popt_ms(h, p->c, "pipeline", "turn_max_within", &p->turn_max_ms) || vs_calltarget_read(h, p->c, &p->t))
 		return VS_ECONFIG;

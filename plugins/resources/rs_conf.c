@@ -4,6 +4,7 @@
 #include <vstress/callphase/calltarget.h>
 #include <vstress/callphase/plugopt.h>
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,10 +54,20 @@ const struct vs_option rs_options[] = {
 	{0},
 };
 
-static int read_dbl(struct rs *p, const char *key, double *out)
-{
-	return p->h->opt_double(p->c, key, out) < 0 ? -1 : 0;
-}
+#define I(k, f, min) {k, VS_POPT_INT, offsetof(struct rs, f), min}
+#define MS(k, f) {k, VS_POPT_MS, offsetof(struct rs, f), 0}
+#define D(k, f) {k, VS_POPT_DOUBLE, offsetof(struct rs, f), 0}
+static const struct vs_popt_bind rs_binds[] = {
+	I("calls", ncalls, 2), I("concurrency", concurrency, 1), MS("ramp", ramp_ms), I("warmup_calls", warmup_calls, 0),
+	MS("idle_time", idle_ms), MS("settle_time", settle_ms), MS("long_call", long_ms), MS("long_skip", long_skip_ms),
+	MS("answer_timeout", answer_timeout_ms), D("max_rss_slope_kb", max_slope_kb), D("max_rss_growth_mb", max_growth_mb),
+	I("threads_slack", threads_slack, 0), I("fds_slack", fds_slack, 0), I("background_tasks_slack", bg_slack, 0),
+	D("long_max_mb_per_min", long_max_mb_per_min), D("long_release_mb", long_release_mb),
+	D("max_cpu_pct", max_cpu_pct), /* unset: -1, reported only */
+	D("vad_max_rt_pct", vad_max_rt_pct), D("turn_max_ms", turn_max_ms), I("db_slack", db_slack, 0),
+	I("db_pool_min", pool_min, 0), I("db_pool_max", pool_max, 1),
+	{0},
+};
 
 /* The long call: the greeting, then caller turns with pauses until the
  * caller hangs up at max_duration (the call's length is exactly long_call). */
@@ -131,29 +142,9 @@ int rs_conf_load(struct rs *p, const struct vs_host *h, vs_ctx *c)
 	p->h = h;
 	p->c = c;
 	p->max_cpu_pct = -1;
-	if (vs_popt_int(h, p->c, "resources", "calls", &p->ncalls, 2) ||
-	    vs_popt_int(h, p->c, "resources", "concurrency", &p->concurrency, 1) ||
-	    vs_popt_ms(h, p->c, "resources", "ramp", &p->ramp_ms) ||
-	    vs_popt_int(h, p->c, "resources", "warmup_calls", &p->warmup_calls, 0) ||
-	    vs_popt_ms(h, p->c, "resources", "idle_time", &p->idle_ms) ||
-	    vs_popt_ms(h, p->c, "resources", "settle_time", &p->settle_ms) ||
-	    vs_popt_ms(h, p->c, "resources", "long_call", &p->long_ms) ||
-	    vs_popt_ms(h, p->c, "resources", "long_skip", &p->long_skip_ms) ||
-	    vs_popt_ms(h, p->c, "resources", "answer_timeout", &p->answer_timeout_ms) ||
-	    read_dbl(p, "max_rss_slope_kb", &p->max_slope_kb) ||
-	    read_dbl(p, "max_rss_growth_mb", &p->max_growth_mb) ||
-	    vs_popt_int(h, p->c, "resources", "threads_slack", &p->threads_slack, 0) ||
-	    vs_popt_int(h, p->c, "resources", "fds_slack", &p->fds_slack, 0) ||
-	    vs_popt_int(h, p->c, "resources", "background_tasks_slack", &p->bg_slack, 0) ||
-	    read_dbl(p, "long_max_mb_per_min", &p->long_max_mb_per_min) ||
-	    read_dbl(p, "long_release_mb", &p->long_release_mb) ||
-	    read_dbl(p, "max_cpu_pct", &p->max_cpu_pct) ||
-	    read_dbl(p, "vad_max_rt_pct", &p->vad_max_rt_pct) ||
-	    read_dbl(p, "turn_max_ms", &p->turn_max_ms) ||
-	    vs_popt_int(h, p->c, "resources", "db_slack", &p->db_slack, 0) ||
-	    vs_popt_int(h, p->c, "resources", "db_pool_min", &p->pool_min, 0) ||
-	    vs_popt_int(h, p->c, "resources", "db_pool_max", &p->pool_max, 1))
-		return VS_ECONFIG;
+	rc = vs_popt_read(h, p->c, "resources", rs_binds, p);
+	if (rc != VS_OK)
+		return rc;
 	if (p->concurrency > 64) {
 		h->reason(p->c, "[resources] concurrency = %lld: at most 64", p->concurrency);
 		return VS_ECONFIG;
