@@ -58,6 +58,71 @@ class UsageSink:
         pass
 
 
+class _Attempt:
+    """One provider request, read to its end by a task of its own.
+
+    OpenAI reports a request's usage only in the stream's last chunk, so a reader that
+    stops early (the caller barges in, the call ends, the first token is late) never
+    learns what the request was billed.  Here the task keeps reading instead, the text
+    discarded, at most ``drain_seconds`` more; ``on_done`` gets the usage once, however
+    the request ended.
+    """
+
+    _END = object()
+
+    def __init__(self, gen, usage: dict, on_done, drain_seconds: float):
+        self.usage = usage
+        self.q: asyncio.Queue = asyncio.Queue()
+        self.discard = False
+        self.produced = False
+        self._drain = drain_seconds
+        self.task = asyncio.get_running_loop().create_task(self._run(gen, on_done))
+        _attempts.add(self.task)
+        self.task.add_done_callback(_attempts.discard)
+
+    async def _run(self, gen, on_done) -> None:
+        try:
+            async for chunk in gen:
+                self.produced = True
+                if not self.discard:
+                    self.q.put_nowait(chunk)
+            self.q.put_nowait(self._END)
+        except BaseException as e:  # the consumer sees the error; a cancelled drain keeps what it has
+            self.q.put_nowait(e)
+            if not isinstance(e, (Exception, asyncio.CancelledError)):
+                raise
+        finally:
+            await _aclose(gen)
+            if on_done is not None and ("tokens" in self.usage or self.produced):
+                try:
+                    await on_done(self.usage)
+                except Exception as e:
+                    log.warning("LLM usage not recorded: %s", e)
+
+    async def next(self):
+        """The next chunk; StopAsyncIteration at the end; the stream's error raised."""
+        item = await self.q.get()
+        if item is self._END:
+            self.q.put_nowait(item)
+            raise StopAsyncIteration
+        if isinstance(item, BaseException):
+            self.q.put_nowait(item)
+            raise item
+        return item
+
+    def abandon(self) -> None:
+        """No one reads on: discard the text, read on for the usage (bounded)."""
+        if self.task.done():
+            return
+        self.discard = True
+        while not self.q.empty():
+            self.q.get_nowait()
+        asyncio.get_running_loop().call_later(self._drain, self.task.cancel)
+
+
+_attempts: set = set()  # attempts still draining (kept referenced until done)
+
+
 class LLMFailover:
     """Walks the LLM providers for one request; usable without a pipeline (tests, tools)."""
 
@@ -67,8 +132,12 @@ class LLMFailover:
         self.last_client = None
         self.last_usage: dict = {}
 
-    async def stream(self, messages: list[dict], on_first: Callable[[str, int], Awaitable[None]] | None = None):
-        """Yield text chunks from the first provider that answers in time.  Raises AllProvidersFailed."""
+    async def stream(self, messages: list[dict], on_first: Callable[[str, int], Awaitable[None]] | None = None,
+                     on_usage: Callable[[object, dict], Awaitable[None]] | None = None):
+        """Yield text chunks from the first provider that answers in time.  Raises AllProvidersFailed.
+
+        on_usage(client, usage) runs once for every request a provider answered, also one
+        abandoned (first token late, reply interrupted), once its usage is known."""
         s = self.rt.settings
         system, convo = split_system(messages, s.system_prompt)
         errors = []
@@ -89,13 +158,15 @@ class LLMFailover:
             prev = client.name
             t0 = time.monotonic()
             usage: dict = {}
-            gen = client.stream(system, convo, s.llm_max_tokens, usage)
+            done = None if on_usage is None else (lambda u, c=client: on_usage(c, u))
+            att = _Attempt(client.stream(system, convo, s.llm_max_tokens, usage), usage, done,
+                           s.llm_total_timeout_seconds)
             try:
-                first = await asyncio.wait_for(gen.__anext__(), s.llm_first_token_timeout_seconds)
+                first = await asyncio.wait_for(att.next(), s.llm_first_token_timeout_seconds)
             except StopAsyncIteration:
                 first = ""
             except BaseException as e:
-                await _aclose(gen)
+                att.abandon()
                 if isinstance(e, asyncio.CancelledError):
                     raise
                 cls = error_class(e)
@@ -106,26 +177,29 @@ class LLMFailover:
                 errors.append(f"{client.name}: {cls}: {e}"[:300])
                 log.warning("LLM %s failed (%s): %s", client.name, cls, e)
                 continue
+            self.last_client, self.last_usage = client, usage
             ttfb_ms = int((time.monotonic() - t0) * 1000)
-            if on_first is not None:
-                await on_first(client.name, ttfb_ms)
             try:
+                if on_first is not None:
+                    await on_first(client.name, ttfb_ms)
                 if first:
                     yield first
-                async for chunk in gen:
+                while True:
+                    try:
+                        chunk = await att.next()
+                    except StopAsyncIteration:
+                        break
                     yield chunk
                 breaker.record_success()
-            except asyncio.CancelledError:
-                await _aclose(gen)
+            except (asyncio.CancelledError, GeneratorExit):
+                att.abandon()
                 raise
             except Exception as e:  # mid-stream: end this reply, do not replay on another provider
                 cls = error_class(e)
                 breaker.record_failure(f"mid-stream {cls}: {e}"[:200])
                 self.rt.metrics.inc("agent_provider_errors_total", {"provider": client.name, "error_class": cls})
                 log.warning("LLM %s failed mid-stream (%s): %s", client.name, cls, e)
-            finally:
-                self.last_client = client
-                self.last_usage = usage
+            await asyncio.shield(att.task)  # the stream has ended: its usage is written before the reply ends
             return
         raise AllProvidersFailed("; ".join(errors) or "no LLM provider configured")
 
@@ -159,6 +233,12 @@ class FailoverLLMProcessor(FrameProcessor):
         else:
             await self.push_frame(frame, direction)
 
+    async def _usage(self, client, usage: dict) -> None:
+        # every request a provider answered, also one the caller interrupted
+        if self.sink is not None:
+            inp, out = usage.get("tokens", (0, 0))
+            await self.sink.usage("llm", client.name, client.model, input_tokens=inp, output_tokens=out)
+
     async def _respond(self, messages: list, after_tool: bool = False) -> None:
         started = False
         used = {}
@@ -172,8 +252,9 @@ class FailoverLLMProcessor(FrameProcessor):
         s = self.rt.settings
         msgs = [m for m in messages if isinstance(m, dict)]
         guard = None if s.has_fault("no_output_guard") else OutputGuard.from_messages(msgs, s.max_reply_chars)
+        stream = self.failover.stream(msgs, on_first, self._usage)
         try:
-            async for chunk in self.failover.stream(msgs, on_first):
+            async for chunk in stream:
                 if not started:
                     await self.push_frame(LLMFullResponseStartFrame())
                     started = True
@@ -193,12 +274,9 @@ class FailoverLLMProcessor(FrameProcessor):
                 await self.on_all_failed(str(e))
             return
         finally:
+            await stream.aclose()  # interrupted while pushing a frame: the request drains for its usage
             if started:
                 await self.push_frame(LLMFullResponseEndFrame())
-            client = self.failover.last_client
-            if client is not None and used and self.sink is not None:
-                inp, out = self.failover.last_usage.get("tokens", (0, 0))
-                await self.sink.usage("llm", client.name, client.model, input_tokens=inp, output_tokens=out)
         calls = self.failover.last_usage.get("tool_calls") if used and not after_tool else None
         if not calls:
             return

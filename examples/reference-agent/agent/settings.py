@@ -58,7 +58,6 @@ KNOWN_FAULTS = frozenset(
         "no_goodbye_hangup",  # end_call tool: ignored, the agent never hangs up after goodbye
         "drop_caller_audio",  # every fifth audio frame from the caller is lost before STT
         "drop_tts_audio",  # every fifth audio frame from TTS is lost before it is sent to the caller
-        "slow_tts_request",  # wait FAULT_SLOW_TTS_REQUEST_SECONDS before every TTS request (vstress's waterfall test)
         "no_output_guard",  # speak whatever the LLM says: no check for its system prompt, secrets, JSON or length
         "half_cost",  # provider_usage rows and the cost series record half of each usage's cost
         "shared_llm_backoff",  # an LLM failure on any call holds every call's next LLM request (all tenants) FAULT_SHARED_BACKOFF_SECONDS

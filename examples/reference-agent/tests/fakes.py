@@ -134,11 +134,16 @@ class FakeDeepgram:
 
 
 class FakeHTTPLLM:
-    """OpenAI chat.completions / Anthropic messages SSE. mode: ok | stall | 500 | 401."""
+    """OpenAI chat.completions / Anthropic messages SSE. mode: ok | stall | 500 | 401.
 
-    def __init__(self, mode: str = "ok", text: str = "Sure, I can help with that."):
+    delay: OpenAI streams a word every ``delay`` seconds (the first after one delay too)."""
+
+    def __init__(self, mode: str = "ok", text: str = "Sure, I can help with that.", delay: float = 0.0):
         self.mode = mode
         self.text = text
+        self.delay = delay
+        self.words = 0  # words of OpenAI replies written so far
+        self.completed = 0  # OpenAI streams written to their end (usage chunk included)
         self.requests: list[dict] = []
         self.release = asyncio.Event()
 
@@ -161,10 +166,14 @@ class FakeHTTPLLM:
         await resp.prepare(request)
         base = {"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o"}
         for word in self.text.split(" "):
+            if self.delay:
+                await asyncio.sleep(self.delay)
             chunk = dict(base, choices=[{"index": 0, "delta": {"content": word + " "}, "finish_reason": None}])
             await resp.write(f"data: {json.dumps(chunk)}\n\n".encode())
+            self.words += 1
         chunk = dict(base, choices=[], usage={"prompt_tokens": 20, "completion_tokens": 7, "total_tokens": 27})
         await resp.write(f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n".encode())
+        self.completed += 1
         return resp
 
     async def anthropic(self, request):

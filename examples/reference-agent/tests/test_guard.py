@@ -142,7 +142,7 @@ class _Stream:
         self.last_client = None
         self.last_usage: dict = {}
 
-    async def stream(self, messages, on_first=None):
+    async def stream(self, messages, on_first=None, on_usage=None):
         yield self.first
         await asyncio.wait_for(self.go.wait(), 5)
         yield self.rest

@@ -1,7 +1,9 @@
 /* pipeline plugin against the REAL reference agent wired to the REAL world:
  * a healthy agent passes every check over both shipped caller scripts; a
  * greeting delayed 4 s (AGENT_FAULTS=slow_first_reply) fails first_reply
- * (default 3 s); 3 s of world latency on the first LLM fails turn-taking;
+ * (default 3 s); 3 s of world latency on the first LLM fails turn-taking,
+ * and the request the caller interrupts meanwhile is in the agent's usage
+ * rows (cost.exact passes);
  * an agent recording half its cost fails cost.exact; with its output guard
  * off, an agent speaking a fooled model's canary fails adversarial.*.
  * The tests run in this order, restarting the agent only into a fault. 
@@ -75,13 +77,18 @@ static void llm_latency_fails_turn_taking(void **st)
 	assert_int_equal(pt_control(&world, "POST", "/_vstress/faults",
 				    "{\"target\":\"llm_openai\",\"kind\":\"latency\",\"ms\":3000}"),
 			 201);
-	fh = pt_host(&agent, &world, &key, "plugins/pipeline/tests/short.ini", "1");
-	fh_set_opt(fh, "turn_within", TURN_WITHIN);
+	/* the caller speaks again while the first answer is held: that request is
+	 * interrupted before its first token, billed all the same */
+	fh = pt_host(&agent, &world, &key, "plugins/pipeline/tests/bargein.ini", "1");
+	/* no warm-up call: turn-taking fails by 3 s here, model loading or not */
+	fh_set_opts(fh, "turn_within", TURN_WITHIN, "warmup_calls", "0");
 	rc = fh_run(fh);
 	pt_control(&world, "DELETE", "/_vstress/faults", NULL);
 	assert_int_equal(rc, VS_OK);
 	fh_dump(fh);
 	assert_check(fh, "first_reply", VS_CHECK_PASS); /* the greeting needs no LLM */
+	/* the agent records the interrupted request's usage too */
+	assert_check_says(fh, "cost.exact", VS_CHECK_PASS, "cost per call: call 1 0.0");
 	assert_check_says(fh, "turn.p95", VS_CHECK_FAIL, "> 3000 ms");
 	assert_check_says(fh, "turn.max", VS_CHECK_FAIL, "slower than 3000 ms: call 1:");
 	fh_free(fh);
