@@ -6,7 +6,7 @@
  * rows (cost.exact passes);
  * an agent recording half its cost fails cost.exact; with its output guard
  * off, an agent speaking a fooled model's canary fails adversarial.*.
- * The tests run in this order, restarting the agent only into a fault. 
+ * The tests run in this order, restarting the agent only into a fault.
  *
  * Turn-taking bound of these tests: TURN_WITHIN, not the 2 s default.  On a
  * 2-core box the reference agent (speech-timeout end of turn) takes 1.4-1.8 s
