@@ -31,6 +31,13 @@ check "a per-item family and a numbered one match by their stem" \
 	bash -c 'grep -qx "fails db fk.enforced.calls.tenant_id" <<<"$1" && grep -qx "fails telnyx stage.2" <<<"$1"' _ "$out"
 scripts/check-audit.py --strict "$T/s.json" "$T/log" >/dev/null
 check "--strict: exit 1 when a target check was never made to fail" [ $? = 1 ]
+d=$(scripts/check-audit.py --describe "$T/s.json" "$T/log")
+check "--describe: what a check measures, from its plugin's table in docs/plugins/" \
+	grep -qx "fails db connect | the control connection opens" <<<"$d"
+check "--describe: a per-item row (fk.enforced.T.COLS) describes every item" \
+	grep -q "^fails db fk.enforced.calls.tenant_id | an orphan insert fails with 23503" <<<"$d"
+check "--describe: a check the docs have no row for says so" \
+	grep -qx "NEVER telnyx endpoint./health | (not documented)" <<<"$d"
 printf 'db\n' >"$T/bad"
 err=$(scripts/check-audit.py "$T/s.json" "$T/bad" 2>&1 >/dev/null)
 check "a malformed log line: exit 2 naming file:line" bash -c '[ $1 = 2 ] && grep -q "bad:1: expected" <<<"$2"' _ $? "$err"
