@@ -35,6 +35,18 @@ size_t vs_split_list(const char *list, char ***items)
 	return n;
 }
 
+int vs_list_has(const char *list, const char *item)
+{
+	char **items = NULL;
+	size_t n = vs_split_list(list, &items);
+	int found = 0;
+
+	for (size_t i = 0; i < n; i++)
+		found |= !strcmp(items[i], item);
+	free(items);
+	return found;
+}
+
 static const char *const kinds[] = {"latency", "error",   "stall",  "close", "reset",
 				    "malformed", "trickle", "refuse", "cut"};
 /* Parameters that are whole numbers (the durations may carry a unit). */

@@ -88,6 +88,8 @@ void api_transfer_error(struct api *a, int code, const char *errbuf, struct api_
 /* "GET /health: 200" or "GET /health: connection refused" into buf. */
 const char *api_resp_what(const struct api_resp *r, const char *method, const char *path, char *buf, size_t len);
 /* The first bytes of the body, printable, for messages. */
+/* 1 when s is one or more decimal digits (a Retry-After in seconds). */
+int api_numeric(const char *s);
 const char *api_snippet(const struct api_resp *r, char *buf, size_t len);
 long long api_timeout_ms(struct api *a);
 int api_status_class(long status);

@@ -1,6 +1,7 @@
 /* api plugin: JSON comparison, dotted paths, the login template. */
 #include "api.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,4 +117,14 @@ out:
 	free(u);
 	free(pw);
 	return out;
+}
+
+int api_numeric(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return 0;
+	return 1;
 }

@@ -17,7 +17,6 @@
  * api_ratelimit.c, then shows the limiter engaging). */
 #include "api.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,16 +59,6 @@ static int keep_ok(struct paced *p, uint64_t t)
 	}
 	p->ok_at[p->nok++] = t;
 	return 0;
-}
-
-static int numeric(const char *s)
-{
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (!isdigit((unsigned char)*s))
-			return 0;
-	return 1;
 }
 
 static void health_probe(struct api *a, struct paced *p, vs_pacer *quick)
@@ -168,7 +157,7 @@ static int run_pace(struct api *a, const char *tok, int poisson, struct paced *p
 				p->ra_served++;
 			}
 		}
-		if (r.status == 429 && r.has_retry_after && numeric(r.retry_after) && strlen(r.retry_after) < 6) {
+		if (r.status == 429 && r.has_retry_after && api_numeric(r.retry_after) && strlen(r.retry_after) < 6) {
 			/* a polite client: nothing until the time it was told, then a new schedule */
 			resume = (uint64_t)atol(r.retry_after) * 1000000000ull;
 			if (h->now_ns() + resume >= end || (int64_t)(resume / 1000000ull) > h->remaining_ms(a->c) - 2000) {

@@ -4,7 +4,6 @@
  * must answer 2xx again. */
 #include "api.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,16 +157,6 @@ out:
 	return rc;
 }
 
-static int numeric(const char *s)
-{
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (!isdigit((unsigned char)*s))
-			return 0;
-	return 1;
-}
-
 /* Right after the burst: a client refused with Retry-After N waits N s (as
  * told, no longer) and must then be served. */
 static void honoured(struct api *a, const char *tok)
@@ -182,7 +171,7 @@ static void honoured(struct api *a, const char *tok)
 		api_resp_free(&r);
 		return;
 	}
-	if (!r.has_retry_after || !numeric(r.retry_after) || strlen(r.retry_after) > 5) {
+	if (!r.has_retry_after || !api_numeric(r.retry_after) || strlen(r.retry_after) > 5) {
 		a->h->check(a->c, "ratelimit.retry_after_honoured", VS_CHECK_SKIP, "429 without a numeric Retry-After");
 		api_resp_free(&r);
 		return;
@@ -306,7 +295,7 @@ void api_ratelimit(struct api *a)
 	if (!t.has_retry_after)
 		a->h->check(a->c, "ratelimit.retry_after", VS_CHECK_FAIL, "429 (request #%ld) without a Retry-After header",
 			    t.first_429);
-	else if (!numeric(t.retry_after))
+	else if (!api_numeric(t.retry_after))
 		a->h->check(a->c, "ratelimit.retry_after", VS_CHECK_FAIL, "Retry-After \"%s\" is not a number of seconds",
 			    t.retry_after);
 	else

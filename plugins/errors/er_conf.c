@@ -182,15 +182,11 @@ long long er_ms(struct er *e, const char *key)
 	return v;
 }
 
-static int has_item(const char *list, const char *item)
+void er_skip_checks(struct er *e, const char *scenario, const char *const *checks, size_t n, const char *why)
 {
-	char **items = NULL;
-	size_t n = vs_split_list(list, &items);
-	int found = 0;
 	for (size_t i = 0; i < n; i++)
-		found |= !strcmp(items[i], item);
-	free(items);
-	return found;
+		e->h->check(e->c, checks[i], VS_CHECK_SKIP, "%s", why);
+	e->h->log(e->c, VS_LOG_WARN, "%s scenario skipped: %s", scenario, why);
 }
 
 static int load_script(struct er *e, const char *key, struct vs_call_script **out)
@@ -219,14 +215,14 @@ int er_conf_load(struct er *e, const struct vs_host *h, vs_ctx *c)
 	e->pause_ms = er_ms(e, "pause");
 	vs_calltarget_path(h, e->c, &e->t, "health_path", e->health_url, sizeof(e->health_url));
 	vs_calltarget_path(h, e->c, &e->t, "metrics_path", e->t.metrics_url, sizeof(e->t.metrics_url));
-	e->run_db = has_item(sc, "db");
-	e->run_key = has_item(sc, "key");
-	e->run_timeout = has_item(sc, "timeout");
-	e->run_tts = has_item(sc, "tts");
-	e->run_sentry = has_item(sc, "sentry");
-	e->run_mid = (has_item(sc, "stt_loss") || has_item(sc, "pipeline") ? ER_MID_STT_LOSS : 0) |
-		     (has_item(sc, "tts_error") || has_item(sc, "pipeline") ? ER_MID_TTS_ERROR : 0) |
-		     (has_item(sc, "tts_stall") || has_item(sc, "pipeline") ? ER_MID_TTS_STALL : 0);
+	e->run_db = vs_list_has(sc, "db");
+	e->run_key = vs_list_has(sc, "key");
+	e->run_timeout = vs_list_has(sc, "timeout");
+	e->run_tts = vs_list_has(sc, "tts");
+	e->run_sentry = vs_list_has(sc, "sentry");
+	e->run_mid = (vs_list_has(sc, "stt_loss") || vs_list_has(sc, "pipeline") ? ER_MID_STT_LOSS : 0) |
+		     (vs_list_has(sc, "tts_error") || vs_list_has(sc, "pipeline") ? ER_MID_TTS_ERROR : 0) |
+		     (vs_list_has(sc, "tts_stall") || vs_list_has(sc, "pipeline") ? ER_MID_TTS_STALL : 0);
 	rc = vs_calltarget_skip(h, e->c, "errors", &e->t, "faults cannot be injected; run with the world");
 	if (rc != VS_OK)
 		return rc;

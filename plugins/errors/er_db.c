@@ -15,20 +15,7 @@ static const char *const DB_CHECKS[] = {"db.alive",     "db.health_degraded", "d
 
 static void db_skip_all(struct er *e, const char *why)
 {
-	for (size_t i = 0; i < NCHECKS; i++)
-		e->h->check(e->c, DB_CHECKS[i], VS_CHECK_SKIP, "%s", why);
-	e->h->log(e->c, VS_LOG_WARN, "db scenario skipped: %s", why);
-}
-
-static int in_list(const char *list, const char *item)
-{
-	char **items = NULL;
-	size_t n = vs_split_list(list, &items);
-	int found = 0;
-	for (size_t i = 0; i < n; i++)
-		found |= !strcmp(items[i], item);
-	free(items);
-	return found;
+	er_skip_checks(e, "db", DB_CHECKS, NCHECKS, why);
 }
 
 struct probes {
@@ -54,7 +41,7 @@ static void probe(struct er *e, struct probes *p, int *is_ok)
 		*is_ok = st == 200 && v && !strcmp(v, er_str(e, "ok_value"));
 	if (!st)
 		p->noanswer++;
-	else if (v && !strcmp(v, er_str(e, "degraded_value")) && in_list(er_str(e, "degraded_codes"), code))
+	else if (v && !strcmp(v, er_str(e, "degraded_value")) && vs_list_has(er_str(e, "degraded_codes"), code))
 		p->degraded++;
 	else if (v && !strcmp(v, er_str(e, "ok_value")) && st == 200)
 		p->ok++;

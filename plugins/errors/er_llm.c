@@ -37,13 +37,6 @@ static void take(struct er *e, const char *err_labels, struct snap *s)
 	free(m);
 }
 
-static void skip_all(struct er *e, const char *const *checks, size_t n, const char *why)
-{
-	for (size_t i = 0; i < n; i++)
-		e->h->check(e->c, checks[i], VS_CHECK_SKIP, "%s", why);
-	e->h->log(e->c, VS_LOG_WARN, "%s scenario skipped: %s", checks[0], why);
-}
-
 /* The breaker may still be open from an earlier fault: the scenario must see
  * the first LLM asked.  0, or -1 with why. */
 static int ready(struct er *e, char *why, size_t len)
@@ -201,7 +194,7 @@ void er_key_scenario(struct er *e)
 	if (n < 1)
 		n = 1;
 	if (ready(e, why, sizeof(why)) != 0) {
-		skip_all(e, CHECKS, 6, why);
+		er_skip_checks(e, "key", CHECKS, 6, why);
 		return;
 	}
 	calls = calloc((size_t)n, sizeof(*calls));
@@ -212,7 +205,7 @@ void er_key_scenario(struct er *e)
 	take(e, labels, &a);
 	if (er_fault_on(e, er_str(e, "primary_standin"), er_str(e, "key_fault"), err, sizeof(err)) != 0) {
 		snprintf(why, sizeof(why), "could not inject the fault: %s", err);
-		skip_all(e, CHECKS, 6, why);
+		er_skip_checks(e, "key", CHECKS, 6, why);
 		free(calls);
 		free(since);
 		return;
@@ -324,7 +317,7 @@ void er_timeout_scenario(struct er *e)
 	if (max < 1)
 		max = 1;
 	if (ready(e, why, sizeof(why)) != 0) {
-		skip_all(e, CHECKS, 4, why);
+		er_skip_checks(e, "timeout", CHECKS, 4, why);
 		return;
 	}
 	calls = calloc((size_t)max, sizeof(*calls));
@@ -335,7 +328,7 @@ void er_timeout_scenario(struct er *e)
 	take(e, labels, &a);
 	if (er_fault_on(e, er_str(e, "primary_standin"), er_str(e, "timeout_fault"), err, sizeof(err)) != 0) {
 		snprintf(why, sizeof(why), "could not inject the fault: %s", err);
-		skip_all(e, CHECKS, 4, why);
+		er_skip_checks(e, "timeout", CHECKS, 4, why);
 		free(calls);
 		free(since);
 		return;

@@ -18,9 +18,7 @@ static const char *const SENTRY_CHECKS[] = {"sentry.db_outage", "sentry.all_prov
 
 static void skip_all(struct er *e, const char *why)
 {
-	for (size_t i = 0; i < 2; i++)
-		e->h->check(e->c, SENTRY_CHECKS[i], VS_CHECK_SKIP, "%s", why);
-	e->h->log(e->c, VS_LOG_WARN, "sentry scenario skipped: %s", why);
+	er_skip_checks(e, "sentry", SENTRY_CHECKS, 2, why);
 }
 
 /* host:port of a URL (after any userinfo) into out. */

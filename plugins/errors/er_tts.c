@@ -45,13 +45,6 @@ static void tsnap_take(struct er *e, struct tsnap *s)
 	free(m);
 }
 
-static void skip_checks(struct er *e, const char *const *checks, size_t n, const char *why)
-{
-	for (size_t i = 0; i < n; i++)
-		e->h->check(e->c, checks[i], VS_CHECK_SKIP, "%s", why);
-	e->h->log(e->c, VS_LOG_WARN, "tts scenario skipped: %s", why);
-}
-
 /* Over the calls: normal ones, caller turns, reply latencies, the longest gap
  * inside the agent's speech and whether any agent speech was measured. */
 struct tsum {
@@ -194,7 +187,7 @@ void er_tts_scenario(struct er *e)
 	if (er_breaker_settle(e, er_str(e, "tts_breaker_labels"), er_ms(e, "breaker_wait")) != 0) {
 		snprintf(why, sizeof(why), "the first TTS's circuit breaker (%s{%s}) stayed open: the fault would not reach it",
 			 er_sig(e, "breaker_state"), er_str(e, "tts_breaker_labels"));
-		skip_checks(e, CHECKS, 6, why);
+		er_skip_checks(e, "tts", CHECKS, 6, why);
 		return;
 	}
 	calls = calloc((size_t)max, sizeof(*calls));
@@ -203,7 +196,7 @@ void er_tts_scenario(struct er *e)
 	tsnap_take(e, &a);
 	if (er_fault_on(e, er_str(e, "tts_standin"), er_str(e, "tts_fault"), err, sizeof(err)) != 0) {
 		snprintf(why, sizeof(why), "could not inject the fault: %s", err);
-		skip_checks(e, CHECKS, 6, why);
+		er_skip_checks(e, "tts", CHECKS, 6, why);
 		free(calls);
 		return;
 	}

@@ -74,6 +74,8 @@ int er_conf_load(struct er *e, const struct vs_host *h, vs_ctx *c);
 void er_conf_free(struct er *e);
 const char *er_str(struct er *e, const char *key);
 long long er_ms(struct er *e, const char *key);
+/* Every one of checks skipped with why; the log names the scenario. */
+void er_skip_checks(struct er *e, const char *scenario, const char *const *checks, size_t n, const char *why);
 
 /* er_observe.c: the target and the world */
 /* GET url: HTTP status (0: no answer within timeout_ms), body (malloc'd) in *body if non-NULL. */

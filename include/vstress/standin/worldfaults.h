@@ -29,5 +29,7 @@ int vs_wfaults_remove(const char *control, json_t *ids);
 /* Splits a comma-separated list: trimmed, empty items skipped.  Returns the
  * count; *items is one malloc'd block (free(*items)). */
 size_t vs_split_list(const char *list, char ***items);
+/* 1 when item is one of the list's items (as vs_split_list splits it). */
+int vs_list_has(const char *list, const char *item);
 
 #endif
