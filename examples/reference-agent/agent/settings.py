@@ -42,6 +42,9 @@ KNOWN_FAULTS = frozenset(
         "rate_limit_webhooks",  # the Telnyx webhook counts against the /api rate limiter too (calls refused under API load)
         "no_dedupe",  # process replayed webhook events again
         "no_fallback_transfer",  # all LLMs failing: do not transfer (dead air)
+        "no_fallback_message",  # all LLMs failing: the fallback message is not spoken (dead air)
+        "no_fallback_error_row",  # all LLMs failing: no system_errors row for it
+        "unknown_hangup_early",  # unknown number: hang up right after speak, not waiting for call.speak.ended
         "leak_calls",  # never remove finished calls from the active-calls table (memory leak)
         "no_failover",  # LLM: only the first provider is tried (its failure goes to the fallback transfer)
         "no_tts_failover",  # TTS: only the first provider is tried (its failure leaves the reply unspoken)
