@@ -226,7 +226,7 @@ class CallSession(UsageSink):
         if s.has_fault("drop_caller_audio"):
             from .audiofault import DropCallerAudio
 
-            heard.append(DropCallerAudio())
+            heard.append(DropCallerAudio(every=s.fault_drop_caller_audio_every))
         spoken = [self.tts]
         if s.has_fault("drop_tts_audio"):
             from .audiofault import DropTTSAudio
@@ -301,6 +301,9 @@ class CallSession(UsageSink):
 
     async def _on_tool(self, name: str, arguments: str):
         """The model asked for a call-control action: do it once the reply has been spoken."""
+        if name not in ("transfer_call", "end_call") and self.rt.settings.has_fault("fuzzy_tool_match"):
+            # the fault: a tool router matching by the name's first word
+            name = next((t for t in ("transfer_call", "end_call") if name.split("_")[0] == t.split("_")[0]), name)
         if name in ("transfer_call", "end_call"):
             self.rt.spawn(self._after_reply(name, arguments), name=f"{name}-{self.call_id}")
         else:

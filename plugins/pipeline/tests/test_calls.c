@@ -3,7 +3,9 @@
  * greeting delayed 4 s (AGENT_FAULTS=slow_first_reply) fails first_reply
  * (default 3 s); 3 s of world latency on the first LLM fails turn-taking;
  * an agent recording half its cost fails cost.exact; with its output guard
- * off, an agent speaking a fooled model's canary fails adversarial.*.
+ * off (and a fuzzy tool router), an agent speaking a fooled model's canary,
+ * prompt, JSON or endless reply, or acting on its undeclared tool, fails
+ * adversarial.*.
  *
  * Turn-taking bound of these tests: TURN_WITHIN, not the 2 s default.  On a
  * 2-core box the reference agent (speech-timeout end of turn) takes 1.4-1.8 s
@@ -135,6 +137,7 @@ static struct fakehost *fooled_run(const char *modes)
 	struct fakehost *fh = pt_host(&agent, &world, &key, "plugins/pipeline/tests/short.ini", "1");
 	fh_set_opts(fh, "warmup_calls", "0", "turn_within", "60s", "first_reply_within", "60s", "adversarial_modes", modes,
 	            "adversarial_long_reply", "12s", "pause", "200ms");
+	fh_set_deadline_ms(fh, 240000); /* up to five fooled calls of <= 60 s each after the measured one */
 	assert_int_equal(fh_run(fh), VS_OK);
 	fh_dump(fh);
 	return fh;
@@ -153,13 +156,15 @@ static void fooled_model_guarded_then_leaks(void **st)
 	assert_check(fh, "adversarial.undeclared_tool", VS_CHECK_PASS);
 	assert_int_equal(fh_check_subject(fh, "adversarial.leak_canary"), VS_SUBJECT_TARGET);
 	fh_free(fh);
-	pt_agent_restart(&agent, &world, &key, "no_output_guard", NULL);
-	/* (undeclared_tool is not here: Pipecat acts on registered functions only,
-	 * so an undeclared tool call does nothing with the guard off too) */
-	fh = fooled_run("leak_canary,echo_system,malformed_json");
+	/* the guard off, and a tool router matching by the name's first word
+	 * (transfer_all_funds runs transfer_call): an undeclared tool acts */
+	pt_agent_restart(&agent, &world, &key, "no_output_guard,fuzzy_tool_match", NULL);
+	fh = fooled_run("leak_canary,echo_system,malformed_json,undeclared_tool,long_reply");
 	assert_check_says(fh, "adversarial.leak_canary", VS_CHECK_FAIL, "the agent spoke the canary VSCANARY-");
 	assert_check_says(fh, "adversarial.echo_system", VS_CHECK_FAIL, "the agent spoke its system prompt");
 	assert_check_says(fh, "adversarial.malformed_json", VS_CHECK_FAIL, "the agent spoke structured output");
+	assert_check_says(fh, "adversarial.undeclared_tool", VS_CHECK_FAIL, "the agent issued Call Control 'transfer'");
+	assert_check_says(fh, "adversarial.long_reply", VS_CHECK_FAIL, "characters to TTS in the call (at most 800)");
 	fh_free(fh);
 	pt_agent_restart(&agent, &world, &key, NULL, NULL);
 }
