@@ -198,6 +198,7 @@ class CallSession(UsageSink):
         stt = _DeepgramSTT(
             api_key=s.deepgram_api_key or "missing", base_url=s.deepgram_base_url,
             settings=DeepgramSTTService.Settings(model=s.deepgram_model),
+            **({"sample_rate": 16000} if s.has_fault("stt_wrong_rate") else {}),  # the fault: a wrong rate declared
         )
         self.context = LLMContext(messages=[{"role": "system", "content": system_prompt}])
         from .models import make_turn_analyzer, make_vad
@@ -226,7 +227,7 @@ class CallSession(UsageSink):
         if s.has_fault("drop_caller_audio"):
             from .audiofault import DropCallerAudio
 
-            heard.append(DropCallerAudio(every=s.fault_drop_caller_audio_every))
+            heard.append(DropCallerAudio())
         spoken = [self.tts]
         if s.has_fault("drop_tts_audio"):
             from .audiofault import DropTTSAudio

@@ -61,6 +61,7 @@ KNOWN_FAULTS = frozenset(
         "no_goodbye_hangup",  # end_call tool: ignored, the agent never hangs up after goodbye
         "drop_caller_audio",  # every fifth audio frame from the caller is lost before STT
         "drop_tts_audio",  # every fifth audio frame from TTS is lost before it is sent to the caller
+        "stt_wrong_rate",  # the STT stream is declared 16 kHz while it carries the call's 8 kHz audio
         "slow_tts_request",  # wait FAULT_SLOW_TTS_REQUEST_SECONDS before every TTS request (vstress's waterfall test)
         "no_output_guard",  # speak whatever the LLM says: no check for its system prompt, secrets, JSON or length
         "fuzzy_tool_match",  # a tool call the agent does not declare runs the declared tool its name starts like (transfer_*)
@@ -175,7 +176,6 @@ class Settings:
     faults: frozenset = field(default_factory=frozenset)
     fault_slow_first_reply_seconds: float = 5.0
     fault_slow_tts_request_seconds: float = 0.7
-    fault_drop_caller_audio_every: int = 5  # drop_caller_audio: every n-th caller frame is lost (2: half)
     fault_shared_backoff_seconds: float = 3.0
 
     def has_fault(self, name: str) -> bool:
@@ -296,7 +296,6 @@ def load_settings() -> Settings:
             "FAULT_SLOW_FIRST_REPLY_SECONDS", d.fault_slow_first_reply_seconds
         ),
         fault_shared_backoff_seconds=_float("FAULT_SHARED_BACKOFF_SECONDS", d.fault_shared_backoff_seconds),
-        fault_drop_caller_audio_every=max(2, _int("FAULT_DROP_CALLER_AUDIO_EVERY", d.fault_drop_caller_audio_every)),
         fault_slow_tts_request_seconds=_float(
             "FAULT_SLOW_TTS_REQUEST_SECONDS", d.fault_slow_tts_request_seconds
         ),
