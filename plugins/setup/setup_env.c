@@ -3,34 +3,63 @@
  * host->declared_secrets), or [setup] plugins / env.<plugin> when set.  A key counts as
  * present when it is set in vstress's environment, in [target] env.<VAR>
  * (what a launched target gets), or in the world's exported variables
- * (VSTRESS_WORLD_URLS).  A missing key is a skip, never a failure. */
+ * (VSTRESS_WORLD_URLS).  A missing key is a skip, never a failure; a key
+ * whose value cannot be what a provider issued fails: set but empty, or with
+ * surrounding white space or quotes (a .env quoting mistake the provider
+ * rejects as a bad key). */
 #include "setup.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Where var is set and how long its value is; -1 when nowhere.  The value
- * itself is never shown. */
-static long find_var(struct setup *s, json_t *world_env, const char *var, const char **where)
+/* What is wrong with a key's value, or NULL; the value itself is never shown. */
+static const char *bad_value(const char *v)
 {
-	const char *v = getenv(var);
+	size_t n = strlen(v);
+
+	if (!n)
+		return "set but empty";
+	if (strchr(" \t\r\n", v[0]) || strchr(" \t\r\n", v[n - 1]))
+		return "has leading or trailing white space";
+	if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0])
+		return "is wrapped in quotes";
+	return NULL;
+}
+
+/* Where var is set and how long its value is; -1 when nowhere.  *bad says
+ * what is wrong with the value (NULL: nothing); set but empty everywhere
+ * counts as found (0 chars), so it fails instead of skipping. */
+static long find_var(struct setup *s, json_t *world_env, const char *var, const char **where, const char **bad)
+{
+	const char *v = getenv(var), *empty = v ? "in the environment" : NULL;
 	char key[300];
 
+	*bad = NULL;
 	if (v && *v) {
 		*where = "in the environment";
+		*bad = bad_value(v);
 		return (long)strlen(v);
 	}
 	snprintf(key, sizeof(key), "env.%s", var);
 	v = s->h->conf(s->c, "target", key);
 	if (v && *v) {
 		*where = "for the target ([target] env.*)";
+		*bad = bad_value(v);
 		return (long)strlen(v);
 	}
+	if (v && !empty)
+		empty = "for the target ([target] env.*)";
 	v = json_string_value(json_object_get(world_env, var));
 	if (v && *v) {
 		*where = "by the world (VSTRESS_WORLD_URLS)";
+		*bad = bad_value(v);
 		return (long)strlen(v);
+	}
+	if (empty) {
+		*where = empty;
+		*bad = bad_value("");
+		return 0;
 	}
 	return -1;
 }
@@ -51,20 +80,30 @@ static json_t *load_world_env(void)
 static void check_item(struct setup *s, json_t *world_env, const char *plugin, const char *item, json_t *report)
 {
 	char **alts = setup_split(item, '|'), name[400];
-	const char *where = NULL;
+	const char *where = NULL, *bad = NULL;
 	long len = -1;
-	size_t i;
+	size_t i, hit;
 
 	if (!alts)
 		return;
-	for (i = 0; alts[i] && len < 0; i++)
-		len = find_var(s, world_env, alts[i], &where);
+	/* a value wins over an empty one of an earlier alternative */
+	for (i = 0, hit = 0; alts[i] && len <= 0; i++) {
+		const char *w, *b;
+		long l = find_var(s, world_env, alts[i], &w, &b);
+		if (l > len) {
+			len = l, where = w, bad = b, hit = i;
+		}
+	}
 	snprintf(name, sizeof(name), "env.%s.%s", plugin, item);
 	if (len >= 0) {
 		/* a dummy the world exported for its own stand-in is vstress's, not the team's */
 		int prev = VS_SUBJECT(s->h, s->c, !strncmp(where, "by the world", 12) ? VS_SUBJECT_HARNESS : VS_SUBJECT_TARGET);
 
-		s->h->check(s->c, name, VS_CHECK_PASS, "%s set %s (%ld chars)", alts[i - 1], where, len);
+		if (bad)
+			s->h->check(s->c, name, VS_CHECK_FAIL, "%s set %s (%ld chars) %s: %s and the target read it as is",
+				    alts[hit], where, len, bad, plugin);
+		else
+			s->h->check(s->c, name, VS_CHECK_PASS, "%s set %s (%ld chars)", alts[hit], where, len);
 		VS_SUBJECT(s->h, s->c, prev);
 		json_object_set_new(report, item, json_pack("{s:b,s:s}", "present", 1, "where", where));
 	} else {

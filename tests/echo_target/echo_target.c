@@ -21,7 +21,12 @@
  *   --no-clear (do not send clear when the caller barges in)
  *   --delay-per-call MS (an agent fault, off by default: every reply comes
  *   MS later for each other media stream open at the moment, so the turn
- *   latency is delay + MS x (streams - 1): a known capacity). */
+ *   latency is delay + MS x (streams - 1): a known capacity).
+ * More agent faults, off by default: --mute (never sends audio back)
+ *   --answer-twice (two answer commands
+ *   per call)  --error-metrics (GET /metrics counts every media stream as
+ *   agent_calls_total{outcome="error"})  --spin (a thread burns one core
+ *   for the process's life). */
 #include <curl/curl.h>
 #include <jansson.h>
 #include <libwebsockets.h>
@@ -42,6 +47,7 @@
 
 struct opts {
 	int port, delay_ms, per_call_ms, reply_ms, freq, gap_ms, false_at_ms, hangover_ms, chunk_ms, hangup_after, clear;
+	int answer_twice, error_metrics, spin, mute;
 	double threshold;
 	const char *call_control;
 };
@@ -285,7 +291,7 @@ static void on_media(struct lws *wsi, struct pss *s, const struct vs_media_msg *
 		if (ev[i].type == VS_VAD_END) {
 			uint64_t end_ns = s->anchor + (uint64_t)ev[i].sample * 1000000000ull / RATE;
 			size_t n = 0;
-			int16_t *p = tone((size_t)o.reply_ms * RATE / 1000, 1, &n);
+			int16_t *p = o.mute ? NULL : tone((size_t)o.reply_ms * RATE / 1000, 1, &n);
 
 			s->st->last_end_ms = (double)ev[i].sample / 8.0;
 			if (p)
@@ -392,10 +398,15 @@ static void on_webhook(const char *body, size_t len)
 				 "{\"stream_url\":\"ws://127.0.0.1:%d/media\",\"stream_track\":\"both_tracks\","
 				 "\"stream_bidirectional_mode\":\"rtp\",\"stream_bidirectional_codec\":\"PCMU\"}",
 				 listen_port);
-			if (pthread_create(&t, NULL, answer_thread, j) == 0)
-				pthread_detach(t);
-			else
-				free(j);
+			for (int k = 0; k < 1 + o.answer_twice; k++) {
+				struct answer_job *jk = k ? malloc(sizeof(*jk)) : j;
+				if (k && jk)
+					*jk = *j;
+				if (jk && pthread_create(&t, NULL, answer_thread, jk) == 0)
+					pthread_detach(t);
+				else
+					free(jk);
+			}
 		}
 	}
 	json_decref(root);
@@ -456,6 +467,11 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		snprintf(s->uri, sizeof(s->uri), "%s", (const char *)in);
 		if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI))
 			return 0; /* wait for the body */
+		if (o.error_metrics && strcmp(s->uri, "/metrics") == 0) {
+			char m[128];
+			snprintf(m, sizeof(m), "agent_calls_total{outcome=\"error\"} %d\n", nstreams);
+			return http_reply(wsi, 200, m);
+		}
 		if (strcmp(s->uri, "/stats") == 0) {
 			char *j = stats_json();
 			int rc = http_reply(wsi, 200, j ? j : "{}");
@@ -585,6 +601,11 @@ static int parse_args(int argc, char **argv)
 			o.clear = 0;
 			continue;
 		}
+		if (!strcmp(a, "--answer-twice") || !strcmp(a, "--error-metrics") || !strcmp(a, "--spin") ||
+		    !strcmp(a, "--mute")) {
+			*(a[2] == 'a' ? &o.answer_twice : a[2] == 'e' ? &o.error_metrics : a[2] == 's' ? &o.spin : &o.mute) = 1;
+			continue;
+		}
 		if (!v) {
 			fprintf(stderr, "echo_target: %s needs a value\n", a);
 			return -1;
@@ -622,6 +643,16 @@ static int parse_args(int argc, char **argv)
 	return 0;
 }
 
+/* --spin: a busy loop for the process's life (an agent that eats a core). */
+static void *spin_thread(void *arg)
+{
+	volatile unsigned long x = 0;
+	(void)arg;
+	while (!stopping)
+		x++;
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	struct lws_context_creation_info info;
@@ -633,6 +664,11 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	if (o.spin) {
+		pthread_t t;
+		if (pthread_create(&t, NULL, spin_thread, NULL) == 0)
+			pthread_detach(t);
+	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	lws_set_log_level(LLL_ERR, NULL);
 	memset(&info, 0, sizeof(info));

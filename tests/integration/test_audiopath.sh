@@ -9,8 +9,10 @@
 #   AGENT_FAULTS=drop_caller_audio,drop_tts_audio (the agent loses every
 #            fifth caller frame before STT and every fifth TTS frame before
 #            the caller): audio.caller_to_stt and audio.tts_to_caller fail,
-#            each naming the utterance or reply and the audio removed.
-# Takes ~90 s (two real-time calls; 140 s on a busy machine).
+#            each naming the utterance or reply and the audio removed;
+#   AGENT_FAULTS=stt_wrong_rate (8 kHz audio declared 16 kHz), one
+#            utterance: stt.wer fails (the words recognised differ).
+# Takes ~2 min (three real-time calls; more on a busy machine).
 set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
@@ -66,4 +68,16 @@ check "an agent that loses a fifth of its TTS audio fails audio.tts_to_caller" \
 noted_fail pipeline audio.tts_to_caller
 echo "# $got"
 check "the failure names the reply and the audio removed" bash -c "grep -q 'reply .* ms removed' <<<'${got//\'/}'"
+got=$(check_of "$tmp/dropping.d" stt.wer)
+echo "# with a fifth of the caller's frames lost, stt.wer: $got"
+
+# (the recogniser, in grammar mode, still hears every word with a fifth, or
+# a half, of the frames lost:) an agent that declares its 8 kHz STT stream
+# as 16 kHz, one utterance
+run wrongrate -s target.env.AGENT_FAULTS=stt_wrong_rate -s pipeline.scripts=tests/integration/audiopath/one-utterance.ini
+got=$(check_of "$tmp/wrongrate.d" stt.wer)
+check "an agent declaring the wrong sample rate to STT fails stt.wer (the stand-in hears other words)" \
+	bash -c "[[ '${got//\'/}' == 'fail target '* ]]"
+noted_fail pipeline stt.wer
+echo "# $got"
 finish

@@ -10,6 +10,9 @@
 #    (reply delay 500 ms + 400 ms per other open stream: turn p95 1.7 s at
 #    4 calls, 2.1 s at 5, so the capacity under the 2 s SLO is 4);
 #  - the soak figures, through a profile that extends another;
+#  - the echo target's own faults (late replies, a second answer, one stream
+#    URL for all, calls counted as errors, a busy core) fail turn.p95,
+#    race.answers, race.stream_urls, agent.errors and cpu.mean;
 #  - bad values: config errors naming the key and the offending token.
 # About 2 min (capacity ~65 s of it); under the sanitizers about 40 s
 # (no capacity, no soak).
@@ -70,6 +73,33 @@ st = sorted(c["started_ms"] for c in calls)
 gaps = [b - a for a, b in zip(st, st[1:])]
 assert statistics.pstdev(gaps) > 0.4 * statistics.mean(gaps), gaps
 PY
+# three calls at once against an echo target with agent faults of its own:
+# replies 2.5 s late (turn_within 2 s), two answer commands per call, one
+# stream URL for every call, every call counted as an error on its /metrics,
+# a thread eating one core (bound: half a core, in % of this machine)
+ECHO_ARGS="--delay 2500 --answer-twice --error-metrics --spin" \
+	run faulty --set load.calls=3 --set load.concurrency=3 \
+	--set load.metrics_path=/metrics --set target.signal.calls=agent_calls_total \
+	--set 'target.signal.calls_failed=agent_calls_total{outcome="error"}' \
+	--set load.cpu_max_pct="$(python3 -c 'import os; print(50 / os.cpu_count())')"
+check "faulty echo target: ran" ran faulty
+fails() { # NAME CHECK TEXT: in run NAME, CHECK failed saying TEXT (recorded for the audit)
+	py "$T/$1.json" "$2" "$3" <<PY
+$HELP
+c = ck[sys.argv[2]]
+assert c["status"] == "fail" and sys.argv[3] in c["message"], c
+PY
+}
+check "replies 2.5 s late fail turn.p95" fails faulty turn.p95 "> 2000 ms"
+noted_fail load turn.p95
+check "two answer commands per call fail race.answers" fails faulty race.answers ": 2 answer commands"
+noted_fail load race.answers
+check "one stream URL for every call fails race.stream_urls" fails faulty race.stream_urls "both got ws://127.0.0.1:"
+noted_fail load race.stream_urls
+check "calls the agent counts as errors fail agent.errors" fails faulty agent.errors 'outcome="error"'
+noted_fail load agent.errors
+check "a target eating a core fails cpu.mean (bound half a core)" fails faulty cpu.mean "of the machine >"
+noted_fail load cpu.mean
 run dropped --set load.arrival_rate=4 --set load.arrival=constant --set load.duration=2s --set load.max_in_flight=1
 check "arrival over max_in_flight 1: arrivals dropped and counted, arrival.dropped fails" py "$T/dropped.json" <<PY
 $HELP

@@ -3,7 +3,9 @@
 # faults (no reference agent, no database): a reply with a 900 ms hole fails
 # gaps; speech in the caller's silence fails false_triggers; hanging up
 # after its first reply fails turn.replied and hangup; never answering
-# fails calls.completed and commands.answer.  Three short calls (~30 s); skips under a wrapper (real-time media) or without the echo target.
+# fails calls.completed and commands.answer; never sending audio fails
+# frames.received.  Four short calls (~35 s); skips under a wrapper
+# (real-time media) or without the echo target.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
@@ -52,6 +54,11 @@ run hangup --set pipeline.scripts=tests/integration/loadshape/two-turns.ini
 check "an agent hanging up after its first reply: the second turn is unanswered" \
 	check_fails "$S" pipeline turn.replied "c['message'].startswith('1 of 2 wait_reply steps got a reply')"
 check "an agent hanging up after its first reply fails hangup" check_fails "$S" pipeline hangup
+
+ECHO_ARGS="--mute" # it answers and streams, but never sends audio back
+run mute --set pipeline.scripts=tests/integration/pipecho/one-turn.ini
+check "an agent that sends no audio fails frames.received, naming the call" \
+	check_fails "$S" pipeline frames.received "'call 1: no media from the agent' in c['message']"
 
 # the echo target without --call-control never sends the answer command
 ECHO_ARGS=

@@ -5,7 +5,7 @@
 #      20 ms at p95, and >= 95 % of the turns are attributed;
 #   2. with AGENT_FAULTS=slow_tts_request (every TTS request 700 ms late):
 #      llm_to_tts grows by 700 +/- 30 ms at p50 and no other stage grows by
-#      more than 30 ms.
+#      more than 30 ms; agent_overhead (bound 500 ms here) fails.
 # Then `vstress --explain` on the results.  Real time, ~2.5 min; timing on a
 # busy machine can fail check 6 (the figures are printed to tell).
 set -u
@@ -62,8 +62,11 @@ check "baseline: stages sum to the caller's turn latency within 20 ms at p95" py
 (lambda d: len(d) > 0 and d[max(0, -(-95 * len(d) // 100) - 1)] <= 20)(sorted(
     abs(r["total_ms"] - sum(r[k + "_ms"] for k in "'"$stages"'".split())) for r in rows if r["attributed"]))'
 
-slow=$(run slow --set target.env.AGENT_FAULTS=slow_tts_request)
+# the same call judges agent_overhead: a handoff to TTS 700 ms late is over 500 ms
+slow=$(run slow --set target.env.AGENT_FAULTS=slow_tts_request --set pipeline.agent_overhead_within=500ms)
 check "slow_tts_request run wrote a summary" test -f "$slow/test_summary.json"
+check "slow_tts_request fails agent_overhead (p95 > 500 ms)" \
+	check_fails "$slow/test_summary.json" pipeline agent_overhead "'p95' in c['message']"
 [ -f "$slow/test_summary.json" ] && show "$slow"
 cmp_stages() {
 	python3 - "$base" "$slow" "$stages" <<'PY'

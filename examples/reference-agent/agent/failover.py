@@ -440,14 +440,15 @@ class TelnyxFallbackService:
         rt.metrics.inc("agent_fallback_total", {})
         what = {"llm": "All LLM providers failed", "stt": "Speech recognition lost",
                 "tts": "All TTS providers failed"}.get(component, "Pipeline failure")
-        await rt.record_error(
-            component, "all_providers_failed" if component != "stt" else "unavailable", f"{what}: {reason}",
-            call_control_id=cid, tenant_id=self.tenant_id,
-            details={"fallback_number": self.fallback_number,
-                     "providers": {"llm": s.llm_providers, "tts": s.tts_providers}.get(component, component)},
-        )
-        spoken = False
-        if self.say is not None and use_pipeline_tts:
+        if not s.has_fault("no_fallback_error_row"):
+            await rt.record_error(
+                component, "all_providers_failed" if component != "stt" else "unavailable", f"{what}: {reason}",
+                call_control_id=cid, tenant_id=self.tenant_id,
+                details={"fallback_number": self.fallback_number,
+                         "providers": {"llm": s.llm_providers, "tts": s.tts_providers}.get(component, component)},
+            )
+        spoken = s.has_fault("no_fallback_message")  # the fault: as if spoken, nothing said
+        if not spoken and self.say is not None and use_pipeline_tts:
             try:
                 spoken = await self.say(s.fallback_message)
             except Exception as e:

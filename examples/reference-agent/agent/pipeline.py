@@ -198,6 +198,7 @@ class CallSession(UsageSink):
         stt = _DeepgramSTT(
             api_key=s.deepgram_api_key or "missing", base_url=s.deepgram_base_url,
             settings=DeepgramSTTService.Settings(model=s.deepgram_model),
+            **({"sample_rate": 16000} if s.has_fault("stt_wrong_rate") else {}),  # the fault: a wrong rate declared
         )
         self.context = LLMContext(messages=[{"role": "system", "content": system_prompt}])
         from .models import make_turn_analyzer, make_vad
@@ -301,6 +302,9 @@ class CallSession(UsageSink):
 
     async def _on_tool(self, name: str, arguments: str):
         """The model asked for a call-control action: do it once the reply has been spoken."""
+        if name not in ("transfer_call", "end_call") and self.rt.settings.has_fault("fuzzy_tool_match"):
+            # the fault: a tool router matching by the name's first word
+            name = next((t for t in ("transfer_call", "end_call") if name.split("_")[0] == t.split("_")[0]), name)
         if name in ("transfer_call", "end_call"):
             self.rt.spawn(self._after_reply(name, arguments), name=f"{name}-{self.call_id}")
         else:

@@ -42,6 +42,9 @@ KNOWN_FAULTS = frozenset(
         "rate_limit_webhooks",  # the Telnyx webhook counts against the /api rate limiter too (calls refused under API load)
         "no_dedupe",  # process replayed webhook events again
         "no_fallback_transfer",  # all LLMs failing: do not transfer (dead air)
+        "no_fallback_message",  # all LLMs failing: the fallback message is not spoken (dead air)
+        "no_fallback_error_row",  # all LLMs failing: no system_errors row for it
+        "unknown_hangup_early",  # unknown number: hang up right after speak, not waiting for call.speak.ended
         "leak_calls",  # never remove finished calls from the active-calls table (memory leak)
         "no_failover",  # LLM: only the first provider is tried (its failure goes to the fallback transfer)
         "no_tts_failover",  # TTS: only the first provider is tried (its failure leaves the reply unspoken)
@@ -58,7 +61,9 @@ KNOWN_FAULTS = frozenset(
         "no_goodbye_hangup",  # end_call tool: ignored, the agent never hangs up after goodbye
         "drop_caller_audio",  # every fifth audio frame from the caller is lost before STT
         "drop_tts_audio",  # every fifth audio frame from TTS is lost before it is sent to the caller
+        "stt_wrong_rate",  # the STT stream is declared 16 kHz while it carries the call's 8 kHz audio
         "no_output_guard",  # speak whatever the LLM says: no check for its system prompt, secrets, JSON or length
+        "fuzzy_tool_match",  # a tool call the agent does not declare runs the declared tool its name starts like (transfer_*)
         "half_cost",  # provider_usage rows and the cost series record half of each usage's cost
         "shared_llm_backoff",  # an LLM failure on any call holds every call's next LLM request (all tenants) FAULT_SHARED_BACKOFF_SECONDS
     }

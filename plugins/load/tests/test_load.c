@@ -4,8 +4,9 @@
  *  - the same calls one at a time fail concurrency.reached (4 required),
  *    and db.pool with a pool bound of 1;
  *  - a faulty agent (AGENT_FAULTS=slow_first_reply,leak_calls), call_turns
- *    inserts failing and a deadlock in its database during the load fail
- *    first_reply.p95, agent.drained, db.turn_rows and db.deadlocks;
+ *    inserts failing, call rows deleted when the call ends and a deadlock
+ *    in its database during the load fail first_reply.p95, agent.drained,
+ *    db.call_rows, db.turn_rows and db.deadlocks;
  *  - an unreachable target fails calls.complete and says why; no PID, no
  *    /metrics, no database: those checks skip with the reason; no world:
  *    the plugin skips.
@@ -141,18 +142,24 @@ static void faulty_agent_fails(void **st)
 	pt_agent_restart(&agent, &world, &key, "slow_first_reply,leak_calls", "FAULT_SLOW_FIRST_REPLY_SECONDS=4");
 	/* the agent's turn rows cannot be written (its try_execute logs and goes on) */
 	sql("ALTER TABLE call_turns ADD CONSTRAINT vstress_load_test_no_turns CHECK (false) NOT VALID");
+	/* and its call rows are lost when the call ends (as a bad retention job would) */
+	sql("CREATE FUNCTION vstress_lose_call() RETURNS trigger LANGUAGE plpgsql AS "
+	    "\\$\\$ BEGIN DELETE FROM call_logs WHERE id = NEW.id; RETURN NULL; END \\$\\$; "
+	    "CREATE TRIGGER vstress_lose_call AFTER UPDATE ON call_logs FOR EACH ROW "
+	    "WHEN (NEW.ended_at IS NOT NULL) EXECUTE FUNCTION vstress_lose_call()");
 	fh = ld_host("plugins/load/tests/short.ini", "2", "2");
 	fh_set_opt(fh, "drain_timeout", "2s");
 	deadlock_soon();
 	rc = fh_run(fh);
 	sql("ALTER TABLE call_turns DROP CONSTRAINT vstress_load_test_no_turns");
+	sql("DROP TRIGGER vstress_lose_call ON call_logs; DROP FUNCTION vstress_lose_call()");
 	sql("DROP TABLE vstress_dl_a, vstress_dl_b");
 	assert_int_equal(rc, VS_OK);
 	fh_dump(fh);
 	assert_check(fh, "calls.complete", VS_CHECK_PASS); /* slow, not broken */
 	assert_check_says(fh, "first_reply.p95", VS_CHECK_FAIL, "> 3000 ms");
 	assert_check_says(fh, "agent.drained", VS_CHECK_FAIL, "calls stuck in the agent");
-	assert_check(fh, "db.call_rows", VS_CHECK_PASS);
+	assert_check_says(fh, "db.call_rows", VS_CHECK_FAIL, "0 of 2 calls left their row");
 	assert_check_says(fh, "db.turn_rows", VS_CHECK_FAIL, ": 0 turn rows, 2 agent turns heard");
 	assert_check_says(fh, "db.deadlocks", VS_CHECK_FAIL, "(+1)");
 	fh_free(fh);

@@ -176,6 +176,44 @@ static void missing_key_skips(void **st)
 	fh_free(fh);
 }
 
+/* A key that is set but cannot be a key: quoted, padded or empty fails
+ * (the value is never shown); an empty alternative loses to a set one. */
+static void malformed_key_fails(void **st)
+{
+	struct fakehost *fh;
+	char *db = getenv("DATABASE_URL") ? strdup(getenv("DATABASE_URL")) : NULL;
+	(void)st;
+	fh = host();
+	declare_suite(fh);
+	fh_set_opt(fh, "plugins", "db, llm_openai, llm_gemini, other");
+	fh_set_opt(fh, "env.other", "VSTRESS_TEST_EMPTY_KEY");
+	setenv("DATABASE_URL", "\"postgres://u@127.0.0.1:1/x\"", 1);
+	setenv("OPENAI_API_KEY", "sk-secret-padded \n", 1);
+	setenv("GOOGLE_API_KEY", "", 1);
+	setenv("GEMINI_API_KEY", "gm-ok", 1); /* restored below */
+	setenv("VSTRESS_TEST_EMPTY_KEY", "", 1);
+	fh_set_opt(fh, "database_url", "");
+	fh_set_opt(fh, "base_url", "");
+	fh_set_opt(fh, "telnyx_public_key", "");
+	assert_int_equal(fh_run(fh), VS_OK);
+	assert_check(fh, "env.db.DATABASE_URL", VS_CHECK_FAIL, "is wrapped in quotes");
+	assert_check(fh, "env.llm_openai.OPENAI_API_KEY", VS_CHECK_FAIL, "leading or trailing white space");
+	assert_check(fh, "env.other.VSTRESS_TEST_EMPTY_KEY", VS_CHECK_FAIL, "set in the environment (0 chars) set but empty");
+	assert_check(fh, "env.llm_gemini.GOOGLE_API_KEY|GEMINI_API_KEY", VS_CHECK_PASS, "GEMINI_API_KEY set");
+	assert_false(fh_anywhere_contains(fh, "sk-secret-padded"));
+	assert_false(fh_anywhere_contains(fh, "postgres://u@"));
+	fh_free(fh);
+	unsetenv("VSTRESS_TEST_EMPTY_KEY");
+	unsetenv("GOOGLE_API_KEY");
+	setenv("GEMINI_API_KEY", "dummy-gemini", 1);
+	setenv("OPENAI_API_KEY", "sk-dummy-openai", 1);
+	if (db)
+		setenv("DATABASE_URL", db, 1);
+	else
+		unsetenv("DATABASE_URL");
+	free(db);
+}
+
 static void failures_are_clean(void **st)
 {
 	struct fakehost *fh;
@@ -228,6 +266,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(all_present),
 		cmocka_unit_test(missing_key_skips),
+		cmocka_unit_test(malformed_key_fails),
 		cmocka_unit_test(failures_are_clean),
 	};
 	return cmocka_run_group_tests_name("setup", tests, group_setup, group_teardown);

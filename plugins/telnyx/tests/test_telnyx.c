@@ -1,7 +1,8 @@
 /* telnyx probe against the REAL reference agent and the REAL world:
  * healthy agent -> every check passes; AGENT_FAULTS=no_signature_check,
- * no_dedupe, no_fallback_transfer -> the matching checks fail with a clear
- * message.  Postgres: DATABASE_URL or a throwaway one (plugins/api/tests/target.h).
+ * no_dedupe, no_fallback_transfer (+ no_fallback_message, no_fallback_error_row),
+ * transfer_no_to (+ no_goodbye_hangup, unknown_hangup_early) -> the matching
+ * checks fail with a clear message.  Postgres: DATABASE_URL or a throwaway one (plugins/api/tests/target.h).
  * The world (<BUILD>/vstress world) and python stay out of valgrind. */
 #include <libgen.h>
 
@@ -197,13 +198,15 @@ static void no_fallback_transfer(void **state)
 	(void)state;
 	if (getenv("VSTRESS_SLOW_RUNTIME") || getenv("VSTRESS_VALGRIND"))
 		skip(); /* a real-time call: the plain build */
-	assert_int_equal(agent_start("no_fallback_transfer"), 0);
+	/* the same call also leaves out the fallback message and its error row */
+	assert_int_equal(agent_start("no_fallback_transfer,no_fallback_message,no_fallback_error_row"), 0);
 	struct fakehost *fh = host("fallback");
 	fh_run(fh);
 	fh_dump(fh);
 	assert_check(fh, "fallback.transfer", VS_CHECK_FAIL);
 	assert_message_has(fh, "fallback.transfer", "no transfer command");
-	assert_check(fh, "fallback.heard", VS_CHECK_PASS);
+	assert_check_says(fh, "fallback.heard", VS_CHECK_FAIL, "said nothing after the caller's question");
+	assert_check_says(fh, "fallback.system_errors", VS_CHECK_FAIL, "0 matching system_errors rows");
 	fh_free(fh);
 }
 
@@ -255,7 +258,7 @@ static void callcontrol_faults(void **state)
 	(void)state;
 	if (getenv("VSTRESS_SLOW_RUNTIME") || getenv("VSTRESS_VALGRIND"))
 		skip();
-	assert_int_equal(agent_start("transfer_no_to,no_goodbye_hangup"), 0);
+	assert_int_equal(agent_start("transfer_no_to,no_goodbye_hangup,unknown_hangup_early"), 0);
 	struct fakehost *fh = host("callcontrol");
 	fh_run(fh);
 	fh_dump(fh);
@@ -263,7 +266,7 @@ static void callcontrol_faults(void **state)
 	assert_message_has(fh, "callcontrol.transfer", "field `to` is missing");
 	assert_check(fh, "callcontrol.hangup", VS_CHECK_FAIL);
 	assert_message_has(fh, "callcontrol.hangup", "never hung up");
-	assert_check(fh, "callcontrol.speak", VS_CHECK_PASS);
+	assert_check_says(fh, "callcontrol.speak", VS_CHECK_FAIL, "the message was cut off");
 	fh_free(fh);
 }
 
