@@ -63,7 +63,7 @@ gaps = [b - a for a, b in zip(st, st[1:])]
 assert all(200 <= g <= 300 for g in gaps), gaps
 assert ck["arrival.dropped"]["status"] == "pass" and ck["calls.complete"]["status"] == "pass"
 PY
-run poisson --set load.arrival_rate=4 --set load.duration=4s --set load.max_in_flight=30
+run poisson --seed 4242 --set load.arrival_rate=4 --set load.duration=4s --set load.max_in_flight=30
 check "arrival poisson (seeded): count within 16 +- 10 (2.5 sd), gaps spread (not constant)" py "$T/poisson.json" <<PY
 $HELP
 import statistics
