@@ -28,8 +28,10 @@ static const char *bad_value(const char *v)
 }
 
 /* Where var is set and how long its value is; -1 when nowhere.  *bad says
- * what is wrong with the value (NULL: nothing); set but empty everywhere
- * counts as found (0 chars), so it fails instead of skipping. */
+ * what is wrong with the value (NULL: nothing).  Set but empty in the
+ * environment counts as found (0 chars), so it fails instead of skipping (an
+ * `export KEY=` mistake); an empty [target] env.* is a configuration's
+ * `${VAR:-}` with nothing to give, i.e. not set. */
 static long find_var(struct setup *s, json_t *world_env, const char *var, const char **where, const char **bad)
 {
 	const char *v = getenv(var), *empty = v ? "in the environment" : NULL;
@@ -48,8 +50,6 @@ static long find_var(struct setup *s, json_t *world_env, const char *var, const 
 		*bad = bad_value(v);
 		return (long)strlen(v);
 	}
-	if (v && !empty)
-		empty = "for the target ([target] env.*)";
 	v = json_string_value(json_object_get(world_env, var));
 	if (v && *v) {
 		*where = "by the world (VSTRESS_WORLD_URLS)";

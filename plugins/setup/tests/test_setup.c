@@ -185,13 +185,17 @@ static void malformed_key_fails(void **st)
 	(void)st;
 	fh = host();
 	declare_suite(fh);
-	fh_set_opt(fh, "plugins", "db, llm_openai, llm_gemini, other");
+	fh_set_opt(fh, "plugins", "db, llm_openai, llm_gemini, other, other2");
 	fh_set_opt(fh, "env.other", "VSTRESS_TEST_EMPTY_KEY");
 	setenv("DATABASE_URL", "\"postgres://u@127.0.0.1:1/x\"", 1);
 	setenv("OPENAI_API_KEY", "sk-secret-padded \n", 1);
 	setenv("GOOGLE_API_KEY", "", 1);
 	setenv("GEMINI_API_KEY", "gm-ok", 1); /* restored below */
 	setenv("VSTRESS_TEST_EMPTY_KEY", "", 1);
+	/* empty in [target] env.* (a `${VAR:-}` with nothing to give) is not set: a skip */
+	fh_set_opt(fh, "env.other2", "VSTRESS_TEST_UNSET_KEY");
+	unsetenv("VSTRESS_TEST_UNSET_KEY");
+	fh_set_conf(fh, "target", "env.VSTRESS_TEST_UNSET_KEY", "");
 	fh_set_opt(fh, "database_url", "");
 	fh_set_opt(fh, "base_url", "");
 	fh_set_opt(fh, "telnyx_public_key", "");
@@ -200,6 +204,7 @@ static void malformed_key_fails(void **st)
 	assert_check(fh, "env.llm_openai.OPENAI_API_KEY", VS_CHECK_FAIL, "leading or trailing white space");
 	assert_check(fh, "env.other.VSTRESS_TEST_EMPTY_KEY", VS_CHECK_FAIL, "set in the environment (0 chars) set but empty");
 	assert_check(fh, "env.llm_gemini.GOOGLE_API_KEY|GEMINI_API_KEY", VS_CHECK_PASS, "GEMINI_API_KEY set");
+	assert_int_equal(fh_check_status(fh, "env.other2.VSTRESS_TEST_UNSET_KEY"), VS_CHECK_SKIP);
 	assert_false(fh_anywhere_contains(fh, "sk-secret-padded"));
 	assert_false(fh_anywhere_contains(fh, "postgres://u@"));
 	fh_free(fh);
