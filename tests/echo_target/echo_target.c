@@ -398,14 +398,16 @@ static void on_webhook(const char *body, size_t len)
 				 "{\"stream_url\":\"ws://127.0.0.1:%d/media\",\"stream_track\":\"both_tracks\","
 				 "\"stream_bidirectional_mode\":\"rtp\",\"stream_bidirectional_codec\":\"PCMU\"}",
 				 listen_port);
-			for (int k = 0; k < 1 + o.answer_twice; k++) {
-				struct answer_job *jk = k ? malloc(sizeof(*jk)) : j;
-				if (k && jk)
-					*jk = *j;
-				if (jk && pthread_create(&t, NULL, answer_thread, jk) == 0)
+			/* --answer-twice: the second job is copied before the first
+			 * thread starts (the thread frees its job) */
+			struct answer_job *jobs[2] = {j, NULL};
+			if (o.answer_twice && (jobs[1] = malloc(sizeof(*j))))
+				*jobs[1] = *j;
+			for (int k = 0; k < 2 && jobs[k]; k++) {
+				if (pthread_create(&t, NULL, answer_thread, jobs[k]) == 0)
 					pthread_detach(t);
 				else
-					free(jk);
+					free(jobs[k]);
 			}
 		}
 	}
