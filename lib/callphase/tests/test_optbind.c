@@ -42,24 +42,26 @@ static int num(const char *key, double *out, int ms)
 	return 0;
 }
 
-static int opt_int(vs_ctx *c, const char *key, long long *out)
+/* num() into a long long: the host's integer and duration readers */
+static int num_ll(const char *key, long long *out, int ms)
 {
 	double d = 0;
-	int rc = num(key, &d, 0);
-	(void)c;
+	int rc = num(key, &d, ms);
 	if (rc == 0)
 		*out = (long long)d;
 	return rc;
 }
 
+static int opt_int(vs_ctx *c, const char *key, long long *out)
+{
+	(void)c;
+	return num_ll(key, out, 0);
+}
+
 static int opt_ms(vs_ctx *c, const char *key, long long *out)
 {
-	double d = 0;
-	int rc = num(key, &d, 1);
 	(void)c;
-	if (rc == 0)
-		*out = (long long)d;
-	return rc;
+	return num_ll(key, out, 1);
 }
 
 static int opt_double(vs_ctx *c, const char *key, double *out)
