@@ -11,6 +11,7 @@ import logging
 import uvicorn
 
 from .app import create_app, shutdown_calls
+from .malloc import limit_arenas
 from .settings import get_settings
 
 log = logging.getLogger("agent")
@@ -43,6 +44,7 @@ class AgentServer(uvicorn.Server):
 
 def main() -> None:
     s = get_settings()
+    limit_arenas(s.malloc_arenas)  # before uvicorn, onnxruntime and the executors start threads
     logging.basicConfig(level=s.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(s)
     config = uvicorn.Config(app, host=s.host, port=s.port, log_level=s.log_level.lower(),

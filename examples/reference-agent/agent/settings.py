@@ -163,6 +163,8 @@ class Settings:
     smart_turn_enabled: bool = True
     preload_pipeline: bool = True
     share_model_sessions: bool = True
+    # at most this many C allocator arenas (agent/malloc.py; 0 = the C library's default)
+    malloc_arenas: int = 2
     # --- observability: the prefix of every /metrics series (another team's
     # agent names its series its own way: vstress reads them through
     # [target] signal.*, and its tests rename them with this)
@@ -286,6 +288,7 @@ def load_settings() -> Settings:
         smart_turn_enabled=_bool("SMART_TURN_ENABLED", d.smart_turn_enabled),
         preload_pipeline=_bool("PRELOAD_PIPELINE", d.preload_pipeline),
         share_model_sessions=_bool("SHARE_MODEL_SESSIONS", d.share_model_sessions),
+        malloc_arenas=_int("MALLOC_ARENAS", d.malloc_arenas),
         metrics_prefix=_str("METRICS_PREFIX", d.metrics_prefix),
         sentry_dsn=_str("SENTRY_DSN", d.sentry_dsn),
         sentry_environment=_str("SENTRY_ENVIRONMENT", d.sentry_environment),
