@@ -81,6 +81,8 @@ struct flow {
 	int media_ms, grace;
 	uint64_t media_t0, hung_at, stop_at;
 	int poll_failed;
+	int dirty;               /* something happened: look at it on the next turn */
+	uint64_t due;            /* when step asked to look again (0: only on an event) */
 	pthread_t thr;
 	int thr_started;
 	atomic_int thr_done;
@@ -409,6 +411,7 @@ static void media_done(struct flow *fl, int hung)
 {
 	tc_media_finish(&fl->t, fl->media, hung, fl->media_ms);
 	fl->media = NULL;
+	atomic_store(&fl->media_end, 0); /* its callback has run (the leg is freed) */
 	tc_emit(&fl->t, VS_TEV_STREAMING_STOPPED, NULL);
 	enter_settle(fl);
 }
@@ -623,6 +626,7 @@ static void flow_request_done(struct flow *fl, struct freq *r, int ok, long stat
 {
 	struct vs_tcall_result *out = fl->t.out;
 
+	fl->dirty = 1;
 	switch (r->kind) {
 	case RK_EVENT:
 		if (r->ev == VS_TEV_SPEAK_ENDED) /* tc_speak_due: the moment it was sent */
@@ -718,7 +722,7 @@ static void poll_done(struct vs_cflow *f, int ok, long status, const char *resp)
 	if (!json_is_array(evs)) {
 		for (struct flow *fl = f->active; fl; fl = fl->next)
 			if (fl->st == F_ANSWER || fl->st == F_UNTIL)
-				fl->poll_failed = 1;
+				fl->poll_failed = fl->dirty = 1;
 		f->poll_retry_at = tc_mono_ns() + ms_ns(POLL_RETRY_MS);
 		json_decref(j);
 		return;
@@ -734,6 +738,7 @@ static void poll_done(struct vs_cflow *f, int ok, long status, const char *resp)
 		if (!fl || fl->st == F_TEXML || seq <= fl->t.last_seq)
 			continue;
 		fl->t.last_seq = seq;
+		fl->dirty = 1;
 		if (!fl->cmds)
 			fl->cmds = json_array();
 		json_array_append(fl->cmds, d);
@@ -839,6 +844,7 @@ int vs_cflow_add(struct vs_cflow *f, const struct vs_call_script *script, const 
 	fl->t.emit = emit_event;
 	fl->t.rng = cfg->seed ? cfg->seed : tc_mono_ns();
 	fl->st = F_START;
+	fl->dirty = 1;
 	/* in vs_tcall_run's order: the key (a forged one draws from rng) before the ids */
 	if (tc_check_cfg(cfg, out->error, sizeof(out->error)) != 0 ||
 	    tc_load_key(&fl->t, out->error, sizeof(out->error)) != 0) {
@@ -886,11 +892,18 @@ void vs_cflow_run(struct vs_cflow *f, int (*tick)(void *arg, int *more), void *a
 			next = tick(arg, &more);
 		curl_multi_perform(f->multi, &running);
 		read_done(f);
+		now = tc_mono_ns();
 		for (fl = f->active; fl; fl = nx) {
 			nx = fl->next;
-			u = step(fl);
-			if (u > 1)
-				due = min_due(due, u);
+			if (fl->dirty || (fl->due && now >= fl->due) || atomic_load(&fl->media_end) ||
+			    atomic_load(&fl->thr_done)) {
+				fl->dirty = 0;
+				u = step(fl);
+				if (u == 1) /* ended, freed */
+					continue;
+				fl->due = u;
+			}
+			due = min_due(due, fl->due);
 		}
 		if (!f->active && !more)
 			break;
