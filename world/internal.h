@@ -178,6 +178,7 @@ struct wlistener {
 	int closed_for_refuse;
 	vs_wctx *owner; /* NULL = control */
 	int pgproxy;    /* a Postgres fault proxy */
+	int ep_added;   /* fd is in the loop's epoll set (0 again when fd is closed) */
 	char up_host[64];
 	int up_port;
 };
@@ -236,6 +237,7 @@ struct world {
 	struct wfaults faults;
 	struct wlistener *listeners;
 	struct wconn *conns;
+	int epfd; /* the loop's epoll set (world_run) */
 	struct wroute *control_routes;
 	struct wroute *routes; /* stand-in routes, owner set */
 	vs_wctx **ctx;
