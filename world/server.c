@@ -676,9 +676,8 @@ static int next_timeout(struct world *W)
 		if (c->state == C_CLOSING && c->closing_deadline < next)
 			next = c->closing_deadline;
 	}
-	for (struct wtimer *t = W->timers; t; t = t->next)
-		if (t->due < next)
-			next = t->due;
+	if (world_timers_next(W) && world_timers_next(W) < next)
+		next = world_timers_next(W);
 	return next <= now ? 0 : (int)(next - now);
 }
 
@@ -795,11 +794,7 @@ void world_free(struct world *W)
 			close(l->fd);
 		free(l);
 	}
-	while (W->timers) {
-		struct wtimer *t = W->timers;
-		W->timers = t->next;
-		free(t);
-	}
+	world_timers_free(W);
 	struct wroute *lists[2] = {W->routes, W->control_routes};
 	for (int i = 0; i < 2; i++) {
 		while (lists[i]) {
