@@ -760,16 +760,19 @@ static void read_done(struct vs_cflow *f)
 		char *resp = NULL, err[256];
 		int ok;
 
+		CURL *easy = m->easy_handle;
+		CURLcode res = m->data.result; /* m is not valid after the handle is removed */
+
 		if (m->msg != CURLMSG_DONE)
 			continue;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
+		curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
 		r = (struct freq *)(void *)priv;
-		curl_multi_remove_handle(f->multi, m->easy_handle);
+		curl_multi_remove_handle(f->multi, easy);
 		r->running = 0;
 		if (r->url) {
-			ok = vs_httpc_req_end(&r->hr, m->data.result, &status, &resp, err, sizeof(err)) == 0;
+			ok = vs_httpc_req_end(&r->hr, res, &status, &resp, err, sizeof(err)) == 0;
 		} else {
-			tc_xfer_end(&r->x, m->data.result);
+			tc_xfer_end(&r->x, res);
 			ok = 1;
 			status = r->po.status;
 		}
