@@ -109,7 +109,7 @@ static long api_ws_timer(vs_ws *ws, uint32_t delay_ms, vs_ws_timer_cb fn, void *
 		return -1; /* closed: on_close has run, nothing may fire after it */
 	long id = world_timer_add(ws->wc->W, c, delay_ms, ws_timer_fire, arg, NULL);
 	if (id > 0)
-		ws->wc->W->timers->wsfn = fn;
+		world_timer_set_ws(ws->wc->W, id, fn);
 	return id;
 }
 

@@ -51,6 +51,8 @@ struct wconn {
 	struct wconn *peer;
 	double pg_latency_ms;
 	int pg_stall;
+	/* the loop's epoll registration: the events asked for (0: not added) */
+	uint32_t ep_mask;
 };
 
 /* Queue data `delay_ms` after the previous item's due time (or now). */

@@ -178,6 +178,7 @@ struct wlistener {
 	int closed_for_refuse;
 	vs_wctx *owner; /* NULL = control */
 	int pgproxy;    /* a Postgres fault proxy */
+	int ep_added;   /* fd is in the loop's epoll set (0 again when fd is closed) */
 	char up_host[64];
 	int up_port;
 };
@@ -216,8 +217,11 @@ struct vs_ws {
 	uint64_t base_extra_ms;
 };
 
+#define W_TIMER_BUCKETS 1024
+
 struct wtimer {
-	struct wtimer *next;
+	struct wtimer *idnext; /* the id index's chain */
+	size_t hidx;           /* position in the heap */
 	long id;
 	uint64_t due;
 	struct wconn *c;
@@ -236,11 +240,14 @@ struct world {
 	struct wfaults faults;
 	struct wlistener *listeners;
 	struct wconn *conns;
+	int epfd; /* the loop's epoll set (world_run) */
 	struct wroute *control_routes;
 	struct wroute *routes; /* stand-in routes, owner set */
 	vs_wctx **ctx;
 	size_t nctx;
-	struct wtimer *timers;
+	struct wtimer **theap; /* min-heap on (due, id): world/timers.c */
+	size_t ntimers, captimers;
+	struct wtimer *tbyid[W_TIMER_BUCKETS];
 	long next_timer;
 	int log_level;
 	volatile int stop;
@@ -284,6 +291,11 @@ int world_run(struct world *W);
 long world_timer_add(struct world *W, struct wconn *c, uint64_t delay_ms,
 		     void (*fn)(struct world *, struct wconn *, void *, void *), void *a1, void *a2);
 void world_timer_cancel(struct world *W, long id);
+/* The timer fires fn (a stand-in's ws_timer) instead of its fn. */
+void world_timer_set_ws(struct world *W, long id, vs_ws_timer_cb fn);
+/* When the earliest timer is due (0: none). */
+uint64_t world_timers_next(const struct world *W);
+void world_timers_free(struct world *W);
 /* Drops the stand-in (ws_timer) timers of a WebSocket whose on_close ran:
  * their argument is the stand-in's per-connection state, freed there. */
 void world_timers_drop_ws(struct world *W, struct wconn *c);

@@ -10,7 +10,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
-#include <poll.h>
+#include <sys/epoll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,8 +230,9 @@ static void check_refusing(struct world *W)
 			continue;
 		int refusing = wfaults_refusing(&W->faults, t, alias);
 		if (refusing && !l->closed_for_refuse) {
-			close(l->fd);
+			close(l->fd); /* leaves the epoll set */
 			l->fd = -1;
+			l->ep_added = 0;
 			l->closed_for_refuse = 1;
 			w_log(W, t, VS_LOG_INFO, "refusing connections on port %d", l->port);
 		} else if (!refusing && l->closed_for_refuse) {
@@ -675,18 +676,46 @@ static int next_timeout(struct world *W)
 		if (c->state == C_CLOSING && c->closing_deadline < next)
 			next = c->closing_deadline;
 	}
-	for (struct wtimer *t = W->timers; t; t = t->next)
-		if (t->due < next)
-			next = t->due;
+	if (world_timers_next(W) && world_timers_next(W) < next)
+		next = world_timers_next(W);
 	return next <= now ? 0 : (int)(next - now);
+}
+
+/* Every listener and connection in the epoll set with the events it wants
+ * now (a new one added, a changed want_write modified); a closed descriptor
+ * left the set when it was closed.  Listeners carry a tagged pointer. */
+static int ep_sync(struct world *W)
+{
+	for (struct wlistener *l = W->listeners; l; l = l->next) {
+		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (uint64_t)(uintptr_t)l | 1u};
+		if (l->fd < 0 || l->ep_added)
+			continue;
+		if (epoll_ctl(W->epfd, EPOLL_CTL_ADD, l->fd, &ev) != 0)
+			return -1;
+		l->ep_added = 1;
+	}
+	for (struct wconn *c = W->conns; c; c = c->next) {
+		uint32_t want = EPOLLIN | (c->want_write ? EPOLLOUT : 0);
+		struct epoll_event ev = {.events = want, .data.ptr = c};
+		if (c->fd < 0 || want == c->ep_mask)
+			continue;
+		if (epoll_ctl(W->epfd, c->ep_mask ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c->fd, &ev) != 0) {
+			c->dead = 1; /* a descriptor epoll refuses cannot be served */
+			continue;
+		}
+		c->ep_mask = want;
+	}
+	return 0;
 }
 
 int world_run(struct world *W)
 {
-	struct pollfd *pf = NULL;
-	void **who = NULL;
-	size_t cap = 0;
+	struct epoll_event evs[256];
 	int rc = -1;
+
+	W->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (W->epfd < 0)
+		return -1;
 	while (!W->stop) {
 		check_refusing(W);
 		check_cut(W);
@@ -707,61 +736,37 @@ int world_run(struct world *W)
 				pc = &c->next;
 			}
 		}
-		size_t n = 0, need = 0;
-		for (struct wlistener *l = W->listeners; l; l = l->next)
-			need++;
-		for (struct wconn *c = W->conns; c; c = c->next)
-			need++;
-		if (need > cap) {
-			cap = need * 2;
-			struct pollfd *np = realloc(pf, cap * sizeof *pf);
-			void **nw = np ? realloc(who, cap * sizeof *who) : NULL;
-			if (np)
-				pf = np;
-			if (!np || !nw)
-				goto out;
-			who = nw;
-		}
-		for (struct wlistener *l = W->listeners; l; l = l->next) {
-			if (l->fd < 0)
-				continue;
-			pf[n] = (struct pollfd){.fd = l->fd, .events = POLLIN};
-			who[n++] = l;
-		}
-		size_t nls = n;
-		for (struct wconn *c = W->conns; c; c = c->next) {
-			short ev = POLLIN;
-			if (c->want_write)
-				ev |= POLLOUT;
-			pf[n] = (struct pollfd){.fd = c->fd, .events = ev};
-			who[n++] = c;
-		}
-		int r = poll(pf, n, next_timeout(W));
+		if (ep_sync(W) != 0)
+			goto out;
+		/* one wait over the ready descriptors only (not a walk of every
+		 * connection, as poll() was: the world serves thousands of streams) */
+		int r = epoll_wait(W->epfd, evs, (int)(sizeof(evs) / sizeof(evs[0])), next_timeout(W));
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
 			goto out;
 		}
-		for (size_t i = 0; i < n; i++) {
-			if (!pf[i].revents)
-				continue;
-			if (i < nls) {
-				do_accept(W, who[i]);
+		for (int i = 0; i < r; i++) {
+			uint32_t re = evs[i].events;
+			if (evs[i].data.u64 & 1u) {
+				do_accept(W, (struct wlistener *)(uintptr_t)(evs[i].data.u64 & ~(uint64_t)1));
 				continue;
 			}
-			struct wconn *c = who[i];
-			if (pf[i].revents & (POLLIN | POLLHUP | POLLERR))
+			struct wconn *c = evs[i].data.ptr;
+			if (c->dead)
+				continue;
+			if (re & (EPOLLIN | EPOLLHUP | EPOLLERR))
 				conn_read(W, c);
 			if (!c->dead)
 				conn_input(W, c);
-			if (!c->dead && (pf[i].revents & POLLOUT))
+			if (!c->dead && (re & EPOLLOUT))
 				conn_flush(W, c);
 		}
 	}
 	rc = 0;
 out:
-	free(pf);
-	free(who);
+	close(W->epfd);
+	W->epfd = -1;
 	return rc;
 }
 
@@ -789,11 +794,7 @@ void world_free(struct world *W)
 			close(l->fd);
 		free(l);
 	}
-	while (W->timers) {
-		struct wtimer *t = W->timers;
-		W->timers = t->next;
-		free(t);
-	}
+	world_timers_free(W);
 	struct wroute *lists[2] = {W->routes, W->control_routes};
 	for (int i = 0; i < 2; i++) {
 		while (lists[i]) {

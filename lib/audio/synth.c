@@ -1,4 +1,5 @@
-/* flite text-to-speech, serialised on one mutex (flite is not thread-safe). */
+/* flite text-to-speech, serialised on one mutex (flite is not thread-safe),
+ * with a bounded cache of what it rendered (see vstress/audio/synth.h). */
 #include "vstress/audio/synth.h"
 
 #include <flite/flite.h>
@@ -29,6 +30,129 @@ static struct synth_voice synth_voices[] = {
 	{"kal", register_cmu_us_kal, NULL},   {"rms", register_cmu_us_rms, NULL},
 	{"awb", register_cmu_us_awb, NULL},
 };
+
+/* --- the cache: (voice, rate, text) -> PCM; least recently used goes first */
+
+#define CACHE_BUCKETS 256
+
+struct centry {
+	struct centry *next;
+	const struct synth_voice *sv;
+	int rate;
+	char *text;
+	int16_t *pcm;
+	size_t n;
+	uint64_t used; /* cache_clock when last returned */
+};
+
+static struct centry *cache[CACHE_BUCKETS];
+static size_t cache_bytes, cache_limit = (size_t)VS_SYNTH_CACHE_DEFAULT, cache_hits, cache_misses;
+static uint64_t cache_clock;
+
+static unsigned ckey(const struct synth_voice *sv, int rate, const char *text)
+{
+	unsigned h = 2166136261u ^ (unsigned)rate ^ (unsigned)(sv - synth_voices);
+
+	while (*text)
+		h = (h ^ (unsigned char)*text++) * 16777619u;
+	return h % CACHE_BUCKETS;
+}
+
+static size_t centry_bytes(const struct centry *e)
+{
+	return e->n * sizeof(int16_t) + strlen(e->text) + 1 + sizeof(*e);
+}
+
+static void cache_drop(struct centry **pp)
+{
+	struct centry *e = *pp;
+
+	*pp = e->next;
+	cache_bytes -= centry_bytes(e);
+	free(e->text);
+	free(e->pcm);
+	free(e);
+}
+
+/* Evicts the least recently used entries until `need` more bytes fit. */
+static void cache_make_room(size_t need)
+{
+	while (cache_bytes && cache_bytes + need > cache_limit) {
+		struct centry **old = NULL;
+		for (size_t b = 0; b < CACHE_BUCKETS; b++)
+			for (struct centry **pp = &cache[b]; *pp; pp = &(*pp)->next)
+				if (!old || (*pp)->used < (*old)->used)
+					old = pp;
+		if (!old)
+			break;
+		cache_drop(old);
+	}
+}
+
+/* A copy of the cached rendering into *out (1), or 0. */
+static int cache_get(const struct synth_voice *sv, int rate, const char *text, int16_t **out, size_t *n)
+{
+	for (struct centry *e = cache[ckey(sv, rate, text)]; e; e = e->next) {
+		if (e->sv != sv || e->rate != rate || strcmp(e->text, text))
+			continue;
+		if (!(*out = malloc(e->n * sizeof(int16_t))))
+			return 0;
+		memcpy(*out, e->pcm, e->n * sizeof(int16_t));
+		*n = e->n;
+		e->used = ++cache_clock;
+		return 1;
+	}
+	return 0;
+}
+
+static void cache_put(const struct synth_voice *sv, int rate, const char *text, const int16_t *pcm, size_t n)
+{
+	struct centry *e = calloc(1, sizeof(*e));
+	size_t need;
+	unsigned k;
+
+	if (!e || !(e->text = strdup(text)) || !(e->pcm = malloc(n * sizeof(int16_t)))) {
+		if (e)
+			free(e->text);
+		free(e);
+		return;
+	}
+	e->sv = sv;
+	e->rate = rate;
+	e->n = n;
+	memcpy(e->pcm, pcm, n * sizeof(int16_t));
+	need = centry_bytes(e);
+	if (need > cache_limit) { /* larger than the whole cache (or the cache is off) */
+		free(e->text);
+		free(e->pcm);
+		free(e);
+		return;
+	}
+	cache_make_room(need);
+	e->used = ++cache_clock;
+	k = ckey(sv, rate, text);
+	e->next = cache[k];
+	cache[k] = e;
+	cache_bytes += need;
+}
+
+void vs_synth_cache_limit(size_t bytes)
+{
+	pthread_mutex_lock(&synth_lock);
+	cache_limit = bytes;
+	cache_make_room(0);
+	pthread_mutex_unlock(&synth_lock);
+}
+
+void vs_synth_cache_stats(struct vs_synth_cache_stats *st)
+{
+	pthread_mutex_lock(&synth_lock);
+	st->hits = cache_hits;
+	st->misses = cache_misses;
+	st->bytes = cache_bytes;
+	st->limit = cache_limit;
+	pthread_mutex_unlock(&synth_lock);
+}
 
 static void synth_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -79,6 +203,12 @@ int vs_synth(const char *text, const char *voice, int rate, int16_t **out, size_
 	}
 	pthread_mutex_lock(&synth_lock);
 	locked = 1;
+	if (cache_get(sv, rate, text, out, n)) {
+		cache_hits++;
+		rc = 0;
+		goto out;
+	}
+	cache_misses++;
 	if (!synth_inited) {
 		flite_init();
 		synth_inited = 1;
@@ -98,6 +228,7 @@ int vs_synth(const char *text, const char *voice, int rate, int16_t **out, size_
 		synth_err(err, errlen, "synth: resampling %d -> %d Hz failed", w->sample_rate, rate);
 		goto out;
 	}
+	cache_put(sv, rate, text, *out, *n);
 	rc = 0;
 out:
 	if (w)

@@ -82,6 +82,8 @@ static void finalize(struct vs_call *c)
 	l->frames_received += c->res.frames_received;
 	l->calls_done++;
 	pthread_mutex_unlock(&l->stat_mu);
+	if (c->on_end) /* before done: its owner frees c (and what arg points to) only after done */
+		c->on_end(c->on_end_arg);
 	signal_done(c); /* c may be freed by its owner from here on */
 }
 
@@ -521,6 +523,8 @@ int vs_call_start(struct vs_call_engine *e, const struct vs_call_script *s, cons
 	c->client_state = p->client_state ? strdup(p->client_state) : NULL;
 	c->auth_token = p->auth_token ? strdup(p->auth_token) : NULL;
 	c->custom_params = p->custom_parameters_json ? strdup(p->custom_parameters_json) : NULL;
+	c->on_end = p->on_end;
+	c->on_end_arg = p->on_end_arg;
 	if (!c->stream_id || !c->call_control_id || !c->call_session_id || !c->from || !c->to)
 		goto out;
 	snprintf(c->res.stream_id, sizeof(c->res.stream_id), "%s", c->stream_id);

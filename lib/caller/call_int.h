@@ -144,6 +144,8 @@ struct vs_call {
 	enum call_state state;
 	int abort_req;             /* set from another thread: 1 vs_call_free (abort), 2 vs_call_hangup */
 	int done;                  /* under engine lock */
+	void (*on_end)(void *arg); /* vs_call_params.on_end */
+	void *on_end_arg;
 	uint64_t connect_ns, t0;   /* monotonic ns; t0 = the intended start instant */
 	uint64_t frame;            /* next frame index */
 	uint64_t seq;              /* outbound sequence_number */

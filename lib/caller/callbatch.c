@@ -1,9 +1,8 @@
-/* Many simulated calls from a few worker threads, each started at its
- * intended time (include/vstress/caller/callbatch.h). */
+/* Many simulated calls on one call flow (one thread: the caller's), each
+ * started at its intended time (include/vstress/caller/callbatch.h). */
 #include "vstress/caller/callbatch.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,14 +10,21 @@
 
 #include <vstress/plugin.h>
 
+#include "vstress/caller/callflow.h"
+
 static double since_ms(const struct timespec *t0);
+
+struct slot;
 
 struct batch {
 	struct vs_call_engine *eng;
 	const struct vs_cbatch_cfg *cfg;
 	struct vs_cbatch_call *out;
-	pthread_mutex_t mu;
+	struct vs_cflow *flow;
+	struct vs_tcall_cfg *cfgs; /* call i's (its seed and number) */
+	struct slot *slots;
 	size_t next;
+	int inflight, stopped;
 	long ran;
 	struct timespec t0;
 	/* live progress (cfg->host set) */
@@ -35,7 +41,7 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Caller holds b->mu.  At most 4 a second (the host limits too), and
+/* At most 4 a second (the host limits too), and
  * always the last one. */
 static void report(struct batch *b, int last)
 {
@@ -67,74 +73,75 @@ static double since_ms(const struct timespec *t0)
 	return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-/* Sleep until t0 + ms, in slices so a stop request is seen. */
-static int wait_until(struct batch *b, double ms)
+struct slot {
+	struct batch *b;
+	size_t i;
+};
+
+static void call_done(void *arg, int rc)
 {
-	for (;;) {
-		double left = ms - since_ms(&b->t0);
-		struct timespec ts;
-		if (b->cfg->should_stop && b->cfg->should_stop(b->cfg->arg))
-			return -1;
-		if (left <= 0)
-			return 0;
-		if (left > 100)
-			left = 100;
-		ts.tv_sec = 0;
-		ts.tv_nsec = (long)(left * 1e6);
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
-	}
+	struct slot *sl = arg;
+	struct batch *b = sl->b;
+	const struct vs_cbatch_cfg *cfg = b->cfg;
+	struct vs_cbatch_call *c = &b->out[sl->i];
+
+	c->failed = rc != 0;
+	c->ended_ms = since_ms(&b->t0);
+	c->ran = 1;
+	b->ran++;
+	b->inflight--;
+	if (c->failed || c->r.error[0])
+		b->failed++;
+	if (b->first_reply && !c->failed && c->r.media_started && c->r.media.first_reply_ms >= 0)
+		b->first_reply[b->nreply++] = c->r.media.first_reply_ms;
+	report(b, 0);
+	if (cfg->on_done)
+		cfg->on_done(cfg->arg, sl->i, &c->r);
 }
 
-static void *worker(void *arg)
+/* The loop's tick: starts the calls that are due (in order, at most
+ * concurrency at once); the ms until the next one is due. */
+static int tick(void *arg, int *more)
 {
 	struct batch *b = arg;
 	const struct vs_cbatch_cfg *cfg = b->cfg;
 
-	for (;;) {
-		struct vs_tcall_cfg tc = *cfg->base;
-		struct vs_cbatch_call *c;
-		size_t i;
+	while (!b->stopped && b->next < cfg->ncalls && b->inflight < cfg->concurrency) {
+		size_t i = b->next;
+		struct vs_cbatch_call *c = &b->out[i];
+		struct vs_tcall_cfg *tc = &b->cfgs[i];
+		double now = since_ms(&b->t0);
 
-		pthread_mutex_lock(&b->mu);
-		i = b->next < cfg->ncalls ? b->next++ : cfg->ncalls;
-		pthread_mutex_unlock(&b->mu);
-		if (i >= cfg->ncalls)
+		if (cfg->should_stop && cfg->should_stop(cfg->arg)) {
+			b->stopped = 1;
 			break;
-		c = &b->out[i];
-		if (wait_until(b, c->intended_ms) != 0)
-			break;
-		c->started_ms = since_ms(&b->t0);
-		pthread_mutex_lock(&b->mu);
+		}
+		if (c->intended_ms > now) {
+			*more = 1;
+			return (int)(c->intended_ms - now) + 1;
+		}
+		*tc = *cfg->base;
+		tc->seed = cfg->seed + i + 1;
+		if (cfg->nto)
+			tc->to = cfg->to_numbers[i % cfg->nto];
+		c->started_ms = now;
 		b->started++;
 		report(b, 0);
-		pthread_mutex_unlock(&b->mu);
-		tc.seed = cfg->seed + i + 1;
-		if (cfg->nto)
-			tc.to = cfg->to_numbers[i % cfg->nto];
-		c->failed = vs_tcall_run(b->eng, c->script, &tc, &c->r) != 0;
-		c->ended_ms = since_ms(&b->t0);
-		pthread_mutex_lock(&b->mu);
-		c->ran = 1;
-		b->ran++;
-		if (c->failed || c->r.error[0])
-			b->failed++;
-		if (b->first_reply && !c->failed && c->r.media_started && c->r.media.first_reply_ms >= 0)
-			b->first_reply[b->nreply++] = c->r.media.first_reply_ms;
-		report(b, 0);
-		if (cfg->on_done)
-			cfg->on_done(cfg->arg, i, &c->r);
-		pthread_mutex_unlock(&b->mu);
+		b->slots[i] = (struct slot){b, i};
+		b->next++;
+		b->inflight++;
+		if (vs_cflow_add(b->flow, c->script, tc, &c->r, call_done, &b->slots[i]) != 0)
+			call_done(&b->slots[i], -1); /* c->r.error says why */
 	}
-	return NULL;
+	*more = !b->stopped && b->next < cfg->ncalls;
+	/* a stop request is seen within 100 ms while calls are waiting */
+	return *more && cfg->should_stop ? 100 : -1;
 }
 
 long vs_cbatch_run(struct vs_call_engine *eng, const struct vs_cbatch_cfg *cfg, struct vs_cbatch_call *out,
 		   char *err, size_t errlen)
 {
 	struct batch b = {.eng = eng, .cfg = cfg, .out = out};
-	pthread_t *th = NULL;
-	int nth = 0;
 	long rc = -1;
 
 	if (!eng || !cfg || !cfg->base || !cfg->scripts || !cfg->nscripts || cfg->concurrency < 1 ||
@@ -142,33 +149,30 @@ long vs_cbatch_run(struct vs_call_engine *eng, const struct vs_cbatch_cfg *cfg, 
 		snprintf(err, errlen, "call batch: missing engine, base config, scripts, or concurrency < 1");
 		return -1;
 	}
-	th = calloc((size_t)cfg->concurrency, sizeof *th);
-	if (!th) {
-		snprintf(err, errlen, "call batch: out of memory");
-		return -1;
-	}
 	/* every call accounted for, also those a stop leaves unstarted */
 	for (size_t i = 0; i < cfg->ncalls; i++) {
 		out[i].script = cfg->scripts[i % cfg->nscripts];
 		out[i].intended_ms = (double)i * cfg->ramp_ms;
 	}
+	b.cfgs = calloc(cfg->ncalls ? cfg->ncalls : 1, sizeof(*b.cfgs));
+	b.slots = calloc(cfg->ncalls ? cfg->ncalls : 1, sizeof(*b.slots));
 	if (cfg->host)
 		b.first_reply = calloc(cfg->ncalls ? cfg->ncalls : 1, sizeof(*b.first_reply));
-	pthread_mutex_init(&b.mu, NULL);
+	if (!b.cfgs || !b.slots || (cfg->host && !b.first_reply)) {
+		snprintf(err, errlen, "call batch: out of memory");
+		goto out;
+	}
+	if (vs_cflow_new(&b.flow, eng, err, errlen) != 0)
+		goto out;
 	clock_gettime(CLOCK_MONOTONIC, &b.t0);
-	for (; nth < cfg->concurrency && (size_t)nth < cfg->ncalls; nth++)
-		if (pthread_create(&th[nth], NULL, worker, &b) != 0) {
-			snprintf(err, errlen, "call batch: cannot start worker thread %d", nth + 1);
-			break;
-		}
-	for (int i = 0; i < nth; i++)
-		pthread_join(th[i], NULL);
-	if (nth > 0 || cfg->ncalls == 0)
-		rc = b.ran;
+	vs_cflow_run(b.flow, tick, &b);
+	rc = b.ran;
 	report(&b, 1);
+out:
+	vs_cflow_free(b.flow);
 	free(b.first_reply);
-	pthread_mutex_destroy(&b.mu);
-	free(th);
+	free(b.cfgs);
+	free(b.slots);
 	return rc;
 }
 

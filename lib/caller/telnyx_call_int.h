@@ -27,7 +27,22 @@ struct tc {
 	int seen_until;      /* cfg->until_action was observed */
 	long long cmd_since; /* stand-in command seq before this call (a reused call_control_id) */
 	uint64_t speak_end_ns; /* a call.speak.ended is due then (0: none pending) */
+	/* NULL: webhook events are sent at once (tc_send_event, blocking);
+	 * else handed to this (callflow.c queues them in order) */
+	void (*emit)(struct tc *t, enum vs_telnyx_ev ev, const char *hangup_source);
 };
+/* An event through t->emit (1) or sent at once (0). */
+int tc_emit(struct tc *t, enum vs_telnyx_ev ev, const char *hangup_source);
+/* What a Call Control command the world recorded means for the call
+ * (answer, hangup, transfer, speak, cfg->until_action). */
+void tc_on_command(struct tc *t, json_t *data);
+/* The key (GOOD, STALE: the run's; FORGED: another); 0 or -1 with err. */
+int tc_load_key(struct tc *t, char *err, size_t errlen);
+/* The config's required fields; 0 or -1 with err. */
+int tc_check_cfg(const struct vs_tcall_cfg *cfg, char *err, size_t errlen);
+/* call.initiated was answered with XML under call_control: what the TeXML
+ * parser makes of it, into out->texml. */
+void tc_judge_texml(struct vs_tcall_result *out, const char *body, size_t len);
 /* Send the call.speak.ended that is due (0 = none or sent); else the ms until it is. */
 int tc_speak_due(struct tc *t);
 
@@ -40,6 +55,35 @@ struct post_out {
 	size_t plen;
 };
 
+/* One signed request, for a blocking perform (tc_http) or a curl multi
+ * handle (lib/caller/callflow.c): init, run x->easy, end with its
+ * CURLcode (fills *o as tc_http does and frees the handle); drop frees an
+ * easy handle that did not run. */
+struct tc_wbuf {
+	char *p;
+	size_t n, cap;
+	int over; /* the body was longer than cap - 1: reading stopped */
+};
+struct tc_sockwatch {
+	int fd;
+	long long bytes_in; /* -1: unknown */
+};
+struct tc_xfer {
+	void *easy; /* CURL * */
+	void *hdr;  /* struct curl_slist * */
+	char cerr[256]; /* CURL_ERROR_SIZE */
+	char dummy[1];
+	struct tc_wbuf b;
+	struct tc_sockwatch w;
+	long tmo;
+	uint64_t t0;
+	struct post_out *o;
+};
+int tc_xfer_init(struct tc *t, struct tc_xfer *x, const char *method, const char *url, const char *ctype,
+		 const char *body, struct post_out *o);
+void tc_xfer_end(struct tc_xfer *x, int curlcode);
+void tc_xfer_drop(struct tc_xfer *x);
+
 /* Deep copy of a media result into dst (cleared first); 0 or -1. */
 int tc_copy_media(struct vs_call_result *dst, const struct vs_call_result *src);
 void tc_sleep_ms(int ms);
@@ -51,6 +95,14 @@ int tc_http(struct tc *t, const char *method, const char *url, const char *ctype
 /* Where the world's logs stand before the call (a reused call_control_id
  * is not this call); 0, or -1 when the world does not answer. */
 int tc_baseline(struct tc *t);
+/* The same in parts: its two URLs, and what each answer sets (0, or -1
+ * for an answer that is not JSON). */
+void tc_baseline_urls(const struct tc *t, char *events, char *cmds, size_t len);
+int tc_baseline_events(struct tc *t, const char *resp);
+int tc_baseline_commands(struct tc *t, const char *resp);
+/* tc_collect in parts: its URL and what its answer adds. */
+void tc_collect_url(const struct tc *t, char *url, size_t len);
+void tc_collect_parse(struct tc *t, const char *resp);
 /* Sends one Call Control webhook event for the call; 0 or -1. */
 int tc_send_event(struct tc *t, enum vs_telnyx_ev ev, const char *hangup_source);
 /* Long-polls the world for this call's commands (action NULL: any). */
@@ -62,6 +114,14 @@ void tc_collect(struct tc *t);
  * up; custom_params: start.custom_parameters JSON or NULL. */
 void tc_run_media(struct tc *t, struct vs_call_engine *eng, const struct vs_call_script *script,
 		  const char *custom_params);
+/* tc_run_media in parts: start (NULL with out->error when it could not;
+ * on_end as vs_call_params.on_end), the leg's time limit, and finish (the
+ * result into out->media, the call freed; hung: the agent's hangup or
+ * transfer stopped it). */
+struct vs_call *tc_media_start(struct tc *t, struct vs_call_engine *eng, const struct vs_call_script *script,
+			       const char *custom_params, void (*on_end)(void *), void *arg);
+int tc_media_ms(const struct tc *t, const struct vs_call_script *script);
+void tc_media_finish(struct tc *t, struct vs_call *c, int hung, int media_ms);
 /* stream_url with cfg->tel.public_url replaced by cfg->tel.local_url into out. */
 void tc_map_stream_url(const struct vs_tcall_cfg *cfg, const char *url, char *out, size_t len);
 /* application/x-www-form-urlencoded from npairs name/value pairs (NULL

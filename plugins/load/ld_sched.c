@@ -1,16 +1,17 @@
 /* load plugin: runs a stages (closed model) or arrival-rate (open model)
- * shape.  One scheduler loop in the phase's thread decides each start; each
- * call runs vs_tcall_run on a thread of its own (the call API is blocking),
- * joined before the shape returns.  Calls are numbered globally across
- * runs (capacity search runs several shapes), times are from the batch
- * start (p->t_start_ns). */
+ * shape.  The scheduler is the tick of one call flow (vstress/caller/
+ * callflow.h) on the phase's thread: it decides each start, and the calls
+ * run on the same loop (no thread per call) to their end before the shape
+ * returns.  Calls are numbered globally across runs (capacity search runs
+ * several shapes), times are from the batch start (p->t_start_ns). */
 #include "load.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "vstress/caller/callflow.h"
 
 #define TICK_MS 5
 #define TL_EVERY_MS 100
@@ -19,7 +20,6 @@ struct job {
 	struct sched *S;
 	struct vs_cbatch_call *c;
 	size_t k; /* global index */
-	pthread_t th;
 };
 
 struct sched {
@@ -27,8 +27,15 @@ struct sched {
 	const struct ld_shape *shape;
 	const struct vs_tcall_cfg *base;
 	uint64_t seed;
-	pthread_mutex_t mu;
+	struct vs_cflow *flow;
+	struct job **jobs;
+	size_t njobs;
 	int in_flight;
+	double t0, next_arrival, next_tl;
+	uint64_t rng;
+	int stopped, rc;
+	char *err;
+	size_t errlen;
 };
 
 static double now_ms(const struct ld *p)
@@ -36,24 +43,17 @@ static double now_ms(const struct ld *p)
 	return (double)(p->h->now_ns() - p->t_start_ns) / 1e6;
 }
 
-static void *run_call(void *arg)
+static void call_done(void *arg, int rc)
 {
 	struct job *j = arg;
 	struct sched *S = j->S;
-	struct vs_tcall_cfg tc = *S->base;
 
-	tc.seed = S->seed + j->k + 1;
-	if (S->p->ntenants == 2)
-		tc.to = S->p->to_numbers[j->k % 2];
-	j->c->failed = vs_tcall_run(S->p->t.eng, j->c->script, &tc, &j->c->r) != 0;
+	j->c->failed = rc != 0;
 	j->c->ended_ms = now_ms(S->p);
-	pthread_mutex_lock(&S->mu);
 	j->c->ran = 1;
 	S->in_flight--;
 	S->p->h->count(S->p->c, "calls", 1);
 	ld_log_rec(S->p, j->c, j->k);
-	pthread_mutex_unlock(&S->mu);
-	return NULL;
 }
 
 /* Appends a record; NULL out of memory. */
@@ -74,19 +74,21 @@ static struct vs_cbatch_call *rec_new(struct ld *p)
 	return c;
 }
 
-static int start_call(struct sched *S, struct job ***jobs, size_t *njobs, double t)
+static int start_call(struct sched *S, double t)
 {
 	struct ld *p = S->p;
 	struct vs_cbatch_call *c = rec_new(p);
 	struct job *j = calloc(1, sizeof(*j)), **g;
 	const struct vs_call_script *const *sc =
 		(const struct vs_call_script *const *)(p->shard_scripts ? p->shard_scripts : p->scripts);
+	struct vs_tcall_cfg tc = *S->base;
 
-	if (!c || !j || !(g = realloc(*jobs, (*njobs + 1) * sizeof(*g)))) {
+	if (!c || !j || !(g = realloc(S->jobs, (S->njobs + 1) * sizeof(*g)))) {
 		free(j);
 		return -1;
 	}
-	*jobs = g;
+	S->jobs = g;
+	S->jobs[S->njobs++] = j;
 	j->S = S;
 	j->c = c;
 	j->k = p->nrecs - 1;
@@ -100,23 +102,14 @@ static int start_call(struct sched *S, struct job ***jobs, size_t *njobs, double
 				      j->k);
 	if (!c->script) {
 		c->script = sc[j->k % p->nscripts];
-		free(j);
 		return -1;
 	}
-	pthread_mutex_lock(&S->mu);
+	tc.seed = S->seed + j->k + 1;
+	if (p->ntenants == 2)
+		tc.to = p->to_numbers[j->k % 2];
 	S->in_flight++;
-	pthread_mutex_unlock(&S->mu);
-	if (pthread_create(&j->th, NULL, run_call, j) != 0) {
-		pthread_mutex_lock(&S->mu);
-		S->in_flight--;
-		pthread_mutex_unlock(&S->mu);
-		c->failed = 1;
-		c->ran = 1;
-		snprintf(c->r.error, sizeof(c->r.error), "cannot start a thread for the call");
-		free(j);
-		return 0;
-	}
-	(*jobs)[(*njobs)++] = j;
+	if (vs_cflow_add(S->flow, c->script, &tc, &c->r, call_done, j) != 0)
+		call_done(j, -1); /* c->r.error says why */
 	return 0;
 }
 
@@ -134,67 +127,69 @@ static void tl_add(struct ld *p, double t, int target, int in_flight)
 	p->tl[p->ntl++] = (struct ld_tl){.t_ms = t, .target = target, .in_flight = in_flight};
 }
 
+/* The scheduler, on every turn of the flow's loop (at most TICK_MS apart). */
+static int tick(void *arg, int *more)
+{
+	struct sched *S = arg;
+	struct ld *p = S->p;
+	const struct ld_shape *s = S->shape;
+	double t = now_ms(p) - S->t0;
+	int target = s->kind == LD_STAGES ? ld_stage_target(s, t) : s->max_in_flight, infl = S->in_flight;
+
+	if (S->stopped || p->h->should_stop(p->c) || t >= (double)s->dur_ms || target < 0) {
+		/* the calls in progress run to their end (as k6's graceful ramp-down) */
+		S->stopped = 1;
+		*more = 0;
+		return -1;
+	}
+	*more = 1;
+	if (s->kind == LD_STAGES) {
+		/* closed model: top up to the target; above it, calls end on their own */
+		for (; infl < target; infl++)
+			if (start_call(S, S->t0 + t) != 0)
+				goto oom;
+	} else {
+		/* open model: arrivals on their own clock, dropped over the bound */
+		while (S->next_arrival <= t && S->next_arrival < (double)s->dur_ms) {
+			if (infl < s->max_in_flight) {
+				if (start_call(S, S->t0 + S->next_arrival) != 0)
+					goto oom;
+				infl++;
+			} else {
+				p->dropped++;
+			}
+			p->arrivals++;
+			S->next_arrival += ld_arrival_gap(s, &S->rng);
+		}
+	}
+	if (t >= S->next_tl) {
+		tl_add(p, S->t0 + t, s->kind == LD_STAGES ? target : -1, S->in_flight);
+		S->next_tl += TL_EVERY_MS;
+	}
+	return TICK_MS;
+oom:
+	snprintf(S->err, S->errlen, "load: out of memory starting a call");
+	S->rc = -1;
+	S->stopped = 1;
+	*more = 0;
+	return -1;
+}
+
 int ld_sched_run(struct ld *p, const struct ld_shape *s, const struct vs_tcall_cfg *base, uint64_t seed, char *err,
 		 size_t errlen)
 {
-	struct sched S = {.p = p, .shape = s, .base = base, .seed = seed};
-	struct job **jobs = NULL;
-	size_t njobs = 0;
-	double t0 = now_ms(p), next_arrival = 0, next_tl = 0;
-	uint64_t rng = p->h->seed(p->c) | 1; /* the run's seed: the same arrivals again */
-	int rc = 0;
+	struct sched S = {.p = p, .shape = s, .base = base, .seed = seed, .err = err, .errlen = errlen};
 
-	pthread_mutex_init(&S.mu, NULL);
-	for (;;) {
-		double t = now_ms(p) - t0;
-		int target = s->kind == LD_STAGES ? ld_stage_target(s, t) : s->max_in_flight, infl;
-		struct timespec ts = {0, TICK_MS * 1000000L};
-
-		if (p->h->should_stop(p->c) || t >= (double)s->dur_ms || target < 0)
-			break;
-		pthread_mutex_lock(&S.mu);
-		infl = S.in_flight;
-		pthread_mutex_unlock(&S.mu);
-		if (s->kind == LD_STAGES) {
-			/* closed model: top up to the target; above it, calls end on their own */
-			for (; infl < target; infl++)
-				if (start_call(&S, &jobs, &njobs, t0 + t) != 0) {
-					snprintf(err, errlen, "load: out of memory starting a call");
-					rc = -1;
-					goto out;
-				}
-		} else {
-			/* open model: arrivals on their own clock, dropped over the bound */
-			while (next_arrival <= t && next_arrival < (double)s->dur_ms) {
-				if (infl < s->max_in_flight) {
-					if (start_call(&S, &jobs, &njobs, t0 + next_arrival) != 0) {
-						snprintf(err, errlen, "load: out of memory starting a call");
-						rc = -1;
-						goto out;
-					}
-					infl++;
-				} else {
-					p->dropped++;
-				}
-				p->arrivals++;
-				next_arrival += ld_arrival_gap(s, &rng);
-			}
-		}
-		if (t >= next_tl) {
-			tl_add(p, t0 + t, s->kind == LD_STAGES ? target : -1, infl);
-			next_tl += TL_EVERY_MS;
-		}
-		nanosleep(&ts, NULL);
-	}
-out:
-	/* the calls in progress run to their end (as k6's graceful ramp-down) */
-	for (size_t i = 0; i < njobs; i++) {
-		pthread_join(jobs[i]->th, NULL);
-		free(jobs[i]);
-	}
-	free(jobs);
-	pthread_mutex_destroy(&S.mu);
-	return rc;
+	S.t0 = now_ms(p);
+	S.rng = p->h->seed(p->c) | 1; /* the run's seed: the same arrivals again */
+	if (vs_cflow_new(&S.flow, p->t.eng, err, errlen) != 0)
+		return -1;
+	vs_cflow_run(S.flow, tick, &S);
+	vs_cflow_free(S.flow);
+	for (size_t i = 0; i < S.njobs; i++)
+		free(S.jobs[i]);
+	free(S.jobs);
+	return S.rc;
 }
 
 /* The records into p->calls (moved: the results' buffers go with them). */

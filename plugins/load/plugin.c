@@ -51,18 +51,27 @@ static void done_cb(void *arg, size_t i, const struct vs_tcall_result *r)
 	ld_log_call(p, i);
 }
 
-/* After the batch: signal.active_calls back to 0, within drain_timeout. */
+/* After the batch: signal.active_calls back to 0, within drain_timeout.
+ * An agent without that signal but with signal.calls: its counter has
+ * stopped moving (two reads DRAIN_STEADY_MS apart agree), so the last
+ * calls' ends are counted before they are judged; the calls end on our
+ * side a moment before the agent has finished with them. */
+#define DRAIN_STEADY_MS 500
 static void drain(struct ld *p)
 {
 	uint64_t until = p->h->now_ns() + (uint64_t)p->drain_ms * 1000000ull;
+	double last_calls = -1;
 
 	for (;;) {
 		int got = p->t.metrics_url[0] && ld_prom_read(&p->sig, p->t.metrics_url, &p->prom_after, &p->calls_by_after) == 0;
+		int steady = p->prom_after.has_calls && p->prom_after.calls_total == last_calls;
 		p->t_drained_ns = p->h->now_ns();
-		if (!got || !p->prom_after.has_active || p->prom_after.active == 0 || p->t_drained_ns >= until ||
-		    p->h->should_stop(p->c))
+		if (!got || p->t_drained_ns >= until || p->h->should_stop(p->c))
 			break;
-		vs_popt_sleep(p->h, p->c, 250);
+		if (p->prom_after.has_active ? p->prom_after.active == 0 : (!p->prom_after.has_calls || steady))
+			break;
+		last_calls = p->prom_after.has_calls ? p->prom_after.calls_total : -1;
+		vs_popt_sleep(p->h, p->c, p->prom_after.has_active ? 250 : DRAIN_STEADY_MS);
 	}
 	p->drained = p->prom_after.ok && p->prom_after.has_active && p->prom_after.active == 0;
 }

@@ -1,5 +1,5 @@
 /* Unit tests of the world's pure parts: route patterns, fault table and
- * draws, INI reading, durations, scripted dialogue. */
+ * draws, INI reading, durations, scripted dialogue, the timer heap. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "world/conn.h"
 #include "world/internal.h"
 
 
@@ -423,6 +424,106 @@ static void test_dialogue(void **st)
 	free(reply);
 }
 
+struct fired {
+	struct world *W;
+	long ids[128];
+	int n;
+	long cancel_in_cb; /* a timer the first callback cancels */
+	int added_in_cb;
+};
+
+static void on_timer(struct world *W, struct wconn *c, void *a1, void *a2)
+{
+	struct fired *f = a1;
+	(void)c;
+	f->ids[f->n++] = (long)(intptr_t)a2;
+	if (f->cancel_in_cb) { /* re-entrancy: cancel a pending one, add one due now */
+		world_timer_cancel(W, f->cancel_in_cb);
+		f->cancel_in_cb = 0;
+		f->added_in_cb = 1;
+		world_timer_add(W, NULL, 0, on_timer, f, (void *)(intptr_t)(W->next_timer + 1));
+	}
+}
+
+static long add_t(struct world *W, struct fired *f, struct wconn *c, uint64_t delay)
+{
+	return world_timer_add(W, c, delay, on_timer, f, (void *)(intptr_t)(W->next_timer + 1));
+}
+
+/* Timers fire in (due, id) order once due; cancelled ones, those dropped
+ * with their connection and those of a dead connection never fire; a
+ * callback may cancel and add timers. */
+static void test_timer_heap(void **st)
+{
+	struct world W;
+	struct fired f = {.W = &W};
+	struct wconn a = {0}, b = {.dead = 1};
+	uint64_t due[200] = {0};
+	int cancelled[200] = {0}, dropped[200] = {0};
+	long first;
+	(void)st;
+
+	assert_int_equal(world_init(&W), 0);
+	for (int i = 0; i < 40; i++) {
+		long id = add_t(&W, &f, NULL, (uint64_t)((i * 7919) % 37));
+		assert_true(id > 0 && id < 200);
+		due[id] = W.theap[W.tbyid[id % W_TIMER_BUCKETS]->hidx]->due;
+		if (i % 5 == 0) {
+			world_timer_cancel(&W, id);
+			cancelled[id] = 1;
+		}
+	}
+	for (int i = 0; i < 3; i++) {
+		dropped[add_t(&W, &f, &a, 5)] = 1;
+		dropped[add_t(&W, &f, &b, 5)] = 1; /* dead connection */
+	}
+	world_timers_drop_conn(&W, &a);
+	assert_int_equal(W.ntimers, 32 + 3);
+	/* the earliest live timer cancels the latest one and adds one */
+	first = W.theap[0]->id;
+	f.cancel_in_cb = W.next_timer - 6; /* the 40th timer (i = 39: not cancelled above) */
+	assert_false(cancelled[f.cancel_in_cb]);
+	usleep(60 * 1000);
+	world_timers_run(&W);
+	/* the one added in the callback is due at its own "now": a later run
+	 * fires it when the clock moved on meanwhile (slow runs: valgrind) */
+	for (int k = 0; k < 20 && W.ntimers; k++) {
+		usleep(10 * 1000);
+		world_timers_run(&W);
+	}
+	assert_int_equal(W.ntimers, 0);
+	assert_int_equal(world_timers_next(&W), 0);
+	assert_true(f.added_in_cb);
+	/* expected: the 31 live null-connection timers left by (due, id), then
+	 * the one the first callback added (due 60 ms after the others) */
+	{
+		long exp[64];
+		int ne = 0;
+		cancelled[40] = 1; /* by the first callback */
+		for (long id = 1; id <= 40; id++) {
+			int k = ne++;
+			if (cancelled[id]) {
+				ne--;
+				continue;
+			}
+			while (k > 0 && (due[exp[k - 1]] > due[id] || (due[exp[k - 1]] == due[id] && exp[k - 1] > id))) {
+				exp[k] = exp[k - 1];
+				k--;
+			}
+			exp[k] = id;
+		}
+		assert_int_equal(ne, 31);
+		assert_int_equal(exp[0], first);
+		assert_int_equal(f.n, ne + 1);
+		for (int i = 0; i < ne; i++)
+			assert_int_equal(f.ids[i], exp[i]);
+		assert_int_equal(f.ids[ne], W.next_timer); /* the one added in the callback */
+		for (int i = 0; i < f.n; i++)
+			assert_false(dropped[f.ids[i]]);
+	}
+	world_free(&W);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -438,6 +539,7 @@ int main(void)
 		cmocka_unit_test(test_conf_and_manifest_faults),
 		cmocka_unit_test(test_fault_midstream),
 		cmocka_unit_test(test_dialogue),
+		cmocka_unit_test(test_timer_heap),
 	};
 	return cmocka_run_group_tests_name("world_parts", tests, NULL, NULL);
 }

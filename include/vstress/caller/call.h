@@ -264,6 +264,11 @@ struct vs_call_params {
 	const char *custom_parameters_json; /* a JSON object sent as start.custom_parameters (TeXML <Parameter>s) */
 	/* appended */
 	int keep_heard_ms;        /* > 0: keep what the caller heard, at most this long (result.heard) */
+	/* appended: called once on the engine's loop thread when the call has
+	 * ended, just before vs_call_wait/vs_call_done see it (an event loop's
+	 * wake-up: it must not block nor call back into the engine) */
+	void (*on_end)(void *arg);
+	void *on_end_arg;
 };
 
 /* Start one call: connect to stream_url, send connected + start, play the

@@ -1,8 +1,9 @@
-/* Many whole simulated Telnyx calls at once: `concurrency` worker threads
- * take calls in order, each started at its intended time (start i at
- * i * ramp_ms after the batch began, never earlier; a late start is
- * recorded, not hidden), each running vs_tcall_run with its own ids.
- * For load (Phase 7) and resource (Phase 10) phases. */
+/* Many whole simulated Telnyx calls at once, at most `concurrency` of them,
+ * started in order, each at its intended time (start i at i * ramp_ms
+ * after the batch began, never earlier; a late start is recorded, not
+ * hidden), each taking vs_tcall_run's steps with its own ids.  They run
+ * on one call flow (vstress/caller/callflow.h) on the calling thread: no
+ * thread per call.  For load (Phase 7) and resource (Phase 10) phases. */
 #ifndef VSTRESS_UTIL_CALLBATCH_H
 #define VSTRESS_UTIL_CALLBATCH_H
 
@@ -19,7 +20,7 @@ struct vs_cbatch_cfg {
 	const struct vs_call_script *const *scripts; /* call i plays scripts[i % nscripts] */
 	size_t nscripts;
 	size_t ncalls;
-	int concurrency; /* worker threads, >= 1; the engine's max_calls must allow it */
+	int concurrency; /* calls at once, >= 1; the engine's max_calls must allow it */
 	int ramp_ms;     /* intended gap between starts; 0 = all at once (bounded by concurrency) */
 	uint64_t seed;   /* call i gets ids from seed + i (mix a clock in for unique ids across runs) */
 	/* optional: call i dials to_numbers[i % nto] instead of base->to (several tenants) */
@@ -28,7 +29,7 @@ struct vs_cbatch_cfg {
 	/* polled before each start: non-zero stops starting new calls */
 	int (*should_stop)(void *arg);
 	void *arg;
-	/* after each call, from its worker thread (calls are serialized) */
+	/* after each call, on the calling thread */
 	void (*on_done)(void *arg, size_t i, const struct vs_tcall_result *r);
 	/* optional: live progress on the terminal (host->progress): calls
 	 * started, completed, in flight, failed (harness failure or r.error

@@ -17,7 +17,9 @@
  *      (GET /_vstress/telnyx/commands?call_control_id=...).
  *
  * Blocking; thread-safe; run many at once from several threads with one
- * shared engine.  Everything is on loopback in the hermetic profile.
+ * shared engine, or many on one thread with vstress/caller/callflow.h
+ * (vs_tcall_run is one call on a flow of its own).  Everything is on
+ * loopback in the hermetic profile.
  *
  * Test tenants: vs_tenant_create/remove provision a routed number with its
  * fallback number in the target's database through SQL templates from the

@@ -241,6 +241,52 @@ static void concurrency_is_bounded(void **st)
 	vs_cbatch_clear(calls, 9);
 }
 
+static int thread_count(void)
+{
+	char line[128];
+	int n = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Threads:", 8))
+			n = atoi(line + 8);
+	if (f)
+		fclose(f);
+	return n;
+}
+
+static void count_threads(void *arg, size_t i, const struct vs_tcall_result *r)
+{
+	int *most = arg, n = thread_count();
+	(void)i, (void)r;
+	if (n > *most)
+		*most = n;
+}
+
+/* Twelve calls at once run on the calling thread and the engine's: the
+ * process has no more threads while they run than before (a thread per
+ * call would add twelve). */
+static void no_thread_per_call(void **st)
+{
+	struct vs_tcall_cfg base = tcall_base();
+	struct vs_cbatch_cfg cfg = batch_cfg(&base, 12, 12, 0);
+	struct vs_cbatch_call calls[12] = {0};
+	int before = thread_count(), most = 0;
+	char err[256];
+	(void)st;
+
+	cfg.on_done = count_threads;
+	cfg.arg = &most;
+	assert_true(before > 0);
+	assert_int_equal(vs_cbatch_run(eng, &cfg, calls, err, sizeof(err)), 12);
+	for (size_t i = 0; i < 12; i++)
+		assert_call_ok(&calls[i], i);
+	assert_int_equal(max_overlap(calls, 12), 12);
+	print_message("# threads: %d before the batch, at most %d while it ran\n", before, most);
+	assert_true(most <= before);
+	vs_cbatch_clear(calls, 12);
+}
+
 struct stopper {
 	pthread_mutex_t mu;
 	int done, stop_after, polls;
@@ -403,6 +449,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(starts_on_schedule),
 		cmocka_unit_test(concurrency_is_bounded),
+		cmocka_unit_test(no_thread_per_call),
 		cmocka_unit_test(should_stop_stops_new_starts),
 		cmocka_unit_test(stop_before_start_runs_nothing),
 		cmocka_unit_test(bad_config_is_refused),
