@@ -676,8 +676,9 @@ static int next_timeout(struct world *W)
 		if (c->state == C_CLOSING && c->closing_deadline < next)
 			next = c->closing_deadline;
 	}
-	if (world_timers_next(W) && world_timers_next(W) < next)
-		next = world_timers_next(W);
+	uint64_t t = world_timers_next(W);
+	if (t && t < next)
+		next = t;
 	return next <= now ? 0 : (int)(next - now);
 }
 

@@ -2,7 +2,6 @@
  * started at its intended time (include/vstress/caller/callbatch.h). */
 #include "vstress/caller/callbatch.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,8 +116,10 @@ static int tick(void *arg, int *more)
 			break;
 		}
 		if (c->intended_ms > now) {
+			int wait = (int)(c->intended_ms - now) + 1;
 			*more = 1;
-			return (int)(c->intended_ms - now) + 1;
+			/* a stop request is seen within 100 ms, also before a late start */
+			return cfg->should_stop && wait > 100 ? 100 : wait;
 		}
 		*tc = *cfg->base;
 		tc->seed = cfg->seed + i + 1;

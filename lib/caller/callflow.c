@@ -819,9 +819,7 @@ int vs_cflow_add(struct vs_cflow *f, const struct vs_call_script *script, const 
 	struct flow *fl;
 	unsigned h;
 
-	memset(out, 0, sizeof(*out));
-	out->media.first_reply_ms = -1;
-	out->speak_ended_ms = out->agent_hangup_ms = -1;
+	tc_result_init(out);
 	if (cfg->control_url && *cfg->control_url) {
 		if (!f->control_url && !(f->control_url = strdup(cfg->control_url))) {
 			snprintf(out->error, sizeof(out->error), "out of memory");

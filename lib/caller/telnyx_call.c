@@ -9,7 +9,7 @@
 
 #include "vstress/caller/callflow.h"
 
-#include <string.h>
+#include "telnyx_call_int.h"
 
 static void one_done(void *arg, int rc)
 {
@@ -24,9 +24,7 @@ int vs_tcall_run(struct vs_call_engine *eng, const struct vs_call_script *script
 	struct vs_cflow *f;
 	int rc = -1;
 
-	memset(out, 0, sizeof(*out));
-	out->media.first_reply_ms = -1;
-	out->speak_ended_ms = out->agent_hangup_ms = -1;
+	tc_result_init(out);
 	if (vs_cflow_new(&f, eng, out->error, sizeof(out->error)) != 0)
 		return -1;
 	if (vs_cflow_add(f, script, cfg, out, one_done, &rc) == 0)

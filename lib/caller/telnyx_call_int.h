@@ -38,6 +38,8 @@ int tc_emit(struct tc *t, enum vs_telnyx_ev ev, const char *hangup_source);
 void tc_on_command(struct tc *t, json_t *data);
 /* The key (GOOD, STALE: the run's; FORGED: another); 0 or -1 with err. */
 int tc_load_key(struct tc *t, char *err, size_t errlen);
+/* A result before its call: zero, and -1 for the times not seen yet. */
+void tc_result_init(struct vs_tcall_result *out);
 /* The config's required fields; 0 or -1 with err. */
 int tc_check_cfg(const struct vs_tcall_cfg *cfg, char *err, size_t errlen);
 /* call.initiated was answered with XML under call_control: what the TeXML

@@ -70,3 +70,10 @@ int tc_check_cfg(const struct vs_tcall_cfg *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+
+void tc_result_init(struct vs_tcall_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->media.first_reply_ms = -1;
+	out->speak_ended_ms = out->agent_hangup_ms = -1;
+}
