@@ -1,4 +1,4 @@
-/* One connection of the world's poll loop: an output queue of paced items
+/* One connection of the world's epoll loop: an output queue of paced items
  * and the fault state drawn for the exchange in progress. */
 #ifndef VSTRESS_WORLD_CONN_H
 #define VSTRESS_WORLD_CONN_H

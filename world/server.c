@@ -1,4 +1,4 @@
-/* The world's server: one poll() loop on 127.0.0.1 serving HTTP/1.1 and
+/* The world's server: one epoll loop on 127.0.0.1 serving HTTP/1.1 and
  * WebSocket for every stand-in, with faults applied per request.
  *
  * Our own loop rather than libwebsockets' server: faults need exact control
