@@ -20,7 +20,9 @@ struct dg_sphinx_cfg {
 	const char *sphinx_log;   /* pocketsphinx's own log file; NULL: /dev/null */
 	dg_sphinx_log_fn log;     /* dropped phrases are reported here once */
 	void *log_arg;
+	int max_streams; /* utterances decoded as they arrive at once: 0 the default, < 0 none */
 };
+#define DG_STREAMS_DEFAULT 16
 
 /* Loads the model and the dictionary, builds the grammar
  * `<clause> = ( c1 | c2 | ... ); public <utt> = <clause>+;` from the
@@ -70,5 +72,21 @@ int dg_utt_decode(struct dg_sphinx *s, const struct dg_utt *u, int64_t from, int
 		  double *confidence);
 /* The same on the decoding thread: a job (NULL when out of memory). */
 struct dg_job *dg_utt_submit(struct dg_sphinx *s, const struct dg_utt *u, int64_t from, int64_t to);
+
+/* Streaming (the worker started; 8 or 16 kHz): one connection's utterance
+ * decoded as its audio arrives.  *fed is the next sample of u to decode;
+ * the audio up to `to` goes in (the calls keep their order on the worker).
+ * begin returns NULL when every decoder is busy: decode whole instead.
+ * end and partial give a job to poll like dg_sphinx_submit's; after end or
+ * abort the slot is gone. */
+struct dg_slot;
+int dg_stream_rate_ok(int rate);
+struct dg_slot *dg_stream_begin(struct dg_sphinx *s, const struct dg_utt *u, int64_t from, int64_t *fed);
+int dg_stream_feed(struct dg_sphinx *s, struct dg_slot *sl, const struct dg_utt *u, int64_t *fed, int64_t to);
+struct dg_job *dg_stream_partial(struct dg_sphinx *s, struct dg_slot *sl, const struct dg_utt *u, int64_t *fed,
+				 int64_t to);
+struct dg_job *dg_stream_end(struct dg_sphinx *s, struct dg_slot *sl, const struct dg_utt *u, int64_t *fed,
+			     int64_t to);
+void dg_stream_abort(struct dg_sphinx *s, struct dg_slot *sl);
 
 #endif
