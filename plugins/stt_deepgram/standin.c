@@ -48,8 +48,6 @@ struct dg {
 	 * not answered yet (in order; job NULL: an empty result) */
 	struct dg_sphinx *sphinx; /* NULL: scripted mode */
 	struct dg_utt utt;
-	struct dg_slot *slot; /* the utterance being decoded as it arrives, NULL: decoded whole at its end */
-	int64_t fed;          /* the slot's next sample */
 	struct dg_pend {
 		struct dg_job *job;
 		double t0, t1;
@@ -253,7 +251,7 @@ static struct dg_sphinx *get_sphinx(const struct vs_world *w, vs_wctx *wc)
 				    .scripts = w->conf(wc, "phrases_scripts"),
 				    .grammar_file = w->conf(wc, "grammar_file"), .model_dir = w->conf(wc, "sphinx_model"),
 				    .sphinx_log = w->conf(wc, "sphinx_log"), .log = sphinx_log, .log_arg = &lc,
-				    .max_streams = w->conf(wc, "decoders") ? (int)w->conf_double(wc, "decoders", 0) : 0};
+				    .threads = (int)w->conf_double(wc, "decode_threads", 0)};
 	uint64_t t0 = w->now_ms();
 	if (dg_sphinx_new(&cfg, &sphinx, err, sizeof err) || dg_sphinx_start(sphinx)) {
 		w->log(wc, VS_LOG_ERROR, "%s", *err ? err : "grammar: cannot start the decoding thread");
@@ -262,8 +260,8 @@ static struct dg_sphinx *get_sphinx(const struct vs_world *w, vs_wctx *wc)
 		sphinx_failed = 1;
 		return NULL;
 	}
-	w->log(wc, VS_LOG_INFO, "grammar: %d clauses, decoder ready in %llu ms", dg_sphinx_phrases(sphinx),
-	       (unsigned long long)(w->now_ms() - t0));
+	w->log(wc, VS_LOG_INFO, "grammar: %d clauses, %d decoding threads ready in %llu ms", dg_sphinx_phrases(sphinx),
+	       dg_sphinx_threads(sphinx), (unsigned long long)(w->now_ms() - t0));
 	return sphinx;
 }
 
@@ -329,51 +327,26 @@ static void poll_decodes(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void 
 	}
 }
 
-/* A result due from the decoder (job NULL: an empty one), answered in
- * order. */
-static void pend_push(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struct dg *d, struct dg_job *job, double t0,
-		      double t1, int is_final, int from_finalize)
-{
-	if (d->npend == DG_MAX_PEND) {
-		w->count(wc, "decodes_dropped", 1);
-		dg_job_release(d->sphinx, job);
-		return;
-	}
-	struct dg_pend *p = &d->pend[d->npend++];
-	*p = (struct dg_pend){.job = job, .t0 = t0, .t1 = t1, .is_final = is_final, .from_finalize = from_finalize,
-			      .audio_end_ns = arrival_of(d, (int64_t)(t1 * d->rate) - 1)};
-	if (!d->poll_timer)
-		d->poll_timer = w->ws_timer(ws, 10, poll_decodes, d);
-}
-
-/* Queues the decode of samples [from, to) (grammar mode): the end of the
- * streamed utterance, or the whole of it; from > to: an empty result kept
- * in order. */
+/* Queues the decode of samples [from, to) (grammar mode); from > to: an
+ * empty result kept in order. */
 static void grammar_submit(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struct dg *d, int64_t from, int64_t to,
 			   double t0, double t1, int is_final, int from_finalize)
 {
-	struct dg_job *job = NULL;
-	if (d->slot && is_final) {
-		job = dg_stream_end(d->sphinx, d->slot, &d->utt, &d->fed, to);
-		d->slot = NULL;
-	} else if (d->slot) {
-		job = dg_stream_partial(d->sphinx, d->slot, &d->utt, &d->fed, to);
-	} else if (from <= to) {
-		job = dg_utt_submit(d->sphinx, &d->utt, from, to);
-	}
-	pend_push(w, wc, ws, d, job, t0, t1, is_final, from_finalize);
-}
-
-/* The streamed utterance's audio so far, short of the part a longer
- * hangover adds after the 300 ms that a whole decode takes past the end. */
-static void stream_feed(const struct vs_world *w, vs_wctx *wc, struct dg *d)
-{
-	if (!d->slot)
+	if (d->npend == DG_MAX_PEND) {
+		w->count(wc, "decodes_dropped", 1);
 		return;
-	int64_t extra = (int64_t)d->rate * d->vad.cfg.hangover_ms / 1000 - (int64_t)d->rate * 3 / 10;
-	int64_t to = d->utt.start + (int64_t)d->utt.n - (extra > 0 ? extra : 0);
-	if (dg_stream_feed(d->sphinx, d->slot, &d->utt, &d->fed, to))
-		w->count(wc, "errors", 1);
+	}
+	/* an interim not started yet would only hold the final back: dropped */
+	for (int i = 0; is_final && i < d->npend; i++)
+		if (!d->pend[i].is_final && d->pend[i].job && dg_job_drop(d->sphinx, d->pend[i].job))
+			w->count(wc, "interims_dropped", 1);
+	struct dg_pend *p = &d->pend[d->npend++];
+	*p = (struct dg_pend){.t0 = t0, .t1 = t1, .is_final = is_final, .from_finalize = from_finalize,
+			      .audio_end_ns = arrival_of(d, (int64_t)(t1 * d->rate) - 1)};
+	if (from <= to)
+		p->job = dg_utt_submit(d->sphinx, &d->utt, from, to, !is_final);
+	if (!d->poll_timer)
+		d->poll_timer = w->ws_timer(ws, 10, poll_decodes, d);
 }
 
 /* The end of a speech segment: the final transcript of the next phrase
@@ -418,9 +391,6 @@ static void feed(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struct dg *d,
 			if (ev[k].type == VS_VAD_START && !d->speaking) {
 				d->speaking = 1;
 				d->seg_start = d->last_interim = ev[k].sample;
-				/* 250 ms before the onset, as a whole decode takes */
-				if (d->sphinx)
-					d->slot = dg_stream_begin(d->sphinx, &d->utt, d->seg_start - d->rate / 4, &d->fed);
 				if (d->vad_events)
 					vs_st_ws_send_json(w, ws, 0,
 						  json_pack("{s:s,s:[i,i],s:f}", "type", "SpeechStarted", "channel", 0, 1,
@@ -434,7 +404,6 @@ static void feed(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struct dg *d,
 		if (d->speaking && d->interim && d->sphinx && d->samples - d->last_interim >= d->rate / 2) {
 			/* the audio so far, unless a decode is still due */
 			d->last_interim = d->samples;
-			stream_feed(w, wc, d);
 			if (!d->npend)
 				grammar_submit(w, wc, ws, d, d->seg_start - d->rate / 4, d->samples,
 					       (double)d->seg_start / d->rate, (double)d->samples / d->rate, 0, 0);
@@ -448,8 +417,6 @@ static void feed(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struct dg *d,
 							    (double)d->samples / d->rate, 0, 0, 0));
 		}
 	}
-	if (d->speaking)
-		stream_feed(w, wc, d);
 	/* keep 500 ms of pre-roll while nobody speaks */
 	if (d->sphinx && !d->speaking)
 		dg_utt_trim(&d->utt, d->utt.start + (int64_t)d->utt.n - d->rate / 2);
@@ -623,8 +590,6 @@ static void on_close(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int code,
 			       d->rate > 0 ? (double)d->samples / d->rate : 0, d->bill_seq);
 		for (int i = 0; i < d->npend; i++)
 			dg_job_release(d->sphinx, d->pend[i].job);
-		if (d->slot)
-			dg_stream_abort(d->sphinx, d->slot);
 		dg_utt_free(&d->utt);
 		dg_rec_close(d->rec);
 	}

@@ -1,17 +1,15 @@
 /* Grammar mode of the Deepgram stand-in: pocketsphinx (Debian 12's
  * 0.8+5prealpha API) restricted to a JSGF grammar of the scenario's phrases.
  *
- * One thread decodes for the whole world, off the world's event loop.  A
- * connection's utterance is decoded as its audio arrives (streaming), on a
- * decoder of the thread's own: decoders are built on demand (with a
- * dictionary of the grammar's words only: 8 ms and 6 MB each, against
- * 90 ms and 28 MB with the whole dictionary) and reused, at most
- * max_streams at once.  So the decoding of ten callers is spread over their
- * speech, and at an utterance's end only its last audio is left to decode:
- * a final does not wait behind other connections' utterances.  When every
- * decoder is busy (or the rate is neither 8 nor 16 kHz) the utterance is
- * decoded whole at its end, in turn, on the thread's first decoder
- * (docs/world.md, "Grammar mode", has the measured costs). */
+ * Each connection buffers the audio of its current utterance (struct
+ * dg_utt) and the utterance is decoded whole at its end (batch cepstral
+ * normalisation over the utterance: a streaming decode, normalised by a
+ * running mean, lost words of the human recordings).  Decoding runs off the
+ * world's event loop on a few threads, each with a decoder of its own, and
+ * a final goes before every interim still waiting: with ten callers ending
+ * a turn together, their finals no longer queue behind each other's
+ * interims on one thread (docs/world.md, "Grammar mode", has the measured
+ * costs). */
 #include <dirent.h>
 #include <math.h>
 #include <pthread.h>
@@ -20,8 +18,6 @@
 #include <string.h>
 
 #include <pocketsphinx.h> /* -isystem: plugin.mk */
-#include <sphinxbase/cmn.h>
-#include <sphinxbase/feat.h>
 
 #include "vstress/audio/resample.h"
 #include "vstress/ini/ini_file.h"
@@ -30,48 +26,38 @@
 #define DG_SPHINX_MODEL "/usr/share/pocketsphinx/model/en-us"
 #define DG_SEARCH "vstress"
 
-#define DG_POOL_MAX 256
+#define DG_THREADS_MAX 8
 #define DG_ALT_MAX 9 /* alternative pronunciations looked up: word(2) .. word(9) */
 
-/* What the worker is asked to do: decode a whole utterance, or one step of
- * a streamed one (begin, audio, a partial result, the end, an abandon). */
-enum dg_kind { DG_WHOLE, DG_BEGIN, DG_FEED, DG_PARTIAL, DG_END, DG_ABORT };
-
-/* A streamed utterance: its decoder, assigned by the worker at DG_BEGIN
- * and given back at DG_END or DG_ABORT (which also free the slot). */
-struct dg_slot {
-	ps_decoder_t *ps;
-};
-
 struct dg_job {
-	enum dg_kind kind;
-	struct dg_slot *slot; /* streamed steps */
-	int16_t *pcm;         /* 16 kHz */
+	int16_t *pcm; /* 16 kHz */
 	size_t n;
-	int refs; /* the submitter's (jobs with a result) and the worker's */
+	int interim; /* waits for every final queued */
+	int refs;    /* the submitter's and the worker's */
 	int done, rc;
 	char text[1024];
 	double confidence;
 	struct dg_job *next;
 };
 
+struct dg_worker {
+	struct dg_sphinx *s;
+	ps_decoder_t *ps; /* workers[0]'s is s->ps */
+	pthread_t thread;
+};
+
 struct dg_sphinx {
 	ps_decoder_t *ps;
 	int nphrases;
-	/* the worker thread owns ps and the pool once started */
+	/* each worker thread owns its decoder once started */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	pthread_t thread;
-	int started, quit;
+	struct dg_worker workers[DG_THREADS_MAX];
+	int nthreads, started, quit;
 	struct dg_job *head, *tail;
-	/* streaming: decoders built by the worker on demand, kept for reuse */
-	ps_decoder_t *all[DG_POOL_MAX], *idle[DG_POOL_MAX];
-	int nall, nidle;
-	int nstreams, max_streams; /* streamed utterances open (submitter's side, under mu) */
-	char **words;              /* the grammar's vocabulary (NULL with grammar_file: the whole dictionary) */
+	char **words; /* the grammar's vocabulary (NULL with grammar_file: the whole dictionary) */
 	int nwords;
 	char *grammar; /* the JSGF text, or NULL with grammar_file */
-	mfcc_t *cmn0;  /* a fresh decoder's cepstral mean, each streamed utterance's start */
 	char hmm[1024], dict[1024], gfile[1024], logfn[1024];
 };
 
@@ -128,7 +114,7 @@ static int known(const char *g, const char *norm)
 	return 0;
 }
 
-/* Remembers a grammar word for the streaming decoders' dictionary. */
+/* Remembers a grammar word for the other threads' decoders' dictionary. */
 static int add_word(struct dg_sphinx *s, const char *w)
 {
 	for (int i = 0; i < s->nwords; i++)
@@ -344,9 +330,7 @@ int dg_sphinx_new(const struct dg_sphinx_cfg *cfg, struct dg_sphinx **out, char 
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	s->max_streams = cfg->max_streams < 0 ? 0 : cfg->max_streams ? cfg->max_streams : DG_STREAMS_DEFAULT;
-	if (s->max_streams > DG_POOL_MAX)
-		s->max_streams = DG_POOL_MAX;
+	s->nthreads = cfg->threads < 1 ? DG_THREADS_DEFAULT : cfg->threads > DG_THREADS_MAX ? DG_THREADS_MAX : cfg->threads;
 	snprintf(s->hmm, sizeof s->hmm, "%s/en-us", model);
 	snprintf(s->dict, sizeof s->dict, "%s/cmudict-en-us.dict", model);
 	snprintf(s->logfn, sizeof s->logfn, "%s", cfg->sphinx_log && *cfg->sphinx_log ? cfg->sphinx_log : "/dev/null");
@@ -404,12 +388,6 @@ out:
 	return rc;
 }
 
-static void job_free(struct dg_job *j)
-{
-	free(j->pcm);
-	free(j);
-}
-
 void dg_sphinx_free(struct dg_sphinx *s)
 {
 	if (!s)
@@ -417,38 +395,38 @@ void dg_sphinx_free(struct dg_sphinx *s)
 	if (s->started) {
 		pthread_mutex_lock(&s->mu);
 		s->quit = 1;
-		pthread_cond_signal(&s->cv);
+		pthread_cond_broadcast(&s->cv);
 		pthread_mutex_unlock(&s->mu);
-		pthread_join(s->thread, NULL);
+		for (int i = 0; i < s->started; i++)
+			pthread_join(s->workers[i].thread, NULL);
 		for (struct dg_job *j = s->head, *nx; j; j = nx) {
 			nx = j->next;
-			if (j->kind == DG_END || j->kind == DG_ABORT)
-				free(j->slot); /* its decoder is in all[] */
-			if (--j->refs == 0)
-				job_free(j);
+			if (--j->refs == 0) {
+				free(j->pcm);
+				free(j);
+			}
 		}
 		pthread_cond_destroy(&s->cv);
 		pthread_mutex_destroy(&s->mu);
 	}
-	for (int i = 0; i < s->nall; i++)
-		ps_free(s->all[i]);
+	for (int i = 1; i < DG_THREADS_MAX; i++)
+		if (s->workers[i].ps)
+			ps_free(s->workers[i].ps);
 	if (s->ps)
 		ps_free(s->ps);
 	for (int i = 0; i < s->nwords; i++)
 		free(s->words[i]);
 	free(s->words);
 	free(s->grammar);
-	free(s->cmn0);
 	free(s);
 }
 
-/* A streaming decoder (on the worker): the grammar's words only, taken
- * from the first decoder's dictionary, or the whole dictionary with a
- * grammar_file (whose words we do not parse). */
-static ps_decoder_t *pool_new(struct dg_sphinx *s)
+/* Another thread's decoder: the grammar's words only, their pronunciations
+ * (alternatives too) taken from the first decoder's dictionary, 8 ms and
+ * 6 MB to build against 90 ms and 28 MB with the whole dictionary (which a
+ * grammar_file, whose words we do not parse, still needs). */
+static ps_decoder_t *decoder_copy(struct dg_sphinx *s)
 {
-	if (s->nall == DG_POOL_MAX)
-		return NULL;
 	cmd_ln_t *config = cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", s->hmm, "-dict",
 				       s->words ? "/dev/null" : s->dict, "-logfn", s->logfn, NULL);
 	if (!config)
@@ -477,94 +455,55 @@ static ps_decoder_t *pool_new(struct dg_sphinx *s)
 		ps_free(ps);
 		return NULL;
 	}
-	cmn_t *cmn = ps_get_feat(ps) ? ps_get_feat(ps)->cmn_struct : NULL;
-	if (!s->cmn0 && cmn && cmn->veclen > 0 && (s->cmn0 = malloc((size_t)cmn->veclen * sizeof *s->cmn0)))
-		cmn_live_get(cmn, s->cmn0);
-	s->all[s->nall++] = ps;
 	return ps;
 }
 
-/* A streamed utterance starts from a fresh decoder's cepstral mean, as a
- * new stream of a real recogniser would: live normalisation otherwise
- * carries the last utterance's channel (another connection's, maybe
- * another encoding) into this one, and out-of-grammar speech could pass
- * as a phrase (whole decodes normalise over the utterance itself). */
-static void fresh_cmn(struct dg_sphinx *s, ps_decoder_t *ps)
+/* The next job (under mu): the first final, else the first interim. */
+static struct dg_job *next_job(struct dg_sphinx *s)
 {
-	cmn_t *cmn = ps_get_feat(ps) ? ps_get_feat(ps)->cmn_struct : NULL;
-	if (cmn && s->cmn0)
-		cmn_live_set(cmn, s->cmn0);
-}
-
-/* The best path's text and confidence (of the utterance so far, or whole). */
-static void hyp_of(ps_decoder_t *ps, char *text, size_t len, double *confidence);
-
-/* A streamed utterance's end (with its result) or abandon: its decoder
- * goes back to the pool and the slot is freed. */
-static void stream_done(struct dg_sphinx *s, struct dg_job *j, char *text, size_t len, double *conf)
-{
-	struct dg_slot *sl = j->slot;
-	if (sl->ps) {
-		if (ps_end_utt(sl->ps) < 0)
-			j->rc = -1;
-		else if (j->kind == DG_END && !j->rc)
-			hyp_of(sl->ps, text, len, conf);
-		s->idle[s->nidle++] = sl->ps;
-	}
-	free(sl);
-	j->slot = NULL;
-}
-
-/* One job, on the worker thread, with the lock released. */
-static void run_job(struct dg_sphinx *s, struct dg_job *j, char *text, size_t len, double *conf)
-{
-	struct dg_slot *sl = j->slot;
-	*text = '\0';
-	*conf = 0;
-	if (j->kind == DG_WHOLE) {
-		j->rc = dg_sphinx_decode(s, j->pcm, j->n, text, len, conf);
-	} else if (j->kind == DG_BEGIN) {
-		sl->ps = s->nidle ? s->idle[--s->nidle] : pool_new(s);
-		if (sl->ps)
-			fresh_cmn(s, sl->ps);
-		if (sl->ps && ps_start_utt(sl->ps) < 0) {
-			s->idle[s->nidle++] = sl->ps;
-			sl->ps = NULL;
+	struct dg_job **pick = &s->head;
+	for (struct dg_job **pp = &s->head; *pp; pp = &(*pp)->next)
+		if (!(*pp)->interim) {
+			pick = pp;
+			break;
 		}
-	} else if (j->kind == DG_ABORT) {
-		stream_done(s, j, text, len, conf);
-	} else { /* audio: FEED, PARTIAL, END */
-		j->rc = !sl->ps ? -1 : j->n && ps_process_raw(sl->ps, j->pcm, j->n, FALSE, FALSE) < 0 ? -1 : 0;
-		if (j->kind == DG_PARTIAL && !j->rc)
-			hyp_of(sl->ps, text, len, conf);
-		else if (j->kind == DG_END)
-			stream_done(s, j, text, len, conf);
+	struct dg_job *j = *pick;
+	*pick = j->next;
+	if (s->tail == j) {
+		s->tail = NULL;
+		for (struct dg_job *k = s->head; k; k = k->next)
+			s->tail = k;
 	}
+	j->next = NULL;
+	return j;
 }
+
+static int decode_with(ps_decoder_t *ps, const int16_t *pcm16k, size_t n, char *text, size_t len, double *confidence);
 
 static void *worker(void *arg)
 {
-	struct dg_sphinx *s = arg;
+	struct dg_worker *me = arg;
+	struct dg_sphinx *s = me->s;
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
 		while (!s->quit && !s->head)
 			pthread_cond_wait(&s->cv, &s->mu);
 		if (s->quit)
 			break;
-		struct dg_job *j = s->head;
-		s->head = j->next;
-		if (!s->head)
-			s->tail = NULL;
+		struct dg_job *j = next_job(s);
 		pthread_mutex_unlock(&s->mu);
 		char text[sizeof j->text];
 		double conf = 0;
-		run_job(s, j, text, sizeof text, &conf);
+		int rc = decode_with(me->ps, j->pcm, j->n, text, sizeof text, &conf);
 		pthread_mutex_lock(&s->mu);
 		memcpy(j->text, text, sizeof text);
 		j->confidence = conf;
+		j->rc = rc;
 		j->done = 1;
-		if (--j->refs == 0) /* the submitter let go meanwhile, or never held it */
-			job_free(j);
+		if (--j->refs == 0) { /* the submitter let go meanwhile */
+			free(j->pcm);
+			free(j);
+		}
 	}
 	pthread_mutex_unlock(&s->mu);
 	return NULL;
@@ -580,29 +519,37 @@ int dg_sphinx_start(struct dg_sphinx *s)
 		pthread_mutex_destroy(&s->mu);
 		return -1;
 	}
-	if (pthread_create(&s->thread, NULL, worker, s)) {
-		pthread_cond_destroy(&s->cv);
-		pthread_mutex_destroy(&s->mu);
-		return -1;
+	for (int i = 0; i < s->nthreads; i++) {
+		struct dg_worker *w = &s->workers[i];
+		w->s = s;
+		w->ps = i ? decoder_copy(s) : s->ps;
+		if (!w->ps || pthread_create(&w->thread, NULL, worker, w))
+			break;
+		s->started++;
 	}
-	s->started = 1;
-	return 0;
+	if (s->started)
+		return 0;
+	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->mu);
+	return -1;
 }
 
-/* Queues a job; refs 2 when the submitter polls for its result. */
-static struct dg_job *enqueue(struct dg_sphinx *s, enum dg_kind kind, struct dg_slot *slot, int16_t *pcm, size_t n,
-			      int refs)
+int dg_sphinx_threads(const struct dg_sphinx *s)
+{
+	return s->started;
+}
+
+struct dg_job *dg_sphinx_submit(struct dg_sphinx *s, int16_t *pcm16k, size_t n, int interim)
 {
 	struct dg_job *j = calloc(1, sizeof *j);
 	if (!j) {
-		free(pcm);
+		free(pcm16k);
 		return NULL;
 	}
-	j->kind = kind;
-	j->slot = slot;
-	j->pcm = pcm;
+	j->pcm = pcm16k;
 	j->n = n;
-	j->refs = refs;
+	j->interim = interim;
+	j->refs = 2;
 	pthread_mutex_lock(&s->mu);
 	if (s->tail)
 		s->tail->next = j;
@@ -612,11 +559,6 @@ static struct dg_job *enqueue(struct dg_sphinx *s, enum dg_kind kind, struct dg_
 	pthread_cond_signal(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 	return j;
-}
-
-struct dg_job *dg_sphinx_submit(struct dg_sphinx *s, int16_t *pcm16k, size_t n)
-{
-	return enqueue(s, DG_WHOLE, NULL, pcm16k, n, 2);
 }
 
 int dg_job_poll(struct dg_sphinx *s, struct dg_job *j, char *text, size_t len, double *confidence)
@@ -635,6 +577,26 @@ int dg_job_poll(struct dg_sphinx *s, struct dg_job *j, char *text, size_t len, d
 	return done;
 }
 
+int dg_job_drop(struct dg_sphinx *s, struct dg_job *j)
+{
+	int dropped = 0;
+	pthread_mutex_lock(&s->mu);
+	for (struct dg_job **pp = &s->head, *prev = NULL; *pp; prev = *pp, pp = &(*pp)->next) {
+		if (*pp != j)
+			continue;
+		*pp = j->next;
+		if (s->tail == j)
+			s->tail = prev;
+		j->next = NULL;
+		j->done = dropped = 1;
+		j->rc = -1;
+		j->refs--; /* the worker's */
+		break;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return dropped;
+}
+
 void dg_job_release(struct dg_sphinx *s, struct dg_job *j)
 {
 	if (!j)
@@ -642,8 +604,10 @@ void dg_job_release(struct dg_sphinx *s, struct dg_job *j)
 	pthread_mutex_lock(&s->mu);
 	int last = --j->refs == 0;
 	pthread_mutex_unlock(&s->mu);
-	if (last)
-		job_free(j);
+	if (last) {
+		free(j->pcm);
+		free(j);
+	}
 }
 
 int dg_sphinx_phrases(const struct dg_sphinx *s)
@@ -667,11 +631,25 @@ static double acoustic_per_frame(ps_decoder_t *ps, int32 total, int nf)
 	return seen ? ascr_sum / nf : (double)total / nf;
 }
 
-static void hyp_of(ps_decoder_t *ps, char *text, size_t len, double *confidence)
+int dg_sphinx_decode(struct dg_sphinx *s, const int16_t *pcm16k, size_t n, char *text, size_t len,
+		     double *confidence)
+{
+	return decode_with(s->ps, pcm16k, n, text, len, confidence);
+}
+
+static int decode_with(ps_decoder_t *ps, const int16_t *pcm16k, size_t n, char *text, size_t len, double *confidence)
 {
 	int32 score = 0;
 	*text = '\0';
 	*confidence = 0;
+	if (ps_start_utt(ps) < 0)
+		return -1;
+	if (n && ps_process_raw(ps, pcm16k, n, FALSE, TRUE) < 0) {
+		ps_end_utt(ps);
+		return -1;
+	}
+	if (ps_end_utt(ps) < 0)
+		return -1;
 	const char *hyp = ps_get_hyp(ps, &score);
 	int nf = ps_get_n_frames(ps);
 	if (hyp && *hyp && nf > 0) {
@@ -686,22 +664,6 @@ static void hyp_of(ps_decoder_t *ps, char *text, size_t len, double *confidence)
 		snprintf(text, len, "%s", hyp);
 		*confidence = 1.0 / (1.0 + exp((-33.0 - per_frame) / 3.0));
 	}
-}
-
-int dg_sphinx_decode(struct dg_sphinx *s, const int16_t *pcm16k, size_t n, char *text, size_t len,
-		     double *confidence)
-{
-	*text = '\0';
-	*confidence = 0;
-	if (ps_start_utt(s->ps) < 0)
-		return -1;
-	if (n && ps_process_raw(s->ps, pcm16k, n, FALSE, TRUE) < 0) {
-		ps_end_utt(s->ps);
-		return -1;
-	}
-	if (ps_end_utt(s->ps) < 0)
-		return -1;
-	hyp_of(s->ps, text, len, confidence);
 	return 0;
 }
 
@@ -774,13 +736,13 @@ static int utt_copy16k(const struct dg_utt *u, int64_t from, int64_t to, int16_t
 	return 0;
 }
 
-struct dg_job *dg_utt_submit(struct dg_sphinx *s, const struct dg_utt *u, int64_t from, int64_t to)
+struct dg_job *dg_utt_submit(struct dg_sphinx *s, const struct dg_utt *u, int64_t from, int64_t to, int interim)
 {
 	int16_t *r = NULL;
 	size_t nr = 0;
 	if (utt_copy16k(u, from, to, &r, &nr))
 		return NULL;
-	return dg_sphinx_submit(s, r, nr);
+	return dg_sphinx_submit(s, r, nr, interim);
 }
 
 int dg_utt_decode(struct dg_sphinx *s, const struct dg_utt *u, int64_t from, int64_t to, char *text, size_t len,
@@ -793,118 +755,4 @@ int dg_utt_decode(struct dg_sphinx *s, const struct dg_utt *u, int64_t from, int
 	int rc = dg_sphinx_decode(s, r, nr, text, len, confidence);
 	free(r);
 	return rc;
-}
-
-/* Samples [*fed, to) of u as 16 kHz, for a streamed utterance.  At 8 kHz
- * the interpolated sample after the last one needs the next input sample,
- * so short of the end the last input sample waits for the next call: the
- * pieces join into exactly what one resampling of the whole would give. */
-static int utt_piece16k(const struct dg_utt *u, int64_t *fed, int64_t to, int last, int16_t **out, size_t *nout)
-{
-	int64_t end = u->start + (int64_t)u->n, from = *fed;
-	if (from < u->start)
-		from = u->start;
-	if (to > end)
-		to = end;
-	*out = NULL;
-	*nout = 0;
-	if (to <= from)
-		return 0;
-	if (u->rate == 16000) {
-		if (!(*out = malloc((size_t)(to - from) * sizeof **out)))
-			return -1;
-		memcpy(*out, u->pcm + (from - u->start), (size_t)(to - from) * sizeof **out);
-		*nout = (size_t)(to - from);
-		*fed = to;
-		return 0;
-	}
-	if (!last && to - from < 2)
-		return 0;
-	if (vs_resample_alloc(u->pcm + (from - u->start), (size_t)(to - from), u->rate, 16000, out, nout))
-		return -1;
-	if (!last)
-		*nout -= 2; /* the last input sample's pair: next time */
-	*fed = last ? to : to - 1;
-	return 0;
-}
-
-int dg_stream_rate_ok(int rate)
-{
-	return rate == 8000 || rate == 16000;
-}
-
-struct dg_slot *dg_stream_begin(struct dg_sphinx *s, const struct dg_utt *u, int64_t from, int64_t *fed)
-{
-	if (!s->started || !dg_stream_rate_ok(u->rate))
-		return NULL;
-	pthread_mutex_lock(&s->mu);
-	int room = s->nstreams < s->max_streams;
-	s->nstreams += room;
-	pthread_mutex_unlock(&s->mu);
-	if (!room)
-		return NULL;
-	struct dg_slot *sl = calloc(1, sizeof *sl);
-	if (!sl || !enqueue(s, DG_BEGIN, sl, NULL, 0, 1)) {
-		free(sl);
-		pthread_mutex_lock(&s->mu);
-		s->nstreams--;
-		pthread_mutex_unlock(&s->mu);
-		return NULL;
-	}
-	*fed = from < u->start ? u->start : from;
-	return sl;
-}
-
-int dg_stream_feed(struct dg_sphinx *s, struct dg_slot *sl, const struct dg_utt *u, int64_t *fed, int64_t to)
-{
-	int16_t *pcm;
-	size_t n;
-	if (utt_piece16k(u, fed, to, 0, &pcm, &n))
-		return -1;
-	if (!n) {
-		free(pcm);
-		return 0;
-	}
-	return enqueue(s, DG_FEED, sl, pcm, n, 1) ? 0 : -1;
-}
-
-struct dg_job *dg_stream_partial(struct dg_sphinx *s, struct dg_slot *sl, const struct dg_utt *u, int64_t *fed,
-				 int64_t to)
-{
-	int16_t *pcm;
-	size_t n;
-	if (utt_piece16k(u, fed, to, 0, &pcm, &n))
-		return NULL;
-	return enqueue(s, DG_PARTIAL, sl, pcm, n, 2);
-}
-
-/* The slot belongs to the worker from here on (it frees it). */
-static struct dg_job *stream_close(struct dg_sphinx *s, enum dg_kind kind, struct dg_slot *sl, int16_t *pcm,
-				   size_t n, int refs)
-{
-	pthread_mutex_lock(&s->mu);
-	s->nstreams--;
-	pthread_mutex_unlock(&s->mu);
-	struct dg_job *j = enqueue(s, kind, sl, pcm, n, refs);
-	if (!j) /* the worker will not see it: its decoder stays lent (all[] frees it) */
-		free(sl);
-	return j;
-}
-
-struct dg_job *dg_stream_end(struct dg_sphinx *s, struct dg_slot *sl, const struct dg_utt *u, int64_t *fed,
-			     int64_t to)
-{
-	int16_t *pcm = NULL;
-	size_t n = 0;
-	if (utt_piece16k(u, fed, to, 1, &pcm, &n)) {
-		stream_close(s, DG_ABORT, sl, NULL, 0, 1);
-		return NULL;
-	}
-	return stream_close(s, DG_END, sl, pcm, n, 2);
-}
-
-void dg_stream_abort(struct dg_sphinx *s, struct dg_slot *sl)
-{
-	if (sl)
-		stream_close(s, DG_ABORT, sl, NULL, 0, 1);
 }

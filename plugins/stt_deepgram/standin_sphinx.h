@@ -20,9 +20,9 @@ struct dg_sphinx_cfg {
 	const char *sphinx_log;   /* pocketsphinx's own log file; NULL: /dev/null */
 	dg_sphinx_log_fn log;     /* dropped phrases are reported here once */
 	void *log_arg;
-	int max_streams; /* utterances decoded as they arrive at once: 0 the default, < 0 none */
+	int threads; /* decoding threads (each a decoder of its own); < 1: the default */
 };
-#define DG_STREAMS_DEFAULT 16
+#define DG_THREADS_DEFAULT 2
 
 /* Loads the model and the dictionary, builds the grammar
  * `<clause> = ( c1 | c2 | ... ); public <utt> = <clause>+;` from the
@@ -47,11 +47,15 @@ int dg_sphinx_decode(struct dg_sphinx *s, const int16_t *pcm16k, size_t n, char 
 struct dg_job;
 int dg_sphinx_start(struct dg_sphinx *s);
 /* Queues pcm16k (malloc'd, stolen) for decoding; NULL when out of memory. */
-struct dg_job *dg_sphinx_submit(struct dg_sphinx *s, int16_t *pcm16k, size_t n);
+struct dg_job *dg_sphinx_submit(struct dg_sphinx *s, int16_t *pcm16k, size_t n, int interim);
 /* 1 and the result filled when the job is decoded, 0 while it waits. */
 int dg_job_poll(struct dg_sphinx *s, struct dg_job *j, char *text, size_t len, double *confidence);
 /* The submitter lets go of the job (decoded or not). */
 void dg_job_release(struct dg_sphinx *s, struct dg_job *j);
+/* Takes a job no thread has started out of the queue: it is then done with
+ * no result (rc -1).  1 if it was dropped, 0 if a thread has it. */
+int dg_job_drop(struct dg_sphinx *s, struct dg_job *j);
+int dg_sphinx_threads(const struct dg_sphinx *s); /* the decoding threads started */
 
 /* Per-connection audio of the current utterance, at the stream's rate,
  * with a short pre-roll kept while nobody speaks. */
@@ -71,22 +75,6 @@ void dg_utt_trim(struct dg_utt *u, int64_t keep_from);
 int dg_utt_decode(struct dg_sphinx *s, const struct dg_utt *u, int64_t from, int64_t to, char *text, size_t len,
 		  double *confidence);
 /* The same on the decoding thread: a job (NULL when out of memory). */
-struct dg_job *dg_utt_submit(struct dg_sphinx *s, const struct dg_utt *u, int64_t from, int64_t to);
-
-/* Streaming (the worker started; 8 or 16 kHz): one connection's utterance
- * decoded as its audio arrives.  *fed is the next sample of u to decode;
- * the audio up to `to` goes in (the calls keep their order on the worker).
- * begin returns NULL when every decoder is busy: decode whole instead.
- * end and partial give a job to poll like dg_sphinx_submit's; after end or
- * abort the slot is gone. */
-struct dg_slot;
-int dg_stream_rate_ok(int rate);
-struct dg_slot *dg_stream_begin(struct dg_sphinx *s, const struct dg_utt *u, int64_t from, int64_t *fed);
-int dg_stream_feed(struct dg_sphinx *s, struct dg_slot *sl, const struct dg_utt *u, int64_t *fed, int64_t to);
-struct dg_job *dg_stream_partial(struct dg_sphinx *s, struct dg_slot *sl, const struct dg_utt *u, int64_t *fed,
-				 int64_t to);
-struct dg_job *dg_stream_end(struct dg_sphinx *s, struct dg_slot *sl, const struct dg_utt *u, int64_t *fed,
-			     int64_t to);
-void dg_stream_abort(struct dg_sphinx *s, struct dg_slot *sl);
+struct dg_job *dg_utt_submit(struct dg_sphinx *s, const struct dg_utt *u, int64_t from, int64_t to, int interim);
 
 #endif

@@ -199,7 +199,7 @@ static void worker_jobs(void **st)
 		size_t n = 0;
 		char err[128];
 		assert_int_equal(vs_synth(phrases[i], NULL, 16000, &pcm, &n, err, sizeof err), 0);
-		jobs[i] = dg_sphinx_submit(rec, pcm, n);
+		jobs[i] = dg_sphinx_submit(rec, pcm, n, 0);
 		assert_non_null(jobs[i]);
 	}
 	dg_job_release(rec, jobs[2]); /* a connection gone before its result */
@@ -215,191 +215,94 @@ static void worker_jobs(void **st)
 	}
 }
 
-/* Polls a job to its end (5 s at most; 300 s under valgrind or the
- * sanitizers). */
-static void wait_job(struct dg_job *j, char *text, size_t len, double *conf)
-{
-	int polls = getenv("VSTRESS_SLOW_RUNTIME") ? 60000 : 1000;
-	for (int k = 0; k < polls && !dg_job_poll(rec, j, text, len, conf); k++)
-		usleep(5000);
-	assert_true(dg_job_poll(rec, j, text, len, conf));
-	dg_job_release(rec, j);
-}
-
-/* One utterance per phrase, 300 ms of silence either side, as a
- * connection's buffer (optionally through mu-law). */
-static void utt_of(const char *phrase, int rate, int mulaw, struct dg_utt *u)
+static int16_t *synth16k(const char *phrase, size_t *n)
 {
 	int16_t *pcm = NULL;
-	size_t n = 0;
 	char err[128];
-	assert_int_equal(vs_synth(phrase, NULL, rate, &pcm, &n, err, sizeof err), 0);
-	int16_t *pad = calloc((size_t)rate * 3 / 10, sizeof *pad);
-	assert_non_null(pad);
-	dg_utt_init(u, rate);
-	assert_int_equal(dg_utt_append(u, pad, (size_t)rate * 3 / 10), 0);
-	assert_int_equal(dg_utt_append(u, pcm, n), 0);
-	assert_int_equal(dg_utt_append(u, pad, (size_t)rate * 3 / 10), 0);
-	if (mulaw) {
-		uint8_t *b = malloc(u->n);
-		assert_non_null(b);
-		vs_ulaw_encode_buf(u->pcm, u->n, b);
-		vs_ulaw_decode_buf(b, u->n, u->pcm);
-		free(b);
-	}
-	free(pad);
-	free(pcm);
+	assert_int_equal(vs_synth(phrase, NULL, 16000, &pcm, n, err, sizeof err), 0);
+	return pcm;
 }
 
-/* Streaming: NPHRASES callers speaking at once, their audio fed in 20 ms
- * pieces interleaved as the world receives it, an interim halfway; every
- * final is the phrase, as the whole decode gives it.  At 8 kHz the pieces
- * join into exactly the whole utterance's 16 kHz audio (utt_piece16k), so
- * the decoders hear what a whole decode hears.  The time from each end to
- * its final is printed: only the last piece is left to decode then, where
- * a whole decode queues behind every other caller's utterance.  (Under
- * valgrind: two callers.) */
-static void stream_run(int rate, int mulaw)
+static int job_done(struct dg_sphinx *s, struct dg_job *j)
 {
-	/* valgrind decodes ~40 times slower: two callers are enough there */
-	const int n = getenv("VSTRESS_VALGRIND") ? 2 : NPHRASES;
-	struct dg_utt u[NPHRASES];
-	struct dg_slot *sl[NPHRASES];
-	int64_t fed[NPHRASES];
-	struct dg_job *mid[NPHRASES] = {0};
-	size_t longest = 0;
-	assert_int_equal(dg_sphinx_start(rec), 0);
-	for (int i = 0; i < n; i++) {
-		utt_of(phrases[i], rate, mulaw, &u[i]);
-		longest = u[i].n > longest ? u[i].n : longest;
-		sl[i] = dg_stream_begin(rec, &u[i], 0, &fed[i]);
-		assert_non_null(sl[i]);
-	}
-	size_t step = (size_t)rate / 50;
-	int ok = 0;
-	double worst_ms = 0;
-	for (size_t at = step; at < longest + step; at += step) {
-		usleep(20000); /* in real time, as the world receives it */
-		for (int i = 0; i < n; i++) {
-			if (!sl[i])
-				continue;
-			if (at < u[i].n) {
-				assert_int_equal(dg_stream_feed(rec, sl[i], &u[i], &fed[i], (int64_t)at), 0);
-				if (!mid[i] && at >= u[i].n / 2)
-					assert_non_null(mid[i] = dg_stream_partial(rec, sl[i], &u[i], &fed[i], (int64_t)at));
-				continue;
-			}
-			char text[512], want[512];
-			double conf = 0, t0 = now_s();
-			struct dg_job *j = dg_stream_end(rec, sl[i], &u[i], &fed[i], (int64_t)u[i].n);
-			sl[i] = NULL;
-			assert_non_null(j);
-			assert_int_equal(fed[i], (int64_t)u[i].n);
-			wait_job(j, text, sizeof text, &conf);
-			double ms = (now_s() - t0) * 1e3;
-			worst_ms = ms > worst_ms ? ms : worst_ms;
-			expected(phrases[i], want, sizeof want);
-			ok += !strcmp(text, want) && conf >= 0.5;
-			printf("#   %s \"%s\" -> \"%s\" conf %.2f, final %.1f ms after the end\n",
-			       strcmp(text, want) ? "MISS" : "ok", want, text, conf, ms);
-		}
-	}
-	for (int i = 0; i < n; i++) {
-		char text[512];
-		double conf;
-		wait_job(mid[i], text, sizeof text, &conf); /* an interim: any grammar words, or none */
-		dg_utt_free(&u[i]);
-	}
-	printf("# streamed %d Hz%s, %d at once: %d/%d exact; worst final %.1f ms after its end\n", rate,
-	       mulaw ? " mu-law" : "", n, ok, n, worst_ms);
-	assert_true(ok >= n - (n > 2));
+	char text[512];
+	double conf;
+	return dg_job_poll(s, j, text, sizeof text, &conf);
 }
 
-static void stream_16k(void **st)
-{
-	(void)st;
-	stream_run(16000, 0);
-}
-
-static void stream_mulaw_8k(void **st)
-{
-	(void)st;
-	stream_run(8000, 1);
-}
-
-/* Out of grammar, streamed: the confidence stays low, as whole. */
-static void stream_outside(void **st)
-{
-	(void)st;
-	static const char *const others[] = {
-		"The weather is lovely in Paris today",
-		"Seventeen purple elephants",
-		"Do you deliver on Sundays",
-	};
-	assert_int_equal(dg_sphinx_start(rec), 0);
-	for (int rate = 8000; rate <= 16000; rate += 8000)
-	for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
-		struct dg_utt u;
-		int64_t fed;
-		char text[512];
-		double conf = 0;
-		utt_of(others[i], rate, rate == 8000, &u);
-		struct dg_slot *sl = dg_stream_begin(rec, &u, 0, &fed);
-		assert_non_null(sl);
-		for (size_t at = (size_t)rate / 50; at < u.n; at += (size_t)rate / 50)
-			assert_int_equal(dg_stream_feed(rec, sl, &u, &fed, (int64_t)at), 0);
-		wait_job(dg_stream_end(rec, sl, &u, &fed, (int64_t)u.n), text, sizeof text, &conf);
-		printf("#   streamed %d Hz outside \"%s\" -> \"%s\" conf %.2f\n", rate, others[i], text, conf);
-		dg_utt_free(&u);
-		assert_true(conf < 0.5);
-	}
-}
-
-/* The pool: decoders are reused, at most max_streams utterances stream at
- * once (the next is decoded whole), and a connection gone mid-utterance
- * gives its decoder back. */
-static void stream_pool(void **st)
+/* Ten callers end a turn together: a final goes before the interims still
+ * waiting (in order among finals), and an interim no thread has started
+ * can be dropped (it is then done with no words).  First-in first-out, the
+ * final would wait for every interim queued before it. */
+static void finals_first(void **st)
 {
 	(void)st;
 	struct dg_sphinx *s = NULL;
-	char err[256] = "";
-	struct dg_sphinx_cfg cfg = {.phrases = "hello there|thank you", .max_streams = 2};
+	char err[256] = "", text[512], want[512];
+	struct dg_sphinx_cfg cfg = {.phrases = "can i speak to a manager|please repeat that", .threads = 1};
 	assert_int_equal(dg_sphinx_new(&cfg, &s, err, sizeof err), 0);
 	assert_int_equal(dg_sphinx_start(s), 0);
-	struct dg_utt u;
-	int64_t fed;
-	dg_utt_init(&u, 8000);
-	int16_t z[800] = {0};
-	assert_int_equal(dg_utt_append(&u, z, 800), 0);
-	for (int round = 0; round < 3; round++) {
-		struct dg_slot *a = dg_stream_begin(s, &u, 0, &fed), *b = dg_stream_begin(s, &u, 0, &fed);
-		assert_non_null(a);
-		assert_non_null(b);
-		assert_null(dg_stream_begin(s, &u, 0, &fed)); /* a third: decoded whole */
-		dg_stream_abort(s, a);                         /* a connection gone */
-		fed = 0;
-		struct dg_job *j = dg_stream_end(s, b, &u, &fed, 800);
-		char text[64];
-		double conf;
-		for (int k = 0; k < 60000 && !dg_job_poll(s, j, text, sizeof text, &conf); k++)
-			usleep(5000);
-		assert_true(dg_job_poll(s, j, text, sizeof text, &conf));
-		dg_job_release(s, j);
+	assert_int_equal(dg_sphinx_threads(s), 1);
+	struct dg_job *in[4], *fin;
+	size_t n;
+	for (int i = 0; i < 4; i++) {
+		int16_t *pcm = synth16k(phrases[2], &n);
+		assert_non_null(in[i] = dg_sphinx_submit(s, pcm, n, 1));
 	}
-	pthread_mutex_lock(&s->mu);
-	int built = s->nall, open = s->nstreams;
-	pthread_mutex_unlock(&s->mu);
-	assert_int_equal(built, 2); /* reused over three rounds */
-	assert_int_equal(open, 0);
-	struct dg_slot *c = dg_stream_begin(s, &u, 0, &fed); /* left open: freed with the decoder */
-	assert_non_null(c);
-	dg_stream_abort(s, c);
-	dg_utt_free(&u);
+	int16_t *pcm = synth16k(phrases[7], &n);
+	assert_non_null(fin = dg_sphinx_submit(s, pcm, n, 0));
+	assert_int_equal(dg_job_drop(s, in[3]), 1); /* not started: dropped */
+	assert_true(job_done(s, in[3]));
+	double conf = 1;
+	assert_true(dg_job_poll(s, in[3], text, sizeof text, &conf));
+	assert_string_equal(text, "");
+	int polls = getenv("VSTRESS_SLOW_RUNTIME") ? 60000 : 2000;
+	for (int k = 0; k < polls && !job_done(s, fin); k++)
+		usleep(1000);
+	assert_true(dg_job_poll(s, fin, text, sizeof text, &conf));
+	expected(phrases[7], want, sizeof want);
+	assert_string_equal(text, want);
+	/* the one thread had taken in[0] before the final came; in[1], in[2] waited */
+	assert_false(job_done(s, in[2]));
+	assert_int_equal(dg_job_drop(s, in[2]), 1);
+	for (int k = 0; k < polls && !job_done(s, in[1]); k++)
+		usleep(1000);
+	assert_true(job_done(s, in[0]) && job_done(s, in[1]));
+	assert_int_equal(dg_job_drop(s, in[0]), 0); /* done: not in the queue */
+	for (int i = 0; i < 4; i++)
+		dg_job_release(s, in[i]);
+	dg_job_release(s, fin);
 	dg_sphinx_free(s);
-	/* 44.1 kHz is not streamed */
-	struct dg_utt v;
-	dg_utt_init(&v, 44100);
-	assert_null(dg_stream_begin(rec, &v, 0, &fed));
+}
+
+/* Every decoding thread recognises as the first: the others' decoders hold
+ * only the grammar's words, copied from the first's dictionary. */
+static void threads_agree(void **st)
+{
+	(void)st;
+	struct dg_sphinx *s = NULL;
+	char err[256] = "", list[2048] = "";
+	for (int i = 0; i < NPHRASES; i++) {
+		size_t l = strlen(list);
+		snprintf(list + l, sizeof list - l, "%s%s", i ? "|" : "", phrases[i]);
+	}
+	struct dg_sphinx_cfg cfg = {.phrases = list, .threads = 3};
+	assert_int_equal(dg_sphinx_new(&cfg, &s, err, sizeof err), 0);
+	assert_int_equal(dg_sphinx_start(s), 0);
+	assert_int_equal(dg_sphinx_threads(s), 3);
+	for (int t = 1; t < 3; t++)
+		for (int i = 0; i < NPHRASES; i++) {
+			char text[512], want[512];
+			double conf;
+			size_t n;
+			int16_t *pcm = synth16k(phrases[i], &n);
+			assert_int_equal(decode_with(s->workers[t].ps, pcm, n, text, sizeof text, &conf), 0);
+			expected(phrases[i], want, sizeof want);
+			assert_string_equal(text, want);
+			assert_true(conf >= 0.5);
+			free(pcm);
+		}
+	dg_sphinx_free(s);
 }
 
 static void oov_dropped(void **st)
@@ -472,8 +375,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(oov_dropped),   cmocka_unit_test(linear16_16k),   cmocka_unit_test(mulaw_8k),
 		cmocka_unit_test(outside_grammar), cmocka_unit_test(silence_is_empty), cmocka_unit_test(no_phrase_left),
-		cmocka_unit_test(worker_jobs),     cmocka_unit_test(scripts_grammar), cmocka_unit_test(stream_16k),
-		cmocka_unit_test(stream_mulaw_8k), cmocka_unit_test(stream_pool), cmocka_unit_test(stream_outside),
+		cmocka_unit_test(worker_jobs),     cmocka_unit_test(scripts_grammar), cmocka_unit_test(finals_first),
+		cmocka_unit_test(threads_agree),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
