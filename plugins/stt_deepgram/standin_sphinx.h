@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct dg_sphinx; /* one configured decoder; not thread-safe, used sequentially */
+/* The grammar's decoders: the first (dg_sphinx_decode, used sequentially
+ * before dg_sphinx_start) and, once started, one per decoding thread. */
+struct dg_sphinx;
 
 /* Reports one line (a dropped phrase, ...) to the caller's log. */
 typedef void (*dg_sphinx_log_fn)(void *arg, const char *msg);
