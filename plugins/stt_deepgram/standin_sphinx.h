@@ -48,7 +48,8 @@ int dg_sphinx_decode(struct dg_sphinx *s, const int16_t *pcm16k, size_t n, char 
  * dg_sphinx_free() stops it.  Jobs are decoded in submission order. */
 struct dg_job;
 int dg_sphinx_start(struct dg_sphinx *s);
-/* Queues pcm16k (malloc'd, stolen) for decoding; NULL when out of memory. */
+/* Queues pcm16k (malloc'd, stolen) for decoding; NULL when out of memory.
+ * An interim is taken only when no final waits. */
 struct dg_job *dg_sphinx_submit(struct dg_sphinx *s, int16_t *pcm16k, size_t n, int interim);
 /* 1 and the result filled when the job is decoded, 0 while it waits. */
 int dg_job_poll(struct dg_sphinx *s, struct dg_job *j, char *text, size_t len, double *confidence);
@@ -76,7 +77,7 @@ void dg_utt_trim(struct dg_utt *u, int64_t keep_from);
  * resampled to 16 kHz.  Returns 0, or -1. */
 int dg_utt_decode(struct dg_sphinx *s, const struct dg_utt *u, int64_t from, int64_t to, char *text, size_t len,
 		  double *confidence);
-/* The same on the decoding thread: a job (NULL when out of memory). */
+/* The same on a decoding thread: a job (NULL when out of memory). */
 struct dg_job *dg_utt_submit(struct dg_sphinx *s, const struct dg_utt *u, int64_t from, int64_t to, int interim);
 
 #endif
