@@ -16,6 +16,9 @@ c_only=0
 [ "${1:-}" = "--c-only" ] && c_only=1
 
 total_pass=0 total_fail=0 total_skip=0 failed_suites=()
+# Each failed suite and its failing lines, for .ci/run to repeat at its end.
+failed_log="$logs/failed$([ "${VALGRIND:-0}" = 1 ] && echo -valgrind)"
+: >"$failed_log"
 
 count() { # log rc -> sets p f
 	local log=$1 rc=$2 line
@@ -58,7 +61,10 @@ suite() { # name command...
 		"$([ "$f" != 0 ] && echo "  -> $log")"
 	if [ "$f" != 0 ]; then
 		failed_suites+=("$name")
-		grep -E '^not ok|FAILED|Error|error:' "$log" | head -20 | sed 's/^/    /'
+		{
+			echo "$name ($log)"
+			grep -E '^not ok|FAILED|Error|error:' "$log" | head -20 | sed 's/^/    /'
+		} | tee -a "$failed_log" | tail -n +2
 	fi
 }
 

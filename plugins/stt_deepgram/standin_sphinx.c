@@ -35,6 +35,7 @@ struct dg_job {
 	int interim; /* waits for every final queued */
 	int refs;    /* the submitter's and the worker's */
 	int done, rc;
+	unsigned seq; /* the how-manieth job decoded (tests read the order) */
 	char text[1024];
 	double confidence;
 	struct dg_job *next;
@@ -53,7 +54,8 @@ struct dg_sphinx {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct dg_worker workers[DG_THREADS_MAX];
-	int nthreads, started, quit;
+	int nthreads, started, quit, locks;
+	unsigned decoded;
 	struct dg_job *head, *tail;
 	char **words; /* the grammar's vocabulary (NULL with grammar_file: the whole dictionary) */
 	int nwords;
@@ -330,6 +332,16 @@ int dg_sphinx_new(const struct dg_sphinx_cfg *cfg, struct dg_sphinx **out, char 
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
+	if (pthread_mutex_init(&s->mu, NULL)) {
+		snprintf(err, errlen, "grammar: cannot create a mutex");
+		goto out;
+	}
+	if (pthread_cond_init(&s->cv, NULL)) {
+		pthread_mutex_destroy(&s->mu);
+		snprintf(err, errlen, "grammar: cannot create a condition variable");
+		goto out;
+	}
+	s->locks = 1;
 	s->nthreads = cfg->threads < 1 ? DG_THREADS_DEFAULT : cfg->threads > DG_THREADS_MAX ? DG_THREADS_MAX : cfg->threads;
 	snprintf(s->hmm, sizeof s->hmm, "%s/en-us", model);
 	snprintf(s->dict, sizeof s->dict, "%s/cmudict-en-us.dict", model);
@@ -399,13 +411,15 @@ void dg_sphinx_free(struct dg_sphinx *s)
 		pthread_mutex_unlock(&s->mu);
 		for (int i = 0; i < s->started; i++)
 			pthread_join(s->workers[i].thread, NULL);
-		for (struct dg_job *j = s->head, *nx; j; j = nx) {
-			nx = j->next;
-			if (--j->refs == 0) {
-				free(j->pcm);
-				free(j);
-			}
+	}
+	for (struct dg_job *j = s->head, *nx; j; j = nx) {
+		nx = j->next;
+		if (--j->refs == 0) {
+			free(j->pcm);
+			free(j);
 		}
+	}
+	if (s->locks) {
 		pthread_cond_destroy(&s->cv);
 		pthread_mutex_destroy(&s->mu);
 	}
@@ -500,6 +514,7 @@ static void *worker(void *arg)
 		j->confidence = conf;
 		j->rc = rc;
 		j->done = 1;
+		j->seq = ++s->decoded;
 		if (--j->refs == 0) { /* the submitter let go meanwhile */
 			free(j->pcm);
 			free(j);
@@ -513,12 +528,6 @@ int dg_sphinx_start(struct dg_sphinx *s)
 {
 	if (s->started)
 		return 0;
-	if (pthread_mutex_init(&s->mu, NULL))
-		return -1;
-	if (pthread_cond_init(&s->cv, NULL)) {
-		pthread_mutex_destroy(&s->mu);
-		return -1;
-	}
 	for (int i = 0; i < s->nthreads; i++) {
 		struct dg_worker *w = &s->workers[i];
 		w->s = s;
@@ -527,11 +536,7 @@ int dg_sphinx_start(struct dg_sphinx *s)
 			break;
 		s->started++;
 	}
-	if (s->started)
-		return 0;
-	pthread_cond_destroy(&s->cv);
-	pthread_mutex_destroy(&s->mu);
-	return -1;
+	return s->started ? 0 : -1;
 }
 
 int dg_sphinx_threads(const struct dg_sphinx *s)

@@ -43,9 +43,11 @@ int dg_sphinx_phrases(const struct dg_sphinx *s);
 int dg_sphinx_decode(struct dg_sphinx *s, const int16_t *pcm16k, size_t n, char *text, size_t len,
 		     double *confidence);
 
-/* The decoding thread: after dg_sphinx_start() only the thread uses the
- * decoder (no more dg_sphinx_decode()/dg_utt_decode() from the caller);
- * dg_sphinx_free() stops it.  Jobs are decoded in submission order. */
+/* The decoding threads: after dg_sphinx_start() only they use the decoders
+ * (no more dg_sphinx_decode()/dg_utt_decode() from the caller);
+ * dg_sphinx_free() stops them.  Finals are decoded in submission order,
+ * each before every interim still waiting; jobs submitted before
+ * dg_sphinx_start() wait for it. */
 struct dg_job;
 int dg_sphinx_start(struct dg_sphinx *s);
 /* Queues pcm16k (malloc'd, stolen) for decoding; NULL when out of memory.
