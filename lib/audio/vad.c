@@ -2,19 +2,22 @@
 #include "vstress/audio/vad.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define VAD_CONT_MS 10 /* quiet run that separates speech samples */
 
 double vs_vad_dbfs(const int16_t *x, size_t n)
 {
-	double acc = 0;
+	/* exact in 64 bits (and so the same as summing doubles) below 2^33 samples */
+	int64_t sum = 0;
+	double acc;
 
 	if (!n)
 		return -120.0;
 	for (size_t i = 0; i < n; i++)
-		acc += (double)x[i] * x[i];
-	acc /= (double)n;
+		sum += (int32_t)x[i] * x[i];
+	acc = (double)sum / (double)n;
 	if (acc <= 0)
 		return -120.0;
 	return 10.0 * log10(acc / (32768.0 * 32768.0));
@@ -41,12 +44,13 @@ void vs_vad_init(struct vs_vad *v, const struct vs_vad_cfg *cfg)
 	if (v->frame < 1)
 		v->frame = 1;
 	v->amp_thr = 32768.0 * pow(10.0, v->cfg.threshold_dbfs / 20.0);
+	v->amp_floor = v->amp_thr >= 32768.0 ? 32768 : (int)floor(v->amp_thr);
 	v->last_loud = -1;
 }
 
 static int loud(const struct vs_vad *v, int16_t s)
 {
-	return fabs((double)s) > v->amp_thr;
+	return abs(s) > v->amp_floor;
 }
 
 /* Earliest speech sample connected (10 ms rule) to the first loud sample of

@@ -131,19 +131,27 @@ void call_ear_advance(struct call_ear *e, int64_t now_idx)
 	struct vs_vad_event ev[2];
 
 	while (e->pos + CALL_FRAME <= now_idx) {
-		for (int j = 0; j < CALL_FRAME; j++) {
-			int64_t idx = e->pos + j;
+		/* silence until the queue's first sample is due, then the queue
+		 * (in at most two runs of the ring), then silence again */
+		size_t z = CALL_FRAME, take = 0;
 
-			if (e->qlen && idx >= e->qstart) {
-				fr[j] = e->q[e->qhead];
-				if (++e->qhead == e->qcap) /* a wrap, not a division per sample */
-					e->qhead = 0;
-				e->qlen--;
-				e->qstart++;
-			} else {
-				fr[j] = 0;
-			}
+		if (e->qlen) {
+			int64_t lead = e->qstart - e->pos;
+
+			z = lead <= 0 ? 0 : lead >= CALL_FRAME ? CALL_FRAME : (size_t)lead;
+			take = CALL_FRAME - z < e->qlen ? CALL_FRAME - z : e->qlen;
 		}
+		memset(fr, 0, z * sizeof(*fr));
+		if (take) {
+			size_t first = e->qcap - e->qhead < take ? e->qcap - e->qhead : take;
+
+			memcpy(fr + z, e->q + e->qhead, first * sizeof(*fr));
+			memcpy(fr + z + first, e->q, (take - first) * sizeof(*fr));
+			e->qhead = (e->qhead + take) % e->qcap;
+			e->qlen -= take;
+			e->qstart += (int64_t)take;
+		}
+		memset(fr + z + take, 0, (CALL_FRAME - z - take) * sizeof(*fr));
 		if (e->heard)
 			keep_frame(e, fr);
 		for (int k = vs_vad_feed(&e->vad, fr, ev), i = 0; i < k; i++)

@@ -104,6 +104,13 @@ int call_impair_attach(struct vs_call *c);
 
 /* --- one event loop (thread) of an engine ------------------------------- */
 
+/* A deadline heap entry: the key beside the call, so sifting reads one
+ * array and not every call it passes. */
+struct call_hent {
+	uint64_t due;
+	struct vs_call *c;
+};
+
 struct call_loop {
 	struct vs_call_engine *e;
 	int ep, tfd, efd;          /* epoll, the one timerfd, the wake-up eventfd */
@@ -113,7 +120,7 @@ struct call_loop {
 	struct vs_call *pending;   /* submitted, to connect */
 	int stop;
 	unsigned abort_gen, abort_seen;
-	struct vs_call **heap;     /* min-heap on vs_call.due: every call's next deadline */
+	struct call_hent *heap;    /* min-heap on due: every call's next deadline */
 	size_t nheap, capheap;
 	uint64_t armed;            /* the timerfd's expiry (0: disarmed) */
 	struct vs_call *active;    /* loop thread only */
@@ -151,6 +158,7 @@ struct vs_call {
 	uint64_t seq;              /* outbound sequence_number */
 	int sent_start, hangup_sent;
 	int stream_id_plain;       /* no JSON escaping needed (call_send_media) */
+	size_t stream_id_len;
 	/* script cursor */
 	size_t step;
 	int64_t step_start;        /* sample index the current step began at */
@@ -230,6 +238,10 @@ int call_send_text(struct vs_call *c, char *msg); /* sends and frees msg */
 /* The `media` message of frame k (without a JSON tree); call_send_init
  * once the call's ids are set. */
 int call_send_media(struct vs_call *c, uint64_t k, const uint8_t fr[CALL_FRAME]);
+/* The `media` text for frame k into buf (a stream id needing no JSON
+ * escaping, idlen bytes): its length, or 0 when cap is too small. */
+size_t call_media_text(char *buf, size_t cap, const char *stream_id, size_t idlen, uint64_t seq, uint64_t k,
+		       const uint8_t fr[CALL_FRAME]);
 void call_send_init(struct vs_call *c);
 void call_flush_marks(struct vs_call *c);          /* echo marks now due */
 int64_t call_listen_idx(const struct vs_call *c, uint64_t t);

@@ -28,44 +28,44 @@ uint64_t call_now_ns(void)
 
 /* --- the deadline heap ----------------------------------------------------- */
 
-static void heap_set(struct call_loop *l, size_t i, struct vs_call *c)
+static void heap_set(struct call_loop *l, size_t i, struct call_hent h)
 {
-	l->heap[i] = c;
-	c->hidx = i + 1;
+	l->heap[i] = h;
+	h.c->hidx = i + 1;
 }
 
 static void sift_up(struct call_loop *l, size_t i)
 {
-	struct vs_call *c = l->heap[i];
+	struct call_hent h = l->heap[i];
 
 	while (i > 0) {
 		size_t p = (i - 1) / 2;
 
-		if (l->heap[p]->due <= c->due)
+		if (l->heap[p].due <= h.due)
 			break;
 		heap_set(l, i, l->heap[p]);
 		i = p;
 	}
-	heap_set(l, i, c);
+	heap_set(l, i, h);
 }
 
 static void sift_down(struct call_loop *l, size_t i)
 {
-	struct vs_call *c = l->heap[i];
+	struct call_hent h = l->heap[i];
 
 	for (;;) {
 		size_t k = 2 * i + 1;
 
 		if (k >= l->nheap)
 			break;
-		if (k + 1 < l->nheap && l->heap[k + 1]->due < l->heap[k]->due)
+		if (k + 1 < l->nheap && l->heap[k + 1].due < l->heap[k].due)
 			k++;
-		if (l->heap[k]->due >= c->due)
+		if (l->heap[k].due >= h.due)
 			break;
 		heap_set(l, i, l->heap[k]);
 		i = k;
 	}
-	heap_set(l, i, c);
+	heap_set(l, i, h);
 }
 
 void call_loop_unschedule(struct vs_call *c)
@@ -80,9 +80,9 @@ void call_loop_unschedule(struct vs_call *c)
 	if (i == --l->nheap)
 		return;
 	{
-		struct vs_call *m = l->heap[l->nheap];
+		struct vs_call *m = l->heap[l->nheap].c;
 
-		heap_set(l, i, m);
+		heap_set(l, i, l->heap[l->nheap]);
 		sift_up(l, i);
 		sift_down(l, m->hidx - 1);
 	}
@@ -94,17 +94,18 @@ void call_loop_schedule(struct vs_call *c, uint64_t due)
 
 	if (c->hidx) {
 		uint64_t old = c->due;
+		size_t i = c->hidx - 1;
 
-		c->due = due;
+		c->due = l->heap[i].due = due;
 		if (due < old)
-			sift_up(l, c->hidx - 1);
+			sift_up(l, i);
 		else
-			sift_down(l, c->hidx - 1);
+			sift_down(l, i);
 		return;
 	}
 	if (l->nheap == l->capheap) {
 		size_t ncap = l->capheap ? l->capheap * 2 : 256;
-		struct vs_call **n = realloc(l->heap, ncap * sizeof(*n));
+		struct call_hent *n = realloc(l->heap, ncap * sizeof(*n));
 
 		if (!n)
 			return; /* out of memory: the call stalls until an event; reported by its timing */
@@ -112,13 +113,13 @@ void call_loop_schedule(struct vs_call *c, uint64_t due)
 		l->capheap = ncap;
 	}
 	c->due = due;
-	l->heap[l->nheap++] = c;
+	l->heap[l->nheap++] = (struct call_hent){due, c};
 	sift_up(l, l->nheap - 1);
 }
 
 static void arm_timer(struct call_loop *l)
 {
-	uint64_t due = l->nheap ? l->heap[0]->due : 0;
+	uint64_t due = l->nheap ? l->heap[0].due : 0;
 	struct itimerspec its;
 
 	if (due == l->armed)
@@ -222,8 +223,8 @@ static void *loop_main(void *arg)
 			}
 		}
 		now = call_now_ns();
-		while (l->nheap && l->heap[0]->due <= now) {
-			struct vs_call *c = l->heap[0];
+		while (l->nheap && l->heap[0].due <= now) {
+			struct vs_call *c = l->heap[0].c;
 
 			call_loop_unschedule(c);
 			l->e->ops->on_timer(c, now);

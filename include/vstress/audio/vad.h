@@ -39,6 +39,7 @@ struct vs_vad {
 	struct vs_vad_cfg cfg;
 	int frame;        /* samples per frame */
 	double amp_thr;   /* amplitude equivalent of threshold_dbfs */
+	int amp_floor;    /* floor(amp_thr): |x| > amp_thr exactly when |x| > amp_floor */
 	int64_t pos;      /* absolute index of the next sample fed */
 	int speaking;
 	int voiced_run;   /* consecutive voiced frames while not speaking */

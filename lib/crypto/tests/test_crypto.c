@@ -50,6 +50,84 @@ static void test_b64(void **state)
 	assert_int_equal(vs_b64_encode("abc", 3, enc, 4), -1);
 }
 
+/* The bit-at-a-time decoder b64.c had before its four-at-a-time one: the
+ * reference the fast one must agree with, on every input and cap. */
+static int ref_val(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+static long ref_decode(const char *in, size_t len, uint8_t *o, size_t cap)
+{
+	size_t n = 0, pad = 0;
+	uint32_t acc = 0;
+	int bits = 0;
+
+	while (pad < 2 && len > 0 && in[len - 1] == '=') {
+		len--;
+		pad++;
+	}
+	if ((pad && (len + pad) % 4 != 0) || len % 4 == 1)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		int v = ref_val(in[i]);
+
+		if (v < 0)
+			return -1;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (n >= cap)
+				return -1;
+			o[n++] = (uint8_t)(acc >> bits);
+		}
+	}
+	if (bits > 0 && (acc & ((1u << bits) - 1)) != 0)
+		return -1;
+	return (long)n;
+}
+
+static void test_b64_agrees(void **state)
+{
+	static const char pool[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=A*\"\x80 ";
+	unsigned seed = 12345;
+	char in[64], enc[128];
+	uint8_t a[64], b[64], raw[48];
+	(void)state;
+	for (int t = 0; t < 50000; t++) {
+		size_t len = (seed = seed * 1103515245u + 12345u) >> 16 & 31, cap = (seed >> 8) % 26;
+
+		for (size_t i = 0; i < len; i++) {
+			seed = seed * 1103515245u + 12345u;
+			/* mostly the alphabet, sometimes '=', a bad byte or a space */
+			in[i] = pool[(seed >> 16) % (seed & 0x100 ? 64 : sizeof pool - 1)];
+		}
+		long ra = ref_decode(in, len, a, cap), rb = vs_b64_decode(in, len, b, cap);
+
+		assert_int_equal(rb, ra);
+		if (ra > 0)
+			assert_memory_equal(a, b, (size_t)ra);
+	}
+	for (size_t n = 0; n <= sizeof raw; n++) { /* every length round-trips */
+		for (size_t i = 0; i < n; i++)
+			raw[i] = (uint8_t)(i * 37 + n);
+		long e = vs_b64_encode(raw, n, enc, sizeof enc);
+
+		assert_int_equal(e, (long)vs_b64_enc_len(n));
+		assert_int_equal(ref_decode(enc, (size_t)e, a, sizeof a), (long)n);
+		assert_int_equal(vs_b64_decode(enc, (size_t)e, b, sizeof b), (long)n);
+		assert_memory_equal(a, raw, n);
+		assert_memory_equal(b, raw, n);
+	}
+}
+
 /* RFC 8032 section 7.1, TEST 1 and TEST 2. */
 static void test_ed25519_rfc8032(void **state)
 {
@@ -238,7 +316,7 @@ static void test_scrub(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_b64),       cmocka_unit_test(test_ed25519_rfc8032), cmocka_unit_test(test_ed25519_b64),
+		cmocka_unit_test(test_b64), cmocka_unit_test(test_b64_agrees),       cmocka_unit_test(test_ed25519_rfc8032), cmocka_unit_test(test_ed25519_b64),
 		cmocka_unit_test(test_envelopes), cmocka_unit_test(test_uuid_replayable), cmocka_unit_test(test_scrub),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
