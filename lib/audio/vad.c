@@ -96,6 +96,14 @@ static void track_tail(struct vs_vad *v, const int16_t *f, int voiced)
 {
 	int64_t cont = v->cfg.rate * VAD_CONT_MS / 1000;
 
+	if (voiced) { /* every loud sample extends it: the last one is enough */
+		for (int i = v->frame - 1; i >= 0; i--)
+			if (loud(v, f[i])) {
+				v->last_loud = v->pos + i;
+				break;
+			}
+		return;
+	}
 	for (int i = 0; i < v->frame; i++) {
 		int64_t abs_i = v->pos + i;
 

@@ -267,12 +267,48 @@ static void test_vad_hangover_and_threshold(void **state)
 	assert_int_equal(vs_vad_flush(&v, ev), 0);
 }
 
+/* The VAD's integer shortcuts give what the plain double arithmetic gives:
+ * the energy of a frame (summed in 64-bit integers), and "louder than the
+ * threshold" (|x| > floor(amp_thr)) for every sample value and a spread of
+ * thresholds. */
+static void test_vad_integer_paths(void **state)
+{
+	int16_t f[160];
+	unsigned seed = 99;
+	(void)state;
+
+	for (int t = 0; t < 2000; t++) {
+		double acc = 0;
+		int amp = 1 << (t % 16);
+
+		for (int i = 0; i < 160; i++) {
+			seed = seed * 1103515245u + 12345u;
+			f[i] = (int16_t)((int)(seed >> 8) % (2 * amp + 1) - amp);
+			if (t % 97 == 0)
+				f[i] = (int16_t)(i & 1 ? 32767 : -32768);
+			acc += (double)f[i] * f[i];
+		}
+		acc /= 160.0;
+		double want = acc <= 0 ? -120.0 : 10.0 * log10(acc / (32768.0 * 32768.0));
+		assert_true(vs_vad_dbfs(f, 160) == want);
+	}
+	for (double thr = -100; thr <= 1; thr += 1.1) {
+		struct vs_vad_cfg cfg = {.threshold_dbfs = thr};
+		struct vs_vad v;
+
+		vs_vad_init(&v, &cfg);
+		for (int x = -32768; x <= 32767; x++)
+			assert_int_equal(abs(x) > v.amp_floor, fabs((double)x) > v.amp_thr);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ulaw_known),   cmocka_unit_test(test_ulaw_roundtrip),
 		cmocka_unit_test(test_resample),     cmocka_unit_test(test_wav),
 		cmocka_unit_test(test_vad_sample_edges), cmocka_unit_test(test_vad_hangover_and_threshold),
+		cmocka_unit_test(test_vad_integer_paths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
