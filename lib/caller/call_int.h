@@ -123,6 +123,10 @@ struct call_loop {
 	struct call_hent *heap;    /* min-heap on due: every call's next deadline */
 	size_t nheap, capheap;
 	uint64_t armed;            /* the timerfd's expiry (0: disarmed) */
+	/* the epoll batch being handled (loop thread only): an unwatched call's
+	 * entries after batch_at are cleared, since its owner may free it */
+	struct epoll_event *batch;
+	int nbatch, batch_at;
 	struct vs_call *active;    /* loop thread only */
 	size_t load;               /* calls assigned and not freed (engine mu) */
 	unsigned phase_load[20];   /* streaming calls per 1 ms start slot of the 20 ms period */

@@ -150,12 +150,32 @@ int call_loop_watch(struct vs_call *c)
 
 void call_loop_unwatch(struct vs_call *c)
 {
+	struct call_loop *l = c->loop;
+
 	if (c->ev_armed && c->ws.fd >= 0)
-		epoll_ctl(c->loop->ep, EPOLL_CTL_DEL, c->ws.fd, NULL);
+		epoll_ctl(l->ep, EPOLL_CTL_DEL, c->ws.fd, NULL);
 	c->ev_armed = 0;
+	/* an event of this call still waiting in the batch must not reach it:
+	 * an ended call may be freed by its owner before the batch is done */
+	for (int i = l->batch_at + 1; i < l->nbatch; i++)
+		if (l->batch[i].data.ptr == c)
+			l->batch[i].data.ptr = NULL;
 }
 
 /* --- the loop -------------------------------------------------------------- */
+
+/* Every deadline that has come: frames to send, timeouts. */
+static void run_due(struct call_loop *l)
+{
+	uint64_t now = call_now_ns();
+
+	while (l->nheap && l->heap[0].due <= now) {
+		struct vs_call *c = l->heap[0].c;
+
+		call_loop_unschedule(c);
+		l->e->ops->on_timer(c, now);
+	}
+}
 
 static void on_wake(struct call_loop *l)
 {
@@ -180,6 +200,8 @@ static void on_wake(struct call_loop *l)
 		todo->next = l->active;
 		l->active = todo;
 		l->e->ops->begin(todo);
+		if (l->nheap && l->heap[0].due <= call_now_ns()) /* thousands of connects at once */
+			run_due(l);
 	}
 	if (gen == l->abort_seen)
 		return;
@@ -203,13 +225,16 @@ static void *loop_main(void *arg)
 
 	for (;;) {
 		int n = epoll_wait(l->ep, evs, 256, -1), stop;
-		uint64_t now;
 
 		if (n < 0 && errno != EINTR)
 			break;
-		for (int i = 0; i < n; i++) {
-			void *p = evs[i].data.ptr;
+		l->batch = evs;
+		l->nbatch = n;
+		for (l->batch_at = 0; l->batch_at < n; l->batch_at++) {
+			void *p = evs[l->batch_at].data.ptr;
 
+			if (!p) /* its call ended earlier in this batch */
+				continue;
 			if (p == &l->efd) {
 				on_wake(l);
 			} else if (p == &l->tfd) {
@@ -219,16 +244,16 @@ static void *loop_main(void *arg)
 					perror("call engine: timerfd");
 				l->armed = 0; /* expired: arm again below */
 			} else {
-				l->e->ops->on_io(p, evs[i].events);
+				l->e->ops->on_io(p, evs[l->batch_at].events);
 			}
+			/* a frame due goes out before the rest of the batch is read:
+			 * hundreds of connection set-ups (or echoes) in one batch
+			 * must not hold back the calls already streaming */
+			if (l->nheap && l->heap[0].due <= call_now_ns())
+				run_due(l);
 		}
-		now = call_now_ns();
-		while (l->nheap && l->heap[0].due <= now) {
-			struct vs_call *c = l->heap[0].c;
-
-			call_loop_unschedule(c);
-			l->e->ops->on_timer(c, now);
-		}
+		l->nbatch = 0;
+		run_due(l);
 		arm_timer(l);
 		pthread_mutex_lock(&l->mu);
 		stop = l->stop;
