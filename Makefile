@@ -124,7 +124,7 @@ PEER_BINS   := $(patsubst bench/peers/%.c,$(BUILD)/bench/peers/%,$(PEER_SRCS))
 # Plugin sources are found per target (secondary expansion).
 .SECONDEXPANSION:
 
-.PHONY: all core plugins fixtures tests check check-c valgrind demo deps install clean bench bench-build bench-world world fuzz fuzz-build layout-objs
+.PHONY: all core plugins fixtures tests check check-c valgrind demo deps install clean bench bench-build bench-world bench-load world fuzz fuzz-build layout-objs
 
 all: core plugins
 
@@ -143,6 +143,10 @@ bench: bench-build
 # "make bench-world"), each STT mode, 100 and 1,000 calls; a few minutes.
 bench-world: all $(BUILD)/bench/world
 	@BUILD=$(BUILD) bench/world.sh
+# The load phase at 1,000 concurrent calls against the echo target, every
+# call's frames matched with what the target counted (bench/load.sh; ~25 s).
+bench-load: all $(ECHO_TARGET)
+	@BUILD=$(BUILD) bench/load.sh
 # `ws` at the version pinned in bench/peers/package-lock.json
 bench/peers/node_modules/ws/package.json: bench/peers/package.json bench/peers/package-lock.json
 	cd bench/peers && npm ci --no-audit --no-fund

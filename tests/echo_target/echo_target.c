@@ -18,6 +18,7 @@
  *   --false-trigger-at MS (an unprompted 300 ms tone at stream time MS)
  *   --hangover MS  --threshold DB  --chunk-ms MS (split replies)
  *   --call-control URL  --hangup-after N (close after N replies)
+ *   --stats-out FILE (the /stats JSON written to FILE when it exits)
  *   --no-clear (do not send clear when the caller barges in)
  *   --delay-per-call MS (an agent fault, off by default: every reply comes
  *   MS later for each other media stream open at the moment, so the turn
@@ -50,6 +51,7 @@ struct opts {
 	int answer_twice, error_metrics, spin, mute;
 	double threshold;
 	const char *call_control;
+	const char *stats_out; /* --stats-out: the /stats JSON written here at exit */
 };
 
 static struct opts o = {.port = 0, .delay_ms = 400, .reply_ms = 600, .freq = 500, .gap_ms = 0,
@@ -637,6 +639,8 @@ static int parse_args(int argc, char **argv)
 			o.hangup_after = atoi(v);
 		else if (strcmp(a, "--call-control") == 0)
 			o.call_control = v;
+		else if (strcmp(a, "--stats-out") == 0)
+			o.stats_out = v;
 		else {
 			fprintf(stderr, "echo_target: unknown option %s\n", a);
 			return -1;
@@ -694,6 +698,15 @@ int main(int argc, char **argv)
 		if (lws_service(ctx, 0) < 0)
 			break;
 	lws_context_destroy(ctx);
+	if (o.stats_out) { /* what /stats would say now, every stream ended */
+		char *j = stats_json();
+		FILE *f = j ? fopen(o.stats_out, "w") : NULL;
+		int bad = !f || fputs(j, f) < 0;
+
+		if ((f && fclose(f) != 0) || bad)
+			fprintf(stderr, "echo_target: cannot write %s\n", o.stats_out);
+		free(j);
+	}
 	for (int i = 0; i < nstreams; i++)
 		free(streams[i]);
 	curl_global_cleanup();
