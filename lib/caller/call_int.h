@@ -150,8 +150,8 @@ struct vs_call {
 	char resolve_err[160];     /* the host did not resolve (vs_call_start) */
 	struct ws_conn ws;
 	uint32_t ev_armed;         /* events registered with epoll (0: not registered) */
-	size_t hidx;               /* position in loop->heap + 1 (0: not scheduled) */
-	uint64_t due;              /* next deadline: a frame, start, or the close timeout */
+	size_t hidx;               /* position in loop->heap + 1 (0: not scheduled); the entry holds
+				    * its next deadline: a frame, start, or the close timeout */
 	enum call_state state;
 	int abort_req;             /* set from another thread: 1 vs_call_free (abort), 2 vs_call_hangup */
 	int done;                  /* under engine lock */

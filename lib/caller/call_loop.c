@@ -1,6 +1,6 @@
 /* The engine's event loops: one thread each, epoll over the calls'
  * sockets, one timerfd armed for the earliest deadline of all its calls
- * (a min-heap of vs_call.due), an eventfd for submissions and aborts from
+ * (a min-heap of the calls' deadlines), an eventfd for submissions and aborts from
  * other threads.  A wake costs O(log n) per due call and nothing per idle
  * connection.  call_engine.c holds what a call does on each event. */
 #include <errno.h>
@@ -93,10 +93,10 @@ void call_loop_schedule(struct vs_call *c, uint64_t due)
 	struct call_loop *l = c->loop;
 
 	if (c->hidx) {
-		uint64_t old = c->due;
 		size_t i = c->hidx - 1;
+		uint64_t old = l->heap[i].due;
 
-		c->due = l->heap[i].due = due;
+		l->heap[i].due = due;
 		if (due < old)
 			sift_up(l, i);
 		else
@@ -112,7 +112,6 @@ void call_loop_schedule(struct vs_call *c, uint64_t due)
 		l->heap = n;
 		l->capheap = ncap;
 	}
-	c->due = due;
 	l->heap[l->nheap++] = (struct call_hent){due, c};
 	sift_up(l, l->nheap - 1);
 }
@@ -200,8 +199,7 @@ static void on_wake(struct call_loop *l)
 		todo->next = l->active;
 		l->active = todo;
 		l->e->ops->begin(todo);
-		if (l->nheap && l->heap[0].due <= call_now_ns()) /* thousands of connects at once */
-			run_due(l);
+		run_due(l); /* thousands of connects at once must not hold back due frames */
 	}
 	if (gen == l->abort_seen)
 		return;
@@ -249,8 +247,7 @@ static void *loop_main(void *arg)
 			/* a frame due goes out before the rest of the batch is read:
 			 * hundreds of connection set-ups (or echoes) in one batch
 			 * must not hold back the calls already streaming */
-			if (l->nheap && l->heap[0].due <= call_now_ns())
-				run_due(l);
+			run_due(l);
 		}
 		l->nbatch = 0;
 		run_due(l);
