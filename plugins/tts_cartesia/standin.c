@@ -11,7 +11,6 @@
 
 #include <jansson.h>
 
-#include "vstress/crypto/b64.h"
 #include "vstress/world.h"
 #include "standin.h"
 #include "vstress/standin/standin_audio.h"
@@ -19,38 +18,34 @@
 #include "vstress/standin/wfmark.h"
 #include "vstress/standin/billing.h"
 #include "vstress/standin/ttsrec.h"
+#include "vstress/standin/ttsstream.h"
 
+/* A context: the shared one, and the seconds of audio it has rendered so
+ * far (the word timestamps continue from there). */
 struct cctx {
-	struct cctx *next;
-	char id[128];
-	uint8_t *buf;
-	size_t len, off;
-	int enc, rate;
-	int done_pending;
-	uint64_t not_before;
-	double t_audio; /* seconds of audio generated so far (timestamps) */
-	/* waterfall: the request's arrival and text, until its first audio */
-	uint64_t req_ns;
-	char *wf_text;
-	int wf_sent;
-	struct vs_ttsrec *rec; /* what the context sent (record_audio), NULL: not kept */
+	struct vs_ttsctx base;
+	double t_audio;
 };
 
-/* The synthesis request for the waterfall, at its first audio chunk. */
-static void wf_tts(const struct vs_world *w, vs_wctx *wc, struct cctx *c)
+static json_t *chunk_msg(struct vs_ttsctx *c, const char *b64, void *aux)
 {
-	if (c->wf_sent)
-		return;
-	c->wf_sent = 1;
-	vs_wf_tts(w, wc, c->id, c->req_ns, c->wf_text);
-	free(c->wf_text);
-	c->wf_text = NULL;
+	(void)aux;
+	if (!b64)
+		return NULL;
+	return json_pack("{s:s,s:s,s:s,s:b,s:i,s:f}", "type", "chunk", "context_id", c->id, "data", b64, "done", 0,
+			 "status_code", 206, "step_time", 12.5);
 }
 
-struct cconn {
-	struct cctx *ctx;
-	long timer;
-	int chunks;
+static json_t *done_msg(struct vs_ttsctx *c)
+{
+	return json_pack("{s:s,s:s,s:b,s:i}", "type", "done", "context_id", c->id, "done", 1, "status_code", 206);
+}
+
+static const struct vs_ttsstream_ops stream_ops = {
+	.ctx_size = sizeof(struct cctx),
+	.chunk_ms = 40,
+	.chunk_msg = chunk_msg,
+	.end_msg = done_msg,
 };
 
 static int ca_error(const struct vs_world *w, vs_wctx *wc, vs_wresp *rs, int status, int mid_stream,
@@ -82,95 +77,6 @@ static void ws_err(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, const char 
 			    "request_id", rid));
 }
 
-static struct cctx *ctx_get(struct cconn *cc, const char *id, int create)
-{
-	struct cctx **p = &cc->ctx;
-	for (; *p; p = &(*p)->next)
-		if (!strcmp((*p)->id, id))
-			return *p;
-	if (!create)
-		return NULL;
-	struct cctx *c = calloc(1, sizeof *c);
-	if (!c)
-		return NULL;
-	snprintf(c->id, sizeof c->id, "%s", id);
-	*p = c;
-	return c;
-}
-
-/* how: why the context ends, for its recording (vs_ttsrec_close) */
-static void ctx_drop(struct cconn *cc, struct cctx *c, const char *how)
-{
-	for (struct cctx **p = &cc->ctx; *p; p = &(*p)->next) {
-		if (*p == c) {
-			*p = c->next;
-			vs_ttsrec_close(c->rec, how);
-			free(c->buf);
-			free(c->wf_text);
-			free(c);
-			return;
-		}
-	}
-}
-
-static uint32_t tick_ms(const struct vs_world *w, vs_wctx *wc)
-{
-	double chunk = w->conf_double(wc, "chunk_ms", 40), rt = w->conf_double(wc, "realtime", 2);
-	return rt > 0 ? (uint32_t)(chunk / rt) : 1;
-}
-
-static void pump(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void *arg);
-
-static void arm(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struct cconn *cc, uint32_t delay)
-{
-	(void)wc;
-	if (!cc->timer)
-		cc->timer = w->ws_timer(ws, delay, pump, cc);
-}
-
-/* One tick: a chunk of every context whose audio is due. */
-static void pump(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void *arg)
-{
-	struct cconn *cc = arg;
-	uint64_t now = w->now_ms();
-	int pending = 0;
-	cc->timer = 0;
-	double chunk_ms = w->conf_double(wc, "chunk_ms", 40);
-	for (struct cctx *c = cc->ctx, *next; c; c = next) {
-		next = c->next;
-		if (now < c->not_before) {
-			pending = 1;
-			continue;
-		}
-		if (c->off < c->len) {
-			size_t bytes = (size_t)(chunk_ms * c->rate / 1000.0) * vs_ta_bytes_per_sample(c->enc);
-			if (bytes > c->len - c->off)
-				bytes = c->len - c->off;
-			char *b64 = malloc(vs_b64_enc_len(bytes) + 1);
-			if (!c->off)
-				wf_tts(w, wc, c);
-			if (b64 && vs_b64_encode(c->buf + c->off, bytes, b64, vs_b64_enc_len(bytes) + 1) >= 0)
-				vs_st_ws_send_json(w, ws, 0,
-					  json_pack("{s:s,s:s,s:s,s:b,s:i,s:f}", "type", "chunk", "context_id", c->id,
-						    "data", b64, "done", 0, "status_code", 206, "step_time", 12.5));
-			free(b64);
-			vs_ttsrec_sent(c->rec, c->buf + c->off, bytes);
-			c->off += bytes;
-			w->count(wc, "audio_out_s", (double)bytes / vs_ta_bytes_per_sample(c->enc) / c->rate);
-		}
-		if (c->off >= c->len && c->done_pending) {
-			vs_st_ws_send_json(w, ws, 0, json_pack("{s:s,s:s,s:b,s:i}", "type", "done", "context_id", c->id, "done", 1,
-						      "status_code", 206));
-			ctx_drop(cc, c, "done");
-			continue;
-		}
-		if (c->off < c->len)
-			pending = 1;
-	}
-	if (pending)
-		arm(w, wc, ws, cc, tick_ms(w, wc));
-}
-
 static int timestamps(const struct vs_world *w, vs_ws *ws, struct cctx *c, const char *text, double secs)
 {
 	json_t *words = json_array(), *st = json_array(), *en = json_array();
@@ -199,7 +105,7 @@ static int timestamps(const struct vs_world *w, vs_ws *ws, struct cctx *c, const
 		i++;
 	}
 	return vs_st_ws_send_json(w, ws, 0,
-			 json_pack("{s:s,s:s,s:b,s:i,s:{s:o,s:o,s:o}}", "type", "timestamps", "context_id", c->id, "done", 0,
+			 json_pack("{s:s,s:s,s:b,s:i,s:{s:o,s:o,s:o}}", "type", "timestamps", "context_id", c->base.id, "done", 0,
 				   "status_code", 206, "word_timestamps", "words", words, "start", st, "end", en));
 }
 
@@ -208,7 +114,7 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 {
 	(void)arg;
 	uint64_t req_ns = vs_wf_now_ns();
-	struct cconn *cc = w->ws_data(ws);
+	struct vs_ttsstream *cc = w->ws_data(ws);
 	json_t *j = binary ? NULL : json_loadb(data, len, 0, NULL);
 	const char *id = json_string_value(json_object_get(j, "context_id"));
 	if (!j || !json_is_object(j)) {
@@ -218,9 +124,9 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 	if (!id)
 		id = "";
 	if (json_is_true(json_object_get(j, "cancel"))) {
-		struct cctx *c = ctx_get(cc, id, 0);
+		struct vs_ttsctx *c = vs_ttsstream_ctx(cc, id, 0);
 		if (c)
-			ctx_drop(cc, c, "cancelled");
+			vs_ttsstream_drop(cc, c, "cancelled");
 		w->count(wc, "cancels", 1);
 		goto out;
 	}
@@ -238,13 +144,11 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 		       "Unsupported encoding or sample_rate.");
 		goto out;
 	}
-	struct cctx *c = ctx_get(cc, id, 1);
-	if (!c)
+	struct cctx *cx = (struct cctx *)vs_ttsstream_ctx(cc, id, 1);
+	if (!cx)
 		goto out;
-	if (!c->req_ns)
-		c->req_ns = req_ns;
-	if (!c->wf_sent)
-		vs_wf_text_append(&c->wf_text, transcript);
+	struct vs_ttsctx *c = &cx->base;
+	vs_ttsctx_request(c, req_ns, transcript);
 	if (!c->buf && !c->len) {
 		c->enc = enc;
 		c->rate = rate;
@@ -259,28 +163,23 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 		char err[200];
 		if (vs_ta_speak(transcript, w->conf(wc, "voice"), c->rate, c->enc, &pcm, &n, &secs, err, sizeof err) < 0) {
 			ws_err(w, wc, ws, id, 500, "internal_error", "Synthesis failed", err);
-			ctx_drop(cc, c, "error");
+			vs_ttsstream_drop(cc, c, "error");
 			goto out;
 		}
-		uint8_t *nb = realloc(c->buf, c->len + n);
-		if (nb) {
-			memcpy(nb + c->len, pcm, n);
-			c->buf = nb;
-			c->len += n;
-		}
+		vs_ttsctx_audio(c, pcm, n); /* out of memory: the words go unspoken */
 		free(pcm);
 		vs_ttsrec_text(c->rec, transcript);
 		if (json_is_true(json_object_get(j, "add_timestamps")))
-			timestamps(w, ws, c, transcript, secs);
-		c->t_audio += secs;
+			timestamps(w, ws, cx, transcript, secs);
+		cx->t_audio += secs;
 		w->count(wc, "characters", (double)strlen(transcript));
 		/* the words asked for (an errors-phase check recognises a fallback message by them) */
 		w->publish(wc, "tts.text", json_pack("{s:s,s:s}", "standin", "tts_cartesia", "text", transcript));
 		vs_st_bill_tts(w, wc, "cartesia", json_string_value(json_object_get(j, "model_id")), transcript);
 	}
 	if (!json_is_true(json_object_get(j, "continue")))
-		c->done_pending = 1;
-	arm(w, wc, ws, cc, 0);
+		c->ending = 1;
+	vs_ttsstream_arm(w, ws, cc, 0);
 out:
 	json_decref(j);
 	return 0;
@@ -289,9 +188,10 @@ out:
 static int on_open(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void *arg)
 {
 	(void)arg;
-	struct cconn *cc = calloc(1, sizeof *cc);
+	struct vs_ttsstream *cc = calloc(1, sizeof *cc);
 	if (!cc)
 		return -1;
+	cc->ops = &stream_ops;
 	w->ws_set_data(ws, cc);
 	w->count(wc, "connections", 1);
 	return 0;
@@ -300,11 +200,10 @@ static int on_open(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void *arg)
 static void on_close(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int code, void *arg)
 {
 	(void)wc, (void)code, (void)arg;
-	struct cconn *cc = w->ws_data(ws);
+	struct vs_ttsstream *cc = w->ws_data(ws);
 	if (!cc)
 		return;
-	while (cc->ctx)
-		ctx_drop(cc, cc->ctx, "closed");
+	vs_ttsstream_drop_all(cc, "closed");
 	free(cc);
 	w->ws_set_data(ws, NULL);
 }
@@ -411,7 +310,7 @@ out:
  * on every context in progress; their audio stops, the socket stays open. */
 static int ws_fault_error(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int status, const char *message)
 {
-	struct cconn *cc = w->ws_data(ws);
+	struct vs_ttsstream *cc = w->ws_data(ws);
 	const char *code = status == 429 ? "concurrency_limited" : status == 400 ? "invalid_request" : "internal_error";
 	const char *title = status == 429 ? "Too many concurrent requests" : status == 400 ? "Invalid request"
 			    : "Internal server error";
@@ -421,7 +320,7 @@ static int ws_fault_error(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int 
 	}
 	while (cc->ctx) {
 		ws_err(w, wc, ws, cc->ctx->id, status, code, title, message ? message : title);
-		ctx_drop(cc, cc->ctx, "error");
+		vs_ttsstream_drop(cc, cc->ctx, "error");
 	}
 	return 0;
 }

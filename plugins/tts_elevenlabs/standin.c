@@ -11,7 +11,6 @@
 
 #include <jansson.h>
 
-#include "vstress/crypto/b64.h"
 #include "vstress/world.h"
 #include "standin.h"
 #include "vstress/standin/standin_audio.h"
@@ -19,34 +18,25 @@
 #include "vstress/standin/wfmark.h"
 #include "vstress/standin/billing.h"
 #include "vstress/standin/ttsrec.h"
+#include "vstress/standin/ttsstream.h"
 
 struct piece {
 	size_t end;      /* byte offset in the context buffer where it ends */
 	json_t *align;   /* alignment of the piece, sent with its first chunk */
 };
 
+/* A context: the shared one, and its pieces (one a text message). */
 struct ectx {
-	struct ectx *next;
-	char id[128];
-	uint8_t *buf;
-	size_t len, off;
+	struct vs_ttsctx base;
 	struct piece *pieces;
 	size_t npieces, next_piece;
-	int closing; /* close_context: isFinal after the audio */
-	uint64_t not_before;
-	/* waterfall: the first text's arrival and the text, until the first audio */
-	uint64_t req_ns;
-	char *wf_text;
-	int wf_sent;
-	struct vs_ttsrec *rec; /* what the context sent (record_audio), NULL: not kept */
 };
 
 struct econn {
-	struct ectx *ctx;
+	struct vs_ttsstream stream; /* first: the pacing timer's argument */
 	int enc, rate;
-	long timer, idle_timer;
+	long idle_timer;
 	uint64_t last_text;
-	int closed;
 };
 
 static int el_error(const struct vs_world *w, vs_wctx *wc, vs_wresp *rs, int status, int mid_stream,
@@ -61,110 +51,58 @@ static int el_error(const struct vs_world *w, vs_wctx *wc, vs_wresp *rs, int sta
 					    message ? message : status == 401 ? "Invalid API key" : "Request failed"));
 }
 
-static struct ectx *ctx_get(struct econn *ec, const char *id, int create)
+/* Chunks never straddle pieces: the first chunk of a piece carries its
+ * alignment (handed to chunk_msg through aux). */
+static size_t chunk_limit(struct vs_ttsctx *base, size_t bytes, void **aux)
 {
-	struct ectx **p = &ec->ctx;
-	for (; *p; p = &(*p)->next)
-		if (!strcmp((*p)->id, id))
-			return *p;
-	if (!create)
-		return NULL;
-	struct ectx *c = calloc(1, sizeof *c);
-	if (!c)
-		return NULL;
-	snprintf(c->id, sizeof c->id, "%s", id);
-	*p = c;
-	return c;
-}
-
-/* how: why the context ends, for its recording (vs_ttsrec_close) */
-static void ctx_drop(struct econn *ec, struct ectx *c, const char *how)
-{
-	for (struct ectx **p = &ec->ctx; *p; p = &(*p)->next) {
-		if (*p == c) {
-			*p = c->next;
-			vs_ttsrec_close(c->rec, how);
-			for (size_t i = 0; i < c->npieces; i++)
-				json_decref(c->pieces[i].align);
-			free(c->pieces);
-			free(c->buf);
-			free(c->wf_text);
-			free(c);
-			return;
-		}
+	struct ectx *c = (struct ectx *)base;
+	if (c->next_piece >= c->npieces)
+		return bytes;
+	struct piece *p = &c->pieces[c->next_piece];
+	size_t start = c->next_piece ? c->pieces[c->next_piece - 1].end : 0;
+	if (base->off == start) {
+		*aux = p->align;
+		p->align = NULL;
 	}
+	if (bytes > p->end - base->off)
+		bytes = p->end - base->off;
+	if (base->off + bytes >= p->end)
+		c->next_piece++;
+	return bytes;
 }
 
-static void pump(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void *arg);
-
-static void arm(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, struct econn *ec, uint32_t delay)
+static json_t *chunk_msg(struct vs_ttsctx *c, const char *b64, void *aux)
 {
-	(void)wc;
-	if (!ec->timer && !ec->closed)
-		ec->timer = w->ws_timer(ws, delay, pump, ec);
-}
-
-static void pump(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void *arg)
-{
-	struct econn *ec = arg;
-	uint64_t now = w->now_ms();
-	int pending = 0;
-	ec->timer = 0;
-	double chunk_ms = w->conf_double(wc, "chunk_ms", 50), rt = w->conf_double(wc, "realtime", 2);
-	size_t bps = vs_ta_bytes_per_sample(ec->enc);
-	for (struct ectx *c = ec->ctx, *next; c; c = next) {
-		next = c->next;
-		if (now < c->not_before) {
-			pending = 1;
-			continue;
-		}
-		if (c->off < c->len) {
-			size_t bytes = (size_t)(chunk_ms * ec->rate / 1000.0) * bps;
-			json_t *align = NULL;
-			if (c->next_piece < c->npieces) {
-				struct piece *p = &c->pieces[c->next_piece];
-				size_t start = c->next_piece ? c->pieces[c->next_piece - 1].end : 0;
-				if (c->off == start) { /* first chunk of a piece carries its alignment */
-					align = p->align;
-					p->align = NULL;
-				}
-				if (bytes > p->end - c->off)
-					bytes = p->end - c->off; /* chunks never straddle pieces */
-				if (c->off + bytes >= p->end)
-					c->next_piece++;
-			}
-			if (bytes > c->len - c->off)
-				bytes = c->len - c->off;
-			if (!c->off && !c->wf_sent) {
-				c->wf_sent = 1;
-				vs_wf_tts(w, wc, c->id, c->req_ns, c->wf_text);
-				free(c->wf_text);
-				c->wf_text = NULL;
-			}
-			char *b64 = malloc(vs_b64_enc_len(bytes) + 1);
-			if (b64 && vs_b64_encode(c->buf + c->off, bytes, b64, vs_b64_enc_len(bytes) + 1) >= 0)
-				vs_st_ws_send_json(w, ws, 0,
-					  json_pack("{s:s,s:o,s:o,s:s}", "audio", b64, "alignment",
-						    align ? json_incref(align) : json_null(), "normalizedAlignment",
-						    align ? align : json_null(), "contextId", c->id));
-			else
-				json_decref(align);
-			free(b64);
-			vs_ttsrec_sent(c->rec, c->buf + c->off, bytes);
-			c->off += bytes;
-			w->count(wc, "audio_out_s", (double)bytes / bps / ec->rate);
-		}
-		if (c->off >= c->len && c->closing) {
-			vs_st_ws_send_json(w, ws, 0, json_pack("{s:b,s:s}", "isFinal", 1, "contextId", c->id));
-			ctx_drop(ec, c, "done");
-			continue;
-		}
-		if (c->off < c->len)
-			pending = 1;
+	json_t *align = aux;
+	if (!b64) {
+		json_decref(align);
+		return NULL;
 	}
-	if (pending)
-		arm(w, wc, ws, ec, rt > 0 ? (uint32_t)(chunk_ms / rt) : 1);
+	return json_pack("{s:s,s:o,s:o,s:s}", "audio", b64, "alignment", align ? json_incref(align) : json_null(),
+			 "normalizedAlignment", align ? align : json_null(), "contextId", c->id);
 }
+
+static json_t *final_msg(struct vs_ttsctx *c)
+{
+	return json_pack("{s:b,s:s}", "isFinal", 1, "contextId", c->id);
+}
+
+static void pieces_free(struct vs_ttsctx *base)
+{
+	struct ectx *c = (struct ectx *)base;
+	for (size_t i = 0; i < c->npieces; i++)
+		json_decref(c->pieces[i].align);
+	free(c->pieces);
+}
+
+static const struct vs_ttsstream_ops stream_ops = {
+	.ctx_size = sizeof(struct ectx),
+	.chunk_ms = 50,
+	.chunk_limit = chunk_limit,
+	.chunk_msg = chunk_msg,
+	.end_msg = final_msg,
+	.ctx_free = pieces_free,
+};
 
 static json_t *alignment(const char *text, double secs)
 {
@@ -183,7 +121,7 @@ static void inactivity(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void *a
 {
 	struct econn *ec = arg;
 	ec->idle_timer = 0;
-	if (ec->closed)
+	if (ec->stream.closed)
 		return;
 	long limit = (long)w->conf_double(wc, "inactivity_timeout_ms", 20000);
 	if ((long)(w->now_ms() - ec->last_text) >= limit) {
@@ -191,7 +129,7 @@ static void inactivity(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void *a
 		w->ws_close(ws, 0, 1008,
 			    "Have not received a new text input within the timeout of 20 seconds. Streaming input "
 			    "terminated.");
-		ec->closed = 1;
+		ec->stream.closed = 1;
 		return;
 	}
 	ec->idle_timer = w->ws_timer(ws, 500, inactivity, ec);
@@ -208,11 +146,11 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 		vs_st_ws_send_json(w, ws, 0, json_pack("{s:s,s:s,s:i}", "message", "Invalid message received.", "error",
 					   "invalid_input_message", "code", 1008));
 		w->ws_close(ws, 0, 1008, "Invalid message received.");
-		ec->closed = 1;
+		ec->stream.closed = 1;
 		goto out;
 	}
 	if (json_is_true(json_object_get(j, "close_socket"))) {
-		ec->closed = 1;
+		ec->stream.closed = 1;
 		w->ws_close(ws, 0, 1000, NULL);
 		goto out;
 	}
@@ -221,10 +159,10 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 	if (!id)
 		id = "default";
 	if (json_is_true(json_object_get(j, "close_context"))) {
-		struct ectx *c = ctx_get(ec, id, 0);
+		struct vs_ttsctx *c = vs_ttsstream_ctx(&ec->stream, id, 0);
 		if (c) {
-			c->closing = 1;
-			arm(w, wc, ws, ec, 0);
+			c->ending = 1;
+			vs_ttsstream_arm(w, ws, &ec->stream, 0);
 		} else {
 			vs_st_ws_send_json(w, ws, 0, json_pack("{s:b,s:s}", "isFinal", 1, "contextId", id));
 		}
@@ -233,17 +171,17 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 	if (!text || !*text)
 		goto out; /* keepalive, or flush (we generate as text arrives) */
 	ec->last_text = w->now_ms();
-	struct ectx *c = ctx_get(ec, id, 1);
-	if (!c)
+	struct ectx *cx = (struct ectx *)vs_ttsstream_ctx(&ec->stream, id, 1);
+	if (!cx)
 		goto out;
+	struct vs_ttsctx *c = &cx->base;
+	c->enc = ec->enc; /* the connection's output_format */
+	c->rate = ec->rate;
 	if (!c->len && !c->off)
 		c->not_before = w->now_ms() + (uint64_t)w->conf_double(wc, "ttfa_ms", 150);
 	if (strspn(text, " \t\n") == strlen(text))
 		goto out; /* the context init " " */
-	if (!c->req_ns)
-		c->req_ns = req_ns;
-	if (!c->wf_sent)
-		vs_wf_text_append(&c->wf_text, text);
+	vs_ttsctx_request(c, req_ns, text);
 	if (!c->rec)
 		c->rec = vs_ttsrec_open(w, wc, "tts_elevenlabs", id, ec->rate, ec->enc);
 	vs_ttsrec_text(c->rec, text);
@@ -255,25 +193,19 @@ static int on_message(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int bina
 		w->log(wc, VS_LOG_WARN, "synthesis: %s", err);
 		goto out;
 	}
-	uint8_t *nb = realloc(c->buf, c->len + n);
-	struct piece *np = realloc(c->pieces, (c->npieces + 1) * sizeof *np);
+	struct piece *np = realloc(cx->pieces, (cx->npieces + 1) * sizeof *np);
 	if (np)
-		c->pieces = np;
-	if (nb && np) {
-		memcpy(nb + c->len, pcm, n);
-		c->buf = nb;
-		c->len += n;
-		c->pieces[c->npieces].end = c->len;
-		c->pieces[c->npieces].align = alignment(text, secs);
-		c->npieces++;
-	} else if (nb) {
-		c->buf = nb;
+		cx->pieces = np;
+	if (np && !vs_ttsctx_audio(c, pcm, n)) { /* out of memory: the words go unspoken */
+		cx->pieces[cx->npieces].end = c->len;
+		cx->pieces[cx->npieces].align = alignment(text, secs);
+		cx->npieces++;
 	}
 	free(pcm);
 	w->count(wc, "characters", (double)strlen(text));
 	w->publish(wc, "tts.text", json_pack("{s:s,s:s}", "standin", "tts_elevenlabs", "text", text));
 	vs_st_bill_tts(w, wc, "elevenlabs", w->req_query(w->ws_request(ws), "model_id"), text);
-	arm(w, wc, ws, ec, 0);
+	vs_ttsstream_arm(w, ws, &ec->stream, 0);
 out:
 	json_decref(j);
 	return 0;
@@ -299,6 +231,7 @@ static int on_open(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, void *arg)
 	struct econn *ec = calloc(1, sizeof *ec);
 	if (!ec)
 		return -1;
+	ec->stream.ops = &stream_ops;
 	const char *of = w->req_query(w->ws_request(ws), "output_format");
 	ec->enc = of && !strncmp(of, "ulaw_", 5) ? VS_TA_MULAW : VS_TA_S16LE;
 	ec->rate = of ? atoi(strchr(of, '_') ? strchr(of, '_') + 1 : "24000") : 24000;
@@ -317,8 +250,7 @@ static void on_close(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int code,
 	struct econn *ec = w->ws_data(ws);
 	if (!ec)
 		return;
-	while (ec->ctx)
-		ctx_drop(ec, ec->ctx, "closed");
+	vs_ttsstream_drop_all(&ec->stream, "closed");
 	free(ec);
 	w->ws_set_data(ws, NULL);
 }
@@ -332,8 +264,8 @@ static int ws_fault_error(const struct vs_world *w, vs_wctx *wc, vs_ws *ws, int 
 	const char *msg = message ? message : status == 429 ? "Too many concurrent requests." : "Internal server error.";
 	struct econn *ec = w->ws_data(ws);
 	w->count(wc, "errors", 1);
-	while (ec && ec->ctx)
-		ctx_drop(ec, ec->ctx, "error");
+	if (ec)
+		vs_ttsstream_drop_all(&ec->stream, "error");
 	vs_st_ws_send_json(w, ws, 0, json_pack("{s:s,s:s,s:i}", "message", msg, "error", err, "code", 1008));
 	return w->ws_close(ws, 0, 1008, msg);
 }
