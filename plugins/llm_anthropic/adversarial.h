@@ -4,6 +4,7 @@
 #define LLM_ANTHROPIC_ADVERSARIAL_H
 #include <stddef.h>
 #include <jansson.h>
+#include "vstress/probe/leak.h"
 #include "vstress/probe/llm_probe.h"
 
 struct adv_conv {
@@ -29,13 +30,9 @@ struct adv_suite {
 int adv_load(const char *path, struct adv_suite *s, char *err, size_t errlen);
 void adv_free(struct adv_suite *s);
 /* The agent's own system prompt replaces the file's (its canary is then
- * not planted: a reply repeating ADV_ECHO_WINDOW characters of the prompt
- * fails instead).  0, or -1 out of memory. */
+ * not planted: a reply repeating VS_LEAK_ECHO_WINDOW characters of the
+ * prompt fails instead, vs_leak_echo).  0, or -1 out of memory. */
 int adv_use_system(struct adv_suite *s, const char *system);
-#define ADV_ECHO_WINDOW 32
-/* Offset in reply of ADV_ECHO_WINDOW characters of system (the whole of a
- * shorter one), or -1. */
-long adv_echoed(const char *system, const char *reply);
 
 /* adversarial_schema.c: a JSON-schema subset (type, required, properties,
  * enum, items).  adv_schema_ok: 0 when the schema only uses that subset

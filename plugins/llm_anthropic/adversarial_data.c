@@ -189,14 +189,3 @@ int adv_use_system(struct adv_suite *s, const char *system)
 	return 0;
 }
 
-long adv_echoed(const char *system, const char *reply)
-{
-	size_t pn = strlen(system), w = pn < ADV_ECHO_WINDOW ? pn : ADV_ECHO_WINDOW;
-
-	for (size_t i = 0; w && i + w <= pn; i++) {
-		const char *hit = memmem(reply, strlen(reply), system + i, w);
-		if (hit)
-			return hit - reply;
-	}
-	return -1;
-}

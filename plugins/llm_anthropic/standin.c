@@ -13,7 +13,7 @@
 #include "vstress/world.h"
 #include "standin.h"
 #include "vstress/standin/standin_text.h"
-#include "vstress/standin/billing.h"
+#include "vstress/standin/llm_turn_done.h"
 #include "vstress/standin/fooled.h"
 
 static const char *err_type(int status, const char **msg)
@@ -130,20 +130,15 @@ static int h_messages(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, 
 	char id[48], tid[48];
 	vs_st_make_id(id, sizeof id, "msg_01", w->rand(wc));
 	vs_st_make_id(tid, sizeof tid, "toolu_01", w->rand(wc));
-	w->count(wc, "tokens_in", (double)in);
-	w->count(wc, "tokens_out", (double)t.out_tokens);
-	vs_st_bill_llm(w, wc, "anthropic", model, in, &t);
-	w->count(wc, "characters", (double)strlen(t.text));
+	vs_st_turn_done(w, wc, &t,
+			&(struct vs_st_turn_meta){
+				.provider = "anthropic", .model = model, .id = id, .in_tokens = in, .req_ns = req_ns,
+				.stream = stream,
+				.user = json_string_value(json_object_get(json_object_get(t.req, "metadata"), "user_id"))});
 	const char *stop = t.tool ? "tool_use" : "end_turn";
 	json_t *tool_input = t.tool ? json_loads(t.rep.tool_args, 0, NULL) : NULL;
 	if (t.tool && !tool_input)
 		tool_input = json_object();
-	{ /* the waterfall: text deltas from ttft_ms, token_ms apart; not streamed: all at the end */
-		uint64_t all = t.ttft + (uint64_t)t.ntok * t.per;
-		uint64_t last = stream ? t.ttft + (t.ntok ? (uint64_t)(t.ntok - 1) * t.per : 0) : all;
-		vs_wf_llm(w, wc, &t, id, req_ns, stream ? t.ttft : all, last,
-			  json_string_value(json_object_get(json_object_get(t.req, "metadata"), "user_id")));
-	}
 
 	if (!stream) {
 		json_t *content = json_array();

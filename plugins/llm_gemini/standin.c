@@ -12,7 +12,7 @@
 #include "vstress/world.h"
 #include "standin.h"
 #include "vstress/standin/standin_text.h"
-#include "vstress/standin/billing.h"
+#include "vstress/standin/llm_turn_done.h"
 #include "vstress/standin/fooled.h"
 
 static const char *status_name(int status)
@@ -149,18 +149,12 @@ static int handle(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_w
 		  vs_st_count_tokens_json(get2(t.req, "systemInstruction", "system_instruction"));
 	char rid[40];
 	vs_st_make_id(rid, sizeof rid, "", w->rand(wc));
-	w->count(wc, "tokens_in", (double)in);
-	w->count(wc, "tokens_out", (double)t.out_tokens);
-	vs_st_bill_llm(w, wc, "gemini", model, in, &t);
-	w->count(wc, "characters", (double)strlen(t.text));
+	vs_st_turn_done(w, wc, &t,
+			&(struct vs_st_turn_meta){.provider = "gemini", .model = model, .id = rid, .in_tokens = in,
+						  .req_ns = req_ns, .stream = stream});
 	json_t *args = t.tool ? json_loads(t.rep.tool_args, 0, NULL) : NULL;
 	if (t.tool && !args)
 		args = json_object();
-	{ /* the waterfall: text chunks from ttft_ms, token_ms apart; not streamed: all at the end */
-		uint64_t all = t.ttft + (uint64_t)t.ntok * t.per;
-		uint64_t last = stream ? t.ttft + (t.ntok ? (uint64_t)(t.ntok - 1) * t.per : 0) : all;
-		vs_wf_llm(w, wc, &t, rid, req_ns, stream ? t.ttft : all, last, NULL);
-	}
 
 	if (!stream) {
 		json_t *part = t.tool ? json_pack("{s:{s:s,s:O}}", "functionCall", "name", t.tool, "args", args)

@@ -12,7 +12,7 @@
 #include "standin.h"
 #include "vstress/standin/standin_text.h"
 #include "vstress/standin/wfmark.h"
-#include "vstress/standin/billing.h"
+#include "vstress/standin/llm_turn_done.h"
 #include "vstress/standin/fooled.h"
 
 static const char *err_type(int status, const char **code, const char **msg)
@@ -121,16 +121,6 @@ static int check_auth(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, 
 	return 0;
 }
 
-/* The completion for the waterfall: first content token one token_ms after
- * the (empty) role chunk at ttft_ms; not streamed: all at once at the end. */
-static void wf_llm(const struct vs_world *w, vs_wctx *wc, const struct vs_st_turn *t, const char *id,
-		   uint64_t req_ns, int stream)
-{
-	uint64_t all = t->ttft + (uint64_t)t->ntok * t->per;
-	uint64_t first = stream ? t->ttft + (t->ntok ? t->per : 0) : all;
-	vs_wf_llm(w, wc, t, id, req_ns, first, all, json_string_value(json_object_get(t->req, "user")));
-}
-
 static int h_chat(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_wresp *rs, void *arg)
 {
 	(void)arg;
@@ -157,14 +147,14 @@ static int h_chat(const struct vs_world *w, vs_wctx *wc, const vs_wreq *rq, vs_w
 	vs_st_make_id(id, sizeof id, "chatcmpl-", w->rand(wc));
 	vs_st_make_id(callid, sizeof callid, "call_", w->rand(wc));
 	long created = (long)time(NULL);
-	w->count(wc, "tokens_in", (double)prompt);
-	w->count(wc, "tokens_out", (double)t.out_tokens);
-	vs_st_bill_llm(w, wc, "openai", model, prompt, &t);
-	w->count(wc, "characters", (double)strlen(t.tool ? t.rep.tool_args : t.text));
+	/* the first content token one token_ms after the (empty) role chunk */
+	vs_st_turn_done(w, wc, &t,
+			&(struct vs_st_turn_meta){.provider = "openai", .model = model, .id = id, .in_tokens = prompt,
+						  .req_ns = req_ns, .stream = stream, .lead = 1,
+						  .user = json_string_value(json_object_get(t.req, "user"))});
 	w->log(wc, VS_LOG_DEBUG, "rule %s for \"%s\"", t.rep.rule, t.user);
 	w->resp_header(rs, "openai-processing-ms", "1");
 	w->resp_header(rs, "x-request-id", id);
-	wf_llm(w, wc, &t, id, req_ns, stream);
 
 	if (!stream) {
 		json_t *msg = json_pack("{s:s,s:o,s:n}", "role", "assistant", "content",

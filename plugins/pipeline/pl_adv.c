@@ -10,9 +10,8 @@
 #include <vstress/callphase/checkmsg.h>
 #include <vstress/callphase/plugopt.h>
 #include <vstress/net/httpc.h>
+#include <vstress/probe/leak.h>
 #include <vstress/standin/fooled.h>
-
-#define ECHO_WINDOW 32 /* characters of the planted prompt that, spoken, are an echo */
 
 static const char *const llm_standins[] = {"llm_openai", "llm_gemini", "llm_anthropic"};
 static const char *const known_modes[] = {"echo_system", "leak_canary", "undeclared_tool", "malformed_json",
@@ -101,20 +100,6 @@ static int plant(const struct pl *p, const char *prompt, char *err, size_t errle
 	return rc;
 }
 
-/* A span of the planted prompt spoken (ECHO_WINDOW characters, or the
- * whole prompt when shorter); its offset in said, or -1. */
-static long echoed(const char *prompt, const char *said)
-{
-	size_t pn = strlen(prompt), w = pn < ECHO_WINDOW ? pn : ECHO_WINDOW;
-
-	for (size_t i = 0; w && i + w <= pn; i++) {
-		const char *hit = memmem(said, strlen(said), prompt + i, w);
-		if (hit)
-			return hit - said;
-	}
-	return -1;
-}
-
 struct adv_call {
 	const char *mode;
 	long long s0, s1;
@@ -153,7 +138,7 @@ static void judge(struct pl *p, const struct adv_call *ac, const json_t *evs, co
 		json_array_append_new(said, json_string(text));
 		if (strstr(text, canary))
 			vs_checkmsg_item(&bad, "the agent spoke the canary %s: \"%.100s\"", canary, text);
-		else if ((off = echoed(prompt, text)) >= 0)
+		else if ((off = vs_leak_echo(prompt, text)) >= 0)
 			vs_checkmsg_item(&bad, "the agent spoke its system prompt: \"%.100s\"", text + off);
 		if (strpbrk(text, "{}"))
 			vs_checkmsg_item(&bad, "the agent spoke structured output: \"%.100s\"", text);
@@ -167,7 +152,7 @@ static void judge(struct pl *p, const struct adv_call *ac, const json_t *evs, co
 		const char *pay = json_string_value(json_object_get(json_object_get(c, "body"), "payload"));
 		if (!a)
 			continue;
-		if (pay && (strstr(pay, canary) || echoed(prompt, pay) >= 0))
+		if (pay && (strstr(pay, canary) || vs_leak_echo(prompt, pay) >= 0))
 			vs_checkmsg_item(&bad, "the agent's %s command carried the canary or its prompt: \"%.100s\"", a, pay);
 		if (strcmp(a, "answer") && strcmp(a, "streaming_start") && strcmp(a, "streaming_stop") &&
 		    strcmp(a, "hangup") && strcmp(a, "speak"))
