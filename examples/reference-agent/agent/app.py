@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, PlainTextResponse
 
 from . import auth, errortrack, telnyx_webhook
 from .db import DatabaseUnavailable
+from .malloc import freeze_startup
 from .migrate import apply_migrations
 from .ratelimit import RateLimitMiddleware
 from .runtime import Runtime
@@ -68,6 +69,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await rt.db.pool()  # migrate + seed; failure is not fatal
         except DatabaseUnavailable as e:
             log.error("database unavailable at start-up (will retry on demand): %s", e)
+        if settings.malloc_trim_idle:
+            log.info("start-up objects frozen out of the garbage collector: %d", freeze_startup())
         cleanup = asyncio.create_task(auth.cleanup_loop(rt), name="session-cleanup")
         try:
             yield

@@ -24,6 +24,7 @@ from fastapi import WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from .costs import record_usage
+from .malloc import release_idle
 from .failover import FailoverLLMProcessor, FailoverTTSService, TelnyxFallbackService, UsageSink
 from .telnyx_webhook import lookup_route
 
@@ -622,4 +623,9 @@ async def handle_media_websocket(rt, websocket: WebSocket, call_id: str) -> None
                               severity="warning")
         return
     await websocket.accept()
-    await CallSession(rt, websocket, call_id).run()
+    try:
+        await CallSession(rt, websocket, call_id).run()
+    finally:
+        if rt.settings.malloc_trim_idle and not rt.active_calls:
+            took = release_idle()
+            log.info("no call left: garbage collected and free memory returned in %.1f ms", took * 1000)

@@ -165,6 +165,8 @@ class Settings:
     share_model_sessions: bool = True
     # at most this many C allocator arenas (agent/malloc.py; 0 = the C library's default)
     malloc_arenas: int = 2
+    # when the last active call ends, return the allocator's free pages to the system
+    malloc_trim_idle: bool = True
     # --- observability: the prefix of every /metrics series (another team's
     # agent names its series its own way: vstress reads them through
     # [target] signal.*, and its tests rename them with this)
@@ -289,6 +291,7 @@ def load_settings() -> Settings:
         preload_pipeline=_bool("PRELOAD_PIPELINE", d.preload_pipeline),
         share_model_sessions=_bool("SHARE_MODEL_SESSIONS", d.share_model_sessions),
         malloc_arenas=_int("MALLOC_ARENAS", d.malloc_arenas),
+        malloc_trim_idle=_bool("MALLOC_TRIM_IDLE", d.malloc_trim_idle),
         metrics_prefix=_str("METRICS_PREFIX", d.metrics_prefix),
         sentry_dsn=_str("SENTRY_DSN", d.sentry_dsn),
         sentry_environment=_str("SENTRY_ENVIRONMENT", d.sentry_environment),

@@ -77,3 +77,76 @@ def test_setting_default_and_override(monkeypatch):
     assert load_settings().malloc_arenas == 2
     monkeypatch.setenv("MALLOC_ARENAS", "0")
     assert load_settings().malloc_arenas == 0
+
+
+TRIM_PROBE = textwrap.dedent(
+    """
+    import os, sys
+    from agent.malloc import release_free
+    def rss():
+        return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    blocks = [bytes(1024) for _ in range(100000)]  # ~100 MB malloc'd, above pymalloc's 512 bytes
+    keep = blocks[::64]  # one block in 64 stays: the heap's top never frees, glibc keeps the rest
+    del blocks
+    before = rss()
+    released = release_free() if sys.argv[1] == "1" else False
+    print(int(released), before, rss())
+    """
+)
+
+
+def trimmed(release: bool) -> tuple[bool, int, int]:
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    out = subprocess.run([sys.executable, "-c", TRIM_PROBE, "1" if release else "0"], env=env,
+                         capture_output=True, text=True, timeout=60, check=True).stdout.split()
+    return out[0] == "1", int(out[1]), int(out[2])
+
+
+@needs_glibc
+def test_free_memory_below_a_live_block_stays_resident():
+    # the premise: glibc gives back only the top of a heap, so these frees leave RSS where it was
+    released, before, after = trimmed(False)
+    assert not released
+    assert after > before - 10_000_000, (before, after)
+
+
+@needs_glibc
+def test_release_free_returns_it():
+    released, before, after = trimmed(True)
+    assert released
+    assert after < before - 50_000_000, (before, after)  # most of the ~98 MB freed
+
+
+def test_release_setting_default_and_override(monkeypatch):
+    from agent.settings import load_settings
+
+    monkeypatch.delenv("MALLOC_TRIM_IDLE", raising=False)
+    assert load_settings().malloc_trim_idle is True
+    monkeypatch.setenv("MALLOC_TRIM_IDLE", "false")
+    assert load_settings().malloc_trim_idle is False
+
+
+FREEZE_PROBE = textwrap.dedent(
+    """
+    import gc
+    from agent.malloc import freeze_startup, release_idle
+    startup = [[i] for i in range(50000)]  # survives start-up: frozen
+    n = freeze_startup()
+    class Node:
+        pass
+    a, b = Node(), Node()
+    a.peer, b.peer = b, a  # a cycle made after start-up, then dropped
+    del a, b
+    took = release_idle()
+    print(n, gc.get_freeze_count(), sum(isinstance(o, Node) for o in gc.get_objects()), took)
+    """
+)
+
+
+def test_frozen_start_up_and_cycles_after_it_collected():
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    out = subprocess.run([sys.executable, "-c", FREEZE_PROBE], env=env, capture_output=True, text=True,
+                         timeout=60, check=True).stdout.split()
+    frozen, count, nodes = int(out[0]), int(out[1]), int(out[2])
+    assert frozen >= 50000 and count == frozen
+    assert nodes == 0  # the cycle made after the freeze is still collected
