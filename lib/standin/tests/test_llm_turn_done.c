@@ -45,11 +45,8 @@ static uint64_t f_publish(vs_wctx *wc, const char *topic, json_t *ev)
 
 static struct vs_world world(void)
 {
-	struct vs_world w = {.abi_version = VS_WORLD_ABI_VERSION, .size = sizeof w};
-	w.now_ms = f_now_ms;
-	w.count = f_count;
-	w.publish = f_publish;
-	return w;
+	return (struct vs_world){.abi_version = VS_WORLD_ABI_VERSION, .size = sizeof(struct vs_world),
+				 .now_ms = f_now_ms, .count = f_count, .publish = f_publish};
 }
 
 static char t0[] = "Hello", t1[] = " there", t2[] = ",", t3[] = " how", t4[] = " can", t5[] = " I", t6[] = " help",

@@ -75,14 +75,9 @@ static uint64_t f_publish(vs_wctx *wc, const char *topic, json_t *ev)
 
 static struct vs_world world(void)
 {
-	struct vs_world w = {.abi_version = VS_WORLD_ABI_VERSION, .size = sizeof w};
-	w.now_ms = f_now_ms;
-	w.conf_double = f_conf_double;
-	w.count = f_count;
-	w.ws_timer = f_ws_timer;
-	w.ws_send_text = f_send_text;
-	w.publish = f_publish;
-	return w;
+	return (struct vs_world){.abi_version = VS_WORLD_ABI_VERSION, .size = sizeof(struct vs_world),
+				 .now_ms = f_now_ms, .conf_double = f_conf_double, .count = f_count,
+				 .ws_timer = f_ws_timer, .ws_send_text = f_send_text, .publish = f_publish};
 }
 
 static void reset(void)
