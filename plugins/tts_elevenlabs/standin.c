@@ -33,7 +33,7 @@ struct ectx {
 };
 
 struct econn {
-	struct vs_ttsstream stream; /* first: the pacing timer's argument */
+	struct vs_ttsstream stream; /* its contexts and their pacing timer */
 	int enc, rate;
 	long idle_timer;
 	uint64_t last_text;
